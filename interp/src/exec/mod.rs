@@ -1,0 +1,637 @@
+//! The executor: runs bytecode on a store-owned value stack.
+//!
+//! Wasm frames never live on the native stack: a call pushes a [`Frame`] record and moves the
+//! register window up the value stack, so deep wasm recursion is bounded by
+//! [`Stack::max_bytes`] and raises "call stack exhausted" instead of crashing the host.
+//!
+//! This is the portable loop-and-match dispatch: one `match` per instruction.
+
+pub mod num;
+
+use std::sync::Arc;
+
+use crate::isa::Op;
+use crate::lower::CompiledFunc;
+use crate::module::CompileError;
+use crate::vm::{FuncEntry, FuncKind, Slot, TrapCode, VmCtx, VmGlobal, WASM_PAGE_SIZE};
+use num::SlotValue;
+
+/// The default bound of a store's wasm stack, in bytes.
+pub const DEFAULT_MAX_WASM_STACK: usize = 4 << 20;
+
+/// A suspended caller.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    func: *const FuncEntry,
+    code: *const CompiledFunc,
+    /// Where to continue in the caller.
+    pc: usize,
+    /// The caller's register window.
+    base: usize,
+}
+
+/// The value stack and call frames of one activation of the executor.
+#[derive(Debug)]
+pub struct Stack {
+    values: Vec<Slot>,
+    frames: Vec<Frame>,
+    max_bytes: usize,
+}
+
+impl Stack {
+    /// An empty stack bounded to `max_bytes` (values plus frame records).
+    pub fn new(max_bytes: usize) -> Self {
+        Stack { values: Vec::new(), frames: Vec::new(), max_bytes }
+    }
+
+    /// The bound, in bytes.
+    pub fn max_bytes(&self) -> usize {
+        self.max_bytes
+    }
+
+    /// Makes sure `len` value slots exist, within the bound.
+    fn reserve(&mut self, len: usize) -> Result<(), TrapCode> {
+        if len > self.values.len() {
+            let bytes = len * size_of::<Slot>() + self.frames.len() * size_of::<Frame>();
+            if bytes > self.max_bytes {
+                return Err(TrapCode::StackOverflow);
+            }
+            self.values.resize(len.max(self.values.len() * 2).min(self.max_bytes / size_of::<Slot>()).max(len), 0);
+        }
+        Ok(())
+    }
+}
+
+/// One frame of a trap's backtrace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameInfo {
+    /// The module's name from its name section.
+    pub module_name: Option<Arc<str>>,
+    /// The function's index in its module.
+    pub func_index: u32,
+    /// The function's name from the name section.
+    pub func_name: Option<Arc<str>>,
+    /// Byte offset in the module of the trapping or calling instruction.
+    pub wasm_offset: Option<u32>,
+}
+
+/// Why execution failed.
+#[derive(Debug)]
+pub enum ExecError<E> {
+    /// A wasm trap.
+    Trap {
+        /// Its cause.
+        code: TrapCode,
+        /// Innermost frame first.
+        backtrace: Vec<FrameInfo>,
+    },
+    /// A host function failed.
+    Host {
+        /// The host's error.
+        error: E,
+        /// Innermost wasm frame first.
+        backtrace: Vec<FrameInfo>,
+    },
+    /// A function could not be translated.
+    Compile(CompileError),
+}
+
+/// What the executor needs from the embedder.
+pub trait Host {
+    /// The error host functions return.
+    type Error;
+    /// Calls host function `entry`: arguments are in `io` and results are written back to its
+    /// start.
+    fn call_host(&mut self, entry: &FuncEntry, io: &mut [Slot]) -> Result<(), Self::Error>;
+}
+
+enum Stop<E> {
+    Trap(TrapCode),
+    Host(E),
+    Compile(CompileError),
+}
+
+impl<E> From<TrapCode> for Stop<E> {
+    fn from(code: TrapCode) -> Self {
+        Stop::Trap(code)
+    }
+}
+
+/// Calls `entry` with the arguments in `io`, leaving its results at the start of `io`.
+///
+/// # Safety
+///
+/// `entry` and everything reachable from it (its `VmCtx`, memories, tables, globals, function
+/// entries) must be valid and not accessed by anything else for the duration of the call, and
+/// `io` must hold at least `max(param_slots, result_slots)` slots.
+pub unsafe fn execute<H: Host>(
+    stack: &mut Stack,
+    host: &mut H,
+    entry: *const FuncEntry,
+    io: &mut [Slot],
+) -> Result<(), ExecError<H::Error>> {
+    // SAFETY: guaranteed by the caller.
+    let entry_ref = unsafe { &*entry };
+    if entry_ref.kind == FuncKind::Host {
+        return host.call_host(entry_ref, io).map_err(|error| ExecError::Host { error, backtrace: Vec::new() });
+    }
+    stack.frames.clear();
+    let mut state = State { func: entry, code: std::ptr::null(), pc: 0, base: 0 };
+    // SAFETY: guaranteed by the caller.
+    let result = unsafe { run(stack, host, &mut state, io) };
+    result.map_err(|stop| {
+        let backtrace = backtrace(stack, &state);
+        stack.frames.clear();
+        match stop {
+            Stop::Trap(code) => ExecError::Trap { code, backtrace },
+            Stop::Host(error) => ExecError::Host { error, backtrace },
+            Stop::Compile(e) => ExecError::Compile(e),
+        }
+    })
+}
+
+/// Where the executor is: the running function, its code, instruction and register window.
+struct State {
+    func: *const FuncEntry,
+    code: *const CompiledFunc,
+    pc: usize,
+    base: usize,
+}
+
+fn frame_info(func: *const FuncEntry, code: *const CompiledFunc, pc: usize) -> Option<FrameInfo> {
+    // SAFETY: frames only hold entries and code of live instances.
+    let (func, code) = unsafe { (&*func, code.as_ref()?) };
+    // SAFETY: a wasm entry's context is valid while the entry is.
+    let module = unsafe { &(*func.vmctx).module };
+    let func_index = module.info.imported_funcs + func.index;
+    Some(FrameInfo {
+        module_name: module.name().cloned(),
+        func_index,
+        func_name: module.info.func_name(func_index).cloned(),
+        wasm_offset: code.wasm_offset(pc),
+    })
+}
+
+fn backtrace(stack: &Stack, state: &State) -> Vec<FrameInfo> {
+    let mut frames: Vec<FrameInfo> = frame_info(state.func, state.code, state.pc).into_iter().collect();
+    for frame in stack.frames.iter().rev() {
+        // A frame's pc is the instruction after its call.
+        frames.extend(frame_info(frame.func, frame.code, frame.pc.saturating_sub(1)));
+    }
+    frames
+}
+
+/// Prepares the frame of wasm function `func` at `base`: translates it if needed, reserves its
+/// registers and zeroes its non-parameter locals.
+///
+/// # Safety
+///
+/// `func` must be a valid wasm entry.
+unsafe fn enter<E>(stack: &mut Stack, func: *const FuncEntry, base: usize) -> Result<*const CompiledFunc, Stop<E>> {
+    // SAFETY: guaranteed by the caller.
+    let func = unsafe { &*func };
+    // SAFETY: a wasm entry's context is valid while the entry is.
+    let module = unsafe { &(*func.vmctx).module };
+    let code: &CompiledFunc = module.compiled(func.index).map_err(Stop::Compile)?;
+    stack.reserve(base + code.frame_slots as usize)?;
+    stack.values[base + code.param_slots as usize..base + code.local_slots as usize].fill(0);
+    Ok(code)
+}
+
+/// Bounds-checks a `size`-byte access at `addr + offset` of a memory of `len` bytes and
+/// returns the effective address.
+#[inline(always)]
+fn effective(addr: u64, offset: u32, size: usize, len: usize) -> Result<usize, TrapCode> {
+    let ea = addr + offset as u64;
+    if ea.checked_add(size as u64).is_some_and(|end| end <= len as u64) {
+        Ok(ea as usize)
+    } else {
+        Err(TrapCode::MemoryOutOfBounds)
+    }
+}
+
+/// Checks `start + len <= size` without overflow.
+#[inline(always)]
+fn in_bounds(start: u64, len: u64, size: u64) -> bool {
+    start.checked_add(len).is_some_and(|end| end <= size)
+}
+
+/// # Safety
+///
+/// As for [`execute`].
+unsafe fn run<H: Host>(stack: &mut Stack, host: &mut H, state: &mut State, io: &mut [Slot]) -> Result<(), Stop<H::Error>> {
+    // SAFETY: the caller guarantees that `state.func` is a valid wasm entry.
+    state.code = unsafe { enter(stack, state.func, 0)? };
+    // SAFETY: `enter` translated the code; the module owning it outlives the call.
+    let params = unsafe { (*state.code).param_slots as usize };
+    stack.values[..params].copy_from_slice(&io[..params]);
+
+    // SAFETY (for the whole loop): `code` points at the running function's bytecode, kept
+    // alive by its module, which the store keeps alive; `pc` stays inside `ops` because the
+    // translator ends every path with a return or branch to a valid target; `regs` points at
+    // `values[base..]`, and `enter` reserved `frame_slots` slots there, which bounds every
+    // register the translator emitted for this function; `regs` is recomputed whenever
+    // `values` may have moved (after calls). `vmctx` and everything it points at are valid
+    // for the call (the caller's contract).
+    unsafe {
+        let mut code: &CompiledFunc = &*state.code;
+        let mut vmctx: *mut VmCtx = (*state.func).vmctx;
+        let mut regs: *mut Slot = stack.values.as_mut_ptr().add(state.base);
+        let mut pc = 0usize;
+
+        macro_rules! r {
+            ($reg:expr) => {
+                *regs.add($reg.0 as usize)
+            };
+        }
+        macro_rules! mem0 {
+            () => {
+                &**(*vmctx).memories
+            };
+        }
+        macro_rules! load {
+            ($dst:expr, $addr:expr, $offset:expr, $ty:ty, $conv:expr) => {{
+                let memory = mem0!();
+                let ea = effective(r!($addr) as u32 as u64, $offset, size_of::<$ty>(), memory.len);
+                let ea = check!(ea);
+                let raw = memory.base.add(ea).cast::<$ty>().read_unaligned();
+                r!($dst) = ($conv)(<$ty>::from_le(raw));
+                pc += 1;
+            }};
+        }
+        macro_rules! store {
+            ($addr:expr, $src:expr, $offset:expr, $ty:ty) => {{
+                let memory = mem0!();
+                let ea = effective(r!($addr) as u32 as u64, $offset, size_of::<$ty>(), memory.len);
+                let ea = check!(ea);
+                memory.base.add(ea).cast::<$ty>().write_unaligned((r!($src) as $ty).to_le());
+                pc += 1;
+            }};
+        }
+        // Records where execution stopped, for the backtrace.
+        macro_rules! sync {
+            () => {{
+                state.pc = pc;
+                state.code = code;
+            }};
+        }
+        macro_rules! trap {
+            ($code:expr) => {{
+                sync!();
+                return Err(Stop::Trap($code));
+            }};
+        }
+        macro_rules! call {
+            ($callee:expr, $base:expr) => {{
+                let callee: *const FuncEntry = $callee;
+                let new_base = state.base + $base.0 as usize;
+                match (*callee).kind {
+                    FuncKind::Wasm => {
+                        stack.frames.push(Frame { func: state.func, code: code as *const CompiledFunc, pc: pc + 1, base: state.base });
+                        match enter(stack, callee, new_base) {
+                            Ok(new_code) => {
+                                state.func = callee;
+                                code = &*new_code;
+                                pc = 0;
+                                state.base = new_base;
+                                vmctx = (*callee).vmctx;
+                                regs = stack.values.as_mut_ptr().add(new_base);
+                            }
+                            Err(stop) => {
+                                stack.frames.pop();
+                                sync!();
+                                return Err(stop);
+                            }
+                        }
+                    }
+                    FuncKind::Host => {
+                        let len = ((*callee).param_slots.max((*callee).result_slots)) as usize;
+                        check!(stack.reserve(new_base + len));
+                        let result = host.call_host(&*callee, &mut stack.values[new_base..new_base + len]);
+                        if let Err(error) = result {
+                            sync!();
+                            return Err(Stop::Host(error));
+                        }
+                        regs = stack.values.as_mut_ptr().add(state.base);
+                        pc += 1;
+                    }
+                }
+            }};
+        }
+        macro_rules! check {
+            ($result:expr) => {
+                match $result {
+                    Ok(v) => v,
+                    Err(code) => trap!(code),
+                }
+            };
+        }
+
+
+        loop {
+            let op = *code.ops.get_unchecked(pc);
+            match op {
+                Op::Unreachable {} => trap!(TrapCode::Unreachable),
+                Op::ConsumeFuel { amount } => {
+                    let limits = &mut *(*vmctx).limits;
+                    if limits.fuel < amount as i64 {
+                        trap!(TrapCode::OutOfFuel);
+                    }
+                    limits.fuel -= amount as i64;
+                    pc += 1;
+                }
+                Op::Br { offset } => pc = pc.wrapping_add_signed(offset as isize),
+                Op::BrIfNez { cond, offset } => {
+                    pc = if r!(cond) as u32 != 0 { pc.wrapping_add_signed(offset as isize) } else { pc + 1 };
+                }
+                Op::BrIfEqz { cond, offset } => {
+                    pc = if r!(cond) as u32 == 0 { pc.wrapping_add_signed(offset as isize) } else { pc + 1 };
+                }
+                Op::BrTable { index, len } => {
+                    let index = (r!(index) as u32).min(len);
+                    pc += 1 + index as usize;
+                }
+                Op::Return {} | Op::ReturnReg { .. } | Op::ReturnSpan { .. } => {
+                    match op {
+                        Op::ReturnReg { src } => *regs = r!(src),
+                        Op::ReturnSpan { src, len } => {
+                            std::ptr::copy(regs.add(src.0 as usize), regs, len as usize);
+                        }
+                        _ => {}
+                    }
+                    match stack.frames.pop() {
+                        Some(frame) => {
+                            state.func = frame.func;
+                            code = &*frame.code;
+                            pc = frame.pc;
+                            state.base = frame.base;
+                            vmctx = (*state.func).vmctx;
+                            regs = stack.values.as_mut_ptr().add(state.base);
+                        }
+                        None => {
+                            let results = (*state.func).result_slots as usize;
+                            io[..results].copy_from_slice(&stack.values[state.base..state.base + results]);
+                            return Ok(());
+                        }
+                    }
+                }
+                Op::Call { func, base } => {
+                    let callee = *(*vmctx).funcs.add(func as usize);
+                    call!(callee, base);
+                }
+                Op::CallIndirect { ty, table, index, base } => {
+                    let table = &**(*vmctx).tables.add(table as usize);
+                    let index = r!(index) as u32 as usize;
+                    if index >= table.len {
+                        trap!(TrapCode::UndefinedElement);
+                    }
+                    let callee = *table.base.add(index) as usize as *const FuncEntry;
+                    if callee.is_null() {
+                        trap!(TrapCode::IndirectCallToNull);
+                    }
+                    if (*callee).sig != *(*vmctx).sig_ids.add(ty as usize) {
+                        trap!(TrapCode::BadSignature);
+                    }
+                    call!(callee, base);
+                }
+                Op::Copy { dst, src } => {
+                    r!(dst) = r!(src);
+                    pc += 1;
+                }
+                Op::Copy2 { dst, src } => {
+                    let (lo, hi) = (r!(src), *regs.add(src.0 as usize + 1));
+                    r!(dst) = lo;
+                    *regs.add(dst.0 as usize + 1) = hi;
+                    pc += 1;
+                }
+                Op::CopySpan { dst, src, len } => {
+                    std::ptr::copy(regs.add(src.0 as usize), regs.add(dst.0 as usize), len as usize);
+                    pc += 1;
+                }
+                Op::Const32 { dst, value } => {
+                    r!(dst) = value as u64;
+                    pc += 1;
+                }
+                Op::Const64 { dst, value } => {
+                    r!(dst) = value;
+                    pc += 1;
+                }
+                Op::Select { dst, cond, a, b } => {
+                    r!(dst) = if r!(cond) as u32 != 0 { r!(a) } else { r!(b) };
+                    pc += 1;
+                }
+                Op::Select2 { dst, cond, a, b } => {
+                    let src = if r!(cond) as u32 != 0 { a } else { b };
+                    let (lo, hi) = (r!(src), *regs.add(src.0 as usize + 1));
+                    r!(dst) = lo;
+                    *regs.add(dst.0 as usize + 1) = hi;
+                    pc += 1;
+                }
+                Op::GlobalGet { dst, index } => {
+                    r!(dst) = (**(*vmctx).globals.add(index as usize)).slots[0];
+                    pc += 1;
+                }
+                Op::GlobalSet { src, index } => {
+                    (**(*vmctx).globals.add(index as usize)).slots[0] = r!(src);
+                    pc += 1;
+                }
+                Op::GlobalGet2 { dst, index } => {
+                    let global: &VmGlobal = &**(*vmctx).globals.add(index as usize);
+                    r!(dst) = global.slots[0];
+                    *regs.add(dst.0 as usize + 1) = global.slots[1];
+                    pc += 1;
+                }
+                Op::GlobalSet2 { src, index } => {
+                    let global = &mut **(*vmctx).globals.add(index as usize);
+                    global.slots = [r!(src), *regs.add(src.0 as usize + 1)];
+                    pc += 1;
+                }
+                Op::Load32 { dst, addr, offset } => load!(dst, addr, offset, u32, |v: u32| v as u64),
+                Op::Load64 { dst, addr, offset } => load!(dst, addr, offset, u64, |v: u64| v),
+                Op::I32Load8S { dst, addr, offset } => load!(dst, addr, offset, u8, |v: u8| v as i8 as i32 as u32 as u64),
+                Op::I32Load8U { dst, addr, offset } => load!(dst, addr, offset, u8, |v: u8| v as u64),
+                Op::I32Load16S { dst, addr, offset } => {
+                    load!(dst, addr, offset, u16, |v: u16| v as i16 as i32 as u32 as u64)
+                }
+                Op::I32Load16U { dst, addr, offset } => load!(dst, addr, offset, u16, |v: u16| v as u64),
+                Op::I64Load8S { dst, addr, offset } => load!(dst, addr, offset, u8, |v: u8| v as i8 as i64 as u64),
+                Op::I64Load16S { dst, addr, offset } => load!(dst, addr, offset, u16, |v: u16| v as i16 as i64 as u64),
+                Op::I64Load32S { dst, addr, offset } => load!(dst, addr, offset, u32, |v: u32| v as i32 as i64 as u64),
+                Op::Store8 { addr, src, offset } => store!(addr, src, offset, u8),
+                Op::Store16 { addr, src, offset } => store!(addr, src, offset, u16),
+                Op::Store32 { addr, src, offset } => store!(addr, src, offset, u32),
+                Op::Store64 { addr, src, offset } => store!(addr, src, offset, u64),
+                Op::MemorySize { dst, mem } => {
+                    let memory = &**(*vmctx).memories.add(mem as usize);
+                    r!(dst) = (memory.len as u64 / WASM_PAGE_SIZE) as u32 as u64;
+                    pc += 1;
+                }
+                Op::MemoryGrow { dst, delta, mem } => {
+                    let memory = &mut *(*vmctx).memory_owner(mem);
+                    let delta = r!(delta) as u32 as u64;
+                    r!(dst) = match memory.grow(delta) {
+                        Ok(old) => old as u32 as u64,
+                        Err(_) => u32::MAX as u64,
+                    };
+                    pc += 1;
+                }
+                Op::MemoryFill { mem, d, val, n } => {
+                    let memory = &**(*vmctx).memories.add(mem as usize);
+                    let (d, n) = (r!(d) as u32 as u64, r!(n) as u32 as u64);
+                    if !in_bounds(d, n, memory.len as u64) {
+                        trap!(TrapCode::MemoryOutOfBounds);
+                    }
+                    std::ptr::write_bytes(memory.base.add(d as usize), r!(val) as u8, n as usize);
+                    pc += 1;
+                }
+                Op::MemoryCopy { dst_mem, src_mem, d, s, n } => {
+                    let dst_memory = &**(*vmctx).memories.add(dst_mem as usize);
+                    let src_memory = &**(*vmctx).memories.add(src_mem as usize);
+                    let (d, s, n) = (r!(d) as u32 as u64, r!(s) as u32 as u64, r!(n) as u32 as u64);
+                    if !in_bounds(d, n, dst_memory.len as u64) || !in_bounds(s, n, src_memory.len as u64) {
+                        trap!(TrapCode::MemoryOutOfBounds);
+                    }
+                    std::ptr::copy(src_memory.base.add(s as usize), dst_memory.base.add(d as usize), n as usize);
+                    pc += 1;
+                }
+                Op::MemoryInit { mem, seg, d, s, n } => {
+                    let memory = &**(*vmctx).memories.add(mem as usize);
+                    let ctx = &*vmctx;
+                    let data: &[u8] =
+                        if ctx.data_dropped[seg as usize] { &[] } else { ctx.module.info.data_bytes(seg) };
+                    let (d, s, n) = (r!(d) as u32 as u64, r!(s) as u32 as u64, r!(n) as u32 as u64);
+                    if !in_bounds(d, n, memory.len as u64) || !in_bounds(s, n, data.len() as u64) {
+                        trap!(TrapCode::MemoryOutOfBounds);
+                    }
+                    std::ptr::copy_nonoverlapping(data.as_ptr().add(s as usize), memory.base.add(d as usize), n as usize);
+                    pc += 1;
+                }
+                Op::DataDrop { seg } => {
+                    (&mut *vmctx).data_dropped[seg as usize] = true;
+                    pc += 1;
+                }
+                Op::TableGet { dst, table, index } => {
+                    let table = &*(*vmctx).table_owner(table);
+                    r!(dst) = check!(table.get(r!(index) as u32 as u64).ok_or(TrapCode::TableOutOfBounds));
+                    pc += 1;
+                }
+                Op::TableSet { table, index, val } => {
+                    let table = &mut *(*vmctx).table_owner(table);
+                    if !table.set(r!(index) as u32 as u64, r!(val)) {
+                        trap!(TrapCode::TableOutOfBounds);
+                    }
+                    pc += 1;
+                }
+                Op::TableSize { dst, table } => {
+                    r!(dst) = (*(*vmctx).table_owner(table)).len();
+                    pc += 1;
+                }
+                Op::TableGrow { dst, table, init, delta } => {
+                    let table = &mut *(*vmctx).table_owner(table);
+                    r!(dst) = match table.grow(r!(delta) as u32 as u64, r!(init)) {
+                        Ok(old) => old as u32 as u64,
+                        Err(_) => u32::MAX as u64,
+                    };
+                    pc += 1;
+                }
+                Op::TableFill { table, i, val, n } => {
+                    let table = &mut *(*vmctx).table_owner(table);
+                    let (i, n) = (r!(i) as u32 as u64, r!(n) as u32 as u64);
+                    if !in_bounds(i, n, table.len()) {
+                        trap!(TrapCode::TableOutOfBounds);
+                    }
+                    table.elements_mut()[i as usize..(i + n) as usize].fill(r!(val));
+                    pc += 1;
+                }
+                Op::TableCopy { dst_table, src_table, d, s, n } => {
+                    let (d, s, n) = (r!(d) as u32 as u64, r!(s) as u32 as u64, r!(n) as u32 as u64);
+                    let src = (*vmctx).table_owner(src_table as u32);
+                    let dst = (*vmctx).table_owner(dst_table as u32);
+                    if !in_bounds(d, n, (*dst).len()) || !in_bounds(s, n, (*src).len()) {
+                        trap!(TrapCode::TableOutOfBounds);
+                    }
+                    // The tables may be the same one: copy through raw pointers, as memmove.
+                    let src_ptr = (*src).elements().as_ptr().add(s as usize);
+                    let dst_ptr = (*dst).elements_mut().as_mut_ptr().add(d as usize);
+                    std::ptr::copy(src_ptr, dst_ptr, n as usize);
+                    pc += 1;
+                }
+                Op::TableInit { table, seg, d, s, n } => {
+                    let (d, s, n) = (r!(d) as u32 as u64, r!(s) as u32 as u64, r!(n) as u32 as u64);
+                    let ctx = &*vmctx;
+                    let segment: &[Slot] = ctx.elems.get(seg as usize).map(|e| &e[..]).unwrap_or(&[]);
+                    let table = &mut *ctx.table_owner(table as u32);
+                    if !in_bounds(d, n, table.len()) || !in_bounds(s, n, segment.len() as u64) {
+                        trap!(TrapCode::TableOutOfBounds);
+                    }
+                    table.elements_mut()[d as usize..(d + n) as usize]
+                        .copy_from_slice(&segment[s as usize..(s + n) as usize]);
+                    pc += 1;
+                }
+                Op::ElemDrop { seg } => {
+                    if let Some(segment) = (&mut *vmctx).elems.get_mut(seg as usize) {
+                        *segment = Box::new([]);
+                    }
+                    pc += 1;
+                }
+                Op::RefFunc { dst, func } => {
+                    r!(dst) = *(*vmctx).funcs.add(func as usize) as usize as u64;
+                    pc += 1;
+                }
+                _ => {
+                    check!(numeric(op, regs));
+                    pc += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Unwraps the result of a `trapping` numeric function.
+macro_rules! numeric_result {
+    (total, $e:expr) => {
+        $e
+    };
+    (trapping, $e:expr) => {
+        $e?
+    };
+}
+
+macro_rules! exec_numeric {
+    (
+        ops { $( $(#[doc = $doc:literal])* $name:ident { $($field:ident : $fty:ty),* } $(-> $dst:ident)? = $mnemonic:literal; )* }
+        unary { $( $uname:ident = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )* }
+        binary { $( $bname:ident = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )* }
+    ) => {
+        /// Runs one numeric instruction of the ISA table.
+        ///
+        /// # Safety
+        ///
+        /// The instruction's registers must lie inside the frame at `regs`.
+        #[inline(always)]
+        unsafe fn numeric(op: Op, regs: *mut Slot) -> Result<(), TrapCode> {
+            // SAFETY: guaranteed by the caller.
+            unsafe {
+                match op {
+                    $(
+                        Op::$uname { dst, src } => {
+                            let a = <$uin>::from_slot(*regs.add(src.0 as usize));
+                            *regs.add(dst.0 as usize) = numeric_result!($ukind, num::$ufn(a)).into_slot();
+                        }
+                    )*
+                    $(
+                        Op::$bname { dst, lhs, rhs } => {
+                            let a = <$bl>::from_slot(*regs.add(lhs.0 as usize));
+                            let b = <$br>::from_slot(*regs.add(rhs.0 as usize));
+                            *regs.add(dst.0 as usize) = numeric_result!($bkind, num::$bfn(a, b)).into_slot();
+                        }
+                    )*
+                    other => unreachable!("not a numeric instruction: {other}"),
+                }
+            }
+            Ok(())
+        }
+    };
+}
+
+crate::for_each_op!(exec_numeric);

@@ -1,0 +1,393 @@
+//! tandem's register bytecode, defined once.
+//!
+//! [`for_each_op!`] is the single table of instructions: the [`Op`] enum, the disassembler,
+//! the result-register accessor used by the translator, the translation of simple numeric
+//! operators and the executor's numeric handlers are all generated from it.
+//!
+//! Operands are 16-bit registers, indices into the current frame's slots: wasm locals first,
+//! then the operand-stack temporaries. Branch offsets are relative to the branch instruction.
+
+use std::fmt;
+
+
+/// A register: a slot of the current frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(transparent)]
+pub struct Reg(pub u16);
+
+impl fmt::Display for Reg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "r{}", self.0)
+    }
+}
+
+/// Invokes `$m!` with the instruction table.
+///
+/// Entries of the first group are `Name { fields } [-> result_field] = "mnemonic";`.
+/// The `unary` and `binary` groups list numeric operators as
+/// `Name = "mnemonic" : (operand types) -> result type => total|trapping function`, where the
+/// function lives in `exec::num` and `trapping` marks one that returns a `Result`. Their wasm operator
+/// has the same name in `wasmparser::Operator`.
+#[macro_export]
+macro_rules! for_each_op {
+    ($m:ident) => {
+        $m! {
+          ops {
+            /// Traps with `unreachable`.
+            Unreachable {} = "unreachable";
+            /// Charges `amount` fuel for the block that starts here.
+            ConsumeFuel { amount: u32 } = "consume_fuel";
+            /// Jumps by `offset`.
+            Br { offset: i32 } = "br";
+            /// Jumps by `offset` if `cond` is non-zero.
+            BrIfNez { cond: Reg, offset: i32 } = "br_if_nez";
+            /// Jumps by `offset` if `cond` is zero.
+            BrIfEqz { cond: Reg, offset: i32 } = "br_if_eqz";
+            /// Jumps through the `len + 1` `br` instructions that follow, the last being the
+            /// default.
+            BrTable { index: Reg, len: u32 } = "br_table";
+            /// Returns; the results are already in the first slots of the frame.
+            Return {} = "return";
+            /// Moves one slot to slot 0 and returns.
+            ReturnReg { src: Reg } = "return_reg";
+            /// Moves `len` slots from `src` to slot 0 and returns.
+            ReturnSpan { src: Reg, len: u16 } = "return_span";
+            /// Calls function `func`; its frame starts at `base`, where the arguments are and
+            /// where the results will be.
+            Call { func: u32, base: Reg } = "call";
+            /// Calls the function at `table[index]`, checking it has type `ty`.
+            CallIndirect { ty: u32, table: u32, index: Reg, base: Reg } = "call_indirect";
+            /// Copies one slot.
+            Copy { dst: Reg, src: Reg } -> dst = "copy";
+            /// Copies two slots (a `v128`).
+            Copy2 { dst: Reg, src: Reg } -> dst = "copy2";
+            /// Copies `len` slots, as `memmove` does.
+            CopySpan { dst: Reg, src: Reg, len: u16 } = "copy_span";
+            /// Sets a slot to a 32-bit constant (zero-extended).
+            Const32 { dst: Reg, value: u32 } -> dst = "const32";
+            /// Sets a slot to a 64-bit constant.
+            Const64 { dst: Reg, value: u64 } -> dst = "const64";
+            /// `dst = cond != 0 ? a : b`, one slot.
+            Select { dst: Reg, cond: Reg, a: Reg, b: Reg } -> dst = "select";
+            /// `dst = cond != 0 ? a : b`, two slots.
+            Select2 { dst: Reg, cond: Reg, a: Reg, b: Reg } -> dst = "select2";
+            /// Reads a one-slot global.
+            GlobalGet { dst: Reg, index: u32 } -> dst = "global.get";
+            /// Writes a one-slot global.
+            GlobalSet { src: Reg, index: u32 } = "global.set";
+            /// Reads a two-slot global.
+            GlobalGet2 { dst: Reg, index: u32 } -> dst = "global.get2";
+            /// Writes a two-slot global.
+            GlobalSet2 { src: Reg, index: u32 } = "global.set2";
+            /// Loads 4 bytes from memory 0.
+            Load32 { dst: Reg, addr: Reg, offset: u32 } -> dst = "load32";
+            /// Loads 8 bytes from memory 0.
+            Load64 { dst: Reg, addr: Reg, offset: u32 } -> dst = "load64";
+            /// Loads a byte, sign-extended to 32 bits.
+            I32Load8S { dst: Reg, addr: Reg, offset: u32 } -> dst = "i32.load8_s";
+            /// Loads a byte, zero-extended.
+            I32Load8U { dst: Reg, addr: Reg, offset: u32 } -> dst = "i32.load8_u";
+            /// Loads 2 bytes, sign-extended to 32 bits.
+            I32Load16S { dst: Reg, addr: Reg, offset: u32 } -> dst = "i32.load16_s";
+            /// Loads 2 bytes, zero-extended.
+            I32Load16U { dst: Reg, addr: Reg, offset: u32 } -> dst = "i32.load16_u";
+            /// Loads a byte, sign-extended to 64 bits.
+            I64Load8S { dst: Reg, addr: Reg, offset: u32 } -> dst = "i64.load8_s";
+            /// Loads 2 bytes, sign-extended to 64 bits.
+            I64Load16S { dst: Reg, addr: Reg, offset: u32 } -> dst = "i64.load16_s";
+            /// Loads 4 bytes, sign-extended to 64 bits.
+            I64Load32S { dst: Reg, addr: Reg, offset: u32 } -> dst = "i64.load32_s";
+            /// Stores the low byte.
+            Store8 { addr: Reg, src: Reg, offset: u32 } = "store8";
+            /// Stores the low 2 bytes.
+            Store16 { addr: Reg, src: Reg, offset: u32 } = "store16";
+            /// Stores the low 4 bytes.
+            Store32 { addr: Reg, src: Reg, offset: u32 } = "store32";
+            /// Stores 8 bytes.
+            Store64 { addr: Reg, src: Reg, offset: u32 } = "store64";
+            /// Memory `mem`'s size in pages.
+            MemorySize { dst: Reg, mem: u32 } -> dst = "memory.size";
+            /// Grows memory `mem` by `delta` pages; the old size or -1.
+            MemoryGrow { dst: Reg, delta: Reg, mem: u32 } -> dst = "memory.grow";
+            /// Fills `n` bytes at `d` with `val`.
+            MemoryFill { mem: u32, d: Reg, val: Reg, n: Reg } = "memory.fill";
+            /// Copies `n` bytes from `s` in `src_mem` to `d` in `dst_mem`.
+            MemoryCopy { dst_mem: u16, src_mem: u16, d: Reg, s: Reg, n: Reg } = "memory.copy";
+            /// Copies `n` bytes of data segment `seg` from `s` to `d` in memory `mem`.
+            MemoryInit { mem: u16, seg: u32, d: Reg, s: Reg, n: Reg } = "memory.init";
+            /// Drops data segment `seg`.
+            DataDrop { seg: u32 } = "data.drop";
+            /// Reads `table[index]`.
+            TableGet { dst: Reg, table: u32, index: Reg } -> dst = "table.get";
+            /// Writes `table[index]`.
+            TableSet { table: u32, index: Reg, val: Reg } = "table.set";
+            /// The table's size.
+            TableSize { dst: Reg, table: u32 } -> dst = "table.size";
+            /// Grows the table by `delta` elements set to `init`; the old size or -1.
+            TableGrow { dst: Reg, table: u32, init: Reg, delta: Reg } -> dst = "table.grow";
+            /// Fills `n` elements at `i` with `val`.
+            TableFill { table: u32, i: Reg, val: Reg, n: Reg } = "table.fill";
+            /// Copies `n` elements from `s` in `src_table` to `d` in `dst_table`.
+            TableCopy { dst_table: u16, src_table: u16, d: Reg, s: Reg, n: Reg } = "table.copy";
+            /// Copies `n` elements of segment `seg` from `s` to `d` in `table`.
+            TableInit { table: u16, seg: u32, d: Reg, s: Reg, n: Reg } = "table.init";
+            /// Drops element segment `seg`.
+            ElemDrop { seg: u32 } = "elem.drop";
+            /// A reference to function `func`.
+            RefFunc { dst: Reg, func: u32 } -> dst = "ref.func";
+          }
+
+            unary {
+                I32Eqz = "i32.eqz" : (i32) -> i32 => total i32_eqz;
+                I64Eqz = "i64.eqz" : (i64) -> i32 => total i64_eqz;
+                I32Clz = "i32.clz" : (i32) -> i32 => total i32_clz;
+                I32Ctz = "i32.ctz" : (i32) -> i32 => total i32_ctz;
+                I32Popcnt = "i32.popcnt" : (i32) -> i32 => total i32_popcnt;
+                I64Clz = "i64.clz" : (i64) -> i64 => total i64_clz;
+                I64Ctz = "i64.ctz" : (i64) -> i64 => total i64_ctz;
+                I64Popcnt = "i64.popcnt" : (i64) -> i64 => total i64_popcnt;
+                F32Abs = "f32.abs" : (f32) -> f32 => total f32_abs;
+                F32Neg = "f32.neg" : (f32) -> f32 => total f32_neg;
+                F32Ceil = "f32.ceil" : (f32) -> f32 => total f32_ceil;
+                F32Floor = "f32.floor" : (f32) -> f32 => total f32_floor;
+                F32Trunc = "f32.trunc" : (f32) -> f32 => total f32_trunc;
+                F32Nearest = "f32.nearest" : (f32) -> f32 => total f32_nearest;
+                F32Sqrt = "f32.sqrt" : (f32) -> f32 => total f32_sqrt;
+                F64Abs = "f64.abs" : (f64) -> f64 => total f64_abs;
+                F64Neg = "f64.neg" : (f64) -> f64 => total f64_neg;
+                F64Ceil = "f64.ceil" : (f64) -> f64 => total f64_ceil;
+                F64Floor = "f64.floor" : (f64) -> f64 => total f64_floor;
+                F64Trunc = "f64.trunc" : (f64) -> f64 => total f64_trunc;
+                F64Nearest = "f64.nearest" : (f64) -> f64 => total f64_nearest;
+                F64Sqrt = "f64.sqrt" : (f64) -> f64 => total f64_sqrt;
+                I32WrapI64 = "i32.wrap_i64" : (i64) -> i32 => total i32_wrap_i64;
+                I32TruncF32S = "i32.trunc_f32_s" : (f32) -> i32 => trapping i32_trunc_f32_s;
+                I32TruncF32U = "i32.trunc_f32_u" : (f32) -> i32 => trapping i32_trunc_f32_u;
+                I32TruncF64S = "i32.trunc_f64_s" : (f64) -> i32 => trapping i32_trunc_f64_s;
+                I32TruncF64U = "i32.trunc_f64_u" : (f64) -> i32 => trapping i32_trunc_f64_u;
+                I64ExtendI32S = "i64.extend_i32_s" : (i32) -> i64 => total i64_extend_i32_s;
+                I64ExtendI32U = "i64.extend_i32_u" : (i32) -> i64 => total i64_extend_i32_u;
+                I64TruncF32S = "i64.trunc_f32_s" : (f32) -> i64 => trapping i64_trunc_f32_s;
+                I64TruncF32U = "i64.trunc_f32_u" : (f32) -> i64 => trapping i64_trunc_f32_u;
+                I64TruncF64S = "i64.trunc_f64_s" : (f64) -> i64 => trapping i64_trunc_f64_s;
+                I64TruncF64U = "i64.trunc_f64_u" : (f64) -> i64 => trapping i64_trunc_f64_u;
+                F32ConvertI32S = "f32.convert_i32_s" : (i32) -> f32 => total f32_convert_i32_s;
+                F32ConvertI32U = "f32.convert_i32_u" : (i32) -> f32 => total f32_convert_i32_u;
+                F32ConvertI64S = "f32.convert_i64_s" : (i64) -> f32 => total f32_convert_i64_s;
+                F32ConvertI64U = "f32.convert_i64_u" : (i64) -> f32 => total f32_convert_i64_u;
+                F32DemoteF64 = "f32.demote_f64" : (f64) -> f32 => total f32_demote_f64;
+                F64ConvertI32S = "f64.convert_i32_s" : (i32) -> f64 => total f64_convert_i32_s;
+                F64ConvertI32U = "f64.convert_i32_u" : (i32) -> f64 => total f64_convert_i32_u;
+                F64ConvertI64S = "f64.convert_i64_s" : (i64) -> f64 => total f64_convert_i64_s;
+                F64ConvertI64U = "f64.convert_i64_u" : (i64) -> f64 => total f64_convert_i64_u;
+                F64PromoteF32 = "f64.promote_f32" : (f32) -> f64 => total f64_promote_f32;
+                I32Extend8S = "i32.extend8_s" : (i32) -> i32 => total i32_extend8_s;
+                I32Extend16S = "i32.extend16_s" : (i32) -> i32 => total i32_extend16_s;
+                I64Extend8S = "i64.extend8_s" : (i64) -> i64 => total i64_extend8_s;
+                I64Extend16S = "i64.extend16_s" : (i64) -> i64 => total i64_extend16_s;
+                I64Extend32S = "i64.extend32_s" : (i64) -> i64 => total i64_extend32_s;
+                I32TruncSatF32S = "i32.trunc_sat_f32_s" : (f32) -> i32 => total i32_trunc_sat_f32_s;
+                I32TruncSatF32U = "i32.trunc_sat_f32_u" : (f32) -> i32 => total i32_trunc_sat_f32_u;
+                I32TruncSatF64S = "i32.trunc_sat_f64_s" : (f64) -> i32 => total i32_trunc_sat_f64_s;
+                I32TruncSatF64U = "i32.trunc_sat_f64_u" : (f64) -> i32 => total i32_trunc_sat_f64_u;
+                I64TruncSatF32S = "i64.trunc_sat_f32_s" : (f32) -> i64 => total i64_trunc_sat_f32_s;
+                I64TruncSatF32U = "i64.trunc_sat_f32_u" : (f32) -> i64 => total i64_trunc_sat_f32_u;
+                I64TruncSatF64S = "i64.trunc_sat_f64_s" : (f64) -> i64 => total i64_trunc_sat_f64_s;
+                I64TruncSatF64U = "i64.trunc_sat_f64_u" : (f64) -> i64 => total i64_trunc_sat_f64_u;
+            }
+
+            binary {
+                I32Eq = "i32.eq" : (i32, i32) -> i32 => total i32_eq;
+                I32Ne = "i32.ne" : (i32, i32) -> i32 => total i32_ne;
+                I32LtS = "i32.lt_s" : (i32, i32) -> i32 => total i32_lt_s;
+                I32LtU = "i32.lt_u" : (i32, i32) -> i32 => total i32_lt_u;
+                I32GtS = "i32.gt_s" : (i32, i32) -> i32 => total i32_gt_s;
+                I32GtU = "i32.gt_u" : (i32, i32) -> i32 => total i32_gt_u;
+                I32LeS = "i32.le_s" : (i32, i32) -> i32 => total i32_le_s;
+                I32LeU = "i32.le_u" : (i32, i32) -> i32 => total i32_le_u;
+                I32GeS = "i32.ge_s" : (i32, i32) -> i32 => total i32_ge_s;
+                I32GeU = "i32.ge_u" : (i32, i32) -> i32 => total i32_ge_u;
+                I64Eq = "i64.eq" : (i64, i64) -> i32 => total i64_eq;
+                I64Ne = "i64.ne" : (i64, i64) -> i32 => total i64_ne;
+                I64LtS = "i64.lt_s" : (i64, i64) -> i32 => total i64_lt_s;
+                I64LtU = "i64.lt_u" : (i64, i64) -> i32 => total i64_lt_u;
+                I64GtS = "i64.gt_s" : (i64, i64) -> i32 => total i64_gt_s;
+                I64GtU = "i64.gt_u" : (i64, i64) -> i32 => total i64_gt_u;
+                I64LeS = "i64.le_s" : (i64, i64) -> i32 => total i64_le_s;
+                I64LeU = "i64.le_u" : (i64, i64) -> i32 => total i64_le_u;
+                I64GeS = "i64.ge_s" : (i64, i64) -> i32 => total i64_ge_s;
+                I64GeU = "i64.ge_u" : (i64, i64) -> i32 => total i64_ge_u;
+                F32Eq = "f32.eq" : (f32, f32) -> i32 => total f32_eq;
+                F32Ne = "f32.ne" : (f32, f32) -> i32 => total f32_ne;
+                F32Lt = "f32.lt" : (f32, f32) -> i32 => total f32_lt;
+                F32Gt = "f32.gt" : (f32, f32) -> i32 => total f32_gt;
+                F32Le = "f32.le" : (f32, f32) -> i32 => total f32_le;
+                F32Ge = "f32.ge" : (f32, f32) -> i32 => total f32_ge;
+                F64Eq = "f64.eq" : (f64, f64) -> i32 => total f64_eq;
+                F64Ne = "f64.ne" : (f64, f64) -> i32 => total f64_ne;
+                F64Lt = "f64.lt" : (f64, f64) -> i32 => total f64_lt;
+                F64Gt = "f64.gt" : (f64, f64) -> i32 => total f64_gt;
+                F64Le = "f64.le" : (f64, f64) -> i32 => total f64_le;
+                F64Ge = "f64.ge" : (f64, f64) -> i32 => total f64_ge;
+                I32Add = "i32.add" : (i32, i32) -> i32 => total i32_add;
+                I32Sub = "i32.sub" : (i32, i32) -> i32 => total i32_sub;
+                I32Mul = "i32.mul" : (i32, i32) -> i32 => total i32_mul;
+                I32DivS = "i32.div_s" : (i32, i32) -> i32 => trapping i32_div_s;
+                I32DivU = "i32.div_u" : (i32, i32) -> i32 => trapping i32_div_u;
+                I32RemS = "i32.rem_s" : (i32, i32) -> i32 => trapping i32_rem_s;
+                I32RemU = "i32.rem_u" : (i32, i32) -> i32 => trapping i32_rem_u;
+                I32And = "i32.and" : (i32, i32) -> i32 => total i32_and;
+                I32Or = "i32.or" : (i32, i32) -> i32 => total i32_or;
+                I32Xor = "i32.xor" : (i32, i32) -> i32 => total i32_xor;
+                I32Shl = "i32.shl" : (i32, i32) -> i32 => total i32_shl;
+                I32ShrS = "i32.shr_s" : (i32, i32) -> i32 => total i32_shr_s;
+                I32ShrU = "i32.shr_u" : (i32, i32) -> i32 => total i32_shr_u;
+                I32Rotl = "i32.rotl" : (i32, i32) -> i32 => total i32_rotl;
+                I32Rotr = "i32.rotr" : (i32, i32) -> i32 => total i32_rotr;
+                I64Add = "i64.add" : (i64, i64) -> i64 => total i64_add;
+                I64Sub = "i64.sub" : (i64, i64) -> i64 => total i64_sub;
+                I64Mul = "i64.mul" : (i64, i64) -> i64 => total i64_mul;
+                I64DivS = "i64.div_s" : (i64, i64) -> i64 => trapping i64_div_s;
+                I64DivU = "i64.div_u" : (i64, i64) -> i64 => trapping i64_div_u;
+                I64RemS = "i64.rem_s" : (i64, i64) -> i64 => trapping i64_rem_s;
+                I64RemU = "i64.rem_u" : (i64, i64) -> i64 => trapping i64_rem_u;
+                I64And = "i64.and" : (i64, i64) -> i64 => total i64_and;
+                I64Or = "i64.or" : (i64, i64) -> i64 => total i64_or;
+                I64Xor = "i64.xor" : (i64, i64) -> i64 => total i64_xor;
+                I64Shl = "i64.shl" : (i64, i64) -> i64 => total i64_shl;
+                I64ShrS = "i64.shr_s" : (i64, i64) -> i64 => total i64_shr_s;
+                I64ShrU = "i64.shr_u" : (i64, i64) -> i64 => total i64_shr_u;
+                I64Rotl = "i64.rotl" : (i64, i64) -> i64 => total i64_rotl;
+                I64Rotr = "i64.rotr" : (i64, i64) -> i64 => total i64_rotr;
+                F32Add = "f32.add" : (f32, f32) -> f32 => total f32_add;
+                F32Sub = "f32.sub" : (f32, f32) -> f32 => total f32_sub;
+                F32Mul = "f32.mul" : (f32, f32) -> f32 => total f32_mul;
+                F32Div = "f32.div" : (f32, f32) -> f32 => total f32_div;
+                F32Min = "f32.min" : (f32, f32) -> f32 => total f32_min;
+                F32Max = "f32.max" : (f32, f32) -> f32 => total f32_max;
+                F32Copysign = "f32.copysign" : (f32, f32) -> f32 => total f32_copysign;
+                F64Add = "f64.add" : (f64, f64) -> f64 => total f64_add;
+                F64Sub = "f64.sub" : (f64, f64) -> f64 => total f64_sub;
+                F64Mul = "f64.mul" : (f64, f64) -> f64 => total f64_mul;
+                F64Div = "f64.div" : (f64, f64) -> f64 => total f64_div;
+                F64Min = "f64.min" : (f64, f64) -> f64 => total f64_min;
+                F64Max = "f64.max" : (f64, f64) -> f64 => total f64_max;
+                F64Copysign = "f64.copysign" : (f64, f64) -> f64 => total f64_copysign;
+            }
+        }
+    };
+}
+
+macro_rules! define_ops {
+    (
+        ops {
+            $(
+                $(#[doc = $doc:literal])*
+                $name:ident { $($field:ident : $fty:ty),* } $(-> $dst:ident)? = $mnemonic:literal;
+            )*
+        }
+        unary {
+            $( $uname:ident = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )*
+        }
+        binary {
+            $( $bname:ident = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )*
+        }
+    ) => {
+        /// One bytecode instruction.
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub enum Op {
+            $(
+                $(#[doc = $doc])*
+                $name { $(#[allow(missing_docs)] $field: $fty),* },
+            )*
+            $(
+                #[doc = concat!("`", $umn, "`")]
+                $uname {
+                    /// Result register.
+                    dst: Reg,
+                    /// Operand register.
+                    src: Reg,
+                },
+            )*
+            $(
+                #[doc = concat!("`", $bmn, "`")]
+                $bname {
+                    /// Result register.
+                    dst: Reg,
+                    /// Left operand register.
+                    lhs: Reg,
+                    /// Right operand register.
+                    rhs: Reg,
+                },
+            )*
+        }
+
+        impl Op {
+            /// The instruction's mnemonic.
+            pub fn mnemonic(&self) -> &'static str {
+                match self {
+                    $( Op::$name { .. } => $mnemonic, )*
+                    $( Op::$uname { .. } => $umn, )*
+                    $( Op::$bname { .. } => $bmn, )*
+                }
+            }
+
+            /// The register this instruction writes its single result to, if it has one;
+            /// the translator retargets it on a following `local.set`.
+            pub fn result_mut(&mut self) -> Option<&mut Reg> {
+                match self {
+                    $( $( Op::$name { $dst: d, .. } => Some(d), )? )*
+                    $( Op::$uname { dst, .. } => Some(dst), )*
+                    $( Op::$bname { dst, .. } => Some(dst), )*
+                    #[allow(unreachable_patterns)]
+                    _ => None,
+                }
+            }
+        }
+
+        impl fmt::Display for Op {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    $(
+                        Op::$name { $($field),* } => {
+                            f.write_str($mnemonic)?;
+                            $( write!(f, " {}={}", stringify!($field), DisplayOperand($field))?; )*
+                            Ok(())
+                        }
+                    )*
+                    $( Op::$uname { dst, src } => write!(f, "{} {dst}, {src}", $umn), )*
+                    $( Op::$bname { dst, lhs, rhs } => write!(f, "{} {dst}, {lhs}, {rhs}", $bmn), )*
+                }
+            }
+        }
+    };
+}
+
+for_each_op!(define_ops);
+
+/// Formats any operand kind in the disassembly.
+struct DisplayOperand<'a, T>(&'a T);
+
+impl<T: fmt::Debug> fmt::Display for DisplayOperand<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0, f)
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ops_stay_compact() {
+        assert!(std::mem::size_of::<Op>() <= 16, "Op grew to {} bytes", std::mem::size_of::<Op>());
+    }
+
+    #[test]
+    fn disassembly_names_operands() {
+        let op = Op::I32Add { dst: Reg(2), lhs: Reg(0), rhs: Reg(1) };
+        assert_eq!(op.to_string(), "i32.add r2, r0, r1");
+        assert_eq!(Op::Br { offset: -3 }.to_string(), "br offset=-3");
+    }
+}

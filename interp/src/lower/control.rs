@@ -1,0 +1,62 @@
+//! The translator's control-flow frames.
+
+use wasmparser::ValType;
+
+/// What opened a control frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ControlKind {
+    /// The function body.
+    Func,
+    /// `block`.
+    Block,
+    /// `loop`: branches go back to its header.
+    Loop,
+    /// `if` before its `else`.
+    If,
+    /// The `else` arm.
+    Else,
+}
+
+/// One open block.
+#[derive(Debug)]
+pub(super) struct Control {
+    pub kind: ControlKind,
+    /// Operand-stack length below the block's parameters.
+    pub height: usize,
+    /// Canonical register of the block's first parameter/result.
+    pub start_slot: u16,
+    pub params: Vec<ValType>,
+    pub results: Vec<ValType>,
+    /// The loop header, for loops.
+    pub header: Option<usize>,
+    /// Forward branches to patch with the block's end.
+    pub patches: Vec<usize>,
+    /// The `if`'s conditional branch to its `else` arm, until bound.
+    pub else_branch: Option<usize>,
+    /// Code from here to the block's end cannot run.
+    pub unreachable: bool,
+}
+
+impl Control {
+    pub fn new(kind: ControlKind, height: usize, start_slot: u16, params: Vec<ValType>, results: Vec<ValType>) -> Self {
+        Control {
+            kind,
+            height,
+            start_slot,
+            params,
+            results,
+            header: None,
+            patches: Vec::new(),
+            else_branch: None,
+            unreachable: false,
+        }
+    }
+
+    /// The values a branch to this block carries.
+    pub fn branch_types(&self) -> &[ValType] {
+        match self.kind {
+            ControlKind::Loop => &self.params,
+            _ => &self.results,
+        }
+    }
+}

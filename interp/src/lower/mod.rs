@@ -1,0 +1,865 @@
+//! One-pass translation of a validated function body into register bytecode.
+//!
+//! Wasm locals are the first registers of a frame; every operand-stack position has a fixed
+//! "canonical" register after them. Operands are tracked lazily: `local.get` and constants do
+//! not emit anything until a consumer needs them in a register, and a `local.set` that follows
+//! the instruction producing its value retargets that instruction's result. Control-flow
+//! merges keep their values in the canonical registers of the block's stack positions, so
+//! branches only copy when the values are not already there.
+
+mod control;
+
+use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator, ValType};
+
+use crate::isa::{Op, Reg};
+use crate::module::{CompileError, ModuleInfo, slot_count};
+use control::{Control, ControlKind};
+
+/// A translated function.
+#[derive(Debug)]
+pub struct CompiledFunc {
+    /// The bytecode.
+    pub ops: Box<[Op]>,
+    /// The wasm byte offset of the operator each instruction came from.
+    pub offsets: Box<[u32]>,
+    /// Slots the frame needs: locals plus the deepest operand stack.
+    pub frame_slots: u16,
+    /// Slots taken by all locals (parameters first).
+    pub local_slots: u16,
+    /// Slots taken by the parameters.
+    pub param_slots: u16,
+    /// Slots taken by the results.
+    pub result_slots: u16,
+}
+
+impl CompiledFunc {
+    /// The wasm byte offset of instruction `pc`.
+    pub fn wasm_offset(&self, pc: usize) -> Option<u32> {
+        self.offsets.get(pc).copied()
+    }
+}
+
+/// Translates defined function `defined_index` of a validated module.
+pub fn translate(info: &ModuleInfo, defined_index: u32) -> Result<CompiledFunc, CompileError> {
+    let func_index = info.imported_funcs + defined_index;
+    let range = info.bodies[defined_index as usize].clone();
+    let reader = BinaryReader::new_features(&info.bytes[range.clone()], range.start as u64, info.features);
+    let body = FunctionBody::new(reader);
+    let ty = info.func_type(func_index);
+
+    let mut t = Translator::new(info, range.start);
+    for &param in ty.params() {
+        t.declare_local(param)?;
+    }
+    let param_slots = t.local_slots;
+    for local in body.get_locals_reader()? {
+        let (count, ty) = local?;
+        for _ in 0..count {
+            t.declare_local(ty)?;
+        }
+    }
+    let results: Vec<ValType> = ty.results().to_vec();
+    t.controls.push(Control::new(ControlKind::Func, 0, t.local_slots, Vec::new(), results.clone()));
+
+    let mut operators = body.get_operators_reader()?;
+    while !operators.eof() {
+        let (op, offset) = operators.read_with_offset()?;
+        t.offset = offset as u32;
+        t.translate(op)?;
+    }
+    let result_slots = results.iter().map(|&ty| slot_count(ty)).sum();
+    Ok(CompiledFunc {
+        ops: t.ops.into_boxed_slice(),
+        offsets: t.offsets.into_boxed_slice(),
+        frame_slots: t.max_slots.max(result_slots as u32) as u16,
+        local_slots: t.local_slots,
+        param_slots,
+        result_slots,
+    })
+}
+
+/// Where an operand's value is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Source {
+    /// In its canonical register.
+    Temp,
+    /// Still in a local's register (a `local.get` not yet copied).
+    Local(Reg),
+    /// A constant not yet written anywhere.
+    Const(u64),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Operand {
+    source: Source,
+    ty: ValType,
+    /// The canonical register of this stack position.
+    slot: u16,
+}
+
+struct Translator<'a> {
+    info: &'a ModuleInfo,
+    ops: Vec<Op>,
+    offsets: Vec<u32>,
+    /// Offset of the operator being translated.
+    offset: u32,
+    body_start: usize,
+    locals: Vec<(ValType, Reg)>,
+    local_slots: u16,
+    stack: Vec<Operand>,
+    max_slots: u32,
+    controls: Vec<Control>,
+    /// The last instruction, if it wrote the top operand's canonical register and no label
+    /// was bound after it.
+    last_result: Option<usize>,
+    /// Depth of blocks opened inside unreachable code being skipped.
+    skipped_depth: u32,
+}
+
+type Result<T, E = CompileError> = std::result::Result<T, E>;
+
+impl<'a> Translator<'a> {
+    fn new(info: &'a ModuleInfo, body_start: usize) -> Self {
+        Translator {
+            info,
+            ops: Vec::new(),
+            offsets: Vec::new(),
+            offset: 0,
+            body_start,
+            locals: Vec::new(),
+            local_slots: 0,
+            stack: Vec::new(),
+            max_slots: 0,
+            controls: Vec::new(),
+            last_result: None,
+            skipped_depth: 0,
+        }
+    }
+
+    fn too_large(&self) -> CompileError {
+        CompileError::at("function needs more than 65535 registers", self.body_start)
+    }
+
+    fn declare_local(&mut self, ty: ValType) -> Result<()> {
+        let reg = Reg(self.local_slots);
+        self.local_slots = self.local_slots.checked_add(slot_count(ty)).ok_or_else(|| self.too_large())?;
+        self.max_slots = self.max_slots.max(self.local_slots as u32);
+        self.locals.push((ty, reg));
+        Ok(())
+    }
+
+    // ---- emitting ----
+
+    fn emit(&mut self, op: Op) -> usize {
+        self.ops.push(op);
+        self.offsets.push(self.offset);
+        self.last_result = None;
+        self.ops.len() - 1
+    }
+
+    /// Emits an instruction whose result is the operand just pushed.
+    fn emit_result(&mut self, op: Op) {
+        let pc = self.emit(op);
+        self.last_result = Some(pc);
+    }
+
+    fn pc(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// Binds a label at the current position: instructions before it may be jumped over, so
+    /// none of them may be retargeted from here on.
+    fn bind_label(&mut self) -> usize {
+        self.last_result = None;
+        self.pc()
+    }
+
+    fn patch_branch(&mut self, at: usize, target: usize) {
+        let offset = target as i32 - at as i32;
+        match &mut self.ops[at] {
+            Op::Br { offset: o } | Op::BrIfNez { offset: o, .. } | Op::BrIfEqz { offset: o, .. } => *o = offset,
+            other => unreachable!("patching a non-branch {other:?}"),
+        }
+    }
+
+    // ---- the operand stack ----
+
+    fn next_slot(&self) -> u16 {
+        match self.stack.last() {
+            Some(top) => top.slot + slot_count(top.ty),
+            None => self.local_slots,
+        }
+    }
+
+    fn push(&mut self, source: Source, ty: ValType) -> Result<Reg> {
+        let slot = self.next_slot();
+        let end = slot as u32 + slot_count(ty) as u32;
+        if end > u16::MAX as u32 {
+            return Err(self.too_large());
+        }
+        self.max_slots = self.max_slots.max(end);
+        self.stack.push(Operand { source, ty, slot });
+        Ok(Reg(slot))
+    }
+
+    fn push_temp(&mut self, ty: ValType) -> Result<Reg> {
+        self.push(Source::Temp, ty)
+    }
+
+    fn pop(&mut self) -> Operand {
+        self.stack.pop().expect("validated operand stack")
+    }
+
+    /// Emits the copy of a lazy operand into `dst`.
+    fn write_operand(&mut self, operand: Operand, dst: Reg) {
+        match operand.source {
+            Source::Temp if operand.slot == dst.0 => {}
+            Source::Temp => self.emit_copy(dst, Reg(operand.slot), operand.ty),
+            Source::Local(src) => self.emit_copy(dst, src, operand.ty),
+            Source::Const(bits) => {
+                if bits <= u32::MAX as u64 {
+                    self.emit(Op::Const32 { dst, value: bits as u32 });
+                } else {
+                    self.emit(Op::Const64 { dst, value: bits });
+                }
+            }
+        }
+    }
+
+    fn emit_copy(&mut self, dst: Reg, src: Reg, ty: ValType) {
+        if dst != src {
+            if slot_count(ty) == 2 {
+                self.emit(Op::Copy2 { dst, src });
+            } else {
+                self.emit(Op::Copy { dst, src });
+            }
+        }
+    }
+
+    /// The register holding a popped operand, writing constants into its canonical register.
+    fn reg_of(&mut self, operand: Operand) -> Reg {
+        match operand.source {
+            Source::Temp => Reg(operand.slot),
+            Source::Local(reg) => reg,
+            Source::Const(_) => {
+                self.write_operand(operand, Reg(operand.slot));
+                Reg(operand.slot)
+            }
+        }
+    }
+
+    fn pop_reg(&mut self) -> Reg {
+        let operand = self.pop();
+        self.reg_of(operand)
+    }
+
+    /// Moves stack entry `index` into its canonical register.
+    fn materialize(&mut self, index: usize) {
+        let operand = self.stack[index];
+        if operand.source != Source::Temp {
+            self.write_operand(operand, Reg(operand.slot));
+            self.stack[index].source = Source::Temp;
+        }
+    }
+
+    fn materialize_top(&mut self, count: usize) {
+        for index in self.stack.len() - count..self.stack.len() {
+            self.materialize(index);
+        }
+    }
+
+    fn materialize_all(&mut self) {
+        for index in 0..self.stack.len() {
+            self.materialize(index);
+        }
+    }
+
+    /// Copies out every pending `local.get` of `local` before the local is overwritten.
+    fn flush_local(&mut self, local: Reg) {
+        for index in 0..self.stack.len() {
+            if self.stack[index].source == Source::Local(local) {
+                self.materialize(index);
+            }
+        }
+    }
+
+    // ---- control ----
+
+    fn block_types(&self, ty: BlockType) -> (Vec<ValType>, Vec<ValType>) {
+        match ty {
+            BlockType::Empty => (Vec::new(), Vec::new()),
+            BlockType::Type(ty) => (Vec::new(), vec![ty]),
+            BlockType::FuncType(index) => {
+                let ty = self.info.type_at(index);
+                (ty.params().to_vec(), ty.results().to_vec())
+            }
+        }
+    }
+
+    fn push_control(&mut self, kind: ControlKind, ty: BlockType) {
+        let (params, results) = self.block_types(ty);
+        // Values below and at the block's entry are read inside it, but a pending local read
+        // or constant materialized on only one path inside would be lost on the other:
+        // settle them all in their canonical registers first.
+        self.materialize_all();
+        let height = self.stack.len() - params.len();
+        let start_slot = self.stack.get(height).map(|o| o.slot).unwrap_or_else(|| self.next_slot());
+        let mut control = Control::new(kind, height, start_slot, params, results);
+        if let ControlKind::Loop = kind {
+            control.header = Some(self.bind_label());
+        }
+        self.controls.push(control);
+    }
+
+    fn is_unreachable(&self) -> bool {
+        self.controls.last().is_some_and(|c| c.unreachable)
+    }
+
+    fn set_unreachable(&mut self) {
+        let control = self.controls.last_mut().expect("inside a function");
+        control.unreachable = true;
+        let height = control.height;
+        self.stack.truncate(height);
+    }
+
+    /// Copies the top `count` operands (already materialized) to the canonical registers of
+    /// `target` control's values, if they are not there already.
+    fn copy_to_label(&mut self, depth: u32) {
+        let target = &self.controls[self.controls.len() - 1 - depth as usize];
+        let dst = target.start_slot;
+        let types = target.branch_types().to_vec();
+        let count = types.len();
+        if count == 0 {
+            return;
+        }
+        let first = self.stack[self.stack.len() - count].slot;
+        let len: u16 = types.iter().map(|&t| slot_count(t)).sum();
+        if first != dst {
+            self.emit(Op::CopySpan { dst: Reg(dst), src: Reg(first), len });
+        }
+    }
+
+    fn branch_needs_copy(&self, depth: u32) -> bool {
+        let target = &self.controls[self.controls.len() - 1 - depth as usize];
+        let count = target.branch_types().len();
+        count != 0 && self.stack[self.stack.len() - count].slot != target.start_slot
+    }
+
+    /// Emits a jump to the label of the control `depth` levels out.
+    fn emit_branch_to(&mut self, depth: u32) {
+        let index = self.controls.len() - 1 - depth as usize;
+        if let Some(header) = self.controls[index].header {
+            let at = self.emit(Op::Br { offset: 0 });
+            self.patch_branch(at, header);
+        } else {
+            let at = self.emit(Op::Br { offset: 0 });
+            self.controls[index].patches.push(at);
+        }
+    }
+
+    fn emit_return(&mut self) {
+        let results = self.controls[0].results.clone();
+        match results.as_slice() {
+            [] => {
+                self.emit(Op::Return {});
+            }
+            [ty] if slot_count(*ty) == 1 => {
+                let src = self.pop_reg();
+                self.emit(Op::ReturnReg { src });
+            }
+            _ => {
+                self.materialize_top(results.len());
+                let first = self.stack[self.stack.len() - results.len()].slot;
+                let len = results.iter().map(|&t| slot_count(t)).sum();
+                self.emit(Op::ReturnSpan { src: Reg(first), len });
+            }
+        }
+    }
+
+    fn end_control(&mut self) -> Result<()> {
+        let mut control = self.controls.pop().expect("validated control stack");
+        let fallthrough = !control.unreachable;
+        if fallthrough {
+            self.materialize_top(control.results.len());
+        }
+        if let ControlKind::Func = control.kind {
+            if fallthrough || !control.patches.is_empty() {
+                if !control.patches.is_empty() {
+                    let here = self.bind_label();
+                    for at in std::mem::take(&mut control.patches) {
+                        self.patch_branch(at, here);
+                    }
+                    // After the label the results are in the canonical registers.
+                    self.stack.truncate(control.height);
+                    for &ty in &control.results {
+                        self.push_temp(ty)?;
+                    }
+                }
+                self.controls.push(control);
+                self.emit_return();
+                self.controls.pop();
+            }
+            return Ok(());
+        }
+        let mut reachable = fallthrough || !control.patches.is_empty();
+        if let Some(at) = control.else_branch.take() {
+            // An `if` without `else`: the false path falls through with its parameters as
+            // results.
+            let here = self.bind_label();
+            self.patch_branch(at, here);
+            reachable = true;
+        }
+        let here = self.bind_label();
+        for at in std::mem::take(&mut control.patches) {
+            self.patch_branch(at, here);
+        }
+        self.stack.truncate(control.height);
+        for &ty in &control.results {
+            self.push_temp(ty)?;
+        }
+        if !reachable {
+            self.set_unreachable();
+        }
+        Ok(())
+    }
+
+    // ---- operators ----
+
+    fn unary(&mut self, result: ValType, make: impl FnOnce(Reg, Reg) -> Op) -> Result<()> {
+        let src = self.pop_reg();
+        let dst = self.push_temp(result)?;
+        self.emit_result(make(dst, src));
+        Ok(())
+    }
+
+    fn binary(&mut self, result: ValType, make: impl FnOnce(Reg, Reg, Reg) -> Op) -> Result<()> {
+        let rhs = self.pop();
+        let lhs = self.pop();
+        let lhs = self.reg_of(lhs);
+        let rhs = self.reg_of(rhs);
+        let dst = self.push_temp(result)?;
+        self.emit_result(make(dst, lhs, rhs));
+        Ok(())
+    }
+
+    fn check_memarg(&self, memarg: &MemArg) -> Result<u32> {
+        if memarg.target != wasmparser::MemArgTarget::Memory(0) {
+            return Err(CompileError::at("multi-memory is not supported yet", self.offset as usize));
+        }
+        u32::try_from(memarg.offset)
+            .map_err(|_| CompileError::at("64-bit memory offsets are not supported yet", self.offset as usize))
+    }
+
+    fn load(&mut self, memarg: MemArg, ty: ValType, make: impl FnOnce(Reg, Reg, u32) -> Op) -> Result<()> {
+        let offset = self.check_memarg(&memarg)?;
+        let addr = self.pop_reg();
+        let dst = self.push_temp(ty)?;
+        self.emit_result(make(dst, addr, offset));
+        Ok(())
+    }
+
+    fn store(&mut self, memarg: MemArg, make: impl FnOnce(Reg, Reg, u32) -> Op) -> Result<()> {
+        let offset = self.check_memarg(&memarg)?;
+        let value = self.pop();
+        let addr = self.pop();
+        let addr = self.reg_of(addr);
+        let src = self.reg_of(value);
+        self.emit(make(addr, src, offset));
+        Ok(())
+    }
+
+    fn call(&mut self, params: usize, results: Vec<ValType>, make: impl FnOnce(Reg) -> Op) -> Result<()> {
+        self.materialize_top(params);
+        let base = match params {
+            0 => self.next_slot(),
+            n => self.stack[self.stack.len() - n].slot,
+        };
+        self.stack.truncate(self.stack.len() - params);
+        self.emit(make(Reg(base)));
+        for ty in results {
+            self.push_temp(ty)?;
+        }
+        Ok(())
+    }
+
+    fn local_set(&mut self, index: u32, keep: bool) -> Result<()> {
+        let (ty, local) = self.locals[index as usize];
+        let value = self.pop();
+        let referenced = self.stack.iter().any(|o| o.source == Source::Local(local));
+        let retarget = match (value.source, self.last_result) {
+            (Source::Temp, Some(pc)) if !referenced => {
+                let result = self.ops[pc].result_mut();
+                match result {
+                    Some(reg) if reg.0 == value.slot => {
+                        *reg = local;
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        };
+        if !retarget {
+            self.flush_local(local);
+            self.write_operand(value, local);
+        }
+        self.last_result = None;
+        if keep {
+            self.push(Source::Local(local), ty)?;
+        }
+        Ok(())
+    }
+
+    fn translate(&mut self, op: Operator<'_>) -> Result<()> {
+        if self.is_unreachable() {
+            match op {
+                Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                    self.skipped_depth += 1;
+                    return Ok(());
+                }
+                Operator::End if self.skipped_depth > 0 => {
+                    self.skipped_depth -= 1;
+                    return Ok(());
+                }
+                Operator::Else | Operator::End if self.skipped_depth == 0 => {}
+                _ => return Ok(()),
+            }
+        }
+        if self.translate_numeric(&op)? {
+            return Ok(());
+        }
+        match op {
+            Operator::Nop => {}
+            Operator::Unreachable => {
+                self.emit(Op::Unreachable {});
+                self.set_unreachable();
+            }
+            Operator::Block { blockty } => self.push_control(ControlKind::Block, blockty),
+            Operator::Loop { blockty } => self.push_control(ControlKind::Loop, blockty),
+            Operator::If { blockty } => {
+                let cond = self.pop_reg();
+                self.push_control(ControlKind::If, blockty);
+                let at = self.emit(Op::BrIfEqz { cond, offset: 0 });
+                self.controls.last_mut().expect("just pushed").else_branch = Some(at);
+            }
+            Operator::Else => {
+                let control = self.controls.last_mut().expect("validated");
+                let was_reachable = !control.unreachable;
+                let else_branch = control.else_branch.take();
+                control.kind = ControlKind::Else;
+                if was_reachable {
+                    let count = self.controls.last().expect("validated").results.len();
+                    self.materialize_top(count);
+                    let at = self.emit(Op::Br { offset: 0 });
+                    self.controls.last_mut().expect("validated").patches.push(at);
+                }
+                let here = self.bind_label();
+                if let Some(at) = else_branch {
+                    self.patch_branch(at, here);
+                }
+                let control = self.controls.last_mut().expect("validated");
+                control.unreachable = false;
+                let height = control.height;
+                let params = control.params.clone();
+                self.stack.truncate(height);
+                for ty in params {
+                    self.push_temp(ty)?;
+                }
+            }
+            Operator::End => self.end_control()?,
+            Operator::Br { relative_depth } => {
+                let count = self.label_arity(relative_depth);
+                self.materialize_top(count);
+                self.copy_to_label(relative_depth);
+                self.emit_branch_to(relative_depth);
+                self.set_unreachable();
+            }
+            Operator::BrIf { relative_depth } => {
+                let cond = self.pop_reg();
+                let count = self.label_arity(relative_depth);
+                self.materialize_top(count);
+                if self.branch_needs_copy(relative_depth) {
+                    let skip = self.emit(Op::BrIfEqz { cond, offset: 0 });
+                    self.copy_to_label(relative_depth);
+                    self.emit_branch_to(relative_depth);
+                    let here = self.bind_label();
+                    self.patch_branch(skip, here);
+                } else {
+                    let index = self.controls.len() - 1 - relative_depth as usize;
+                    let at = self.emit(Op::BrIfNez { cond, offset: 0 });
+                    match self.controls[index].header {
+                        Some(header) => self.patch_branch(at, header),
+                        None => self.controls[index].patches.push(at),
+                    }
+                }
+            }
+            Operator::BrTable { targets } => {
+                let index = self.pop_reg();
+                let mut depths = targets.targets().collect::<Result<Vec<u32>, _>>()?;
+                depths.push(targets.default());
+                let count = self.label_arity(targets.default());
+                self.materialize_top(count);
+                self.emit(Op::BrTable { index, len: targets.len() });
+                let mut stubs = Vec::new();
+                for &depth in &depths {
+                    if self.branch_needs_copy(depth) {
+                        let at = self.emit(Op::Br { offset: 0 });
+                        stubs.push((at, depth));
+                    } else {
+                        self.emit_branch_to(depth);
+                    }
+                }
+                for (at, depth) in stubs {
+                    let here = self.pc();
+                    self.patch_branch(at, here);
+                    self.copy_to_label(depth);
+                    self.emit_branch_to(depth);
+                }
+                self.set_unreachable();
+            }
+            Operator::Return => {
+                self.emit_return();
+                self.set_unreachable();
+            }
+            Operator::Call { function_index } => {
+                let ty = self.info.func_type(function_index);
+                let (params, results) = (ty.params().len(), ty.results().to_vec());
+                self.call(params, results, |base| Op::Call { func: function_index, base })?;
+            }
+            Operator::CallIndirect { type_index, table_index } => {
+                let ty = self.info.type_at(type_index);
+                let (params, results) = (ty.params().len(), ty.results().to_vec());
+                let index = self.pop_reg();
+                self.call(params, results, |base| Op::CallIndirect { ty: type_index, table: table_index, index, base })?;
+            }
+            Operator::Drop => {
+                self.pop();
+            }
+            Operator::Select | Operator::TypedSelect { .. } | Operator::TypedSelectMulti { .. } => {
+                let cond = self.pop_reg();
+                let b = self.pop();
+                let a = self.pop();
+                let ty = a.ty;
+                let a = self.reg_of(a);
+                let b = self.reg_of(b);
+                let dst = self.push_temp(ty)?;
+                if slot_count(ty) == 2 {
+                    self.emit_result(Op::Select2 { dst, cond, a, b });
+                } else {
+                    self.emit_result(Op::Select { dst, cond, a, b });
+                }
+            }
+            Operator::LocalGet { local_index } => {
+                let (ty, reg) = self.locals[local_index as usize];
+                self.push(Source::Local(reg), ty)?;
+            }
+            Operator::LocalSet { local_index } => self.local_set(local_index, false)?,
+            Operator::LocalTee { local_index } => self.local_set(local_index, true)?,
+            Operator::GlobalGet { global_index } => {
+                let ty = self.info.global_types[global_index as usize].content_type;
+                let dst = self.push_temp(ty)?;
+                if slot_count(ty) == 2 {
+                    self.emit_result(Op::GlobalGet2 { dst, index: global_index });
+                } else {
+                    self.emit_result(Op::GlobalGet { dst, index: global_index });
+                }
+            }
+            Operator::GlobalSet { global_index } => {
+                let operand = self.pop();
+                let src = self.reg_of(operand);
+                if slot_count(operand.ty) == 2 {
+                    self.emit(Op::GlobalSet2 { src, index: global_index });
+                } else {
+                    self.emit(Op::GlobalSet { src, index: global_index });
+                }
+            }
+            Operator::I32Load { memarg } => self.load(memarg, ValType::I32, |dst, addr, offset| Op::Load32 { dst, addr, offset })?,
+            Operator::F32Load { memarg } => self.load(memarg, ValType::F32, |dst, addr, offset| Op::Load32 { dst, addr, offset })?,
+            Operator::I64Load32U { memarg } => self.load(memarg, ValType::I64, |dst, addr, offset| Op::Load32 { dst, addr, offset })?,
+            Operator::I64Load { memarg } => self.load(memarg, ValType::I64, |dst, addr, offset| Op::Load64 { dst, addr, offset })?,
+            Operator::F64Load { memarg } => self.load(memarg, ValType::F64, |dst, addr, offset| Op::Load64 { dst, addr, offset })?,
+            Operator::I32Load8S { memarg } => self.load(memarg, ValType::I32, |dst, addr, offset| Op::I32Load8S { dst, addr, offset })?,
+            Operator::I32Load8U { memarg } => self.load(memarg, ValType::I32, |dst, addr, offset| Op::I32Load8U { dst, addr, offset })?,
+            Operator::I64Load8U { memarg } => self.load(memarg, ValType::I64, |dst, addr, offset| Op::I32Load8U { dst, addr, offset })?,
+            Operator::I32Load16S { memarg } => self.load(memarg, ValType::I32, |dst, addr, offset| Op::I32Load16S { dst, addr, offset })?,
+            Operator::I32Load16U { memarg } => self.load(memarg, ValType::I32, |dst, addr, offset| Op::I32Load16U { dst, addr, offset })?,
+            Operator::I64Load16U { memarg } => self.load(memarg, ValType::I64, |dst, addr, offset| Op::I32Load16U { dst, addr, offset })?,
+            Operator::I64Load8S { memarg } => self.load(memarg, ValType::I64, |dst, addr, offset| Op::I64Load8S { dst, addr, offset })?,
+            Operator::I64Load16S { memarg } => self.load(memarg, ValType::I64, |dst, addr, offset| Op::I64Load16S { dst, addr, offset })?,
+            Operator::I64Load32S { memarg } => self.load(memarg, ValType::I64, |dst, addr, offset| Op::I64Load32S { dst, addr, offset })?,
+            Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => {
+                self.store(memarg, |addr, src, offset| Op::Store8 { addr, src, offset })?
+            }
+            Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => {
+                self.store(memarg, |addr, src, offset| Op::Store16 { addr, src, offset })?
+            }
+            Operator::I32Store { memarg } | Operator::F32Store { memarg } | Operator::I64Store32 { memarg } => {
+                self.store(memarg, |addr, src, offset| Op::Store32 { addr, src, offset })?
+            }
+            Operator::I64Store { memarg } | Operator::F64Store { memarg } => {
+                self.store(memarg, |addr, src, offset| Op::Store64 { addr, src, offset })?
+            }
+            Operator::MemorySize { mem } => {
+                let dst = self.push_temp(ValType::I32)?;
+                self.emit_result(Op::MemorySize { dst, mem });
+            }
+            Operator::MemoryGrow { mem } => {
+                let delta = self.pop_reg();
+                let dst = self.push_temp(ValType::I32)?;
+                self.emit_result(Op::MemoryGrow { dst, delta, mem });
+            }
+            Operator::MemoryFill { mem } => {
+                let [d, val, n] = self.pop3();
+                self.emit(Op::MemoryFill { mem, d, val, n });
+            }
+            Operator::MemoryCopy { dst_mem, src_mem } => {
+                let [d, s, n] = self.pop3();
+                let (dst_mem, src_mem) = (self.small_index(dst_mem)?, self.small_index(src_mem)?);
+                self.emit(Op::MemoryCopy { dst_mem, src_mem, d, s, n });
+            }
+            Operator::MemoryInit { data_index, mem } => {
+                let [d, s, n] = self.pop3();
+                let mem = self.small_index(mem)?;
+                self.emit(Op::MemoryInit { mem, seg: data_index, d, s, n });
+            }
+            Operator::DataDrop { data_index } => {
+                self.emit(Op::DataDrop { seg: data_index });
+            }
+            Operator::TableGet { table } => {
+                let index = self.pop_reg();
+                let ty = ValType::Ref(self.info.table_types[table as usize].element_type);
+                let dst = self.push_temp(ty)?;
+                self.emit_result(Op::TableGet { dst, table, index });
+            }
+            Operator::TableSet { table } => {
+                let val = self.pop();
+                let index = self.pop();
+                let index = self.reg_of(index);
+                let val = self.reg_of(val);
+                self.emit(Op::TableSet { table, index, val });
+            }
+            Operator::TableSize { table } => {
+                let dst = self.push_temp(ValType::I32)?;
+                self.emit_result(Op::TableSize { dst, table });
+            }
+            Operator::TableGrow { table } => {
+                let delta = self.pop();
+                let init = self.pop();
+                let init = self.reg_of(init);
+                let delta = self.reg_of(delta);
+                let dst = self.push_temp(ValType::I32)?;
+                self.emit_result(Op::TableGrow { dst, table, init, delta });
+            }
+            Operator::TableFill { table } => {
+                let [i, val, n] = self.pop3();
+                self.emit(Op::TableFill { table, i, val, n });
+            }
+            Operator::TableCopy { dst_table, src_table } => {
+                let [d, s, n] = self.pop3();
+                let (dst_table, src_table) = (self.small_index(dst_table)?, self.small_index(src_table)?);
+                self.emit(Op::TableCopy { dst_table, src_table, d, s, n });
+            }
+            Operator::TableInit { elem_index, table } => {
+                let [d, s, n] = self.pop3();
+                let table = self.small_index(table)?;
+                self.emit(Op::TableInit { table, seg: elem_index, d, s, n });
+            }
+            Operator::ElemDrop { elem_index } => {
+                self.emit(Op::ElemDrop { seg: elem_index });
+            }
+            Operator::RefNull { hty } => {
+                let ty = ValType::Ref(wasmparser::RefType::new(true, hty).expect("validated heap type"));
+                self.push(Source::Const(0), ty)?;
+            }
+            Operator::RefIsNull => {
+                // Non-null references are non-zero slots.
+                self.unary(ValType::I32, |dst, src| Op::I64Eqz { dst, src })?;
+            }
+            Operator::RefFunc { function_index } => {
+                let dst = self.push_temp(ValType::FUNCREF)?;
+                self.emit_result(Op::RefFunc { dst, func: function_index });
+            }
+            Operator::I32Const { value } => {
+                self.push(Source::Const(value as u32 as u64), ValType::I32)?;
+            }
+            Operator::I64Const { value } => {
+                self.push(Source::Const(value as u64), ValType::I64)?;
+            }
+            Operator::F32Const { value } => {
+                self.push(Source::Const(value.bits() as u64), ValType::F32)?;
+            }
+            Operator::F64Const { value } => {
+                self.push(Source::Const(value.bits()), ValType::F64)?;
+            }
+            // Reinterpretations change the type only: the slot's bits stay as they are.
+            Operator::I32ReinterpretF32 => self.retype(ValType::I32),
+            Operator::F32ReinterpretI32 => self.retype(ValType::F32),
+            Operator::I64ReinterpretF64 => self.retype(ValType::I64),
+            Operator::F64ReinterpretI64 => self.retype(ValType::F64),
+            other => {
+                return Err(CompileError::at(
+                    format!("operator not supported yet: {other:?}"),
+                    self.offset as usize,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn retype(&mut self, ty: ValType) {
+        self.stack.last_mut().expect("validated").ty = ty;
+    }
+
+    fn label_arity(&self, depth: u32) -> usize {
+        self.controls[self.controls.len() - 1 - depth as usize].branch_types().len()
+    }
+
+    fn pop3(&mut self) -> [Reg; 3] {
+        let c = self.pop();
+        let b = self.pop();
+        let a = self.pop();
+        [self.reg_of(a), self.reg_of(b), self.reg_of(c)]
+    }
+
+    fn small_index(&self, index: u32) -> Result<u16> {
+        u16::try_from(index).map_err(|_| CompileError::at("index above 65535", self.offset as usize))
+    }
+}
+
+/// Maps a Rust value type of the ISA table to a wasm value type.
+macro_rules! val_type {
+    (i32) => {
+        ValType::I32
+    };
+    (i64) => {
+        ValType::I64
+    };
+    (f32) => {
+        ValType::F32
+    };
+    (f64) => {
+        ValType::F64
+    };
+}
+
+macro_rules! lower_numeric {
+    (
+        ops { $( $(#[doc = $doc:literal])* $name:ident { $($field:ident : $fty:ty),* } $(-> $dst:ident)? = $mnemonic:literal; )* }
+        unary { $( $uname:ident = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )* }
+        binary { $( $bname:ident = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )* }
+    ) => {
+        impl Translator<'_> {
+            /// Translates the numeric operators of the ISA table; `false` for any other.
+            fn translate_numeric(&mut self, op: &Operator<'_>) -> Result<bool> {
+                match op {
+                    $( Operator::$uname => self.unary(val_type!($uout), |dst, src| Op::$uname { dst, src })?, )*
+                    $( Operator::$bname => self.binary(val_type!($bout), |dst, lhs, rhs| Op::$bname { dst, lhs, rhs })?, )*
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            }
+        }
+    };
+}
+
+crate::for_each_op!(lower_numeric);

@@ -1,0 +1,135 @@
+//! Constant expressions (global initializers, segment offsets and element items).
+
+use wasmparser::{Operator, ValType};
+
+/// One operation of a constant expression.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ConstOp {
+    /// Push an `i32`.
+    I32(i32),
+    /// Push an `i64`.
+    I64(i64),
+    /// Push an `f32` (bits).
+    F32(u32),
+    /// Push an `f64` (bits).
+    F64(u64),
+    /// Push a `v128`.
+    V128(u128),
+    /// Push a null reference.
+    RefNull,
+    /// Push a reference to function `index`.
+    RefFunc(u32),
+    /// Push global `index`'s value.
+    GlobalGet(u32),
+    /// `i32.add` (extended-const).
+    I32Add,
+    /// `i32.sub`.
+    I32Sub,
+    /// `i32.mul`.
+    I32Mul,
+    /// `i64.add`.
+    I64Add,
+    /// `i64.sub`.
+    I64Sub,
+    /// `i64.mul`.
+    I64Mul,
+}
+
+/// A validated constant expression.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConstExpr {
+    /// Its operations in order.
+    pub ops: Vec<ConstOp>,
+}
+
+impl ConstExpr {
+    /// An expression that is a single reference to function `index`.
+    pub fn ref_func(index: u32) -> Self {
+        ConstExpr { ops: vec![ConstOp::RefFunc(index)] }
+    }
+
+    /// Reads a validated expression.
+    pub(crate) fn parse(expr: &wasmparser::ConstExpr<'_>) -> Result<Self, super::CompileError> {
+        let mut ops = Vec::new();
+        let mut reader = expr.get_operators_reader();
+        while !reader.eof() {
+            let op = match reader.read()? {
+                Operator::I32Const { value } => ConstOp::I32(value),
+                Operator::I64Const { value } => ConstOp::I64(value),
+                Operator::F32Const { value } => ConstOp::F32(value.bits()),
+                Operator::F64Const { value } => ConstOp::F64(value.bits()),
+                Operator::V128Const { value } => ConstOp::V128(value.i128() as u128),
+                Operator::RefNull { .. } => ConstOp::RefNull,
+                Operator::RefFunc { function_index } => ConstOp::RefFunc(function_index),
+                Operator::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
+                Operator::I32Add => ConstOp::I32Add,
+                Operator::I32Sub => ConstOp::I32Sub,
+                Operator::I32Mul => ConstOp::I32Mul,
+                Operator::I64Add => ConstOp::I64Add,
+                Operator::I64Sub => ConstOp::I64Sub,
+                Operator::I64Mul => ConstOp::I64Mul,
+                Operator::End => continue,
+                other => {
+                    return Err(super::CompileError::at(
+                        format!("constant expression operator not supported: {other:?}"),
+                        reader.original_position() as usize,
+                    ));
+                }
+            };
+            ops.push(op);
+        }
+        Ok(ConstExpr { ops })
+    }
+
+    /// Evaluates the expression. `global` reads a global's two slots and `func_ref` turns a
+    /// function index into a reference slot.
+    pub fn eval(
+        &self,
+        mut global: impl FnMut(u32) -> [u64; 2],
+        mut func_ref: impl FnMut(u32) -> u64,
+    ) -> [u64; 2] {
+        let mut stack: smallvec::SmallVec<[[u64; 2]; 4]> = smallvec::SmallVec::new();
+        for op in &self.ops {
+            let value = match *op {
+                ConstOp::I32(v) => [v as u32 as u64, 0],
+                ConstOp::I64(v) => [v as u64, 0],
+                ConstOp::F32(v) => [v as u64, 0],
+                ConstOp::F64(v) => [v, 0],
+                ConstOp::V128(v) => [v as u64, (v >> 64) as u64],
+                ConstOp::RefNull => [0, 0],
+                ConstOp::RefFunc(index) => [func_ref(index), 0],
+                ConstOp::GlobalGet(index) => global(index),
+                ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
+                    let b = stack.pop().unwrap_or_default()[0] as u32;
+                    let a = stack.pop().unwrap_or_default()[0] as u32;
+                    let r = match *op {
+                        ConstOp::I32Add => a.wrapping_add(b),
+                        ConstOp::I32Sub => a.wrapping_sub(b),
+                        _ => a.wrapping_mul(b),
+                    };
+                    [r as u64, 0]
+                }
+                ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
+                    let b = stack.pop().unwrap_or_default()[0];
+                    let a = stack.pop().unwrap_or_default()[0];
+                    let r = match *op {
+                        ConstOp::I64Add => a.wrapping_add(b),
+                        ConstOp::I64Sub => a.wrapping_sub(b),
+                        _ => a.wrapping_mul(b),
+                    };
+                    [r, 0]
+                }
+            };
+            stack.push(value);
+        }
+        stack.pop().unwrap_or_default()
+    }
+}
+
+/// Number of 64-bit slots a value of type `ty` takes.
+pub fn slot_count(ty: ValType) -> u16 {
+    match ty {
+        ValType::V128 => 2,
+        _ => 1,
+    }
+}

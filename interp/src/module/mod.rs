@@ -1,0 +1,238 @@
+//! Validated module metadata and its lazily translated bytecode.
+
+mod const_expr;
+mod parse;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::{Arc, OnceLock};
+
+pub use const_expr::{ConstExpr, ConstOp, slot_count};
+pub use parse::{CompileError, parse_module};
+pub use wasmparser::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType, WasmFeatures};
+
+use crate::lower::{self, CompiledFunc};
+
+/// What an import brings in.
+#[derive(Debug, Clone)]
+pub enum ImportKind {
+    /// A function of the given type index.
+    Func(u32),
+    /// A table.
+    Table(TableType),
+    /// A linear memory.
+    Memory(MemoryType),
+    /// A global.
+    Global(GlobalType),
+}
+
+/// One import, in module order.
+#[derive(Debug, Clone)]
+pub struct Import {
+    /// Module name.
+    pub module: String,
+    /// Field name.
+    pub name: String,
+    /// What is imported.
+    pub kind: ImportKind,
+}
+
+/// The kind of an exported item, with its index in that kind's index space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    /// Function index.
+    Func(u32),
+    /// Table index.
+    Table(u32),
+    /// Memory index.
+    Memory(u32),
+    /// Global index.
+    Global(u32),
+}
+
+/// One export, in module order.
+#[derive(Debug, Clone)]
+pub struct Export {
+    /// Export name.
+    pub name: String,
+    /// What is exported.
+    pub kind: ExportKind,
+}
+
+/// How an element segment is used.
+#[derive(Debug, Clone)]
+pub enum ElemMode {
+    /// Copied into a table at instantiation.
+    Active {
+        /// Target table.
+        table: u32,
+        /// Offset expression.
+        offset: ConstExpr,
+    },
+    /// Available to `table.init`.
+    Passive,
+    /// Only declares functions referable by `ref.func`.
+    Declared,
+}
+
+/// An element segment.
+#[derive(Debug, Clone)]
+pub struct ElemSegment {
+    /// How it is used.
+    pub mode: ElemMode,
+    /// Element type.
+    pub ty: RefType,
+    /// One expression per element.
+    pub items: Vec<ConstExpr>,
+}
+
+/// How a data segment is used.
+#[derive(Debug, Clone)]
+pub enum DataMode {
+    /// Copied into a memory at instantiation.
+    Active {
+        /// Target memory.
+        memory: u32,
+        /// Offset expression.
+        offset: ConstExpr,
+    },
+    /// Available to `memory.init`.
+    Passive,
+}
+
+/// A data segment; its bytes live in [`ModuleInfo::bytes`].
+#[derive(Debug, Clone)]
+pub struct DataSegment {
+    /// How it is used.
+    pub mode: DataMode,
+    /// Where its bytes are in the module binary.
+    pub range: Range<usize>,
+}
+
+/// A global defined by the module.
+#[derive(Debug, Clone)]
+pub struct GlobalDef {
+    /// Its type.
+    pub ty: GlobalType,
+    /// Its initializer.
+    pub init: ConstExpr,
+}
+
+/// A table defined by the module.
+#[derive(Debug, Clone)]
+pub struct TableDef {
+    /// Its type.
+    pub ty: TableType,
+    /// The initial value of every element (null unless given).
+    pub init: Option<ConstExpr>,
+}
+
+/// Everything known about a validated module except its bytecode.
+#[derive(Debug)]
+pub struct ModuleInfo {
+    /// The module binary (function bodies and data are read from it).
+    pub bytes: Box<[u8]>,
+    /// The features it was validated with.
+    pub features: WasmFeatures,
+    /// Module name from the name section.
+    pub name: Option<String>,
+    /// Types by index; `None` for non-function types.
+    pub types: Vec<Option<FuncType>>,
+    /// Imports in module order.
+    pub imports: Vec<Import>,
+    /// Type index of every function, imported ones first.
+    pub funcs: Vec<u32>,
+    /// Number of imported functions.
+    pub imported_funcs: u32,
+    /// Type of every table, imported ones first.
+    pub table_types: Vec<TableType>,
+    /// Tables defined by the module.
+    pub tables: Vec<TableDef>,
+    /// Number of imported tables.
+    pub imported_tables: u32,
+    /// Type of every memory, imported ones first.
+    pub memory_types: Vec<MemoryType>,
+    /// Number of imported memories.
+    pub imported_memories: u32,
+    /// Type of every global, imported ones first.
+    pub global_types: Vec<GlobalType>,
+    /// Globals defined by the module.
+    pub globals: Vec<GlobalDef>,
+    /// Number of imported globals.
+    pub imported_globals: u32,
+    /// Exports in module order.
+    pub exports: Vec<Export>,
+    /// Start function.
+    pub start: Option<u32>,
+    /// Element segments.
+    pub elems: Vec<ElemSegment>,
+    /// Data segments.
+    pub datas: Vec<DataSegment>,
+    /// Byte range of every defined function's body.
+    pub bodies: Vec<Range<usize>>,
+    /// Function names from the name section.
+    pub func_names: HashMap<u32, Arc<str>>,
+    /// Custom sections (name, byte range of the payload), in order.
+    pub custom_sections: Vec<(String, Range<usize>)>,
+}
+
+impl ModuleInfo {
+    /// The type of function `index`.
+    pub fn func_type(&self, index: u32) -> &FuncType {
+        self.types[self.funcs[index as usize] as usize].as_ref().expect("validated function type")
+    }
+
+    /// The function type with type index `index`.
+    pub fn type_at(&self, index: u32) -> &FuncType {
+        self.types[index as usize].as_ref().expect("validated function type")
+    }
+
+    /// Function `index`'s name from the name section.
+    pub fn func_name(&self, index: u32) -> Option<&Arc<str>> {
+        self.func_names.get(&index)
+    }
+
+    /// Bytes of data segment `index`.
+    pub fn data_bytes(&self, index: u32) -> &[u8] {
+        &self.bytes[self.datas[index as usize].range.clone()]
+    }
+}
+
+/// A module's metadata plus its bytecode, translated per function on first use.
+#[derive(Debug)]
+pub struct ModuleCode {
+    /// The metadata.
+    pub info: ModuleInfo,
+    module_name: Option<Arc<str>>,
+    compiled: Box<[OnceLock<Result<Arc<CompiledFunc>, CompileError>>]>,
+}
+
+impl ModuleCode {
+    /// Wraps validated metadata; no function is translated yet.
+    pub fn new(info: ModuleInfo) -> Self {
+        let compiled = (0..info.bodies.len()).map(|_| OnceLock::new()).collect();
+        let module_name = info.name.as_deref().map(Arc::from);
+        ModuleCode { info, module_name, compiled }
+    }
+
+    /// The module's name, shared for backtraces.
+    pub fn name(&self) -> Option<&Arc<str>> {
+        self.module_name.as_ref()
+    }
+
+    /// The bytecode of defined function `defined_index`, translating it on first use.
+    pub fn compiled(&self, defined_index: u32) -> Result<&Arc<CompiledFunc>, CompileError> {
+        self.compiled[defined_index as usize]
+            .get_or_init(|| lower::translate(&self.info, defined_index).map(Arc::new))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Translates every function now (eager translation).
+    pub fn compile_all(&self) -> Result<(), CompileError> {
+        for index in 0..self.compiled.len() {
+            self.compiled(index as u32)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,254 @@
+//! Parsing and validating a module binary into [`ModuleInfo`].
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use wasmparser::{
+    CompositeInnerType, DataKind, ElementItems, ElementKind, ExternalKind, FuncValidatorAllocations,
+    KnownCustom, Name, Parser, Payload, TypeRef, ValidPayload, Validator, WasmFeatures,
+};
+
+use super::{
+    ConstExpr, DataMode, DataSegment, ElemMode, ElemSegment, Export, ExportKind, GlobalDef, Import,
+    ImportKind, ModuleInfo, TableDef,
+};
+
+/// A module that failed to decode, validate or translate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileError {
+    /// What is wrong.
+    pub message: String,
+    /// Byte offset in the module binary, where known.
+    pub offset: Option<usize>,
+}
+
+impl CompileError {
+    /// An error at a byte offset.
+    pub fn at(message: impl Into<String>, offset: usize) -> Self {
+        CompileError { message: message.into(), offset: Some(offset) }
+    }
+}
+
+impl fmt::Display for CompileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.offset {
+            Some(offset) => write!(f, "{} (at offset 0x{offset:x})", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+impl From<wasmparser::BinaryReaderError> for CompileError {
+    fn from(e: wasmparser::BinaryReaderError) -> Self {
+        CompileError { message: e.message().to_string(), offset: Some(e.offset() as usize) }
+    }
+}
+
+/// Validates `bytes` (every function body included) with `features` and collects the module's
+/// metadata.
+pub fn parse_module(bytes: &[u8], features: WasmFeatures) -> Result<ModuleInfo, CompileError> {
+    let mut validator = Validator::new_with_features(features);
+    let mut allocs = FuncValidatorAllocations::default();
+    let mut info = ModuleInfo {
+        bytes: bytes.into(),
+        features,
+        name: None,
+        types: Vec::new(),
+        imports: Vec::new(),
+        funcs: Vec::new(),
+        imported_funcs: 0,
+        table_types: Vec::new(),
+        tables: Vec::new(),
+        imported_tables: 0,
+        memory_types: Vec::new(),
+        imported_memories: 0,
+        global_types: Vec::new(),
+        globals: Vec::new(),
+        imported_globals: 0,
+        exports: Vec::new(),
+        start: None,
+        elems: Vec::new(),
+        datas: Vec::new(),
+        bodies: Vec::new(),
+        func_names: HashMap::new(),
+        custom_sections: Vec::new(),
+    };
+    let mut names = None;
+
+    for payload in Parser::new(0).parse_all(bytes) {
+        let payload = payload?;
+        match validator.payload(&payload)? {
+            ValidPayload::Func(func, body) => {
+                let mut func_validator = func.into_validator(std::mem::take(&mut allocs));
+                func_validator.validate(&body)?;
+                allocs = func_validator.into_allocations();
+            }
+            ValidPayload::Parser(_) => {
+                return Err(CompileError { message: "nested modules are not supported".into(), offset: None });
+            }
+            ValidPayload::Ok | ValidPayload::End(_) => {}
+        }
+        match payload {
+            Payload::TypeSection(reader) => {
+                for group in reader {
+                    for sub in group?.into_types() {
+                        info.types.push(match sub.composite_type.inner {
+                            CompositeInnerType::Func(ty) => Some(ty),
+                            _ => None,
+                        });
+                    }
+                }
+            }
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    let import = import?;
+                    let kind = match import.ty {
+                        TypeRef::Func(ty) | TypeRef::FuncExact(ty) => {
+                            info.funcs.push(ty);
+                            info.imported_funcs += 1;
+                            ImportKind::Func(ty)
+                        }
+                        TypeRef::Table(ty) => {
+                            info.table_types.push(ty);
+                            info.imported_tables += 1;
+                            ImportKind::Table(ty)
+                        }
+                        TypeRef::Memory(ty) => {
+                            info.memory_types.push(ty);
+                            info.imported_memories += 1;
+                            ImportKind::Memory(ty)
+                        }
+                        TypeRef::Global(ty) => {
+                            info.global_types.push(ty);
+                            info.imported_globals += 1;
+                            ImportKind::Global(ty)
+                        }
+                        TypeRef::Tag(_) => {
+                            return Err(CompileError {
+                                message: "tag imports are not supported yet".into(),
+                                offset: None,
+                            });
+                        }
+                    };
+                    info.imports.push(Import { module: import.module.into(), name: import.name.into(), kind });
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                for ty in reader {
+                    info.funcs.push(ty?);
+                }
+            }
+            Payload::TableSection(reader) => {
+                for table in reader {
+                    let table = table?;
+                    let init = match table.init {
+                        wasmparser::TableInit::RefNull => None,
+                        wasmparser::TableInit::Expr(expr) => Some(ConstExpr::parse(&expr)?),
+                    };
+                    info.table_types.push(table.ty);
+                    info.tables.push(TableDef { ty: table.ty, init });
+                }
+            }
+            Payload::MemorySection(reader) => {
+                for memory in reader {
+                    info.memory_types.push(memory?);
+                }
+            }
+            Payload::GlobalSection(reader) => {
+                for global in reader {
+                    let global = global?;
+                    info.global_types.push(global.ty);
+                    info.globals.push(GlobalDef { ty: global.ty, init: ConstExpr::parse(&global.init_expr)? });
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for export in reader {
+                    let export = export?;
+                    let kind = match export.kind {
+                        ExternalKind::Func | ExternalKind::FuncExact => ExportKind::Func(export.index),
+                        ExternalKind::Table => ExportKind::Table(export.index),
+                        ExternalKind::Memory => ExportKind::Memory(export.index),
+                        ExternalKind::Global => ExportKind::Global(export.index),
+                        ExternalKind::Tag => {
+                            return Err(CompileError {
+                                message: "tag exports are not supported yet".into(),
+                                offset: None,
+                            });
+                        }
+                    };
+                    info.exports.push(Export { name: export.name.into(), kind });
+                }
+            }
+            Payload::StartSection { func, .. } => info.start = Some(func),
+            Payload::ElementSection(reader) => {
+                for elem in reader {
+                    let elem = elem?;
+                    let mode = match elem.kind {
+                        ElementKind::Passive => ElemMode::Passive,
+                        ElementKind::Declared => ElemMode::Declared,
+                        ElementKind::Active { table_index, offset_expr } => ElemMode::Active {
+                            table: table_index.unwrap_or(0),
+                            offset: ConstExpr::parse(&offset_expr)?,
+                        },
+                    };
+                    let (ty, items) = match elem.items {
+                        ElementItems::Functions(funcs) => (
+                            wasmparser::RefType::FUNCREF,
+                            funcs.into_iter().map(|f| f.map(ConstExpr::ref_func)).collect::<Result<Vec<_>, _>>()?,
+                        ),
+                        ElementItems::Expressions(ty, exprs) => (
+                            ty,
+                            exprs.into_iter().map(|e| ConstExpr::parse(&e?)).collect::<Result<Vec<_>, _>>()?,
+                        ),
+                    };
+                    info.elems.push(ElemSegment { mode, ty, items });
+                }
+            }
+            Payload::DataSection(reader) => {
+                for data in reader {
+                    let data = data?;
+                    let mode = match data.kind {
+                        DataKind::Passive => DataMode::Passive,
+                        DataKind::Active { memory_index, offset_expr } => {
+                            DataMode::Active { memory: memory_index, offset: ConstExpr::parse(&offset_expr)? }
+                        }
+                    };
+                    let start = data.data.as_ptr() as usize - bytes.as_ptr() as usize;
+                    info.datas.push(DataSegment { mode, range: start..start + data.data.len() });
+                }
+            }
+            Payload::CodeSectionEntry(body) => {
+                let range = body.range();
+                info.bodies.push(range.start as usize..range.end as usize);
+            }
+            Payload::CustomSection(reader) => {
+                let start = reader.data_offset() as usize;
+                info.custom_sections.push((reader.name().to_string(), start..start + reader.data().len()));
+                if let KnownCustom::Name(names_reader) = reader.as_known() {
+                    names = Some(names_reader);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // A malformed name section is not an error: the spec says custom sections never make a
+    // module invalid, so names are read best-effort.
+    if let Some(reader) = names {
+        for name in reader.into_iter().flatten() {
+            match name {
+                Name::Module { name, .. } => info.name = Some(name.to_string()),
+                Name::Function(map) => {
+                    for naming in map.into_iter().flatten() {
+                        info.func_names.insert(naming.index, Arc::from(naming.name));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(info)
+}

@@ -1,0 +1,251 @@
+//! The VM ABI: the `#[repr(C)]` records both tiers read and write.
+//!
+//! Compiled code reaches everything an instance owns through its [`VmCtx`], at the offsets
+//! exported below; the interpreter goes through the same fields. Values cross tiers and the
+//! host boundary as arrays of 64-bit slots (a `v128` takes two), the interpreter's register
+//! layout.
+
+use std::mem::offset_of;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicPtr, AtomicU64};
+
+use crate::module::ModuleCode;
+use crate::vm::{LinearMemory, TableData};
+
+/// One 64-bit value slot. `i32`/`f32` live in the low half; references are
+/// [`FuncEntry`] addresses or extern-reference handles, `0` meaning null.
+pub type Slot = u64;
+
+/// An engine-wide id of a function signature: equal ids mean equal types, which is what
+/// `call_indirect` compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(transparent)]
+pub struct SigId(pub u32);
+
+/// A linear memory as compiled code sees it.
+#[derive(Debug)]
+#[repr(C)]
+pub struct VmMemory {
+    /// First byte of the memory; never moves for the memory's life.
+    pub base: *mut u8,
+    /// Current size in bytes.
+    pub len: usize,
+}
+
+/// A table as compiled code sees it: an array of reference slots.
+#[derive(Debug)]
+#[repr(C)]
+pub struct VmTable {
+    /// First element; moves when the table grows.
+    pub base: *mut Slot,
+    /// Current number of elements.
+    pub len: usize,
+}
+
+/// A global's storage: two slots, so a `v128` fits.
+#[derive(Debug, Default, Clone, Copy)]
+#[repr(C, align(16))]
+pub struct VmGlobal {
+    /// The value, low slot first.
+    pub slots: [Slot; 2],
+}
+
+/// Store-wide execution limits, shared by every instance of a store.
+#[derive(Debug)]
+#[repr(C)]
+pub struct VmLimits {
+    /// Remaining fuel; execution traps when a charge would take it below zero.
+    pub fuel: i64,
+    /// The epoch at which execution is interrupted.
+    pub epoch_deadline: u64,
+    /// The engine's current epoch.
+    pub epoch: *const AtomicU64,
+}
+
+/// What a [`FuncEntry`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub enum FuncKind {
+    /// A function defined in a wasm module, run by bytecode or native code.
+    Wasm = 0,
+    /// A host function; `index` names it in the store's host-function list.
+    Host = 1,
+}
+
+/// One record per function of a store. Every call, from either tier or from the host, goes
+/// through it; tier-up is a single atomic store of `native`.
+#[derive(Debug)]
+#[repr(C)]
+pub struct FuncEntry {
+    /// Native code compiled for this function, null until the Cranelift tier provides it.
+    pub native: AtomicPtr<u8>,
+    /// The instance that owns a wasm function; null for host functions.
+    pub vmctx: *mut VmCtx,
+    /// The function's signature.
+    pub sig: SigId,
+    /// Wasm or host.
+    pub kind: FuncKind,
+    /// Defined-function index within the module (wasm) or the host-function index (host).
+    pub index: u32,
+    /// Position of this entry in the store's function list (for `Func` handles).
+    pub store_index: u32,
+    /// Slots taken by the parameters.
+    pub param_slots: u16,
+    /// Slots taken by the results.
+    pub result_slots: u16,
+}
+
+// SAFETY: the entry's pointers refer to store-owned data that outlives it; the store is only
+// ever used by one thread at a time.
+unsafe impl Send for FuncEntry {}
+// SAFETY: as for `Send`; the only field mutated through `&self` is the atomic `native`.
+unsafe impl Sync for FuncEntry {}
+
+impl FuncEntry {
+    /// The entry's address as a funcref slot value.
+    pub fn as_ref_slot(&self) -> Slot {
+        self as *const FuncEntry as usize as Slot
+    }
+}
+
+/// Per-instance context. The `#[repr(C)]` head is what compiled code reads at the `VMCTX_*`
+/// offsets; the rest owns the arrays the head points into.
+#[derive(Debug)]
+#[repr(C)]
+pub struct VmCtx {
+    /// Memory definitions, imported ones first.
+    pub memories: *const *mut VmMemory,
+    /// Global cells, imported ones first.
+    pub globals: *const *mut VmGlobal,
+    /// Table definitions, imported ones first.
+    pub tables: *const *mut VmTable,
+    /// Function entries in module index order, imported ones first.
+    pub funcs: *const *const FuncEntry,
+    /// Engine-wide signature id of each module type index.
+    pub sig_ids: *const SigId,
+    /// The store's limits (fuel, epoch).
+    pub limits: *mut VmLimits,
+
+    /// The module this instance runs.
+    pub module: Arc<ModuleCode>,
+    memory_owners: Box<[*mut LinearMemory]>,
+    table_owners: Box<[*mut TableData]>,
+    memory_ptrs: Box<[*mut VmMemory]>,
+    global_ptrs: Box<[*mut VmGlobal]>,
+    table_ptrs: Box<[*mut VmTable]>,
+    func_ptrs: Box<[*const FuncEntry]>,
+    sig_id_list: Box<[SigId]>,
+    /// Element segments as resolved references; a dropped segment is empty.
+    pub elems: Vec<Box<[Slot]>>,
+    /// Data segments; `true` once dropped.
+    pub data_dropped: Vec<bool>,
+}
+
+/// Offset of [`VmCtx::memories`].
+pub const VMCTX_MEMORIES: usize = offset_of!(VmCtx, memories);
+/// Offset of [`VmCtx::globals`].
+pub const VMCTX_GLOBALS: usize = offset_of!(VmCtx, globals);
+/// Offset of [`VmCtx::tables`].
+pub const VMCTX_TABLES: usize = offset_of!(VmCtx, tables);
+/// Offset of [`VmCtx::funcs`].
+pub const VMCTX_FUNCS: usize = offset_of!(VmCtx, funcs);
+/// Offset of [`VmCtx::sig_ids`].
+pub const VMCTX_SIG_IDS: usize = offset_of!(VmCtx, sig_ids);
+/// Offset of [`VmCtx::limits`].
+pub const VMCTX_LIMITS: usize = offset_of!(VmCtx, limits);
+
+/// The parts an instance is made of, in module index order (imports first).
+#[derive(Debug, Default)]
+pub struct VmCtxParts {
+    /// Memories (owned by the store).
+    pub memories: Vec<*mut LinearMemory>,
+    /// Global cells.
+    pub globals: Vec<*mut VmGlobal>,
+    /// Tables (owned by the store).
+    pub tables: Vec<*mut TableData>,
+    /// Function entries; defined functions may be filled in after the context is boxed.
+    pub funcs: Vec<*const FuncEntry>,
+    /// Signature ids per module type.
+    pub sig_ids: Vec<SigId>,
+}
+
+impl VmCtx {
+    /// Builds a context whose head points into the owned arrays.
+    ///
+    /// # Safety
+    ///
+    /// Every pointer in `parts` and `limits` must stay valid for the life of the context.
+    pub unsafe fn new(module: Arc<ModuleCode>, parts: VmCtxParts, limits: *mut VmLimits) -> Box<VmCtx> {
+        // SAFETY: the caller guarantees the owners are valid; their definitions are boxed
+        // inside them, so the derived pointers live as long as the owners.
+        let memory_ptrs: Box<[*mut VmMemory]> =
+            parts.memories.iter().map(|&m| unsafe { (*m).vm_definition() }).collect();
+        // SAFETY: as above.
+        let table_ptrs: Box<[*mut VmTable]> =
+            parts.tables.iter().map(|&t| unsafe { (*t).vm_definition() }).collect();
+        let memory_owners = parts.memories.into_boxed_slice();
+        let table_owners = parts.tables.into_boxed_slice();
+        let global_ptrs = parts.globals.into_boxed_slice();
+        let func_ptrs = parts.funcs.into_boxed_slice();
+        let sig_id_list = parts.sig_ids.into_boxed_slice();
+        let data_dropped = vec![false; module.info.datas.len()];
+        Box::new(VmCtx {
+            memories: memory_ptrs.as_ptr(),
+            globals: global_ptrs.as_ptr(),
+            tables: table_ptrs.as_ptr(),
+            funcs: func_ptrs.as_ptr(),
+            sig_ids: sig_id_list.as_ptr(),
+            limits,
+            module,
+            memory_owners,
+            table_owners,
+            memory_ptrs,
+            global_ptrs,
+            table_ptrs,
+            func_ptrs,
+            sig_id_list,
+            elems: Vec::new(),
+            data_dropped,
+        })
+    }
+
+    /// Sets function `index` (used to fill defined functions once their entries exist).
+    pub fn set_func(&mut self, index: usize, entry: *const FuncEntry) {
+        self.func_ptrs[index] = entry;
+    }
+
+    /// Function entry `index`.
+    pub fn func(&self, index: u32) -> *const FuncEntry {
+        self.func_ptrs[index as usize]
+    }
+
+    /// Memory definition `index`.
+    pub fn memory(&self, index: u32) -> *mut VmMemory {
+        self.memory_ptrs[index as usize]
+    }
+
+    /// Global cell `index`.
+    pub fn global(&self, index: u32) -> *mut VmGlobal {
+        self.global_ptrs[index as usize]
+    }
+
+    /// The memory behind definition `index` (for growth).
+    pub fn memory_owner(&self, index: u32) -> *mut LinearMemory {
+        self.memory_owners[index as usize]
+    }
+
+    /// The table behind definition `index` (for growth and bulk operations).
+    pub fn table_owner(&self, index: u32) -> *mut TableData {
+        self.table_owners[index as usize]
+    }
+
+    /// Table definition `index`.
+    pub fn table(&self, index: u32) -> *mut VmTable {
+        self.table_ptrs[index as usize]
+    }
+
+    /// Signature id of module type `index`.
+    pub fn sig_id(&self, index: u32) -> SigId {
+        self.sig_id_list[index as usize]
+    }
+}

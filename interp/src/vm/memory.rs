@@ -1,0 +1,201 @@
+//! Linear memory: an address-space reservation whose pages the OS zeroes lazily.
+//!
+//! The whole reachable range of a memory is reserved once with no access rights; growing
+//! only changes the protection of the next pages, so the base pointer never moves and
+//! instantiation never touches (or zeroes) the pages itself.
+
+use super::ctx::VmMemory;
+
+/// The size of a WebAssembly page.
+pub const WASM_PAGE_SIZE: u64 = 65536;
+
+/// The largest reservation made for one memory (a 32-bit memory's whole index space).
+const MAX_RESERVATION: u64 = 1 << 32;
+
+/// Why a memory could not be created or grown.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MemoryError {
+    /// The requested size exceeds the memory's maximum or the address space tandem reserves.
+    #[error("memory size of {pages} pages exceeds the limit of {limit} pages")]
+    TooLarge {
+        /// Requested pages.
+        pages: u64,
+        /// The maximum the memory can reach.
+        limit: u64,
+    },
+    /// The operating system refused the reservation or commit.
+    #[error("the operating system refused to map {bytes} bytes of linear memory")]
+    OutOfMemory {
+        /// Bytes requested.
+        bytes: u64,
+    },
+}
+
+/// An owned linear memory. Its [`VmMemory`] definition is boxed so that `VmCtx` pointers to it
+/// stay valid for the memory's whole life.
+#[derive(Debug)]
+pub struct LinearMemory {
+    def: Box<VmMemory>,
+    reserved: usize,
+    max_pages: u64,
+}
+
+// SAFETY: the memory owns its mapping exclusively; the raw pointer inside `VmMemory` is only an
+// address into that mapping, which may be used from any thread.
+unsafe impl Send for LinearMemory {}
+// SAFETY: shared access (`&LinearMemory`) only reads the size and base.
+unsafe impl Sync for LinearMemory {}
+
+impl LinearMemory {
+    /// Creates a memory of `min_pages`, growable to `max_pages` (also bounded by the largest
+    /// reservation tandem makes).
+    pub fn new(min_pages: u64, max_pages: Option<u64>) -> Result<Self, MemoryError> {
+        let reservable_pages = MAX_RESERVATION / WASM_PAGE_SIZE;
+        let max_pages = max_pages.unwrap_or(reservable_pages).min(reservable_pages);
+        if min_pages > max_pages {
+            return Err(MemoryError::TooLarge { pages: min_pages, limit: max_pages });
+        }
+        let reserved = (max_pages * WASM_PAGE_SIZE) as usize;
+        let base = os::reserve(reserved).ok_or(MemoryError::OutOfMemory { bytes: reserved as u64 })?;
+        let mut memory = LinearMemory {
+            def: Box::new(VmMemory { base, len: 0 }),
+            reserved,
+            max_pages,
+        };
+        memory.grow(min_pages)?;
+        Ok(memory)
+    }
+
+    /// The current size in pages.
+    pub fn pages(&self) -> u64 {
+        self.def.len as u64 / WASM_PAGE_SIZE
+    }
+
+    /// The current size in bytes.
+    pub fn len(&self) -> usize {
+        self.def.len
+    }
+
+    /// Whether the memory has zero pages.
+    pub fn is_empty(&self) -> bool {
+        self.def.len == 0
+    }
+
+    /// The most pages this memory can reach.
+    pub fn max_pages(&self) -> u64 {
+        self.max_pages
+    }
+
+    /// Grows by `delta` pages, returning the old size in pages.
+    pub fn grow(&mut self, delta: u64) -> Result<u64, MemoryError> {
+        let old = self.pages();
+        let new = old.checked_add(delta).filter(|&n| n <= self.max_pages).ok_or(
+            MemoryError::TooLarge { pages: old.saturating_add(delta), limit: self.max_pages },
+        )?;
+        let new_len = (new * WASM_PAGE_SIZE) as usize;
+        if new_len > self.def.len {
+            debug_assert!(new_len <= self.reserved);
+            if !os::commit(self.def.base, self.def.len, new_len - self.def.len) {
+                return Err(MemoryError::OutOfMemory { bytes: new_len as u64 });
+            }
+            self.def.len = new_len;
+        }
+        Ok(old)
+    }
+
+    /// The memory's bytes.
+    pub fn data(&self) -> &[u8] {
+        if self.def.len == 0 {
+            return &[];
+        }
+        // SAFETY: `base..base+len` is committed, readable memory owned by `self`; the shared
+        // borrow of `self` prevents growth or release while the slice lives.
+        unsafe { std::slice::from_raw_parts(self.def.base, self.def.len) }
+    }
+
+    /// The memory's bytes, mutably.
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        if self.def.len == 0 {
+            return &mut [];
+        }
+        // SAFETY: as in `data`, and the exclusive borrow of `self` makes the slice unique.
+        unsafe { std::slice::from_raw_parts_mut(self.def.base, self.def.len) }
+    }
+
+    /// The definition that `VmCtx` points at.
+    pub fn vm_definition(&mut self) -> *mut VmMemory {
+        &mut *self.def
+    }
+}
+
+impl Drop for LinearMemory {
+    fn drop(&mut self) {
+        os::release(self.def.base, self.reserved);
+    }
+}
+
+#[cfg(unix)]
+mod os {
+    use std::ptr;
+
+    /// Reserves `len` bytes of address space with no access rights.
+    pub(super) fn reserve(len: usize) -> Option<*mut u8> {
+        if len == 0 {
+            return Some(ptr::NonNull::<u8>::dangling().as_ptr());
+        }
+        // SAFETY: an anonymous private mapping at a kernel-chosen address aliases nothing.
+        let ptr = unsafe {
+            libc::mmap(
+                ptr::null_mut(),
+                len,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        (ptr != libc::MAP_FAILED).then_some(ptr.cast())
+    }
+
+    /// Makes `base+from .. base+from+len` readable and writable.
+    pub(super) fn commit(base: *mut u8, from: usize, len: usize) -> bool {
+        // SAFETY: the range lies inside the reservation made by `reserve` (checked by the caller
+        // against the reserved size); changing its protection affects nothing else.
+        unsafe { libc::mprotect(base.add(from).cast(), len, libc::PROT_READ | libc::PROT_WRITE) == 0 }
+    }
+
+    /// Returns the reservation to the OS.
+    pub(super) fn release(base: *mut u8, len: usize) {
+        if len != 0 {
+            // SAFETY: `base..base+len` is exactly the mapping made by `reserve`, no longer used.
+            unsafe { libc::munmap(base.cast(), len) };
+        }
+    }
+}
+
+#[cfg(not(unix))]
+mod os {
+    // Portable fallback: commit the whole reservation eagerly from the allocator.
+    use std::alloc::{Layout, alloc_zeroed, dealloc};
+
+    pub(super) fn reserve(len: usize) -> Option<*mut u8> {
+        if len == 0 {
+            return Some(std::ptr::NonNull::<u8>::dangling().as_ptr());
+        }
+        let layout = Layout::from_size_align(len, 16).ok()?;
+        // SAFETY: the layout has a non-zero size.
+        let ptr = unsafe { alloc_zeroed(layout) };
+        (!ptr.is_null()).then_some(ptr)
+    }
+
+    pub(super) fn commit(_base: *mut u8, _from: usize, _len: usize) -> bool {
+        true
+    }
+
+    pub(super) fn release(base: *mut u8, len: usize) {
+        if len != 0 {
+            // SAFETY: allocated by `reserve` with this same layout.
+            unsafe { dealloc(base, Layout::from_size_align(len, 16).unwrap()) };
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! The VM ABI both tiers share: instance context, function entries, memories, tables, traps.
+
+pub mod ctx;
+pub mod memory;
+pub mod table;
+pub mod trap;
+
+pub use ctx::*;
+pub use memory::{LinearMemory, MemoryError, WASM_PAGE_SIZE};
+pub use table::{TableData, TableError};
+pub use trap::TrapCode;
