@@ -1,0 +1,178 @@
+//! Engine configuration.
+
+use wasmparser::WasmFeatures;
+
+use crate::error::{Error, Result};
+
+/// How functions are executed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Strategy {
+    /// The register-bytecode interpreter only; no executable memory is ever mapped.
+    #[default]
+    Interpreter,
+    /// Compile every function with Cranelift up front.
+    Cranelift,
+    /// Interpret first, compile hot functions.
+    Tiered,
+}
+
+/// Settings for an [`Engine`](crate::Engine).
+///
+/// Proposals default to the WebAssembly 2.0 set that tandem implements. Switching on a proposal
+/// that is not implemented yet makes [`Engine::new`](crate::Engine::new) fail instead of
+/// accepting modules it cannot run.
+///
+/// ```
+/// let mut config = tandem::Config::new();
+/// config.consume_fuel(true).max_wasm_stack(1 << 20);
+/// let engine = tandem::Engine::new(&config)?;
+/// # Ok::<(), tandem::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub(crate) features: WasmFeatures,
+    pub(crate) strategy: Strategy,
+    pub(crate) consume_fuel: bool,
+    pub(crate) epoch_interruption: bool,
+    pub(crate) max_wasm_stack: usize,
+    pub(crate) lazy_translation: bool,
+}
+
+/// The proposals tandem runs today.
+const IMPLEMENTED: WasmFeatures = WasmFeatures::MUTABLE_GLOBAL
+    .union(WasmFeatures::SATURATING_FLOAT_TO_INT)
+    .union(WasmFeatures::SIGN_EXTENSION)
+    .union(WasmFeatures::REFERENCE_TYPES)
+    .union(WasmFeatures::MULTI_VALUE)
+    .union(WasmFeatures::BULK_MEMORY)
+    .union(WasmFeatures::EXTENDED_CONST)
+    .union(WasmFeatures::FLOATS)
+    .union(WasmFeatures::GC_TYPES);
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            features: IMPLEMENTED,
+            strategy: Strategy::Interpreter,
+            consume_fuel: false,
+            epoch_interruption: false,
+            max_wasm_stack: tandem_interp::exec::DEFAULT_MAX_WASM_STACK,
+            lazy_translation: true,
+        }
+    }
+}
+
+macro_rules! feature_toggles {
+    ($( $(#[doc = $doc:literal])* $method:ident => $flag:ident, )*) => {
+        impl Config {
+            $(
+                $(#[doc = $doc])*
+                pub fn $method(&mut self, enable: bool) -> &mut Self {
+                    self.features.set(WasmFeatures::$flag, enable);
+                    self
+                }
+            )*
+        }
+    };
+}
+
+feature_toggles! {
+    /// Threads: shared memories and atomics.
+    wasm_threads => THREADS,
+    /// Reference types: `funcref`/`externref` values, multiple tables.
+    wasm_reference_types => REFERENCE_TYPES,
+    /// 128-bit SIMD.
+    wasm_simd => SIMD,
+    /// Relaxed SIMD.
+    wasm_relaxed_simd => RELAXED_SIMD,
+    /// Bulk memory operations.
+    wasm_bulk_memory => BULK_MEMORY,
+    /// Multiple results and block parameters.
+    wasm_multi_value => MULTI_VALUE,
+    /// Tail calls.
+    wasm_tail_call => TAIL_CALL,
+    /// Multiple memories.
+    wasm_multi_memory => MULTI_MEMORY,
+    /// 64-bit memories and tables.
+    wasm_memory64 => MEMORY64,
+    /// Extended constant expressions.
+    wasm_extended_const => EXTENDED_CONST,
+    /// Import and export of mutable globals.
+    wasm_mutable_global => MUTABLE_GLOBAL,
+    /// Sign-extension operators.
+    wasm_sign_extension => SIGN_EXTENSION,
+    /// Non-trapping float-to-int conversions.
+    wasm_saturating_float_to_int => SATURATING_FLOAT_TO_INT,
+    /// Typed function references.
+    wasm_function_references => FUNCTION_REFERENCES,
+    /// Garbage collection.
+    wasm_gc => GC,
+    /// Exception handling.
+    wasm_exceptions => EXCEPTIONS,
+    /// Wide arithmetic.
+    wasm_wide_arithmetic => WIDE_ARITHMETIC,
+    /// Custom page sizes.
+    wasm_custom_page_sizes => CUSTOM_PAGE_SIZES,
+}
+
+impl Config {
+    /// The default configuration.
+    pub fn new() -> Self {
+        Config::default()
+    }
+
+    /// Selects the execution strategy.
+    pub fn strategy(&mut self, strategy: Strategy) -> &mut Self {
+        self.strategy = strategy;
+        self
+    }
+
+    /// Meters execution with fuel (see [`Store::set_fuel`](crate::Store::set_fuel)).
+    pub fn consume_fuel(&mut self, enable: bool) -> &mut Self {
+        self.consume_fuel = enable;
+        self
+    }
+
+    /// Interrupts execution at epoch deadlines.
+    pub fn epoch_interruption(&mut self, enable: bool) -> &mut Self {
+        self.epoch_interruption = enable;
+        self
+    }
+
+    /// Bounds the wasm stack (values and frame records) of each call into wasm, in bytes.
+    /// Exceeding it traps with "call stack exhausted".
+    pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
+        self.max_wasm_stack = bytes;
+        self
+    }
+
+    /// Translate each function on its first call (`true`, the default) or all at compile
+    /// time.
+    pub fn lazy_translation(&mut self, enable: bool) -> &mut Self {
+        self.lazy_translation = enable;
+        self
+    }
+
+    /// Checks that everything switched on is implemented.
+    pub(crate) fn validate(&self) -> Result<()> {
+        let missing = self.features.difference(IMPLEMENTED);
+        if !missing.is_empty() {
+            let names: Vec<String> = missing.iter_names().map(|(name, _)| name.to_lowercase()).collect();
+            return Err(Error::msg(format!("WebAssembly proposal not implemented yet: {}", names.join(", "))));
+        }
+        match self.strategy {
+            Strategy::Interpreter => {}
+            Strategy::Cranelift | Strategy::Tiered => {
+                return Err(Error::msg("the Cranelift tier is not built into this tandem"));
+            }
+        }
+        if self.consume_fuel {
+            return Err(Error::msg("fuel metering is not implemented yet"));
+        }
+        if self.epoch_interruption {
+            return Err(Error::msg("epoch interruption is not implemented yet"));
+        }
+        Ok(())
+    }
+}

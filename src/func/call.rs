@@ -1,0 +1,70 @@
+//! The boundary between the embedding API and the executor: the only place in `tandem` that
+//! hands raw VM pointers to the interpreter.
+
+use tandem_interp::exec::{self, ExecError, Host};
+use tandem_interp::vm::{FuncEntry, Slot, VmCtx};
+
+use super::{Caller, Func};
+use crate::error::{Error, Result, Trap, TrapReason};
+use crate::store::{StoreInner, StoreOpaque};
+
+/// Runs `func` with its arguments in `io`, leaving the results at the start of `io`.
+pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, func: Func, io: &mut [Slot]) -> Result<()> {
+    let entry: *const FuncEntry = func.entry(&store.opaque);
+    let mut stack = store.opaque.enter()?;
+    let store_ptr: *mut StoreInner<T> = store;
+    let mut host = HostCalls { store: store_ptr };
+    // SAFETY: `entry` is a boxed entry of this store, and everything it reaches (instance
+    // contexts, memories, tables, globals, other entries) is owned by the store, which outlives
+    // the call; the store is only reached again through `store_ptr`, by host functions, while
+    // the executor holds no reference into it across those calls. `io` was sized by the caller
+    // to the larger of the parameter and result slots.
+    let result = unsafe { exec::execute(&mut stack, &mut host, entry, io) };
+    // SAFETY: the executor has returned; `store_ptr` is the same exclusive borrow as `store`.
+    let store = unsafe { &mut *store_ptr };
+    store.opaque.leave(stack);
+    result.map_err(into_error)
+}
+
+fn into_error(e: ExecError<Error>) -> Error {
+    match e {
+        ExecError::Trap { code, backtrace } => Error::Trap(Trap { reason: TrapReason::Code(code), backtrace }),
+        ExecError::Host { error, backtrace } => match error {
+            // An exit request, or a trap that already carries its (inner) backtrace, passes
+            // through unchanged.
+            Error::Exit(_) | Error::Trap(_) => error,
+            error if backtrace.is_empty() => error,
+            error => Error::Trap(Trap { reason: TrapReason::Host(Box::new(error)), backtrace }),
+        },
+        ExecError::Compile(e) => Error::Compile(e),
+    }
+}
+
+struct HostCalls<T> {
+    store: *mut StoreInner<T>,
+}
+
+impl<T> Host for HostCalls<T> {
+    type Error = Error;
+
+    fn call_host(&mut self, entry: &FuncEntry, caller: *mut VmCtx, io: &mut [Slot]) -> Result<()> {
+        // SAFETY: the executor calls hosts only while `call_raw` runs, during which the store
+        // is borrowed exclusively by this `HostCalls`; no other reference to it is live.
+        let store = unsafe { &mut *self.store };
+        // SAFETY: a non-null caller is the context of a live instance of this store.
+        let instance = (!caller.is_null()).then(|| unsafe { (*caller).embedder_data });
+        let host = store.host_funcs[entry.index as usize].clone();
+        (host.callback)(Caller { store, instance }, io)
+    }
+}
+
+/// The `Func` behind a funcref slot.
+pub(crate) fn func_from_slot(slot: Slot, store: &StoreOpaque) -> Option<Func> {
+    if slot == 0 {
+        return None;
+    }
+    // SAFETY: non-null funcref slots are only ever made from this store's boxed entries
+    // (`FuncEntry::as_ref_slot`), which live as long as the store.
+    let entry = unsafe { &*(slot as usize as *const FuncEntry) };
+    Some(Func { store_id: store.id, index: entry.store_index })
+}

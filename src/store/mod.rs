@@ -1,0 +1,211 @@
+//! Stores: the owners of all runtime objects, and the context traits to reach them.
+
+mod context;
+
+use std::any::Any;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tandem_interp::exec::Stack;
+use tandem_interp::vm::{FuncEntry, LinearMemory, TableData, VmGlobal, VmLimits};
+
+pub use context::{AsContext, AsContextMut, StoreContext, StoreContextMut};
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::func::HostFunc;
+use crate::instance::InstanceData;
+use crate::types::{GlobalType, MemoryType, TableType};
+
+/// How many times wasm and host may call into each other recursively before the call traps
+/// with "call stack exhausted": each level takes native stack.
+const MAX_NESTING: u32 = 100;
+
+/// A collection of instances and the objects they own, plus host data `T`.
+///
+/// Everything created in a store lives as long as the store; handles (`Func`, `Memory`, ...)
+/// are small indices that must be used with the store that made them (using one with another
+/// store panics, as in Wasmtime).
+///
+/// ```
+/// use tandem::{Engine, Store};
+/// let engine = Engine::default();
+/// let mut store = Store::new(&engine, 41);
+/// *store.data_mut() += 1;
+/// assert_eq!(*store.data(), 42);
+/// ```
+pub struct Store<T> {
+    // Boxed so that raw pointers the VM keeps into it stay valid when the `Store` moves.
+    pub(crate) inner: Box<StoreInner<T>>,
+}
+
+/// The store's contents: host data, typed host functions and the untyped objects.
+pub struct StoreInner<T> {
+    pub(crate) data: T,
+    pub(crate) host_funcs: Vec<Arc<HostFunc<T>>>,
+    pub(crate) opaque: StoreOpaque,
+}
+
+/// Everything of a store that does not depend on `T`.
+pub struct StoreOpaque {
+    pub(crate) id: u64,
+    pub(crate) engine: Engine,
+    pub(crate) funcs: Vec<Box<FuncEntry>>,
+    pub(crate) memories: Vec<MemoryEntry>,
+    pub(crate) tables: Vec<TableEntry>,
+    pub(crate) globals: Vec<GlobalEntry>,
+    pub(crate) instances: Vec<InstanceData>,
+    pub(crate) externrefs: Vec<Box<dyn Any + Send + Sync>>,
+    pub(crate) limits: Box<VmLimits>,
+    pub(crate) stack: Option<Stack>,
+    pub(crate) nesting: u32,
+}
+
+pub(crate) struct MemoryEntry {
+    pub memory: Box<LinearMemory>,
+    pub ty: MemoryType,
+}
+
+pub(crate) struct TableEntry {
+    pub table: Box<TableData>,
+    pub ty: TableType,
+}
+
+pub(crate) struct GlobalEntry {
+    pub cell: Box<VmGlobal>,
+    pub ty: GlobalType,
+}
+
+// SAFETY: the raw pointers inside the VM records point into this store's own boxes; the store
+// is only used through `&mut` or by one thread at a time, like any `Send` value.
+unsafe impl Send for StoreOpaque {}
+// SAFETY: shared access only reads.
+unsafe impl Sync for StoreOpaque {}
+
+static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
+
+impl<T> Store<T> {
+    /// A new, empty store.
+    pub fn new(engine: &Engine, data: T) -> Self {
+        let limits = Box::new(VmLimits { fuel: 0, epoch_deadline: u64::MAX, epoch: engine.epoch_counter() });
+        Store {
+            inner: Box::new(StoreInner {
+                data,
+                host_funcs: Vec::new(),
+                opaque: StoreOpaque {
+                    id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
+                    engine: engine.clone(),
+                    funcs: Vec::new(),
+                    memories: Vec::new(),
+                    tables: Vec::new(),
+                    globals: Vec::new(),
+                    instances: Vec::new(),
+                    externrefs: Vec::new(),
+                    limits,
+                    stack: None,
+                    nesting: 0,
+                },
+            }),
+        }
+    }
+
+    /// The host data.
+    pub fn data(&self) -> &T {
+        &self.inner.data
+    }
+
+    /// The host data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.inner.data
+    }
+
+    /// Consumes the store, returning the host data.
+    pub fn into_data(self) -> T {
+        self.inner.data
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.opaque.engine
+    }
+
+    /// Sets the fuel available to wasm; requires `Config::consume_fuel`.
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        self.inner.opaque.set_fuel(fuel)
+    }
+
+    /// The fuel left; requires `Config::consume_fuel`.
+    pub fn get_fuel(&self) -> Result<u64> {
+        self.inner.opaque.get_fuel()
+    }
+
+    /// Interrupts wasm once the engine's epoch reaches the current epoch plus `ticks`.
+    pub fn set_epoch_deadline(&mut self, ticks: u64) {
+        let now = self.inner.opaque.engine.epoch_counter().load(Ordering::Relaxed);
+        self.inner.opaque.limits.epoch_deadline = now.saturating_add(ticks);
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Store<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("data", &self.inner.data).finish_non_exhaustive()
+    }
+}
+
+impl StoreOpaque {
+    pub(crate) fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        self.check_fuel_enabled()?;
+        self.limits.fuel = fuel.min(i64::MAX as u64) as i64;
+        Ok(())
+    }
+
+    pub(crate) fn get_fuel(&self) -> Result<u64> {
+        self.check_fuel_enabled()?;
+        Ok(self.limits.fuel.max(0) as u64)
+    }
+
+    pub(crate) fn push_func(&mut self, entry: tandem_interp::vm::FuncEntry) -> crate::func::Func {
+        let index = self.funcs.len() as u32;
+        self.funcs.push(Box::new(entry));
+        crate::func::Func { store_id: self.id, index }
+    }
+
+    pub(crate) fn push_global(&mut self, entry: GlobalEntry) -> crate::externals::Global {
+        let index = self.globals.len() as u32;
+        self.globals.push(entry);
+        crate::externals::Global { store_id: self.id, index }
+    }
+
+    fn check_fuel_enabled(&self) -> Result<()> {
+        if self.engine.config().consume_fuel {
+            Ok(())
+        } else {
+            Err(Error::msg("fuel is not enabled in this store's engine (Config::consume_fuel)"))
+        }
+    }
+
+    /// Panics if a handle of another store is used here.
+    pub(crate) fn check_owner(&self, store_id: u64) {
+        assert_eq!(self.id, store_id, "object used with the wrong store");
+    }
+
+    pub(crate) fn limits_ptr(&mut self) -> *mut VmLimits {
+        &mut *self.limits
+    }
+
+    /// Takes the value stack for a call; a nested call (wasm -> host -> wasm) gets a fresh one.
+    pub(crate) fn enter(&mut self) -> Result<Stack> {
+        if self.nesting >= MAX_NESTING {
+            return Err(Error::Trap(crate::error::Trap::new(crate::error::TrapCode::StackOverflow)));
+        }
+        self.nesting += 1;
+        Ok(self.stack.take().unwrap_or_else(|| Stack::new(self.engine.config().max_wasm_stack)))
+    }
+
+    pub(crate) fn leave(&mut self, stack: Stack) {
+        self.nesting -= 1;
+        if self.stack.is_none() {
+            self.stack = Some(stack);
+        }
+    }
+}
