@@ -25,7 +25,7 @@ pub enum Strategy {
 ///
 /// ```
 /// let mut config = tandem::Config::new();
-/// config.consume_fuel(true).max_wasm_stack(1 << 20);
+/// config.wasm_bulk_memory(true).max_wasm_stack(1 << 20);
 /// let engine = tandem::Engine::new(&config)?;
 /// # Ok::<(), tandem::Error>(())
 /// ```
@@ -166,9 +166,6 @@ impl Config {
             Strategy::Cranelift | Strategy::Tiered => {
                 return Err(Error::msg("the Cranelift tier is not built into this tandem"));
             }
-        }
-        if self.consume_fuel {
-            return Err(Error::msg("fuel metering is not implemented yet"));
         }
         if self.epoch_interruption {
             return Err(Error::msg("epoch interruption is not implemented yet"));

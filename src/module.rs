@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use tandem_interp::lower::TranslateOptions;
 use tandem_interp::module::{ExportKind, ImportKind, ModuleCode, parse_module};
 use tandem_interp::vm::SigId;
 
@@ -54,7 +55,8 @@ impl Module {
     /// Compiles a module from its binary form only.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
         let info = parse_module(bytes, engine.config().features)?;
-        let code = Arc::new(ModuleCode::new(info));
+        let options = TranslateOptions { fuel: engine.config().consume_fuel };
+        let code = Arc::new(ModuleCode::new(info, options));
         if !engine.config().lazy_translation {
             code.compile_all()?;
         }

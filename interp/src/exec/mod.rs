@@ -100,9 +100,9 @@ pub enum ExecError<E> {
 pub trait Host {
     /// The error host functions return.
     type Error;
-    /// Calls host function `entry`: arguments are in `io` and results are written back to its
-    /// start.
-    fn call_host(&mut self, entry: &FuncEntry, io: &mut [Slot]) -> Result<(), Self::Error>;
+    /// Calls host function `entry` on behalf of the instance `caller` (null when called from
+    /// the host directly): arguments are in `io` and results are written back to its start.
+    fn call_host(&mut self, entry: &FuncEntry, caller: *mut VmCtx, io: &mut [Slot]) -> Result<(), Self::Error>;
 }
 
 enum Stop<E> {
@@ -133,7 +133,7 @@ pub unsafe fn execute<H: Host>(
     // SAFETY: guaranteed by the caller.
     let entry_ref = unsafe { &*entry };
     if entry_ref.kind == FuncKind::Host {
-        return host.call_host(entry_ref, io).map_err(|error| ExecError::Host { error, backtrace: Vec::new() });
+        return host.call_host(entry_ref, std::ptr::null_mut(), io).map_err(|error| ExecError::Host { error, backtrace: Vec::new() });
     }
     stack.frames.clear();
     let mut state = State { func: entry, code: std::ptr::null(), pc: 0, base: 0 };
@@ -307,7 +307,7 @@ unsafe fn run<H: Host>(stack: &mut Stack, host: &mut H, state: &mut State, io: &
                     FuncKind::Host => {
                         let len = ((*callee).param_slots.max((*callee).result_slots)) as usize;
                         check!(stack.reserve(new_base + len));
-                        let result = host.call_host(&*callee, &mut stack.values[new_base..new_base + len]);
+                        let result = host.call_host(&*callee, vmctx, &mut stack.values[new_base..new_base + len]);
                         if let Err(error) = result {
                             sync!();
                             return Err(Stop::Host(error));

@@ -40,14 +40,18 @@ impl CompiledFunc {
 }
 
 /// Translates defined function `defined_index` of a validated module.
-pub fn translate(info: &ModuleInfo, defined_index: u32) -> Result<CompiledFunc, CompileError> {
+pub fn translate(
+    info: &ModuleInfo,
+    defined_index: u32,
+    options: TranslateOptions,
+) -> Result<CompiledFunc, CompileError> {
     let func_index = info.imported_funcs + defined_index;
     let range = info.bodies[defined_index as usize].clone();
     let reader = BinaryReader::new_features(&info.bytes[range.clone()], range.start as u64, info.features);
     let body = FunctionBody::new(reader);
     let ty = info.func_type(func_index);
 
-    let mut t = Translator::new(info, range.start);
+    let mut t = Translator::new(info, range.start, options);
     for &param in ty.params() {
         t.declare_local(param)?;
     }
@@ -60,6 +64,7 @@ pub fn translate(info: &ModuleInfo, defined_index: u32) -> Result<CompiledFunc, 
     }
     let results: Vec<ValType> = ty.results().to_vec();
     t.controls.push(Control::new(ControlKind::Func, 0, t.local_slots, Vec::new(), results.clone()));
+    t.start_fuel_block();
 
     let mut operators = body.get_operators_reader()?;
     while !operators.eof() {
@@ -114,12 +119,22 @@ struct Translator<'a> {
     last_result: Option<usize>,
     /// Depth of blocks opened inside unreachable code being skipped.
     skipped_depth: u32,
+    options: TranslateOptions,
+    /// The `consume_fuel` of the current straight-line block.
+    fuel_op: Option<usize>,
+}
+
+/// What the translation of a module's functions depends on besides the module.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TranslateOptions {
+    /// Emit fuel metering.
+    pub fuel: bool,
 }
 
 type Result<T, E = CompileError> = std::result::Result<T, E>;
 
 impl<'a> Translator<'a> {
-    fn new(info: &'a ModuleInfo, body_start: usize) -> Self {
+    fn new(info: &'a ModuleInfo, body_start: usize, options: TranslateOptions) -> Self {
         Translator {
             info,
             ops: Vec::new(),
@@ -133,6 +148,8 @@ impl<'a> Translator<'a> {
             controls: Vec::new(),
             last_result: None,
             skipped_depth: 0,
+            options,
+            fuel_op: None,
         }
     }
 
@@ -171,7 +188,35 @@ impl<'a> Translator<'a> {
     /// none of them may be retargeted from here on.
     fn bind_label(&mut self) -> usize {
         self.last_result = None;
-        self.pc()
+        let here = self.pc();
+        self.start_fuel_block();
+        here
+    }
+
+    /// With fuel metering, starts a straight-line block whose `consume_fuel` is charged with
+    /// the cost of every operator translated until the next block starts.
+    fn start_fuel_block(&mut self) {
+        if self.options.fuel {
+            self.fuel_op = Some(self.emit(Op::ConsumeFuel { amount: 0 }));
+        }
+    }
+
+    fn charge_fuel(&mut self, op: &Operator<'_>) {
+        // As in Wasmtime: structural operators are free, everything else costs one unit.
+        let cost = match op {
+            Operator::Nop
+            | Operator::Drop
+            | Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::Unreachable
+            | Operator::Return
+            | Operator::Else
+            | Operator::End => 0,
+            _ => 1,
+        };
+        if let Some(Op::ConsumeFuel { amount }) = self.fuel_op.map(|at| &mut self.ops[at]) {
+            *amount = amount.saturating_add(cost);
+        }
     }
 
     fn patch_branch(&mut self, at: usize, target: usize) {
@@ -525,6 +570,7 @@ impl<'a> Translator<'a> {
                 _ => return Ok(()),
             }
         }
+        self.charge_fuel(&op);
         if self.translate_numeric(&op)? {
             return Ok(());
         }
@@ -541,6 +587,7 @@ impl<'a> Translator<'a> {
                 self.push_control(ControlKind::If, blockty);
                 let at = self.emit(Op::BrIfEqz { cond, offset: 0 });
                 self.controls.last_mut().expect("just pushed").else_branch = Some(at);
+                self.start_fuel_block();
             }
             Operator::Else => {
                 let control = self.controls.last_mut().expect("validated");
@@ -591,6 +638,7 @@ impl<'a> Translator<'a> {
                         Some(header) => self.patch_branch(at, header),
                         None => self.controls[index].patches.push(at),
                     }
+                    self.start_fuel_block();
                 }
             }
             Operator::BrTable { targets } => {

@@ -11,7 +11,7 @@ pub use const_expr::{ConstExpr, ConstOp, slot_count};
 pub use parse::{CompileError, parse_module};
 pub use wasmparser::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType, WasmFeatures};
 
-use crate::lower::{self, CompiledFunc};
+use crate::lower::{self, CompiledFunc, TranslateOptions};
 
 /// What an import brings in.
 #[derive(Debug, Clone)]
@@ -204,15 +204,16 @@ pub struct ModuleCode {
     /// The metadata.
     pub info: ModuleInfo,
     module_name: Option<Arc<str>>,
+    options: TranslateOptions,
     compiled: Box<[OnceLock<Result<Arc<CompiledFunc>, CompileError>>]>,
 }
 
 impl ModuleCode {
     /// Wraps validated metadata; no function is translated yet.
-    pub fn new(info: ModuleInfo) -> Self {
+    pub fn new(info: ModuleInfo, options: TranslateOptions) -> Self {
         let compiled = (0..info.bodies.len()).map(|_| OnceLock::new()).collect();
         let module_name = info.name.as_deref().map(Arc::from);
-        ModuleCode { info, module_name, compiled }
+        ModuleCode { info, module_name, options, compiled }
     }
 
     /// The module's name, shared for backtraces.
@@ -223,7 +224,7 @@ impl ModuleCode {
     /// The bytecode of defined function `defined_index`, translating it on first use.
     pub fn compiled(&self, defined_index: u32) -> Result<&Arc<CompiledFunc>, CompileError> {
         self.compiled[defined_index as usize]
-            .get_or_init(|| lower::translate(&self.info, defined_index).map(Arc::new))
+            .get_or_init(|| lower::translate(&self.info, defined_index, self.options).map(Arc::new))
             .as_ref()
             .map_err(Clone::clone)
     }

@@ -139,6 +139,8 @@ pub struct VmCtx {
     pub elems: Vec<Box<[Slot]>>,
     /// Data segments; `true` once dropped.
     pub data_dropped: Vec<bool>,
+    /// A value the embedder associates with the instance (tandem stores its instance index).
+    pub embedder_data: usize,
 }
 
 /// Offset of [`VmCtx::memories`].
@@ -206,6 +208,7 @@ impl VmCtx {
             sig_id_list,
             elems: Vec::new(),
             data_dropped,
+            embedder_data: 0,
         })
     }
 
