@@ -49,13 +49,14 @@ impl Stack {
         self.max_bytes
     }
 
-    /// Makes sure `len` value slots exist, within the bound.
+    /// Makes sure `len` value slots exist, within the bound (which also counts the frame
+    /// records, so that recursion of frameless functions is bounded too).
     fn reserve(&mut self, len: usize) -> Result<(), TrapCode> {
+        let bytes = len * size_of::<Slot>() + self.frames.len() * size_of::<Frame>();
+        if bytes > self.max_bytes {
+            return Err(TrapCode::StackOverflow);
+        }
         if len > self.values.len() {
-            let bytes = len * size_of::<Slot>() + self.frames.len() * size_of::<Frame>();
-            if bytes > self.max_bytes {
-                return Err(TrapCode::StackOverflow);
-            }
             self.values.resize(len.max(self.values.len() * 2).min(self.max_bytes / size_of::<Slot>()).max(len), 0);
         }
         Ok(())

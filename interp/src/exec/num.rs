@@ -114,20 +114,29 @@ pub fn i64_rem_u(a: i64, b: i64) -> Trapping<i64> {
 }
 
 // ---- float arithmetic ----
+
+/// Sets the quiet bit of a NaN: rounding functions may pass a signalling NaN through
+/// unchanged, but wasm requires an arithmetic NaN as their result.
+fn quiet_f32(a: f32) -> f32 {
+    if a.is_nan() { f32::from_bits(a.to_bits() | 0x0040_0000) } else { a }
+}
+fn quiet_f64(a: f64) -> f64 {
+    if a.is_nan() { f64::from_bits(a.to_bits() | 0x0008_0000_0000_0000) } else { a }
+}
 pub fn f32_abs(a: f32) -> f32 { f32::from_bits(a.to_bits() & 0x7fff_ffff) }
 pub fn f32_neg(a: f32) -> f32 { f32::from_bits(a.to_bits() ^ 0x8000_0000) }
-pub fn f32_ceil(a: f32) -> f32 { a.ceil() }
-pub fn f32_floor(a: f32) -> f32 { a.floor() }
-pub fn f32_trunc(a: f32) -> f32 { a.trunc() }
-pub fn f32_nearest(a: f32) -> f32 { a.round_ties_even() }
-pub fn f32_sqrt(a: f32) -> f32 { a.sqrt() }
+pub fn f32_ceil(a: f32) -> f32 { quiet_f32(a.ceil()) }
+pub fn f32_floor(a: f32) -> f32 { quiet_f32(a.floor()) }
+pub fn f32_trunc(a: f32) -> f32 { quiet_f32(a.trunc()) }
+pub fn f32_nearest(a: f32) -> f32 { quiet_f32(a.round_ties_even()) }
+pub fn f32_sqrt(a: f32) -> f32 { quiet_f32(a.sqrt()) }
 pub fn f64_abs(a: f64) -> f64 { f64::from_bits(a.to_bits() & 0x7fff_ffff_ffff_ffff) }
 pub fn f64_neg(a: f64) -> f64 { f64::from_bits(a.to_bits() ^ 0x8000_0000_0000_0000) }
-pub fn f64_ceil(a: f64) -> f64 { a.ceil() }
-pub fn f64_floor(a: f64) -> f64 { a.floor() }
-pub fn f64_trunc(a: f64) -> f64 { a.trunc() }
-pub fn f64_nearest(a: f64) -> f64 { a.round_ties_even() }
-pub fn f64_sqrt(a: f64) -> f64 { a.sqrt() }
+pub fn f64_ceil(a: f64) -> f64 { quiet_f64(a.ceil()) }
+pub fn f64_floor(a: f64) -> f64 { quiet_f64(a.floor()) }
+pub fn f64_trunc(a: f64) -> f64 { quiet_f64(a.trunc()) }
+pub fn f64_nearest(a: f64) -> f64 { quiet_f64(a.round_ties_even()) }
+pub fn f64_sqrt(a: f64) -> f64 { quiet_f64(a.sqrt()) }
 pub fn f32_add(a: f32, b: f32) -> f32 { a + b }
 pub fn f32_sub(a: f32, b: f32) -> f32 { a - b }
 pub fn f32_mul(a: f32, b: f32) -> f32 { a * b }

@@ -78,7 +78,10 @@ pub fn parse_module(bytes: &[u8], features: WasmFeatures) -> Result<ModuleInfo, 
     };
     let mut names = None;
 
-    for payload in Parser::new(0).parse_all(bytes) {
+    let mut parser = Parser::new(0);
+    // The parser's features decide encodings too (e.g. whether memory limits are 64-bit).
+    parser.set_features(features);
+    for payload in parser.parse_all(bytes) {
         let payload = payload?;
         match validator.payload(&payload)? {
             ValidPayload::Func(func, body) => {
