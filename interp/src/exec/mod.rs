@@ -41,7 +41,11 @@ pub struct Stack {
 impl Stack {
     /// An empty stack bounded to `max_bytes` (values plus frame records).
     pub fn new(max_bytes: usize) -> Self {
-        Stack { values: Vec::new(), frames: Vec::new(), max_bytes }
+        Stack {
+            values: Vec::new(),
+            frames: Vec::new(),
+            max_bytes,
+        }
     }
 
     /// The bound, in bytes.
@@ -57,7 +61,12 @@ impl Stack {
             return Err(TrapCode::StackOverflow);
         }
         if len > self.values.len() {
-            self.values.resize(len.max(self.values.len() * 2).min(self.max_bytes / size_of::<Slot>()).max(len), 0);
+            self.values.resize(
+                len.max(self.values.len() * 2)
+                    .min(self.max_bytes / size_of::<Slot>())
+                    .max(len),
+                0,
+            );
         }
         Ok(())
     }
@@ -103,7 +112,12 @@ pub trait Host {
     type Error;
     /// Calls host function `entry` on behalf of the instance `caller` (null when called from
     /// the host directly): arguments are in `io` and results are written back to its start.
-    fn call_host(&mut self, entry: &FuncEntry, caller: *mut VmCtx, io: &mut [Slot]) -> Result<(), Self::Error>;
+    fn call_host(
+        &mut self,
+        entry: &FuncEntry,
+        caller: *mut VmCtx,
+        io: &mut [Slot],
+    ) -> Result<(), Self::Error>;
 }
 
 enum Stop<E> {
@@ -134,10 +148,20 @@ pub unsafe fn execute<H: Host>(
     // SAFETY: guaranteed by the caller.
     let entry_ref = unsafe { &*entry };
     if entry_ref.kind == FuncKind::Host {
-        return host.call_host(entry_ref, std::ptr::null_mut(), io).map_err(|error| ExecError::Host { error, backtrace: Vec::new() });
+        return host
+            .call_host(entry_ref, std::ptr::null_mut(), io)
+            .map_err(|error| ExecError::Host {
+                error,
+                backtrace: Vec::new(),
+            });
     }
     stack.frames.clear();
-    let mut state = State { func: entry, code: std::ptr::null(), pc: 0, base: 0 };
+    let mut state = State {
+        func: entry,
+        code: std::ptr::null(),
+        pc: 0,
+        base: 0,
+    };
     // SAFETY: guaranteed by the caller.
     let result = unsafe { run(stack, host, &mut state, io) };
     result.map_err(|stop| {
@@ -174,10 +198,16 @@ fn frame_info(func: *const FuncEntry, code: *const CompiledFunc, pc: usize) -> O
 }
 
 fn backtrace(stack: &Stack, state: &State) -> Vec<FrameInfo> {
-    let mut frames: Vec<FrameInfo> = frame_info(state.func, state.code, state.pc).into_iter().collect();
+    let mut frames: Vec<FrameInfo> = frame_info(state.func, state.code, state.pc)
+        .into_iter()
+        .collect();
     for frame in stack.frames.iter().rev() {
         // A frame's pc is the instruction after its call.
-        frames.extend(frame_info(frame.func, frame.code, frame.pc.saturating_sub(1)));
+        frames.extend(frame_info(
+            frame.func,
+            frame.code,
+            frame.pc.saturating_sub(1),
+        ));
     }
     frames
 }
@@ -188,14 +218,21 @@ fn backtrace(stack: &Stack, state: &State) -> Vec<FrameInfo> {
 /// # Safety
 ///
 /// `func` must be a valid wasm entry.
-unsafe fn enter<E>(stack: &mut Stack, func: *const FuncEntry, base: usize) -> Result<*const CompiledFunc, Stop<E>> {
+unsafe fn enter<E>(
+    stack: &mut Stack,
+    func: *const FuncEntry,
+    base: usize,
+) -> Result<*const CompiledFunc, Stop<E>> {
     // SAFETY: guaranteed by the caller.
     let func = unsafe { &*func };
     // SAFETY: a wasm entry's context is valid while the entry is.
     let module = unsafe { &(*func.vmctx).module };
     let code: &CompiledFunc = module.compiled(func.index).map_err(Stop::Compile)?;
     stack.reserve(base + code.frame_slots as usize)?;
-    stack.values[base + code.param_slots as usize..base + code.local_slots as usize].fill(0);
+    let locals = base + code.param_slots as usize..base + code.local_slots as usize;
+    stack.values[locals].fill(0);
+    let consts = base + code.local_slots as usize;
+    stack.values[consts..consts + code.consts.len()].copy_from_slice(&code.consts);
     Ok(code)
 }
 
@@ -204,10 +241,32 @@ unsafe fn enter<E>(stack: &mut Stack, func: *const FuncEntry, base: usize) -> Re
 #[inline(always)]
 fn effective(addr: u64, offset: u32, size: usize, len: usize) -> Result<usize, TrapCode> {
     let ea = addr + offset as u64;
-    if ea.checked_add(size as u64).is_some_and(|end| end <= len as u64) {
+    if ea
+        .checked_add(size as u64)
+        .is_some_and(|end| end <= len as u64)
+    {
         Ok(ea as usize)
     } else {
         Err(TrapCode::MemoryOutOfBounds)
+    }
+}
+
+/// Base and length of memory 0 of `vmctx`, or an empty memory if it has none.
+///
+/// # Safety
+///
+/// `vmctx` must be valid.
+#[inline(always)]
+unsafe fn memory0(vmctx: *mut VmCtx) -> (*mut u8, usize) {
+    // SAFETY: guaranteed by the caller; memory definitions live as long as the context.
+    unsafe {
+        match (*vmctx).memory_count() {
+            0 => (std::ptr::NonNull::dangling().as_ptr(), 0),
+            _ => {
+                let memory = &**(*vmctx).memories;
+                (memory.base, memory.len)
+            }
+        }
     }
 }
 
@@ -220,7 +279,12 @@ fn in_bounds(start: u64, len: u64, size: u64) -> bool {
 /// # Safety
 ///
 /// As for [`execute`].
-unsafe fn run<H: Host>(stack: &mut Stack, host: &mut H, state: &mut State, io: &mut [Slot]) -> Result<(), Stop<H::Error>> {
+unsafe fn run<H: Host>(
+    stack: &mut Stack,
+    host: &mut H,
+    state: &mut State,
+    io: &mut [Slot],
+) -> Result<(), Stop<H::Error>> {
     // SAFETY: the caller guarantees that `state.func` is a valid wasm entry.
     state.code = unsafe { enter(stack, state.func, 0)? };
     // SAFETY: `enter` translated the code; the module owning it outlives the call.
@@ -239,33 +303,37 @@ unsafe fn run<H: Host>(stack: &mut Stack, host: &mut H, state: &mut State, io: &
         let mut vmctx: *mut VmCtx = (*state.func).vmctx;
         let mut regs: *mut Slot = stack.values.as_mut_ptr().add(state.base);
         let mut pc = 0usize;
+        // Memory 0 of the running instance, cached: reloaded when the instance changes (calls
+        // and returns) and when the memory may have grown (`memory.grow`, host calls).
+        let (mut mem_base, mut mem_len) = memory0(vmctx);
 
+        macro_rules! reload_memory {
+            () => {
+                (mem_base, mem_len) = memory0(vmctx)
+            };
+        }
         macro_rules! r {
             ($reg:expr) => {
                 *regs.add($reg.0 as usize)
             };
         }
-        macro_rules! mem0 {
-            () => {
-                &**(*vmctx).memories
-            };
-        }
         macro_rules! load {
             ($dst:expr, $addr:expr, $offset:expr, $ty:ty, $conv:expr) => {{
-                let memory = mem0!();
-                let ea = effective(r!($addr) as u32 as u64, $offset, size_of::<$ty>(), memory.len);
+                let ea = effective(r!($addr) as u32 as u64, $offset, size_of::<$ty>(), mem_len);
                 let ea = check!(ea);
-                let raw = memory.base.add(ea).cast::<$ty>().read_unaligned();
+                let raw = mem_base.add(ea).cast::<$ty>().read_unaligned();
                 r!($dst) = ($conv)(<$ty>::from_le(raw));
                 pc += 1;
             }};
         }
         macro_rules! store {
             ($addr:expr, $src:expr, $offset:expr, $ty:ty) => {{
-                let memory = mem0!();
-                let ea = effective(r!($addr) as u32 as u64, $offset, size_of::<$ty>(), memory.len);
+                let ea = effective(r!($addr) as u32 as u64, $offset, size_of::<$ty>(), mem_len);
                 let ea = check!(ea);
-                memory.base.add(ea).cast::<$ty>().write_unaligned((r!($src) as $ty).to_le());
+                mem_base
+                    .add(ea)
+                    .cast::<$ty>()
+                    .write_unaligned((r!($src) as $ty).to_le());
                 pc += 1;
             }};
         }
@@ -288,7 +356,12 @@ unsafe fn run<H: Host>(stack: &mut Stack, host: &mut H, state: &mut State, io: &
                 let new_base = state.base + $base.0 as usize;
                 match (*callee).kind {
                     FuncKind::Wasm => {
-                        stack.frames.push(Frame { func: state.func, code: code as *const CompiledFunc, pc: pc + 1, base: state.base });
+                        stack.frames.push(Frame {
+                            func: state.func,
+                            code: code as *const CompiledFunc,
+                            pc: pc + 1,
+                            base: state.base,
+                        });
                         match enter(stack, callee, new_base) {
                             Ok(new_code) => {
                                 state.func = callee;
@@ -297,6 +370,7 @@ unsafe fn run<H: Host>(stack: &mut Stack, host: &mut H, state: &mut State, io: &
                                 state.base = new_base;
                                 vmctx = (*callee).vmctx;
                                 regs = stack.values.as_mut_ptr().add(new_base);
+                                reload_memory!();
                             }
                             Err(stop) => {
                                 stack.frames.pop();
@@ -308,12 +382,17 @@ unsafe fn run<H: Host>(stack: &mut Stack, host: &mut H, state: &mut State, io: &
                     FuncKind::Host => {
                         let len = ((*callee).param_slots.max((*callee).result_slots)) as usize;
                         check!(stack.reserve(new_base + len));
-                        let result = host.call_host(&*callee, vmctx, &mut stack.values[new_base..new_base + len]);
+                        let result = host.call_host(
+                            &*callee,
+                            vmctx,
+                            &mut stack.values[new_base..new_base + len],
+                        );
                         if let Err(error) = result {
                             sync!();
                             return Err(Stop::Host(error));
                         }
                         regs = stack.values.as_mut_ptr().add(state.base);
+                        reload_memory!();
                         pc += 1;
                     }
                 }
@@ -328,10 +407,28 @@ unsafe fn run<H: Host>(stack: &mut Stack, host: &mut H, state: &mut State, io: &
             };
         }
 
+        // Numeric operators can trap only through their `trapping` functions.
+        macro_rules! numeric_result {
+            (total, $e:expr) => {
+                $e
+            };
+            (trapping, $e:expr) => {
+                check!($e)
+            };
+        }
 
-        loop {
-            let op = *code.ops.get_unchecked(pc);
-            match op {
+        // The dispatch loop: the structural instructions are written out here, the numeric
+        // and compare-and-branch ones are generated from the ISA table.
+        macro_rules! dispatch {
+            (
+                ops { $( $(#[doc = $doc:literal])* $name:ident { $($field:ident : $fty:ty),* } $(-> $dst:ident)? = $mnemonic:literal; )* }
+                unary { $( $uname:ident = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )* }
+                binary { $( $bname:ident = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )* }
+                branch_compare { $( $cname:ident = $cmn:literal : ($cty:ident) => $cfn:ident; )* }
+            ) => {
+                loop {
+                    let op = *code.ops.get_unchecked(pc);
+                    match op {
                 Op::Unreachable {} => trap!(TrapCode::Unreachable),
                 Op::ConsumeFuel { amount } => {
                     let limits = &mut *(*vmctx).limits;
@@ -343,10 +440,18 @@ unsafe fn run<H: Host>(stack: &mut Stack, host: &mut H, state: &mut State, io: &
                 }
                 Op::Br { offset } => pc = pc.wrapping_add_signed(offset as isize),
                 Op::BrIfNez { cond, offset } => {
-                    pc = if r!(cond) as u32 != 0 { pc.wrapping_add_signed(offset as isize) } else { pc + 1 };
+                    pc = if r!(cond) as u32 != 0 {
+                        pc.wrapping_add_signed(offset as isize)
+                    } else {
+                        pc + 1
+                    };
                 }
                 Op::BrIfEqz { cond, offset } => {
-                    pc = if r!(cond) as u32 == 0 { pc.wrapping_add_signed(offset as isize) } else { pc + 1 };
+                    pc = if r!(cond) as u32 == 0 {
+                        pc.wrapping_add_signed(offset as isize)
+                    } else {
+                        pc + 1
+                    };
                 }
                 Op::BrTable { index, len } => {
                     let index = (r!(index) as u32).min(len);
@@ -368,10 +473,12 @@ unsafe fn run<H: Host>(stack: &mut Stack, host: &mut H, state: &mut State, io: &
                             state.base = frame.base;
                             vmctx = (*state.func).vmctx;
                             regs = stack.values.as_mut_ptr().add(state.base);
+                            reload_memory!();
                         }
                         None => {
                             let results = (*state.func).result_slots as usize;
-                            io[..results].copy_from_slice(&stack.values[state.base..state.base + results]);
+                            io[..results]
+                                .copy_from_slice(&stack.values[state.base..state.base + results]);
                             return Ok(());
                         }
                     }
@@ -380,7 +487,12 @@ unsafe fn run<H: Host>(stack: &mut Stack, host: &mut H, state: &mut State, io: &
                     let callee = *(*vmctx).funcs.add(func as usize);
                     call!(callee, base);
                 }
-                Op::CallIndirect { ty, table, index, base } => {
+                Op::CallIndirect {
+                    ty,
+                    table,
+                    index,
+                    base,
+                } => {
                     let table = &**(*vmctx).tables.add(table as usize);
                     let index = r!(index) as u32 as usize;
                     if index >= table.len {
@@ -406,7 +518,11 @@ unsafe fn run<H: Host>(stack: &mut Stack, host: &mut H, state: &mut State, io: &
                     pc += 1;
                 }
                 Op::CopySpan { dst, src, len } => {
-                    std::ptr::copy(regs.add(src.0 as usize), regs.add(dst.0 as usize), len as usize);
+                    std::ptr::copy(
+                        regs.add(src.0 as usize),
+                        regs.add(dst.0 as usize),
+                        len as usize,
+                    );
                     pc += 1;
                 }
                 Op::Const32 { dst, value } => {
@@ -447,17 +563,32 @@ unsafe fn run<H: Host>(stack: &mut Stack, host: &mut H, state: &mut State, io: &
                     global.slots = [r!(src), *regs.add(src.0 as usize + 1)];
                     pc += 1;
                 }
-                Op::Load32 { dst, addr, offset } => load!(dst, addr, offset, u32, |v: u32| v as u64),
-                Op::Load64 { dst, addr, offset } => load!(dst, addr, offset, u64, |v: u64| v),
-                Op::I32Load8S { dst, addr, offset } => load!(dst, addr, offset, u8, |v: u8| v as i8 as i32 as u32 as u64),
-                Op::I32Load8U { dst, addr, offset } => load!(dst, addr, offset, u8, |v: u8| v as u64),
-                Op::I32Load16S { dst, addr, offset } => {
-                    load!(dst, addr, offset, u16, |v: u16| v as i16 as i32 as u32 as u64)
+                Op::Load32 { dst, addr, offset } => {
+                    load!(dst, addr, offset, u32, |v: u32| v as u64)
                 }
-                Op::I32Load16U { dst, addr, offset } => load!(dst, addr, offset, u16, |v: u16| v as u64),
-                Op::I64Load8S { dst, addr, offset } => load!(dst, addr, offset, u8, |v: u8| v as i8 as i64 as u64),
-                Op::I64Load16S { dst, addr, offset } => load!(dst, addr, offset, u16, |v: u16| v as i16 as i64 as u64),
-                Op::I64Load32S { dst, addr, offset } => load!(dst, addr, offset, u32, |v: u32| v as i32 as i64 as u64),
+                Op::Load64 { dst, addr, offset } => load!(dst, addr, offset, u64, |v: u64| v),
+                Op::I32Load8S { dst, addr, offset } => {
+                    load!(dst, addr, offset, u8, |v: u8| v as i8 as i32 as u32 as u64)
+                }
+                Op::I32Load8U { dst, addr, offset } => {
+                    load!(dst, addr, offset, u8, |v: u8| v as u64)
+                }
+                Op::I32Load16S { dst, addr, offset } => {
+                    load!(dst, addr, offset, u16, |v: u16| v as i16 as i32 as u32
+                        as u64)
+                }
+                Op::I32Load16U { dst, addr, offset } => {
+                    load!(dst, addr, offset, u16, |v: u16| v as u64)
+                }
+                Op::I64Load8S { dst, addr, offset } => {
+                    load!(dst, addr, offset, u8, |v: u8| v as i8 as i64 as u64)
+                }
+                Op::I64Load16S { dst, addr, offset } => {
+                    load!(dst, addr, offset, u16, |v: u16| v as i16 as i64 as u64)
+                }
+                Op::I64Load32S { dst, addr, offset } => {
+                    load!(dst, addr, offset, u32, |v: u32| v as i32 as i64 as u64)
+                }
                 Op::Store8 { addr, src, offset } => store!(addr, src, offset, u8),
                 Op::Store16 { addr, src, offset } => store!(addr, src, offset, u16),
                 Op::Store32 { addr, src, offset } => store!(addr, src, offset, u32),
@@ -474,6 +605,7 @@ unsafe fn run<H: Host>(stack: &mut Stack, host: &mut H, state: &mut State, io: &
                         Ok(old) => old as u32 as u64,
                         Err(_) => u32::MAX as u64,
                     };
+                    reload_memory!();
                     pc += 1;
                 }
                 Op::MemoryFill { mem, d, val, n } => {
@@ -485,26 +617,53 @@ unsafe fn run<H: Host>(stack: &mut Stack, host: &mut H, state: &mut State, io: &
                     std::ptr::write_bytes(memory.base.add(d as usize), r!(val) as u8, n as usize);
                     pc += 1;
                 }
-                Op::MemoryCopy { dst_mem, src_mem, d, s, n } => {
+                Op::MemoryCopy {
+                    dst_mem,
+                    src_mem,
+                    d,
+                    s,
+                    n,
+                } => {
                     let dst_memory = &**(*vmctx).memories.add(dst_mem as usize);
                     let src_memory = &**(*vmctx).memories.add(src_mem as usize);
-                    let (d, s, n) = (r!(d) as u32 as u64, r!(s) as u32 as u64, r!(n) as u32 as u64);
-                    if !in_bounds(d, n, dst_memory.len as u64) || !in_bounds(s, n, src_memory.len as u64) {
+                    let (d, s, n) = (
+                        r!(d) as u32 as u64,
+                        r!(s) as u32 as u64,
+                        r!(n) as u32 as u64,
+                    );
+                    if !in_bounds(d, n, dst_memory.len as u64)
+                        || !in_bounds(s, n, src_memory.len as u64)
+                    {
                         trap!(TrapCode::MemoryOutOfBounds);
                     }
-                    std::ptr::copy(src_memory.base.add(s as usize), dst_memory.base.add(d as usize), n as usize);
+                    std::ptr::copy(
+                        src_memory.base.add(s as usize),
+                        dst_memory.base.add(d as usize),
+                        n as usize,
+                    );
                     pc += 1;
                 }
                 Op::MemoryInit { mem, seg, d, s, n } => {
                     let memory = &**(*vmctx).memories.add(mem as usize);
                     let ctx = &*vmctx;
-                    let data: &[u8] =
-                        if ctx.data_dropped[seg as usize] { &[] } else { ctx.module.info.data_bytes(seg) };
-                    let (d, s, n) = (r!(d) as u32 as u64, r!(s) as u32 as u64, r!(n) as u32 as u64);
+                    let data: &[u8] = if ctx.data_dropped[seg as usize] {
+                        &[]
+                    } else {
+                        ctx.module.info.data_bytes(seg)
+                    };
+                    let (d, s, n) = (
+                        r!(d) as u32 as u64,
+                        r!(s) as u32 as u64,
+                        r!(n) as u32 as u64,
+                    );
                     if !in_bounds(d, n, memory.len as u64) || !in_bounds(s, n, data.len() as u64) {
                         trap!(TrapCode::MemoryOutOfBounds);
                     }
-                    std::ptr::copy_nonoverlapping(data.as_ptr().add(s as usize), memory.base.add(d as usize), n as usize);
+                    std::ptr::copy_nonoverlapping(
+                        data.as_ptr().add(s as usize),
+                        memory.base.add(d as usize),
+                        n as usize,
+                    );
                     pc += 1;
                 }
                 Op::DataDrop { seg } => {
@@ -513,7 +672,11 @@ unsafe fn run<H: Host>(stack: &mut Stack, host: &mut H, state: &mut State, io: &
                 }
                 Op::TableGet { dst, table, index } => {
                     let table = &*(*vmctx).table_owner(table);
-                    r!(dst) = check!(table.get(r!(index) as u32 as u64).ok_or(TrapCode::TableOutOfBounds));
+                    r!(dst) = check!(
+                        table
+                            .get(r!(index) as u32 as u64)
+                            .ok_or(TrapCode::TableOutOfBounds)
+                    );
                     pc += 1;
                 }
                 Op::TableSet { table, index, val } => {
@@ -527,7 +690,12 @@ unsafe fn run<H: Host>(stack: &mut Stack, host: &mut H, state: &mut State, io: &
                     r!(dst) = (*(*vmctx).table_owner(table)).len();
                     pc += 1;
                 }
-                Op::TableGrow { dst, table, init, delta } => {
+                Op::TableGrow {
+                    dst,
+                    table,
+                    init,
+                    delta,
+                } => {
                     let table = &mut *(*vmctx).table_owner(table);
                     r!(dst) = match table.grow(r!(delta) as u32 as u64, r!(init)) {
                         Ok(old) => old as u32 as u64,
@@ -544,8 +712,18 @@ unsafe fn run<H: Host>(stack: &mut Stack, host: &mut H, state: &mut State, io: &
                     table.elements_mut()[i as usize..(i + n) as usize].fill(r!(val));
                     pc += 1;
                 }
-                Op::TableCopy { dst_table, src_table, d, s, n } => {
-                    let (d, s, n) = (r!(d) as u32 as u64, r!(s) as u32 as u64, r!(n) as u32 as u64);
+                Op::TableCopy {
+                    dst_table,
+                    src_table,
+                    d,
+                    s,
+                    n,
+                } => {
+                    let (d, s, n) = (
+                        r!(d) as u32 as u64,
+                        r!(s) as u32 as u64,
+                        r!(n) as u32 as u64,
+                    );
                     let src = (*vmctx).table_owner(src_table as u32);
                     let dst = (*vmctx).table_owner(dst_table as u32);
                     if !in_bounds(d, n, (*dst).len()) || !in_bounds(s, n, (*src).len()) {
@@ -557,10 +735,21 @@ unsafe fn run<H: Host>(stack: &mut Stack, host: &mut H, state: &mut State, io: &
                     std::ptr::copy(src_ptr, dst_ptr, n as usize);
                     pc += 1;
                 }
-                Op::TableInit { table, seg, d, s, n } => {
-                    let (d, s, n) = (r!(d) as u32 as u64, r!(s) as u32 as u64, r!(n) as u32 as u64);
+                Op::TableInit {
+                    table,
+                    seg,
+                    d,
+                    s,
+                    n,
+                } => {
+                    let (d, s, n) = (
+                        r!(d) as u32 as u64,
+                        r!(s) as u32 as u64,
+                        r!(n) as u32 as u64,
+                    );
                     let ctx = &*vmctx;
-                    let segment: &[Slot] = ctx.elems.get(seg as usize).map(|e| &e[..]).unwrap_or(&[]);
+                    let segment: &[Slot] =
+                        ctx.elems.get(seg as usize).map(|e| &e[..]).unwrap_or(&[]);
                     let table = &mut *ctx.table_owner(table as u32);
                     if !in_bounds(d, n, table.len()) || !in_bounds(s, n, segment.len() as u64) {
                         trap!(TrapCode::TableOutOfBounds);
@@ -579,60 +768,31 @@ unsafe fn run<H: Host>(stack: &mut Stack, host: &mut H, state: &mut State, io: &
                     r!(dst) = *(*vmctx).funcs.add(func as usize) as usize as u64;
                     pc += 1;
                 }
-                _ => {
-                    check!(numeric(op, regs));
-                    pc += 1;
+                        $(
+                            Op::$uname { dst, src } => {
+                                let a = <$uin>::from_slot(r!(src));
+                                r!(dst) = numeric_result!($ukind, num::$ufn(a)).into_slot();
+                                pc += 1;
+                            }
+                        )*
+                        $(
+                            Op::$bname { dst, lhs, rhs } => {
+                                let a = <$bl>::from_slot(r!(lhs));
+                                let b = <$br>::from_slot(r!(rhs));
+                                r!(dst) = numeric_result!($bkind, num::$bfn(a, b)).into_slot();
+                                pc += 1;
+                            }
+                        )*
+                        $(
+                            Op::$cname { lhs, rhs, offset } => {
+                                let holds = num::$cfn(<$cty>::from_slot(r!(lhs)), <$cty>::from_slot(r!(rhs)));
+                                pc = if holds != 0 { pc.wrapping_add_signed(offset as isize) } else { pc + 1 };
+                            }
+                        )*
+                    }
                 }
-            }
+            };
         }
+        crate::for_each_op!(dispatch);
     }
 }
-
-/// Unwraps the result of a `trapping` numeric function.
-macro_rules! numeric_result {
-    (total, $e:expr) => {
-        $e
-    };
-    (trapping, $e:expr) => {
-        $e?
-    };
-}
-
-macro_rules! exec_numeric {
-    (
-        ops { $( $(#[doc = $doc:literal])* $name:ident { $($field:ident : $fty:ty),* } $(-> $dst:ident)? = $mnemonic:literal; )* }
-        unary { $( $uname:ident = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )* }
-        binary { $( $bname:ident = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )* }
-    ) => {
-        /// Runs one numeric instruction of the ISA table.
-        ///
-        /// # Safety
-        ///
-        /// The instruction's registers must lie inside the frame at `regs`.
-        #[inline(always)]
-        unsafe fn numeric(op: Op, regs: *mut Slot) -> Result<(), TrapCode> {
-            // SAFETY: guaranteed by the caller.
-            unsafe {
-                match op {
-                    $(
-                        Op::$uname { dst, src } => {
-                            let a = <$uin>::from_slot(*regs.add(src.0 as usize));
-                            *regs.add(dst.0 as usize) = numeric_result!($ukind, num::$ufn(a)).into_slot();
-                        }
-                    )*
-                    $(
-                        Op::$bname { dst, lhs, rhs } => {
-                            let a = <$bl>::from_slot(*regs.add(lhs.0 as usize));
-                            let b = <$br>::from_slot(*regs.add(rhs.0 as usize));
-                            *regs.add(dst.0 as usize) = numeric_result!($bkind, num::$bfn(a, b)).into_slot();
-                        }
-                    )*
-                    other => unreachable!("not a numeric instruction: {other}"),
-                }
-            }
-            Ok(())
-        }
-    };
-}
-
-crate::for_each_op!(exec_numeric);

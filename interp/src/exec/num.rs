@@ -11,70 +11,194 @@ fn bool_i32(b: bool) -> i32 {
 }
 
 // ---- comparisons ----
-pub fn i32_eqz(a: i32) -> i32 { bool_i32(a == 0) }
-pub fn i64_eqz(a: i64) -> i32 { bool_i32(a == 0) }
-pub fn i32_eq(a: i32, b: i32) -> i32 { bool_i32(a == b) }
-pub fn i32_ne(a: i32, b: i32) -> i32 { bool_i32(a != b) }
-pub fn i32_lt_s(a: i32, b: i32) -> i32 { bool_i32(a < b) }
-pub fn i32_lt_u(a: i32, b: i32) -> i32 { bool_i32((a as u32) < (b as u32)) }
-pub fn i32_gt_s(a: i32, b: i32) -> i32 { bool_i32(a > b) }
-pub fn i32_gt_u(a: i32, b: i32) -> i32 { bool_i32((a as u32) > (b as u32)) }
-pub fn i32_le_s(a: i32, b: i32) -> i32 { bool_i32(a <= b) }
-pub fn i32_le_u(a: i32, b: i32) -> i32 { bool_i32((a as u32) <= (b as u32)) }
-pub fn i32_ge_s(a: i32, b: i32) -> i32 { bool_i32(a >= b) }
-pub fn i32_ge_u(a: i32, b: i32) -> i32 { bool_i32((a as u32) >= (b as u32)) }
-pub fn i64_eq(a: i64, b: i64) -> i32 { bool_i32(a == b) }
-pub fn i64_ne(a: i64, b: i64) -> i32 { bool_i32(a != b) }
-pub fn i64_lt_s(a: i64, b: i64) -> i32 { bool_i32(a < b) }
-pub fn i64_lt_u(a: i64, b: i64) -> i32 { bool_i32((a as u64) < (b as u64)) }
-pub fn i64_gt_s(a: i64, b: i64) -> i32 { bool_i32(a > b) }
-pub fn i64_gt_u(a: i64, b: i64) -> i32 { bool_i32((a as u64) > (b as u64)) }
-pub fn i64_le_s(a: i64, b: i64) -> i32 { bool_i32(a <= b) }
-pub fn i64_le_u(a: i64, b: i64) -> i32 { bool_i32((a as u64) <= (b as u64)) }
-pub fn i64_ge_s(a: i64, b: i64) -> i32 { bool_i32(a >= b) }
-pub fn i64_ge_u(a: i64, b: i64) -> i32 { bool_i32((a as u64) >= (b as u64)) }
-pub fn f32_eq(a: f32, b: f32) -> i32 { bool_i32(a == b) }
-pub fn f32_ne(a: f32, b: f32) -> i32 { bool_i32(a != b) }
-pub fn f32_lt(a: f32, b: f32) -> i32 { bool_i32(a < b) }
-pub fn f32_gt(a: f32, b: f32) -> i32 { bool_i32(a > b) }
-pub fn f32_le(a: f32, b: f32) -> i32 { bool_i32(a <= b) }
-pub fn f32_ge(a: f32, b: f32) -> i32 { bool_i32(a >= b) }
-pub fn f64_eq(a: f64, b: f64) -> i32 { bool_i32(a == b) }
-pub fn f64_ne(a: f64, b: f64) -> i32 { bool_i32(a != b) }
-pub fn f64_lt(a: f64, b: f64) -> i32 { bool_i32(a < b) }
-pub fn f64_gt(a: f64, b: f64) -> i32 { bool_i32(a > b) }
-pub fn f64_le(a: f64, b: f64) -> i32 { bool_i32(a <= b) }
-pub fn f64_ge(a: f64, b: f64) -> i32 { bool_i32(a >= b) }
+pub fn i32_eqz(a: i32) -> i32 {
+    bool_i32(a == 0)
+}
+pub fn i64_eqz(a: i64) -> i32 {
+    bool_i32(a == 0)
+}
+pub fn i32_eq(a: i32, b: i32) -> i32 {
+    bool_i32(a == b)
+}
+pub fn i32_ne(a: i32, b: i32) -> i32 {
+    bool_i32(a != b)
+}
+pub fn i32_lt_s(a: i32, b: i32) -> i32 {
+    bool_i32(a < b)
+}
+pub fn i32_lt_u(a: i32, b: i32) -> i32 {
+    bool_i32((a as u32) < (b as u32))
+}
+pub fn i32_gt_s(a: i32, b: i32) -> i32 {
+    bool_i32(a > b)
+}
+pub fn i32_gt_u(a: i32, b: i32) -> i32 {
+    bool_i32((a as u32) > (b as u32))
+}
+pub fn i32_le_s(a: i32, b: i32) -> i32 {
+    bool_i32(a <= b)
+}
+pub fn i32_le_u(a: i32, b: i32) -> i32 {
+    bool_i32((a as u32) <= (b as u32))
+}
+pub fn i32_ge_s(a: i32, b: i32) -> i32 {
+    bool_i32(a >= b)
+}
+pub fn i32_ge_u(a: i32, b: i32) -> i32 {
+    bool_i32((a as u32) >= (b as u32))
+}
+pub fn i64_eq(a: i64, b: i64) -> i32 {
+    bool_i32(a == b)
+}
+pub fn i64_ne(a: i64, b: i64) -> i32 {
+    bool_i32(a != b)
+}
+pub fn i64_lt_s(a: i64, b: i64) -> i32 {
+    bool_i32(a < b)
+}
+pub fn i64_lt_u(a: i64, b: i64) -> i32 {
+    bool_i32((a as u64) < (b as u64))
+}
+pub fn i64_gt_s(a: i64, b: i64) -> i32 {
+    bool_i32(a > b)
+}
+pub fn i64_gt_u(a: i64, b: i64) -> i32 {
+    bool_i32((a as u64) > (b as u64))
+}
+pub fn i64_le_s(a: i64, b: i64) -> i32 {
+    bool_i32(a <= b)
+}
+pub fn i64_le_u(a: i64, b: i64) -> i32 {
+    bool_i32((a as u64) <= (b as u64))
+}
+pub fn i64_ge_s(a: i64, b: i64) -> i32 {
+    bool_i32(a >= b)
+}
+pub fn i64_ge_u(a: i64, b: i64) -> i32 {
+    bool_i32((a as u64) >= (b as u64))
+}
+pub fn f32_eq(a: f32, b: f32) -> i32 {
+    bool_i32(a == b)
+}
+pub fn f32_ne(a: f32, b: f32) -> i32 {
+    bool_i32(a != b)
+}
+pub fn f32_lt(a: f32, b: f32) -> i32 {
+    bool_i32(a < b)
+}
+pub fn f32_gt(a: f32, b: f32) -> i32 {
+    bool_i32(a > b)
+}
+pub fn f32_le(a: f32, b: f32) -> i32 {
+    bool_i32(a <= b)
+}
+pub fn f32_ge(a: f32, b: f32) -> i32 {
+    bool_i32(a >= b)
+}
+pub fn f64_eq(a: f64, b: f64) -> i32 {
+    bool_i32(a == b)
+}
+pub fn f64_ne(a: f64, b: f64) -> i32 {
+    bool_i32(a != b)
+}
+pub fn f64_lt(a: f64, b: f64) -> i32 {
+    bool_i32(a < b)
+}
+pub fn f64_gt(a: f64, b: f64) -> i32 {
+    bool_i32(a > b)
+}
+pub fn f64_le(a: f64, b: f64) -> i32 {
+    bool_i32(a <= b)
+}
+pub fn f64_ge(a: f64, b: f64) -> i32 {
+    bool_i32(a >= b)
+}
 
 // ---- integer arithmetic ----
-pub fn i32_clz(a: i32) -> i32 { a.leading_zeros() as i32 }
-pub fn i32_ctz(a: i32) -> i32 { a.trailing_zeros() as i32 }
-pub fn i32_popcnt(a: i32) -> i32 { a.count_ones() as i32 }
-pub fn i64_clz(a: i64) -> i64 { a.leading_zeros() as i64 }
-pub fn i64_ctz(a: i64) -> i64 { a.trailing_zeros() as i64 }
-pub fn i64_popcnt(a: i64) -> i64 { a.count_ones() as i64 }
-pub fn i32_add(a: i32, b: i32) -> i32 { a.wrapping_add(b) }
-pub fn i32_sub(a: i32, b: i32) -> i32 { a.wrapping_sub(b) }
-pub fn i32_mul(a: i32, b: i32) -> i32 { a.wrapping_mul(b) }
-pub fn i32_and(a: i32, b: i32) -> i32 { a & b }
-pub fn i32_or(a: i32, b: i32) -> i32 { a | b }
-pub fn i32_xor(a: i32, b: i32) -> i32 { a ^ b }
-pub fn i32_shl(a: i32, b: i32) -> i32 { a.wrapping_shl(b as u32) }
-pub fn i32_shr_s(a: i32, b: i32) -> i32 { a.wrapping_shr(b as u32) }
-pub fn i32_shr_u(a: i32, b: i32) -> i32 { (a as u32).wrapping_shr(b as u32) as i32 }
-pub fn i32_rotl(a: i32, b: i32) -> i32 { a.rotate_left(b as u32 % 32) }
-pub fn i32_rotr(a: i32, b: i32) -> i32 { a.rotate_right(b as u32 % 32) }
-pub fn i64_add(a: i64, b: i64) -> i64 { a.wrapping_add(b) }
-pub fn i64_sub(a: i64, b: i64) -> i64 { a.wrapping_sub(b) }
-pub fn i64_mul(a: i64, b: i64) -> i64 { a.wrapping_mul(b) }
-pub fn i64_and(a: i64, b: i64) -> i64 { a & b }
-pub fn i64_or(a: i64, b: i64) -> i64 { a | b }
-pub fn i64_xor(a: i64, b: i64) -> i64 { a ^ b }
-pub fn i64_shl(a: i64, b: i64) -> i64 { a.wrapping_shl(b as u32) }
-pub fn i64_shr_s(a: i64, b: i64) -> i64 { a.wrapping_shr(b as u32) }
-pub fn i64_shr_u(a: i64, b: i64) -> i64 { (a as u64).wrapping_shr(b as u32) as i64 }
-pub fn i64_rotl(a: i64, b: i64) -> i64 { a.rotate_left((b as u64 % 64) as u32) }
-pub fn i64_rotr(a: i64, b: i64) -> i64 { a.rotate_right((b as u64 % 64) as u32) }
+pub fn i32_clz(a: i32) -> i32 {
+    a.leading_zeros() as i32
+}
+pub fn i32_ctz(a: i32) -> i32 {
+    a.trailing_zeros() as i32
+}
+pub fn i32_popcnt(a: i32) -> i32 {
+    a.count_ones() as i32
+}
+pub fn i64_clz(a: i64) -> i64 {
+    a.leading_zeros() as i64
+}
+pub fn i64_ctz(a: i64) -> i64 {
+    a.trailing_zeros() as i64
+}
+pub fn i64_popcnt(a: i64) -> i64 {
+    a.count_ones() as i64
+}
+pub fn i32_add(a: i32, b: i32) -> i32 {
+    a.wrapping_add(b)
+}
+pub fn i32_sub(a: i32, b: i32) -> i32 {
+    a.wrapping_sub(b)
+}
+pub fn i32_mul(a: i32, b: i32) -> i32 {
+    a.wrapping_mul(b)
+}
+pub fn i32_and(a: i32, b: i32) -> i32 {
+    a & b
+}
+pub fn i32_or(a: i32, b: i32) -> i32 {
+    a | b
+}
+pub fn i32_xor(a: i32, b: i32) -> i32 {
+    a ^ b
+}
+pub fn i32_shl(a: i32, b: i32) -> i32 {
+    a.wrapping_shl(b as u32)
+}
+pub fn i32_shr_s(a: i32, b: i32) -> i32 {
+    a.wrapping_shr(b as u32)
+}
+pub fn i32_shr_u(a: i32, b: i32) -> i32 {
+    (a as u32).wrapping_shr(b as u32) as i32
+}
+pub fn i32_rotl(a: i32, b: i32) -> i32 {
+    a.rotate_left(b as u32 % 32)
+}
+pub fn i32_rotr(a: i32, b: i32) -> i32 {
+    a.rotate_right(b as u32 % 32)
+}
+pub fn i64_add(a: i64, b: i64) -> i64 {
+    a.wrapping_add(b)
+}
+pub fn i64_sub(a: i64, b: i64) -> i64 {
+    a.wrapping_sub(b)
+}
+pub fn i64_mul(a: i64, b: i64) -> i64 {
+    a.wrapping_mul(b)
+}
+pub fn i64_and(a: i64, b: i64) -> i64 {
+    a & b
+}
+pub fn i64_or(a: i64, b: i64) -> i64 {
+    a | b
+}
+pub fn i64_xor(a: i64, b: i64) -> i64 {
+    a ^ b
+}
+pub fn i64_shl(a: i64, b: i64) -> i64 {
+    a.wrapping_shl(b as u32)
+}
+pub fn i64_shr_s(a: i64, b: i64) -> i64 {
+    a.wrapping_shr(b as u32)
+}
+pub fn i64_shr_u(a: i64, b: i64) -> i64 {
+    (a as u64).wrapping_shr(b as u32) as i64
+}
+pub fn i64_rotl(a: i64, b: i64) -> i64 {
+    a.rotate_left((b as u64 % 64) as u32)
+}
+pub fn i64_rotr(a: i64, b: i64) -> i64 {
+    a.rotate_right((b as u64 % 64) as u32)
+}
 
 pub fn i32_div_s(a: i32, b: i32) -> Trapping<i32> {
     if b == 0 {
@@ -83,7 +207,10 @@ pub fn i32_div_s(a: i32, b: i32) -> Trapping<i32> {
     a.checked_div(b).ok_or(TrapCode::IntegerOverflow)
 }
 pub fn i32_div_u(a: i32, b: i32) -> Trapping<i32> {
-    (a as u32).checked_div(b as u32).map(|r| r as i32).ok_or(TrapCode::IntegerDivisionByZero)
+    (a as u32)
+        .checked_div(b as u32)
+        .map(|r| r as i32)
+        .ok_or(TrapCode::IntegerDivisionByZero)
 }
 pub fn i32_rem_s(a: i32, b: i32) -> Trapping<i32> {
     if b == 0 {
@@ -92,7 +219,10 @@ pub fn i32_rem_s(a: i32, b: i32) -> Trapping<i32> {
     Ok(a.wrapping_rem(b))
 }
 pub fn i32_rem_u(a: i32, b: i32) -> Trapping<i32> {
-    (a as u32).checked_rem(b as u32).map(|r| r as i32).ok_or(TrapCode::IntegerDivisionByZero)
+    (a as u32)
+        .checked_rem(b as u32)
+        .map(|r| r as i32)
+        .ok_or(TrapCode::IntegerDivisionByZero)
 }
 pub fn i64_div_s(a: i64, b: i64) -> Trapping<i64> {
     if b == 0 {
@@ -101,7 +231,10 @@ pub fn i64_div_s(a: i64, b: i64) -> Trapping<i64> {
     a.checked_div(b).ok_or(TrapCode::IntegerOverflow)
 }
 pub fn i64_div_u(a: i64, b: i64) -> Trapping<i64> {
-    (a as u64).checked_div(b as u64).map(|r| r as i64).ok_or(TrapCode::IntegerDivisionByZero)
+    (a as u64)
+        .checked_div(b as u64)
+        .map(|r| r as i64)
+        .ok_or(TrapCode::IntegerDivisionByZero)
 }
 pub fn i64_rem_s(a: i64, b: i64) -> Trapping<i64> {
     if b == 0 {
@@ -110,7 +243,10 @@ pub fn i64_rem_s(a: i64, b: i64) -> Trapping<i64> {
     Ok(a.wrapping_rem(b))
 }
 pub fn i64_rem_u(a: i64, b: i64) -> Trapping<i64> {
-    (a as u64).checked_rem(b as u64).map(|r| r as i64).ok_or(TrapCode::IntegerDivisionByZero)
+    (a as u64)
+        .checked_rem(b as u64)
+        .map(|r| r as i64)
+        .ok_or(TrapCode::IntegerDivisionByZero)
 }
 
 // ---- float arithmetic ----
@@ -118,59 +254,127 @@ pub fn i64_rem_u(a: i64, b: i64) -> Trapping<i64> {
 /// Sets the quiet bit of a NaN: rounding functions may pass a signalling NaN through
 /// unchanged, but wasm requires an arithmetic NaN as their result.
 fn quiet_f32(a: f32) -> f32 {
-    if a.is_nan() { f32::from_bits(a.to_bits() | 0x0040_0000) } else { a }
+    if a.is_nan() {
+        f32::from_bits(a.to_bits() | 0x0040_0000)
+    } else {
+        a
+    }
 }
 fn quiet_f64(a: f64) -> f64 {
-    if a.is_nan() { f64::from_bits(a.to_bits() | 0x0008_0000_0000_0000) } else { a }
+    if a.is_nan() {
+        f64::from_bits(a.to_bits() | 0x0008_0000_0000_0000)
+    } else {
+        a
+    }
 }
-pub fn f32_abs(a: f32) -> f32 { f32::from_bits(a.to_bits() & 0x7fff_ffff) }
-pub fn f32_neg(a: f32) -> f32 { f32::from_bits(a.to_bits() ^ 0x8000_0000) }
-pub fn f32_ceil(a: f32) -> f32 { quiet_f32(a.ceil()) }
-pub fn f32_floor(a: f32) -> f32 { quiet_f32(a.floor()) }
-pub fn f32_trunc(a: f32) -> f32 { quiet_f32(a.trunc()) }
-pub fn f32_nearest(a: f32) -> f32 { quiet_f32(a.round_ties_even()) }
-pub fn f32_sqrt(a: f32) -> f32 { quiet_f32(a.sqrt()) }
-pub fn f64_abs(a: f64) -> f64 { f64::from_bits(a.to_bits() & 0x7fff_ffff_ffff_ffff) }
-pub fn f64_neg(a: f64) -> f64 { f64::from_bits(a.to_bits() ^ 0x8000_0000_0000_0000) }
-pub fn f64_ceil(a: f64) -> f64 { quiet_f64(a.ceil()) }
-pub fn f64_floor(a: f64) -> f64 { quiet_f64(a.floor()) }
-pub fn f64_trunc(a: f64) -> f64 { quiet_f64(a.trunc()) }
-pub fn f64_nearest(a: f64) -> f64 { quiet_f64(a.round_ties_even()) }
-pub fn f64_sqrt(a: f64) -> f64 { quiet_f64(a.sqrt()) }
-pub fn f32_add(a: f32, b: f32) -> f32 { a + b }
-pub fn f32_sub(a: f32, b: f32) -> f32 { a - b }
-pub fn f32_mul(a: f32, b: f32) -> f32 { a * b }
-pub fn f32_div(a: f32, b: f32) -> f32 { a / b }
-pub fn f64_add(a: f64, b: f64) -> f64 { a + b }
-pub fn f64_sub(a: f64, b: f64) -> f64 { a - b }
-pub fn f64_mul(a: f64, b: f64) -> f64 { a * b }
-pub fn f64_div(a: f64, b: f64) -> f64 { a / b }
+pub fn f32_abs(a: f32) -> f32 {
+    f32::from_bits(a.to_bits() & 0x7fff_ffff)
+}
+pub fn f32_neg(a: f32) -> f32 {
+    f32::from_bits(a.to_bits() ^ 0x8000_0000)
+}
+pub fn f32_ceil(a: f32) -> f32 {
+    quiet_f32(a.ceil())
+}
+pub fn f32_floor(a: f32) -> f32 {
+    quiet_f32(a.floor())
+}
+pub fn f32_trunc(a: f32) -> f32 {
+    quiet_f32(a.trunc())
+}
+pub fn f32_nearest(a: f32) -> f32 {
+    quiet_f32(a.round_ties_even())
+}
+pub fn f32_sqrt(a: f32) -> f32 {
+    quiet_f32(a.sqrt())
+}
+pub fn f64_abs(a: f64) -> f64 {
+    f64::from_bits(a.to_bits() & 0x7fff_ffff_ffff_ffff)
+}
+pub fn f64_neg(a: f64) -> f64 {
+    f64::from_bits(a.to_bits() ^ 0x8000_0000_0000_0000)
+}
+pub fn f64_ceil(a: f64) -> f64 {
+    quiet_f64(a.ceil())
+}
+pub fn f64_floor(a: f64) -> f64 {
+    quiet_f64(a.floor())
+}
+pub fn f64_trunc(a: f64) -> f64 {
+    quiet_f64(a.trunc())
+}
+pub fn f64_nearest(a: f64) -> f64 {
+    quiet_f64(a.round_ties_even())
+}
+pub fn f64_sqrt(a: f64) -> f64 {
+    quiet_f64(a.sqrt())
+}
+pub fn f32_add(a: f32, b: f32) -> f32 {
+    a + b
+}
+pub fn f32_sub(a: f32, b: f32) -> f32 {
+    a - b
+}
+pub fn f32_mul(a: f32, b: f32) -> f32 {
+    a * b
+}
+pub fn f32_div(a: f32, b: f32) -> f32 {
+    a / b
+}
+pub fn f64_add(a: f64, b: f64) -> f64 {
+    a + b
+}
+pub fn f64_sub(a: f64, b: f64) -> f64 {
+    a - b
+}
+pub fn f64_mul(a: f64, b: f64) -> f64 {
+    a * b
+}
+pub fn f64_div(a: f64, b: f64) -> f64 {
+    a / b
+}
 
 /// Wasm `min`: NaN if either is NaN; -0 is less than +0.
 pub fn f32_min(a: f32, b: f32) -> f32 {
     if a.is_nan() || b.is_nan() {
         return f32::NAN;
     }
-    if a == b { f32::from_bits(a.to_bits() | b.to_bits()) } else { a.min(b) }
+    if a == b {
+        f32::from_bits(a.to_bits() | b.to_bits())
+    } else {
+        a.min(b)
+    }
 }
 /// Wasm `max`: NaN if either is NaN; +0 is greater than -0.
 pub fn f32_max(a: f32, b: f32) -> f32 {
     if a.is_nan() || b.is_nan() {
         return f32::NAN;
     }
-    if a == b { f32::from_bits(a.to_bits() & b.to_bits()) } else { a.max(b) }
+    if a == b {
+        f32::from_bits(a.to_bits() & b.to_bits())
+    } else {
+        a.max(b)
+    }
 }
 pub fn f64_min(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() {
         return f64::NAN;
     }
-    if a == b { f64::from_bits(a.to_bits() | b.to_bits()) } else { a.min(b) }
+    if a == b {
+        f64::from_bits(a.to_bits() | b.to_bits())
+    } else {
+        a.min(b)
+    }
 }
 pub fn f64_max(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() {
         return f64::NAN;
     }
-    if a == b { f64::from_bits(a.to_bits() & b.to_bits()) } else { a.max(b) }
+    if a == b {
+        f64::from_bits(a.to_bits() & b.to_bits())
+    } else {
+        a.max(b)
+    }
 }
 pub fn f32_copysign(a: f32, b: f32) -> f32 {
     f32::from_bits((a.to_bits() & 0x7fff_ffff) | (b.to_bits() & 0x8000_0000))
@@ -180,24 +384,60 @@ pub fn f64_copysign(a: f64, b: f64) -> f64 {
 }
 
 // ---- conversions ----
-pub fn i32_wrap_i64(a: i64) -> i32 { a as i32 }
-pub fn i64_extend_i32_s(a: i32) -> i64 { a as i64 }
-pub fn i64_extend_i32_u(a: i32) -> i64 { a as u32 as i64 }
-pub fn i32_extend8_s(a: i32) -> i32 { a as i8 as i32 }
-pub fn i32_extend16_s(a: i32) -> i32 { a as i16 as i32 }
-pub fn i64_extend8_s(a: i64) -> i64 { a as i8 as i64 }
-pub fn i64_extend16_s(a: i64) -> i64 { a as i16 as i64 }
-pub fn i64_extend32_s(a: i64) -> i64 { a as i32 as i64 }
-pub fn f32_convert_i32_s(a: i32) -> f32 { a as f32 }
-pub fn f32_convert_i32_u(a: i32) -> f32 { a as u32 as f32 }
-pub fn f32_convert_i64_s(a: i64) -> f32 { a as f32 }
-pub fn f32_convert_i64_u(a: i64) -> f32 { a as u64 as f32 }
-pub fn f64_convert_i32_s(a: i32) -> f64 { a as f64 }
-pub fn f64_convert_i32_u(a: i32) -> f64 { a as u32 as f64 }
-pub fn f64_convert_i64_s(a: i64) -> f64 { a as f64 }
-pub fn f64_convert_i64_u(a: i64) -> f64 { a as u64 as f64 }
-pub fn f32_demote_f64(a: f64) -> f32 { a as f32 }
-pub fn f64_promote_f32(a: f32) -> f64 { a as f64 }
+pub fn i32_wrap_i64(a: i64) -> i32 {
+    a as i32
+}
+pub fn i64_extend_i32_s(a: i32) -> i64 {
+    a as i64
+}
+pub fn i64_extend_i32_u(a: i32) -> i64 {
+    a as u32 as i64
+}
+pub fn i32_extend8_s(a: i32) -> i32 {
+    a as i8 as i32
+}
+pub fn i32_extend16_s(a: i32) -> i32 {
+    a as i16 as i32
+}
+pub fn i64_extend8_s(a: i64) -> i64 {
+    a as i8 as i64
+}
+pub fn i64_extend16_s(a: i64) -> i64 {
+    a as i16 as i64
+}
+pub fn i64_extend32_s(a: i64) -> i64 {
+    a as i32 as i64
+}
+pub fn f32_convert_i32_s(a: i32) -> f32 {
+    a as f32
+}
+pub fn f32_convert_i32_u(a: i32) -> f32 {
+    a as u32 as f32
+}
+pub fn f32_convert_i64_s(a: i64) -> f32 {
+    a as f32
+}
+pub fn f32_convert_i64_u(a: i64) -> f32 {
+    a as u64 as f32
+}
+pub fn f64_convert_i32_s(a: i32) -> f64 {
+    a as f64
+}
+pub fn f64_convert_i32_u(a: i32) -> f64 {
+    a as u32 as f64
+}
+pub fn f64_convert_i64_s(a: i64) -> f64 {
+    a as f64
+}
+pub fn f64_convert_i64_u(a: i64) -> f64 {
+    a as u64 as f64
+}
+pub fn f32_demote_f64(a: f64) -> f32 {
+    a as f32
+}
+pub fn f64_promote_f32(a: f32) -> f64 {
+    a as f64
+}
 
 /// Checked truncation: traps on NaN and on values whose truncation falls outside
 /// `(lo, hi)` (exclusive bounds, exactly representable in the float type).
@@ -218,29 +458,73 @@ checked_trunc!(trunc_f32_i32, f32, i32, -2147483904.0f32, 2147483648.0f32);
 checked_trunc!(trunc_f32_u32, f32, u32, -1.0f32, 4294967296.0f32);
 checked_trunc!(trunc_f64_i32, f64, i32, -2147483649.0f64, 2147483648.0f64);
 checked_trunc!(trunc_f64_u32, f64, u32, -1.0f64, 4294967296.0f64);
-checked_trunc!(trunc_f32_i64, f32, i64, -9223373136366403584.0f32, 9223372036854775808.0f32);
+checked_trunc!(
+    trunc_f32_i64,
+    f32,
+    i64,
+    -9223373136366403584.0f32,
+    9223372036854775808.0f32
+);
 checked_trunc!(trunc_f32_u64, f32, u64, -1.0f32, 18446744073709551616.0f32);
-checked_trunc!(trunc_f64_i64, f64, i64, -9223372036854777856.0f64, 9223372036854775808.0f64);
+checked_trunc!(
+    trunc_f64_i64,
+    f64,
+    i64,
+    -9223372036854777856.0f64,
+    9223372036854775808.0f64
+);
 checked_trunc!(trunc_f64_u64, f64, u64, -1.0f64, 18446744073709551616.0f64);
 
-pub fn i32_trunc_f32_s(a: f32) -> Trapping<i32> { trunc_f32_i32(a) }
-pub fn i32_trunc_f32_u(a: f32) -> Trapping<i32> { trunc_f32_u32(a).map(|v| v as i32) }
-pub fn i32_trunc_f64_s(a: f64) -> Trapping<i32> { trunc_f64_i32(a) }
-pub fn i32_trunc_f64_u(a: f64) -> Trapping<i32> { trunc_f64_u32(a).map(|v| v as i32) }
-pub fn i64_trunc_f32_s(a: f32) -> Trapping<i64> { trunc_f32_i64(a) }
-pub fn i64_trunc_f32_u(a: f32) -> Trapping<i64> { trunc_f32_u64(a).map(|v| v as i64) }
-pub fn i64_trunc_f64_s(a: f64) -> Trapping<i64> { trunc_f64_i64(a) }
-pub fn i64_trunc_f64_u(a: f64) -> Trapping<i64> { trunc_f64_u64(a).map(|v| v as i64) }
+pub fn i32_trunc_f32_s(a: f32) -> Trapping<i32> {
+    trunc_f32_i32(a)
+}
+pub fn i32_trunc_f32_u(a: f32) -> Trapping<i32> {
+    trunc_f32_u32(a).map(|v| v as i32)
+}
+pub fn i32_trunc_f64_s(a: f64) -> Trapping<i32> {
+    trunc_f64_i32(a)
+}
+pub fn i32_trunc_f64_u(a: f64) -> Trapping<i32> {
+    trunc_f64_u32(a).map(|v| v as i32)
+}
+pub fn i64_trunc_f32_s(a: f32) -> Trapping<i64> {
+    trunc_f32_i64(a)
+}
+pub fn i64_trunc_f32_u(a: f32) -> Trapping<i64> {
+    trunc_f32_u64(a).map(|v| v as i64)
+}
+pub fn i64_trunc_f64_s(a: f64) -> Trapping<i64> {
+    trunc_f64_i64(a)
+}
+pub fn i64_trunc_f64_u(a: f64) -> Trapping<i64> {
+    trunc_f64_u64(a).map(|v| v as i64)
+}
 
 // Rust's `as` from float to int saturates and maps NaN to 0: exactly `trunc_sat`.
-pub fn i32_trunc_sat_f32_s(a: f32) -> i32 { a as i32 }
-pub fn i32_trunc_sat_f32_u(a: f32) -> i32 { a as u32 as i32 }
-pub fn i32_trunc_sat_f64_s(a: f64) -> i32 { a as i32 }
-pub fn i32_trunc_sat_f64_u(a: f64) -> i32 { a as u32 as i32 }
-pub fn i64_trunc_sat_f32_s(a: f32) -> i64 { a as i64 }
-pub fn i64_trunc_sat_f32_u(a: f32) -> i64 { a as u64 as i64 }
-pub fn i64_trunc_sat_f64_s(a: f64) -> i64 { a as i64 }
-pub fn i64_trunc_sat_f64_u(a: f64) -> i64 { a as u64 as i64 }
+pub fn i32_trunc_sat_f32_s(a: f32) -> i32 {
+    a as i32
+}
+pub fn i32_trunc_sat_f32_u(a: f32) -> i32 {
+    a as u32 as i32
+}
+pub fn i32_trunc_sat_f64_s(a: f64) -> i32 {
+    a as i32
+}
+pub fn i32_trunc_sat_f64_u(a: f64) -> i32 {
+    a as u32 as i32
+}
+pub fn i64_trunc_sat_f32_s(a: f32) -> i64 {
+    a as i64
+}
+pub fn i64_trunc_sat_f32_u(a: f32) -> i64 {
+    a as u64 as i64
+}
+pub fn i64_trunc_sat_f64_s(a: f64) -> i64 {
+    a as i64
+}
+pub fn i64_trunc_sat_f64_u(a: f64) -> i64 {
+    a as u64 as i64
+}
 
 /// Conversion between a value and its 64-bit slot.
 pub trait SlotValue: Sized {
@@ -251,18 +535,34 @@ pub trait SlotValue: Sized {
 }
 
 impl SlotValue for i32 {
-    fn from_slot(slot: u64) -> Self { slot as i32 }
-    fn into_slot(self) -> u64 { self as u32 as u64 }
+    fn from_slot(slot: u64) -> Self {
+        slot as i32
+    }
+    fn into_slot(self) -> u64 {
+        self as u32 as u64
+    }
 }
 impl SlotValue for i64 {
-    fn from_slot(slot: u64) -> Self { slot as i64 }
-    fn into_slot(self) -> u64 { self as u64 }
+    fn from_slot(slot: u64) -> Self {
+        slot as i64
+    }
+    fn into_slot(self) -> u64 {
+        self as u64
+    }
 }
 impl SlotValue for f32 {
-    fn from_slot(slot: u64) -> Self { f32::from_bits(slot as u32) }
-    fn into_slot(self) -> u64 { self.to_bits() as u64 }
+    fn from_slot(slot: u64) -> Self {
+        f32::from_bits(slot as u32)
+    }
+    fn into_slot(self) -> u64 {
+        self.to_bits() as u64
+    }
 }
 impl SlotValue for f64 {
-    fn from_slot(slot: u64) -> Self { f64::from_bits(slot) }
-    fn into_slot(self) -> u64 { self.to_bits() }
+    fn from_slot(slot: u64) -> Self {
+        f64::from_bits(slot)
+    }
+    fn into_slot(self) -> u64 {
+        self.to_bits()
+    }
 }

@@ -9,7 +9,6 @@
 
 use std::fmt;
 
-
 /// A register: a slot of the current frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(transparent)]
@@ -27,7 +26,9 @@ impl fmt::Display for Reg {
 /// The `unary` and `binary` groups list numeric operators as
 /// `Name = "mnemonic" : (operand types) -> result type => total|trapping function`, where the
 /// function lives in `exec::num` and `trapping` marks one that returns a `Result`. Their wasm operator
-/// has the same name in `wasmparser::Operator`.
+/// has the same name in `wasmparser::Operator`. The `branch_compare` group fuses an integer
+/// comparison with the conditional branch that consumes it: `Name = "mnemonic" : (operand
+/// type) => comparison function`, jumping by `offset` when the comparison holds.
 #[macro_export]
 macro_rules! for_each_op {
     ($m:ident) => {
@@ -274,6 +275,29 @@ macro_rules! for_each_op {
                 F64Max = "f64.max" : (f64, f64) -> f64 => total f64_max;
                 F64Copysign = "f64.copysign" : (f64, f64) -> f64 => total f64_copysign;
             }
+
+            branch_compare {
+                BrI32Eq = "br_if.i32.eq" : (i32) => i32_eq;
+                BrI32Ne = "br_if.i32.ne" : (i32) => i32_ne;
+                BrI32LtS = "br_if.i32.lt_s" : (i32) => i32_lt_s;
+                BrI32LtU = "br_if.i32.lt_u" : (i32) => i32_lt_u;
+                BrI32GtS = "br_if.i32.gt_s" : (i32) => i32_gt_s;
+                BrI32GtU = "br_if.i32.gt_u" : (i32) => i32_gt_u;
+                BrI32LeS = "br_if.i32.le_s" : (i32) => i32_le_s;
+                BrI32LeU = "br_if.i32.le_u" : (i32) => i32_le_u;
+                BrI32GeS = "br_if.i32.ge_s" : (i32) => i32_ge_s;
+                BrI32GeU = "br_if.i32.ge_u" : (i32) => i32_ge_u;
+                BrI64Eq = "br_if.i64.eq" : (i64) => i64_eq;
+                BrI64Ne = "br_if.i64.ne" : (i64) => i64_ne;
+                BrI64LtS = "br_if.i64.lt_s" : (i64) => i64_lt_s;
+                BrI64LtU = "br_if.i64.lt_u" : (i64) => i64_lt_u;
+                BrI64GtS = "br_if.i64.gt_s" : (i64) => i64_gt_s;
+                BrI64GtU = "br_if.i64.gt_u" : (i64) => i64_gt_u;
+                BrI64LeS = "br_if.i64.le_s" : (i64) => i64_le_s;
+                BrI64LeU = "br_if.i64.le_u" : (i64) => i64_le_u;
+                BrI64GeS = "br_if.i64.ge_s" : (i64) => i64_ge_s;
+                BrI64GeU = "br_if.i64.ge_u" : (i64) => i64_ge_u;
+            }
         }
     };
 }
@@ -291,6 +315,9 @@ macro_rules! define_ops {
         }
         binary {
             $( $bname:ident = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )*
+        }
+        branch_compare {
+            $( $cname:ident = $cmn:literal : ($cty:ident) => $cfn:ident; )*
         }
     ) => {
         /// One bytecode instruction.
@@ -320,6 +347,17 @@ macro_rules! define_ops {
                     rhs: Reg,
                 },
             )*
+            $(
+                #[doc = concat!("`", $cmn, "`: jumps by `offset` if the comparison holds.")]
+                $cname {
+                    /// Left operand register.
+                    lhs: Reg,
+                    /// Right operand register.
+                    rhs: Reg,
+                    /// Branch offset.
+                    offset: i32,
+                },
+            )*
         }
 
         impl Op {
@@ -329,6 +367,16 @@ macro_rules! define_ops {
                     $( Op::$name { .. } => $mnemonic, )*
                     $( Op::$uname { .. } => $umn, )*
                     $( Op::$bname { .. } => $bmn, )*
+                    $( Op::$cname { .. } => $cmn, )*
+                }
+            }
+
+            /// The branch offset, for the translator to patch.
+            pub fn branch_offset_mut(&mut self) -> Option<&mut i32> {
+                match self {
+                    Op::Br { offset } | Op::BrIfNez { offset, .. } | Op::BrIfEqz { offset, .. } => Some(offset),
+                    $( Op::$cname { offset, .. } => Some(offset), )*
+                    _ => None,
                 }
             }
 
@@ -357,6 +405,7 @@ macro_rules! define_ops {
                     )*
                     $( Op::$uname { dst, src } => write!(f, "{} {dst}, {src}", $umn), )*
                     $( Op::$bname { dst, lhs, rhs } => write!(f, "{} {dst}, {lhs}, {rhs}", $bmn), )*
+                    $( Op::$cname { lhs, rhs, offset } => write!(f, "{} {lhs}, {rhs}, offset={offset}", $cmn), )*
                 }
             }
         }
@@ -374,19 +423,26 @@ impl<T: fmt::Debug> fmt::Display for DisplayOperand<'_, T> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn ops_stay_compact() {
-        assert!(std::mem::size_of::<Op>() <= 16, "Op grew to {} bytes", std::mem::size_of::<Op>());
+        assert!(
+            std::mem::size_of::<Op>() <= 16,
+            "Op grew to {} bytes",
+            std::mem::size_of::<Op>()
+        );
     }
 
     #[test]
     fn disassembly_names_operands() {
-        let op = Op::I32Add { dst: Reg(2), lhs: Reg(0), rhs: Reg(1) };
+        let op = Op::I32Add {
+            dst: Reg(2),
+            lhs: Reg(0),
+            rhs: Reg(1),
+        };
         assert_eq!(op.to_string(), "i32.add r2, r0, r1");
         assert_eq!(Op::Br { offset: -3 }.to_string(), "br offset=-3");
     }

@@ -38,7 +38,13 @@ pub(super) struct Control {
 }
 
 impl Control {
-    pub fn new(kind: ControlKind, height: usize, start_slot: u16, params: Vec<ValType>, results: Vec<ValType>) -> Self {
+    pub fn new(
+        kind: ControlKind,
+        height: usize,
+        start_slot: u16,
+        params: Vec<ValType>,
+        results: Vec<ValType>,
+    ) -> Self {
         Control {
             kind,
             height,

@@ -9,11 +9,16 @@
 
 mod control;
 
+use std::collections::HashMap;
+
 use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator, ValType};
 
 use crate::isa::{Op, Reg};
 use crate::module::{CompileError, ModuleInfo, slot_count};
 use control::{Control, ControlKind};
+
+/// Constants beyond this many per function are written by instructions instead.
+const MAX_CONSTS: usize = 1024;
 
 /// A translated function.
 #[derive(Debug)]
@@ -30,6 +35,9 @@ pub struct CompiledFunc {
     pub param_slots: u16,
     /// Slots taken by the results.
     pub result_slots: u16,
+    /// Constants the function's instructions read from registers `local_slots..`; they are
+    /// written into every new frame, right after the locals.
+    pub consts: Box<[u64]>,
 }
 
 impl CompiledFunc {
@@ -47,7 +55,11 @@ pub fn translate(
 ) -> Result<CompiledFunc, CompileError> {
     let func_index = info.imported_funcs + defined_index;
     let range = info.bodies[defined_index as usize].clone();
-    let reader = BinaryReader::new_features(&info.bytes[range.clone()], range.start as u64, info.features);
+    let reader = BinaryReader::new_features(
+        &info.bytes[range.clone()],
+        range.start as u64,
+        info.features,
+    );
     let body = FunctionBody::new(reader);
     let ty = info.func_type(func_index);
 
@@ -62,8 +74,15 @@ pub fn translate(
             t.declare_local(ty)?;
         }
     }
+    t.collect_consts(&body)?;
     let results: Vec<ValType> = ty.results().to_vec();
-    t.controls.push(Control::new(ControlKind::Func, 0, t.local_slots, Vec::new(), results.clone()));
+    t.controls.push(Control::new(
+        ControlKind::Func,
+        0,
+        t.temp_base,
+        Vec::new(),
+        results.clone(),
+    ));
     t.start_fuel_block();
 
     let mut operators = body.get_operators_reader()?;
@@ -80,6 +99,7 @@ pub fn translate(
         local_slots: t.local_slots,
         param_slots,
         result_slots,
+        consts: t.consts.into_boxed_slice(),
     })
 }
 
@@ -111,6 +131,11 @@ struct Translator<'a> {
     body_start: usize,
     locals: Vec<(ValType, Reg)>,
     local_slots: u16,
+    /// The constant pool and the register of each constant in it.
+    consts: Vec<u64>,
+    const_regs: HashMap<u64, Reg>,
+    /// First register of the operand stack, after the locals and the constants.
+    temp_base: u16,
     stack: Vec<Operand>,
     max_slots: u32,
     controls: Vec<Control>,
@@ -143,6 +168,9 @@ impl<'a> Translator<'a> {
             body_start,
             locals: Vec::new(),
             local_slots: 0,
+            consts: Vec::new(),
+            const_regs: HashMap::new(),
+            temp_base: 0,
             stack: Vec::new(),
             max_slots: 0,
             controls: Vec::new(),
@@ -157,9 +185,36 @@ impl<'a> Translator<'a> {
         CompileError::at("function needs more than 65535 registers", self.body_start)
     }
 
+    /// Gives the function's distinct constants registers of their own, filled when the frame
+    /// is entered, so instructions read constants like any other operand.
+    fn collect_consts(&mut self, body: &FunctionBody<'_>) -> Result<()> {
+        let mut reader = body.get_operators_reader()?;
+        while !reader.eof() {
+            let bits = match reader.read()? {
+                Operator::I32Const { value } => value as u32 as u64,
+                Operator::I64Const { value } => value as u64,
+                Operator::F32Const { value } => value.bits() as u64,
+                Operator::F64Const { value } => value.bits(),
+                _ => continue,
+            };
+            if self.consts.len() < MAX_CONSTS && !self.const_regs.contains_key(&bits) {
+                let reg = self.local_slots as usize + self.consts.len();
+                let reg = u16::try_from(reg).map_err(|_| self.too_large())?;
+                self.const_regs.insert(bits, Reg(reg));
+                self.consts.push(bits);
+            }
+        }
+        self.temp_base = self.local_slots + self.consts.len() as u16;
+        self.max_slots = self.max_slots.max(self.temp_base as u32);
+        Ok(())
+    }
+
     fn declare_local(&mut self, ty: ValType) -> Result<()> {
         let reg = Reg(self.local_slots);
-        self.local_slots = self.local_slots.checked_add(slot_count(ty)).ok_or_else(|| self.too_large())?;
+        self.local_slots = self
+            .local_slots
+            .checked_add(slot_count(ty))
+            .ok_or_else(|| self.too_large())?;
         self.max_slots = self.max_slots.max(self.local_slots as u32);
         self.locals.push((ty, reg));
         Ok(())
@@ -221,9 +276,29 @@ impl<'a> Translator<'a> {
 
     fn patch_branch(&mut self, at: usize, target: usize) {
         let offset = target as i32 - at as i32;
-        match &mut self.ops[at] {
-            Op::Br { offset: o } | Op::BrIfNez { offset: o, .. } | Op::BrIfEqz { offset: o, .. } => *o = offset,
-            other => unreachable!("patching a non-branch {other:?}"),
+        match self.ops[at].branch_offset_mut() {
+            Some(o) => *o = offset,
+            None => unreachable!("patching a non-branch {:?}", self.ops[at]),
+        }
+    }
+
+    /// Emits a branch taken when `cond` is non-zero (`jump_if`) or zero (`!jump_if`). When
+    /// the condition was computed by the instruction just emitted, and that is an integer
+    /// comparison or `i32.eqz`, the two fuse into one instruction.
+    fn emit_cond_branch(&mut self, cond: Operand, jump_if: bool) -> usize {
+        if let (Source::Temp, Some(pc)) = (cond.source, self.last_result)
+            && pc + 1 == self.ops.len()
+            && let Some(fused) = fuse_compare(&self.ops[pc], Reg(cond.slot), jump_if)
+        {
+            self.ops[pc] = fused;
+            self.last_result = None;
+            return pc;
+        }
+        let cond = self.reg_of(cond);
+        if jump_if {
+            self.emit(Op::BrIfNez { cond, offset: 0 })
+        } else {
+            self.emit(Op::BrIfEqz { cond, offset: 0 })
         }
     }
 
@@ -232,7 +307,7 @@ impl<'a> Translator<'a> {
     fn next_slot(&self) -> u16 {
         match self.stack.last() {
             Some(top) => top.slot + slot_count(top.ty),
-            None => self.local_slots,
+            None => self.temp_base,
         }
     }
 
@@ -263,7 +338,10 @@ impl<'a> Translator<'a> {
             Source::Local(src) => self.emit_copy(dst, src, operand.ty),
             Source::Const(bits) => {
                 if bits <= u32::MAX as u64 {
-                    self.emit(Op::Const32 { dst, value: bits as u32 });
+                    self.emit(Op::Const32 {
+                        dst,
+                        value: bits as u32,
+                    });
                 } else {
                     self.emit(Op::Const64 { dst, value: bits });
                 }
@@ -286,10 +364,13 @@ impl<'a> Translator<'a> {
         match operand.source {
             Source::Temp => Reg(operand.slot),
             Source::Local(reg) => reg,
-            Source::Const(_) => {
-                self.write_operand(operand, Reg(operand.slot));
-                Reg(operand.slot)
-            }
+            Source::Const(bits) => match self.const_regs.get(&bits) {
+                Some(&reg) => reg,
+                None => {
+                    self.write_operand(operand, Reg(operand.slot));
+                    Reg(operand.slot)
+                }
+            },
         }
     }
 
@@ -309,12 +390,6 @@ impl<'a> Translator<'a> {
 
     fn materialize_top(&mut self, count: usize) {
         for index in self.stack.len() - count..self.stack.len() {
-            self.materialize(index);
-        }
-    }
-
-    fn materialize_all(&mut self) {
-        for index in 0..self.stack.len() {
             self.materialize(index);
         }
     }
@@ -343,12 +418,22 @@ impl<'a> Translator<'a> {
 
     fn push_control(&mut self, kind: ControlKind, ty: BlockType) {
         let (params, results) = self.block_types(ty);
-        // Values below and at the block's entry are read inside it, but a pending local read
-        // or constant materialized on only one path inside would be lost on the other:
-        // settle them all in their canonical registers first.
-        self.materialize_all();
+        // A pending `local.get` below the block could be overwritten inside it, and copying it
+        // out on only one path would leave the other without it: settle those first.
+        // Constants below stay pending: nothing inside the block touches operands below its
+        // height. The block's parameters go to their canonical registers, where branches
+        // back to a loop header put them too.
         let height = self.stack.len() - params.len();
-        let start_slot = self.stack.get(height).map(|o| o.slot).unwrap_or_else(|| self.next_slot());
+        for index in 0..self.stack.len() {
+            if index >= height || matches!(self.stack[index].source, Source::Local(_)) {
+                self.materialize(index);
+            }
+        }
+        let start_slot = self
+            .stack
+            .get(height)
+            .map(|o| o.slot)
+            .unwrap_or_else(|| self.next_slot());
         let mut control = Control::new(kind, height, start_slot, params, results);
         if let ControlKind::Loop = kind {
             control.header = Some(self.bind_label());
@@ -380,7 +465,11 @@ impl<'a> Translator<'a> {
         let first = self.stack[self.stack.len() - count].slot;
         let len: u16 = types.iter().map(|&t| slot_count(t)).sum();
         if first != dst {
-            self.emit(Op::CopySpan { dst: Reg(dst), src: Reg(first), len });
+            self.emit(Op::CopySpan {
+                dst: Reg(dst),
+                src: Reg(first),
+                len,
+            });
         }
     }
 
@@ -416,7 +505,10 @@ impl<'a> Translator<'a> {
                 self.materialize_top(results.len());
                 let first = self.stack[self.stack.len() - results.len()].slot;
                 let len = results.iter().map(|&t| slot_count(t)).sum();
-                self.emit(Op::ReturnSpan { src: Reg(first), len });
+                self.emit(Op::ReturnSpan {
+                    src: Reg(first),
+                    len,
+                });
             }
         }
     }
@@ -424,6 +516,17 @@ impl<'a> Translator<'a> {
     fn end_control(&mut self) -> Result<()> {
         let mut control = self.controls.pop().expect("validated control stack");
         let fallthrough = !control.unreachable;
+        if let ControlKind::Func = control.kind
+            && control.patches.is_empty()
+        {
+            // Only the fallthrough returns: the results can be read wherever they are.
+            if fallthrough {
+                self.controls.push(control);
+                self.emit_return();
+                self.controls.pop();
+            }
+            return Ok(());
+        }
         if fallthrough {
             self.materialize_top(control.results.len());
         }
@@ -489,13 +592,25 @@ impl<'a> Translator<'a> {
 
     fn check_memarg(&self, memarg: &MemArg) -> Result<u32> {
         if memarg.target != wasmparser::MemArgTarget::Memory(0) {
-            return Err(CompileError::at("multi-memory is not supported yet", self.offset as usize));
+            return Err(CompileError::at(
+                "multi-memory is not supported yet",
+                self.offset as usize,
+            ));
         }
-        u32::try_from(memarg.offset)
-            .map_err(|_| CompileError::at("64-bit memory offsets are not supported yet", self.offset as usize))
+        u32::try_from(memarg.offset).map_err(|_| {
+            CompileError::at(
+                "64-bit memory offsets are not supported yet",
+                self.offset as usize,
+            )
+        })
     }
 
-    fn load(&mut self, memarg: MemArg, ty: ValType, make: impl FnOnce(Reg, Reg, u32) -> Op) -> Result<()> {
+    fn load(
+        &mut self,
+        memarg: MemArg,
+        ty: ValType,
+        make: impl FnOnce(Reg, Reg, u32) -> Op,
+    ) -> Result<()> {
         let offset = self.check_memarg(&memarg)?;
         let addr = self.pop_reg();
         let dst = self.push_temp(ty)?;
@@ -513,7 +628,12 @@ impl<'a> Translator<'a> {
         Ok(())
     }
 
-    fn call(&mut self, params: usize, results: Vec<ValType>, make: impl FnOnce(Reg) -> Op) -> Result<()> {
+    fn call(
+        &mut self,
+        params: usize,
+        results: Vec<ValType>,
+        make: impl FnOnce(Reg) -> Op,
+    ) -> Result<()> {
         self.materialize_top(params);
         let base = match params {
             0 => self.next_slot(),
@@ -583,9 +703,9 @@ impl<'a> Translator<'a> {
             Operator::Block { blockty } => self.push_control(ControlKind::Block, blockty),
             Operator::Loop { blockty } => self.push_control(ControlKind::Loop, blockty),
             Operator::If { blockty } => {
-                let cond = self.pop_reg();
+                let cond = self.pop();
                 self.push_control(ControlKind::If, blockty);
-                let at = self.emit(Op::BrIfEqz { cond, offset: 0 });
+                let at = self.emit_cond_branch(cond, false);
                 self.controls.last_mut().expect("just pushed").else_branch = Some(at);
                 self.start_fuel_block();
             }
@@ -598,7 +718,11 @@ impl<'a> Translator<'a> {
                     let count = self.controls.last().expect("validated").results.len();
                     self.materialize_top(count);
                     let at = self.emit(Op::Br { offset: 0 });
-                    self.controls.last_mut().expect("validated").patches.push(at);
+                    self.controls
+                        .last_mut()
+                        .expect("validated")
+                        .patches
+                        .push(at);
                 }
                 let here = self.bind_label();
                 if let Some(at) = else_branch {
@@ -622,18 +746,18 @@ impl<'a> Translator<'a> {
                 self.set_unreachable();
             }
             Operator::BrIf { relative_depth } => {
-                let cond = self.pop_reg();
+                let cond = self.pop();
                 let count = self.label_arity(relative_depth);
                 self.materialize_top(count);
                 if self.branch_needs_copy(relative_depth) {
-                    let skip = self.emit(Op::BrIfEqz { cond, offset: 0 });
+                    let skip = self.emit_cond_branch(cond, false);
                     self.copy_to_label(relative_depth);
                     self.emit_branch_to(relative_depth);
                     let here = self.bind_label();
                     self.patch_branch(skip, here);
                 } else {
                     let index = self.controls.len() - 1 - relative_depth as usize;
-                    let at = self.emit(Op::BrIfNez { cond, offset: 0 });
+                    let at = self.emit_cond_branch(cond, true);
                     match self.controls[index].header {
                         Some(header) => self.patch_branch(at, header),
                         None => self.controls[index].patches.push(at),
@@ -647,7 +771,10 @@ impl<'a> Translator<'a> {
                 depths.push(targets.default());
                 let count = self.label_arity(targets.default());
                 self.materialize_top(count);
-                self.emit(Op::BrTable { index, len: targets.len() });
+                self.emit(Op::BrTable {
+                    index,
+                    len: targets.len(),
+                });
                 let mut stubs = Vec::new();
                 for &depth in &depths {
                     if self.branch_needs_copy(depth) {
@@ -672,13 +799,24 @@ impl<'a> Translator<'a> {
             Operator::Call { function_index } => {
                 let ty = self.info.func_type(function_index);
                 let (params, results) = (ty.params().len(), ty.results().to_vec());
-                self.call(params, results, |base| Op::Call { func: function_index, base })?;
+                self.call(params, results, |base| Op::Call {
+                    func: function_index,
+                    base,
+                })?;
             }
-            Operator::CallIndirect { type_index, table_index } => {
+            Operator::CallIndirect {
+                type_index,
+                table_index,
+            } => {
                 let ty = self.info.type_at(type_index);
                 let (params, results) = (ty.params().len(), ty.results().to_vec());
                 let index = self.pop_reg();
-                self.call(params, results, |base| Op::CallIndirect { ty: type_index, table: table_index, index, base })?;
+                self.call(params, results, |base| Op::CallIndirect {
+                    ty: type_index,
+                    table: table_index,
+                    index,
+                    base,
+                })?;
             }
             Operator::Drop => {
                 self.pop();
@@ -707,45 +845,151 @@ impl<'a> Translator<'a> {
                 let ty = self.info.global_types[global_index as usize].content_type;
                 let dst = self.push_temp(ty)?;
                 if slot_count(ty) == 2 {
-                    self.emit_result(Op::GlobalGet2 { dst, index: global_index });
+                    self.emit_result(Op::GlobalGet2 {
+                        dst,
+                        index: global_index,
+                    });
                 } else {
-                    self.emit_result(Op::GlobalGet { dst, index: global_index });
+                    self.emit_result(Op::GlobalGet {
+                        dst,
+                        index: global_index,
+                    });
                 }
             }
             Operator::GlobalSet { global_index } => {
                 let operand = self.pop();
                 let src = self.reg_of(operand);
                 if slot_count(operand.ty) == 2 {
-                    self.emit(Op::GlobalSet2 { src, index: global_index });
+                    self.emit(Op::GlobalSet2 {
+                        src,
+                        index: global_index,
+                    });
                 } else {
-                    self.emit(Op::GlobalSet { src, index: global_index });
+                    self.emit(Op::GlobalSet {
+                        src,
+                        index: global_index,
+                    });
                 }
             }
-            Operator::I32Load { memarg } => self.load(memarg, ValType::I32, |dst, addr, offset| Op::Load32 { dst, addr, offset })?,
-            Operator::F32Load { memarg } => self.load(memarg, ValType::F32, |dst, addr, offset| Op::Load32 { dst, addr, offset })?,
-            Operator::I64Load32U { memarg } => self.load(memarg, ValType::I64, |dst, addr, offset| Op::Load32 { dst, addr, offset })?,
-            Operator::I64Load { memarg } => self.load(memarg, ValType::I64, |dst, addr, offset| Op::Load64 { dst, addr, offset })?,
-            Operator::F64Load { memarg } => self.load(memarg, ValType::F64, |dst, addr, offset| Op::Load64 { dst, addr, offset })?,
-            Operator::I32Load8S { memarg } => self.load(memarg, ValType::I32, |dst, addr, offset| Op::I32Load8S { dst, addr, offset })?,
-            Operator::I32Load8U { memarg } => self.load(memarg, ValType::I32, |dst, addr, offset| Op::I32Load8U { dst, addr, offset })?,
-            Operator::I64Load8U { memarg } => self.load(memarg, ValType::I64, |dst, addr, offset| Op::I32Load8U { dst, addr, offset })?,
-            Operator::I32Load16S { memarg } => self.load(memarg, ValType::I32, |dst, addr, offset| Op::I32Load16S { dst, addr, offset })?,
-            Operator::I32Load16U { memarg } => self.load(memarg, ValType::I32, |dst, addr, offset| Op::I32Load16U { dst, addr, offset })?,
-            Operator::I64Load16U { memarg } => self.load(memarg, ValType::I64, |dst, addr, offset| Op::I32Load16U { dst, addr, offset })?,
-            Operator::I64Load8S { memarg } => self.load(memarg, ValType::I64, |dst, addr, offset| Op::I64Load8S { dst, addr, offset })?,
-            Operator::I64Load16S { memarg } => self.load(memarg, ValType::I64, |dst, addr, offset| Op::I64Load16S { dst, addr, offset })?,
-            Operator::I64Load32S { memarg } => self.load(memarg, ValType::I64, |dst, addr, offset| Op::I64Load32S { dst, addr, offset })?,
+            Operator::I32Load { memarg } => {
+                self.load(memarg, ValType::I32, |dst, addr, offset| Op::Load32 {
+                    dst,
+                    addr,
+                    offset,
+                })?
+            }
+            Operator::F32Load { memarg } => {
+                self.load(memarg, ValType::F32, |dst, addr, offset| Op::Load32 {
+                    dst,
+                    addr,
+                    offset,
+                })?
+            }
+            Operator::I64Load32U { memarg } => {
+                self.load(memarg, ValType::I64, |dst, addr, offset| Op::Load32 {
+                    dst,
+                    addr,
+                    offset,
+                })?
+            }
+            Operator::I64Load { memarg } => {
+                self.load(memarg, ValType::I64, |dst, addr, offset| Op::Load64 {
+                    dst,
+                    addr,
+                    offset,
+                })?
+            }
+            Operator::F64Load { memarg } => {
+                self.load(memarg, ValType::F64, |dst, addr, offset| Op::Load64 {
+                    dst,
+                    addr,
+                    offset,
+                })?
+            }
+            Operator::I32Load8S { memarg } => {
+                self.load(memarg, ValType::I32, |dst, addr, offset| Op::I32Load8S {
+                    dst,
+                    addr,
+                    offset,
+                })?
+            }
+            Operator::I32Load8U { memarg } => {
+                self.load(memarg, ValType::I32, |dst, addr, offset| Op::I32Load8U {
+                    dst,
+                    addr,
+                    offset,
+                })?
+            }
+            Operator::I64Load8U { memarg } => {
+                self.load(memarg, ValType::I64, |dst, addr, offset| Op::I32Load8U {
+                    dst,
+                    addr,
+                    offset,
+                })?
+            }
+            Operator::I32Load16S { memarg } => {
+                self.load(memarg, ValType::I32, |dst, addr, offset| Op::I32Load16S {
+                    dst,
+                    addr,
+                    offset,
+                })?
+            }
+            Operator::I32Load16U { memarg } => {
+                self.load(memarg, ValType::I32, |dst, addr, offset| Op::I32Load16U {
+                    dst,
+                    addr,
+                    offset,
+                })?
+            }
+            Operator::I64Load16U { memarg } => {
+                self.load(memarg, ValType::I64, |dst, addr, offset| Op::I32Load16U {
+                    dst,
+                    addr,
+                    offset,
+                })?
+            }
+            Operator::I64Load8S { memarg } => {
+                self.load(memarg, ValType::I64, |dst, addr, offset| Op::I64Load8S {
+                    dst,
+                    addr,
+                    offset,
+                })?
+            }
+            Operator::I64Load16S { memarg } => {
+                self.load(memarg, ValType::I64, |dst, addr, offset| Op::I64Load16S {
+                    dst,
+                    addr,
+                    offset,
+                })?
+            }
+            Operator::I64Load32S { memarg } => {
+                self.load(memarg, ValType::I64, |dst, addr, offset| Op::I64Load32S {
+                    dst,
+                    addr,
+                    offset,
+                })?
+            }
             Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => {
                 self.store(memarg, |addr, src, offset| Op::Store8 { addr, src, offset })?
             }
             Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => {
-                self.store(memarg, |addr, src, offset| Op::Store16 { addr, src, offset })?
+                self.store(memarg, |addr, src, offset| Op::Store16 {
+                    addr,
+                    src,
+                    offset,
+                })?
             }
-            Operator::I32Store { memarg } | Operator::F32Store { memarg } | Operator::I64Store32 { memarg } => {
-                self.store(memarg, |addr, src, offset| Op::Store32 { addr, src, offset })?
-            }
+            Operator::I32Store { memarg }
+            | Operator::F32Store { memarg }
+            | Operator::I64Store32 { memarg } => self.store(memarg, |addr, src, offset| {
+                Op::Store32 { addr, src, offset }
+            })?,
             Operator::I64Store { memarg } | Operator::F64Store { memarg } => {
-                self.store(memarg, |addr, src, offset| Op::Store64 { addr, src, offset })?
+                self.store(memarg, |addr, src, offset| Op::Store64 {
+                    addr,
+                    src,
+                    offset,
+                })?
             }
             Operator::MemorySize { mem } => {
                 let dst = self.push_temp(ValType::I32)?;
@@ -763,12 +1007,24 @@ impl<'a> Translator<'a> {
             Operator::MemoryCopy { dst_mem, src_mem } => {
                 let [d, s, n] = self.pop3();
                 let (dst_mem, src_mem) = (self.small_index(dst_mem)?, self.small_index(src_mem)?);
-                self.emit(Op::MemoryCopy { dst_mem, src_mem, d, s, n });
+                self.emit(Op::MemoryCopy {
+                    dst_mem,
+                    src_mem,
+                    d,
+                    s,
+                    n,
+                });
             }
             Operator::MemoryInit { data_index, mem } => {
                 let [d, s, n] = self.pop3();
                 let mem = self.small_index(mem)?;
-                self.emit(Op::MemoryInit { mem, seg: data_index, d, s, n });
+                self.emit(Op::MemoryInit {
+                    mem,
+                    seg: data_index,
+                    d,
+                    s,
+                    n,
+                });
             }
             Operator::DataDrop { data_index } => {
                 self.emit(Op::DataDrop { seg: data_index });
@@ -796,27 +1052,49 @@ impl<'a> Translator<'a> {
                 let init = self.reg_of(init);
                 let delta = self.reg_of(delta);
                 let dst = self.push_temp(ValType::I32)?;
-                self.emit_result(Op::TableGrow { dst, table, init, delta });
+                self.emit_result(Op::TableGrow {
+                    dst,
+                    table,
+                    init,
+                    delta,
+                });
             }
             Operator::TableFill { table } => {
                 let [i, val, n] = self.pop3();
                 self.emit(Op::TableFill { table, i, val, n });
             }
-            Operator::TableCopy { dst_table, src_table } => {
+            Operator::TableCopy {
+                dst_table,
+                src_table,
+            } => {
                 let [d, s, n] = self.pop3();
-                let (dst_table, src_table) = (self.small_index(dst_table)?, self.small_index(src_table)?);
-                self.emit(Op::TableCopy { dst_table, src_table, d, s, n });
+                let (dst_table, src_table) =
+                    (self.small_index(dst_table)?, self.small_index(src_table)?);
+                self.emit(Op::TableCopy {
+                    dst_table,
+                    src_table,
+                    d,
+                    s,
+                    n,
+                });
             }
             Operator::TableInit { elem_index, table } => {
                 let [d, s, n] = self.pop3();
                 let table = self.small_index(table)?;
-                self.emit(Op::TableInit { table, seg: elem_index, d, s, n });
+                self.emit(Op::TableInit {
+                    table,
+                    seg: elem_index,
+                    d,
+                    s,
+                    n,
+                });
             }
             Operator::ElemDrop { elem_index } => {
                 self.emit(Op::ElemDrop { seg: elem_index });
             }
             Operator::RefNull { hty } => {
-                let ty = ValType::Ref(wasmparser::RefType::new(true, hty).expect("validated heap type"));
+                let ty =
+                    ValType::Ref(wasmparser::RefType::new(true, hty).expect("validated heap type"));
                 self.push(Source::Const(0), ty)?;
             }
             Operator::RefIsNull => {
@@ -825,7 +1103,10 @@ impl<'a> Translator<'a> {
             }
             Operator::RefFunc { function_index } => {
                 let dst = self.push_temp(ValType::FUNCREF)?;
-                self.emit_result(Op::RefFunc { dst, func: function_index });
+                self.emit_result(Op::RefFunc {
+                    dst,
+                    func: function_index,
+                });
             }
             Operator::I32Const { value } => {
                 self.push(Source::Const(value as u32 as u64), ValType::I32)?;
@@ -859,7 +1140,9 @@ impl<'a> Translator<'a> {
     }
 
     fn label_arity(&self, depth: u32) -> usize {
-        self.controls[self.controls.len() - 1 - depth as usize].branch_types().len()
+        self.controls[self.controls.len() - 1 - depth as usize]
+            .branch_types()
+            .len()
     }
 
     fn pop3(&mut self) -> [Reg; 3] {
@@ -870,7 +1153,54 @@ impl<'a> Translator<'a> {
     }
 
     fn small_index(&self, index: u32) -> Result<u16> {
-        u16::try_from(index).map_err(|_| CompileError::at("index above 65535", self.offset as usize))
+        u16::try_from(index)
+            .map_err(|_| CompileError::at("index above 65535", self.offset as usize))
+    }
+}
+
+/// The fused form of comparison `op` (whose result is `cond`) followed by a branch taken when
+/// the comparison is true (`jump_if`) or false.
+fn fuse_compare(op: &Op, cond: Reg, jump_if: bool) -> Option<Op> {
+    macro_rules! fuse {
+        ($($cmp:ident => $holds:ident / $fails:ident,)*) => {
+            match *op {
+                $(
+                    Op::$cmp { dst, lhs, rhs } if dst == cond => Some(if jump_if {
+                        Op::$holds { lhs, rhs, offset: 0 }
+                    } else {
+                        Op::$fails { lhs, rhs, offset: 0 }
+                    }),
+                )*
+                Op::I32Eqz { dst, src } if dst == cond => Some(if jump_if {
+                    Op::BrIfEqz { cond: src, offset: 0 }
+                } else {
+                    Op::BrIfNez { cond: src, offset: 0 }
+                }),
+                _ => None,
+            }
+        };
+    }
+    fuse! {
+        I32Eq => BrI32Eq / BrI32Ne,
+        I32Ne => BrI32Ne / BrI32Eq,
+        I32LtS => BrI32LtS / BrI32GeS,
+        I32LtU => BrI32LtU / BrI32GeU,
+        I32GtS => BrI32GtS / BrI32LeS,
+        I32GtU => BrI32GtU / BrI32LeU,
+        I32LeS => BrI32LeS / BrI32GtS,
+        I32LeU => BrI32LeU / BrI32GtU,
+        I32GeS => BrI32GeS / BrI32LtS,
+        I32GeU => BrI32GeU / BrI32LtU,
+        I64Eq => BrI64Eq / BrI64Ne,
+        I64Ne => BrI64Ne / BrI64Eq,
+        I64LtS => BrI64LtS / BrI64GeS,
+        I64LtU => BrI64LtU / BrI64GeU,
+        I64GtS => BrI64GtS / BrI64LeS,
+        I64GtU => BrI64GtU / BrI64LeU,
+        I64LeS => BrI64LeS / BrI64GtS,
+        I64LeU => BrI64LeU / BrI64GtU,
+        I64GeS => BrI64GeS / BrI64LtS,
+        I64GeU => BrI64GeU / BrI64LtU,
     }
 }
 
@@ -895,6 +1225,7 @@ macro_rules! lower_numeric {
         ops { $( $(#[doc = $doc:literal])* $name:ident { $($field:ident : $fty:ty),* } $(-> $dst:ident)? = $mnemonic:literal; )* }
         unary { $( $uname:ident = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )* }
         binary { $( $bname:ident = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )* }
+        branch_compare { $( $cname:ident = $cmn:literal : ($cty:ident) => $cfn:ident; )* }
     ) => {
         impl Translator<'_> {
             /// Translates the numeric operators of the ISA table; `false` for any other.

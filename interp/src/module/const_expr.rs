@@ -45,7 +45,9 @@ pub struct ConstExpr {
 impl ConstExpr {
     /// An expression that is a single reference to function `index`.
     pub fn ref_func(index: u32) -> Self {
-        ConstExpr { ops: vec![ConstOp::RefFunc(index)] }
+        ConstExpr {
+            ops: vec![ConstOp::RefFunc(index)],
+        }
     }
 
     /// Reads a validated expression.

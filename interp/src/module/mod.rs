@@ -179,12 +179,16 @@ pub struct ModuleInfo {
 impl ModuleInfo {
     /// The type of function `index`.
     pub fn func_type(&self, index: u32) -> &FuncType {
-        self.types[self.funcs[index as usize] as usize].as_ref().expect("validated function type")
+        self.types[self.funcs[index as usize] as usize]
+            .as_ref()
+            .expect("validated function type")
     }
 
     /// The function type with type index `index`.
     pub fn type_at(&self, index: u32) -> &FuncType {
-        self.types[index as usize].as_ref().expect("validated function type")
+        self.types[index as usize]
+            .as_ref()
+            .expect("validated function type")
     }
 
     /// Function `index`'s name from the name section.
@@ -198,6 +202,9 @@ impl ModuleInfo {
     }
 }
 
+/// The outcome of translating one function, kept so it happens once.
+type Translation = Result<Arc<CompiledFunc>, CompileError>;
+
 /// A module's metadata plus its bytecode, translated per function on first use.
 #[derive(Debug)]
 pub struct ModuleCode {
@@ -205,7 +212,7 @@ pub struct ModuleCode {
     pub info: ModuleInfo,
     module_name: Option<Arc<str>>,
     options: TranslateOptions,
-    compiled: Box<[OnceLock<Result<Arc<CompiledFunc>, CompileError>>]>,
+    compiled: Box<[OnceLock<Translation>]>,
 }
 
 impl ModuleCode {
@@ -213,7 +220,12 @@ impl ModuleCode {
     pub fn new(info: ModuleInfo, options: TranslateOptions) -> Self {
         let compiled = (0..info.bodies.len()).map(|_| OnceLock::new()).collect();
         let module_name = info.name.as_deref().map(Arc::from);
-        ModuleCode { info, module_name, options, compiled }
+        ModuleCode {
+            info,
+            module_name,
+            options,
+            compiled,
+        }
     }
 
     /// The module's name, shared for backtraces.

@@ -5,8 +5,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use wasmparser::{
-    CompositeInnerType, DataKind, ElementItems, ElementKind, ExternalKind, FuncValidatorAllocations,
-    KnownCustom, Name, Parser, Payload, TypeRef, ValidPayload, Validator, WasmFeatures,
+    CompositeInnerType, DataKind, ElementItems, ElementKind, ExternalKind,
+    FuncValidatorAllocations, KnownCustom, Name, Parser, Payload, TypeRef, ValidPayload, Validator,
+    WasmFeatures,
 };
 
 use super::{
@@ -26,7 +27,10 @@ pub struct CompileError {
 impl CompileError {
     /// An error at a byte offset.
     pub fn at(message: impl Into<String>, offset: usize) -> Self {
-        CompileError { message: message.into(), offset: Some(offset) }
+        CompileError {
+            message: message.into(),
+            offset: Some(offset),
+        }
     }
 }
 
@@ -43,7 +47,10 @@ impl std::error::Error for CompileError {}
 
 impl From<wasmparser::BinaryReaderError> for CompileError {
     fn from(e: wasmparser::BinaryReaderError) -> Self {
-        CompileError { message: e.message().to_string(), offset: Some(e.offset() as usize) }
+        CompileError {
+            message: e.message().to_string(),
+            offset: Some(e.offset() as usize),
+        }
     }
 }
 
@@ -90,7 +97,10 @@ pub fn parse_module(bytes: &[u8], features: WasmFeatures) -> Result<ModuleInfo, 
                 allocs = func_validator.into_allocations();
             }
             ValidPayload::Parser(_) => {
-                return Err(CompileError { message: "nested modules are not supported".into(), offset: None });
+                return Err(CompileError {
+                    message: "nested modules are not supported".into(),
+                    offset: None,
+                });
             }
             ValidPayload::Ok | ValidPayload::End(_) => {}
         }
@@ -136,7 +146,11 @@ pub fn parse_module(bytes: &[u8], features: WasmFeatures) -> Result<ModuleInfo, 
                             });
                         }
                     };
-                    info.imports.push(Import { module: import.module.into(), name: import.name.into(), kind });
+                    info.imports.push(Import {
+                        module: import.module.into(),
+                        name: import.name.into(),
+                        kind,
+                    });
                 }
             }
             Payload::FunctionSection(reader) => {
@@ -164,14 +178,19 @@ pub fn parse_module(bytes: &[u8], features: WasmFeatures) -> Result<ModuleInfo, 
                 for global in reader {
                     let global = global?;
                     info.global_types.push(global.ty);
-                    info.globals.push(GlobalDef { ty: global.ty, init: ConstExpr::parse(&global.init_expr)? });
+                    info.globals.push(GlobalDef {
+                        ty: global.ty,
+                        init: ConstExpr::parse(&global.init_expr)?,
+                    });
                 }
             }
             Payload::ExportSection(reader) => {
                 for export in reader {
                     let export = export?;
                     let kind = match export.kind {
-                        ExternalKind::Func | ExternalKind::FuncExact => ExportKind::Func(export.index),
+                        ExternalKind::Func | ExternalKind::FuncExact => {
+                            ExportKind::Func(export.index)
+                        }
                         ExternalKind::Table => ExportKind::Table(export.index),
                         ExternalKind::Memory => ExportKind::Memory(export.index),
                         ExternalKind::Global => ExportKind::Global(export.index),
@@ -182,7 +201,10 @@ pub fn parse_module(bytes: &[u8], features: WasmFeatures) -> Result<ModuleInfo, 
                             });
                         }
                     };
-                    info.exports.push(Export { name: export.name.into(), kind });
+                    info.exports.push(Export {
+                        name: export.name.into(),
+                        kind,
+                    });
                 }
             }
             Payload::StartSection { func, .. } => info.start = Some(func),
@@ -192,7 +214,10 @@ pub fn parse_module(bytes: &[u8], features: WasmFeatures) -> Result<ModuleInfo, 
                     let mode = match elem.kind {
                         ElementKind::Passive => ElemMode::Passive,
                         ElementKind::Declared => ElemMode::Declared,
-                        ElementKind::Active { table_index, offset_expr } => ElemMode::Active {
+                        ElementKind::Active {
+                            table_index,
+                            offset_expr,
+                        } => ElemMode::Active {
                             table: table_index.unwrap_or(0),
                             offset: ConstExpr::parse(&offset_expr)?,
                         },
@@ -200,11 +225,17 @@ pub fn parse_module(bytes: &[u8], features: WasmFeatures) -> Result<ModuleInfo, 
                     let (ty, items) = match elem.items {
                         ElementItems::Functions(funcs) => (
                             wasmparser::RefType::FUNCREF,
-                            funcs.into_iter().map(|f| f.map(ConstExpr::ref_func)).collect::<Result<Vec<_>, _>>()?,
+                            funcs
+                                .into_iter()
+                                .map(|f| f.map(ConstExpr::ref_func))
+                                .collect::<Result<Vec<_>, _>>()?,
                         ),
                         ElementItems::Expressions(ty, exprs) => (
                             ty,
-                            exprs.into_iter().map(|e| ConstExpr::parse(&e?)).collect::<Result<Vec<_>, _>>()?,
+                            exprs
+                                .into_iter()
+                                .map(|e| ConstExpr::parse(&e?))
+                                .collect::<Result<Vec<_>, _>>()?,
                         ),
                     };
                     info.elems.push(ElemSegment { mode, ty, items });
@@ -215,12 +246,19 @@ pub fn parse_module(bytes: &[u8], features: WasmFeatures) -> Result<ModuleInfo, 
                     let data = data?;
                     let mode = match data.kind {
                         DataKind::Passive => DataMode::Passive,
-                        DataKind::Active { memory_index, offset_expr } => {
-                            DataMode::Active { memory: memory_index, offset: ConstExpr::parse(&offset_expr)? }
-                        }
+                        DataKind::Active {
+                            memory_index,
+                            offset_expr,
+                        } => DataMode::Active {
+                            memory: memory_index,
+                            offset: ConstExpr::parse(&offset_expr)?,
+                        },
                     };
                     let start = data.data.as_ptr() as usize - bytes.as_ptr() as usize;
-                    info.datas.push(DataSegment { mode, range: start..start + data.data.len() });
+                    info.datas.push(DataSegment {
+                        mode,
+                        range: start..start + data.data.len(),
+                    });
                 }
             }
             Payload::CodeSectionEntry(body) => {
@@ -229,7 +267,10 @@ pub fn parse_module(bytes: &[u8], features: WasmFeatures) -> Result<ModuleInfo, 
             }
             Payload::CustomSection(reader) => {
                 let start = reader.data_offset() as usize;
-                info.custom_sections.push((reader.name().to_string(), start..start + reader.data().len()));
+                info.custom_sections.push((
+                    reader.name().to_string(),
+                    start..start + reader.data().len(),
+                ));
                 if let KnownCustom::Name(names_reader) = reader.as_known() {
                     names = Some(names_reader);
                 }

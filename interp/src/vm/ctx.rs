@@ -177,14 +177,24 @@ impl VmCtx {
     /// # Safety
     ///
     /// Every pointer in `parts` and `limits` must stay valid for the life of the context.
-    pub unsafe fn new(module: Arc<ModuleCode>, parts: VmCtxParts, limits: *mut VmLimits) -> Box<VmCtx> {
+    pub unsafe fn new(
+        module: Arc<ModuleCode>,
+        parts: VmCtxParts,
+        limits: *mut VmLimits,
+    ) -> Box<VmCtx> {
         // SAFETY: the caller guarantees the owners are valid; their definitions are boxed
         // inside them, so the derived pointers live as long as the owners.
-        let memory_ptrs: Box<[*mut VmMemory]> =
-            parts.memories.iter().map(|&m| unsafe { (*m).vm_definition() }).collect();
+        let memory_ptrs: Box<[*mut VmMemory]> = parts
+            .memories
+            .iter()
+            .map(|&m| unsafe { (*m).vm_definition() })
+            .collect();
         // SAFETY: as above.
-        let table_ptrs: Box<[*mut VmTable]> =
-            parts.tables.iter().map(|&t| unsafe { (*t).vm_definition() }).collect();
+        let table_ptrs: Box<[*mut VmTable]> = parts
+            .tables
+            .iter()
+            .map(|&t| unsafe { (*t).vm_definition() })
+            .collect();
         let memory_owners = parts.memories.into_boxed_slice();
         let table_owners = parts.tables.into_boxed_slice();
         let global_ptrs = parts.globals.into_boxed_slice();
@@ -220,6 +230,11 @@ impl VmCtx {
     /// Function entry `index`.
     pub fn func(&self, index: u32) -> *const FuncEntry {
         self.func_ptrs[index as usize]
+    }
+
+    /// Number of memories, imported ones included.
+    pub fn memory_count(&self) -> usize {
+        self.memory_ptrs.len()
     }
 
     /// Memory definition `index`.

@@ -53,10 +53,15 @@ impl LinearMemory {
         let reservable_pages = MAX_RESERVATION / WASM_PAGE_SIZE;
         let max_pages = max_pages.unwrap_or(reservable_pages).min(reservable_pages);
         if min_pages > max_pages {
-            return Err(MemoryError::TooLarge { pages: min_pages, limit: max_pages });
+            return Err(MemoryError::TooLarge {
+                pages: min_pages,
+                limit: max_pages,
+            });
         }
         let reserved = (max_pages * WASM_PAGE_SIZE) as usize;
-        let base = os::reserve(reserved).ok_or(MemoryError::OutOfMemory { bytes: reserved as u64 })?;
+        let base = os::reserve(reserved).ok_or(MemoryError::OutOfMemory {
+            bytes: reserved as u64,
+        })?;
         let mut memory = LinearMemory {
             def: Box::new(VmMemory { base, len: 0 }),
             reserved,
@@ -89,14 +94,20 @@ impl LinearMemory {
     /// Grows by `delta` pages, returning the old size in pages.
     pub fn grow(&mut self, delta: u64) -> Result<u64, MemoryError> {
         let old = self.pages();
-        let new = old.checked_add(delta).filter(|&n| n <= self.max_pages).ok_or(
-            MemoryError::TooLarge { pages: old.saturating_add(delta), limit: self.max_pages },
-        )?;
+        let new = old
+            .checked_add(delta)
+            .filter(|&n| n <= self.max_pages)
+            .ok_or(MemoryError::TooLarge {
+                pages: old.saturating_add(delta),
+                limit: self.max_pages,
+            })?;
         let new_len = (new * WASM_PAGE_SIZE) as usize;
         if new_len > self.def.len {
             debug_assert!(new_len <= self.reserved);
             if !os::commit(self.def.base, self.def.len, new_len - self.def.len) {
-                return Err(MemoryError::OutOfMemory { bytes: new_len as u64 });
+                return Err(MemoryError::OutOfMemory {
+                    bytes: new_len as u64,
+                });
             }
             self.def.len = new_len;
         }
@@ -161,7 +172,13 @@ mod os {
     pub(super) fn commit(base: *mut u8, from: usize, len: usize) -> bool {
         // SAFETY: the range lies inside the reservation made by `reserve` (checked by the caller
         // against the reserved size); changing its protection affects nothing else.
-        unsafe { libc::mprotect(base.add(from).cast(), len, libc::PROT_READ | libc::PROT_WRITE) == 0 }
+        unsafe {
+            libc::mprotect(
+                base.add(from).cast(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+            ) == 0
+        }
     }
 
     /// Returns the reservation to the OS.

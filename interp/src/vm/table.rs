@@ -37,10 +37,16 @@ impl TableData {
     pub fn new(min: u64, max: Option<u64>, init: Slot) -> Result<Self, TableError> {
         let max = max.unwrap_or(u64::MAX).min(MAX_TABLE_ELEMENTS.max(min));
         if min > MAX_TABLE_ELEMENTS {
-            return Err(TableError::TooLarge { size: min, limit: MAX_TABLE_ELEMENTS });
+            return Err(TableError::TooLarge {
+                size: min,
+                limit: MAX_TABLE_ELEMENTS,
+            });
         }
         let mut elements = vec![init; min as usize];
-        let def = Box::new(VmTable { base: elements.as_mut_ptr(), len: elements.len() });
+        let def = Box::new(VmTable {
+            base: elements.as_mut_ptr(),
+            len: elements.len(),
+        });
         Ok(TableData { elements, max, def })
     }
 
@@ -66,7 +72,10 @@ impl TableData {
 
     /// Sets element `index`; `false` if out of bounds.
     pub fn set(&mut self, index: u64, value: Slot) -> bool {
-        match usize::try_from(index).ok().and_then(|i| self.elements.get_mut(i)) {
+        match usize::try_from(index)
+            .ok()
+            .and_then(|i| self.elements.get_mut(i))
+        {
             Some(slot) => {
                 *slot = value;
                 true
@@ -91,7 +100,10 @@ impl TableData {
         let new = old
             .checked_add(delta)
             .filter(|&n| n <= self.max && n <= MAX_TABLE_ELEMENTS)
-            .ok_or(TableError::TooLarge { size: old.saturating_add(delta), limit: self.max })?;
+            .ok_or(TableError::TooLarge {
+                size: old.saturating_add(delta),
+                limit: self.max,
+            })?;
         self.elements.resize(new as usize, init);
         self.def.base = self.elements.as_mut_ptr();
         self.def.len = self.elements.len();
