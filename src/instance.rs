@@ -305,8 +305,9 @@ fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports: &[Extern]
                 .iter()
                 .map(|item| item.eval(|i| global_slots(opaque, i), |f| func_slot(opaque, f))[0])
                 .collect();
+            let table64 = info.table_types[*table as usize].table64;
             let table = &mut opaque.tables[tables[*table as usize].index as usize].table;
-            let offset = offset as u32 as u64;
+            let offset = if table64 { offset } else { offset as u32 as u64 };
             let end = offset.checked_add(items.len() as u64).filter(|&end| end <= table.len());
             let Some(end) = end else { return Err(trap(TrapCode::TableOutOfBounds)) };
             table.elements_mut()[offset as usize..end as usize].copy_from_slice(&items);

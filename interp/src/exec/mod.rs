@@ -270,6 +270,35 @@ unsafe fn memory0(vmctx: *mut VmCtx) -> (*mut u8, usize) {
     }
 }
 
+/// An address or table index operand: the whole slot for 64-bit memories and tables, its low
+/// 32 bits otherwise.
+#[inline(always)]
+fn index_value(slot: u64, index64: bool) -> u64 {
+    if index64 { slot } else { slot as u32 as u64 }
+}
+
+/// Bounds-checks a `size`-byte access at `addr + offset` of any memory.
+#[inline(always)]
+fn effective_any(
+    addr: u64,
+    index64: bool,
+    offset: u64,
+    size: usize,
+    len: usize,
+) -> Result<usize, TrapCode> {
+    let ea = index_value(addr, index64)
+        .checked_add(offset)
+        .ok_or(TrapCode::MemoryOutOfBounds)?;
+    if ea
+        .checked_add(size as u64)
+        .is_some_and(|end| end <= len as u64)
+    {
+        Ok(ea as usize)
+    } else {
+        Err(TrapCode::MemoryOutOfBounds)
+    }
+}
+
 /// Checks `start + len <= size` without overflow.
 #[inline(always)]
 fn in_bounds(start: u64, len: u64, size: u64) -> bool {
@@ -398,6 +427,85 @@ unsafe fn run<H: Host>(
                 }
             }};
         }
+        // Returns from the current function, whose results are in its first slots.
+        macro_rules! return_to_caller {
+            () => {
+                match stack.frames.pop() {
+                    Some(frame) => {
+                        state.func = frame.func;
+                        code = &*frame.code;
+                        pc = frame.pc;
+                        state.base = frame.base;
+                        vmctx = (*state.func).vmctx;
+                        regs = stack.values.as_mut_ptr().add(state.base);
+                        reload_memory!();
+                    }
+                    None => {
+                        let results = (*state.func).result_slots as usize;
+                        io[..results]
+                            .copy_from_slice(&stack.values[state.base..state.base + results]);
+                        return Ok(());
+                    }
+                }
+            };
+        }
+        // Replaces the current frame with a call of `callee`, whose arguments are at `base`.
+        macro_rules! tail_call {
+            ($callee:expr, $base:expr) => {{
+                let callee: *const FuncEntry = $callee;
+                let params = (*callee).param_slots as usize;
+                std::ptr::copy(regs.add($base.0 as usize), regs, params);
+                match (*callee).kind {
+                    FuncKind::Wasm => match enter(stack, callee, state.base) {
+                        Ok(new_code) => {
+                            state.func = callee;
+                            code = &*new_code;
+                            pc = 0;
+                            vmctx = (*callee).vmctx;
+                            regs = stack.values.as_mut_ptr().add(state.base);
+                            reload_memory!();
+                        }
+                        Err(stop) => {
+                            sync!();
+                            return Err(stop);
+                        }
+                    },
+                    FuncKind::Host => {
+                        let len = ((*callee).param_slots.max((*callee).result_slots)) as usize;
+                        check!(stack.reserve(state.base + len));
+                        let result = host.call_host(
+                            &*callee,
+                            vmctx,
+                            &mut stack.values[state.base..state.base + len],
+                        );
+                        if let Err(error) = result {
+                            sync!();
+                            return Err(Stop::Host(error));
+                        }
+                        return_to_caller!();
+                    }
+                }
+            }};
+        }
+        // The function at `table[index]`, checked against type `ty`.
+        macro_rules! indirect_callee {
+            ($ty:expr, $table:expr, $index:expr) => {{
+                let table_index = $table;
+                let table = &**(*vmctx).tables.add(table_index as usize);
+                let index = index_value(r!($index), (*vmctx).table_is_64(table_index));
+                if index >= table.len as u64 {
+                    trap!(TrapCode::UndefinedElement);
+                }
+                let callee = *table.base.add(index as usize) as usize as *const FuncEntry;
+                if callee.is_null() {
+                    trap!(TrapCode::IndirectCallToNull);
+                }
+                if (*callee).sig != *(*vmctx).sig_ids.add($ty as usize) {
+                    trap!(TrapCode::BadSignature);
+                }
+                callee
+            }};
+        }
         macro_rules! check {
             ($result:expr) => {
                 match $result {
@@ -465,46 +573,39 @@ unsafe fn run<H: Host>(
                         }
                         _ => {}
                     }
-                    match stack.frames.pop() {
-                        Some(frame) => {
-                            state.func = frame.func;
-                            code = &*frame.code;
-                            pc = frame.pc;
-                            state.base = frame.base;
-                            vmctx = (*state.func).vmctx;
-                            regs = stack.values.as_mut_ptr().add(state.base);
-                            reload_memory!();
-                        }
-                        None => {
-                            let results = (*state.func).result_slots as usize;
-                            io[..results]
-                                .copy_from_slice(&stack.values[state.base..state.base + results]);
-                            return Ok(());
-                        }
-                    }
+                    return_to_caller!();
+                }
+                Op::ReturnCall { func, base } => {
+                    let callee = *(*vmctx).funcs.add(func as usize);
+                    tail_call!(callee, base);
+                }
+                Op::ReturnCallIndirect { ty, table, index, base } => {
+                    let callee = indirect_callee!(ty, table, index);
+                    tail_call!(callee, base);
+                }
+                Op::LoadMem { dst, addr, mem, access, offset } => {
+                    let memory = &**(*vmctx).memories.add(mem as usize);
+                    let op = access.op();
+                    let ea = check!(effective_any(r!(addr), access.index64(), offset, op.size(), memory.len));
+                    let mut bytes = [0u8; 8];
+                    std::ptr::copy_nonoverlapping(memory.base.add(ea), bytes.as_mut_ptr(), op.size());
+                    r!(dst) = op.load_slot(bytes);
+                    pc += 1;
+                }
+                Op::StoreMem { addr, src, mem, access, offset } => {
+                    let memory = &**(*vmctx).memories.add(mem as usize);
+                    let op = access.op();
+                    let ea = check!(effective_any(r!(addr), access.index64(), offset, op.size(), memory.len));
+                    let bytes = r!(src).to_le_bytes();
+                    std::ptr::copy_nonoverlapping(bytes.as_ptr(), memory.base.add(ea), op.size());
+                    pc += 1;
                 }
                 Op::Call { func, base } => {
                     let callee = *(*vmctx).funcs.add(func as usize);
                     call!(callee, base);
                 }
-                Op::CallIndirect {
-                    ty,
-                    table,
-                    index,
-                    base,
-                } => {
-                    let table = &**(*vmctx).tables.add(table as usize);
-                    let index = r!(index) as u32 as usize;
-                    if index >= table.len {
-                        trap!(TrapCode::UndefinedElement);
-                    }
-                    let callee = *table.base.add(index) as usize as *const FuncEntry;
-                    if callee.is_null() {
-                        trap!(TrapCode::IndirectCallToNull);
-                    }
-                    if (*callee).sig != *(*vmctx).sig_ids.add(ty as usize) {
-                        trap!(TrapCode::BadSignature);
-                    }
+                Op::CallIndirect { ty, table, index, base } => {
+                    let callee = indirect_callee!(ty, table, index);
                     call!(callee, base);
                 }
                 Op::Copy { dst, src } => {
@@ -595,22 +696,24 @@ unsafe fn run<H: Host>(
                 Op::Store64 { addr, src, offset } => store!(addr, src, offset, u64),
                 Op::MemorySize { dst, mem } => {
                     let memory = &**(*vmctx).memories.add(mem as usize);
-                    r!(dst) = (memory.len as u64 / WASM_PAGE_SIZE) as u32 as u64;
+                    r!(dst) = memory.len as u64 / WASM_PAGE_SIZE;
                     pc += 1;
                 }
                 Op::MemoryGrow { dst, delta, mem } => {
+                    let index64 = (*vmctx).memory_is_64(mem);
                     let memory = &mut *(*vmctx).memory_owner(mem);
-                    let delta = r!(delta) as u32 as u64;
+                    let delta = index_value(r!(delta), index64);
                     r!(dst) = match memory.grow(delta) {
-                        Ok(old) => old as u32 as u64,
-                        Err(_) => u32::MAX as u64,
+                        Ok(old) => old,
+                        Err(_) => index_value(u64::MAX, index64),
                     };
                     reload_memory!();
                     pc += 1;
                 }
                 Op::MemoryFill { mem, d, val, n } => {
                     let memory = &**(*vmctx).memories.add(mem as usize);
-                    let (d, n) = (r!(d) as u32 as u64, r!(n) as u32 as u64);
+                    let index64 = (*vmctx).memory_is_64(mem);
+                    let (d, n) = (index_value(r!(d), index64), index_value(r!(n), index64));
                     if !in_bounds(d, n, memory.len as u64) {
                         trap!(TrapCode::MemoryOutOfBounds);
                     }
@@ -626,10 +729,12 @@ unsafe fn run<H: Host>(
                 } => {
                     let dst_memory = &**(*vmctx).memories.add(dst_mem as usize);
                     let src_memory = &**(*vmctx).memories.add(src_mem as usize);
+                    let dst64 = (*vmctx).memory_is_64(dst_mem as u32);
+                    let src64 = (*vmctx).memory_is_64(src_mem as u32);
                     let (d, s, n) = (
-                        r!(d) as u32 as u64,
-                        r!(s) as u32 as u64,
-                        r!(n) as u32 as u64,
+                        index_value(r!(d), dst64),
+                        index_value(r!(s), src64),
+                        index_value(r!(n), dst64 && src64),
                     );
                     if !in_bounds(d, n, dst_memory.len as u64)
                         || !in_bounds(s, n, src_memory.len as u64)
@@ -652,7 +757,7 @@ unsafe fn run<H: Host>(
                         ctx.module.info.data_bytes(seg)
                     };
                     let (d, s, n) = (
-                        r!(d) as u32 as u64,
+                        index_value(r!(d), ctx.memory_is_64(mem as u32)),
                         r!(s) as u32 as u64,
                         r!(n) as u32 as u64,
                     );
@@ -671,17 +776,19 @@ unsafe fn run<H: Host>(
                     pc += 1;
                 }
                 Op::TableGet { dst, table, index } => {
+                    let index = index_value(r!(index), (*vmctx).table_is_64(table));
                     let table = &*(*vmctx).table_owner(table);
                     r!(dst) = check!(
                         table
-                            .get(r!(index) as u32 as u64)
+                            .get(index)
                             .ok_or(TrapCode::TableOutOfBounds)
                     );
                     pc += 1;
                 }
                 Op::TableSet { table, index, val } => {
+                    let index = index_value(r!(index), (*vmctx).table_is_64(table));
                     let table = &mut *(*vmctx).table_owner(table);
-                    if !table.set(r!(index) as u32 as u64, r!(val)) {
+                    if !table.set(index, r!(val)) {
                         trap!(TrapCode::TableOutOfBounds);
                     }
                     pc += 1;
@@ -696,16 +803,18 @@ unsafe fn run<H: Host>(
                     init,
                     delta,
                 } => {
+                    let index64 = (*vmctx).table_is_64(table);
                     let table = &mut *(*vmctx).table_owner(table);
-                    r!(dst) = match table.grow(r!(delta) as u32 as u64, r!(init)) {
-                        Ok(old) => old as u32 as u64,
-                        Err(_) => u32::MAX as u64,
+                    r!(dst) = match table.grow(index_value(r!(delta), index64), r!(init)) {
+                        Ok(old) => old,
+                        Err(_) => index_value(u64::MAX, index64),
                     };
                     pc += 1;
                 }
                 Op::TableFill { table, i, val, n } => {
+                    let index64 = (*vmctx).table_is_64(table);
                     let table = &mut *(*vmctx).table_owner(table);
-                    let (i, n) = (r!(i) as u32 as u64, r!(n) as u32 as u64);
+                    let (i, n) = (index_value(r!(i), index64), index_value(r!(n), index64));
                     if !in_bounds(i, n, table.len()) {
                         trap!(TrapCode::TableOutOfBounds);
                     }
@@ -719,10 +828,12 @@ unsafe fn run<H: Host>(
                     s,
                     n,
                 } => {
+                    let dst64 = (*vmctx).table_is_64(dst_table as u32);
+                    let src64 = (*vmctx).table_is_64(src_table as u32);
                     let (d, s, n) = (
-                        r!(d) as u32 as u64,
-                        r!(s) as u32 as u64,
-                        r!(n) as u32 as u64,
+                        index_value(r!(d), dst64),
+                        index_value(r!(s), src64),
+                        index_value(r!(n), dst64 && src64),
                     );
                     let src = (*vmctx).table_owner(src_table as u32);
                     let dst = (*vmctx).table_owner(dst_table as u32);
@@ -743,7 +854,7 @@ unsafe fn run<H: Host>(
                     n,
                 } => {
                     let (d, s, n) = (
-                        r!(d) as u32 as u64,
+                        index_value(r!(d), (*vmctx).table_is_64(table as u32)),
                         r!(s) as u32 as u64,
                         r!(n) as u32 as u64,
                     );

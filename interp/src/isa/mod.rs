@@ -20,6 +20,133 @@ impl fmt::Display for Reg {
     }
 }
 
+/// The width and extension of a memory access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum MemOp {
+    /// 4 bytes, zero-extended into the slot.
+    Load32,
+    /// 8 bytes.
+    Load64,
+    /// A byte, zero-extended.
+    Load8U,
+    /// 2 bytes, zero-extended.
+    Load16U,
+    /// A byte, sign-extended to 32 bits.
+    I32Load8S,
+    /// 2 bytes, sign-extended to 32 bits.
+    I32Load16S,
+    /// A byte, sign-extended to 64 bits.
+    I64Load8S,
+    /// 2 bytes, sign-extended to 64 bits.
+    I64Load16S,
+    /// 4 bytes, sign-extended to 64 bits.
+    I64Load32S,
+    /// The low byte.
+    Store8,
+    /// The low 2 bytes.
+    Store16,
+    /// The low 4 bytes.
+    Store32,
+    /// 8 bytes.
+    Store64,
+}
+
+impl MemOp {
+    /// Bytes accessed.
+    pub fn size(self) -> usize {
+        match self {
+            MemOp::Load8U | MemOp::I32Load8S | MemOp::I64Load8S | MemOp::Store8 => 1,
+            MemOp::Load16U | MemOp::I32Load16S | MemOp::I64Load16S | MemOp::Store16 => 2,
+            MemOp::Load32 | MemOp::I64Load32S | MemOp::Store32 => 4,
+            MemOp::Load64 | MemOp::Store64 => 8,
+        }
+    }
+
+    /// The compact load of memory 0 with a 32-bit index, if this is a load.
+    pub fn load0(self, dst: Reg, addr: Reg, offset: u32) -> Option<Op> {
+        Some(match self {
+            MemOp::Load32 => Op::Load32 { dst, addr, offset },
+            MemOp::Load64 => Op::Load64 { dst, addr, offset },
+            MemOp::Load8U => Op::I32Load8U { dst, addr, offset },
+            MemOp::Load16U => Op::I32Load16U { dst, addr, offset },
+            MemOp::I32Load8S => Op::I32Load8S { dst, addr, offset },
+            MemOp::I32Load16S => Op::I32Load16S { dst, addr, offset },
+            MemOp::I64Load8S => Op::I64Load8S { dst, addr, offset },
+            MemOp::I64Load16S => Op::I64Load16S { dst, addr, offset },
+            MemOp::I64Load32S => Op::I64Load32S { dst, addr, offset },
+            _ => return None,
+        })
+    }
+
+    /// The compact store to memory 0 with a 32-bit index, if this is a store.
+    pub fn store0(self, addr: Reg, src: Reg, offset: u32) -> Option<Op> {
+        Some(match self {
+            MemOp::Store8 => Op::Store8 { addr, src, offset },
+            MemOp::Store16 => Op::Store16 { addr, src, offset },
+            MemOp::Store32 => Op::Store32 { addr, src, offset },
+            MemOp::Store64 => Op::Store64 { addr, src, offset },
+            _ => return None,
+        })
+    }
+
+    /// Loads from `bytes` (little-endian, `size()` long) into a slot.
+    pub fn load_slot(self, bytes: [u8; 8]) -> u64 {
+        let b = bytes;
+        match self {
+            MemOp::Load32 => u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64,
+            MemOp::Load64 => u64::from_le_bytes(b),
+            MemOp::Load8U => b[0] as u64,
+            MemOp::Load16U => u16::from_le_bytes([b[0], b[1]]) as u64,
+            MemOp::I32Load8S => b[0] as i8 as i32 as u32 as u64,
+            MemOp::I32Load16S => i16::from_le_bytes([b[0], b[1]]) as i32 as u32 as u64,
+            MemOp::I64Load8S => b[0] as i8 as i64 as u64,
+            MemOp::I64Load16S => i16::from_le_bytes([b[0], b[1]]) as i64 as u64,
+            MemOp::I64Load32S => i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64 as u64,
+            MemOp::Store8 | MemOp::Store16 | MemOp::Store32 | MemOp::Store64 => 0,
+        }
+    }
+}
+
+/// A memory access: its [`MemOp`] and whether the memory's addresses are 64-bit, in one byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(transparent)]
+pub struct MemAccess(u8);
+
+impl MemAccess {
+    const INDEX64: u8 = 0x80;
+
+    /// An access of kind `op` to a memory with 64-bit (`index64`) or 32-bit addresses.
+    pub fn new(op: MemOp, index64: bool) -> Self {
+        MemAccess(op as u8 | if index64 { Self::INDEX64 } else { 0 })
+    }
+
+    /// The access kind.
+    pub fn op(self) -> MemOp {
+        const OPS: [MemOp; 13] = [
+            MemOp::Load32,
+            MemOp::Load64,
+            MemOp::Load8U,
+            MemOp::Load16U,
+            MemOp::I32Load8S,
+            MemOp::I32Load16S,
+            MemOp::I64Load8S,
+            MemOp::I64Load16S,
+            MemOp::I64Load32S,
+            MemOp::Store8,
+            MemOp::Store16,
+            MemOp::Store32,
+            MemOp::Store64,
+        ];
+        OPS[(self.0 & !Self::INDEX64) as usize]
+    }
+
+    /// Whether addresses are 64-bit.
+    pub fn index64(self) -> bool {
+        self.0 & Self::INDEX64 != 0
+    }
+}
+
 /// Invokes `$m!` with the instruction table.
 ///
 /// Entries of the first group are `Name { fields } [-> result_field] = "mnemonic";`.
@@ -58,6 +185,15 @@ macro_rules! for_each_op {
             Call { func: u32, base: Reg } = "call";
             /// Calls the function at `table[index]`, checking it has type `ty`.
             CallIndirect { ty: u32, table: u32, index: Reg, base: Reg } = "call_indirect";
+            /// Calls function `func` in place of the current function (a tail call): the
+            /// arguments at `base` move to the start of the frame first.
+            ReturnCall { func: u32, base: Reg } = "return_call";
+            /// Tail-calls the function at `table[index]`, checking it has type `ty`.
+            ReturnCallIndirect { ty: u32, table: u32, index: Reg, base: Reg } = "return_call_indirect";
+            /// A load from any memory, with any index type and offset.
+            LoadMem { dst: Reg, addr: Reg, mem: u16, access: MemAccess, offset: u64 } -> dst = "load";
+            /// A store to any memory, with any index type and offset.
+            StoreMem { addr: Reg, src: Reg, mem: u16, access: MemAccess, offset: u64 } = "store";
             /// Copies one slot.
             Copy { dst: Reg, src: Reg } -> dst = "copy";
             /// Copies two slots (a `v128`).

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator, ValType};
 
-use crate::isa::{Op, Reg};
+use crate::isa::{MemAccess, MemOp, Op, Reg};
 use crate::module::{CompileError, ModuleInfo, slot_count};
 use control::{Control, ControlKind};
 
@@ -590,41 +590,56 @@ impl<'a> Translator<'a> {
         Ok(())
     }
 
-    fn check_memarg(&self, memarg: &MemArg) -> Result<u32> {
-        if memarg.target != wasmparser::MemArgTarget::Memory(0) {
+    /// The memory a load or store accesses, and whether its addresses are 64-bit.
+    fn memory_of(&self, memarg: &MemArg) -> Result<(u16, bool)> {
+        let wasmparser::MemArgTarget::Memory(mem) = memarg.target else {
             return Err(CompileError::at(
-                "multi-memory is not supported yet",
+                "GC array accesses are not supported yet",
                 self.offset as usize,
             ));
-        }
-        u32::try_from(memarg.offset).map_err(|_| {
-            CompileError::at(
-                "64-bit memory offsets are not supported yet",
-                self.offset as usize,
-            )
-        })
+        };
+        let index64 = self.info.memory_types[mem as usize].memory64;
+        Ok((self.small_index(mem)?, index64))
     }
 
-    fn load(
-        &mut self,
-        memarg: MemArg,
-        ty: ValType,
-        make: impl FnOnce(Reg, Reg, u32) -> Op,
-    ) -> Result<()> {
-        let offset = self.check_memarg(&memarg)?;
+    fn load(&mut self, memarg: MemArg, ty: ValType, op: MemOp) -> Result<()> {
+        let (mem, index64) = self.memory_of(&memarg)?;
         let addr = self.pop_reg();
         let dst = self.push_temp(ty)?;
-        self.emit_result(make(dst, addr, offset));
+        // Memory 0 with a 32-bit index and offset has compact instructions of its own.
+        let instruction = match u32::try_from(memarg.offset) {
+            Ok(offset) if mem == 0 && !index64 => op.load0(dst, addr, offset),
+            _ => None,
+        };
+        let instruction = instruction.unwrap_or(Op::LoadMem {
+            dst,
+            addr,
+            mem,
+            access: MemAccess::new(op, index64),
+            offset: memarg.offset,
+        });
+        self.emit_result(instruction);
         Ok(())
     }
 
-    fn store(&mut self, memarg: MemArg, make: impl FnOnce(Reg, Reg, u32) -> Op) -> Result<()> {
-        let offset = self.check_memarg(&memarg)?;
+    fn store(&mut self, memarg: MemArg, op: MemOp) -> Result<()> {
+        let (mem, index64) = self.memory_of(&memarg)?;
         let value = self.pop();
         let addr = self.pop();
         let addr = self.reg_of(addr);
         let src = self.reg_of(value);
-        self.emit(make(addr, src, offset));
+        let instruction = match u32::try_from(memarg.offset) {
+            Ok(offset) if mem == 0 && !index64 => op.store0(addr, src, offset),
+            _ => None,
+        };
+        let instruction = instruction.unwrap_or(Op::StoreMem {
+            addr,
+            src,
+            mem,
+            access: MemAccess::new(op, index64),
+            offset: memarg.offset,
+        });
+        self.emit(instruction);
         Ok(())
     }
 
@@ -818,6 +833,26 @@ impl<'a> Translator<'a> {
                     base,
                 })?;
             }
+            Operator::ReturnCall { function_index } => {
+                let params = self.info.func_type(function_index).params().len();
+                self.tail_call(params, |base| Op::ReturnCall {
+                    func: function_index,
+                    base,
+                });
+            }
+            Operator::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => {
+                let params = self.info.type_at(type_index).params().len();
+                let index = self.pop_reg();
+                self.tail_call(params, |base| Op::ReturnCallIndirect {
+                    ty: type_index,
+                    table: table_index,
+                    index,
+                    base,
+                });
+            }
             Operator::Drop => {
                 self.pop();
             }
@@ -871,133 +906,45 @@ impl<'a> Translator<'a> {
                     });
                 }
             }
-            Operator::I32Load { memarg } => {
-                self.load(memarg, ValType::I32, |dst, addr, offset| Op::Load32 {
-                    dst,
-                    addr,
-                    offset,
-                })?
-            }
-            Operator::F32Load { memarg } => {
-                self.load(memarg, ValType::F32, |dst, addr, offset| Op::Load32 {
-                    dst,
-                    addr,
-                    offset,
-                })?
-            }
-            Operator::I64Load32U { memarg } => {
-                self.load(memarg, ValType::I64, |dst, addr, offset| Op::Load32 {
-                    dst,
-                    addr,
-                    offset,
-                })?
-            }
-            Operator::I64Load { memarg } => {
-                self.load(memarg, ValType::I64, |dst, addr, offset| Op::Load64 {
-                    dst,
-                    addr,
-                    offset,
-                })?
-            }
-            Operator::F64Load { memarg } => {
-                self.load(memarg, ValType::F64, |dst, addr, offset| Op::Load64 {
-                    dst,
-                    addr,
-                    offset,
-                })?
-            }
-            Operator::I32Load8S { memarg } => {
-                self.load(memarg, ValType::I32, |dst, addr, offset| Op::I32Load8S {
-                    dst,
-                    addr,
-                    offset,
-                })?
-            }
-            Operator::I32Load8U { memarg } => {
-                self.load(memarg, ValType::I32, |dst, addr, offset| Op::I32Load8U {
-                    dst,
-                    addr,
-                    offset,
-                })?
-            }
-            Operator::I64Load8U { memarg } => {
-                self.load(memarg, ValType::I64, |dst, addr, offset| Op::I32Load8U {
-                    dst,
-                    addr,
-                    offset,
-                })?
-            }
+            Operator::I32Load { memarg } => self.load(memarg, ValType::I32, MemOp::Load32)?,
+            Operator::F32Load { memarg } => self.load(memarg, ValType::F32, MemOp::Load32)?,
+            Operator::I64Load32U { memarg } => self.load(memarg, ValType::I64, MemOp::Load32)?,
+            Operator::I64Load { memarg } => self.load(memarg, ValType::I64, MemOp::Load64)?,
+            Operator::F64Load { memarg } => self.load(memarg, ValType::F64, MemOp::Load64)?,
+            Operator::I32Load8S { memarg } => self.load(memarg, ValType::I32, MemOp::I32Load8S)?,
+            Operator::I32Load8U { memarg } => self.load(memarg, ValType::I32, MemOp::Load8U)?,
+            Operator::I64Load8U { memarg } => self.load(memarg, ValType::I64, MemOp::Load8U)?,
             Operator::I32Load16S { memarg } => {
-                self.load(memarg, ValType::I32, |dst, addr, offset| Op::I32Load16S {
-                    dst,
-                    addr,
-                    offset,
-                })?
+                self.load(memarg, ValType::I32, MemOp::I32Load16S)?
             }
-            Operator::I32Load16U { memarg } => {
-                self.load(memarg, ValType::I32, |dst, addr, offset| Op::I32Load16U {
-                    dst,
-                    addr,
-                    offset,
-                })?
-            }
-            Operator::I64Load16U { memarg } => {
-                self.load(memarg, ValType::I64, |dst, addr, offset| Op::I32Load16U {
-                    dst,
-                    addr,
-                    offset,
-                })?
-            }
-            Operator::I64Load8S { memarg } => {
-                self.load(memarg, ValType::I64, |dst, addr, offset| Op::I64Load8S {
-                    dst,
-                    addr,
-                    offset,
-                })?
-            }
+            Operator::I32Load16U { memarg } => self.load(memarg, ValType::I32, MemOp::Load16U)?,
+            Operator::I64Load16U { memarg } => self.load(memarg, ValType::I64, MemOp::Load16U)?,
+            Operator::I64Load8S { memarg } => self.load(memarg, ValType::I64, MemOp::I64Load8S)?,
             Operator::I64Load16S { memarg } => {
-                self.load(memarg, ValType::I64, |dst, addr, offset| Op::I64Load16S {
-                    dst,
-                    addr,
-                    offset,
-                })?
+                self.load(memarg, ValType::I64, MemOp::I64Load16S)?
             }
             Operator::I64Load32S { memarg } => {
-                self.load(memarg, ValType::I64, |dst, addr, offset| Op::I64Load32S {
-                    dst,
-                    addr,
-                    offset,
-                })?
+                self.load(memarg, ValType::I64, MemOp::I64Load32S)?
             }
             Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => {
-                self.store(memarg, |addr, src, offset| Op::Store8 { addr, src, offset })?
+                self.store(memarg, MemOp::Store8)?
             }
             Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => {
-                self.store(memarg, |addr, src, offset| Op::Store16 {
-                    addr,
-                    src,
-                    offset,
-                })?
+                self.store(memarg, MemOp::Store16)?
             }
             Operator::I32Store { memarg }
             | Operator::F32Store { memarg }
-            | Operator::I64Store32 { memarg } => self.store(memarg, |addr, src, offset| {
-                Op::Store32 { addr, src, offset }
-            })?,
+            | Operator::I64Store32 { memarg } => self.store(memarg, MemOp::Store32)?,
             Operator::I64Store { memarg } | Operator::F64Store { memarg } => {
-                self.store(memarg, |addr, src, offset| Op::Store64 {
-                    addr,
-                    src,
-                    offset,
-                })?
+                self.store(memarg, MemOp::Store64)?
             }
             Operator::MemorySize { mem } => {
-                let dst = self.push_temp(ValType::I32)?;
+                let dst = self.push_temp(self.memory_index_type(mem))?;
                 self.emit_result(Op::MemorySize { dst, mem });
             }
             Operator::MemoryGrow { mem } => {
                 let delta = self.pop_reg();
-                let dst = self.push_temp(ValType::I32)?;
+                let dst = self.push_temp(self.memory_index_type(mem))?;
                 self.emit_result(Op::MemoryGrow { dst, delta, mem });
             }
             Operator::MemoryFill { mem } => {
@@ -1043,7 +990,7 @@ impl<'a> Translator<'a> {
                 self.emit(Op::TableSet { table, index, val });
             }
             Operator::TableSize { table } => {
-                let dst = self.push_temp(ValType::I32)?;
+                let dst = self.push_temp(self.table_index_type(table))?;
                 self.emit_result(Op::TableSize { dst, table });
             }
             Operator::TableGrow { table } => {
@@ -1051,7 +998,7 @@ impl<'a> Translator<'a> {
                 let init = self.pop();
                 let init = self.reg_of(init);
                 let delta = self.reg_of(delta);
-                let dst = self.push_temp(ValType::I32)?;
+                let dst = self.push_temp(self.table_index_type(table))?;
                 self.emit_result(Op::TableGrow {
                     dst,
                     table,
@@ -1143,6 +1090,34 @@ impl<'a> Translator<'a> {
         self.controls[self.controls.len() - 1 - depth as usize]
             .branch_types()
             .len()
+    }
+
+    /// A call that replaces the current frame: the callee's frame starts where this one does,
+    /// so tail recursion runs in constant stack.
+    fn tail_call(&mut self, params: usize, make: impl FnOnce(Reg) -> Op) {
+        self.materialize_top(params);
+        let base = match params {
+            0 => self.next_slot(),
+            n => self.stack[self.stack.len() - n].slot,
+        };
+        self.emit(make(Reg(base)));
+        self.set_unreachable();
+    }
+
+    fn memory_index_type(&self, mem: u32) -> ValType {
+        if self.info.memory_types[mem as usize].memory64 {
+            ValType::I64
+        } else {
+            ValType::I32
+        }
+    }
+
+    fn table_index_type(&self, table: u32) -> ValType {
+        if self.info.table_types[table as usize].table64 {
+            ValType::I64
+        } else {
+            ValType::I32
+        }
     }
 
     fn pop3(&mut self) -> [Reg; 3] {

@@ -237,6 +237,16 @@ impl VmCtx {
         self.memory_ptrs.len()
     }
 
+    /// Whether memory `index` has 64-bit addresses.
+    pub fn memory_is_64(&self, index: u32) -> bool {
+        self.module.info.memory_types[index as usize].memory64
+    }
+
+    /// Whether table `index` has 64-bit indices.
+    pub fn table_is_64(&self, index: u32) -> bool {
+        self.module.info.table_types[index as usize].table64
+    }
+
     /// Memory definition `index`.
     pub fn memory(&self, index: u32) -> *mut VmMemory {
         self.memory_ptrs[index as usize]
