@@ -50,6 +50,7 @@ const IMPLEMENTED: WasmFeatures = WasmFeatures::MUTABLE_GLOBAL
     .union(WasmFeatures::TAIL_CALL)
     .union(WasmFeatures::MULTI_MEMORY)
     .union(WasmFeatures::MEMORY64)
+    .union(WasmFeatures::THREADS)
     .union(WasmFeatures::FLOATS)
     .union(WasmFeatures::GC_TYPES);
 

@@ -1,15 +1,18 @@
 //! Memories, tables and globals, and `Extern`, anything an instance imports or exports.
 
+use std::sync::Arc;
+
 use tandem_interp::vm::{LinearMemory, TableData, VmGlobal};
 
 use crate::error::{Error, MemoryAccessError, Result};
 use crate::func::Func;
+use crate::shared_memory::SharedMemory;
 use crate::store::{AsContext, AsContextMut, GlobalEntry, MemoryEntry, StoreContext, StoreContextMut, TableEntry};
 use crate::types::{ExternType, GlobalType, MemoryType, Mutability, TableType};
 use crate::values::{Ref, Val};
 
 /// Something an instance can import or export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Extern {
     /// A function.
     Func(Func),
@@ -19,6 +22,8 @@ pub enum Extern {
     Table(Table),
     /// A memory.
     Memory(Memory),
+    /// A memory shared between threads.
+    SharedMemory(SharedMemory),
 }
 
 impl Extern {
@@ -54,6 +59,14 @@ impl Extern {
         }
     }
 
+    /// The shared memory, if this is one.
+    pub fn into_shared_memory(self) -> Option<SharedMemory> {
+        match self {
+            Extern::SharedMemory(m) => Some(m),
+            _ => None,
+        }
+    }
+
     /// Its type.
     pub fn ty(&self, store: impl AsContext) -> ExternType {
         match self {
@@ -61,6 +74,7 @@ impl Extern {
             Extern::Global(g) => ExternType::Global(g.ty(store)),
             Extern::Table(t) => ExternType::Table(t.ty(store)),
             Extern::Memory(m) => ExternType::Memory(m.ty(store)),
+            Extern::SharedMemory(m) => ExternType::Memory(m.ty()),
         }
     }
 }
@@ -83,6 +97,11 @@ impl From<Table> for Extern {
 impl From<Memory> for Extern {
     fn from(m: Memory) -> Self {
         Extern::Memory(m)
+    }
+}
+impl From<SharedMemory> for Extern {
+    fn from(m: SharedMemory) -> Self {
+        Extern::SharedMemory(m)
     }
 }
 
@@ -108,12 +127,12 @@ impl Memory {
     /// A new memory owned by the store.
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
         let store = &mut store.as_context_mut().0.opaque;
-        if ty.is_shared() || ty.is_64() {
-            return Err(Error::msg("shared and 64-bit memories are not implemented yet"));
+        if ty.is_shared() {
+            return Err(Error::msg("shared memories belong to no store: create them with SharedMemory::new"));
         }
         let memory = LinearMemory::new(ty.minimum(), ty.maximum()).map_err(|e| Error::msg(e.to_string()))?;
         let index = store.memories.len() as u32;
-        store.memories.push(MemoryEntry { memory: Box::new(memory), ty });
+        store.memories.push(MemoryEntry { memory: Arc::new(memory), ty });
         Ok(Memory { store_id: store.id, index })
     }
 
@@ -164,14 +183,14 @@ impl Memory {
     /// The memory's bytes, mutably.
     pub fn data_mut<'a, T: 'a>(&self, store: impl Into<StoreContextMut<'a, T>>) -> &'a mut [u8] {
         let store: StoreContextMut<'a, T> = store.into();
-        self.entry_mut(&mut store.0.opaque).memory.data_mut()
+        owned_mut(&mut self.entry_mut(&mut store.0.opaque).memory).data_mut()
     }
 
     /// The memory's bytes and the host data, both mutably.
     pub fn data_and_store_mut<'a, T: 'a>(&self, store: impl Into<StoreContextMut<'a, T>>) -> (&'a mut [u8], &'a mut T) {
         let store: StoreContextMut<'a, T> = store.into();
         let inner = store.0;
-        let data = self.entry_mut(&mut inner.opaque).memory.data_mut();
+        let data = owned_mut(&mut self.entry_mut(&mut inner.opaque).memory).data_mut();
         (data, &mut inner.data)
     }
 
@@ -188,7 +207,7 @@ impl Memory {
 
     /// Copies bytes into the memory; fails if the range is out of bounds.
     pub fn write(&self, mut store: impl AsContextMut, offset: usize, buf: &[u8]) -> Result<(), MemoryAccessError> {
-        let data = self.entry_mut(&mut store.as_context_mut().0.opaque).memory.data_mut();
+        let data = owned_mut(&mut self.entry_mut(&mut store.as_context_mut().0.opaque).memory).data_mut();
         let dst = offset
             .checked_add(buf.len())
             .and_then(|end| data.get_mut(offset..end))
@@ -196,6 +215,12 @@ impl Memory {
         dst.copy_from_slice(buf);
         Ok(())
     }
+}
+
+/// The memory behind a [`Memory`] handle, which is never a shared memory (those are
+/// [`SharedMemory`] handles), so the store holds the only reference.
+fn owned_mut(memory: &mut Arc<LinearMemory>) -> &mut LinearMemory {
+    Arc::get_mut(memory).expect("a non-shared memory belongs to one store")
 }
 
 /// A table of references.

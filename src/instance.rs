@@ -1,5 +1,7 @@
 //! Instances and instantiation.
 
+use std::sync::Arc;
+
 use tandem_interp::module::{DataMode, ElemMode, ExportKind};
 use tandem_interp::vm::{FuncEntry, FuncKind, LinearMemory, Slot, TableData, TrapCode, VmCtx, VmCtxParts, VmGlobal};
 
@@ -7,6 +9,7 @@ use crate::error::{Error, LinkError, Result, Trap};
 use crate::externals::{Extern, Global, Memory, Table};
 use crate::func::{Func, TypedFunc, WasmParams, WasmResults};
 use crate::module::Module;
+use crate::shared_memory::SharedMemory;
 use crate::store::{AsContextMut, GlobalEntry, StoreContextMut, MemoryEntry, StoreInner, StoreOpaque, TableEntry};
 use crate::types::{ExternType, GlobalType, MemoryType, TableType};
 
@@ -40,7 +43,7 @@ pub(crate) struct InstanceData {
 
 impl InstanceData {
     pub(crate) fn export(&self, name: &str) -> Option<Extern> {
-        self.exports.iter().find(|(n, _)| n == name).map(|(_, e)| *e)
+        self.exports.iter().find(|(n, _)| n == name).map(|(_, e)| e.clone())
     }
 }
 
@@ -99,7 +102,7 @@ impl Instance {
     ) -> impl ExactSizeIterator<Item = Export<'a>> + 'a {
         let store: StoreContextMut<'a, T> = store.into();
         let store: &'a StoreInner<T> = store.0;
-        self.data(&store.opaque).exports.iter().map(|(name, item)| Export { name, item: *item })
+        self.data(&store.opaque).exports.iter().map(|(name, item)| Export { name, item: item.clone() })
     }
 
     /// The exported function `name`.
@@ -124,6 +127,11 @@ impl Instance {
         self.get_export(store, name)?.into_memory()
     }
 
+    /// The exported shared memory `name`.
+    pub fn get_shared_memory(&self, store: impl AsContextMut, name: &str) -> Option<SharedMemory> {
+        self.get_export(store, name)?.into_shared_memory()
+    }
+
     /// The exported table `name`.
     pub fn get_table(&self, store: impl AsContextMut, name: &str) -> Option<Table> {
         self.get_export(store, name)?.into_table()
@@ -144,6 +152,7 @@ fn extern_type(store: &StoreOpaque, item: &Extern) -> ExternType {
             let ty = entry.ty;
             ExternType::Table(TableType::new(*ty.element(), entry.table.len() as u32, ty.maximum().map(|m| m as u32)))
         }
+        Extern::SharedMemory(m) => ExternType::Memory(m.ty()),
         Extern::Memory(m) => {
             store.check_owner(m.store_id);
             let entry = &store.memories[m.index as usize];
@@ -192,9 +201,15 @@ fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports: &[Extern]
             }
             .into());
         }
-        match *item {
+        match item.clone() {
             Extern::Func(f) => funcs.push(f),
             Extern::Memory(m) => memories.push(m),
+            Extern::SharedMemory(shared) => {
+                // The store records the shared memory like its own, sharing the storage.
+                let index = opaque.memories.len() as u32;
+                opaque.memories.push(MemoryEntry { memory: shared.memory.clone(), ty: shared.ty });
+                memories.push(Memory { store_id: opaque.id, index });
+            }
             Extern::Table(t) => tables.push(t),
             Extern::Global(g) => globals.push(g),
         }
@@ -202,9 +217,13 @@ fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports: &[Extern]
 
     // The module's own memories, tables and globals (initialized below).
     for ty in &info.memory_types[info.imported_memories as usize..] {
-        let memory = LinearMemory::new(ty.initial, ty.maximum).map_err(|e| Error::Instantiation(e.to_string()))?;
+        let memory = match (ty.shared, ty.maximum) {
+            (true, Some(max)) => LinearMemory::new_shared(ty.initial, max),
+            _ => LinearMemory::new(ty.initial, ty.maximum),
+        };
+        let memory = memory.map_err(|e| Error::Instantiation(e.to_string()))?;
         let index = opaque.memories.len() as u32;
-        opaque.memories.push(MemoryEntry { memory: Box::new(memory), ty: MemoryType::from_wasmparser(ty) });
+        opaque.memories.push(MemoryEntry { memory: Arc::new(memory), ty: MemoryType::from_wasmparser(ty) });
         memories.push(Memory { store_id: opaque.id, index });
     }
     for def in &info.tables {
@@ -219,7 +238,7 @@ fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports: &[Extern]
     }
 
     let mut parts = VmCtxParts {
-        memories: memories.iter().map(|m| &mut *opaque.memories[m.index as usize].memory as *mut LinearMemory).collect(),
+        memories: memories.iter().map(|m| Arc::as_ptr(&opaque.memories[m.index as usize].memory)).collect(),
         globals: globals.iter().map(|g| &mut *opaque.globals[g.index as usize].cell as *mut VmGlobal).collect(),
         tables: tables.iter().map(|t| &mut *opaque.tables[t.index as usize].table as *mut TableData).collect(),
         funcs: funcs.iter().map(|f| &*opaque.funcs[f.index as usize] as *const FuncEntry).collect(),
@@ -260,7 +279,19 @@ fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports: &[Extern]
             let item = match e.kind {
                 ExportKind::Func(i) => Extern::Func(funcs[i as usize]),
                 ExportKind::Table(i) => Extern::Table(tables[i as usize]),
-                ExportKind::Memory(i) => Extern::Memory(memories[i as usize]),
+                ExportKind::Memory(i) => {
+                    let memory = memories[i as usize];
+                    let entry = &opaque.memories[memory.index as usize];
+                    if entry.ty.is_shared() {
+                        Extern::SharedMemory(SharedMemory::from_parts(
+                            entry.memory.clone(),
+                            entry.ty,
+                            opaque.engine.clone(),
+                        ))
+                    } else {
+                        Extern::Memory(memory)
+                    }
+                }
                 ExportKind::Global(i) => Extern::Global(globals[i as usize]),
             };
             (e.name.clone(), item)
@@ -319,11 +350,10 @@ fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports: &[Extern]
             let memory_ty = &info.memory_types[*memory as usize];
             let offset = if memory_ty.memory64 { offset } else { offset as u32 as u64 };
             let bytes = info.data_bytes(index as u32);
-            let memory = &mut opaque.memories[memories[*memory as usize].index as usize].memory;
-            let data = memory.data_mut();
-            let end = offset.checked_add(bytes.len() as u64).filter(|&end| end <= data.len() as u64);
-            let Some(end) = end else { return Err(trap(TrapCode::MemoryOutOfBounds)) };
-            data[offset as usize..end as usize].copy_from_slice(bytes);
+            let memory = &opaque.memories[memories[*memory as usize].index as usize].memory;
+            if !memory.write_at(offset, bytes) {
+                return Err(trap(TrapCode::MemoryOutOfBounds));
+            }
             opaque.instances[instance_index].vmctx.data_dropped[index] = true;
         }
     }

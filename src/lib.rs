@@ -39,6 +39,7 @@ mod func;
 mod instance;
 mod linker;
 mod module;
+mod shared_memory;
 mod store;
 mod types;
 mod values;
@@ -52,6 +53,7 @@ pub use func::{Caller, Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmR
 pub use instance::{Export, Instance};
 pub use linker::Linker;
 pub use module::Module;
+pub use shared_memory::SharedMemory;
 pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
 pub use types::{
     ExportType, ExternType, FuncType, GlobalType, HeapType, ImportType, MemoryType, Mutability, RefType, TableType,

@@ -46,7 +46,7 @@ enum Definition<T> {
 impl<T> Clone for Definition<T> {
     fn clone(&self) -> Self {
         match self {
-            Definition::Extern(e) => Definition::Extern(*e),
+            Definition::Extern(e) => Definition::Extern(e.clone()),
             Definition::Host(h) => Definition::Host(h.clone()),
         }
     }
@@ -134,7 +134,7 @@ impl<T> Linker<T> {
 
     fn resolve(&self, store: &mut StoreInner<T>, module: &str, name: &str) -> Option<Extern> {
         match self.definitions.get(&(module.to_string(), name.to_string()))? {
-            Definition::Extern(e) => Some(*e),
+            Definition::Extern(e) => Some(e.clone()),
             Definition::Host(host) => Some(Extern::Func(Func::from_host(store, host.clone()))),
         }
     }

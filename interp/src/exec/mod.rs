@@ -6,13 +6,16 @@
 //!
 //! This is the portable loop-and-match dispatch: one `match` per instruction.
 
+pub mod atomic;
 pub mod num;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::isa::Op;
 use crate::lower::CompiledFunc;
 use crate::module::CompileError;
+use crate::vm::parking;
 use crate::vm::{FuncEntry, FuncKind, Slot, TrapCode, VmCtx, VmGlobal, WASM_PAGE_SIZE};
 use num::SlotValue;
 
@@ -264,7 +267,7 @@ unsafe fn memory0(vmctx: *mut VmCtx) -> (*mut u8, usize) {
             0 => (std::ptr::NonNull::dangling().as_ptr(), 0),
             _ => {
                 let memory = &**(*vmctx).memories;
-                (memory.base, memory.len)
+                (memory.base, memory.len())
             }
         }
     }
@@ -506,6 +509,24 @@ unsafe fn run<H: Host>(
                 callee
             }};
         }
+        // The host address of an aligned, in-bounds atomic access.
+        macro_rules! atomic_address {
+            ($addr:expr, $mem:expr, $access:expr, $offset:expr) => {{
+                let memory = &**(*vmctx).memories.add($mem as usize);
+                let width = $access.width();
+                let ea = check!(effective_any(
+                    r!($addr),
+                    $access.index64(),
+                    $offset as u64,
+                    width,
+                    memory.len()
+                ));
+                if ea % width != 0 {
+                    trap!(TrapCode::UnalignedAtomic);
+                }
+                memory.base.add(ea)
+            }};
+        }
         macro_rules! check {
             ($result:expr) => {
                 match $result {
@@ -583,10 +604,52 @@ unsafe fn run<H: Host>(
                     let callee = indirect_callee!(ty, table, index);
                     tail_call!(callee, base);
                 }
+                Op::AtomicLoad { dst, addr, mem, access, offset } => {
+                    let ptr = atomic_address!(addr, mem, access, offset);
+                    r!(dst) = atomic::load(ptr, access.width());
+                    pc += 1;
+                }
+                Op::AtomicStore { addr, src, mem, access, offset } => {
+                    let ptr = atomic_address!(addr, mem, access, offset);
+                    atomic::store(ptr, access.width(), r!(src));
+                    pc += 1;
+                }
+                Op::AtomicRmw { dst, addr, val, mem, access, op, offset } => {
+                    let ptr = atomic_address!(addr, mem, access, offset);
+                    r!(dst) = atomic::rmw(ptr, access.width(), op, r!(val));
+                    pc += 1;
+                }
+                Op::AtomicCmpxchg { dst, addr, expected, replacement, mem, access, offset } => {
+                    let ptr = atomic_address!(addr, mem, access, offset);
+                    r!(dst) = atomic::cmpxchg(ptr, access.width(), r!(expected), r!(replacement));
+                    pc += 1;
+                }
+                Op::AtomicWait { dst, addr, expected, timeout, mem, access, offset } => {
+                    let ptr = atomic_address!(addr, mem, access, offset);
+                    if !(*(*vmctx).memory_owner(mem as u32)).is_shared() {
+                        trap!(TrapCode::AtomicWaitNonSharedMemory);
+                    }
+                    let width = access.width();
+                    let expected = if width == 4 { r!(expected) as u32 as u64 } else { r!(expected) };
+                    let timeout = r!(timeout) as i64;
+                    let timeout = (timeout >= 0).then(|| Duration::from_nanos(timeout as u64));
+                    let holds = || atomic::load(ptr, width) == expected;
+                    r!(dst) = parking::wait(ptr as usize, holds, timeout) as u64;
+                    pc += 1;
+                }
+                Op::AtomicNotify { dst, addr, count, mem, access, offset } => {
+                    let ptr = atomic_address!(addr, mem, access, offset);
+                    r!(dst) = parking::notify(ptr as usize, r!(count) as u32) as u64;
+                    pc += 1;
+                }
+                Op::AtomicFence {} => {
+                    std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
+                    pc += 1;
+                }
                 Op::LoadMem { dst, addr, mem, access, offset } => {
                     let memory = &**(*vmctx).memories.add(mem as usize);
                     let op = access.op();
-                    let ea = check!(effective_any(r!(addr), access.index64(), offset, op.size(), memory.len));
+                    let ea = check!(effective_any(r!(addr), access.index64(), offset, op.size(), memory.len()));
                     let mut bytes = [0u8; 8];
                     std::ptr::copy_nonoverlapping(memory.base.add(ea), bytes.as_mut_ptr(), op.size());
                     r!(dst) = op.load_slot(bytes);
@@ -595,7 +658,7 @@ unsafe fn run<H: Host>(
                 Op::StoreMem { addr, src, mem, access, offset } => {
                     let memory = &**(*vmctx).memories.add(mem as usize);
                     let op = access.op();
-                    let ea = check!(effective_any(r!(addr), access.index64(), offset, op.size(), memory.len));
+                    let ea = check!(effective_any(r!(addr), access.index64(), offset, op.size(), memory.len()));
                     let bytes = r!(src).to_le_bytes();
                     std::ptr::copy_nonoverlapping(bytes.as_ptr(), memory.base.add(ea), op.size());
                     pc += 1;
@@ -696,12 +759,12 @@ unsafe fn run<H: Host>(
                 Op::Store64 { addr, src, offset } => store!(addr, src, offset, u64),
                 Op::MemorySize { dst, mem } => {
                     let memory = &**(*vmctx).memories.add(mem as usize);
-                    r!(dst) = memory.len as u64 / WASM_PAGE_SIZE;
+                    r!(dst) = memory.len() as u64 / WASM_PAGE_SIZE;
                     pc += 1;
                 }
                 Op::MemoryGrow { dst, delta, mem } => {
                     let index64 = (*vmctx).memory_is_64(mem);
-                    let memory = &mut *(*vmctx).memory_owner(mem);
+                    let memory = &*(*vmctx).memory_owner(mem);
                     let delta = index_value(r!(delta), index64);
                     r!(dst) = match memory.grow(delta) {
                         Ok(old) => old,
@@ -714,7 +777,7 @@ unsafe fn run<H: Host>(
                     let memory = &**(*vmctx).memories.add(mem as usize);
                     let index64 = (*vmctx).memory_is_64(mem);
                     let (d, n) = (index_value(r!(d), index64), index_value(r!(n), index64));
-                    if !in_bounds(d, n, memory.len as u64) {
+                    if !in_bounds(d, n, memory.len() as u64) {
                         trap!(TrapCode::MemoryOutOfBounds);
                     }
                     std::ptr::write_bytes(memory.base.add(d as usize), r!(val) as u8, n as usize);
@@ -736,8 +799,8 @@ unsafe fn run<H: Host>(
                         index_value(r!(s), src64),
                         index_value(r!(n), dst64 && src64),
                     );
-                    if !in_bounds(d, n, dst_memory.len as u64)
-                        || !in_bounds(s, n, src_memory.len as u64)
+                    if !in_bounds(d, n, dst_memory.len() as u64)
+                        || !in_bounds(s, n, src_memory.len() as u64)
                     {
                         trap!(TrapCode::MemoryOutOfBounds);
                     }
@@ -761,7 +824,7 @@ unsafe fn run<H: Host>(
                         r!(s) as u32 as u64,
                         r!(n) as u32 as u64,
                     );
-                    if !in_bounds(d, n, memory.len as u64) || !in_bounds(s, n, data.len() as u64) {
+                    if !in_bounds(d, n, memory.len() as u64) || !in_bounds(s, n, data.len() as u64) {
                         trap!(TrapCode::MemoryOutOfBounds);
                     }
                     std::ptr::copy_nonoverlapping(

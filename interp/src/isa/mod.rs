@@ -147,6 +147,48 @@ impl MemAccess {
     }
 }
 
+/// The operation of an atomic read-modify-write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum RmwOp {
+    /// Wrapping addition.
+    Add,
+    /// Wrapping subtraction.
+    Sub,
+    /// Bitwise and.
+    And,
+    /// Bitwise or.
+    Or,
+    /// Bitwise exclusive or.
+    Xor,
+    /// Exchange.
+    Xchg,
+}
+
+/// The width of an atomic access and the address width of its memory, in one byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(transparent)]
+pub struct AtomicAccess(u8);
+
+impl AtomicAccess {
+    const INDEX64: u8 = 0x80;
+
+    /// An access of `width` bytes (1, 2, 4 or 8).
+    pub fn new(width: u8, index64: bool) -> Self {
+        AtomicAccess(width | if index64 { Self::INDEX64 } else { 0 })
+    }
+
+    /// Bytes accessed.
+    pub fn width(self) -> usize {
+        (self.0 & !Self::INDEX64) as usize
+    }
+
+    /// Whether addresses are 64-bit.
+    pub fn index64(self) -> bool {
+        self.0 & Self::INDEX64 != 0
+    }
+}
+
 /// Invokes `$m!` with the instruction table.
 ///
 /// Entries of the first group are `Name { fields } [-> result_field] = "mnemonic";`.
@@ -194,6 +236,20 @@ macro_rules! for_each_op {
             LoadMem { dst: Reg, addr: Reg, mem: u16, access: MemAccess, offset: u64 } -> dst = "load";
             /// A store to any memory, with any index type and offset.
             StoreMem { addr: Reg, src: Reg, mem: u16, access: MemAccess, offset: u64 } = "store";
+            /// An atomic load of `access.width()` bytes, zero-extended.
+            AtomicLoad { dst: Reg, addr: Reg, mem: u16, access: AtomicAccess, offset: u32 } -> dst = "atomic.load";
+            /// An atomic store of the low `access.width()` bytes.
+            AtomicStore { addr: Reg, src: Reg, mem: u16, access: AtomicAccess, offset: u32 } = "atomic.store";
+            /// An atomic read-modify-write; the result is the old value.
+            AtomicRmw { dst: Reg, addr: Reg, val: Reg, mem: u16, access: AtomicAccess, op: RmwOp, offset: u32 } -> dst = "atomic.rmw";
+            /// An atomic compare-exchange; the result is the old value.
+            AtomicCmpxchg { dst: Reg, addr: Reg, expected: Reg, replacement: Reg, mem: u16, access: AtomicAccess, offset: u32 } -> dst = "atomic.cmpxchg";
+            /// `memory.atomic.wait32/64`: parks until notified or `timeout` nanoseconds pass.
+            AtomicWait { dst: Reg, addr: Reg, expected: Reg, timeout: Reg, mem: u16, access: AtomicAccess, offset: u32 } -> dst = "memory.atomic.wait";
+            /// `memory.atomic.notify`: wakes up to `count` waiters.
+            AtomicNotify { dst: Reg, addr: Reg, count: Reg, mem: u16, access: AtomicAccess, offset: u32 } -> dst = "memory.atomic.notify";
+            /// `atomic.fence`.
+            AtomicFence {} = "atomic.fence";
             /// Copies one slot.
             Copy { dst: Reg, src: Reg } -> dst = "copy";
             /// Copies two slots (a `v128`).

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator, ValType};
 
-use crate::isa::{MemAccess, MemOp, Op, Reg};
+use crate::isa::{AtomicAccess, MemAccess, MemOp, Op, Reg, RmwOp};
 use crate::module::{CompileError, ModuleInfo, slot_count};
 use control::{Control, ControlKind};
 
@@ -706,7 +706,7 @@ impl<'a> Translator<'a> {
             }
         }
         self.charge_fuel(&op);
-        if self.translate_numeric(&op)? {
+        if self.translate_numeric(&op)? || self.translate_atomic(&op)? {
             return Ok(());
         }
         match op {
@@ -1102,6 +1102,197 @@ impl<'a> Translator<'a> {
         };
         self.emit(make(Reg(base)));
         self.set_unreachable();
+    }
+
+    /// Memory, access and 32-bit offset of an atomic instruction.
+    fn atomic_target(&self, memarg: &MemArg, width: u8) -> Result<(u16, AtomicAccess, u32)> {
+        let (mem, index64) = self.memory_of(memarg)?;
+        let offset = u32::try_from(memarg.offset).map_err(|_| {
+            CompileError::at(
+                "atomic accesses with offsets above 4 GiB are not supported",
+                self.offset as usize,
+            )
+        })?;
+        Ok((mem, AtomicAccess::new(width, index64), offset))
+    }
+
+    fn atomic_load(&mut self, memarg: MemArg, ty: ValType, width: u8) -> Result<()> {
+        let (mem, access, offset) = self.atomic_target(&memarg, width)?;
+        let addr = self.pop_reg();
+        let dst = self.push_temp(ty)?;
+        self.emit_result(Op::AtomicLoad {
+            dst,
+            addr,
+            mem,
+            access,
+            offset,
+        });
+        Ok(())
+    }
+
+    fn atomic_store(&mut self, memarg: MemArg, width: u8) -> Result<()> {
+        let (mem, access, offset) = self.atomic_target(&memarg, width)?;
+        let value = self.pop();
+        let addr = self.pop();
+        let addr = self.reg_of(addr);
+        let src = self.reg_of(value);
+        self.emit(Op::AtomicStore {
+            addr,
+            src,
+            mem,
+            access,
+            offset,
+        });
+        Ok(())
+    }
+
+    fn atomic_rmw(&mut self, memarg: MemArg, ty: ValType, width: u8, op: RmwOp) -> Result<()> {
+        let (mem, access, offset) = self.atomic_target(&memarg, width)?;
+        let val = self.pop();
+        let addr = self.pop();
+        let addr = self.reg_of(addr);
+        let val = self.reg_of(val);
+        let dst = self.push_temp(ty)?;
+        self.emit_result(Op::AtomicRmw {
+            dst,
+            addr,
+            val,
+            mem,
+            access,
+            op,
+            offset,
+        });
+        Ok(())
+    }
+
+    fn atomic_cmpxchg(&mut self, memarg: MemArg, ty: ValType, width: u8) -> Result<()> {
+        let (mem, access, offset) = self.atomic_target(&memarg, width)?;
+        let [addr, expected, replacement] = self.pop3();
+        let dst = self.push_temp(ty)?;
+        self.emit_result(Op::AtomicCmpxchg {
+            dst,
+            addr,
+            expected,
+            replacement,
+            mem,
+            access,
+            offset,
+        });
+        Ok(())
+    }
+
+    fn translate_atomic(&mut self, op: &Operator<'_>) -> Result<bool> {
+        use {
+            RmwOp::*,
+            ValType::{I32, I64},
+        };
+        match *op {
+            Operator::MemoryAtomicNotify { memarg } => {
+                let (mem, access, offset) = self.atomic_target(&memarg, 4)?;
+                let count = self.pop();
+                let addr = self.pop();
+                let addr = self.reg_of(addr);
+                let count = self.reg_of(count);
+                let dst = self.push_temp(I32)?;
+                self.emit_result(Op::AtomicNotify {
+                    dst,
+                    addr,
+                    count,
+                    mem,
+                    access,
+                    offset,
+                });
+            }
+            Operator::MemoryAtomicWait32 { memarg } | Operator::MemoryAtomicWait64 { memarg } => {
+                let width = if matches!(op, Operator::MemoryAtomicWait32 { .. }) {
+                    4
+                } else {
+                    8
+                };
+                let (mem, access, offset) = self.atomic_target(&memarg, width)?;
+                let [addr, expected, timeout] = self.pop3();
+                let dst = self.push_temp(I32)?;
+                self.emit_result(Op::AtomicWait {
+                    dst,
+                    addr,
+                    expected,
+                    timeout,
+                    mem,
+                    access,
+                    offset,
+                });
+            }
+            Operator::AtomicFence { .. } => {
+                self.emit(Op::AtomicFence {});
+            }
+            Operator::I32AtomicLoad { memarg } => self.atomic_load(memarg, I32, 4)?,
+            Operator::I64AtomicLoad { memarg } => self.atomic_load(memarg, I64, 8)?,
+            Operator::I32AtomicLoad8U { memarg } => self.atomic_load(memarg, I32, 1)?,
+            Operator::I32AtomicLoad16U { memarg } => self.atomic_load(memarg, I32, 2)?,
+            Operator::I64AtomicLoad8U { memarg } => self.atomic_load(memarg, I64, 1)?,
+            Operator::I64AtomicLoad16U { memarg } => self.atomic_load(memarg, I64, 2)?,
+            Operator::I64AtomicLoad32U { memarg } => self.atomic_load(memarg, I64, 4)?,
+            Operator::I32AtomicStore { memarg } => self.atomic_store(memarg, 4)?,
+            Operator::I64AtomicStore { memarg } => self.atomic_store(memarg, 8)?,
+            Operator::I32AtomicStore8 { memarg } | Operator::I64AtomicStore8 { memarg } => {
+                self.atomic_store(memarg, 1)?
+            }
+            Operator::I32AtomicStore16 { memarg } | Operator::I64AtomicStore16 { memarg } => {
+                self.atomic_store(memarg, 2)?
+            }
+            Operator::I64AtomicStore32 { memarg } => self.atomic_store(memarg, 4)?,
+            Operator::I32AtomicRmwAdd { memarg } => self.atomic_rmw(memarg, I32, 4, Add)?,
+            Operator::I64AtomicRmwAdd { memarg } => self.atomic_rmw(memarg, I64, 8, Add)?,
+            Operator::I32AtomicRmw8AddU { memarg } => self.atomic_rmw(memarg, I32, 1, Add)?,
+            Operator::I32AtomicRmw16AddU { memarg } => self.atomic_rmw(memarg, I32, 2, Add)?,
+            Operator::I64AtomicRmw8AddU { memarg } => self.atomic_rmw(memarg, I64, 1, Add)?,
+            Operator::I64AtomicRmw16AddU { memarg } => self.atomic_rmw(memarg, I64, 2, Add)?,
+            Operator::I64AtomicRmw32AddU { memarg } => self.atomic_rmw(memarg, I64, 4, Add)?,
+            Operator::I32AtomicRmwSub { memarg } => self.atomic_rmw(memarg, I32, 4, Sub)?,
+            Operator::I64AtomicRmwSub { memarg } => self.atomic_rmw(memarg, I64, 8, Sub)?,
+            Operator::I32AtomicRmw8SubU { memarg } => self.atomic_rmw(memarg, I32, 1, Sub)?,
+            Operator::I32AtomicRmw16SubU { memarg } => self.atomic_rmw(memarg, I32, 2, Sub)?,
+            Operator::I64AtomicRmw8SubU { memarg } => self.atomic_rmw(memarg, I64, 1, Sub)?,
+            Operator::I64AtomicRmw16SubU { memarg } => self.atomic_rmw(memarg, I64, 2, Sub)?,
+            Operator::I64AtomicRmw32SubU { memarg } => self.atomic_rmw(memarg, I64, 4, Sub)?,
+            Operator::I32AtomicRmwAnd { memarg } => self.atomic_rmw(memarg, I32, 4, And)?,
+            Operator::I64AtomicRmwAnd { memarg } => self.atomic_rmw(memarg, I64, 8, And)?,
+            Operator::I32AtomicRmw8AndU { memarg } => self.atomic_rmw(memarg, I32, 1, And)?,
+            Operator::I32AtomicRmw16AndU { memarg } => self.atomic_rmw(memarg, I32, 2, And)?,
+            Operator::I64AtomicRmw8AndU { memarg } => self.atomic_rmw(memarg, I64, 1, And)?,
+            Operator::I64AtomicRmw16AndU { memarg } => self.atomic_rmw(memarg, I64, 2, And)?,
+            Operator::I64AtomicRmw32AndU { memarg } => self.atomic_rmw(memarg, I64, 4, And)?,
+            Operator::I32AtomicRmwOr { memarg } => self.atomic_rmw(memarg, I32, 4, Or)?,
+            Operator::I64AtomicRmwOr { memarg } => self.atomic_rmw(memarg, I64, 8, Or)?,
+            Operator::I32AtomicRmw8OrU { memarg } => self.atomic_rmw(memarg, I32, 1, Or)?,
+            Operator::I32AtomicRmw16OrU { memarg } => self.atomic_rmw(memarg, I32, 2, Or)?,
+            Operator::I64AtomicRmw8OrU { memarg } => self.atomic_rmw(memarg, I64, 1, Or)?,
+            Operator::I64AtomicRmw16OrU { memarg } => self.atomic_rmw(memarg, I64, 2, Or)?,
+            Operator::I64AtomicRmw32OrU { memarg } => self.atomic_rmw(memarg, I64, 4, Or)?,
+            Operator::I32AtomicRmwXor { memarg } => self.atomic_rmw(memarg, I32, 4, Xor)?,
+            Operator::I64AtomicRmwXor { memarg } => self.atomic_rmw(memarg, I64, 8, Xor)?,
+            Operator::I32AtomicRmw8XorU { memarg } => self.atomic_rmw(memarg, I32, 1, Xor)?,
+            Operator::I32AtomicRmw16XorU { memarg } => self.atomic_rmw(memarg, I32, 2, Xor)?,
+            Operator::I64AtomicRmw8XorU { memarg } => self.atomic_rmw(memarg, I64, 1, Xor)?,
+            Operator::I64AtomicRmw16XorU { memarg } => self.atomic_rmw(memarg, I64, 2, Xor)?,
+            Operator::I64AtomicRmw32XorU { memarg } => self.atomic_rmw(memarg, I64, 4, Xor)?,
+            Operator::I32AtomicRmwXchg { memarg } => self.atomic_rmw(memarg, I32, 4, Xchg)?,
+            Operator::I64AtomicRmwXchg { memarg } => self.atomic_rmw(memarg, I64, 8, Xchg)?,
+            Operator::I32AtomicRmw8XchgU { memarg } => self.atomic_rmw(memarg, I32, 1, Xchg)?,
+            Operator::I32AtomicRmw16XchgU { memarg } => self.atomic_rmw(memarg, I32, 2, Xchg)?,
+            Operator::I64AtomicRmw8XchgU { memarg } => self.atomic_rmw(memarg, I64, 1, Xchg)?,
+            Operator::I64AtomicRmw16XchgU { memarg } => self.atomic_rmw(memarg, I64, 2, Xchg)?,
+            Operator::I64AtomicRmw32XchgU { memarg } => self.atomic_rmw(memarg, I64, 4, Xchg)?,
+            Operator::I32AtomicRmwCmpxchg { memarg } => self.atomic_cmpxchg(memarg, I32, 4)?,
+            Operator::I64AtomicRmwCmpxchg { memarg } => self.atomic_cmpxchg(memarg, I64, 8)?,
+            Operator::I32AtomicRmw8CmpxchgU { memarg } => self.atomic_cmpxchg(memarg, I32, 1)?,
+            Operator::I32AtomicRmw16CmpxchgU { memarg } => self.atomic_cmpxchg(memarg, I32, 2)?,
+            Operator::I64AtomicRmw8CmpxchgU { memarg } => self.atomic_cmpxchg(memarg, I64, 1)?,
+            Operator::I64AtomicRmw16CmpxchgU { memarg } => self.atomic_cmpxchg(memarg, I64, 2)?,
+            Operator::I64AtomicRmw32CmpxchgU { memarg } => self.atomic_cmpxchg(memarg, I64, 4)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
 
     fn memory_index_type(&self, mem: u32) -> ValType {

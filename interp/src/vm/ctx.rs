@@ -7,7 +7,7 @@
 
 use std::mem::offset_of;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicPtr, AtomicU64};
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
 use crate::module::ModuleCode;
 use crate::vm::{LinearMemory, TableData};
@@ -28,8 +28,21 @@ pub struct SigId(pub u32);
 pub struct VmMemory {
     /// First byte of the memory; never moves for the memory's life.
     pub base: *mut u8,
-    /// Current size in bytes.
-    pub len: usize,
+    /// Current size in bytes; atomic because a shared memory may grow on another thread.
+    pub len: AtomicUsize,
+}
+
+impl VmMemory {
+    /// The current size in bytes.
+    #[inline(always)]
+    pub fn len(&self) -> usize {
+        self.len.load(Ordering::Acquire)
+    }
+
+    /// Whether the memory is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// A table as compiled code sees it: an array of reference slots.
@@ -128,7 +141,7 @@ pub struct VmCtx {
 
     /// The module this instance runs.
     pub module: Arc<ModuleCode>,
-    memory_owners: Box<[*mut LinearMemory]>,
+    memory_owners: Box<[*const LinearMemory]>,
     table_owners: Box<[*mut TableData]>,
     memory_ptrs: Box<[*mut VmMemory]>,
     global_ptrs: Box<[*mut VmGlobal]>,
@@ -159,8 +172,8 @@ pub const VMCTX_LIMITS: usize = offset_of!(VmCtx, limits);
 /// The parts an instance is made of, in module index order (imports first).
 #[derive(Debug, Default)]
 pub struct VmCtxParts {
-    /// Memories (owned by the store).
-    pub memories: Vec<*mut LinearMemory>,
+    /// Memories (owned by the store, or shared).
+    pub memories: Vec<*const LinearMemory>,
     /// Global cells.
     pub globals: Vec<*mut VmGlobal>,
     /// Tables (owned by the store).
@@ -258,7 +271,7 @@ impl VmCtx {
     }
 
     /// The memory behind definition `index` (for growth).
-    pub fn memory_owner(&self, index: u32) -> *mut LinearMemory {
+    pub fn memory_owner(&self, index: u32) -> *const LinearMemory {
         self.memory_owners[index as usize]
     }
 

@@ -4,6 +4,9 @@
 //! only changes the protection of the next pages, so the base pointer never moves and
 //! instantiation never touches (or zeroes) the pages itself.
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use super::ctx::VmMemory;
 
 /// The size of a WebAssembly page.
@@ -31,25 +34,43 @@ pub enum MemoryError {
     },
 }
 
-/// An owned linear memory. Its [`VmMemory`] definition is boxed so that `VmCtx` pointers to it
-/// stay valid for the memory's whole life.
+/// A linear memory. Its [`VmMemory`] definition is boxed so that `VmCtx` pointers to it stay
+/// valid for the memory's whole life.
+///
+/// Growth takes `&self`: the base never moves and pages are only ever added, so a shared
+/// memory can grow while other threads run code that reads its length.
 #[derive(Debug)]
 pub struct LinearMemory {
     def: Box<VmMemory>,
     reserved: usize,
     max_pages: u64,
+    shared: bool,
+    grow_lock: Mutex<()>,
 }
 
-// SAFETY: the memory owns its mapping exclusively; the raw pointer inside `VmMemory` is only an
-// address into that mapping, which may be used from any thread.
+// SAFETY: the memory owns its mapping; the raw base pointer is only an address into it, and
+// the length is atomic, so the memory can be used and grown from any thread.
 unsafe impl Send for LinearMemory {}
-// SAFETY: shared access (`&LinearMemory`) only reads the size and base.
+// SAFETY: as for `Send`; growth is serialized by `grow_lock`.
 unsafe impl Sync for LinearMemory {}
 
 impl LinearMemory {
     /// Creates a memory of `min_pages`, growable to `max_pages` (also bounded by the largest
     /// reservation tandem makes).
     pub fn new(min_pages: u64, max_pages: Option<u64>) -> Result<Self, MemoryError> {
+        Self::with_sharing(min_pages, max_pages, false)
+    }
+
+    /// Creates a memory that threads may share (`shared` in the threads proposal).
+    pub fn new_shared(min_pages: u64, max_pages: u64) -> Result<Self, MemoryError> {
+        Self::with_sharing(min_pages, Some(max_pages), true)
+    }
+
+    fn with_sharing(
+        min_pages: u64,
+        max_pages: Option<u64>,
+        shared: bool,
+    ) -> Result<Self, MemoryError> {
         let reservable_pages = MAX_RESERVATION / WASM_PAGE_SIZE;
         let max_pages = max_pages.unwrap_or(reservable_pages).min(reservable_pages);
         if min_pages > max_pages {
@@ -62,10 +83,15 @@ impl LinearMemory {
         let base = os::reserve(reserved).ok_or(MemoryError::OutOfMemory {
             bytes: reserved as u64,
         })?;
-        let mut memory = LinearMemory {
-            def: Box::new(VmMemory { base, len: 0 }),
+        let memory = LinearMemory {
+            def: Box::new(VmMemory {
+                base,
+                len: AtomicUsize::new(0),
+            }),
             reserved,
             max_pages,
+            shared,
+            grow_lock: Mutex::new(()),
         };
         memory.grow(min_pages)?;
         Ok(memory)
@@ -73,17 +99,17 @@ impl LinearMemory {
 
     /// The current size in pages.
     pub fn pages(&self) -> u64 {
-        self.def.len as u64 / WASM_PAGE_SIZE
+        self.len() as u64 / WASM_PAGE_SIZE
     }
 
     /// The current size in bytes.
     pub fn len(&self) -> usize {
-        self.def.len
+        self.def.len.load(Ordering::Acquire)
     }
 
     /// Whether the memory has zero pages.
     pub fn is_empty(&self) -> bool {
-        self.def.len == 0
+        self.len() == 0
     }
 
     /// The most pages this memory can reach.
@@ -91,9 +117,16 @@ impl LinearMemory {
         self.max_pages
     }
 
+    /// Whether the memory is shared between threads.
+    pub fn is_shared(&self) -> bool {
+        self.shared
+    }
+
     /// Grows by `delta` pages, returning the old size in pages.
-    pub fn grow(&mut self, delta: u64) -> Result<u64, MemoryError> {
-        let old = self.pages();
+    pub fn grow(&self, delta: u64) -> Result<u64, MemoryError> {
+        let _serialized = self.grow_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let len = self.len();
+        let old = len as u64 / WASM_PAGE_SIZE;
         let new = old
             .checked_add(delta)
             .filter(|&n| n <= self.max_pages)
@@ -102,40 +135,98 @@ impl LinearMemory {
                 limit: self.max_pages,
             })?;
         let new_len = (new * WASM_PAGE_SIZE) as usize;
-        if new_len > self.def.len {
+        if new_len > len {
             debug_assert!(new_len <= self.reserved);
-            if !os::commit(self.def.base, self.def.len, new_len - self.def.len) {
+            if !os::commit(self.def.base, len, new_len - len) {
                 return Err(MemoryError::OutOfMemory {
                     bytes: new_len as u64,
                 });
             }
-            self.def.len = new_len;
+            self.def.len.store(new_len, Ordering::Release);
         }
         Ok(old)
     }
 
-    /// The memory's bytes.
+    /// The memory's bytes. Only for memories that are not shared: another thread could write
+    /// a shared memory while the slice is alive.
     pub fn data(&self) -> &[u8] {
-        if self.def.len == 0 {
+        let len = self.len();
+        if len == 0 {
             return &[];
         }
         // SAFETY: `base..base+len` is committed, readable memory owned by `self`; the shared
-        // borrow of `self` prevents growth or release while the slice lives.
-        unsafe { std::slice::from_raw_parts(self.def.base, self.def.len) }
+        // borrow of `self` prevents release while the slice lives, and growth only adds pages.
+        unsafe { std::slice::from_raw_parts(self.def.base, len) }
     }
 
     /// The memory's bytes, mutably.
     pub fn data_mut(&mut self) -> &mut [u8] {
-        if self.def.len == 0 {
+        let len = self.len();
+        if len == 0 {
             return &mut [];
         }
         // SAFETY: as in `data`, and the exclusive borrow of `self` makes the slice unique.
-        unsafe { std::slice::from_raw_parts_mut(self.def.base, self.def.len) }
+        unsafe { std::slice::from_raw_parts_mut(self.def.base, len) }
+    }
+
+    /// Copies `bytes` to `offset`; `false` (and nothing written) if out of bounds. Works on
+    /// shared memories too, where other threads may access the same bytes concurrently, as
+    /// wasm allows.
+    pub fn write_at(&self, offset: u64, bytes: &[u8]) -> bool {
+        let fits = offset
+            .checked_add(bytes.len() as u64)
+            .is_some_and(|end| end <= self.len() as u64);
+        if fits && !bytes.is_empty() {
+            // SAFETY: the range was checked to lie inside the committed part of the mapping.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    bytes.as_ptr(),
+                    self.def.base.add(offset as usize),
+                    bytes.len(),
+                )
+            };
+        }
+        fits
+    }
+
+    /// Copies bytes at `offset` into `buf`; `false` if out of bounds.
+    pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> bool {
+        let fits = offset
+            .checked_add(buf.len() as u64)
+            .is_some_and(|end| end <= self.len() as u64);
+        if fits && !buf.is_empty() {
+            // SAFETY: as in `write_at`.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    self.def.base.add(offset as usize),
+                    buf.as_mut_ptr(),
+                    buf.len(),
+                )
+            };
+        }
+        fits
+    }
+
+    /// The memory's bytes as cells, which other threads may write concurrently (for shared
+    /// memories).
+    pub fn cells(&self) -> &[std::cell::UnsafeCell<u8>] {
+        let len = self.len();
+        if len == 0 {
+            return &[];
+        }
+        // SAFETY: `base..base+len` is committed memory owned by `self`; `UnsafeCell<u8>` has
+        // the layout of `u8` and permits the concurrent mutation other threads may perform.
+        unsafe { std::slice::from_raw_parts(self.def.base.cast(), len) }
+    }
+
+    /// The base address, for shared memories whose bytes are accessed as atomics or cells.
+    pub fn base(&self) -> *mut u8 {
+        self.def.base
     }
 
     /// The definition that `VmCtx` points at.
-    pub fn vm_definition(&mut self) -> *mut VmMemory {
-        &mut *self.def
+    pub fn vm_definition(&self) -> *mut VmMemory {
+        &*self.def as *const VmMemory as *mut VmMemory
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod ctx;
 pub mod memory;
+pub mod parking;
 pub mod table;
 pub mod trap;
 

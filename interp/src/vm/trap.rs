@@ -38,6 +38,8 @@ pub enum TrapCode {
     Interrupt,
     /// A memory access that must be aligned (atomics) was not.
     UnalignedAtomic,
+    /// `memory.atomic.wait` on a memory that is not shared.
+    AtomicWaitNonSharedMemory,
 }
 
 impl TrapCode {
@@ -58,6 +60,7 @@ impl TrapCode {
             TrapCode::OutOfFuel => "all fuel consumed by WebAssembly",
             TrapCode::Interrupt => "interrupt",
             TrapCode::UnalignedAtomic => "unaligned atomic",
+            TrapCode::AtomicWaitNonSharedMemory => "expected shared memory",
         }
     }
 }
