@@ -8,6 +8,7 @@
 
 pub mod atomic;
 pub mod num;
+pub mod simd;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +18,7 @@ use crate::lower::CompiledFunc;
 use crate::module::CompileError;
 use crate::vm::parking;
 use crate::vm::{FuncEntry, FuncKind, Slot, TrapCode, VmCtx, VmGlobal, WASM_PAGE_SIZE};
-use num::SlotValue;
+use num::{RegValue, v128};
 
 /// The default bound of a store's wasm stack, in bytes.
 pub const DEFAULT_MAX_WASM_STACK: usize = 4 << 20;
@@ -302,6 +303,28 @@ fn effective_any(
     }
 }
 
+/// A vector loaded by a `v128` load of `kind` from the first `kind.size()` of `bytes`.
+fn simd_load(kind: crate::isa::V128LoadKind, bytes: [u8; 16]) -> u128 {
+    use crate::isa::V128LoadKind::*;
+    let b8: [u8; 8] = bytes[..8].try_into().expect("8 bytes");
+    let b4: [u8; 4] = bytes[..4].try_into().expect("4 bytes");
+    match kind {
+        Load => simd::v128_load(bytes),
+        Load8x8S => simd::v128_load8x8_s(b8),
+        Load8x8U => simd::v128_load8x8_u(b8),
+        Load16x4S => simd::v128_load16x4_s(b8),
+        Load16x4U => simd::v128_load16x4_u(b8),
+        Load32x2S => simd::v128_load32x2_s(b8),
+        Load32x2U => simd::v128_load32x2_u(b8),
+        Load8Splat => simd::v128_load8_splat([bytes[0]]),
+        Load16Splat => simd::v128_load16_splat([bytes[0], bytes[1]]),
+        Load32Splat => simd::v128_load32_splat(b4),
+        Load64Splat => simd::v128_load64_splat(b8),
+        Load32Zero => simd::v128_load32_zero(b4),
+        Load64Zero => simd::v128_load64_zero(b8),
+    }
+}
+
 /// Checks `start + len <= size` without overflow.
 #[inline(always)]
 fn in_bounds(start: u64, len: u64, size: u64) -> bool {
@@ -554,6 +577,9 @@ unsafe fn run<H: Host>(
                 unary { $( $uname:ident = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )* }
                 binary { $( $bname:ident = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )* }
                 branch_compare { $( $cname:ident = $cmn:literal : ($cty:ident) => $cfn:ident; )* }
+        ternary { $( $tname:ident = $tmn:literal : ($ta:ident, $tb:ident, $tc:ident) -> $tout:ident => $tfn:ident; )* }
+        extract_lane { $( $xname:ident = $xmn:literal : ($xin:ident) -> $xout:ident => $xfn:ident; )* }
+        replace_lane { $( $rname:ident = $rmn:literal : ($rin:ident, $rx:ident) -> $rout:ident => $rfn:ident; )* }
             ) => {
                 loop {
                     let op = *code.ops.get_unchecked(pc);
@@ -644,6 +670,58 @@ unsafe fn run<H: Host>(
                 }
                 Op::AtomicFence {} => {
                     std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
+                    pc += 1;
+                }
+                Op::V128Load { dst, addr, mem, access, offset } => {
+                    let memory = &**(*vmctx).memories.add(mem as usize);
+                    let kind = access.kind();
+                    let ea = check!(effective_any(r!(addr), access.index64(), offset as u64, kind.size(), memory.len()));
+                    let mut bytes = [0u8; 16];
+                    std::ptr::copy_nonoverlapping(memory.base.add(ea), bytes.as_mut_ptr(), kind.size());
+                    simd_load(kind, bytes).write(regs, dst);
+                    pc += 1;
+                }
+                Op::V128Store { addr, src, mem, access, offset } => {
+                    let memory = &**(*vmctx).memories.add(mem as usize);
+                    let ea = check!(effective_any(r!(addr), access.index64(), offset as u64, 16, memory.len()));
+                    let bytes = u128::read(regs, src).to_le_bytes();
+                    std::ptr::copy_nonoverlapping(bytes.as_ptr(), memory.base.add(ea), 16);
+                    pc += 1;
+                }
+                Op::V128LoadLane { dst, addr, src, mem, access, lane, offset } => {
+                    let memory = &**(*vmctx).memories.add(mem as usize);
+                    let width = access.width();
+                    let ea = check!(effective_any(r!(addr), access.index64(), offset as u64, width, memory.len()));
+                    let mut bytes = [0u8; 8];
+                    std::ptr::copy_nonoverlapping(memory.base.add(ea), bytes.as_mut_ptr(), width);
+                    let value = u64::from_le_bytes(bytes);
+                    let vector = u128::read(regs, src);
+                    let result = match width {
+                        1 => simd::load_lane8(vector, lane, value as u8),
+                        2 => simd::load_lane16(vector, lane, value as u16),
+                        4 => simd::load_lane32(vector, lane, value as u32),
+                        _ => simd::load_lane64(vector, lane, value),
+                    };
+                    result.write(regs, dst);
+                    pc += 1;
+                }
+                Op::V128StoreLane { addr, src, mem, access, lane, offset } => {
+                    let memory = &**(*vmctx).memories.add(mem as usize);
+                    let width = access.width();
+                    let ea = check!(effective_any(r!(addr), access.index64(), offset as u64, width, memory.len()));
+                    let vector = u128::read(regs, src);
+                    let value = match width {
+                        1 => simd::extract_lane_bytes8(vector, lane) as u64,
+                        2 => simd::extract_lane_bytes16(vector, lane) as u64,
+                        4 => simd::extract_lane_bytes32(vector, lane) as u64,
+                        _ => simd::extract_lane_bytes64(vector, lane),
+                    };
+                    std::ptr::copy_nonoverlapping(value.to_le_bytes().as_ptr(), memory.base.add(ea), width);
+                    pc += 1;
+                }
+                Op::I8x16Shuffle { dst, a, b, lanes } => {
+                    let lanes = u128::read(regs, lanes).to_le_bytes();
+                    simd::i8x16_shuffle(u128::read(regs, a), u128::read(regs, b), lanes).write(regs, dst);
                     pc += 1;
                 }
                 Op::LoadMem { dst, addr, mem, access, offset } => {
@@ -944,22 +1022,41 @@ unsafe fn run<H: Host>(
                 }
                         $(
                             Op::$uname { dst, src } => {
-                                let a = <$uin>::from_slot(r!(src));
-                                r!(dst) = numeric_result!($ukind, num::$ufn(a)).into_slot();
+                                let a = <$uin>::read(regs, src);
+                                numeric_result!($ukind, num::$ufn(a)).write(regs, dst);
                                 pc += 1;
                             }
                         )*
                         $(
                             Op::$bname { dst, lhs, rhs } => {
-                                let a = <$bl>::from_slot(r!(lhs));
-                                let b = <$br>::from_slot(r!(rhs));
-                                r!(dst) = numeric_result!($bkind, num::$bfn(a, b)).into_slot();
+                                let a = <$bl>::read(regs, lhs);
+                                let b = <$br>::read(regs, rhs);
+                                numeric_result!($bkind, num::$bfn(a, b)).write(regs, dst);
+                                pc += 1;
+                            }
+                        )*
+                        $(
+                            Op::$tname { dst, a, b, c } => {
+                                let (a, b, c) = (<$ta>::read(regs, a), <$tb>::read(regs, b), <$tc>::read(regs, c));
+                                num::$tfn(a, b, c).write(regs, dst);
+                                pc += 1;
+                            }
+                        )*
+                        $(
+                            Op::$xname { dst, src, lane } => {
+                                num::$xfn(<$xin>::read(regs, src), lane).write(regs, dst);
+                                pc += 1;
+                            }
+                        )*
+                        $(
+                            Op::$rname { dst, src, x, lane } => {
+                                num::$rfn(<$rin>::read(regs, src), lane, <$rx>::read(regs, x)).write(regs, dst);
                                 pc += 1;
                             }
                         )*
                         $(
                             Op::$cname { lhs, rhs, offset } => {
-                                let holds = num::$cfn(<$cty>::from_slot(r!(lhs)), <$cty>::from_slot(r!(rhs)));
+                                let holds = num::$cfn(<$cty>::read(regs, lhs), <$cty>::read(regs, rhs));
                                 pc = if holds != 0 { pc.wrapping_add_signed(offset as isize) } else { pc + 1 };
                             }
                         )*

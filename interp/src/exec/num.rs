@@ -526,6 +526,59 @@ pub fn i64_trunc_sat_f64_u(a: f64) -> i64 {
     a as u64 as i64
 }
 
+pub use super::simd::*;
+
+/// The `v128` operand type of the ISA table.
+#[allow(non_camel_case_types)]
+pub type v128 = u128;
+
+/// Reading and writing a value of a wasm type in the register file: one slot, or two for a
+/// `v128`.
+pub trait RegValue: Sized {
+    /// Reads the value of register `reg`.
+    ///
+    /// # Safety
+    ///
+    /// The register (and the next one, for vectors) must lie in the frame at `regs`.
+    unsafe fn read(regs: *mut u64, reg: crate::isa::Reg) -> Self;
+    /// Writes the value to register `reg`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`RegValue::read`].
+    unsafe fn write(self, regs: *mut u64, reg: crate::isa::Reg);
+}
+
+impl<T: SlotValue> RegValue for T {
+    #[inline(always)]
+    unsafe fn read(regs: *mut u64, reg: crate::isa::Reg) -> Self {
+        // SAFETY: guaranteed by the caller.
+        T::from_slot(unsafe { *regs.add(reg.0 as usize) })
+    }
+    #[inline(always)]
+    unsafe fn write(self, regs: *mut u64, reg: crate::isa::Reg) {
+        // SAFETY: guaranteed by the caller.
+        unsafe { *regs.add(reg.0 as usize) = self.into_slot() }
+    }
+}
+
+impl RegValue for u128 {
+    #[inline(always)]
+    unsafe fn read(regs: *mut u64, reg: crate::isa::Reg) -> Self {
+        // SAFETY: guaranteed by the caller: both slots are in the frame.
+        let (lo, hi) = unsafe { (*regs.add(reg.0 as usize), *regs.add(reg.0 as usize + 1)) };
+        lo as u128 | (hi as u128) << 64
+    }
+    #[inline(always)]
+    unsafe fn write(self, regs: *mut u64, reg: crate::isa::Reg) {
+        // SAFETY: as for `read`.
+        unsafe {
+            *regs.add(reg.0 as usize) = self as u64;
+            *regs.add(reg.0 as usize + 1) = (self >> 64) as u64;
+        }
+    }
+}
+
 /// Conversion between a value and its 64-bit slot.
 pub trait SlotValue: Sized {
     /// Reads the value from a slot.

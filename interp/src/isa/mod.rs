@@ -147,6 +147,91 @@ impl MemAccess {
     }
 }
 
+/// How a `v128` load reads memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum V128LoadKind {
+    /// 16 bytes.
+    Load,
+    /// 8 bytes as signed bytes, each widened to 16 bits.
+    Load8x8S,
+    /// 8 bytes as unsigned bytes, each widened to 16 bits.
+    Load8x8U,
+    /// 8 bytes as four signed 16-bit values widened to 32 bits.
+    Load16x4S,
+    /// 8 bytes as four unsigned 16-bit values widened to 32 bits.
+    Load16x4U,
+    /// 8 bytes as two signed 32-bit values widened to 64 bits.
+    Load32x2S,
+    /// 8 bytes as two unsigned 32-bit values widened to 64 bits.
+    Load32x2U,
+    /// A byte copied into every lane.
+    Load8Splat,
+    /// 2 bytes copied into every lane.
+    Load16Splat,
+    /// 4 bytes copied into every lane.
+    Load32Splat,
+    /// 8 bytes copied into every lane.
+    Load64Splat,
+    /// 4 bytes into lane 0, the rest zero.
+    Load32Zero,
+    /// 8 bytes into lane 0, the rest zero.
+    Load64Zero,
+}
+
+impl V128LoadKind {
+    const ALL: [V128LoadKind; 13] = [
+        V128LoadKind::Load,
+        V128LoadKind::Load8x8S,
+        V128LoadKind::Load8x8U,
+        V128LoadKind::Load16x4S,
+        V128LoadKind::Load16x4U,
+        V128LoadKind::Load32x2S,
+        V128LoadKind::Load32x2U,
+        V128LoadKind::Load8Splat,
+        V128LoadKind::Load16Splat,
+        V128LoadKind::Load32Splat,
+        V128LoadKind::Load64Splat,
+        V128LoadKind::Load32Zero,
+        V128LoadKind::Load64Zero,
+    ];
+
+    /// Bytes read from memory.
+    pub fn size(self) -> usize {
+        match self {
+            V128LoadKind::Load => 16,
+            V128LoadKind::Load8Splat => 1,
+            V128LoadKind::Load16Splat => 2,
+            V128LoadKind::Load32Splat | V128LoadKind::Load32Zero => 4,
+            _ => 8,
+        }
+    }
+}
+
+/// A `v128` load's kind (or a store) and the address width of its memory, in one byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(transparent)]
+pub struct V128Access(u8);
+
+impl V128Access {
+    const INDEX64: u8 = 0x80;
+
+    /// A load of `kind` (stores use [`V128LoadKind::Load`]).
+    pub fn new(kind: V128LoadKind, index64: bool) -> Self {
+        V128Access(kind as u8 | if index64 { Self::INDEX64 } else { 0 })
+    }
+
+    /// The load kind.
+    pub fn kind(self) -> V128LoadKind {
+        V128LoadKind::ALL[(self.0 & !Self::INDEX64) as usize]
+    }
+
+    /// Whether addresses are 64-bit.
+    pub fn index64(self) -> bool {
+        self.0 & Self::INDEX64 != 0
+    }
+}
+
 /// The operation of an atomic read-modify-write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -165,17 +250,18 @@ pub enum RmwOp {
     Xchg,
 }
 
-/// The width of an atomic access and the address width of its memory, in one byte.
+/// The width of an access (atomics, vector lanes) and the address width of its memory, in one
+/// byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(transparent)]
-pub struct AtomicAccess(u8);
+pub struct WidthAccess(u8);
 
-impl AtomicAccess {
+impl WidthAccess {
     const INDEX64: u8 = 0x80;
 
     /// An access of `width` bytes (1, 2, 4 or 8).
     pub fn new(width: u8, index64: bool) -> Self {
-        AtomicAccess(width | if index64 { Self::INDEX64 } else { 0 })
+        WidthAccess(width | if index64 { Self::INDEX64 } else { 0 })
     }
 
     /// Bytes accessed.
@@ -237,19 +323,29 @@ macro_rules! for_each_op {
             /// A store to any memory, with any index type and offset.
             StoreMem { addr: Reg, src: Reg, mem: u16, access: MemAccess, offset: u64 } = "store";
             /// An atomic load of `access.width()` bytes, zero-extended.
-            AtomicLoad { dst: Reg, addr: Reg, mem: u16, access: AtomicAccess, offset: u32 } -> dst = "atomic.load";
+            AtomicLoad { dst: Reg, addr: Reg, mem: u16, access: WidthAccess, offset: u32 } -> dst = "atomic.load";
             /// An atomic store of the low `access.width()` bytes.
-            AtomicStore { addr: Reg, src: Reg, mem: u16, access: AtomicAccess, offset: u32 } = "atomic.store";
+            AtomicStore { addr: Reg, src: Reg, mem: u16, access: WidthAccess, offset: u32 } = "atomic.store";
             /// An atomic read-modify-write; the result is the old value.
-            AtomicRmw { dst: Reg, addr: Reg, val: Reg, mem: u16, access: AtomicAccess, op: RmwOp, offset: u32 } -> dst = "atomic.rmw";
+            AtomicRmw { dst: Reg, addr: Reg, val: Reg, mem: u16, access: WidthAccess, op: RmwOp, offset: u32 } -> dst = "atomic.rmw";
             /// An atomic compare-exchange; the result is the old value.
-            AtomicCmpxchg { dst: Reg, addr: Reg, expected: Reg, replacement: Reg, mem: u16, access: AtomicAccess, offset: u32 } -> dst = "atomic.cmpxchg";
+            AtomicCmpxchg { dst: Reg, addr: Reg, expected: Reg, replacement: Reg, mem: u16, access: WidthAccess, offset: u32 } -> dst = "atomic.cmpxchg";
             /// `memory.atomic.wait32/64`: parks until notified or `timeout` nanoseconds pass.
-            AtomicWait { dst: Reg, addr: Reg, expected: Reg, timeout: Reg, mem: u16, access: AtomicAccess, offset: u32 } -> dst = "memory.atomic.wait";
+            AtomicWait { dst: Reg, addr: Reg, expected: Reg, timeout: Reg, mem: u16, access: WidthAccess, offset: u32 } -> dst = "memory.atomic.wait";
             /// `memory.atomic.notify`: wakes up to `count` waiters.
-            AtomicNotify { dst: Reg, addr: Reg, count: Reg, mem: u16, access: AtomicAccess, offset: u32 } -> dst = "memory.atomic.notify";
+            AtomicNotify { dst: Reg, addr: Reg, count: Reg, mem: u16, access: WidthAccess, offset: u32 } -> dst = "memory.atomic.notify";
             /// `atomic.fence`.
             AtomicFence {} = "atomic.fence";
+            /// Loads a whole vector, or part of one (`access.kind()` says how), from any memory.
+            V128Load { dst: Reg, addr: Reg, mem: u16, access: V128Access, offset: u32 } -> dst = "v128.load";
+            /// Stores a vector to any memory.
+            V128Store { addr: Reg, src: Reg, mem: u16, access: V128Access, offset: u32 } = "v128.store";
+            /// Replaces lane `lane` of vector `src` with `access.width()` bytes from memory.
+            V128LoadLane { dst: Reg, addr: Reg, src: Reg, mem: u16, access: WidthAccess, lane: u8, offset: u32 } -> dst = "v128.load_lane";
+            /// Stores lane `lane` of vector `src`.
+            V128StoreLane { addr: Reg, src: Reg, mem: u16, access: WidthAccess, lane: u8, offset: u32 } = "v128.store_lane";
+            /// `i8x16.shuffle`; the lane indices are a vector in register `lanes`.
+            I8x16Shuffle { dst: Reg, a: Reg, b: Reg, lanes: Reg } -> dst = "i8x16.shuffle";
             /// Copies one slot.
             Copy { dst: Reg, src: Reg } -> dst = "copy";
             /// Copies two slots (a `v128`).
@@ -387,6 +483,75 @@ macro_rules! for_each_op {
                 I64TruncSatF32U = "i64.trunc_sat_f32_u" : (f32) -> i64 => total i64_trunc_sat_f32_u;
                 I64TruncSatF64S = "i64.trunc_sat_f64_s" : (f64) -> i64 => total i64_trunc_sat_f64_s;
                 I64TruncSatF64U = "i64.trunc_sat_f64_u" : (f64) -> i64 => total i64_trunc_sat_f64_u;
+                I8x16Splat = "i8x16.splat" : (i32) -> v128 => total i8x16_splat;
+                I16x8Splat = "i16x8.splat" : (i32) -> v128 => total i16x8_splat;
+                I32x4Splat = "i32x4.splat" : (i32) -> v128 => total i32x4_splat;
+                I64x2Splat = "i64x2.splat" : (i64) -> v128 => total i64x2_splat;
+                F32x4Splat = "f32x4.splat" : (f32) -> v128 => total f32x4_splat;
+                F64x2Splat = "f64x2.splat" : (f64) -> v128 => total f64x2_splat;
+                V128Not = "v128.not" : (v128) -> v128 => total v128_not;
+                V128AnyTrue = "v128.any_true" : (v128) -> i32 => total v128_any_true;
+                I8x16Abs = "i8x16.abs" : (v128) -> v128 => total i8x16_abs;
+                I8x16Neg = "i8x16.neg" : (v128) -> v128 => total i8x16_neg;
+                I8x16Popcnt = "i8x16.popcnt" : (v128) -> v128 => total i8x16_popcnt;
+                I8x16AllTrue = "i8x16.all_true" : (v128) -> i32 => total i8x16_all_true;
+                I8x16Bitmask = "i8x16.bitmask" : (v128) -> i32 => total i8x16_bitmask;
+                I16x8ExtAddPairwiseI8x16S = "i16x8.extadd_pairwise_i8x16_s" : (v128) -> v128 => total i16x8_extadd_pairwise_i8x16_s;
+                I16x8ExtAddPairwiseI8x16U = "i16x8.extadd_pairwise_i8x16_u" : (v128) -> v128 => total i16x8_extadd_pairwise_i8x16_u;
+                I16x8Abs = "i16x8.abs" : (v128) -> v128 => total i16x8_abs;
+                I16x8Neg = "i16x8.neg" : (v128) -> v128 => total i16x8_neg;
+                I16x8AllTrue = "i16x8.all_true" : (v128) -> i32 => total i16x8_all_true;
+                I16x8Bitmask = "i16x8.bitmask" : (v128) -> i32 => total i16x8_bitmask;
+                I16x8ExtendLowI8x16S = "i16x8.extend_low_i8x16_s" : (v128) -> v128 => total i16x8_extend_low_i8x16_s;
+                I16x8ExtendHighI8x16S = "i16x8.extend_high_i8x16_s" : (v128) -> v128 => total i16x8_extend_high_i8x16_s;
+                I16x8ExtendLowI8x16U = "i16x8.extend_low_i8x16_u" : (v128) -> v128 => total i16x8_extend_low_i8x16_u;
+                I16x8ExtendHighI8x16U = "i16x8.extend_high_i8x16_u" : (v128) -> v128 => total i16x8_extend_high_i8x16_u;
+                I32x4ExtAddPairwiseI16x8S = "i32x4.extadd_pairwise_i16x8_s" : (v128) -> v128 => total i32x4_extadd_pairwise_i16x8_s;
+                I32x4ExtAddPairwiseI16x8U = "i32x4.extadd_pairwise_i16x8_u" : (v128) -> v128 => total i32x4_extadd_pairwise_i16x8_u;
+                I32x4Abs = "i32x4.abs" : (v128) -> v128 => total i32x4_abs;
+                I32x4Neg = "i32x4.neg" : (v128) -> v128 => total i32x4_neg;
+                I32x4AllTrue = "i32x4.all_true" : (v128) -> i32 => total i32x4_all_true;
+                I32x4Bitmask = "i32x4.bitmask" : (v128) -> i32 => total i32x4_bitmask;
+                I32x4ExtendLowI16x8S = "i32x4.extend_low_i16x8_s" : (v128) -> v128 => total i32x4_extend_low_i16x8_s;
+                I32x4ExtendHighI16x8S = "i32x4.extend_high_i16x8_s" : (v128) -> v128 => total i32x4_extend_high_i16x8_s;
+                I32x4ExtendLowI16x8U = "i32x4.extend_low_i16x8_u" : (v128) -> v128 => total i32x4_extend_low_i16x8_u;
+                I32x4ExtendHighI16x8U = "i32x4.extend_high_i16x8_u" : (v128) -> v128 => total i32x4_extend_high_i16x8_u;
+                I64x2Abs = "i64x2.abs" : (v128) -> v128 => total i64x2_abs;
+                I64x2Neg = "i64x2.neg" : (v128) -> v128 => total i64x2_neg;
+                I64x2AllTrue = "i64x2.all_true" : (v128) -> i32 => total i64x2_all_true;
+                I64x2Bitmask = "i64x2.bitmask" : (v128) -> i32 => total i64x2_bitmask;
+                I64x2ExtendLowI32x4S = "i64x2.extend_low_i32x4_s" : (v128) -> v128 => total i64x2_extend_low_i32x4_s;
+                I64x2ExtendHighI32x4S = "i64x2.extend_high_i32x4_s" : (v128) -> v128 => total i64x2_extend_high_i32x4_s;
+                I64x2ExtendLowI32x4U = "i64x2.extend_low_i32x4_u" : (v128) -> v128 => total i64x2_extend_low_i32x4_u;
+                I64x2ExtendHighI32x4U = "i64x2.extend_high_i32x4_u" : (v128) -> v128 => total i64x2_extend_high_i32x4_u;
+                F32x4Ceil = "f32x4.ceil" : (v128) -> v128 => total f32x4_ceil;
+                F32x4Floor = "f32x4.floor" : (v128) -> v128 => total f32x4_floor;
+                F32x4Trunc = "f32x4.trunc" : (v128) -> v128 => total f32x4_trunc;
+                F32x4Nearest = "f32x4.nearest" : (v128) -> v128 => total f32x4_nearest;
+                F32x4Abs = "f32x4.abs" : (v128) -> v128 => total f32x4_abs;
+                F32x4Neg = "f32x4.neg" : (v128) -> v128 => total f32x4_neg;
+                F32x4Sqrt = "f32x4.sqrt" : (v128) -> v128 => total f32x4_sqrt;
+                F64x2Ceil = "f64x2.ceil" : (v128) -> v128 => total f64x2_ceil;
+                F64x2Floor = "f64x2.floor" : (v128) -> v128 => total f64x2_floor;
+                F64x2Trunc = "f64x2.trunc" : (v128) -> v128 => total f64x2_trunc;
+                F64x2Nearest = "f64x2.nearest" : (v128) -> v128 => total f64x2_nearest;
+                F64x2Abs = "f64x2.abs" : (v128) -> v128 => total f64x2_abs;
+                F64x2Neg = "f64x2.neg" : (v128) -> v128 => total f64x2_neg;
+                F64x2Sqrt = "f64x2.sqrt" : (v128) -> v128 => total f64x2_sqrt;
+                I32x4TruncSatF32x4S = "i32x4.trunc_sat_f32x4_s" : (v128) -> v128 => total i32x4_trunc_sat_f32x4_s;
+                I32x4TruncSatF32x4U = "i32x4.trunc_sat_f32x4_u" : (v128) -> v128 => total i32x4_trunc_sat_f32x4_u;
+                F32x4ConvertI32x4S = "f32x4.convert_i32x4_s" : (v128) -> v128 => total f32x4_convert_i32x4_s;
+                F32x4ConvertI32x4U = "f32x4.convert_i32x4_u" : (v128) -> v128 => total f32x4_convert_i32x4_u;
+                I32x4TruncSatF64x2SZero = "i32x4.trunc_sat_f64x2_s_zero" : (v128) -> v128 => total i32x4_trunc_sat_f64x2_s_zero;
+                I32x4TruncSatF64x2UZero = "i32x4.trunc_sat_f64x2_u_zero" : (v128) -> v128 => total i32x4_trunc_sat_f64x2_u_zero;
+                F64x2ConvertLowI32x4S = "f64x2.convert_low_i32x4_s" : (v128) -> v128 => total f64x2_convert_low_i32x4_s;
+                F64x2ConvertLowI32x4U = "f64x2.convert_low_i32x4_u" : (v128) -> v128 => total f64x2_convert_low_i32x4_u;
+                F32x4DemoteF64x2Zero = "f32x4.demote_f64x2_zero" : (v128) -> v128 => total f32x4_demote_f64x2_zero;
+                F64x2PromoteLowF32x4 = "f64x2.promote_low_f32x4" : (v128) -> v128 => total f64x2_promote_low_f32x4;
+                I32x4RelaxedTruncF32x4S = "i32x4.relaxed_trunc_f32x4_s" : (v128) -> v128 => total i32x4_relaxed_trunc_f32x4_s;
+                I32x4RelaxedTruncF32x4U = "i32x4.relaxed_trunc_f32x4_u" : (v128) -> v128 => total i32x4_relaxed_trunc_f32x4_u;
+                I32x4RelaxedTruncF64x2SZero = "i32x4.relaxed_trunc_f64x2_s_zero" : (v128) -> v128 => total i32x4_relaxed_trunc_f64x2_s_zero;
+                I32x4RelaxedTruncF64x2UZero = "i32x4.relaxed_trunc_f64x2_u_zero" : (v128) -> v128 => total i32x4_relaxed_trunc_f64x2_u_zero;
             }
 
             binary {
@@ -466,6 +631,145 @@ macro_rules! for_each_op {
                 F64Min = "f64.min" : (f64, f64) -> f64 => total f64_min;
                 F64Max = "f64.max" : (f64, f64) -> f64 => total f64_max;
                 F64Copysign = "f64.copysign" : (f64, f64) -> f64 => total f64_copysign;
+                I8x16Swizzle = "i8x16.swizzle" : (v128, v128) -> v128 => total i8x16_swizzle;
+                I8x16Eq = "i8x16.eq" : (v128, v128) -> v128 => total i8x16_eq;
+                I8x16Ne = "i8x16.ne" : (v128, v128) -> v128 => total i8x16_ne;
+                I8x16LtS = "i8x16.lt_s" : (v128, v128) -> v128 => total i8x16_lt_s;
+                I8x16LtU = "i8x16.lt_u" : (v128, v128) -> v128 => total i8x16_lt_u;
+                I8x16GtS = "i8x16.gt_s" : (v128, v128) -> v128 => total i8x16_gt_s;
+                I8x16GtU = "i8x16.gt_u" : (v128, v128) -> v128 => total i8x16_gt_u;
+                I8x16LeS = "i8x16.le_s" : (v128, v128) -> v128 => total i8x16_le_s;
+                I8x16LeU = "i8x16.le_u" : (v128, v128) -> v128 => total i8x16_le_u;
+                I8x16GeS = "i8x16.ge_s" : (v128, v128) -> v128 => total i8x16_ge_s;
+                I8x16GeU = "i8x16.ge_u" : (v128, v128) -> v128 => total i8x16_ge_u;
+                I16x8Eq = "i16x8.eq" : (v128, v128) -> v128 => total i16x8_eq;
+                I16x8Ne = "i16x8.ne" : (v128, v128) -> v128 => total i16x8_ne;
+                I16x8LtS = "i16x8.lt_s" : (v128, v128) -> v128 => total i16x8_lt_s;
+                I16x8LtU = "i16x8.lt_u" : (v128, v128) -> v128 => total i16x8_lt_u;
+                I16x8GtS = "i16x8.gt_s" : (v128, v128) -> v128 => total i16x8_gt_s;
+                I16x8GtU = "i16x8.gt_u" : (v128, v128) -> v128 => total i16x8_gt_u;
+                I16x8LeS = "i16x8.le_s" : (v128, v128) -> v128 => total i16x8_le_s;
+                I16x8LeU = "i16x8.le_u" : (v128, v128) -> v128 => total i16x8_le_u;
+                I16x8GeS = "i16x8.ge_s" : (v128, v128) -> v128 => total i16x8_ge_s;
+                I16x8GeU = "i16x8.ge_u" : (v128, v128) -> v128 => total i16x8_ge_u;
+                I32x4Eq = "i32x4.eq" : (v128, v128) -> v128 => total i32x4_eq;
+                I32x4Ne = "i32x4.ne" : (v128, v128) -> v128 => total i32x4_ne;
+                I32x4LtS = "i32x4.lt_s" : (v128, v128) -> v128 => total i32x4_lt_s;
+                I32x4LtU = "i32x4.lt_u" : (v128, v128) -> v128 => total i32x4_lt_u;
+                I32x4GtS = "i32x4.gt_s" : (v128, v128) -> v128 => total i32x4_gt_s;
+                I32x4GtU = "i32x4.gt_u" : (v128, v128) -> v128 => total i32x4_gt_u;
+                I32x4LeS = "i32x4.le_s" : (v128, v128) -> v128 => total i32x4_le_s;
+                I32x4LeU = "i32x4.le_u" : (v128, v128) -> v128 => total i32x4_le_u;
+                I32x4GeS = "i32x4.ge_s" : (v128, v128) -> v128 => total i32x4_ge_s;
+                I32x4GeU = "i32x4.ge_u" : (v128, v128) -> v128 => total i32x4_ge_u;
+                I64x2Eq = "i64x2.eq" : (v128, v128) -> v128 => total i64x2_eq;
+                I64x2Ne = "i64x2.ne" : (v128, v128) -> v128 => total i64x2_ne;
+                I64x2LtS = "i64x2.lt_s" : (v128, v128) -> v128 => total i64x2_lt_s;
+                I64x2GtS = "i64x2.gt_s" : (v128, v128) -> v128 => total i64x2_gt_s;
+                I64x2LeS = "i64x2.le_s" : (v128, v128) -> v128 => total i64x2_le_s;
+                I64x2GeS = "i64x2.ge_s" : (v128, v128) -> v128 => total i64x2_ge_s;
+                F32x4Eq = "f32x4.eq" : (v128, v128) -> v128 => total f32x4_eq;
+                F32x4Ne = "f32x4.ne" : (v128, v128) -> v128 => total f32x4_ne;
+                F32x4Lt = "f32x4.lt" : (v128, v128) -> v128 => total f32x4_lt;
+                F32x4Gt = "f32x4.gt" : (v128, v128) -> v128 => total f32x4_gt;
+                F32x4Le = "f32x4.le" : (v128, v128) -> v128 => total f32x4_le;
+                F32x4Ge = "f32x4.ge" : (v128, v128) -> v128 => total f32x4_ge;
+                F64x2Eq = "f64x2.eq" : (v128, v128) -> v128 => total f64x2_eq;
+                F64x2Ne = "f64x2.ne" : (v128, v128) -> v128 => total f64x2_ne;
+                F64x2Lt = "f64x2.lt" : (v128, v128) -> v128 => total f64x2_lt;
+                F64x2Gt = "f64x2.gt" : (v128, v128) -> v128 => total f64x2_gt;
+                F64x2Le = "f64x2.le" : (v128, v128) -> v128 => total f64x2_le;
+                F64x2Ge = "f64x2.ge" : (v128, v128) -> v128 => total f64x2_ge;
+                V128And = "v128.and" : (v128, v128) -> v128 => total v128_and;
+                V128AndNot = "v128.andnot" : (v128, v128) -> v128 => total v128_andnot;
+                V128Or = "v128.or" : (v128, v128) -> v128 => total v128_or;
+                V128Xor = "v128.xor" : (v128, v128) -> v128 => total v128_xor;
+                I8x16NarrowI16x8S = "i8x16.narrow_i16x8_s" : (v128, v128) -> v128 => total i8x16_narrow_i16x8_s;
+                I8x16NarrowI16x8U = "i8x16.narrow_i16x8_u" : (v128, v128) -> v128 => total i8x16_narrow_i16x8_u;
+                I8x16Shl = "i8x16.shl" : (v128, i32) -> v128 => total i8x16_shl;
+                I8x16ShrS = "i8x16.shr_s" : (v128, i32) -> v128 => total i8x16_shr_s;
+                I8x16ShrU = "i8x16.shr_u" : (v128, i32) -> v128 => total i8x16_shr_u;
+                I8x16Add = "i8x16.add" : (v128, v128) -> v128 => total i8x16_add;
+                I8x16AddSatS = "i8x16.add_sat_s" : (v128, v128) -> v128 => total i8x16_add_sat_s;
+                I8x16AddSatU = "i8x16.add_sat_u" : (v128, v128) -> v128 => total i8x16_add_sat_u;
+                I8x16Sub = "i8x16.sub" : (v128, v128) -> v128 => total i8x16_sub;
+                I8x16SubSatS = "i8x16.sub_sat_s" : (v128, v128) -> v128 => total i8x16_sub_sat_s;
+                I8x16SubSatU = "i8x16.sub_sat_u" : (v128, v128) -> v128 => total i8x16_sub_sat_u;
+                I8x16MinS = "i8x16.min_s" : (v128, v128) -> v128 => total i8x16_min_s;
+                I8x16MinU = "i8x16.min_u" : (v128, v128) -> v128 => total i8x16_min_u;
+                I8x16MaxS = "i8x16.max_s" : (v128, v128) -> v128 => total i8x16_max_s;
+                I8x16MaxU = "i8x16.max_u" : (v128, v128) -> v128 => total i8x16_max_u;
+                I8x16AvgrU = "i8x16.avgr_u" : (v128, v128) -> v128 => total i8x16_avgr_u;
+                I16x8Q15MulrSatS = "i16x8.q15mulr_sat_s" : (v128, v128) -> v128 => total i16x8_q15mulr_sat_s;
+                I16x8NarrowI32x4S = "i16x8.narrow_i32x4_s" : (v128, v128) -> v128 => total i16x8_narrow_i32x4_s;
+                I16x8NarrowI32x4U = "i16x8.narrow_i32x4_u" : (v128, v128) -> v128 => total i16x8_narrow_i32x4_u;
+                I16x8Shl = "i16x8.shl" : (v128, i32) -> v128 => total i16x8_shl;
+                I16x8ShrS = "i16x8.shr_s" : (v128, i32) -> v128 => total i16x8_shr_s;
+                I16x8ShrU = "i16x8.shr_u" : (v128, i32) -> v128 => total i16x8_shr_u;
+                I16x8Add = "i16x8.add" : (v128, v128) -> v128 => total i16x8_add;
+                I16x8AddSatS = "i16x8.add_sat_s" : (v128, v128) -> v128 => total i16x8_add_sat_s;
+                I16x8AddSatU = "i16x8.add_sat_u" : (v128, v128) -> v128 => total i16x8_add_sat_u;
+                I16x8Sub = "i16x8.sub" : (v128, v128) -> v128 => total i16x8_sub;
+                I16x8SubSatS = "i16x8.sub_sat_s" : (v128, v128) -> v128 => total i16x8_sub_sat_s;
+                I16x8SubSatU = "i16x8.sub_sat_u" : (v128, v128) -> v128 => total i16x8_sub_sat_u;
+                I16x8Mul = "i16x8.mul" : (v128, v128) -> v128 => total i16x8_mul;
+                I16x8MinS = "i16x8.min_s" : (v128, v128) -> v128 => total i16x8_min_s;
+                I16x8MinU = "i16x8.min_u" : (v128, v128) -> v128 => total i16x8_min_u;
+                I16x8MaxS = "i16x8.max_s" : (v128, v128) -> v128 => total i16x8_max_s;
+                I16x8MaxU = "i16x8.max_u" : (v128, v128) -> v128 => total i16x8_max_u;
+                I16x8AvgrU = "i16x8.avgr_u" : (v128, v128) -> v128 => total i16x8_avgr_u;
+                I16x8ExtMulLowI8x16S = "i16x8.extmul_low_i8x16_s" : (v128, v128) -> v128 => total i16x8_extmul_low_i8x16_s;
+                I16x8ExtMulHighI8x16S = "i16x8.extmul_high_i8x16_s" : (v128, v128) -> v128 => total i16x8_extmul_high_i8x16_s;
+                I16x8ExtMulLowI8x16U = "i16x8.extmul_low_i8x16_u" : (v128, v128) -> v128 => total i16x8_extmul_low_i8x16_u;
+                I16x8ExtMulHighI8x16U = "i16x8.extmul_high_i8x16_u" : (v128, v128) -> v128 => total i16x8_extmul_high_i8x16_u;
+                I32x4Shl = "i32x4.shl" : (v128, i32) -> v128 => total i32x4_shl;
+                I32x4ShrS = "i32x4.shr_s" : (v128, i32) -> v128 => total i32x4_shr_s;
+                I32x4ShrU = "i32x4.shr_u" : (v128, i32) -> v128 => total i32x4_shr_u;
+                I32x4Add = "i32x4.add" : (v128, v128) -> v128 => total i32x4_add;
+                I32x4Sub = "i32x4.sub" : (v128, v128) -> v128 => total i32x4_sub;
+                I32x4Mul = "i32x4.mul" : (v128, v128) -> v128 => total i32x4_mul;
+                I32x4MinS = "i32x4.min_s" : (v128, v128) -> v128 => total i32x4_min_s;
+                I32x4MinU = "i32x4.min_u" : (v128, v128) -> v128 => total i32x4_min_u;
+                I32x4MaxS = "i32x4.max_s" : (v128, v128) -> v128 => total i32x4_max_s;
+                I32x4MaxU = "i32x4.max_u" : (v128, v128) -> v128 => total i32x4_max_u;
+                I32x4DotI16x8S = "i32x4.dot_i16x8_s" : (v128, v128) -> v128 => total i32x4_dot_i16x8_s;
+                I32x4ExtMulLowI16x8S = "i32x4.extmul_low_i16x8_s" : (v128, v128) -> v128 => total i32x4_extmul_low_i16x8_s;
+                I32x4ExtMulHighI16x8S = "i32x4.extmul_high_i16x8_s" : (v128, v128) -> v128 => total i32x4_extmul_high_i16x8_s;
+                I32x4ExtMulLowI16x8U = "i32x4.extmul_low_i16x8_u" : (v128, v128) -> v128 => total i32x4_extmul_low_i16x8_u;
+                I32x4ExtMulHighI16x8U = "i32x4.extmul_high_i16x8_u" : (v128, v128) -> v128 => total i32x4_extmul_high_i16x8_u;
+                I64x2Shl = "i64x2.shl" : (v128, i32) -> v128 => total i64x2_shl;
+                I64x2ShrS = "i64x2.shr_s" : (v128, i32) -> v128 => total i64x2_shr_s;
+                I64x2ShrU = "i64x2.shr_u" : (v128, i32) -> v128 => total i64x2_shr_u;
+                I64x2Add = "i64x2.add" : (v128, v128) -> v128 => total i64x2_add;
+                I64x2Sub = "i64x2.sub" : (v128, v128) -> v128 => total i64x2_sub;
+                I64x2Mul = "i64x2.mul" : (v128, v128) -> v128 => total i64x2_mul;
+                I64x2ExtMulLowI32x4S = "i64x2.extmul_low_i32x4_s" : (v128, v128) -> v128 => total i64x2_extmul_low_i32x4_s;
+                I64x2ExtMulHighI32x4S = "i64x2.extmul_high_i32x4_s" : (v128, v128) -> v128 => total i64x2_extmul_high_i32x4_s;
+                I64x2ExtMulLowI32x4U = "i64x2.extmul_low_i32x4_u" : (v128, v128) -> v128 => total i64x2_extmul_low_i32x4_u;
+                I64x2ExtMulHighI32x4U = "i64x2.extmul_high_i32x4_u" : (v128, v128) -> v128 => total i64x2_extmul_high_i32x4_u;
+                F32x4Add = "f32x4.add" : (v128, v128) -> v128 => total f32x4_add;
+                F32x4Sub = "f32x4.sub" : (v128, v128) -> v128 => total f32x4_sub;
+                F32x4Mul = "f32x4.mul" : (v128, v128) -> v128 => total f32x4_mul;
+                F32x4Div = "f32x4.div" : (v128, v128) -> v128 => total f32x4_div;
+                F32x4Min = "f32x4.min" : (v128, v128) -> v128 => total f32x4_min;
+                F32x4Max = "f32x4.max" : (v128, v128) -> v128 => total f32x4_max;
+                F32x4PMin = "f32x4.pmin" : (v128, v128) -> v128 => total f32x4_pmin;
+                F32x4PMax = "f32x4.pmax" : (v128, v128) -> v128 => total f32x4_pmax;
+                F64x2Add = "f64x2.add" : (v128, v128) -> v128 => total f64x2_add;
+                F64x2Sub = "f64x2.sub" : (v128, v128) -> v128 => total f64x2_sub;
+                F64x2Mul = "f64x2.mul" : (v128, v128) -> v128 => total f64x2_mul;
+                F64x2Div = "f64x2.div" : (v128, v128) -> v128 => total f64x2_div;
+                F64x2Min = "f64x2.min" : (v128, v128) -> v128 => total f64x2_min;
+                F64x2Max = "f64x2.max" : (v128, v128) -> v128 => total f64x2_max;
+                F64x2PMin = "f64x2.pmin" : (v128, v128) -> v128 => total f64x2_pmin;
+                F64x2PMax = "f64x2.pmax" : (v128, v128) -> v128 => total f64x2_pmax;
+                I8x16RelaxedSwizzle = "i8x16.relaxed_swizzle" : (v128, v128) -> v128 => total i8x16_relaxed_swizzle;
+                F32x4RelaxedMin = "f32x4.relaxed_min" : (v128, v128) -> v128 => total f32x4_relaxed_min;
+                F32x4RelaxedMax = "f32x4.relaxed_max" : (v128, v128) -> v128 => total f32x4_relaxed_max;
+                F64x2RelaxedMin = "f64x2.relaxed_min" : (v128, v128) -> v128 => total f64x2_relaxed_min;
+                F64x2RelaxedMax = "f64x2.relaxed_max" : (v128, v128) -> v128 => total f64x2_relaxed_max;
+                I16x8RelaxedQ15mulrS = "i16x8.relaxed_q15mulr_s" : (v128, v128) -> v128 => total i16x8_relaxed_q15mulr_s;
+                I16x8RelaxedDotI8x16I7x16S = "i16x8.relaxed_dot_i8x16_i7x16_s" : (v128, v128) -> v128 => total i16x8_relaxed_dot_i8x16_i7x16_s;
             }
 
             branch_compare {
@@ -490,6 +794,39 @@ macro_rules! for_each_op {
                 BrI64GeS = "br_if.i64.ge_s" : (i64) => i64_ge_s;
                 BrI64GeU = "br_if.i64.ge_u" : (i64) => i64_ge_u;
             }
+
+            ternary {
+                V128Bitselect = "v128.bitselect" : (v128, v128, v128) -> v128 => v128_bitselect;
+                F32x4RelaxedMadd = "f32x4.relaxed_madd" : (v128, v128, v128) -> v128 => f32x4_relaxed_madd;
+                F32x4RelaxedNmadd = "f32x4.relaxed_nmadd" : (v128, v128, v128) -> v128 => f32x4_relaxed_nmadd;
+                F64x2RelaxedMadd = "f64x2.relaxed_madd" : (v128, v128, v128) -> v128 => f64x2_relaxed_madd;
+                F64x2RelaxedNmadd = "f64x2.relaxed_nmadd" : (v128, v128, v128) -> v128 => f64x2_relaxed_nmadd;
+                I8x16RelaxedLaneselect = "i8x16.relaxed_laneselect" : (v128, v128, v128) -> v128 => i8x16_relaxed_laneselect;
+                I16x8RelaxedLaneselect = "i16x8.relaxed_laneselect" : (v128, v128, v128) -> v128 => i16x8_relaxed_laneselect;
+                I32x4RelaxedLaneselect = "i32x4.relaxed_laneselect" : (v128, v128, v128) -> v128 => i32x4_relaxed_laneselect;
+                I64x2RelaxedLaneselect = "i64x2.relaxed_laneselect" : (v128, v128, v128) -> v128 => i64x2_relaxed_laneselect;
+                I32x4RelaxedDotI8x16I7x16AddS = "i32x4.relaxed_dot_i8x16_i7x16_add_s" : (v128, v128, v128) -> v128 => i32x4_relaxed_dot_i8x16_i7x16_add_s;
+            }
+
+            extract_lane {
+                I8x16ExtractLaneS = "i8x16.extract_lane_s" : (v128) -> i32 => i8x16_extract_lane_s;
+                I8x16ExtractLaneU = "i8x16.extract_lane_u" : (v128) -> i32 => i8x16_extract_lane_u;
+                I16x8ExtractLaneS = "i16x8.extract_lane_s" : (v128) -> i32 => i16x8_extract_lane_s;
+                I16x8ExtractLaneU = "i16x8.extract_lane_u" : (v128) -> i32 => i16x8_extract_lane_u;
+                I32x4ExtractLane = "i32x4.extract_lane" : (v128) -> i32 => i32x4_extract_lane;
+                I64x2ExtractLane = "i64x2.extract_lane" : (v128) -> i64 => i64x2_extract_lane;
+                F32x4ExtractLane = "f32x4.extract_lane" : (v128) -> f32 => f32x4_extract_lane;
+                F64x2ExtractLane = "f64x2.extract_lane" : (v128) -> f64 => f64x2_extract_lane;
+            }
+
+            replace_lane {
+                I8x16ReplaceLane = "i8x16.replace_lane" : (v128, i32) -> v128 => i8x16_replace_lane;
+                I16x8ReplaceLane = "i16x8.replace_lane" : (v128, i32) -> v128 => i16x8_replace_lane;
+                I32x4ReplaceLane = "i32x4.replace_lane" : (v128, i32) -> v128 => i32x4_replace_lane;
+                I64x2ReplaceLane = "i64x2.replace_lane" : (v128, i64) -> v128 => i64x2_replace_lane;
+                F32x4ReplaceLane = "f32x4.replace_lane" : (v128, f32) -> v128 => f32x4_replace_lane;
+                F64x2ReplaceLane = "f64x2.replace_lane" : (v128, f64) -> v128 => f64x2_replace_lane;
+            }
         }
     };
 }
@@ -510,6 +847,15 @@ macro_rules! define_ops {
         }
         branch_compare {
             $( $cname:ident = $cmn:literal : ($cty:ident) => $cfn:ident; )*
+        }
+        ternary {
+            $( $tname:ident = $tmn:literal : ($ta:ident, $tb:ident, $tc:ident) -> $tout:ident => $tfn:ident; )*
+        }
+        extract_lane {
+            $( $xname:ident = $xmn:literal : ($xin:ident) -> $xout:ident => $xfn:ident; )*
+        }
+        replace_lane {
+            $( $rname:ident = $rmn:literal : ($rin:ident, $rx:ident) -> $rout:ident => $rfn:ident; )*
         }
     ) => {
         /// One bytecode instruction.
@@ -540,6 +886,43 @@ macro_rules! define_ops {
                 },
             )*
             $(
+                #[doc = concat!("`", $tmn, "`")]
+                $tname {
+                    /// Result register.
+                    dst: Reg,
+                    /// First operand register.
+                    a: Reg,
+                    /// Second operand register.
+                    b: Reg,
+                    /// Third operand register.
+                    c: Reg,
+                },
+            )*
+            $(
+                #[doc = concat!("`", $xmn, "`")]
+                $xname {
+                    /// Result register.
+                    dst: Reg,
+                    /// The vector.
+                    src: Reg,
+                    /// The lane.
+                    lane: u8,
+                },
+            )*
+            $(
+                #[doc = concat!("`", $rmn, "`")]
+                $rname {
+                    /// Result register.
+                    dst: Reg,
+                    /// The vector.
+                    src: Reg,
+                    /// The new lane value.
+                    x: Reg,
+                    /// The lane.
+                    lane: u8,
+                },
+            )*
+            $(
                 #[doc = concat!("`", $cmn, "`: jumps by `offset` if the comparison holds.")]
                 $cname {
                     /// Left operand register.
@@ -560,6 +943,9 @@ macro_rules! define_ops {
                     $( Op::$uname { .. } => $umn, )*
                     $( Op::$bname { .. } => $bmn, )*
                     $( Op::$cname { .. } => $cmn, )*
+                    $( Op::$tname { .. } => $tmn, )*
+                    $( Op::$xname { .. } => $xmn, )*
+                    $( Op::$rname { .. } => $rmn, )*
                 }
             }
 
@@ -579,6 +965,9 @@ macro_rules! define_ops {
                     $( $( Op::$name { $dst: d, .. } => Some(d), )? )*
                     $( Op::$uname { dst, .. } => Some(dst), )*
                     $( Op::$bname { dst, .. } => Some(dst), )*
+                    $( Op::$tname { dst, .. } => Some(dst), )*
+                    $( Op::$xname { dst, .. } => Some(dst), )*
+                    $( Op::$rname { dst, .. } => Some(dst), )*
                     #[allow(unreachable_patterns)]
                     _ => None,
                 }
@@ -598,6 +987,9 @@ macro_rules! define_ops {
                     $( Op::$uname { dst, src } => write!(f, "{} {dst}, {src}", $umn), )*
                     $( Op::$bname { dst, lhs, rhs } => write!(f, "{} {dst}, {lhs}, {rhs}", $bmn), )*
                     $( Op::$cname { lhs, rhs, offset } => write!(f, "{} {lhs}, {rhs}, offset={offset}", $cmn), )*
+                    $( Op::$tname { dst, a, b, c } => write!(f, "{} {dst}, {a}, {b}, {c}", $tmn), )*
+                    $( Op::$xname { dst, src, lane } => write!(f, "{} {dst}, {src}, lane={lane}", $xmn), )*
+                    $( Op::$rname { dst, src, x, lane } => write!(f, "{} {dst}, {src}, {x}, lane={lane}", $rmn), )*
                 }
             }
         }

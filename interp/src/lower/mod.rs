@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator, ValType};
 
-use crate::isa::{AtomicAccess, MemAccess, MemOp, Op, Reg, RmwOp};
+use crate::isa::{MemAccess, MemOp, Op, Reg, RmwOp, V128Access, V128LoadKind, WidthAccess};
 use crate::module::{CompileError, ModuleInfo, slot_count};
 use control::{Control, ControlKind};
 
@@ -112,6 +112,8 @@ enum Source {
     Local(Reg),
     /// A constant not yet written anywhere.
     Const(u64),
+    /// A constant in a register of the constant pool (vectors), which nothing writes.
+    Pooled(Reg),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -134,6 +136,7 @@ struct Translator<'a> {
     /// The constant pool and the register of each constant in it.
     consts: Vec<u64>,
     const_regs: HashMap<u64, Reg>,
+    vector_regs: HashMap<u128, Reg>,
     /// First register of the operand stack, after the locals and the constants.
     temp_base: u16,
     stack: Vec<Operand>,
@@ -170,6 +173,7 @@ impl<'a> Translator<'a> {
             local_slots: 0,
             consts: Vec::new(),
             const_regs: HashMap::new(),
+            vector_regs: HashMap::new(),
             temp_base: 0,
             stack: Vec::new(),
             max_slots: 0,
@@ -195,6 +199,14 @@ impl<'a> Translator<'a> {
                 Operator::I64Const { value } => value as u64,
                 Operator::F32Const { value } => value.bits() as u64,
                 Operator::F64Const { value } => value.bits(),
+                Operator::V128Const { value } => {
+                    self.pool_vector(value.i128() as u128)?;
+                    continue;
+                }
+                Operator::I8x16Shuffle { lanes } => {
+                    self.pool_vector(u128::from_le_bytes(lanes))?;
+                    continue;
+                }
                 _ => continue,
             };
             if self.consts.len() < MAX_CONSTS && !self.const_regs.contains_key(&bits) {
@@ -204,8 +216,20 @@ impl<'a> Translator<'a> {
                 self.consts.push(bits);
             }
         }
-        self.temp_base = self.local_slots + self.consts.len() as u16;
+        self.temp_base = u16::try_from(self.local_slots as usize + self.consts.len())
+            .map_err(|_| self.too_large())?;
         self.max_slots = self.max_slots.max(self.temp_base as u32);
+        Ok(())
+    }
+
+    /// Gives a vector constant two registers of the pool (every vector constant is pooled).
+    fn pool_vector(&mut self, value: u128) -> Result<()> {
+        if !self.vector_regs.contains_key(&value) {
+            let reg = u16::try_from(self.local_slots as usize + self.consts.len() + 1)
+                .map_err(|_| self.too_large())?;
+            self.vector_regs.insert(value, Reg(reg - 1));
+            self.consts.extend([value as u64, (value >> 64) as u64]);
+        }
         Ok(())
     }
 
@@ -335,7 +359,7 @@ impl<'a> Translator<'a> {
         match operand.source {
             Source::Temp if operand.slot == dst.0 => {}
             Source::Temp => self.emit_copy(dst, Reg(operand.slot), operand.ty),
-            Source::Local(src) => self.emit_copy(dst, src, operand.ty),
+            Source::Local(src) | Source::Pooled(src) => self.emit_copy(dst, src, operand.ty),
             Source::Const(bits) => {
                 if bits <= u32::MAX as u64 {
                     self.emit(Op::Const32 {
@@ -363,7 +387,7 @@ impl<'a> Translator<'a> {
     fn reg_of(&mut self, operand: Operand) -> Reg {
         match operand.source {
             Source::Temp => Reg(operand.slot),
-            Source::Local(reg) => reg,
+            Source::Local(reg) | Source::Pooled(reg) => reg,
             Source::Const(bits) => match self.const_regs.get(&bits) {
                 Some(&reg) => reg,
                 None => {
@@ -706,7 +730,10 @@ impl<'a> Translator<'a> {
             }
         }
         self.charge_fuel(&op);
-        if self.translate_numeric(&op)? || self.translate_atomic(&op)? {
+        if self.translate_numeric(&op)?
+            || self.translate_atomic(&op)?
+            || self.translate_simd(&op)?
+        {
             return Ok(());
         }
         match op {
@@ -1105,15 +1132,15 @@ impl<'a> Translator<'a> {
     }
 
     /// Memory, access and 32-bit offset of an atomic instruction.
-    fn atomic_target(&self, memarg: &MemArg, width: u8) -> Result<(u16, AtomicAccess, u32)> {
+    fn atomic_target(&self, memarg: &MemArg, width: u8) -> Result<(u16, WidthAccess, u32)> {
         let (mem, index64) = self.memory_of(memarg)?;
         let offset = u32::try_from(memarg.offset).map_err(|_| {
             CompileError::at(
-                "atomic accesses with offsets above 4 GiB are not supported",
+                "atomic and vector accesses with offsets above 4 GiB are not supported",
                 self.offset as usize,
             )
         })?;
-        Ok((mem, AtomicAccess::new(width, index64), offset))
+        Ok((mem, WidthAccess::new(width, index64), offset))
     }
 
     fn atomic_load(&mut self, memarg: MemArg, ty: ValType, width: u8) -> Result<()> {
@@ -1295,6 +1322,108 @@ impl<'a> Translator<'a> {
         Ok(true)
     }
 
+    fn v128_load(&mut self, memarg: MemArg, kind: V128LoadKind) -> Result<()> {
+        let (mem, access, offset) = self.atomic_target(&memarg, 16)?;
+        let addr = self.pop_reg();
+        let dst = self.push_temp(ValType::V128)?;
+        let access = V128Access::new(kind, access.index64());
+        self.emit_result(Op::V128Load {
+            dst,
+            addr,
+            mem,
+            access,
+            offset,
+        });
+        Ok(())
+    }
+
+    fn v128_lane(&mut self, memarg: MemArg, lane: u8, width: u8, load: bool) -> Result<()> {
+        let (mem, access, offset) = self.atomic_target(&memarg, width)?;
+        let src = self.pop();
+        let addr = self.pop();
+        let addr = self.reg_of(addr);
+        let src = self.reg_of(src);
+        if load {
+            let dst = self.push_temp(ValType::V128)?;
+            self.emit_result(Op::V128LoadLane {
+                dst,
+                addr,
+                src,
+                mem,
+                access,
+                lane,
+                offset,
+            });
+        } else {
+            self.emit(Op::V128StoreLane {
+                addr,
+                src,
+                mem,
+                access,
+                lane,
+                offset,
+            });
+        }
+        Ok(())
+    }
+
+    fn translate_simd(&mut self, op: &Operator<'_>) -> Result<bool> {
+        use V128LoadKind::*;
+        match *op {
+            Operator::V128Const { value } => {
+                let reg = self.vector_regs[&(value.i128() as u128)];
+                self.push(Source::Pooled(reg), ValType::V128)?;
+            }
+            Operator::I8x16Shuffle { lanes } => {
+                let lanes = self.vector_regs[&u128::from_le_bytes(lanes)];
+                let b = self.pop();
+                let a = self.pop();
+                let a = self.reg_of(a);
+                let b = self.reg_of(b);
+                let dst = self.push_temp(ValType::V128)?;
+                self.emit_result(Op::I8x16Shuffle { dst, a, b, lanes });
+            }
+            Operator::V128Load { memarg } => self.v128_load(memarg, Load)?,
+            Operator::V128Load8x8S { memarg } => self.v128_load(memarg, Load8x8S)?,
+            Operator::V128Load8x8U { memarg } => self.v128_load(memarg, Load8x8U)?,
+            Operator::V128Load16x4S { memarg } => self.v128_load(memarg, Load16x4S)?,
+            Operator::V128Load16x4U { memarg } => self.v128_load(memarg, Load16x4U)?,
+            Operator::V128Load32x2S { memarg } => self.v128_load(memarg, Load32x2S)?,
+            Operator::V128Load32x2U { memarg } => self.v128_load(memarg, Load32x2U)?,
+            Operator::V128Load8Splat { memarg } => self.v128_load(memarg, Load8Splat)?,
+            Operator::V128Load16Splat { memarg } => self.v128_load(memarg, Load16Splat)?,
+            Operator::V128Load32Splat { memarg } => self.v128_load(memarg, Load32Splat)?,
+            Operator::V128Load64Splat { memarg } => self.v128_load(memarg, Load64Splat)?,
+            Operator::V128Load32Zero { memarg } => self.v128_load(memarg, Load32Zero)?,
+            Operator::V128Load64Zero { memarg } => self.v128_load(memarg, Load64Zero)?,
+            Operator::V128Store { memarg } => {
+                let (mem, access, offset) = self.atomic_target(&memarg, 16)?;
+                let value = self.pop();
+                let addr = self.pop();
+                let addr = self.reg_of(addr);
+                let src = self.reg_of(value);
+                let access = V128Access::new(Load, access.index64());
+                self.emit(Op::V128Store {
+                    addr,
+                    src,
+                    mem,
+                    access,
+                    offset,
+                });
+            }
+            Operator::V128Load8Lane { memarg, lane } => self.v128_lane(memarg, lane, 1, true)?,
+            Operator::V128Load16Lane { memarg, lane } => self.v128_lane(memarg, lane, 2, true)?,
+            Operator::V128Load32Lane { memarg, lane } => self.v128_lane(memarg, lane, 4, true)?,
+            Operator::V128Load64Lane { memarg, lane } => self.v128_lane(memarg, lane, 8, true)?,
+            Operator::V128Store8Lane { memarg, lane } => self.v128_lane(memarg, lane, 1, false)?,
+            Operator::V128Store16Lane { memarg, lane } => self.v128_lane(memarg, lane, 2, false)?,
+            Operator::V128Store32Lane { memarg, lane } => self.v128_lane(memarg, lane, 4, false)?,
+            Operator::V128Store64Lane { memarg, lane } => self.v128_lane(memarg, lane, 8, false)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
     fn memory_index_type(&self, mem: u32) -> ValType {
         if self.info.memory_types[mem as usize].memory64 {
             ValType::I64
@@ -1372,6 +1501,9 @@ fn fuse_compare(op: &Op, cond: Reg, jump_if: bool) -> Option<Op> {
 
 /// Maps a Rust value type of the ISA table to a wasm value type.
 macro_rules! val_type {
+    (v128) => {
+        ValType::V128
+    };
     (i32) => {
         ValType::I32
     };
@@ -1392,6 +1524,9 @@ macro_rules! lower_numeric {
         unary { $( $uname:ident = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )* }
         binary { $( $bname:ident = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )* }
         branch_compare { $( $cname:ident = $cmn:literal : ($cty:ident) => $cfn:ident; )* }
+        ternary { $( $tname:ident = $tmn:literal : ($ta:ident, $tb:ident, $tc:ident) -> $tout:ident => $tfn:ident; )* }
+        extract_lane { $( $xname:ident = $xmn:literal : ($xin:ident) -> $xout:ident => $xfn:ident; )* }
+        replace_lane { $( $rname:ident = $rmn:literal : ($rin:ident, $rx:ident) -> $rout:ident => $rfn:ident; )* }
     ) => {
         impl Translator<'_> {
             /// Translates the numeric operators of the ISA table; `false` for any other.
@@ -1399,6 +1534,19 @@ macro_rules! lower_numeric {
                 match op {
                     $( Operator::$uname => self.unary(val_type!($uout), |dst, src| Op::$uname { dst, src })?, )*
                     $( Operator::$bname => self.binary(val_type!($bout), |dst, lhs, rhs| Op::$bname { dst, lhs, rhs })?, )*
+                    $( Operator::$tname => {
+                        let [a, b, c] = self.pop3();
+                        let dst = self.push_temp(val_type!($tout))?;
+                        self.emit_result(Op::$tname { dst, a, b, c });
+                    } )*
+                    $( Operator::$xname { lane } => {
+                        let lane = *lane;
+                        self.unary(val_type!($xout), |dst, src| Op::$xname { dst, src, lane })?;
+                    } )*
+                    $( Operator::$rname { lane } => {
+                        let lane = *lane;
+                        self.binary(val_type!($rout), |dst, src, x| Op::$rname { dst, src, x, lane })?;
+                    } )*
                     _ => return Ok(false),
                 }
                 Ok(true)
