@@ -62,7 +62,8 @@ pub struct StoreOpaque {
 }
 
 pub(crate) struct MemoryEntry {
-    pub memory: Box<LinearMemory>,
+    /// Unique to this store unless the memory is shared.
+    pub memory: Arc<LinearMemory>,
     pub ty: MemoryType,
 }
 
