@@ -98,9 +98,9 @@ pub enum LinkError {
         /// Import name.
         name: String,
         /// The type the module asks for.
-        expected: ExternType,
+        expected: Box<ExternType>,
         /// The type of what was given.
-        found: ExternType,
+        found: Box<ExternType>,
     },
     /// The number of imports given differs from the module's.
     #[error("expected {expected} imports, found {found}")]
@@ -190,4 +190,14 @@ impl std::error::Error for Trap {}
 #[error("out of bounds memory access")]
 pub struct MemoryAccessError {
     pub(crate) _private: (),
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn errors_stay_small() {
+        // Host functions return `Result<_, Error>`; a large error makes every call slower and
+        // trips clippy's `result_large_err` in embedders.
+        assert!(size_of::<super::Error>() <= 64, "Error grew to {} bytes", size_of::<super::Error>());
+    }
 }

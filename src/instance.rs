@@ -196,8 +196,8 @@ fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports: &[Extern]
             return Err(LinkError::IncompatibleImport {
                 module: import.module.clone(),
                 name: import.name.clone(),
-                expected: expected.clone(),
-                found,
+                expected: Box::new(expected.clone()),
+                found: Box::new(found),
             }
             .into());
         }
