@@ -53,6 +53,8 @@ const IMPLEMENTED: WasmFeatures = WasmFeatures::MUTABLE_GLOBAL
     .union(WasmFeatures::THREADS)
     .union(WasmFeatures::SIMD)
     .union(WasmFeatures::RELAXED_SIMD)
+    .union(WasmFeatures::WIDE_ARITHMETIC)
+    .union(WasmFeatures::CUSTOM_PAGE_SIZES)
     .union(WasmFeatures::FLOATS)
     .union(WasmFeatures::GC_TYPES);
 

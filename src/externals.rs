@@ -130,7 +130,8 @@ impl Memory {
         if ty.is_shared() {
             return Err(Error::msg("shared memories belong to no store: create them with SharedMemory::new"));
         }
-        let memory = LinearMemory::new(ty.minimum(), ty.maximum()).map_err(|e| Error::msg(e.to_string()))?;
+        let memory = LinearMemory::with_options(ty.minimum(), ty.maximum(), false, ty.page_size())
+            .map_err(|e| Error::msg(e.to_string()))?;
         let index = store.memories.len() as u32;
         store.memories.push(MemoryEntry { memory: Arc::new(memory), ty });
         Ok(Memory { store_id: store.id, index })
@@ -149,13 +150,7 @@ impl Memory {
     /// Its type, with the current size as the minimum.
     pub fn ty(&self, store: impl AsContext) -> MemoryType {
         let entry = self.entry(&store.as_context().0.opaque);
-        let mut ty = entry.ty;
-        ty = if ty.is_64() {
-            MemoryType::new64(entry.memory.pages(), ty.maximum())
-        } else {
-            MemoryType::new(entry.memory.pages() as u32, ty.maximum().map(|m| m as u32))
-        };
-        ty
+        entry.ty.with_minimum(entry.memory.pages())
     }
 
     /// Current size in pages.

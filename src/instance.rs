@@ -156,11 +156,7 @@ fn extern_type(store: &StoreOpaque, item: &Extern) -> ExternType {
         Extern::Memory(m) => {
             store.check_owner(m.store_id);
             let entry = &store.memories[m.index as usize];
-            ExternType::Memory(if entry.ty.is_64() {
-                MemoryType::new64(entry.memory.pages(), entry.ty.maximum())
-            } else {
-                MemoryType::new(entry.memory.pages() as u32, entry.ty.maximum().map(|m| m as u32))
-            })
+            ExternType::Memory(entry.ty.with_minimum(entry.memory.pages()))
         }
     }
 }
@@ -217,10 +213,8 @@ fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports: &[Extern]
 
     // The module's own memories, tables and globals (initialized below).
     for ty in &info.memory_types[info.imported_memories as usize..] {
-        let memory = match (ty.shared, ty.maximum) {
-            (true, Some(max)) => LinearMemory::new_shared(ty.initial, max),
-            _ => LinearMemory::new(ty.initial, ty.maximum),
-        };
+        let page_size = 1u64 << ty.page_size_log2.unwrap_or(16);
+        let memory = LinearMemory::with_options(ty.initial, ty.maximum, ty.shared, page_size);
         let memory = memory.map_err(|e| Error::Instantiation(e.to_string()))?;
         let index = opaque.memories.len() as u32;
         opaque.memories.push(MemoryEntry { memory: Arc::new(memory), ty: MemoryType::from_wasmparser(ty) });

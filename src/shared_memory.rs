@@ -60,7 +60,7 @@ impl SharedMemory {
 
     /// Its type, with the current size as the minimum.
     pub fn ty(&self) -> MemoryType {
-        MemoryType::shared(self.memory.pages() as u32, self.ty.maximum().unwrap_or(0) as u32)
+        self.ty.with_minimum(self.memory.pages())
     }
 
     /// Current size in pages.

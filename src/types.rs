@@ -217,22 +217,23 @@ pub struct MemoryType {
     maximum: Option<u64>,
     memory64: bool,
     shared: bool,
+    page_size_log2: u8,
 }
 
 impl MemoryType {
     /// A 32-bit memory of at least `minimum` pages, at most `maximum`.
     pub fn new(minimum: u32, maximum: Option<u32>) -> Self {
-        MemoryType { minimum: minimum.into(), maximum: maximum.map(Into::into), memory64: false, shared: false }
+        MemoryType { minimum: minimum.into(), maximum: maximum.map(Into::into), memory64: false, shared: false, page_size_log2: 16 }
     }
 
     /// A 64-bit memory (memory64 proposal).
     pub fn new64(minimum: u64, maximum: Option<u64>) -> Self {
-        MemoryType { minimum, maximum, memory64: true, shared: false }
+        MemoryType { minimum, maximum, memory64: true, shared: false, page_size_log2: 16 }
     }
 
     /// A shared 32-bit memory (threads proposal); shared memories need a maximum.
     pub fn shared(minimum: u32, maximum: u32) -> Self {
-        MemoryType { minimum: minimum.into(), maximum: Some(maximum.into()), memory64: false, shared: true }
+        MemoryType { minimum: minimum.into(), maximum: Some(maximum.into()), memory64: false, shared: true, page_size_log2: 16 }
     }
 
     /// Minimum size in pages.
@@ -255,14 +256,32 @@ impl MemoryType {
         self.shared
     }
 
+    /// The page size in bytes (65536 unless the custom-page-sizes proposal says otherwise).
+    pub fn page_size(&self) -> u64 {
+        1 << self.page_size_log2
+    }
+
+    /// The same type with another minimum (a memory's current size).
+    pub(crate) fn with_minimum(mut self, pages: u64) -> Self {
+        self.minimum = pages;
+        self
+    }
+
     pub(crate) fn from_wasmparser(ty: &wasmparser::MemoryType) -> Self {
-        MemoryType { minimum: ty.initial, maximum: ty.maximum, memory64: ty.memory64, shared: ty.shared }
+        MemoryType {
+            minimum: ty.initial,
+            maximum: ty.maximum,
+            memory64: ty.memory64,
+            shared: ty.shared,
+            page_size_log2: ty.page_size_log2.unwrap_or(16) as u8,
+        }
     }
 
     /// Whether a memory of type `self` can be given for an import of type `import`.
     pub(crate) fn matches(&self, import: &MemoryType) -> bool {
         self.memory64 == import.memory64
             && self.shared == import.shared
+            && self.page_size_log2 == import.page_size_log2
             && limits_match(self.minimum, self.maximum, import.minimum, import.maximum)
     }
 }

@@ -17,7 +17,7 @@ use crate::isa::Op;
 use crate::lower::CompiledFunc;
 use crate::module::CompileError;
 use crate::vm::parking;
-use crate::vm::{FuncEntry, FuncKind, Slot, TrapCode, VmCtx, VmGlobal, WASM_PAGE_SIZE};
+use crate::vm::{FuncEntry, FuncKind, Slot, TrapCode, VmCtx, VmGlobal};
 use num::{RegValue, v128};
 
 /// The default bound of a store's wasm stack, in bytes.
@@ -724,6 +724,27 @@ unsafe fn run<H: Host>(
                     simd::i8x16_shuffle(u128::read(regs, a), u128::read(regs, b), lanes).write(regs, dst);
                     pc += 1;
                 }
+                Op::I64Add128 { dst, lhs_lo, lhs_hi, rhs_lo, rhs_hi } => {
+                    let lhs = r!(lhs_lo) as u128 | (r!(lhs_hi) as u128) << 64;
+                    let rhs = r!(rhs_lo) as u128 | (r!(rhs_hi) as u128) << 64;
+                    lhs.wrapping_add(rhs).write(regs, dst);
+                    pc += 1;
+                }
+                Op::I64Sub128 { dst, lhs_lo, lhs_hi, rhs_lo, rhs_hi } => {
+                    let lhs = r!(lhs_lo) as u128 | (r!(lhs_hi) as u128) << 64;
+                    let rhs = r!(rhs_lo) as u128 | (r!(rhs_hi) as u128) << 64;
+                    lhs.wrapping_sub(rhs).write(regs, dst);
+                    pc += 1;
+                }
+                Op::I64MulWideS { dst, lhs, rhs } => {
+                    let product = (r!(lhs) as i64 as i128).wrapping_mul(r!(rhs) as i64 as i128);
+                    (product as u128).write(regs, dst);
+                    pc += 1;
+                }
+                Op::I64MulWideU { dst, lhs, rhs } => {
+                    (r!(lhs) as u128 * r!(rhs) as u128).write(regs, dst);
+                    pc += 1;
+                }
                 Op::LoadMem { dst, addr, mem, access, offset } => {
                     let memory = &**(*vmctx).memories.add(mem as usize);
                     let op = access.op();
@@ -836,8 +857,7 @@ unsafe fn run<H: Host>(
                 Op::Store32 { addr, src, offset } => store!(addr, src, offset, u32),
                 Op::Store64 { addr, src, offset } => store!(addr, src, offset, u64),
                 Op::MemorySize { dst, mem } => {
-                    let memory = &**(*vmctx).memories.add(mem as usize);
-                    r!(dst) = memory.len() as u64 / WASM_PAGE_SIZE;
+                    r!(dst) = (*(*vmctx).memory_owner(mem)).pages();
                     pc += 1;
                 }
                 Op::MemoryGrow { dst, delta, mem } => {

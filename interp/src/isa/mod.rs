@@ -346,6 +346,14 @@ macro_rules! for_each_op {
             V128StoreLane { addr: Reg, src: Reg, mem: u16, access: WidthAccess, lane: u8, offset: u32 } = "v128.store_lane";
             /// `i8x16.shuffle`; the lane indices are a vector in register `lanes`.
             I8x16Shuffle { dst: Reg, a: Reg, b: Reg, lanes: Reg } -> dst = "i8x16.shuffle";
+            /// `i64.add128`: the 128-bit sum of two (low, high) pairs, into `dst` and `dst + 1`.
+            I64Add128 { dst: Reg, lhs_lo: Reg, lhs_hi: Reg, rhs_lo: Reg, rhs_hi: Reg } = "i64.add128";
+            /// `i64.sub128`: the 128-bit difference of two (low, high) pairs.
+            I64Sub128 { dst: Reg, lhs_lo: Reg, lhs_hi: Reg, rhs_lo: Reg, rhs_hi: Reg } = "i64.sub128";
+            /// `i64.mul_wide_s`: the signed 128-bit product, into `dst` (low) and `dst + 1`.
+            I64MulWideS { dst: Reg, lhs: Reg, rhs: Reg } = "i64.mul_wide_s";
+            /// `i64.mul_wide_u`: the unsigned 128-bit product.
+            I64MulWideU { dst: Reg, lhs: Reg, rhs: Reg } = "i64.mul_wide_u";
             /// Copies one slot.
             Copy { dst: Reg, src: Reg } -> dst = "copy";
             /// Copies two slots (a `v128`).

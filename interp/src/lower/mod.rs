@@ -1370,6 +1370,42 @@ impl<'a> Translator<'a> {
     fn translate_simd(&mut self, op: &Operator<'_>) -> Result<bool> {
         use V128LoadKind::*;
         match *op {
+            Operator::I64Add128 | Operator::I64Sub128 => {
+                let rhs_hi = self.pop();
+                let [lhs_lo, lhs_hi, rhs_lo] = self.pop3();
+                let rhs_hi = self.reg_of(rhs_hi);
+                let dst = self.push_temp(ValType::I64)?;
+                self.push_temp(ValType::I64)?;
+                self.emit(if matches!(op, Operator::I64Add128) {
+                    Op::I64Add128 {
+                        dst,
+                        lhs_lo,
+                        lhs_hi,
+                        rhs_lo,
+                        rhs_hi,
+                    }
+                } else {
+                    Op::I64Sub128 {
+                        dst,
+                        lhs_lo,
+                        lhs_hi,
+                        rhs_lo,
+                        rhs_hi,
+                    }
+                });
+            }
+            Operator::I64MulWideS | Operator::I64MulWideU => {
+                let rhs = self.pop();
+                let lhs = self.pop();
+                let (lhs, rhs) = (self.reg_of(lhs), self.reg_of(rhs));
+                let dst = self.push_temp(ValType::I64)?;
+                self.push_temp(ValType::I64)?;
+                self.emit(if matches!(op, Operator::I64MulWideS) {
+                    Op::I64MulWideS { dst, lhs, rhs }
+                } else {
+                    Op::I64MulWideU { dst, lhs, rhs }
+                });
+            }
             Operator::V128Const { value } => {
                 let reg = self.vector_regs[&(value.i128() as u128)];
                 self.push(Source::Pooled(reg), ValType::V128)?;

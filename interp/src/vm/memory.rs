@@ -12,6 +12,12 @@ use super::ctx::VmMemory;
 /// The size of a WebAssembly page.
 pub const WASM_PAGE_SIZE: u64 = 65536;
 
+/// Rounds a size up to whole pages of the operating system, the unit of memory protection.
+fn round_up_to_os_page(bytes: u64) -> u64 {
+    let page = os::page_size();
+    bytes.div_ceil(page) * page
+}
+
 /// The largest reservation made for one memory (a 32-bit memory's whole index space).
 const MAX_RESERVATION: u64 = 1 << 32;
 
@@ -44,6 +50,9 @@ pub struct LinearMemory {
     def: Box<VmMemory>,
     reserved: usize,
     max_pages: u64,
+    page_size: u64,
+    /// Bytes made accessible so far: the size rounded up to whole OS pages.
+    committed: AtomicUsize,
     shared: bool,
     grow_lock: Mutex<()>,
 }
@@ -58,20 +67,24 @@ impl LinearMemory {
     /// Creates a memory of `min_pages`, growable to `max_pages` (also bounded by the largest
     /// reservation tandem makes).
     pub fn new(min_pages: u64, max_pages: Option<u64>) -> Result<Self, MemoryError> {
-        Self::with_sharing(min_pages, max_pages, false)
+        Self::with_options(min_pages, max_pages, false, WASM_PAGE_SIZE)
     }
 
     /// Creates a memory that threads may share (`shared` in the threads proposal).
     pub fn new_shared(min_pages: u64, max_pages: u64) -> Result<Self, MemoryError> {
-        Self::with_sharing(min_pages, Some(max_pages), true)
+        Self::with_options(min_pages, Some(max_pages), true, WASM_PAGE_SIZE)
     }
 
-    fn with_sharing(
+    /// Creates a memory with any page size (custom-page-sizes proposal: 1 or 65536 bytes).
+    pub fn with_options(
         min_pages: u64,
         max_pages: Option<u64>,
         shared: bool,
+        page_size: u64,
     ) -> Result<Self, MemoryError> {
-        let reservable_pages = MAX_RESERVATION / WASM_PAGE_SIZE;
+        // The index space of a 32-bit memory is 4 GiB, and tandem reserves no more for any
+        // memory: the largest reachable size is the last whole page below that.
+        let reservable_pages = MAX_RESERVATION / page_size - u64::from(page_size == 1);
         let max_pages = max_pages.unwrap_or(reservable_pages).min(reservable_pages);
         if min_pages > max_pages {
             return Err(MemoryError::TooLarge {
@@ -79,7 +92,7 @@ impl LinearMemory {
                 limit: max_pages,
             });
         }
-        let reserved = (max_pages * WASM_PAGE_SIZE) as usize;
+        let reserved = round_up_to_os_page(max_pages * page_size) as usize;
         let base = os::reserve(reserved).ok_or(MemoryError::OutOfMemory {
             bytes: reserved as u64,
         })?;
@@ -90,6 +103,8 @@ impl LinearMemory {
             }),
             reserved,
             max_pages,
+            page_size,
+            committed: AtomicUsize::new(0),
             shared,
             grow_lock: Mutex::new(()),
         };
@@ -99,7 +114,12 @@ impl LinearMemory {
 
     /// The current size in pages.
     pub fn pages(&self) -> u64 {
-        self.len() as u64 / WASM_PAGE_SIZE
+        self.len() as u64 / self.page_size
+    }
+
+    /// The page size in bytes.
+    pub fn page_size(&self) -> u64 {
+        self.page_size
     }
 
     /// The current size in bytes.
@@ -126,7 +146,7 @@ impl LinearMemory {
     pub fn grow(&self, delta: u64) -> Result<u64, MemoryError> {
         let _serialized = self.grow_lock.lock().unwrap_or_else(|e| e.into_inner());
         let len = self.len();
-        let old = len as u64 / WASM_PAGE_SIZE;
+        let old = len as u64 / self.page_size;
         let new = old
             .checked_add(delta)
             .filter(|&n| n <= self.max_pages)
@@ -134,16 +154,19 @@ impl LinearMemory {
                 pages: old.saturating_add(delta),
                 limit: self.max_pages,
             })?;
-        let new_len = (new * WASM_PAGE_SIZE) as usize;
-        if new_len > len {
-            debug_assert!(new_len <= self.reserved);
-            if !os::commit(self.def.base, len, new_len - len) {
+        let new_len = (new * self.page_size) as usize;
+        let committed = self.committed.load(Ordering::Relaxed);
+        if new_len > committed {
+            let new_committed = round_up_to_os_page(new_len as u64) as usize;
+            debug_assert!(new_committed <= self.reserved);
+            if !os::commit(self.def.base, committed, new_committed - committed) {
                 return Err(MemoryError::OutOfMemory {
                     bytes: new_len as u64,
                 });
             }
-            self.def.len.store(new_len, Ordering::Release);
+            self.committed.store(new_committed, Ordering::Relaxed);
         }
+        self.def.len.store(new_len, Ordering::Release);
         Ok(old)
     }
 
@@ -239,6 +262,17 @@ impl Drop for LinearMemory {
 #[cfg(unix)]
 mod os {
     use std::ptr;
+    use std::sync::OnceLock;
+
+    /// The operating system's page size.
+    pub(super) fn page_size() -> u64 {
+        static PAGE_SIZE: OnceLock<u64> = OnceLock::new();
+        // SAFETY: sysconf only reads a system constant.
+        *PAGE_SIZE.get_or_init(|| match unsafe { libc::sysconf(libc::_SC_PAGESIZE) } {
+            size if size > 0 => size as u64,
+            _ => 4096,
+        })
+    }
 
     /// Reserves `len` bytes of address space with no access rights.
     pub(super) fn reserve(len: usize) -> Option<*mut u8> {
@@ -285,6 +319,10 @@ mod os {
 mod os {
     // Portable fallback: commit the whole reservation eagerly from the allocator.
     use std::alloc::{Layout, alloc_zeroed, dealloc};
+
+    pub(super) fn page_size() -> u64 {
+        4096
+    }
 
     pub(super) fn reserve(len: usize) -> Option<*mut u8> {
         if len == 0 {

@@ -20,10 +20,12 @@ pub struct Wat2WasmCommand {
 
 impl Wat2WasmCommand {
     pub fn execute(self) -> Result<(), Failure> {
-        let text = std::fs::read_to_string(&self.file)
-            .map_err(|e| Failure::error(format!("failed to read `{}`: {e}", self.file.display())))?;
-        let binary = tandem::wat2wasm(&text)
-            .map_err(|e| Failure::error(format!("failed to parse `{}`: {e}", self.file.display())))?;
+        let text = std::fs::read_to_string(&self.file).map_err(|e| {
+            Failure::error(format!("failed to read `{}`: {e}", self.file.display()))
+        })?;
+        let binary = tandem::wat2wasm(&text).map_err(|e| {
+            Failure::error(format!("failed to parse `{}`: {e}", self.file.display()))
+        })?;
         write_output(self.output.as_deref(), &binary)
     }
 }
@@ -40,10 +42,12 @@ pub struct Wasm2WatCommand {
 
 impl Wasm2WatCommand {
     pub fn execute(self) -> Result<(), Failure> {
-        let binary = std::fs::read(&self.file)
-            .map_err(|e| Failure::error(format!("failed to read `{}`: {e}", self.file.display())))?;
-        let text = tandem::wasm2wat(&binary)
-            .map_err(|e| Failure::error(format!("failed to print `{}`: {e}", self.file.display())))?;
+        let binary = std::fs::read(&self.file).map_err(|e| {
+            Failure::error(format!("failed to read `{}`: {e}", self.file.display()))
+        })?;
+        let text = tandem::wasm2wat(&binary).map_err(|e| {
+            Failure::error(format!("failed to print `{}`: {e}", self.file.display()))
+        })?;
         write_output(self.output.as_deref(), text.as_bytes())
     }
 }

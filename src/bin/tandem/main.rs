@@ -4,10 +4,10 @@
 //! error; `main` turns that into the message and exit status, so every
 //! error path ends the same way and none of them panics.
 
-mod run;
-mod values;
 #[cfg(feature = "wat")]
 mod convert;
+mod run;
+mod values;
 
 use std::process::ExitCode;
 
@@ -82,12 +82,23 @@ fn main() -> ExitCode {
     }
 }
 
-/// Folds a possibly multi-line message into one line.
+/// Folds a possibly multi-line message into one line. The source excerpt
+/// that text-format errors draw under their `--> file:line:col` pointer is
+/// dropped: it only makes sense across several lines.
 fn one_line(message: &str) -> String {
     message
         .lines()
         .map(str::trim)
-        .filter(|line| !line.is_empty())
+        .filter(|line| !line.is_empty() && !is_excerpt(line))
         .collect::<Vec<_>>()
         .join(": ")
+}
+
+/// Whether `line` is a gutter line of a source excerpt: `|`, `| ^` or
+/// `12 | (module ...`.
+fn is_excerpt(line: &str) -> bool {
+    let rest = line
+        .trim_start_matches(|c: char| c.is_ascii_digit())
+        .trim_start();
+    rest.starts_with('|')
 }

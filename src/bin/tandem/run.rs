@@ -74,7 +74,10 @@ impl RunCommand {
         // nothing defines instead of relying on the instantiation error.
         let mut linker = Linker::new(&engine);
         for import in module.imports() {
-            if linker.get(&mut store, import.module(), import.name()).is_none() {
+            if linker
+                .get(&mut store, import.module(), import.name())
+                .is_none()
+            {
                 return Err(Failure::error(format!(
                     "failed to instantiate `{file}`: unknown import: `{}::{}` has not been defined",
                     import.module(),
@@ -128,9 +131,10 @@ impl RunCommand {
             return Ok(Vec::new());
         }
         if types.len() != self.args.len() {
-            let list: Vec<_> = types.iter().map(values::type_name).collect();
+            let list: Vec<_> = types.iter().map(ToString::to_string).collect();
+            let plural = if types.len() == 1 { "" } else { "s" };
             return Err(Failure::error(format!(
-                "`{name}` takes {} argument(s) ({}) but {} were given",
+                "`{name}` expects {} argument{plural} ({}), got {}",
                 types.len(),
                 list.join(", "),
                 self.args.len()
@@ -151,10 +155,15 @@ impl RunCommand {
 /// Classifies an error raised while the guest ran: traps exit like
 /// Wasmtime's, and a guest-requested exit keeps its status.
 fn runtime_failure(err: Error, context: String) -> Failure {
-    if let Error::Exit(status) = err {
+    if let Some(status) = err.exit_code() {
         return Failure::Exit(status);
     }
-    let status = if err.as_trap().is_some() { TRAP_STATUS } else { 1 };
+    // A host function's failure is not a trap: it exits like any error.
+    let status = if err.trap_code().is_some() {
+        TRAP_STATUS
+    } else {
+        1
+    };
     Failure::Runtime {
         message: format!("{context}: {err}"),
         status,

@@ -9,7 +9,7 @@ use tandem::{Val, ValType};
 /// `0x` hexadecimal; floats are decimal and also accept `nan`, `inf` and
 /// `-inf`; reference types accept only `null`.
 pub fn parse(ty: &ValType, word: &str) -> Result<Val, String> {
-    let bad = || format!("`{word}` is not a valid {}", type_name(ty));
+    let bad = || format!("`{word}` is not a valid {ty}");
     match ty {
         ValType::I32 => parse_int(word, u32::MAX as u64)
             .map(|v| Val::I32(v as u32 as i32))
@@ -25,10 +25,9 @@ pub fn parse(ty: &ValType, word: &str) -> Result<Val, String> {
                 .map(|v| Val::V128(v.into()))
                 .map_err(|_| bad())
         }
-        ValType::Ref(r) if word == "null" => Ok(Val::null_ref(r.heap_type())),
+        ValType::Ref(r) if word == "null" => Ok(Val::null_ref(r)),
         ValType::Ref(_) => Err(format!(
-            "`{word}` is not a valid {}: only `null` can be given on the command line",
-            type_name(ty)
+            "`{word}` is not a valid {ty}: only `null` can be given on the command line"
         )),
     }
 }
@@ -41,7 +40,10 @@ fn parse_int(word: &str, max: u64) -> Option<u64> {
         Some(rest) => (true, rest),
         None => (false, word.strip_prefix('+').unwrap_or(word)),
     };
-    let magnitude = match digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+    let magnitude = match digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
         Some(hex) => u64::from_str_radix(hex, 16).ok()?,
         None => digits.parse::<u64>().ok()?,
     };
@@ -72,16 +74,5 @@ pub fn format(val: &Val) -> String {
         Val::FuncRef(None) | Val::ExternRef(None) => "null".to_string(),
         Val::FuncRef(Some(_)) => "<funcref>".to_string(),
         Val::ExternRef(Some(_)) => "<externref>".to_string(),
-    }
-}
-
-pub fn type_name(ty: &ValType) -> String {
-    match ty {
-        ValType::I32 => "i32".into(),
-        ValType::I64 => "i64".into(),
-        ValType::F32 => "f32".into(),
-        ValType::F64 => "f64".into(),
-        ValType::V128 => "v128".into(),
-        ValType::Ref(r) => format!("{r}"),
     }
 }
