@@ -55,6 +55,7 @@ const IMPLEMENTED: WasmFeatures = WasmFeatures::MUTABLE_GLOBAL
     .union(WasmFeatures::RELAXED_SIMD)
     .union(WasmFeatures::WIDE_ARITHMETIC)
     .union(WasmFeatures::CUSTOM_PAGE_SIZES)
+    .union(WasmFeatures::FUNCTION_REFERENCES)
     .union(WasmFeatures::FLOATS)
     .union(WasmFeatures::GC_TYPES);
 

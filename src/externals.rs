@@ -229,7 +229,7 @@ impl Table {
     /// A new table with every element set to `init`.
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Ref) -> Result<Table> {
         let store = &mut store.as_context_mut().0.opaque;
-        if !init.matches(ty.element()) {
+        if !init.matches(ty.element(), store) {
             return Err(Error::msg(format!("initial value does not match the element type {}", ty.element())));
         }
         let init = init.to_slot(store);
@@ -273,7 +273,7 @@ impl Table {
     pub fn set(&self, mut store: impl AsContextMut, index: u64, value: Ref) -> Result<()> {
         let store = &mut store.as_context_mut().0.opaque;
         let ty = self.entry(store).ty;
-        if !value.matches(ty.element()) {
+        if !value.matches(ty.element(), store) {
             return Err(Error::msg(format!("value does not match the element type {}", ty.element())));
         }
         let slot = value.to_slot(store);
@@ -288,7 +288,7 @@ impl Table {
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64, init: Ref) -> Result<u64> {
         let store = &mut store.as_context_mut().0.opaque;
         let ty = self.entry(store).ty;
-        if !init.matches(ty.element()) {
+        if !init.matches(ty.element(), store) {
             return Err(Error::msg(format!("value does not match the element type {}", ty.element())));
         }
         let slot = init.to_slot(store);
@@ -307,7 +307,7 @@ impl Global {
     /// A new global holding `value`.
     pub fn new(mut store: impl AsContextMut, ty: GlobalType, value: Val) -> Result<Global> {
         let store = &mut store.as_context_mut().0.opaque;
-        if !value.matches(ty.content()) {
+        if !value.matches(ty.content(), store) {
             return Err(Error::msg(format!("value of type {} does not match the global's type {}", value.ty(), ty.content())));
         }
         let mut cell = VmGlobal::default();
@@ -339,7 +339,7 @@ impl Global {
         if ty.mutability() != Mutability::Var {
             return Err(Error::msg("cannot set an immutable global"));
         }
-        if !value.matches(ty.content()) {
+        if !value.matches(ty.content(), store) {
             return Err(Error::msg(format!("value of type {} does not match the global's type {}", value.ty(), ty.content())));
         }
         let mut slots = [0; 2];

@@ -183,7 +183,7 @@ fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports: &[Extern]
                 let tandem_interp::module::ImportKind::Func(ty) = import.kind else { unreachable!() };
                 f.entry(opaque).sig == module.inner.sig_ids[ty as usize]
             }
-            (ExternType::Global(e), ExternType::Global(f), _) => e == f,
+            (ExternType::Global(e), ExternType::Global(f), _) => f.matches(e),
             (ExternType::Table(e), ExternType::Table(f), _) => f.matches(e),
             (ExternType::Memory(e), ExternType::Memory(f), _) => f.matches(e),
             _ => false,
@@ -223,11 +223,11 @@ fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports: &[Extern]
     for def in &info.tables {
         let table = TableData::new(def.ty.initial, def.ty.maximum, 0).map_err(|e| Error::Instantiation(e.to_string()))?;
         let index = opaque.tables.len() as u32;
-        opaque.tables.push(TableEntry { table: Box::new(table), ty: TableType::from_wasmparser(&def.ty) });
+        opaque.tables.push(TableEntry { table: Box::new(table), ty: TableType::from_wasmparser(&def.ty, &module.inner.sig_ids) });
         tables.push(Table { store_id: opaque.id, index });
     }
     for def in &info.globals {
-        let ty = GlobalType::from_wasmparser(&def.ty);
+        let ty = GlobalType::from_wasmparser(&def.ty, &module.inner.sig_ids);
         globals.push(opaque.push_global(GlobalEntry { cell: Box::new(VmGlobal::default()), ty }));
     }
 

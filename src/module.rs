@@ -61,20 +61,26 @@ impl Module {
             code.compile_all()?;
         }
         let info = &code.info;
-        let func_type = |index: u32| FuncType::from_wasmparser(info.type_at(index));
-        let sig_ids = info
-            .types
-            .iter()
-            .map(|ty| ty.as_ref().map_or(SigId(u32::MAX), |ty| engine.intern(&FuncType::from_wasmparser(ty))))
-            .collect();
+        // Types refer only to earlier types (each is its own recursion group), so each can be
+        // interned once the ones it mentions are.
+        let mut sig_ids: Vec<SigId> = Vec::with_capacity(info.types.len());
+        for ty in &info.types {
+            let id = match ty {
+                Some(ty) => engine.intern(&FuncType::from_wasmparser(ty, &sig_ids)),
+                None => SigId(u32::MAX),
+            };
+            sig_ids.push(id);
+        }
+        let types = &sig_ids[..];
+        let func_type = |index: u32| FuncType::from_wasmparser(info.type_at(index), types);
         let import_types = info
             .imports
             .iter()
             .map(|import| match &import.kind {
                 ImportKind::Func(ty) => ExternType::Func(func_type(*ty)),
-                ImportKind::Table(ty) => ExternType::Table(TableType::from_wasmparser(ty)),
+                ImportKind::Table(ty) => ExternType::Table(TableType::from_wasmparser(ty, types)),
                 ImportKind::Memory(ty) => ExternType::Memory(MemoryType::from_wasmparser(ty)),
-                ImportKind::Global(ty) => ExternType::Global(GlobalType::from_wasmparser(ty)),
+                ImportKind::Global(ty) => ExternType::Global(GlobalType::from_wasmparser(ty, types)),
             })
             .collect();
         let export_types = info
@@ -82,12 +88,12 @@ impl Module {
             .iter()
             .map(|export| match export.kind {
                 ExportKind::Func(i) => ExternType::Func(func_type(info.funcs[i as usize])),
-                ExportKind::Table(i) => ExternType::Table(TableType::from_wasmparser(&info.table_types[i as usize])),
+                ExportKind::Table(i) => ExternType::Table(TableType::from_wasmparser(&info.table_types[i as usize], types)),
                 ExportKind::Memory(i) => {
                     ExternType::Memory(MemoryType::from_wasmparser(&info.memory_types[i as usize]))
                 }
                 ExportKind::Global(i) => {
-                    ExternType::Global(GlobalType::from_wasmparser(&info.global_types[i as usize]))
+                    ExternType::Global(GlobalType::from_wasmparser(&info.global_types[i as usize], types))
                 }
             })
             .collect();

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use tandem_interp::vm::SigId;
+
 /// The type of a WebAssembly value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ValType {
@@ -43,14 +45,22 @@ impl ValType {
         }
     }
 
-    pub(crate) fn from_wasmparser(ty: wasmparser::ValType) -> Self {
+    pub(crate) fn from_wasmparser(ty: wasmparser::ValType, types: &[SigId]) -> Self {
         match ty {
             wasmparser::ValType::I32 => ValType::I32,
             wasmparser::ValType::I64 => ValType::I64,
             wasmparser::ValType::F32 => ValType::F32,
             wasmparser::ValType::F64 => ValType::F64,
             wasmparser::ValType::V128 => ValType::V128,
-            wasmparser::ValType::Ref(r) => ValType::Ref(RefType::from_wasmparser(r)),
+            wasmparser::ValType::Ref(r) => ValType::Ref(RefType::from_wasmparser(r, types)),
+        }
+    }
+
+    /// Whether a value of this type is also of type `other` (subtyping of references).
+    pub fn matches(&self, other: &ValType) -> bool {
+        match (self, other) {
+            (ValType::Ref(a), ValType::Ref(b)) => a.matches(b),
+            (a, b) => a == b,
         }
     }
 
@@ -83,6 +93,8 @@ pub enum HeapType {
     Func,
     /// Any host value.
     Extern,
+    /// Functions of one type, named by its engine-wide type id (typed function references).
+    ConcreteFunc(u32),
     /// Any other heap type (from proposals not yet exposed in the API).
     Other,
 }
@@ -115,13 +127,29 @@ impl RefType {
         &self.heap
     }
 
-    pub(crate) fn from_wasmparser(r: wasmparser::RefType) -> Self {
+    pub(crate) fn from_wasmparser(r: wasmparser::RefType, types: &[SigId]) -> Self {
         let heap = match r.heap_type() {
             wasmparser::HeapType::Abstract { ty: wasmparser::AbstractHeapType::Func, .. } => HeapType::Func,
             wasmparser::HeapType::Abstract { ty: wasmparser::AbstractHeapType::Extern, .. } => HeapType::Extern,
+            wasmparser::HeapType::Concrete(index) | wasmparser::HeapType::Exact(index) => {
+                match index.as_module_index().and_then(|i| types.get(i as usize)) {
+                    Some(id) => HeapType::ConcreteFunc(id.0),
+                    None => HeapType::Other,
+                }
+            }
             _ => HeapType::Other,
         };
         RefType { nullable: r.is_nullable(), heap }
+    }
+
+    /// Whether a reference of this type is also of type `other` (subtyping).
+    pub fn matches(&self, other: &RefType) -> bool {
+        (!self.nullable || other.nullable)
+            && match (self.heap, other.heap) {
+                (a, b) if a == b => true,
+                (HeapType::ConcreteFunc(_), HeapType::Func) => true,
+                _ => false,
+            }
     }
 }
 
@@ -132,9 +160,10 @@ impl fmt::Display for RefType {
             (true, HeapType::Extern) => f.write_str("externref"),
             (nullable, heap) => {
                 let heap = match heap {
-                    HeapType::Func => "func",
-                    HeapType::Extern => "extern",
-                    HeapType::Other => "any",
+                    HeapType::Func => "func".to_string(),
+                    HeapType::Extern => "extern".to_string(),
+                    HeapType::ConcreteFunc(id) => format!("(type {id})"),
+                    HeapType::Other => "any".to_string(),
                 };
                 if nullable { write!(f, "(ref null {heap})") } else { write!(f, "(ref {heap})") }
             }
@@ -181,10 +210,10 @@ impl FuncType {
         self.results.iter().map(ValType::slots).sum()
     }
 
-    pub(crate) fn from_wasmparser(ty: &wasmparser::FuncType) -> Self {
+    pub(crate) fn from_wasmparser(ty: &wasmparser::FuncType, types: &[SigId]) -> Self {
         FuncType::new(
-            ty.params().iter().map(|&t| ValType::from_wasmparser(t)),
-            ty.results().iter().map(|&t| ValType::from_wasmparser(t)),
+            ty.params().iter().map(|&t| ValType::from_wasmparser(t, types)),
+            ty.results().iter().map(|&t| ValType::from_wasmparser(t, types)),
         )
     }
 }
@@ -343,9 +372,9 @@ impl TableType {
         self.table64
     }
 
-    pub(crate) fn from_wasmparser(ty: &wasmparser::TableType) -> Self {
+    pub(crate) fn from_wasmparser(ty: &wasmparser::TableType, types: &[SigId]) -> Self {
         TableType {
-            element: RefType::from_wasmparser(ty.element_type),
+            element: RefType::from_wasmparser(ty.element_type, types),
             minimum: ty.initial,
             maximum: ty.maximum,
             table64: ty.table64,
@@ -401,10 +430,22 @@ impl GlobalType {
         self.mutability
     }
 
-    pub(crate) fn from_wasmparser(ty: &wasmparser::GlobalType) -> Self {
+    pub(crate) fn from_wasmparser(ty: &wasmparser::GlobalType, types: &[SigId]) -> Self {
         GlobalType {
-            content: ValType::from_wasmparser(ty.content_type),
+            content: ValType::from_wasmparser(ty.content_type, types),
             mutability: if ty.mutable { Mutability::Var } else { Mutability::Const },
+        }
+    }
+}
+
+impl GlobalType {
+    /// Whether a global of type `self` can be given for an import of type `import`: mutable
+    /// globals must match exactly, immutable ones may be of a subtype.
+    pub(crate) fn matches(&self, import: &GlobalType) -> bool {
+        match (self.mutability, import.mutability) {
+            (Mutability::Var, Mutability::Var) => self.content == import.content,
+            (Mutability::Const, Mutability::Const) => self.content.matches(&import.content),
+            _ => false,
         }
     }
 }

@@ -105,11 +105,20 @@ impl Ref {
         }
     }
 
-    pub(crate) fn matches(&self, ty: &RefType) -> bool {
+    pub(crate) fn matches(&self, ty: &RefType, store: &StoreOpaque) -> bool {
         match (self, ty.heap_type()) {
-            (Ref::Func(f), HeapType::Func) => f.is_some() || ty.is_nullable(),
-            (Ref::Extern(e), HeapType::Extern) => e.is_some() || ty.is_nullable(),
+            (Ref::Func(None) | Ref::Extern(None), _) => ty.is_nullable() && self.kind_matches(ty),
+            (Ref::Func(Some(_)), HeapType::Func) => true,
+            (Ref::Func(Some(f)), HeapType::ConcreteFunc(id)) => f.entry(store).sig.0 == *id,
+            (Ref::Extern(Some(_)), HeapType::Extern) => true,
             _ => false,
+        }
+    }
+
+    fn kind_matches(&self, ty: &RefType) -> bool {
+        match self {
+            Ref::Func(_) => matches!(ty.heap_type(), HeapType::Func | HeapType::ConcreteFunc(_)),
+            Ref::Extern(_) => matches!(ty.heap_type(), HeapType::Extern),
         }
     }
 }
@@ -222,14 +231,14 @@ impl Val {
     }
 
     /// Whether this value has type `ty` (nullable references match null).
-    pub(crate) fn matches(&self, ty: &ValType) -> bool {
+    pub(crate) fn matches(&self, ty: &ValType, store: &StoreOpaque) -> bool {
         match (self, ty) {
             (Val::I32(_), ValType::I32)
             | (Val::I64(_), ValType::I64)
             | (Val::F32(_), ValType::F32)
             | (Val::F64(_), ValType::F64)
             | (Val::V128(_), ValType::V128) => true,
-            (v, ValType::Ref(r)) => v.as_ref().is_some_and(|v| v.matches(r)),
+            (v, ValType::Ref(r)) => v.as_ref().is_some_and(|v| v.matches(r, store)),
             _ => false,
         }
     }

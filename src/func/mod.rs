@@ -47,7 +47,7 @@ impl<T> HostFunc<T> {
             let store = &caller.store.opaque;
             let mut at = 0;
             for (val, ty) in results.iter().zip(signature.result_slice()) {
-                if !val.matches(ty) {
+                if !val.matches(ty, store) {
                     return Err(Error::msg(format!(
                         "host function returned a {} where its type says {ty}",
                         val.ty()
@@ -204,7 +204,7 @@ fn check_vals(what: &str, vals: &[Val], types: &[crate::types::ValType], store: 
         return Err(Error::msg(format!("expected {} {what}s, got {}", types.len(), vals.len())));
     }
     for (i, (val, ty)) in vals.iter().zip(types).enumerate() {
-        if !val.matches(ty) {
+        if !val.matches(ty, store) {
             return Err(Error::msg(format!("{what} {i} has type {}, expected {ty}", val.ty())));
         }
         if let Some(Some(f)) = val.funcref() {

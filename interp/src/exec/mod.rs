@@ -595,14 +595,14 @@ unsafe fn run<H: Host>(
                 }
                 Op::Br { offset } => pc = pc.wrapping_add_signed(offset as isize),
                 Op::BrIfNez { cond, offset } => {
-                    pc = if r!(cond) as u32 != 0 {
+                    pc = if r!(cond) != 0 {
                         pc.wrapping_add_signed(offset as isize)
                     } else {
                         pc + 1
                     };
                 }
                 Op::BrIfEqz { cond, offset } => {
-                    pc = if r!(cond) as u32 == 0 {
+                    pc = if r!(cond) == 0 {
                         pc.wrapping_add_signed(offset as isize)
                     } else {
                         pc + 1
@@ -743,6 +743,26 @@ unsafe fn run<H: Host>(
                 }
                 Op::I64MulWideU { dst, lhs, rhs } => {
                     (r!(lhs) as u128 * r!(rhs) as u128).write(regs, dst);
+                    pc += 1;
+                }
+                Op::CallRef { func, base } => {
+                    let callee = r!(func) as usize as *const FuncEntry;
+                    if callee.is_null() {
+                        trap!(TrapCode::NullReference);
+                    }
+                    call!(callee, base);
+                }
+                Op::ReturnCallRef { func, base } => {
+                    let callee = r!(func) as usize as *const FuncEntry;
+                    if callee.is_null() {
+                        trap!(TrapCode::NullReference);
+                    }
+                    tail_call!(callee, base);
+                }
+                Op::TrapIfNull { src } => {
+                    if r!(src) == 0 {
+                        trap!(TrapCode::NullReference);
+                    }
                     pc += 1;
                 }
                 Op::LoadMem { dst, addr, mem, access, offset } => {

@@ -295,7 +295,8 @@ macro_rules! for_each_op {
             ConsumeFuel { amount: u32 } = "consume_fuel";
             /// Jumps by `offset`.
             Br { offset: i32 } = "br";
-            /// Jumps by `offset` if `cond` is non-zero.
+            /// Jumps by `offset` if `cond` is non-zero (the whole slot: `i32` values are kept
+            /// zero-extended, and references are non-zero unless null).
             BrIfNez { cond: Reg, offset: i32 } = "br_if_nez";
             /// Jumps by `offset` if `cond` is zero.
             BrIfEqz { cond: Reg, offset: i32 } = "br_if_eqz";
@@ -354,6 +355,12 @@ macro_rules! for_each_op {
             I64MulWideS { dst: Reg, lhs: Reg, rhs: Reg } = "i64.mul_wide_s";
             /// `i64.mul_wide_u`: the unsigned 128-bit product.
             I64MulWideU { dst: Reg, lhs: Reg, rhs: Reg } = "i64.mul_wide_u";
+            /// Calls the function referenced by register `func` (typed function references).
+            CallRef { func: Reg, base: Reg } = "call_ref";
+            /// Tail-calls the function referenced by register `func`.
+            ReturnCallRef { func: Reg, base: Reg } = "return_call_ref";
+            /// Traps with "null reference" if register `src` holds null.
+            TrapIfNull { src: Reg } = "trap_if_null";
             /// Copies one slot.
             Copy { dst: Reg, src: Reg } -> dst = "copy";
             /// Copies two slots (a `v128`).

@@ -306,6 +306,28 @@ impl<'a> Translator<'a> {
         }
     }
 
+    /// A conditional branch to the label `depth` levels out, taken when `cond` is non-zero
+    /// (`jump_if`) or zero; the label's values are the top of the stack.
+    fn branch_if(&mut self, depth: u32, cond: Operand, jump_if: bool) {
+        let count = self.label_arity(depth);
+        self.materialize_top(count);
+        if self.branch_needs_copy(depth) {
+            let skip = self.emit_cond_branch(cond, !jump_if);
+            self.copy_to_label(depth);
+            self.emit_branch_to(depth);
+            let here = self.bind_label();
+            self.patch_branch(skip, here);
+        } else {
+            let index = self.controls.len() - 1 - depth as usize;
+            let at = self.emit_cond_branch(cond, jump_if);
+            match self.controls[index].header {
+                Some(header) => self.patch_branch(at, header),
+                None => self.controls[index].patches.push(at),
+            }
+            self.start_fuel_block();
+        }
+    }
+
     /// Emits a branch taken when `cond` is non-zero (`jump_if`) or zero (`!jump_if`). When
     /// the condition was computed by the instruction just emitted, and that is an integer
     /// comparison or `i32.eqz`, the two fuse into one instruction.
@@ -789,23 +811,39 @@ impl<'a> Translator<'a> {
             }
             Operator::BrIf { relative_depth } => {
                 let cond = self.pop();
+                self.branch_if(relative_depth, cond, true);
+            }
+            Operator::BrOnNull { relative_depth } => {
+                // Branches (without the reference) when it is null; goes on with it otherwise.
+                let reference = self.pop();
+                self.branch_if(relative_depth, reference, false);
+                self.stack.push(reference);
+            }
+            Operator::BrOnNonNull { relative_depth } => {
+                // Branches with the reference as the label's last value when it is not null;
+                // goes on without it otherwise.
                 let count = self.label_arity(relative_depth);
                 self.materialize_top(count);
-                if self.branch_needs_copy(relative_depth) {
-                    let skip = self.emit_cond_branch(cond, false);
-                    self.copy_to_label(relative_depth);
-                    self.emit_branch_to(relative_depth);
-                    let here = self.bind_label();
-                    self.patch_branch(skip, here);
-                } else {
-                    let index = self.controls.len() - 1 - relative_depth as usize;
-                    let at = self.emit_cond_branch(cond, true);
-                    match self.controls[index].header {
-                        Some(header) => self.patch_branch(at, header),
-                        None => self.controls[index].patches.push(at),
-                    }
-                    self.start_fuel_block();
-                }
+                let reference = *self.stack.last().expect("validated");
+                self.branch_if(relative_depth, reference, true);
+                self.pop();
+            }
+            Operator::CallRef { type_index } => {
+                let ty = self.info.type_at(type_index);
+                let (params, results) = (ty.params().len(), ty.results().to_vec());
+                let func = self.pop_reg();
+                self.call(params, results, |base| Op::CallRef { func, base })?;
+            }
+            Operator::ReturnCallRef { type_index } => {
+                let params = self.info.type_at(type_index).params().len();
+                let func = self.pop_reg();
+                self.tail_call(params, |base| Op::ReturnCallRef { func, base });
+            }
+            Operator::RefAsNonNull => {
+                let reference = self.pop();
+                let src = self.reg_of(reference);
+                self.emit(Op::TrapIfNull { src });
+                self.stack.push(reference);
             }
             Operator::BrTable { targets } => {
                 let index = self.pop_reg();
