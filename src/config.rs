@@ -56,6 +56,7 @@ const IMPLEMENTED: WasmFeatures = WasmFeatures::MUTABLE_GLOBAL
     .union(WasmFeatures::WIDE_ARITHMETIC)
     .union(WasmFeatures::CUSTOM_PAGE_SIZES)
     .union(WasmFeatures::FUNCTION_REFERENCES)
+    .union(WasmFeatures::EXCEPTIONS)
     .union(WasmFeatures::FLOATS)
     .union(WasmFeatures::GC_TYPES);
 
@@ -167,13 +168,21 @@ impl Config {
     pub(crate) fn validate(&self) -> Result<()> {
         let missing = self.features.difference(IMPLEMENTED);
         if !missing.is_empty() {
-            let names: Vec<String> = missing.iter_names().map(|(name, _)| name.to_lowercase()).collect();
-            return Err(Error::msg(format!("WebAssembly proposal not implemented yet: {}", names.join(", "))));
+            let names: Vec<String> = missing
+                .iter_names()
+                .map(|(name, _)| name.to_lowercase())
+                .collect();
+            return Err(Error::msg(format!(
+                "WebAssembly proposal not implemented yet: {}",
+                names.join(", ")
+            )));
         }
         match self.strategy {
             Strategy::Interpreter => {}
             Strategy::Cranelift | Strategy::Tiered => {
-                return Err(Error::msg("the Cranelift tier is not built into this tandem"));
+                return Err(Error::msg(
+                    "the Cranelift tier is not built into this tandem",
+                ));
             }
         }
         if self.epoch_interruption {

@@ -80,7 +80,11 @@ impl Engine {
     }
 
     pub(crate) fn intern(&self, ty: &FuncType) -> SigId {
-        let mut signatures = self.inner.signatures.lock().unwrap_or_else(|e| e.into_inner());
+        let mut signatures = self
+            .inner
+            .signatures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         if let Some(&id) = signatures.ids.get(ty) {
             return id;
         }
@@ -91,7 +95,11 @@ impl Engine {
     }
 
     pub(crate) fn signature(&self, id: SigId) -> FuncType {
-        let signatures = self.inner.signatures.lock().unwrap_or_else(|e| e.into_inner());
+        let signatures = self
+            .inner
+            .signatures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         signatures.types[id.0 as usize].clone()
     }
 }

@@ -27,6 +27,9 @@ pub enum Error {
     /// WebAssembly trapped, or a host function failed while called from WebAssembly.
     #[error(transparent)]
     Trap(#[from] Trap),
+    /// A wasm exception that no handler caught.
+    #[error("{0}")]
+    Exception(Box<crate::tag::ThrownException>),
     /// The guest asked to exit the process (WASI `proc_exit`) with this code.
     #[error("exited with code {0}")]
     Exit(i32),
@@ -66,7 +69,10 @@ impl Error {
     pub fn exit_code(&self) -> Option<i32> {
         match self {
             Error::Exit(code) => Some(*code),
-            Error::Trap(Trap { reason: TrapReason::Host(inner), .. }) => inner.exit_code(),
+            Error::Trap(Trap {
+                reason: TrapReason::Host(inner),
+                ..
+            }) => inner.exit_code(),
             _ => None,
         }
     }
@@ -131,7 +137,10 @@ pub struct Trap {
 impl Trap {
     /// A trap with no backtrace.
     pub fn new(code: TrapCode) -> Self {
-        Trap { reason: TrapReason::Code(code), backtrace: Vec::new() }
+        Trap {
+            reason: TrapReason::Code(code),
+            backtrace: Vec::new(),
+        }
     }
 
     /// The trap code; `None` if a host function failed.
@@ -198,6 +207,10 @@ mod tests {
     fn errors_stay_small() {
         // Host functions return `Result<_, Error>`; a large error makes every call slower and
         // trips clippy's `result_large_err` in embedders.
-        assert!(size_of::<super::Error>() <= 64, "Error grew to {} bytes", size_of::<super::Error>());
+        assert!(
+            size_of::<super::Error>() <= 64,
+            "Error grew to {} bytes",
+            size_of::<super::Error>()
+        );
     }
 }

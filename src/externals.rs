@@ -7,7 +7,10 @@ use tandem_interp::vm::{LinearMemory, TableData, VmGlobal};
 use crate::error::{Error, MemoryAccessError, Result};
 use crate::func::Func;
 use crate::shared_memory::SharedMemory;
-use crate::store::{AsContext, AsContextMut, GlobalEntry, MemoryEntry, StoreContext, StoreContextMut, TableEntry};
+use crate::store::{
+    AsContext, AsContextMut, GlobalEntry, MemoryEntry, StoreContext, StoreContextMut, TableEntry,
+};
+use crate::tag::Tag;
 use crate::types::{ExternType, GlobalType, MemoryType, Mutability, TableType};
 use crate::values::{Ref, Val};
 
@@ -24,6 +27,8 @@ pub enum Extern {
     Memory(Memory),
     /// A memory shared between threads.
     SharedMemory(SharedMemory),
+    /// An exception tag.
+    Tag(Tag),
 }
 
 impl Extern {
@@ -75,6 +80,7 @@ impl Extern {
             Extern::Table(t) => ExternType::Table(t.ty(store)),
             Extern::Memory(m) => ExternType::Memory(m.ty(store)),
             Extern::SharedMemory(m) => ExternType::Memory(m.ty()),
+            Extern::Tag(t) => ExternType::Tag(t.ty(store)),
         }
     }
 }
@@ -97,6 +103,11 @@ impl From<Table> for Extern {
 impl From<Memory> for Extern {
     fn from(m: Memory) -> Self {
         Extern::Memory(m)
+    }
+}
+impl From<Tag> for Extern {
+    fn from(t: Tag) -> Self {
+        Extern::Tag(t)
     }
 }
 impl From<SharedMemory> for Extern {
@@ -128,13 +139,21 @@ impl Memory {
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
         let store = &mut store.as_context_mut().0.opaque;
         if ty.is_shared() {
-            return Err(Error::msg("shared memories belong to no store: create them with SharedMemory::new"));
+            return Err(Error::msg(
+                "shared memories belong to no store: create them with SharedMemory::new",
+            ));
         }
         let memory = LinearMemory::with_options(ty.minimum(), ty.maximum(), false, ty.page_size())
             .map_err(|e| Error::msg(e.to_string()))?;
         let index = store.memories.len() as u32;
-        store.memories.push(MemoryEntry { memory: Arc::new(memory), ty });
-        Ok(Memory { store_id: store.id, index })
+        store.memories.push(MemoryEntry {
+            memory: Arc::new(memory),
+            ty,
+        });
+        Ok(Memory {
+            store_id: store.id,
+            index,
+        })
     }
 
     fn entry<'a>(&self, store: &'a crate::store::StoreOpaque) -> &'a MemoryEntry {
@@ -166,7 +185,10 @@ impl Memory {
     /// Grows by `delta` pages, returning the old size; fails past the maximum.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
         let entry = self.entry_mut(&mut store.as_context_mut().0.opaque);
-        entry.memory.grow(delta).map_err(|e| Error::msg(format!("failed to grow memory: {e}")))
+        entry
+            .memory
+            .grow(delta)
+            .map_err(|e| Error::msg(format!("failed to grow memory: {e}")))
     }
 
     /// The memory's bytes.
@@ -182,7 +204,10 @@ impl Memory {
     }
 
     /// The memory's bytes and the host data, both mutably.
-    pub fn data_and_store_mut<'a, T: 'a>(&self, store: impl Into<StoreContextMut<'a, T>>) -> (&'a mut [u8], &'a mut T) {
+    pub fn data_and_store_mut<'a, T: 'a>(
+        &self,
+        store: impl Into<StoreContextMut<'a, T>>,
+    ) -> (&'a mut [u8], &'a mut T) {
         let store: StoreContextMut<'a, T> = store.into();
         let inner = store.0;
         let data = owned_mut(&mut self.entry_mut(&mut inner.opaque).memory).data_mut();
@@ -190,7 +215,12 @@ impl Memory {
     }
 
     /// Copies bytes out of the memory; fails if the range is out of bounds.
-    pub fn read(&self, store: impl AsContext, offset: usize, buf: &mut [u8]) -> Result<(), MemoryAccessError> {
+    pub fn read(
+        &self,
+        store: impl AsContext,
+        offset: usize,
+        buf: &mut [u8],
+    ) -> Result<(), MemoryAccessError> {
         let data = self.entry(&store.as_context().0.opaque).memory.data();
         let src = offset
             .checked_add(buf.len())
@@ -201,8 +231,14 @@ impl Memory {
     }
 
     /// Copies bytes into the memory; fails if the range is out of bounds.
-    pub fn write(&self, mut store: impl AsContextMut, offset: usize, buf: &[u8]) -> Result<(), MemoryAccessError> {
-        let data = owned_mut(&mut self.entry_mut(&mut store.as_context_mut().0.opaque).memory).data_mut();
+    pub fn write(
+        &self,
+        mut store: impl AsContextMut,
+        offset: usize,
+        buf: &[u8],
+    ) -> Result<(), MemoryAccessError> {
+        let data =
+            owned_mut(&mut self.entry_mut(&mut store.as_context_mut().0.opaque).memory).data_mut();
         let dst = offset
             .checked_add(buf.len())
             .and_then(|end| data.get_mut(offset..end))
@@ -230,13 +266,23 @@ impl Table {
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Ref) -> Result<Table> {
         let store = &mut store.as_context_mut().0.opaque;
         if !init.matches(ty.element(), store) {
-            return Err(Error::msg(format!("initial value does not match the element type {}", ty.element())));
+            return Err(Error::msg(format!(
+                "initial value does not match the element type {}",
+                ty.element()
+            )));
         }
         let init = init.to_slot(store);
-        let table = TableData::new(ty.minimum(), ty.maximum(), init).map_err(|e| Error::msg(e.to_string()))?;
+        let table = TableData::new(ty.minimum(), ty.maximum(), init)
+            .map_err(|e| Error::msg(e.to_string()))?;
         let index = store.tables.len() as u32;
-        store.tables.push(TableEntry { table: Box::new(table), ty });
-        Ok(Table { store_id: store.id, index })
+        store.tables.push(TableEntry {
+            table: Box::new(table),
+            ty,
+        });
+        Ok(Table {
+            store_id: store.id,
+            index,
+        })
     }
 
     pub(crate) fn entry<'a>(&self, store: &'a crate::store::StoreOpaque) -> &'a TableEntry {
@@ -253,7 +299,11 @@ impl Table {
     pub fn ty(&self, store: impl AsContext) -> TableType {
         let entry = self.entry(&store.as_context().0.opaque);
         let ty = entry.ty;
-        TableType::new(*ty.element(), entry.table.len() as u32, ty.maximum().map(|m| m as u32))
+        TableType::new(
+            *ty.element(),
+            entry.table.len() as u32,
+            ty.maximum().map(|m| m as u32),
+        )
     }
 
     /// Current number of elements.
@@ -274,7 +324,10 @@ impl Table {
         let store = &mut store.as_context_mut().0.opaque;
         let ty = self.entry(store).ty;
         if !value.matches(ty.element(), store) {
-            return Err(Error::msg(format!("value does not match the element type {}", ty.element())));
+            return Err(Error::msg(format!(
+                "value does not match the element type {}",
+                ty.element()
+            )));
         }
         let slot = value.to_slot(store);
         if self.entry_mut(store).table.set(index, slot) {
@@ -289,10 +342,16 @@ impl Table {
         let store = &mut store.as_context_mut().0.opaque;
         let ty = self.entry(store).ty;
         if !init.matches(ty.element(), store) {
-            return Err(Error::msg(format!("value does not match the element type {}", ty.element())));
+            return Err(Error::msg(format!(
+                "value does not match the element type {}",
+                ty.element()
+            )));
         }
         let slot = init.to_slot(store);
-        self.entry_mut(store).table.grow(delta, slot).map_err(|e| Error::msg(format!("failed to grow table: {e}")))
+        self.entry_mut(store)
+            .table
+            .grow(delta, slot)
+            .map_err(|e| Error::msg(format!("failed to grow table: {e}")))
     }
 }
 
@@ -308,11 +367,18 @@ impl Global {
     pub fn new(mut store: impl AsContextMut, ty: GlobalType, value: Val) -> Result<Global> {
         let store = &mut store.as_context_mut().0.opaque;
         if !value.matches(ty.content(), store) {
-            return Err(Error::msg(format!("value of type {} does not match the global's type {}", value.ty(), ty.content())));
+            return Err(Error::msg(format!(
+                "value of type {} does not match the global's type {}",
+                value.ty(),
+                ty.content()
+            )));
         }
         let mut cell = VmGlobal::default();
         value.write_slots(store, &mut cell.slots);
-        Ok(store.push_global(GlobalEntry { cell: Box::new(cell), ty }))
+        Ok(store.push_global(GlobalEntry {
+            cell: Box::new(cell),
+            ty,
+        }))
     }
 
     pub(crate) fn entry<'a>(&self, store: &'a crate::store::StoreOpaque) -> &'a GlobalEntry {
@@ -340,7 +406,11 @@ impl Global {
             return Err(Error::msg("cannot set an immutable global"));
         }
         if !value.matches(ty.content(), store) {
-            return Err(Error::msg(format!("value of type {} does not match the global's type {}", value.ty(), ty.content())));
+            return Err(Error::msg(format!(
+                "value of type {} does not match the global's type {}",
+                value.ty(),
+                ty.content()
+            )));
         }
         let mut slots = [0; 2];
         value.write_slots(store, &mut slots);

@@ -3,14 +3,20 @@
 use std::sync::Arc;
 
 use tandem_interp::module::{DataMode, ElemMode, ExportKind};
-use tandem_interp::vm::{FuncEntry, FuncKind, LinearMemory, Slot, TableData, TrapCode, VmCtx, VmCtxParts, VmGlobal};
+use tandem_interp::vm::{
+    FuncEntry, FuncKind, LinearMemory, Slot, TableData, TrapCode, VmCtx, VmCtxParts, VmGlobal,
+};
 
 use crate::error::{Error, LinkError, Result, Trap};
 use crate::externals::{Extern, Global, Memory, Table};
 use crate::func::{Func, TypedFunc, WasmParams, WasmResults};
 use crate::module::Module;
 use crate::shared_memory::SharedMemory;
-use crate::store::{AsContextMut, GlobalEntry, StoreContextMut, MemoryEntry, StoreInner, StoreOpaque, TableEntry};
+use crate::store::{
+    AsContextMut, GlobalEntry, MemoryEntry, StoreContextMut, StoreInner, StoreOpaque, TableEntry,
+};
+use crate::tag::{Tag, TagType};
+use crate::types::FuncType;
 use crate::types::{ExternType, GlobalType, MemoryType, TableType};
 
 /// An instantiated module in a store.
@@ -43,7 +49,10 @@ pub(crate) struct InstanceData {
 
 impl InstanceData {
     pub(crate) fn export(&self, name: &str) -> Option<Extern> {
-        self.exports.iter().find(|(n, _)| n == name).map(|(_, e)| e.clone())
+        self.exports
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, e)| e.clone())
     }
 }
 
@@ -80,7 +89,11 @@ impl Instance {
     /// Instantiates `module` with `imports` given in the module's import order: checks their
     /// types, creates the module's memories, tables and globals, applies its element and data
     /// segments and runs its start function.
-    pub fn new(mut store: impl AsContextMut, module: &Module, imports: &[Extern]) -> Result<Instance> {
+    pub fn new(
+        mut store: impl AsContextMut,
+        module: &Module,
+        imports: &[Extern],
+    ) -> Result<Instance> {
         let store = store.as_context_mut().0;
         instantiate(store, module, imports)
     }
@@ -102,7 +115,13 @@ impl Instance {
     ) -> impl ExactSizeIterator<Item = Export<'a>> + 'a {
         let store: StoreContextMut<'a, T> = store.into();
         let store: &'a StoreInner<T> = store.0;
-        self.data(&store.opaque).exports.iter().map(|(name, item)| Export { name, item: item.clone() })
+        self.data(&store.opaque)
+            .exports
+            .iter()
+            .map(|(name, item)| Export {
+                name,
+                item: item.clone(),
+            })
     }
 
     /// The exported function `name`.
@@ -150,9 +169,14 @@ fn extern_type(store: &StoreOpaque, item: &Extern) -> ExternType {
         Extern::Table(t) => {
             let entry = t.entry(store);
             let ty = entry.ty;
-            ExternType::Table(TableType::new(*ty.element(), entry.table.len() as u32, ty.maximum().map(|m| m as u32)))
+            ExternType::Table(TableType::new(
+                *ty.element(),
+                entry.table.len() as u32,
+                ty.maximum().map(|m| m as u32),
+            ))
         }
         Extern::SharedMemory(m) => ExternType::Memory(m.ty()),
+        Extern::Tag(t) => ExternType::Tag(t.entry(store).clone()),
         Extern::Memory(m) => {
             store.check_owner(m.store_id);
             let entry = &store.memories[m.index as usize];
@@ -161,31 +185,50 @@ fn extern_type(store: &StoreOpaque, item: &Extern) -> ExternType {
     }
 }
 
-fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports: &[Extern]) -> Result<Instance> {
+fn instantiate<T>(
+    store: &mut StoreInner<T>,
+    module: &Module,
+    imports: &[Extern],
+) -> Result<Instance> {
     let opaque = &mut store.opaque;
     if !opaque.engine.same(&module.inner.engine) {
-        return Err(Error::msg("the module was compiled for another engine than the store's"));
+        return Err(Error::msg(
+            "the module was compiled for another engine than the store's",
+        ));
     }
     let code = module.inner.code.clone();
     let info = &code.info;
     if imports.len() != info.imports.len() {
-        return Err(LinkError::ImportCount { expected: info.imports.len(), found: imports.len() }.into());
+        return Err(LinkError::ImportCount {
+            expected: info.imports.len(),
+            found: imports.len(),
+        }
+        .into());
     }
 
     let mut funcs: Vec<Func> = Vec::new();
     let mut memories: Vec<Memory> = Vec::new();
     let mut tables: Vec<Table> = Vec::new();
     let mut globals: Vec<Global> = Vec::new();
-    for ((import, expected), item) in info.imports.iter().zip(&module.inner.import_types).zip(imports) {
+    let mut tags: Vec<Tag> = Vec::new();
+    for ((import, expected), item) in info
+        .imports
+        .iter()
+        .zip(&module.inner.import_types)
+        .zip(imports)
+    {
         let found = extern_type(opaque, item);
         let ok = match (expected, &found, item) {
             (ExternType::Func(_), ExternType::Func(_), Extern::Func(f)) => {
-                let tandem_interp::module::ImportKind::Func(ty) = import.kind else { unreachable!() };
+                let tandem_interp::module::ImportKind::Func(ty) = import.kind else {
+                    unreachable!()
+                };
                 f.entry(opaque).sig == module.inner.sig_ids[ty as usize]
             }
             (ExternType::Global(e), ExternType::Global(f), _) => f.matches(e),
             (ExternType::Table(e), ExternType::Table(f), _) => f.matches(e),
             (ExternType::Memory(e), ExternType::Memory(f), _) => f.matches(e),
+            (ExternType::Tag(e), ExternType::Tag(f), _) => e == f,
             _ => false,
         };
         if !ok {
@@ -198,13 +241,20 @@ fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports: &[Extern]
             .into());
         }
         match item.clone() {
+            Extern::Tag(t) => tags.push(t),
             Extern::Func(f) => funcs.push(f),
             Extern::Memory(m) => memories.push(m),
             Extern::SharedMemory(shared) => {
                 // The store records the shared memory like its own, sharing the storage.
                 let index = opaque.memories.len() as u32;
-                opaque.memories.push(MemoryEntry { memory: shared.memory.clone(), ty: shared.ty });
-                memories.push(Memory { store_id: opaque.id, index });
+                opaque.memories.push(MemoryEntry {
+                    memory: shared.memory.clone(),
+                    ty: shared.ty,
+                });
+                memories.push(Memory {
+                    store_id: opaque.id,
+                    index,
+                });
             }
             Extern::Table(t) => tables.push(t),
             Extern::Global(g) => globals.push(g),
@@ -217,26 +267,63 @@ fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports: &[Extern]
         let memory = LinearMemory::with_options(ty.initial, ty.maximum, ty.shared, page_size);
         let memory = memory.map_err(|e| Error::Instantiation(e.to_string()))?;
         let index = opaque.memories.len() as u32;
-        opaque.memories.push(MemoryEntry { memory: Arc::new(memory), ty: MemoryType::from_wasmparser(ty) });
-        memories.push(Memory { store_id: opaque.id, index });
+        opaque.memories.push(MemoryEntry {
+            memory: Arc::new(memory),
+            ty: MemoryType::from_wasmparser(ty),
+        });
+        memories.push(Memory {
+            store_id: opaque.id,
+            index,
+        });
     }
     for def in &info.tables {
-        let table = TableData::new(def.ty.initial, def.ty.maximum, 0).map_err(|e| Error::Instantiation(e.to_string()))?;
+        let table = TableData::new(def.ty.initial, def.ty.maximum, 0)
+            .map_err(|e| Error::Instantiation(e.to_string()))?;
         let index = opaque.tables.len() as u32;
-        opaque.tables.push(TableEntry { table: Box::new(table), ty: TableType::from_wasmparser(&def.ty, &module.inner.sig_ids) });
-        tables.push(Table { store_id: opaque.id, index });
+        opaque.tables.push(TableEntry {
+            table: Box::new(table),
+            ty: TableType::from_wasmparser(&def.ty, &module.inner.sig_ids),
+        });
+        tables.push(Table {
+            store_id: opaque.id,
+            index,
+        });
     }
     for def in &info.globals {
         let ty = GlobalType::from_wasmparser(&def.ty, &module.inner.sig_ids);
-        globals.push(opaque.push_global(GlobalEntry { cell: Box::new(VmGlobal::default()), ty }));
+        globals.push(opaque.push_global(GlobalEntry {
+            cell: Box::new(VmGlobal::default()),
+            ty,
+        }));
+    }
+
+    for &ty in &info.tags[info.imported_tags as usize..] {
+        let ty = TagType::new(FuncType::from_wasmparser(
+            info.type_at(ty),
+            &module.inner.sig_ids,
+        ));
+        tags.push(opaque.push_tag(ty));
     }
 
     let mut parts = VmCtxParts {
-        memories: memories.iter().map(|m| Arc::as_ptr(&opaque.memories[m.index as usize].memory)).collect(),
-        globals: globals.iter().map(|g| &mut *opaque.globals[g.index as usize].cell as *mut VmGlobal).collect(),
-        tables: tables.iter().map(|t| &mut *opaque.tables[t.index as usize].table as *mut TableData).collect(),
-        funcs: funcs.iter().map(|f| &*opaque.funcs[f.index as usize] as *const FuncEntry).collect(),
+        memories: memories
+            .iter()
+            .map(|m| Arc::as_ptr(&opaque.memories[m.index as usize].memory))
+            .collect(),
+        globals: globals
+            .iter()
+            .map(|g| &mut *opaque.globals[g.index as usize].cell as *mut VmGlobal)
+            .collect(),
+        tables: tables
+            .iter()
+            .map(|t| &mut *opaque.tables[t.index as usize].table as *mut TableData)
+            .collect(),
+        funcs: funcs
+            .iter()
+            .map(|f| &*opaque.funcs[f.index as usize] as *const FuncEntry)
+            .collect(),
         sig_ids: module.inner.sig_ids.clone(),
+        tags: tags.iter().map(|t| t.index).collect(),
     };
     parts.funcs.resize(info.funcs.len(), std::ptr::null());
     let limits = opaque.limits_ptr();
@@ -247,7 +334,10 @@ fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports: &[Extern]
     vmctx.embedder_data = instance_index;
     let vmctx_ptr: *mut VmCtx = &mut *vmctx;
 
-    for (defined, &ty) in info.funcs[info.imported_funcs as usize..].iter().enumerate() {
+    for (defined, &ty) in info.funcs[info.imported_funcs as usize..]
+        .iter()
+        .enumerate()
+    {
         let func_ty = info.type_at(ty);
         let entry = FuncEntry {
             native: Default::default(),
@@ -256,11 +346,22 @@ fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports: &[Extern]
             kind: FuncKind::Wasm,
             index: defined as u32,
             store_index: opaque.funcs.len() as u32,
-            param_slots: func_ty.params().iter().map(|&t| tandem_interp::module::slot_count(t)).sum(),
-            result_slots: func_ty.results().iter().map(|&t| tandem_interp::module::slot_count(t)).sum(),
+            param_slots: func_ty
+                .params()
+                .iter()
+                .map(|&t| tandem_interp::module::slot_count(t))
+                .sum(),
+            result_slots: func_ty
+                .results()
+                .iter()
+                .map(|&t| tandem_interp::module::slot_count(t))
+                .sum(),
         };
         let func = opaque.push_func(entry);
-        vmctx.set_func(info.imported_funcs as usize + defined, &*opaque.funcs[func.index as usize]);
+        vmctx.set_func(
+            info.imported_funcs as usize + defined,
+            &*opaque.funcs[func.index as usize],
+        );
         funcs.push(func);
     }
 
@@ -287,23 +388,43 @@ fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports: &[Extern]
                     }
                 }
                 ExportKind::Global(i) => Extern::Global(globals[i as usize]),
+                ExportKind::Tag(i) => Extern::Tag(tags[i as usize]),
             };
             (e.name.clone(), item)
         })
         .collect();
     opaque.instances.push(InstanceData { vmctx, exports });
 
-    let func_slot = |opaque: &StoreOpaque, index: u32| opaque.funcs[funcs[index as usize].index as usize].as_ref_slot();
-    let global_slots = |opaque: &StoreOpaque, index: u32| opaque.globals[globals[index as usize].index as usize].cell.slots;
+    let func_slot = |opaque: &StoreOpaque, index: u32| {
+        opaque.funcs[funcs[index as usize].index as usize].as_ref_slot()
+    };
+    let global_slots = |opaque: &StoreOpaque, index: u32| {
+        opaque.globals[globals[index as usize].index as usize]
+            .cell
+            .slots
+    };
 
-    for (def, global) in info.globals.iter().zip(&globals[info.imported_globals as usize..]) {
-        let value = def.init.eval(|i| global_slots(opaque, i), |f| func_slot(opaque, f));
+    for (def, global) in info
+        .globals
+        .iter()
+        .zip(&globals[info.imported_globals as usize..])
+    {
+        let value = def
+            .init
+            .eval(|i| global_slots(opaque, i), |f| func_slot(opaque, f));
         opaque.globals[global.index as usize].cell.slots = value;
     }
-    for (def, table) in info.tables.iter().zip(&tables[info.imported_tables as usize..]) {
+    for (def, table) in info
+        .tables
+        .iter()
+        .zip(&tables[info.imported_tables as usize..])
+    {
         if let Some(init) = &def.init {
             let value = init.eval(|i| global_slots(opaque, i), |f| func_slot(opaque, f))[0];
-            opaque.tables[table.index as usize].table.elements_mut().fill(value);
+            opaque.tables[table.index as usize]
+                .table
+                .elements_mut()
+                .fill(value);
         }
     }
 
@@ -332,9 +453,17 @@ fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports: &[Extern]
                 .collect();
             let table64 = info.table_types[*table as usize].table64;
             let table = &mut opaque.tables[tables[*table as usize].index as usize].table;
-            let offset = if table64 { offset } else { offset as u32 as u64 };
-            let end = offset.checked_add(items.len() as u64).filter(|&end| end <= table.len());
-            let Some(end) = end else { return Err(trap(TrapCode::TableOutOfBounds)) };
+            let offset = if table64 {
+                offset
+            } else {
+                offset as u32 as u64
+            };
+            let end = offset
+                .checked_add(items.len() as u64)
+                .filter(|&end| end <= table.len());
+            let Some(end) = end else {
+                return Err(trap(TrapCode::TableOutOfBounds));
+            };
             table.elements_mut()[offset as usize..end as usize].copy_from_slice(&items);
         }
     }
@@ -342,7 +471,11 @@ fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports: &[Extern]
         if let DataMode::Active { memory, offset } = &segment.mode {
             let offset = offset.eval(|i| global_slots(opaque, i), |f| func_slot(opaque, f))[0];
             let memory_ty = &info.memory_types[*memory as usize];
-            let offset = if memory_ty.memory64 { offset } else { offset as u32 as u64 };
+            let offset = if memory_ty.memory64 {
+                offset
+            } else {
+                offset as u32 as u64
+            };
             let bytes = info.data_bytes(index as u32);
             let memory = &opaque.memories[memories[*memory as usize].index as usize].memory;
             if !memory.write_at(offset, bytes) {
@@ -352,11 +485,13 @@ fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports: &[Extern]
         }
     }
 
-    let instance = Instance { store_id: opaque.id, index: instance_index as u32 };
+    let instance = Instance {
+        store_id: opaque.id,
+        index: instance_index as u32,
+    };
     if let Some(start) = info.start {
         let func = funcs[start as usize];
         func.call(crate::store::StoreContextMut(store), &[], &mut [])?;
     }
     Ok(instance)
 }
-

@@ -41,13 +41,17 @@ mod linker;
 mod module;
 mod shared_memory;
 mod store;
+mod tag;
 mod types;
 mod values;
 mod wat;
 
 pub use config::{Config, Strategy};
 pub use engine::Engine;
-pub use error::{CompileError, Error, FrameInfo, LinkError, MemoryAccessError, Result, Trap, TrapCode, TrapReason};
+pub use error::{
+    CompileError, Error, FrameInfo, LinkError, MemoryAccessError, Result, Trap, TrapCode,
+    TrapReason,
+};
 pub use externals::{Extern, Global, Memory, Table};
 pub use func::{Caller, Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 pub use instance::{Export, Instance};
@@ -55,9 +59,10 @@ pub use linker::Linker;
 pub use module::Module;
 pub use shared_memory::SharedMemory;
 pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
+pub use tag::{Tag, TagType, ThrownException};
 pub use types::{
-    ExportType, ExternType, FuncType, GlobalType, HeapType, ImportType, MemoryType, Mutability, RefType, TableType,
-    ValType,
+    ExportType, ExternType, FuncType, GlobalType, HeapType, ImportType, MemoryType, Mutability,
+    RefType, TableType, ValType,
 };
 pub use values::{ExternRef, Ref, V128, Val};
 #[cfg(feature = "wat")]

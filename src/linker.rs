@@ -55,7 +55,11 @@ impl<T> Clone for Definition<T> {
 impl<T> Linker<T> {
     /// An empty linker.
     pub fn new(engine: &Engine) -> Self {
-        Linker { engine: engine.clone(), definitions: HashMap::new(), allow_shadowing: false }
+        Linker {
+            engine: engine.clone(),
+            definitions: HashMap::new(),
+            allow_shadowing: false,
+        }
     }
 
     /// The engine.
@@ -70,12 +74,17 @@ impl<T> Linker<T> {
     }
 
     fn insert(&mut self, module: &str, name: &str, definition: Definition<T>) -> Result<&mut Self> {
-        match self.definitions.entry((module.to_string(), name.to_string())) {
+        match self
+            .definitions
+            .entry((module.to_string(), name.to_string()))
+        {
             Entry::Occupied(mut slot) if self.allow_shadowing => {
                 slot.insert(definition);
             }
             Entry::Occupied(_) => {
-                return Err(Error::msg(format!("import of `{module}::{name}` defined twice")));
+                return Err(Error::msg(format!(
+                    "import of `{module}::{name}` defined twice"
+                )));
             }
             Entry::Vacant(slot) => {
                 slot.insert(definition);
@@ -103,7 +112,11 @@ impl<T> Linker<T> {
         name: &str,
         func: impl IntoFunc<T, Params, Results>,
     ) -> Result<&mut Self> {
-        self.insert(module, name, Definition::Host(Arc::new(func.into_host_func())))
+        self.insert(
+            module,
+            name,
+            Definition::Host(Arc::new(func.into_host_func())),
+        )
     }
 
     /// Defines a host function with a dynamic signature.
@@ -114,7 +127,11 @@ impl<T> Linker<T> {
         ty: FuncType,
         func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
     ) -> Result<&mut Self> {
-        self.insert(module, name, Definition::Host(Arc::new(HostFunc::dynamic(ty, func))))
+        self.insert(
+            module,
+            name,
+            Definition::Host(Arc::new(HostFunc::dynamic(ty, func))),
+        )
     }
 
     /// Defines every export of `instance` under `module_name`.
@@ -124,8 +141,10 @@ impl<T> Linker<T> {
         module_name: &str,
         instance: Instance,
     ) -> Result<&mut Self> {
-        let exports: Vec<(String, Extern)> =
-            instance.exports(store.as_context_mut()).map(|e| (e.name().to_string(), e.into_extern())).collect();
+        let exports: Vec<(String, Extern)> = instance
+            .exports(store.as_context_mut())
+            .map(|e| (e.name().to_string(), e.into_extern()))
+            .collect();
         for (name, item) in exports {
             self.insert(module_name, &name, Definition::Extern(item))?;
         }
@@ -133,39 +152,59 @@ impl<T> Linker<T> {
     }
 
     fn resolve(&self, store: &mut StoreInner<T>, module: &str, name: &str) -> Option<Extern> {
-        match self.definitions.get(&(module.to_string(), name.to_string()))? {
+        match self
+            .definitions
+            .get(&(module.to_string(), name.to_string()))?
+        {
             Definition::Extern(e) => Some(e.clone()),
             Definition::Host(host) => Some(Extern::Func(Func::from_host(store, host.clone()))),
         }
     }
 
     /// Instantiates `module`, resolving each import by name.
-    pub fn instantiate(&self, mut store: impl AsContextMut<Data = T>, module: &Module) -> Result<Instance> {
+    pub fn instantiate(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &Module,
+    ) -> Result<Instance> {
         let inner = store.as_context_mut().0;
         let mut imports = Vec::with_capacity(module.imports().len());
         for import in module.imports() {
-            let item = self.resolve(inner, import.module(), import.name()).ok_or_else(|| LinkError::UnknownImport {
-                module: import.module().to_string(),
-                name: import.name().to_string(),
-            })?;
+            let item = self
+                .resolve(inner, import.module(), import.name())
+                .ok_or_else(|| LinkError::UnknownImport {
+                    module: import.module().to_string(),
+                    name: import.name().to_string(),
+                })?;
             imports.push(item);
         }
         Instance::new(store, module, &imports)
     }
 
     /// The definition of `module::name`.
-    pub fn get(&self, mut store: impl AsContextMut<Data = T>, module: &str, name: &str) -> Option<Extern> {
+    pub fn get(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &str,
+        name: &str,
+    ) -> Option<Extern> {
         self.resolve(store.as_context_mut().0, module, name)
     }
 
     /// The default function of `module`: its export named `""`, else its `_start`.
-    pub fn get_default(&self, mut store: impl AsContextMut<Data = T>, module: &str) -> Result<Func> {
+    pub fn get_default(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &str,
+    ) -> Result<Func> {
         let inner = store.as_context_mut().0;
         for name in ["", "_start"] {
             if let Some(Extern::Func(f)) = self.resolve(inner, module, name) {
                 return Ok(f);
             }
         }
-        Err(Error::msg(format!("no default function (`\"\"` or `_start`) defined for `{module}`")))
+        Err(Error::msg(format!(
+            "no default function (`\"\"` or `_start`) defined for `{module}`"
+        )))
     }
 }

@@ -9,7 +9,10 @@ use tandem_interp::vm::SigId;
 
 use crate::engine::Engine;
 use crate::error::{CompileError, Error, Result};
-use crate::types::{ExportType, ExternType, FuncType, GlobalType, ImportType, MemoryType, TableType};
+use crate::tag::TagType;
+use crate::types::{
+    ExportType, ExternType, FuncType, GlobalType, ImportType, MemoryType, TableType,
+};
 
 /// A validated WebAssembly module, ready to be instantiated in any store of its engine.
 /// Cloning is cheap, and modules can be shared across threads.
@@ -55,7 +58,9 @@ impl Module {
     /// Compiles a module from its binary form only.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
         let info = parse_module(bytes, engine.config().features)?;
-        let options = TranslateOptions { fuel: engine.config().consume_fuel };
+        let options = TranslateOptions {
+            fuel: engine.config().consume_fuel,
+        };
         let code = Arc::new(ModuleCode::new(info, options));
         if !engine.config().lazy_translation {
             code.compile_all()?;
@@ -80,7 +85,10 @@ impl Module {
                 ImportKind::Func(ty) => ExternType::Func(func_type(*ty)),
                 ImportKind::Table(ty) => ExternType::Table(TableType::from_wasmparser(ty, types)),
                 ImportKind::Memory(ty) => ExternType::Memory(MemoryType::from_wasmparser(ty)),
-                ImportKind::Global(ty) => ExternType::Global(GlobalType::from_wasmparser(ty, types)),
+                ImportKind::Global(ty) => {
+                    ExternType::Global(GlobalType::from_wasmparser(ty, types))
+                }
+                ImportKind::Tag(ty) => ExternType::Tag(TagType::new(func_type(*ty))),
             })
             .collect();
         let export_types = info
@@ -88,24 +96,38 @@ impl Module {
             .iter()
             .map(|export| match export.kind {
                 ExportKind::Func(i) => ExternType::Func(func_type(info.funcs[i as usize])),
-                ExportKind::Table(i) => ExternType::Table(TableType::from_wasmparser(&info.table_types[i as usize], types)),
+                ExportKind::Tag(i) => {
+                    ExternType::Tag(TagType::new(func_type(info.tags[i as usize])))
+                }
+                ExportKind::Table(i) => ExternType::Table(TableType::from_wasmparser(
+                    &info.table_types[i as usize],
+                    types,
+                )),
                 ExportKind::Memory(i) => {
                     ExternType::Memory(MemoryType::from_wasmparser(&info.memory_types[i as usize]))
                 }
-                ExportKind::Global(i) => {
-                    ExternType::Global(GlobalType::from_wasmparser(&info.global_types[i as usize], types))
-                }
+                ExportKind::Global(i) => ExternType::Global(GlobalType::from_wasmparser(
+                    &info.global_types[i as usize],
+                    types,
+                )),
             })
             .collect();
         Ok(Module {
-            inner: Arc::new(ModuleInner { engine: engine.clone(), code, sig_ids, import_types, export_types }),
+            inner: Arc::new(ModuleInner {
+                engine: engine.clone(),
+                code,
+                sig_ids,
+                import_types,
+                export_types,
+            }),
         })
     }
 
     /// Compiles the module in the file at `path` (binary or WAT text).
     pub fn from_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Module> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| Error::msg(format!("failed to read {}: {e}", path.display())))?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::msg(format!("failed to read {}: {e}", path.display())))?;
         Module::new(engine, bytes)
     }
 
@@ -127,11 +149,17 @@ impl Module {
 
     /// The imports, in module order.
     pub fn imports(&self) -> impl ExactSizeIterator<Item = ImportType<'_>> + '_ {
-        self.inner.code.info.imports.iter().zip(&self.inner.import_types).map(|(import, ty)| ImportType {
-            module: &import.module,
-            name: &import.name,
-            ty: ty.clone(),
-        })
+        self.inner
+            .code
+            .info
+            .imports
+            .iter()
+            .zip(&self.inner.import_types)
+            .map(|(import, ty)| ImportType {
+                module: &import.module,
+                name: &import.name,
+                ty: ty.clone(),
+            })
     }
 
     /// The exports, in module order.
@@ -142,7 +170,10 @@ impl Module {
             .exports
             .iter()
             .zip(&self.inner.export_types)
-            .map(|(export, ty)| ExportType { name: &export.name, ty: ty.clone() })
+            .map(|(export, ty)| ExportType {
+                name: &export.name,
+                ty: ty.clone(),
+            })
     }
 
     /// The export named `name`.
@@ -153,7 +184,10 @@ impl Module {
     /// The payloads of the custom sections named `name`, in order.
     pub fn custom_sections<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
         let info = &self.inner.code.info;
-        info.custom_sections.iter().filter(move |(n, _)| n == name).map(|(_, range)| &info.bytes[range.clone()])
+        info.custom_sections
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, range)| &info.bytes[range.clone()])
     }
 
     /// The interpreter's bytecode of every defined function, disassembled.
@@ -163,8 +197,14 @@ impl Module {
         let mut out = String::new();
         for defined in 0..code.info.bodies.len() as u32 {
             let index = code.info.imported_funcs + defined;
-            let compiled = code.compiled(defined).map_err(|e: CompileError| Error::Compile(e))?;
-            let name = code.info.func_name(index).map(|n| n.to_string()).unwrap_or_default();
+            let compiled = code
+                .compiled(defined)
+                .map_err(|e: CompileError| Error::Compile(e))?;
+            let name = code
+                .info
+                .func_name(index)
+                .map(|n| n.to_string())
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "func[{index}] {name} (frame {} slots, {} locals)",

@@ -39,14 +39,23 @@ impl SharedMemory {
     /// A new shared memory; `ty` must be shared (which requires a maximum).
     pub fn new(engine: &Engine, ty: MemoryType) -> Result<SharedMemory> {
         if !ty.is_shared() {
-            return Err(Error::msg("SharedMemory needs a shared memory type (MemoryType::shared)"));
+            return Err(Error::msg(
+                "SharedMemory needs a shared memory type (MemoryType::shared)",
+            ));
         }
         if ty.is_64() {
             return Err(Error::msg("64-bit shared memories are not supported"));
         }
-        let max = ty.maximum().ok_or_else(|| Error::msg("shared memories need a maximum size"))?;
-        let memory = LinearMemory::new_shared(ty.minimum(), max).map_err(|e| Error::msg(e.to_string()))?;
-        Ok(SharedMemory { memory: Arc::new(memory), ty, engine: engine.clone() })
+        let max = ty
+            .maximum()
+            .ok_or_else(|| Error::msg("shared memories need a maximum size"))?;
+        let memory =
+            LinearMemory::new_shared(ty.minimum(), max).map_err(|e| Error::msg(e.to_string()))?;
+        Ok(SharedMemory {
+            memory: Arc::new(memory),
+            ty,
+            engine: engine.clone(),
+        })
     }
 
     pub(crate) fn from_parts(memory: Arc<LinearMemory>, ty: MemoryType, engine: Engine) -> Self {
@@ -75,7 +84,9 @@ impl SharedMemory {
 
     /// Grows by `delta` pages, returning the old size; fails past the maximum.
     pub fn grow(&self, delta: u64) -> Result<u64> {
-        self.memory.grow(delta).map_err(|e| Error::msg(format!("failed to grow memory: {e}")))
+        self.memory
+            .grow(delta)
+            .map_err(|e| Error::msg(format!("failed to grow memory: {e}")))
     }
 
     /// The bytes, as cells: other threads may change them at any time.
@@ -85,12 +96,20 @@ impl SharedMemory {
 
     /// Copies bytes out of the memory; fails if the range is out of bounds.
     pub fn read(&self, offset: usize, buf: &mut [u8]) -> Result<(), MemoryAccessError> {
-        if self.memory.read_at(offset as u64, buf) { Ok(()) } else { Err(MemoryAccessError { _private: () }) }
+        if self.memory.read_at(offset as u64, buf) {
+            Ok(())
+        } else {
+            Err(MemoryAccessError { _private: () })
+        }
     }
 
     /// Copies bytes into the memory; fails if the range is out of bounds.
     pub fn write(&self, offset: usize, buf: &[u8]) -> Result<(), MemoryAccessError> {
-        if self.memory.write_at(offset as u64, buf) { Ok(()) } else { Err(MemoryAccessError { _private: () }) }
+        if self.memory.write_at(offset as u64, buf) {
+            Ok(())
+        } else {
+            Err(MemoryAccessError { _private: () })
+        }
     }
 
     /// Whether two handles are the same memory.

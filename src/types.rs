@@ -29,7 +29,10 @@ impl ValType {
 
     /// Whether this is a number type (`i32`, `i64`, `f32`, `f64`).
     pub fn is_num(&self) -> bool {
-        matches!(self, ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64)
+        matches!(
+            self,
+            ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64
+        )
     }
 
     /// Whether this is a reference type.
@@ -108,9 +111,15 @@ pub struct RefType {
 
 impl RefType {
     /// `funcref`.
-    pub const FUNCREF: RefType = RefType { nullable: true, heap: HeapType::Func };
+    pub const FUNCREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Func,
+    };
     /// `externref`.
-    pub const EXTERNREF: RefType = RefType { nullable: true, heap: HeapType::Extern };
+    pub const EXTERNREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Extern,
+    };
 
     /// A reference type.
     pub fn new(nullable: bool, heap: HeapType) -> Self {
@@ -129,8 +138,14 @@ impl RefType {
 
     pub(crate) fn from_wasmparser(r: wasmparser::RefType, types: &[SigId]) -> Self {
         let heap = match r.heap_type() {
-            wasmparser::HeapType::Abstract { ty: wasmparser::AbstractHeapType::Func, .. } => HeapType::Func,
-            wasmparser::HeapType::Abstract { ty: wasmparser::AbstractHeapType::Extern, .. } => HeapType::Extern,
+            wasmparser::HeapType::Abstract {
+                ty: wasmparser::AbstractHeapType::Func,
+                ..
+            } => HeapType::Func,
+            wasmparser::HeapType::Abstract {
+                ty: wasmparser::AbstractHeapType::Extern,
+                ..
+            } => HeapType::Extern,
             wasmparser::HeapType::Concrete(index) | wasmparser::HeapType::Exact(index) => {
                 match index.as_module_index().and_then(|i| types.get(i as usize)) {
                     Some(id) => HeapType::ConcreteFunc(id.0),
@@ -139,7 +154,10 @@ impl RefType {
             }
             _ => HeapType::Other,
         };
-        RefType { nullable: r.is_nullable(), heap }
+        RefType {
+            nullable: r.is_nullable(),
+            heap,
+        }
     }
 
     /// Whether a reference of this type is also of type `other` (subtyping).
@@ -165,7 +183,11 @@ impl fmt::Display for RefType {
                     HeapType::ConcreteFunc(id) => format!("(type {id})"),
                     HeapType::Other => "any".to_string(),
                 };
-                if nullable { write!(f, "(ref null {heap})") } else { write!(f, "(ref {heap})") }
+                if nullable {
+                    write!(f, "(ref null {heap})")
+                } else {
+                    write!(f, "(ref {heap})")
+                }
             }
         }
     }
@@ -180,8 +202,14 @@ pub struct FuncType {
 
 impl FuncType {
     /// A function type from its parameter and result types.
-    pub fn new(params: impl IntoIterator<Item = ValType>, results: impl IntoIterator<Item = ValType>) -> Self {
-        FuncType { params: params.into_iter().collect(), results: results.into_iter().collect() }
+    pub fn new(
+        params: impl IntoIterator<Item = ValType>,
+        results: impl IntoIterator<Item = ValType>,
+    ) -> Self {
+        FuncType {
+            params: params.into_iter().collect(),
+            results: results.into_iter().collect(),
+        }
     }
 
     /// The parameter types.
@@ -212,8 +240,12 @@ impl FuncType {
 
     pub(crate) fn from_wasmparser(ty: &wasmparser::FuncType, types: &[SigId]) -> Self {
         FuncType::new(
-            ty.params().iter().map(|&t| ValType::from_wasmparser(t, types)),
-            ty.results().iter().map(|&t| ValType::from_wasmparser(t, types)),
+            ty.params()
+                .iter()
+                .map(|&t| ValType::from_wasmparser(t, types)),
+            ty.results()
+                .iter()
+                .map(|&t| ValType::from_wasmparser(t, types)),
         )
     }
 }
@@ -252,17 +284,35 @@ pub struct MemoryType {
 impl MemoryType {
     /// A 32-bit memory of at least `minimum` pages, at most `maximum`.
     pub fn new(minimum: u32, maximum: Option<u32>) -> Self {
-        MemoryType { minimum: minimum.into(), maximum: maximum.map(Into::into), memory64: false, shared: false, page_size_log2: 16 }
+        MemoryType {
+            minimum: minimum.into(),
+            maximum: maximum.map(Into::into),
+            memory64: false,
+            shared: false,
+            page_size_log2: 16,
+        }
     }
 
     /// A 64-bit memory (memory64 proposal).
     pub fn new64(minimum: u64, maximum: Option<u64>) -> Self {
-        MemoryType { minimum, maximum, memory64: true, shared: false, page_size_log2: 16 }
+        MemoryType {
+            minimum,
+            maximum,
+            memory64: true,
+            shared: false,
+            page_size_log2: 16,
+        }
     }
 
     /// A shared 32-bit memory (threads proposal); shared memories need a maximum.
     pub fn shared(minimum: u32, maximum: u32) -> Self {
-        MemoryType { minimum: minimum.into(), maximum: Some(maximum.into()), memory64: false, shared: true, page_size_log2: 16 }
+        MemoryType {
+            minimum: minimum.into(),
+            maximum: Some(maximum.into()),
+            memory64: false,
+            shared: true,
+            page_size_log2: 16,
+        }
     }
 
     /// Minimum size in pages.
@@ -317,7 +367,12 @@ impl MemoryType {
 
 impl fmt::Display for MemoryType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "(memory{} {}", if self.memory64 { " i64" } else { "" }, self.minimum)?;
+        write!(
+            f,
+            "(memory{} {}",
+            if self.memory64 { " i64" } else { "" },
+            self.minimum
+        )?;
         if let Some(max) = self.maximum {
             write!(f, " {max}")?;
         }
@@ -349,7 +404,12 @@ pub struct TableType {
 impl TableType {
     /// A table of `element` references, at least `minimum` long, at most `maximum`.
     pub fn new(element: RefType, minimum: u32, maximum: Option<u32>) -> Self {
-        TableType { element, minimum: minimum.into(), maximum: maximum.map(Into::into), table64: false }
+        TableType {
+            element,
+            minimum: minimum.into(),
+            maximum: maximum.map(Into::into),
+            table64: false,
+        }
     }
 
     /// The element type.
@@ -417,7 +477,10 @@ pub struct GlobalType {
 impl GlobalType {
     /// A global holding `content` values.
     pub fn new(content: ValType, mutability: Mutability) -> Self {
-        GlobalType { content, mutability }
+        GlobalType {
+            content,
+            mutability,
+        }
     }
 
     /// The value type.
@@ -433,7 +496,11 @@ impl GlobalType {
     pub(crate) fn from_wasmparser(ty: &wasmparser::GlobalType, types: &[SigId]) -> Self {
         GlobalType {
             content: ValType::from_wasmparser(ty.content_type, types),
-            mutability: if ty.mutable { Mutability::Var } else { Mutability::Const },
+            mutability: if ty.mutable {
+                Mutability::Var
+            } else {
+                Mutability::Const
+            },
         }
     }
 }
@@ -470,6 +537,8 @@ pub enum ExternType {
     Table(TableType),
     /// A memory.
     Memory(MemoryType),
+    /// An exception tag.
+    Tag(crate::tag::TagType),
 }
 
 impl ExternType {
@@ -513,6 +582,7 @@ impl fmt::Display for ExternType {
             ExternType::Global(t) => write!(f, "{t}"),
             ExternType::Table(t) => write!(f, "{t}"),
             ExternType::Memory(t) => write!(f, "{t}"),
+            ExternType::Tag(t) => write!(f, "{t}"),
         }
     }
 }

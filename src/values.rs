@@ -48,11 +48,17 @@ impl ExternRef {
             .filter(|&i| i < u32::MAX - 1)
             .ok_or_else(|| Error::msg("too many extern references in one store"))?;
         store.externrefs.push(Box::new(value));
-        Ok(ExternRef { store_id: store.id, index })
+        Ok(ExternRef {
+            store_id: store.id,
+            index,
+        })
     }
 
     /// The host value.
-    pub fn data<'a, T: 'a>(&self, store: impl Into<StoreContext<'a, T>>) -> Result<&'a (dyn Any + Send + Sync)> {
+    pub fn data<'a, T: 'a>(
+        &self,
+        store: impl Into<StoreContext<'a, T>>,
+    ) -> Result<&'a (dyn Any + Send + Sync)> {
         let store = &store.into().0.opaque;
         store.check_owner(self.store_id);
         Ok(&*store.externrefs[self.index as usize])
@@ -64,7 +70,10 @@ impl ExternRef {
     }
 
     pub(crate) fn from_slot(slot: Slot, store: &StoreOpaque) -> Option<ExternRef> {
-        (slot != 0).then(|| ExternRef { store_id: store.id, index: (slot - 1) as u32 })
+        (slot != 0).then(|| ExternRef {
+            store_id: store.id,
+            index: (slot - 1) as u32,
+        })
     }
 }
 

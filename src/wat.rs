@@ -8,12 +8,19 @@ pub(crate) fn parse_text(bytes: &[u8]) -> Result<Vec<u8>> {
     {
         wat::parse_bytes(bytes)
             .map(|b| b.into_owned())
-            .map_err(|e| Error::Compile(CompileError { message: e.to_string(), offset: None }))
+            .map_err(|e| {
+                Error::Compile(CompileError {
+                    message: e.to_string(),
+                    offset: None,
+                })
+            })
     }
     #[cfg(not(feature = "wat"))]
     {
         let _ = bytes;
-        Err(Error::msg("not a wasm binary, and WAT support is not built in (the `wat` feature)"))
+        Err(Error::msg(
+            "not a wasm binary, and WAT support is not built in (the `wat` feature)",
+        ))
     }
 }
 

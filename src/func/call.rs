@@ -7,6 +7,8 @@ use tandem_interp::vm::{FuncEntry, Slot, VmCtx};
 use super::{Caller, Func};
 use crate::error::{Error, Result, Trap, TrapReason};
 use crate::store::{StoreInner, StoreOpaque};
+use crate::tag::{Tag, ThrownException};
+use crate::values::Val;
 
 /// Runs `func` with its arguments in `io`, leaving the results at the start of `io`.
 pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, func: Func, io: &mut [Slot]) -> Result<()> {
@@ -23,18 +25,42 @@ pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, func: Func, io: &mut [Slot]
     // SAFETY: the executor has returned; `store_ptr` is the same exclusive borrow as `store`.
     let store = unsafe { &mut *store_ptr };
     store.opaque.leave(stack);
-    result.map_err(into_error)
+    result.map_err(|e| into_error(e, &store.opaque))
 }
 
-fn into_error(e: ExecError<Error>) -> Error {
+fn into_error(e: ExecError<Error>, store: &StoreOpaque) -> Error {
     match e {
-        ExecError::Trap { code, backtrace } => Error::Trap(Trap { reason: TrapReason::Code(code), backtrace }),
+        ExecError::Exception { exnref, .. } => {
+            let exception = &store.exceptions[(exnref - 1) as usize];
+            let tag = Tag {
+                store_id: store.id,
+                index: exception.tag,
+            };
+            let ty = store.tags[exception.tag as usize].ty().clone();
+            let mut at = 0;
+            let payload = ty
+                .params()
+                .map(|t| {
+                    let v = Val::read_slots(&t, store, &exception.payload[at..]);
+                    at += t.slots();
+                    v
+                })
+                .collect();
+            Error::Exception(Box::new(ThrownException { tag, payload }))
+        }
+        ExecError::Trap { code, backtrace } => Error::Trap(Trap {
+            reason: TrapReason::Code(code),
+            backtrace,
+        }),
         ExecError::Host { error, backtrace } => match error {
             // An exit request, or a trap that already carries its (inner) backtrace, passes
             // through unchanged.
             Error::Exit(_) | Error::Trap(_) => error,
             error if backtrace.is_empty() => error,
-            error => Error::Trap(Trap { reason: TrapReason::Host(Box::new(error)), backtrace }),
+            error => Error::Trap(Trap {
+                reason: TrapReason::Host(Box::new(error)),
+                backtrace,
+            }),
         },
         ExecError::Compile(e) => Error::Compile(e),
     }
@@ -66,5 +92,8 @@ pub(crate) fn func_from_slot(slot: Slot, store: &StoreOpaque) -> Option<Func> {
     // SAFETY: non-null funcref slots are only ever made from this store's boxed entries
     // (`FuncEntry::as_ref_slot`), which live as long as the store.
     let entry = unsafe { &*(slot as usize as *const FuncEntry) };
-    Some(Func { store_id: store.id, index: entry.store_index })
+    Some(Func {
+        store_id: store.id,
+        index: entry.store_index,
+    })
 }

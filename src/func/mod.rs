@@ -10,12 +10,12 @@ use tandem_interp::vm::{FuncEntry, FuncKind, Slot};
 
 pub use typed::{IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::externals::Extern;
 use crate::store::{AsContext, AsContextMut, StoreInner, StoreOpaque};
 use crate::types::FuncType;
 use crate::values::Val;
-use crate::engine::Engine;
 
 /// The untyped body of a host function: arguments in, results out, through VM slots.
 pub(crate) type HostCallback<T> = dyn Fn(Caller<'_, T>, &mut [Slot]) -> Result<()> + Send + Sync;
@@ -41,8 +41,11 @@ impl<T> HostFunc<T> {
                 params.push(Val::read_slots(ty, store, &io[at..]));
                 at += ty.slots();
             }
-            let mut results: SmallVec<[Val; 4]> =
-                signature.result_slice().iter().map(|ty| default_val(ty)).collect();
+            let mut results: SmallVec<[Val; 4]> = signature
+                .result_slice()
+                .iter()
+                .map(|ty| default_val(ty))
+                .collect();
             func(caller.reborrow(), &params, &mut results)?;
             let store = &caller.store.opaque;
             let mut at = 0;
@@ -58,7 +61,10 @@ impl<T> HostFunc<T> {
             }
             Ok(())
         };
-        HostFunc { ty, callback: Box::new(callback) }
+        HostFunc {
+            ty,
+            callback: Box::new(callback),
+        }
     }
 }
 
@@ -138,7 +144,12 @@ impl Func {
 
     /// Calls the function. Argument and result counts and types are checked against the
     /// function's type; a mismatch is an error, not a panic.
-    pub fn call(&self, mut store: impl AsContextMut, params: &[Val], results: &mut [Val]) -> Result<()> {
+    pub fn call(
+        &self,
+        mut store: impl AsContextMut,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<()> {
         let store = store.as_context_mut().0;
         let ty = self.ty_opaque(&store.opaque);
         check_vals("argument", params, ty.param_slice(), &store.opaque)?;
@@ -166,7 +177,10 @@ impl Func {
     }
 
     /// A typed view of the function; fails if `P`/`R` do not match its type.
-    pub fn typed<P: WasmParams, R: WasmResults>(&self, store: impl AsContext) -> Result<TypedFunc<P, R>> {
+    pub fn typed<P: WasmParams, R: WasmResults>(
+        &self,
+        store: impl AsContext,
+    ) -> Result<TypedFunc<P, R>> {
         let ty = self.ty(store);
         let params = P::valtypes();
         let results = R::valtypes();
@@ -199,13 +213,25 @@ impl Func {
     }
 }
 
-fn check_vals(what: &str, vals: &[Val], types: &[crate::types::ValType], store: &StoreOpaque) -> Result<()> {
+fn check_vals(
+    what: &str,
+    vals: &[Val],
+    types: &[crate::types::ValType],
+    store: &StoreOpaque,
+) -> Result<()> {
     if vals.len() != types.len() {
-        return Err(Error::msg(format!("expected {} {what}s, got {}", types.len(), vals.len())));
+        return Err(Error::msg(format!(
+            "expected {} {what}s, got {}",
+            types.len(),
+            vals.len()
+        )));
     }
     for (i, (val, ty)) in vals.iter().zip(types).enumerate() {
         if !val.matches(ty, store) {
-            return Err(Error::msg(format!("{what} {i} has type {}, expected {ty}", val.ty())));
+            return Err(Error::msg(format!(
+                "{what} {i} has type {}, expected {ty}",
+                val.ty()
+            )));
         }
         if let Some(Some(f)) = val.funcref() {
             store.check_owner(f.store_id);
@@ -254,6 +280,9 @@ impl<T> Caller<'_, T> {
     }
 
     pub(crate) fn reborrow(&mut self) -> Caller<'_, T> {
-        Caller { store: self.store, instance: self.instance }
+        Caller {
+            store: self.store,
+            instance: self.instance,
+        }
     }
 }

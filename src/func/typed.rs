@@ -269,13 +269,18 @@ impl<P, R> Copy for TypedFunc<P, R> {}
 
 impl<P, R> std::fmt::Debug for TypedFunc<P, R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TypedFunc").field("func", &self.func).finish()
+        f.debug_struct("TypedFunc")
+            .field("func", &self.func)
+            .finish()
     }
 }
 
 impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
     pub(crate) fn new(func: Func) -> Self {
-        TypedFunc { func, _types: PhantomData }
+        TypedFunc {
+            func,
+            _types: PhantomData,
+        }
     }
 
     /// The untyped function.
@@ -295,4 +300,3 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
         Ok(R::load_all(&store.opaque, &io))
     }
 }
-

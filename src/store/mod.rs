@@ -56,6 +56,10 @@ pub struct StoreOpaque {
     pub(crate) globals: Vec<GlobalEntry>,
     pub(crate) instances: Vec<InstanceData>,
     pub(crate) externrefs: Vec<Box<dyn Any + Send + Sync>>,
+    /// Tags by store-wide identity.
+    pub(crate) tags: Vec<crate::tag::TagType>,
+    /// Thrown exceptions; the VM reaches them through `limits`.
+    pub(crate) exceptions: Box<Vec<tandem_interp::vm::Exception>>,
     pub(crate) limits: Box<VmLimits>,
     pub(crate) stack: Option<Stack>,
     pub(crate) nesting: u32,
@@ -88,7 +92,13 @@ static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
 impl<T> Store<T> {
     /// A new, empty store.
     pub fn new(engine: &Engine, data: T) -> Self {
-        let limits = Box::new(VmLimits { fuel: 0, epoch_deadline: u64::MAX, epoch: engine.epoch_counter() });
+        let mut exceptions = Box::new(Vec::new());
+        let limits = Box::new(VmLimits {
+            fuel: 0,
+            epoch_deadline: u64::MAX,
+            epoch: engine.epoch_counter(),
+            exceptions: &mut *exceptions,
+        });
         Store {
             inner: Box::new(StoreInner {
                 data,
@@ -102,6 +112,8 @@ impl<T> Store<T> {
                     globals: Vec::new(),
                     instances: Vec::new(),
                     externrefs: Vec::new(),
+                    tags: Vec::new(),
+                    exceptions,
                     limits,
                     stack: None,
                     nesting: 0,
@@ -142,14 +154,21 @@ impl<T> Store<T> {
 
     /// Interrupts wasm once the engine's epoch reaches the current epoch plus `ticks`.
     pub fn set_epoch_deadline(&mut self, ticks: u64) {
-        let now = self.inner.opaque.engine.epoch_counter().load(Ordering::Relaxed);
+        let now = self
+            .inner
+            .opaque
+            .engine
+            .epoch_counter()
+            .load(Ordering::Relaxed);
         self.inner.opaque.limits.epoch_deadline = now.saturating_add(ticks);
     }
 }
 
 impl<T: std::fmt::Debug> std::fmt::Debug for Store<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("data", &self.inner.data).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("data", &self.inner.data)
+            .finish_non_exhaustive()
     }
 }
 
@@ -168,20 +187,37 @@ impl StoreOpaque {
     pub(crate) fn push_func(&mut self, entry: tandem_interp::vm::FuncEntry) -> crate::func::Func {
         let index = self.funcs.len() as u32;
         self.funcs.push(Box::new(entry));
-        crate::func::Func { store_id: self.id, index }
+        crate::func::Func {
+            store_id: self.id,
+            index,
+        }
+    }
+
+    pub(crate) fn push_tag(&mut self, ty: crate::tag::TagType) -> crate::tag::Tag {
+        let index = self.tags.len() as u32;
+        self.tags.push(ty);
+        crate::tag::Tag {
+            store_id: self.id,
+            index,
+        }
     }
 
     pub(crate) fn push_global(&mut self, entry: GlobalEntry) -> crate::externals::Global {
         let index = self.globals.len() as u32;
         self.globals.push(entry);
-        crate::externals::Global { store_id: self.id, index }
+        crate::externals::Global {
+            store_id: self.id,
+            index,
+        }
     }
 
     fn check_fuel_enabled(&self) -> Result<()> {
         if self.engine.config().consume_fuel {
             Ok(())
         } else {
-            Err(Error::msg("fuel is not enabled in this store's engine (Config::consume_fuel)"))
+            Err(Error::msg(
+                "fuel is not enabled in this store's engine (Config::consume_fuel)",
+            ))
         }
     }
 
@@ -197,10 +233,15 @@ impl StoreOpaque {
     /// Takes the value stack for a call; a nested call (wasm -> host -> wasm) gets a fresh one.
     pub(crate) fn enter(&mut self) -> Result<Stack> {
         if self.nesting >= MAX_NESTING {
-            return Err(Error::Trap(crate::error::Trap::new(crate::error::TrapCode::StackOverflow)));
+            return Err(Error::Trap(crate::error::Trap::new(
+                crate::error::TrapCode::StackOverflow,
+            )));
         }
         self.nesting += 1;
-        Ok(self.stack.take().unwrap_or_else(|| Stack::new(self.engine.config().max_wasm_stack)))
+        Ok(self
+            .stack
+            .take()
+            .unwrap_or_else(|| Stack::new(self.engine.config().max_wasm_stack)))
     }
 
     pub(crate) fn leave(&mut self, stack: Stack) {

@@ -14,10 +14,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::isa::Op;
-use crate::lower::CompiledFunc;
+use crate::lower::{CatchKind, CompiledFunc};
 use crate::module::CompileError;
 use crate::vm::parking;
-use crate::vm::{FuncEntry, FuncKind, Slot, TrapCode, VmCtx, VmGlobal};
+use crate::vm::{Exception, FuncEntry, FuncKind, Slot, TrapCode, VmCtx, VmGlobal};
 use num::{RegValue, v128};
 
 /// The default bound of a store's wasm stack, in bytes.
@@ -108,6 +108,13 @@ pub enum ExecError<E> {
     },
     /// A function could not be translated.
     Compile(CompileError),
+    /// An exception no handler caught.
+    Exception {
+        /// The exception, as an `exnref` slot.
+        exnref: Slot,
+        /// Innermost frame first.
+        backtrace: Vec<FrameInfo>,
+    },
 }
 
 /// What the executor needs from the embedder.
@@ -126,6 +133,7 @@ pub trait Host {
 
 enum Stop<E> {
     Trap(TrapCode),
+    Exception(u64),
     Host(E),
     Compile(CompileError),
 }
@@ -175,6 +183,7 @@ pub unsafe fn execute<H: Host>(
             Stop::Trap(code) => ExecError::Trap { code, backtrace },
             Stop::Host(error) => ExecError::Host { error, backtrace },
             Stop::Compile(e) => ExecError::Compile(e),
+            Stop::Exception(exnref) => ExecError::Exception { exnref, backtrace },
         }
     })
 }
@@ -550,6 +559,64 @@ unsafe fn run<H: Host>(
                 memory.base.add(ea)
             }};
         }
+        // Unwinds to the innermost handler that catches exception `exnref`, in this function
+        // or its callers, or leaves the executor with it.
+        macro_rules! throw {
+            ($exn:expr) => {{
+                let exn: u64 = $exn;
+                let exceptions = &*(*(*vmctx).limits).exceptions;
+                let tag = exceptions[(exn - 1) as usize].tag;
+                // The instruction that threw, or the call in a caller frame.
+                let mut at = pc;
+                loop {
+                    let clause = code
+                        .handlers
+                        .iter()
+                        .filter(|h| (h.start as usize) <= at && at < h.end as usize)
+                        .flat_map(|h| h.catches.iter())
+                        .find(|c| match c.kind {
+                            CatchKind::All | CatchKind::AllRef => true,
+                            CatchKind::Tag | CatchKind::TagRef => {
+                                (*vmctx).tag_ids[c.tag as usize] == tag
+                            }
+                        })
+                        .copied();
+                    if let Some(clause) = clause {
+                        let payload = &exceptions[(exn - 1) as usize].payload;
+                        let dst = regs.add(clause.dst.0 as usize);
+                        match clause.kind {
+                            CatchKind::Tag => {
+                                std::ptr::copy_nonoverlapping(payload.as_ptr(), dst, payload.len())
+                            }
+                            CatchKind::TagRef => {
+                                std::ptr::copy_nonoverlapping(payload.as_ptr(), dst, payload.len());
+                                *dst.add(payload.len()) = exn;
+                            }
+                            CatchKind::All => {}
+                            CatchKind::AllRef => *dst = exn,
+                        }
+                        pc = clause.target as usize;
+                        break;
+                    }
+                    match stack.frames.pop() {
+                        Some(frame) => {
+                            state.func = frame.func;
+                            code = &*frame.code;
+                            at = frame.pc - 1;
+                            state.base = frame.base;
+                            vmctx = (*state.func).vmctx;
+                            regs = stack.values.as_mut_ptr().add(state.base);
+                            reload_memory!();
+                        }
+                        None => {
+                            pc = at;
+                            sync!();
+                            return Err(Stop::Exception(exn));
+                        }
+                    }
+                }
+            }};
+        }
         macro_rules! check {
             ($result:expr) => {
                 match $result {
@@ -764,6 +831,22 @@ unsafe fn run<H: Host>(
                         trap!(TrapCode::NullReference);
                     }
                     pc += 1;
+                }
+                Op::Throw { tag, base } => {
+                    let ctx = &*vmctx;
+                    let ty = ctx.module.info.type_at(ctx.module.info.tags[tag as usize]);
+                    let slots: usize = ty.params().iter().map(|&t| crate::module::slot_count(t) as usize).sum();
+                    let payload = std::slice::from_raw_parts(regs.add(base.0 as usize), slots).into();
+                    let exceptions = &mut *(*ctx.limits).exceptions;
+                    exceptions.push(Exception { tag: ctx.tag_ids[tag as usize], payload });
+                    throw!(exceptions.len() as u64);
+                }
+                Op::ThrowRef { exn } => {
+                    let exn = r!(exn);
+                    if exn == 0 {
+                        trap!(TrapCode::NullReference);
+                    }
+                    throw!(exn);
                 }
                 Op::LoadMem { dst, addr, mem, access, offset } => {
                     let memory = &**(*vmctx).memories.add(mem as usize);

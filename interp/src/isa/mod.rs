@@ -361,6 +361,10 @@ macro_rules! for_each_op {
             ReturnCallRef { func: Reg, base: Reg } = "return_call_ref";
             /// Traps with "null reference" if register `src` holds null.
             TrapIfNull { src: Reg } = "trap_if_null";
+            /// Throws an exception of tag `tag` whose payload is in the registers from `base`.
+            Throw { tag: u32, base: Reg } = "throw";
+            /// Rethrows the exception referenced by register `exn` (traps if null).
+            ThrowRef { exn: Reg } = "throw_ref";
             /// Copies one slot.
             Copy { dst: Reg, src: Reg } -> dst = "copy";
             /// Copies two slots (a `v128`).

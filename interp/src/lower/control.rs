@@ -35,6 +35,8 @@ pub(super) struct Control {
     pub else_branch: Option<usize>,
     /// Code from here to the block's end cannot run.
     pub unreachable: bool,
+    /// For `try_table`: where its body starts and its catch clauses.
+    pub catches: Option<(usize, Vec<super::CatchClause>)>,
 }
 
 impl Control {
@@ -55,6 +57,7 @@ impl Control {
             patches: Vec::new(),
             else_branch: None,
             unreachable: false,
+            catches: None,
         }
     }
 

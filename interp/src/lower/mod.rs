@@ -38,6 +38,45 @@ pub struct CompiledFunc {
     /// Constants the function's instructions read from registers `local_slots..`; they are
     /// written into every new frame, right after the locals.
     pub consts: Box<[u64]>,
+    /// Exception handlers (`try_table`s), innermost first.
+    pub handlers: Box<[Handler]>,
+}
+
+/// The catch clauses of one `try_table`, covering instructions `start..end`.
+#[derive(Debug, Clone)]
+pub struct Handler {
+    /// First instruction of the `try_table` body.
+    pub start: u32,
+    /// First instruction after it.
+    pub end: u32,
+    /// The clauses, in order.
+    pub catches: Box<[CatchClause]>,
+}
+
+/// What a catch clause catches and what it passes to its label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatchKind {
+    /// `catch`: exceptions of one tag; passes the payload.
+    Tag,
+    /// `catch_ref`: exceptions of one tag; passes the payload and the `exnref`.
+    TagRef,
+    /// `catch_all`: any exception; passes nothing.
+    All,
+    /// `catch_all_ref`: any exception; passes the `exnref`.
+    AllRef,
+}
+
+/// One catch clause: where a caught exception's values go and where execution continues.
+#[derive(Debug, Clone, Copy)]
+pub struct CatchClause {
+    /// What it catches.
+    pub kind: CatchKind,
+    /// The module's tag index (for `Tag` and `TagRef`).
+    pub tag: u32,
+    /// The first register of the label's values.
+    pub dst: Reg,
+    /// The instruction to continue at (a branch to the label).
+    pub target: u32,
 }
 
 impl CompiledFunc {
@@ -100,6 +139,7 @@ pub fn translate(
         param_slots,
         result_slots,
         consts: t.consts.into_boxed_slice(),
+        handlers: t.handlers.into_boxed_slice(),
     })
 }
 
@@ -147,6 +187,8 @@ struct Translator<'a> {
     last_result: Option<usize>,
     /// Depth of blocks opened inside unreachable code being skipped.
     skipped_depth: u32,
+    /// Exception handlers of the `try_table`s ended so far.
+    handlers: Vec<Handler>,
     options: TranslateOptions,
     /// The `consume_fuel` of the current straight-line block.
     fuel_op: Option<usize>,
@@ -180,6 +222,7 @@ impl<'a> Translator<'a> {
             controls: Vec::new(),
             last_result: None,
             skipped_depth: 0,
+            handlers: Vec::new(),
             options,
             fuel_op: None,
         }
@@ -595,6 +638,13 @@ impl<'a> Translator<'a> {
             }
             return Ok(());
         }
+        if let Some((start, catches)) = control.catches.take() {
+            self.handlers.push(Handler {
+                start: start as u32,
+                end: self.pc() as u32,
+                catches: catches.into(),
+            });
+        }
         let mut reachable = fallthrough || !control.patches.is_empty();
         if let Some(at) = control.else_branch.take() {
             // An `if` without `else`: the false path falls through with its parameters as
@@ -827,6 +877,54 @@ impl<'a> Translator<'a> {
                 let reference = *self.stack.last().expect("validated");
                 self.branch_if(relative_depth, reference, true);
                 self.pop();
+            }
+            Operator::TryTable { try_table } => {
+                // Landing pads first, jumped over: each is a branch to its clause's label,
+                // where the unwinder has put the caught values.
+                let skip = self.emit(Op::Br { offset: 0 });
+                let mut catches = Vec::with_capacity(try_table.catches.len());
+                for catch in &try_table.catches {
+                    let (kind, tag, label) = match *catch {
+                        wasmparser::Catch::One { tag, label } => (CatchKind::Tag, tag, label),
+                        wasmparser::Catch::OneRef { tag, label } => (CatchKind::TagRef, tag, label),
+                        wasmparser::Catch::All { label } => (CatchKind::All, 0, label),
+                        wasmparser::Catch::AllRef { label } => (CatchKind::AllRef, 0, label),
+                    };
+                    let target = self.pc() as u32;
+                    let dst =
+                        Reg(self.controls[self.controls.len() - 1 - label as usize].start_slot);
+                    self.emit_branch_to(label);
+                    catches.push(CatchClause {
+                        kind,
+                        tag,
+                        dst,
+                        target,
+                    });
+                }
+                let here = self.bind_label();
+                self.patch_branch(skip, here);
+                self.push_control(ControlKind::Block, try_table.ty);
+                let start = self.pc();
+                self.controls.last_mut().expect("just pushed").catches = Some((start, catches));
+            }
+            Operator::Throw { tag_index } => {
+                let ty = self.info.tags[tag_index as usize];
+                let params = self.info.type_at(ty).params().len();
+                self.materialize_top(params);
+                let base = match params {
+                    0 => self.next_slot(),
+                    n => self.stack[self.stack.len() - n].slot,
+                };
+                self.emit(Op::Throw {
+                    tag: tag_index,
+                    base: Reg(base),
+                });
+                self.set_unreachable();
+            }
+            Operator::ThrowRef => {
+                let exn = self.pop_reg();
+                self.emit(Op::ThrowRef { exn });
+                self.set_unreachable();
             }
             Operator::CallRef { type_index } => {
                 let ty = self.info.type_at(type_index);

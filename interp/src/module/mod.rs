@@ -24,6 +24,8 @@ pub enum ImportKind {
     Memory(MemoryType),
     /// A global.
     Global(GlobalType),
+    /// An exception tag whose payload is the parameters of the given function type.
+    Tag(u32),
 }
 
 /// One import, in module order.
@@ -48,6 +50,8 @@ pub enum ExportKind {
     Memory(u32),
     /// Global index.
     Global(u32),
+    /// Tag index.
+    Tag(u32),
 }
 
 /// One export, in module order.
@@ -162,6 +166,10 @@ pub struct ModuleInfo {
     pub imported_globals: u32,
     /// Exports in module order.
     pub exports: Vec<Export>,
+    /// The function type index of every tag, imported ones first.
+    pub tags: Vec<u32>,
+    /// Number of imported tags.
+    pub imported_tags: u32,
     /// Start function.
     pub start: Option<u32>,
     /// Element segments.

@@ -76,6 +76,8 @@ pub fn parse_module(bytes: &[u8], features: WasmFeatures) -> Result<ModuleInfo, 
         globals: Vec::new(),
         imported_globals: 0,
         exports: Vec::new(),
+        tags: Vec::new(),
+        imported_tags: 0,
         start: None,
         elems: Vec::new(),
         datas: Vec::new(),
@@ -139,11 +141,10 @@ pub fn parse_module(bytes: &[u8], features: WasmFeatures) -> Result<ModuleInfo, 
                             info.imported_globals += 1;
                             ImportKind::Global(ty)
                         }
-                        TypeRef::Tag(_) => {
-                            return Err(CompileError {
-                                message: "tag imports are not supported yet".into(),
-                                offset: None,
-                            });
+                        TypeRef::Tag(tag) => {
+                            info.tags.push(tag.func_type_idx);
+                            info.imported_tags += 1;
+                            ImportKind::Tag(tag.func_type_idx)
                         }
                     };
                     info.imports.push(Import {
@@ -194,12 +195,7 @@ pub fn parse_module(bytes: &[u8], features: WasmFeatures) -> Result<ModuleInfo, 
                         ExternalKind::Table => ExportKind::Table(export.index),
                         ExternalKind::Memory => ExportKind::Memory(export.index),
                         ExternalKind::Global => ExportKind::Global(export.index),
-                        ExternalKind::Tag => {
-                            return Err(CompileError {
-                                message: "tag exports are not supported yet".into(),
-                                offset: None,
-                            });
-                        }
+                        ExternalKind::Tag => ExportKind::Tag(export.index),
                     };
                     info.exports.push(Export {
                         name: export.name.into(),
@@ -208,6 +204,11 @@ pub fn parse_module(bytes: &[u8], features: WasmFeatures) -> Result<ModuleInfo, 
                 }
             }
             Payload::StartSection { func, .. } => info.start = Some(func),
+            Payload::TagSection(reader) => {
+                for tag in reader {
+                    info.tags.push(tag?.func_type_idx);
+                }
+            }
             Payload::ElementSection(reader) => {
                 for elem in reader {
                     let elem = elem?;

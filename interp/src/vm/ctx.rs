@@ -63,6 +63,15 @@ pub struct VmGlobal {
     pub slots: [Slot; 2],
 }
 
+/// A thrown exception: the identity of its tag (store-wide) and its payload slots.
+#[derive(Debug, Clone)]
+pub struct Exception {
+    /// The tag's store-wide identity.
+    pub tag: u32,
+    /// The payload, in slots.
+    pub payload: Box<[Slot]>,
+}
+
 /// Store-wide execution limits, shared by every instance of a store.
 #[derive(Debug)]
 #[repr(C)]
@@ -73,6 +82,8 @@ pub struct VmLimits {
     pub epoch_deadline: u64,
     /// The engine's current epoch.
     pub epoch: *const AtomicU64,
+    /// The store's exception objects; an `exnref` slot is an index into it plus one.
+    pub exceptions: *mut Vec<Exception>,
 }
 
 /// What a [`FuncEntry`] runs.
@@ -148,6 +159,8 @@ pub struct VmCtx {
     table_ptrs: Box<[*mut VmTable]>,
     func_ptrs: Box<[*const FuncEntry]>,
     sig_id_list: Box<[SigId]>,
+    /// Store-wide identity of each tag, imported ones first.
+    pub tag_ids: Box<[u32]>,
     /// Element segments as resolved references; a dropped segment is empty.
     pub elems: Vec<Box<[Slot]>>,
     /// Data segments; `true` once dropped.
@@ -182,6 +195,8 @@ pub struct VmCtxParts {
     pub funcs: Vec<*const FuncEntry>,
     /// Signature ids per module type.
     pub sig_ids: Vec<SigId>,
+    /// Store-wide tag identities.
+    pub tags: Vec<u32>,
 }
 
 impl VmCtx {
@@ -229,6 +244,7 @@ impl VmCtx {
             table_ptrs,
             func_ptrs,
             sig_id_list,
+            tag_ids: parts.tags.into_boxed_slice(),
             elems: Vec::new(),
             data_dropped,
             embedder_data: 0,
