@@ -364,6 +364,9 @@ unsafe fn run<H: Host>(
     // for the call (the caller's contract).
     unsafe {
         let mut code: &CompiledFunc = &*state.code;
+        // The running function's instructions, kept apart from `code` so dispatch loads
+        // nothing else.
+        let mut ops: *const Op = code.ops.as_ptr();
         let mut vmctx: *mut VmCtx = (*state.func).vmctx;
         let mut regs: *mut Slot = stack.values.as_mut_ptr().add(state.base);
         let mut pc = 0usize;
@@ -430,6 +433,7 @@ unsafe fn run<H: Host>(
                             Ok(new_code) => {
                                 state.func = callee;
                                 code = &*new_code;
+                                ops = code.ops.as_ptr();
                                 pc = 0;
                                 state.base = new_base;
                                 vmctx = (*callee).vmctx;
@@ -469,6 +473,7 @@ unsafe fn run<H: Host>(
                     Some(frame) => {
                         state.func = frame.func;
                         code = &*frame.code;
+                        ops = code.ops.as_ptr();
                         pc = frame.pc;
                         state.base = frame.base;
                         vmctx = (*state.func).vmctx;
@@ -495,6 +500,7 @@ unsafe fn run<H: Host>(
                         Ok(new_code) => {
                             state.func = callee;
                             code = &*new_code;
+                            ops = code.ops.as_ptr();
                             pc = 0;
                             vmctx = (*callee).vmctx;
                             regs = stack.values.as_mut_ptr().add(state.base);
@@ -602,6 +608,7 @@ unsafe fn run<H: Host>(
                         Some(frame) => {
                             state.func = frame.func;
                             code = &*frame.code;
+                            ops = code.ops.as_ptr();
                             at = frame.pc - 1;
                             state.base = frame.base;
                             vmctx = (*state.func).vmctx;
@@ -649,8 +656,7 @@ unsafe fn run<H: Host>(
         replace_lane { $( $rname:ident = $rmn:literal : ($rin:ident, $rx:ident) -> $rout:ident => $rfn:ident; )* }
             ) => {
                 loop {
-                    let op = *code.ops.get_unchecked(pc);
-                    match op {
+                    match *ops.add(pc) {
                 Op::Unreachable {} => trap!(TrapCode::Unreachable),
                 Op::ConsumeFuel { amount } => {
                     let limits = &mut *(*vmctx).limits;
@@ -679,14 +685,13 @@ unsafe fn run<H: Host>(
                     let index = (r!(index) as u32).min(len);
                     pc += 1 + index as usize;
                 }
-                Op::Return {} | Op::ReturnReg { .. } | Op::ReturnSpan { .. } => {
-                    match op {
-                        Op::ReturnReg { src } => *regs = r!(src),
-                        Op::ReturnSpan { src, len } => {
-                            std::ptr::copy(regs.add(src.0 as usize), regs, len as usize);
-                        }
-                        _ => {}
-                    }
+                Op::Return {} => return_to_caller!(),
+                Op::ReturnReg { src } => {
+                    *regs = r!(src);
+                    return_to_caller!();
+                }
+                Op::ReturnSpan { src, len } => {
+                    std::ptr::copy(regs.add(src.0 as usize), regs, len as usize);
                     return_to_caller!();
                 }
                 Op::ReturnCall { func, base } => {
@@ -712,19 +717,21 @@ unsafe fn run<H: Host>(
                     r!(dst) = atomic::rmw(ptr, access.width(), op, r!(val));
                     pc += 1;
                 }
-                Op::AtomicCmpxchg { dst, addr, expected, replacement, mem, access, offset } => {
+                Op::AtomicCmpxchg { dst, addr, operands, mem, access, offset } => {
                     let ptr = atomic_address!(addr, mem, access, offset);
-                    r!(dst) = atomic::cmpxchg(ptr, access.width(), r!(expected), r!(replacement));
+                    let (expected, replacement) = (r!(operands), *regs.add(operands.0 as usize + 1));
+                    r!(dst) = atomic::cmpxchg(ptr, access.width(), expected, replacement);
                     pc += 1;
                 }
-                Op::AtomicWait { dst, addr, expected, timeout, mem, access, offset } => {
+                Op::AtomicWait { dst, addr, operands, mem, access, offset } => {
+                    let (expected, timeout) = (r!(operands), *regs.add(operands.0 as usize + 1));
                     let ptr = atomic_address!(addr, mem, access, offset);
                     if !(*(*vmctx).memory_owner(mem as u32)).is_shared() {
                         trap!(TrapCode::AtomicWaitNonSharedMemory);
                     }
                     let width = access.width();
-                    let expected = if width == 4 { r!(expected) as u32 as u64 } else { r!(expected) };
-                    let timeout = r!(timeout) as i64;
+                    let expected = if width == 4 { expected as u32 as u64 } else { expected };
+                    let timeout = timeout as i64;
                     let timeout = (timeout >= 0).then(|| Duration::from_nanos(timeout as u64));
                     let holds = || atomic::load(ptr, width) == expected;
                     r!(dst) = parking::wait(ptr as usize, holds, timeout) as u64;

@@ -320,19 +320,21 @@ macro_rules! for_each_op {
             /// Tail-calls the function at `table[index]`, checking it has type `ty`.
             ReturnCallIndirect { ty: u32, table: u32, index: Reg, base: Reg } = "return_call_indirect";
             /// A load from any memory, with any index type and offset.
-            LoadMem { dst: Reg, addr: Reg, mem: u16, access: MemAccess, offset: u64 } -> dst = "load";
+            LoadMem { dst: Reg, addr: Reg, mem: u8, access: MemAccess, offset: u64 } -> dst = "load";
             /// A store to any memory, with any index type and offset.
-            StoreMem { addr: Reg, src: Reg, mem: u16, access: MemAccess, offset: u64 } = "store";
+            StoreMem { addr: Reg, src: Reg, mem: u8, access: MemAccess, offset: u64 } = "store";
             /// An atomic load of `access.width()` bytes, zero-extended.
             AtomicLoad { dst: Reg, addr: Reg, mem: u16, access: WidthAccess, offset: u32 } -> dst = "atomic.load";
             /// An atomic store of the low `access.width()` bytes.
             AtomicStore { addr: Reg, src: Reg, mem: u16, access: WidthAccess, offset: u32 } = "atomic.store";
             /// An atomic read-modify-write; the result is the old value.
             AtomicRmw { dst: Reg, addr: Reg, val: Reg, mem: u16, access: WidthAccess, op: RmwOp, offset: u32 } -> dst = "atomic.rmw";
-            /// An atomic compare-exchange; the result is the old value.
-            AtomicCmpxchg { dst: Reg, addr: Reg, expected: Reg, replacement: Reg, mem: u16, access: WidthAccess, offset: u32 } -> dst = "atomic.cmpxchg";
-            /// `memory.atomic.wait32/64`: parks until notified or `timeout` nanoseconds pass.
-            AtomicWait { dst: Reg, addr: Reg, expected: Reg, timeout: Reg, mem: u16, access: WidthAccess, offset: u32 } -> dst = "memory.atomic.wait";
+            /// An atomic compare-exchange of the expected value in register `operands` for the
+            /// replacement in the next one; the result is the old value.
+            AtomicCmpxchg { dst: Reg, addr: Reg, operands: Reg, mem: u16, access: WidthAccess, offset: u32 } -> dst = "atomic.cmpxchg";
+            /// `memory.atomic.wait32/64`: parks while memory holds the value in register
+            /// `operands`, until notified or the timeout (nanoseconds) in the next one passes.
+            AtomicWait { dst: Reg, addr: Reg, operands: Reg, mem: u16, access: WidthAccess, offset: u32 } -> dst = "memory.atomic.wait";
             /// `memory.atomic.notify`: wakes up to `count` waiters.
             AtomicNotify { dst: Reg, addr: Reg, count: Reg, mem: u16, access: WidthAccess, offset: u32 } -> dst = "memory.atomic.notify";
             /// `atomic.fence`.

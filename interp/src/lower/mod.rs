@@ -228,6 +228,13 @@ impl<'a> Translator<'a> {
         }
     }
 
+    fn too_many_memories(&self) -> CompileError {
+        CompileError::at(
+            "loads and stores of memories past the 256th are not supported",
+            self.offset as usize,
+        )
+    }
+
     fn too_large(&self) -> CompileError {
         CompileError::at("function needs more than 65535 registers", self.body_start)
     }
@@ -707,6 +714,7 @@ impl<'a> Translator<'a> {
             Ok(offset) if mem == 0 && !index64 => op.load0(dst, addr, offset),
             _ => None,
         };
+        let mem = u8::try_from(mem).map_err(|_| self.too_many_memories())?;
         let instruction = instruction.unwrap_or(Op::LoadMem {
             dst,
             addr,
@@ -728,6 +736,7 @@ impl<'a> Translator<'a> {
             Ok(offset) if mem == 0 && !index64 => op.store0(addr, src, offset),
             _ => None,
         };
+        let mem = u8::try_from(mem).map_err(|_| self.too_many_memories())?;
         let instruction = instruction.unwrap_or(Op::StoreMem {
             addr,
             src,
@@ -1328,15 +1337,25 @@ impl<'a> Translator<'a> {
         Ok(())
     }
 
+    /// Pops an address and two scalar operands, the operands settled in consecutive
+    /// registers (their canonical ones) so one register names both.
+    fn pop_addr_and_pair(&mut self) -> Result<(Reg, Reg)> {
+        self.materialize_top(2);
+        let second = self.pop();
+        let first = self.pop();
+        debug_assert_eq!(first.slot + 1, second.slot);
+        let addr = self.pop_reg();
+        Ok((addr, Reg(first.slot)))
+    }
+
     fn atomic_cmpxchg(&mut self, memarg: MemArg, ty: ValType, width: u8) -> Result<()> {
         let (mem, access, offset) = self.atomic_target(&memarg, width)?;
-        let [addr, expected, replacement] = self.pop3();
+        let (addr, operands) = self.pop_addr_and_pair()?;
         let dst = self.push_temp(ty)?;
         self.emit_result(Op::AtomicCmpxchg {
             dst,
             addr,
-            expected,
-            replacement,
+            operands,
             mem,
             access,
             offset,
@@ -1373,13 +1392,12 @@ impl<'a> Translator<'a> {
                     8
                 };
                 let (mem, access, offset) = self.atomic_target(&memarg, width)?;
-                let [addr, expected, timeout] = self.pop3();
+                let (addr, operands) = self.pop_addr_and_pair()?;
                 let dst = self.push_temp(I32)?;
                 self.emit_result(Op::AtomicWait {
                     dst,
                     addr,
-                    expected,
-                    timeout,
+                    operands,
                     mem,
                     access,
                     offset,
