@@ -10,7 +10,7 @@ use crate::externals::Extern;
 use crate::func::{Caller, Func, HostFunc, IntoFunc};
 use crate::instance::Instance;
 use crate::module::Module;
-use crate::store::{AsContext, AsContextMut, StoreInner};
+use crate::store::{AsContext, AsContextMut, StoreContextMut, StoreInner};
 use crate::types::FuncType;
 use crate::values::Val;
 
@@ -191,20 +191,17 @@ impl<T> Linker<T> {
         self.resolve(store.as_context_mut().0, module, name)
     }
 
-    /// The default function of `module`: its export named `""`, else its `_start`.
-    pub fn get_default(
-        &self,
-        mut store: impl AsContextMut<Data = T>,
-        module: &str,
-    ) -> Result<Func> {
+    /// The default function of `module`: its export named `""`, else its `_start`, else (as
+    /// in Wasmtime) a function that does nothing.
+    pub fn get_default(&self, mut store: impl AsContextMut<Data = T>, module: &str) -> Result<Func> {
         let inner = store.as_context_mut().0;
         for name in ["", "_start"] {
-            if let Some(Extern::Func(f)) = self.resolve(inner, module, name) {
-                return Ok(f);
+            match self.resolve(inner, module, name) {
+                Some(Extern::Func(f)) => return Ok(f),
+                Some(_) => return Err(Error::msg(format!("default export `{module}::{name}` is not a function"))),
+                None => {}
             }
         }
-        Err(Error::msg(format!(
-            "no default function (`\"\"` or `_start`) defined for `{module}`"
-        )))
+        Ok(Func::wrap(StoreContextMut(inner), || {}))
     }
 }

@@ -58,7 +58,9 @@ fn producer_and_consumer_on_separate_threads() {
         thread::spawn(move || {
             let mut store = Store::new(&engine, ());
             let instance = Instance::new(&mut store, &module, &[memory.into()]).unwrap();
-            let consume = instance.get_typed_func::<i32, i32>(&mut store, "consume").unwrap();
+            let consume = instance
+                .get_typed_func::<i32, i32>(&mut store, "consume")
+                .unwrap();
             consume.call(&mut store, PER_PRODUCER * PRODUCERS).unwrap()
         })
     };
@@ -68,7 +70,9 @@ fn producer_and_consumer_on_separate_threads() {
             thread::spawn(move || {
                 let mut store = Store::new(&engine, ());
                 let instance = Instance::new(&mut store, &module, &[memory.into()]).unwrap();
-                let produce = instance.get_typed_func::<i32, ()>(&mut store, "produce").unwrap();
+                let produce = instance
+                    .get_typed_func::<i32, ()>(&mut store, "produce")
+                    .unwrap();
                 for i in 1..=PER_PRODUCER {
                     produce.call(&mut store, p * 1000 + i).unwrap();
                 }
@@ -79,7 +83,9 @@ fn producer_and_consumer_on_separate_threads() {
         producer.join().unwrap();
     }
     let sum = consumer.join().unwrap();
-    let expected: i32 = (0..PRODUCERS).flat_map(|p| (1..=PER_PRODUCER).map(move |i| p * 1000 + i)).sum();
+    let expected: i32 = (0..PRODUCERS)
+        .flat_map(|p| (1..=PER_PRODUCER).map(move |i| p * 1000 + i))
+        .sum();
     assert_eq!(sum, expected);
     let mut stored = [0; 4];
     memory.read(8, &mut stored).unwrap();
@@ -98,9 +104,19 @@ fn wait_times_out_and_reports_mismatch() {
     .unwrap();
     let mut store = Store::new(&engine, ());
     let instance = Instance::new(&mut store, &module, &[]).unwrap();
-    let wait = instance.get_typed_func::<(i32, i64), i32>(&mut store, "wait").unwrap();
-    assert_eq!(wait.call(&mut store, (1, 0)).unwrap(), 1, "value differs: not-equal");
-    assert_eq!(wait.call(&mut store, (0, 1_000_000)).unwrap(), 2, "nobody notifies: timed out");
+    let wait = instance
+        .get_typed_func::<(i32, i64), i32>(&mut store, "wait")
+        .unwrap();
+    assert_eq!(
+        wait.call(&mut store, (1, 0)).unwrap(),
+        1,
+        "value differs: not-equal"
+    );
+    assert_eq!(
+        wait.call(&mut store, (0, 1_000_000)).unwrap(),
+        2,
+        "nobody notifies: timed out"
+    );
     assert!(instance.get_shared_memory(&mut store, "memory").is_some());
 }
 
@@ -120,14 +136,18 @@ fn growth_is_visible_to_every_thread() {
         thread::spawn(move || {
             let mut store = Store::new(&engine, ());
             let instance = Instance::new(&mut store, &module, &[memory.into()]).unwrap();
-            let grow = instance.get_typed_func::<(), i32>(&mut store, "grow").unwrap();
+            let grow = instance
+                .get_typed_func::<(), i32>(&mut store, "grow")
+                .unwrap();
             grow.call(&mut store, ()).unwrap()
         })
     };
     assert_eq!(grower.join().unwrap(), 1);
     let mut store = Store::new(&engine, ());
     let instance = Instance::new(&mut store, &module, &[memory.clone().into()]).unwrap();
-    let size = instance.get_typed_func::<(), i32>(&mut store, "size").unwrap();
+    let size = instance
+        .get_typed_func::<(), i32>(&mut store, "size")
+        .unwrap();
     assert_eq!(size.call(&mut store, ()).unwrap(), 2);
     assert_eq!(memory.size(), 2);
     assert!(memory.grow(3).is_err(), "past the maximum");

@@ -77,7 +77,7 @@ pub fn run_script(
     let total = directives.len();
     for (index, directive) in directives.into_iter().enumerate() {
         let location = locate(directive.span());
-        if let Some(reason) = exclusions::excluded(name, location.line) {
+        if let Some(reason) = exclusions::excluded(name, location.line, features) {
             report.skipped += 1;
             report.skips.push(Finding {
                 location,

@@ -44,7 +44,7 @@ impl<T> HostFunc<T> {
             let mut results: SmallVec<[Val; 4]> = signature
                 .result_slice()
                 .iter()
-                .map(|ty| default_val(ty))
+                .map(default_val)
                 .collect();
             func(caller.reborrow(), &params, &mut results)?;
             let store = &caller.store.opaque;

@@ -50,6 +50,8 @@ pub struct StoreInner<T> {
 pub struct StoreOpaque {
     pub(crate) id: u64,
     pub(crate) engine: Engine,
+    /// Boxed: funcref slots and `VmCtx` arrays hold the entries' addresses.
+    #[allow(clippy::vec_box)]
     pub(crate) funcs: Vec<Box<FuncEntry>>,
     pub(crate) memories: Vec<MemoryEntry>,
     pub(crate) tables: Vec<TableEntry>,
@@ -58,7 +60,8 @@ pub struct StoreOpaque {
     pub(crate) externrefs: Vec<Box<dyn Any + Send + Sync>>,
     /// Tags by store-wide identity.
     pub(crate) tags: Vec<crate::tag::TagType>,
-    /// Thrown exceptions; the VM reaches them through `limits`.
+    /// Thrown exceptions; boxed because the VM reaches the vector through `limits`.
+    #[allow(clippy::box_collection)]
     pub(crate) exceptions: Box<Vec<tandem_interp::vm::Exception>>,
     pub(crate) limits: Box<VmLimits>,
     pub(crate) stack: Option<Stack>,

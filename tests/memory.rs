@@ -1,0 +1,218 @@
+//! Linear memory: growth limits, bounds checks from the host and from wasm.
+
+use tandem::{Engine, Instance, Memory, MemoryType, Module, Store, TrapCode};
+
+const PAGE: usize = 65536;
+
+const MEM: &str = r#"
+(module
+  (memory (export "mem") 1 3)
+  (func (export "grow") (param i32) (result i32)
+    (memory.grow (local.get 0)))
+  (func (export "size") (result i32)
+    (memory.size))
+  (func (export "load") (param i32) (result i32)
+    (i32.load (local.get 0)))
+  (func (export "load8") (param i32) (result i32)
+    (i32.load8_u (local.get 0)))
+  (func (export "load_far") (param i32) (result i32)
+    (i32.load offset=0xffffffff (local.get 0)))
+  (func (export "store") (param i32 i32)
+    (i32.store (local.get 0) (local.get 1)))
+  (func (export "fill") (param i32 i32 i32)
+    (memory.fill (local.get 0) (local.get 1) (local.get 2))))
+"#;
+
+fn setup() -> (Store<()>, Instance, Memory) {
+    let engine = Engine::default();
+    let module = Module::new(&engine, MEM).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let memory = instance.get_memory(&mut store, "mem").unwrap();
+    (store, instance, memory)
+}
+
+#[test]
+fn grow_up_to_maximum_then_fail() {
+    let (mut store, instance, memory) = setup();
+    let grow = instance
+        .get_typed_func::<i32, i32>(&mut store, "grow")
+        .unwrap();
+    let size = instance
+        .get_typed_func::<(), i32>(&mut store, "size")
+        .unwrap();
+
+    let ty = memory.ty(&store);
+    assert_eq!(ty.minimum(), 1);
+    assert_eq!(ty.maximum(), Some(3));
+    assert_eq!(memory.size(&store), 1);
+    assert_eq!(memory.data_size(&store), PAGE);
+
+    // Host grows by one page: returns the old size.
+    assert_eq!(memory.grow(&mut store, 1).unwrap(), 1);
+    assert_eq!(memory.size(&store), 2);
+    assert_eq!(memory.data_size(&store), 2 * PAGE);
+    assert_eq!(size.call(&mut store, ()).unwrap(), 2);
+
+    // Wasm grows by one page, reaching the maximum.
+    assert_eq!(grow.call(&mut store, 1).unwrap(), 2);
+    assert_eq!(memory.size(&store), 3);
+
+    // Past the maximum: -1 in wasm, Err on the host, size unchanged.
+    assert_eq!(grow.call(&mut store, 1).unwrap(), -1);
+    assert!(memory.grow(&mut store, 1).is_err());
+    assert!(memory.grow(&mut store, u64::MAX).is_err());
+    assert_eq!(grow.call(&mut store, -1).unwrap(), -1);
+    assert_eq!(memory.size(&store), 3);
+    assert_eq!(memory.data_size(&store), 3 * PAGE);
+
+    // Growing by zero is fine at the maximum.
+    assert_eq!(memory.grow(&mut store, 0).unwrap(), 3);
+    assert_eq!(grow.call(&mut store, 0).unwrap(), 3);
+
+    // The new pages are zeroed and usable up to the last byte.
+    let last = 3 * PAGE - 1;
+    let mut byte = [0xffu8];
+    memory.read(&store, last, &mut byte).unwrap();
+    assert_eq!(byte[0], 0);
+    memory.write(&mut store, last, &[0xab]).unwrap();
+    let load8 = instance
+        .get_typed_func::<i32, i32>(&mut store, "load8")
+        .unwrap();
+    assert_eq!(load8.call(&mut store, last as i32).unwrap(), 0xab);
+}
+
+#[test]
+fn memory_without_maximum_stops_at_the_address_space() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let memory = Memory::new(&mut store, MemoryType::new(0, None)).unwrap();
+    assert_eq!(memory.size(&store), 0);
+    assert_eq!(memory.data_size(&store), 0);
+    // A 32-bit memory can never exceed 65536 pages (4 GiB).
+    assert!(memory.grow(&mut store, 65537).is_err());
+    assert_eq!(memory.grow(&mut store, 2).unwrap(), 0);
+    assert_eq!(memory.size(&store), 2);
+}
+
+#[test]
+fn host_out_of_bounds_read_and_write_are_errors() {
+    let (mut store, _instance, memory) = setup();
+    let mut one = [0u8; 1];
+    let mut four = [0u8; 4];
+
+    assert!(memory.read(&store, PAGE - 1, &mut one).is_ok());
+    assert!(memory.read(&store, PAGE, &mut one).is_err());
+    assert!(memory.read(&store, PAGE - 2, &mut four).is_err());
+    assert!(memory.read(&store, usize::MAX, &mut one).is_err());
+    // offset + len overflows usize: must not wrap around to a valid range.
+    assert!(memory.read(&store, usize::MAX - 1, &mut four).is_err());
+
+    assert!(memory.write(&mut store, PAGE - 4, &[1, 2, 3, 4]).is_ok());
+    assert!(memory.write(&mut store, PAGE - 3, &[1, 2, 3, 4]).is_err());
+    assert!(memory.write(&mut store, PAGE, &[1]).is_err());
+    assert!(memory.write(&mut store, usize::MAX, &[1]).is_err());
+    assert!(
+        memory
+            .write(&mut store, usize::MAX - 1, &[1, 2, 3, 4])
+            .is_err()
+    );
+
+    // A failed write changes nothing.
+    memory.read(&store, PAGE - 4, &mut four).unwrap();
+    assert_eq!(four, [1, 2, 3, 4]);
+}
+
+#[test]
+fn wasm_out_of_bounds_access_traps() {
+    let (mut store, instance, memory) = setup();
+    let load = instance
+        .get_typed_func::<i32, i32>(&mut store, "load")
+        .unwrap();
+    let load_far = instance
+        .get_typed_func::<i32, i32>(&mut store, "load_far")
+        .unwrap();
+    let store_fn = instance
+        .get_typed_func::<(i32, i32), ()>(&mut store, "store")
+        .unwrap();
+    let fill = instance
+        .get_typed_func::<(i32, i32, i32), ()>(&mut store, "fill")
+        .unwrap();
+
+    assert_eq!(load.call(&mut store, (PAGE - 4) as i32).unwrap(), 0);
+
+    for addr in [PAGE as i32 - 3, PAGE as i32, -1, i32::MIN] {
+        let err = load.call(&mut store, addr).unwrap_err();
+        assert_eq!(
+            err.trap_code(),
+            Some(TrapCode::MemoryOutOfBounds),
+            "load at {addr}: {err}"
+        );
+        assert!(err.to_string().contains("out of bounds memory access"));
+    }
+    // The static offset is added without 32-bit wrap-around.
+    let err = load_far.call(&mut store, 1).unwrap_err();
+    assert_eq!(err.trap_code(), Some(TrapCode::MemoryOutOfBounds), "{err}");
+
+    // A store that is partly out of bounds traps and writes nothing.
+    let err = store_fn
+        .call(&mut store, (PAGE as i32 - 2, -1))
+        .unwrap_err();
+    assert_eq!(err.trap_code(), Some(TrapCode::MemoryOutOfBounds), "{err}");
+    let mut tail = [0u8; 2];
+    memory.read(&store, PAGE - 2, &mut tail).unwrap();
+    assert_eq!(tail, [0, 0]);
+
+    // Bulk operations are bounds-checked as a whole.
+    let err = fill
+        .call(&mut store, (PAGE as i32 - 10, 0xff, 11))
+        .unwrap_err();
+    assert_eq!(err.trap_code(), Some(TrapCode::MemoryOutOfBounds), "{err}");
+    fill.call(&mut store, (PAGE as i32 - 10, 0xff, 10)).unwrap();
+    memory.read(&store, PAGE - 2, &mut tail).unwrap();
+    assert_eq!(tail, [0xff, 0xff]);
+
+    // After growing, the same address is in bounds.
+    memory.grow(&mut store, 1).unwrap();
+    assert_eq!(load.call(&mut store, PAGE as i32).unwrap(), 0);
+}
+
+#[test]
+fn data_and_store_mut_gives_both_at_once() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, 0usize);
+    let memory = Memory::new(&mut store, MemoryType::new(1, Some(1))).unwrap();
+    let (data, count) = memory.data_and_store_mut(&mut store);
+    data[..3].copy_from_slice(b"abc");
+    *count = data.iter().filter(|b| **b != 0).count();
+    assert_eq!(*store.data(), 3);
+    assert_eq!(&memory.data(&store)[..3], b"abc");
+}
+
+#[test]
+fn data_segments_are_copied_at_instantiation() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"
+        (module
+          (memory (export "mem") 1)
+          (data (i32.const 8) "\01\02\03")
+          (data (i32.const 65535) "\ff"))
+        "#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let memory = instance.get_memory(&mut store, "mem").unwrap();
+    assert_eq!(&memory.data(&store)[7..12], &[0, 1, 2, 3, 0]);
+    assert_eq!(memory.data(&store)[PAGE - 1], 0xff);
+
+    // A segment that does not fit fails instantiation instead of panicking.
+    let module = Module::new(
+        &engine,
+        r#"(module (memory 1) (data (i32.const 65535) "\01\02"))"#,
+    )
+    .unwrap();
+    assert!(Instance::new(&mut store, &module, &[]).is_err());
+}
