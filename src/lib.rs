@@ -56,7 +56,7 @@ pub use externals::{Extern, Global, Memory, Table};
 pub use func::{Caller, Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 pub use instance::{Export, Instance};
 pub use linker::Linker;
-pub use module::Module;
+pub use module::{Module, ModuleSizes};
 pub use shared_memory::SharedMemory;
 pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
 pub use tag::{Tag, TagType, ThrownException};

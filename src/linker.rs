@@ -193,12 +193,20 @@ impl<T> Linker<T> {
 
     /// The default function of `module`: its export named `""`, else its `_start`, else (as
     /// in Wasmtime) a function that does nothing.
-    pub fn get_default(&self, mut store: impl AsContextMut<Data = T>, module: &str) -> Result<Func> {
+    pub fn get_default(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &str,
+    ) -> Result<Func> {
         let inner = store.as_context_mut().0;
         for name in ["", "_start"] {
             match self.resolve(inner, module, name) {
                 Some(Extern::Func(f)) => return Ok(f),
-                Some(_) => return Err(Error::msg(format!("default export `{module}::{name}` is not a function"))),
+                Some(_) => {
+                    return Err(Error::msg(format!(
+                        "default export `{module}::{name}` is not a function"
+                    )));
+                }
                 None => {}
             }
         }

@@ -14,6 +14,26 @@ use crate::types::{
     ExportType, ExternType, FuncType, GlobalType, ImportType, MemoryType, TableType,
 };
 
+/// The sizes of a module's parts, from [`Module::sizes`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleSizes {
+    /// The whole binary.
+    pub total_bytes: usize,
+    /// Functions defined (not imported).
+    pub functions: usize,
+    /// Bytes of function bodies.
+    pub code_bytes: usize,
+    /// Data segments.
+    pub data_segments: usize,
+    /// Bytes of data segments.
+    pub data_bytes: usize,
+    /// Custom sections by name and payload size, in order.
+    pub custom_sections: Vec<(String, usize)>,
+}
+
+/// The first bytes of a serialized module.
+const SERIALIZED_MAGIC: &[u8] = b"\0tandem\0";
+
 /// A validated WebAssembly module, ready to be instantiated in any store of its engine.
 /// Cloning is cheap, and modules can be shared across threads.
 ///
@@ -45,11 +65,15 @@ pub(crate) struct ModuleInner {
 }
 
 impl Module {
-    /// Compiles a module from its binary or WAT text.
+    /// Compiles a module from its binary or WAT text, or loads one that
+    /// [`Module::serialize`] wrote.
     pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
         let bytes = bytes.as_ref();
         if bytes.starts_with(b"\0asm") {
             return Module::from_binary(engine, bytes);
+        }
+        if bytes.starts_with(SERIALIZED_MAGIC) {
+            return Module::deserialize(engine, bytes);
         }
         let binary = crate::wat::parse_text(bytes)?;
         Module::from_binary(engine, &binary)
@@ -131,6 +155,71 @@ impl Module {
         Module::new(engine, bytes)
     }
 
+    /// Writes the module in tandem's serialized form, which [`Module::deserialize`] (and
+    /// `Module::new`, `Module::from_file`, `tandem run`) load with the same tandem version and
+    /// engine configuration.
+    ///
+    /// The form holds the module binary with the configuration it was validated under;
+    /// loading validates it again, so serialized bytes from anywhere are safe to load.
+    ///
+    /// ```
+    /// use tandem::{Engine, Module};
+    /// let engine = Engine::default();
+    /// let module = Module::new(&engine, "(module (func (export \"f\")))")?;
+    /// let bytes = module.serialize()?;
+    /// let loaded = Module::deserialize(&engine, &bytes)?;
+    /// assert_eq!(loaded.exports().next().unwrap().name(), "f");
+    /// # Ok::<(), tandem::Error>(())
+    /// ```
+    pub fn serialize(&self) -> Result<Vec<u8>> {
+        let info = &self.inner.code.info;
+        let mut out = Vec::with_capacity(info.bytes.len() + 64);
+        out.extend_from_slice(SERIALIZED_MAGIC);
+        let version = env!("CARGO_PKG_VERSION").as_bytes();
+        out.extend_from_slice(&(version.len() as u32).to_le_bytes());
+        out.extend_from_slice(version);
+        out.extend_from_slice(&self.inner.engine.config().features.bits().to_le_bytes());
+        out.extend_from_slice(&(info.bytes.len() as u64).to_le_bytes());
+        out.extend_from_slice(&info.bytes);
+        Ok(out)
+    }
+
+    /// Loads a module written by [`Module::serialize`]; fails on anything else, or on bytes
+    /// written by another tandem version or for an engine with other proposals enabled.
+    pub fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+        let invalid = |why: &str| Error::msg(format!("not a serialized tandem module: {why}"));
+        let mut rest = bytes
+            .strip_prefix(SERIALIZED_MAGIC)
+            .ok_or_else(|| invalid("bad header"))?;
+        let mut take = |n: usize| -> Result<&[u8]> {
+            if rest.len() < n {
+                return Err(invalid("truncated"));
+            }
+            let (head, tail) = rest.split_at(n);
+            rest = tail;
+            Ok(head)
+        };
+        let version_len = u32::from_le_bytes(take(4)?.try_into().expect("4 bytes")) as usize;
+        let version = take(version_len)?;
+        if version != env!("CARGO_PKG_VERSION").as_bytes() {
+            return Err(Error::msg(format!(
+                "the module was serialized by tandem {}, this is {}",
+                String::from_utf8_lossy(version),
+                env!("CARGO_PKG_VERSION")
+            )));
+        }
+        let features = u64::from_le_bytes(take(8)?.try_into().expect("8 bytes"));
+        if features != engine.config().features.bits() {
+            return Err(Error::msg(
+                "the module was serialized for an engine with other WebAssembly proposals enabled",
+            ));
+        }
+        let len = u64::from_le_bytes(take(8)?.try_into().expect("8 bytes"));
+        let len = usize::try_from(len).map_err(|_| invalid("length out of range"))?;
+        let wasm = take(len)?;
+        Module::from_binary(engine, wasm)
+    }
+
     /// Checks that `bytes` is a valid module binary for `engine`, without keeping it.
     pub fn validate(engine: &Engine, bytes: &[u8]) -> Result<()> {
         parse_module(bytes, engine.config().features)?;
@@ -188,6 +277,23 @@ impl Module {
             .iter()
             .filter(move |(n, _)| n == name)
             .map(|(_, range)| &info.bytes[range.clone()])
+    }
+
+    /// How big the module's parts are.
+    pub fn sizes(&self) -> ModuleSizes {
+        let info = &self.inner.code.info;
+        ModuleSizes {
+            total_bytes: info.bytes.len(),
+            functions: info.bodies.len(),
+            code_bytes: info.bodies.iter().map(|b| b.len()).sum(),
+            data_segments: info.datas.len(),
+            data_bytes: info.datas.iter().map(|d| d.range.len()).sum(),
+            custom_sections: info
+                .custom_sections
+                .iter()
+                .map(|(n, r)| (n.clone(), r.len()))
+                .collect(),
+        }
     }
 
     /// The interpreter's bytecode of every defined function, disassembled.

@@ -14,9 +14,7 @@ Runs the WebAssembly spec testsuite against tandem.
 Usage: tandem-spec [OPTIONS] [FILE...]
 
 With no --dir, --all or FILE, runs the directories tandem is expected to pass:
-  wasm-v1 wasm-v2 mutable-global sign-extension-ops
-  nontrapping-float-to-int-conversions multi-value bulk-memory
-  reference-types extended-const
+{defaults}
 
 Arguments:
   FILE...               .wast scripts on disk. Run with the proposals of the
@@ -48,6 +46,24 @@ Prints one line per directory, `NAME: N passed, N failed`, followed by its
 failures as file:line:col, and closes with the totals. Exits with status 1 if
 any check failed.
 ";
+
+/// The help text, with the default directories filled in from the list the
+/// runner actually uses.
+fn usage() -> String {
+    let mut defaults = String::new();
+    let mut line = String::from(" ");
+    for name in DEFAULT_DIRECTORIES {
+        if line.len() + 1 + name.len() > 78 {
+            defaults.push_str(&line);
+            defaults.push('\n');
+            line = String::from(" ");
+        }
+        line.push(' ');
+        line.push_str(name);
+    }
+    defaults.push_str(&line);
+    USAGE.replace("{defaults}", &defaults)
+}
 
 /// Parsed command line.
 struct Args {
@@ -146,7 +162,7 @@ fn main() -> ExitCode {
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(Some(args)) => args,
         Ok(None) => {
-            print!("{USAGE}");
+            print!("{}", usage());
             return ExitCode::SUCCESS;
         }
         Err(message) => {

@@ -14,8 +14,8 @@ fn check_directory(name: &str, features: Option<Features>) {
     if let Some(features) = features {
         group.features = Some(features);
     }
-    // The harness already runs the directories in parallel; two workers each
-    // keep both cores busy when a big directory is left running alone.
+    // The harness already runs the directories in parallel; a second worker
+    // per directory keeps the run busy once only the big directories are left.
     let options = RunOptions {
         jobs: 2,
         ..RunOptions::default()
@@ -60,4 +60,13 @@ directory_tests! {
     bulk_memory => "bulk-memory";
     reference_types => "reference-types";
     extended_const => "extended-const";
+    tail_call => "tail-call";
+    multi_memory => "multi-memory";
+    memory64 => "memory64";
+    threads => "threads";
+    simd => "simd";
+    relaxed_simd => "relaxed-simd";
+    wide_arithmetic => "wide-arithmetic";
+    custom_page_sizes => "custom-page-sizes";
+    function_references => "function-references";
 }

@@ -41,11 +41,8 @@ impl<T> HostFunc<T> {
                 params.push(Val::read_slots(ty, store, &io[at..]));
                 at += ty.slots();
             }
-            let mut results: SmallVec<[Val; 4]> = signature
-                .result_slice()
-                .iter()
-                .map(default_val)
-                .collect();
+            let mut results: SmallVec<[Val; 4]> =
+                signature.result_slice().iter().map(default_val).collect();
             func(caller.reborrow(), &params, &mut results)?;
             let store = &caller.store.opaque;
             let mut at = 0;

@@ -1656,7 +1656,9 @@ fn fuse_compare(op: &Op, cond: Reg, jump_if: bool) -> Option<Op> {
                         Op::$fails { lhs, rhs, offset: 0 }
                     }),
                 )*
-                Op::I32Eqz { dst, src } if dst == cond => Some(if jump_if {
+                // Branches test the whole slot, and i32 values are kept zero-extended, so
+                // both widths of `eqz` fuse the same way.
+                Op::I32Eqz { dst, src } | Op::I64Eqz { dst, src } if dst == cond => Some(if jump_if {
                     Op::BrIfEqz { cond: src, offset: 0 }
                 } else {
                     Op::BrIfNez { cond: src, offset: 0 }

@@ -4,10 +4,12 @@
 //! error; `main` turns that into the message and exit status, so every
 //! error path ends the same way and none of them panics.
 
-#[cfg(feature = "wat")]
+mod compile;
 mod convert;
+mod inspect;
 mod run;
 mod values;
+mod wast;
 
 use std::process::ExitCode;
 
@@ -28,9 +30,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Run(run::RunCommand),
-    #[cfg(feature = "wat")]
+    Wast(wast::WastCommand),
+    Compile(compile::CompileCommand),
+    Inspect(inspect::InspectCommand),
     Wat2wasm(convert::Wat2WasmCommand),
-    #[cfg(feature = "wat")]
     Wasm2wat(convert::Wasm2WatCommand),
 }
 
@@ -61,9 +64,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Run(cmd) => cmd.execute(),
-        #[cfg(feature = "wat")]
+        Command::Wast(cmd) => cmd.execute(),
+        Command::Compile(cmd) => cmd.execute(),
+        Command::Inspect(cmd) => cmd.execute(),
         Command::Wat2wasm(cmd) => cmd.execute(),
-        #[cfg(feature = "wat")]
         Command::Wasm2wat(cmd) => cmd.execute(),
     };
     match outcome {

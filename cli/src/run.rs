@@ -1,19 +1,31 @@
-//! `tandem run`: load a module, instantiate it and call a function.
+//! `tandem run`: load a module, give it WASI, instantiate it and call a function.
 
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use tandem::{Config, Engine, Error, Func, Linker, Module, Store, Strategy, Val};
+use tandem_wasi::{DirPerms, FilePerms, WasiConfig, WasiCtx, WasiLinkerExt};
 
 use crate::{Failure, TRAP_STATUS, values};
 
 /// Run a WebAssembly module.
 ///
-/// Without --invoke, calls the module's `_start` function or else its
-/// default export. With --invoke NAME, calls the exported function NAME
-/// with ARGS as its parameters and prints each result on its own line.
+/// The module gets WASI (wasi_snapshot_preview1): its command line is FILE
+/// followed by ARGS, its environment the --env variables, and it sees only
+/// the --dir directories. Without --invoke, calls the module's `_start`
+/// function or else its default export; the guest's exit code becomes the
+/// process's. With --invoke NAME, calls the exported function NAME with ARGS
+/// as its parameters and prints each result on its own line.
 #[derive(Args)]
 pub struct RunCommand {
+    /// Give the guest the host directory HOST, named GUEST (HOST when omitted)
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    dirs: Vec<String>,
+
+    /// Set the guest environment variable K to V
+    #[arg(long = "env", value_name = "K=V")]
+    envs: Vec<String>,
+
     /// Call the exported function NAME, passing ARGS as its parameters
     #[arg(long, value_name = "NAME")]
     invoke: Option<String>,
@@ -63,16 +75,20 @@ impl RunCommand {
         let module = Module::from_file(&engine, &self.file)
             .map_err(|e| Failure::error(format!("failed to load `{file}`: {e}")))?;
 
-        let mut store = Store::new(&engine, ());
+        let wasi = self.wasi_context()?;
+        let mut store = Store::new(&engine, wasi);
         if let Some(fuel) = self.fuel {
             store
                 .set_fuel(fuel)
                 .map_err(|e| Failure::error(format!("failed to set fuel: {e}")))?;
         }
 
-        // Nothing is provided to modules yet, so name the first import that
-        // nothing defines instead of relying on the instantiation error.
         let mut linker = Linker::new(&engine);
+        linker
+            .define_wasi()
+            .map_err(|e| Failure::error(format!("failed to set up WASI: {e}")))?;
+        // Name the first import that nothing defines, in one line, rather than
+        // relying on the instantiation error.
         for import in module.imports() {
             if linker
                 .get(&mut store, import.module(), import.name())
@@ -121,12 +137,46 @@ impl RunCommand {
         Ok(())
     }
 
+    /// The guest's WASI context: argv, environment, inherited stdio and preopens.
+    fn wasi_context(&self) -> Result<WasiCtx, Failure> {
+        let mut wasi = WasiConfig::new();
+        // argv[0] is the program's name, as a shell would pass it.
+        let program = self
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.file.display().to_string());
+        wasi.arg(program).inherit_stdio();
+        if self.invoke.is_none() {
+            wasi.args(&self.args);
+        }
+        for pair in &self.envs {
+            let (key, value) = pair
+                .split_once('=')
+                .ok_or_else(|| Failure::error(format!("--env `{pair}`: expected K=V")))?;
+            wasi.env(key, value);
+        }
+        for spec in &self.dirs {
+            let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
+            wasi.preopen_dir(host, guest, DirPerms::all(), FilePerms::all())
+                .map_err(|e| {
+                    Failure::error(format!("--dir `{spec}`: cannot open `{host}`: {e}"))
+                })?;
+        }
+        Ok(wasi.build())
+    }
+
     /// Parses ARGS against the parameter types of `func`.
-    fn params_for(&self, store: &Store<()>, name: &str, func: Func) -> Result<Vec<Val>, Failure> {
+    fn params_for(
+        &self,
+        store: &Store<WasiCtx>,
+        name: &str,
+        func: Func,
+    ) -> Result<Vec<Val>, Failure> {
         let ty = func.ty(store);
         let types: Vec<_> = ty.params().collect();
         // Without --invoke, a parameterless entry point leaves ARGS to the
-        // program itself (its command line, once system interfaces exist).
+        // program itself: they are its WASI command line.
         if self.invoke.is_none() && types.is_empty() {
             return Ok(Vec::new());
         }

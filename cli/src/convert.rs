@@ -52,7 +52,7 @@ impl Wasm2WatCommand {
     }
 }
 
-fn write_output(path: Option<&Path>, bytes: &[u8]) -> Result<(), Failure> {
+pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> Result<(), Failure> {
     match path {
         Some(path) => std::fs::write(path, bytes)
             .map_err(|e| Failure::error(format!("failed to write `{}`: {e}", path.display()))),
