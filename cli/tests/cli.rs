@@ -5,9 +5,10 @@ use std::process::{Command, Output};
 
 const TANDEM: &str = env!("CARGO_BIN_EXE_tandem");
 
+/// A module of the repository's `examples/` folder.
 fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
+        .join("../examples")
         .join(name)
 }
 
@@ -253,4 +254,90 @@ fn wat2wasm_and_wasm2wat_round_trip() {
 
     let out = tandem(&["wasm2wat", "no/such/file.wasm"]);
     assert_one_line_error(&out, &["no/such/file.wasm"]);
+}
+
+#[test]
+fn compile_then_run_the_serialized_module() {
+    let scratch = Scratch::new("compile");
+    let out = scratch.0.join("add.tandem");
+    let compiled = Command::new(TANDEM)
+        .args(["compile"])
+        .arg(example("add.wat"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        compiled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&compiled.stderr)
+    );
+    let run = Command::new(TANDEM)
+        .arg("run")
+        .arg(&out)
+        .args(["--invoke", "add", "40", "2"])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), "42");
+}
+
+#[test]
+fn inspect_lists_exports_and_bytecode() {
+    let output = Command::new(TANDEM)
+        .args(["inspect", "--bytecode"])
+        .arg(example("add.wat"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("add: (func (param i32 i32) (result i32))"),
+        "{text}"
+    );
+    assert!(text.contains("i32.add"), "{text}");
+}
+
+#[test]
+fn wasi_program_sees_its_arguments_environment_and_exit_code() {
+    let scratch = Scratch::new("wasi");
+    let wat = scratch.0.join("echo.wat");
+    // Writes "<argc> <env count>\n" to stdout, then exits with code 7.
+    std::fs::write(
+        &wat,
+        r#"(module
+          (import "wasi_snapshot_preview1" "args_sizes_get" (func $args (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "environ_sizes_get" (func $env (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          (memory (export "memory") 1)
+          (func (export "_start")
+            (drop (call $args (i32.const 0) (i32.const 4)))
+            (drop (call $env (i32.const 8) (i32.const 12)))
+            (i32.store8 (i32.const 100) (i32.add (i32.const 48) (i32.load (i32.const 0))))
+            (i32.store8 (i32.const 101) (i32.const 32))
+            (i32.store8 (i32.const 102) (i32.add (i32.const 48) (i32.load (i32.const 8))))
+            (i32.store8 (i32.const 103) (i32.const 10))
+            (i32.store (i32.const 200) (i32.const 100))
+            (i32.store (i32.const 204) (i32.const 4))
+            (drop (call $write (i32.const 1) (i32.const 200) (i32.const 1) (i32.const 300)))
+            (call $exit (i32.const 7))))"#,
+    )
+    .unwrap();
+    let output = Command::new(TANDEM)
+        .args(["run", "--env", "A=1", "--env", "B=2"])
+        .arg(&wat)
+        .args(["x", "y"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "3 2\n");
+    assert_eq!(output.status.code(), Some(7));
 }
