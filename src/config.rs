@@ -185,9 +185,6 @@ impl Config {
                 ));
             }
         }
-        if self.epoch_interruption {
-            return Err(Error::msg("epoch interruption is not implemented yet"));
-        }
         Ok(())
     }
 }

@@ -84,6 +84,7 @@ impl Module {
         let info = parse_module(bytes, engine.config().features)?;
         let options = TranslateOptions {
             fuel: engine.config().consume_fuel,
+            epoch: engine.config().epoch_interruption,
         };
         let code = Arc::new(ModuleCode::new(info, options));
         if !engine.config().lazy_translation {

@@ -155,7 +155,9 @@ impl<T> Store<T> {
         self.inner.opaque.get_fuel()
     }
 
-    /// Interrupts wasm once the engine's epoch reaches the current epoch plus `ticks`.
+    /// Interrupts wasm (with a trap of code [`TrapCode::Interrupt`](crate::TrapCode)) once
+    /// the engine's epoch reaches the current epoch plus `ticks`; requires
+    /// `Config::epoch_interruption`. Until a deadline is set, wasm runs uninterrupted.
     pub fn set_epoch_deadline(&mut self, ticks: u64) {
         let now = self
             .inner

@@ -666,6 +666,13 @@ unsafe fn run<H: Host>(
                     limits.fuel -= amount as i64;
                     pc += 1;
                 }
+                Op::CheckEpoch {} => {
+                    let limits = &*(*vmctx).limits;
+                    if (*limits.epoch).load(std::sync::atomic::Ordering::Relaxed) >= limits.epoch_deadline {
+                        trap!(TrapCode::Interrupt);
+                    }
+                    pc += 1;
+                }
                 Op::Br { offset } => pc = pc.wrapping_add_signed(offset as isize),
                 Op::BrIfNez { cond, offset } => {
                     pc = if r!(cond) != 0 {

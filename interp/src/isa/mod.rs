@@ -293,6 +293,8 @@ macro_rules! for_each_op {
             Unreachable {} = "unreachable";
             /// Charges `amount` fuel for the block that starts here.
             ConsumeFuel { amount: u32 } = "consume_fuel";
+            /// Traps with "interrupt" once the engine's epoch reaches the store's deadline.
+            CheckEpoch {} = "check_epoch";
             /// Jumps by `offset`.
             Br { offset: i32 } = "br";
             /// Jumps by `offset` if `cond` is non-zero (the whole slot: `i32` values are kept

@@ -123,6 +123,7 @@ pub fn translate(
         results.clone(),
     ));
     t.start_fuel_block();
+    t.check_epoch();
 
     let mut operators = body.get_operators_reader()?;
     while !operators.eof() {
@@ -199,6 +200,8 @@ struct Translator<'a> {
 pub struct TranslateOptions {
     /// Emit fuel metering.
     pub fuel: bool,
+    /// Emit epoch-deadline checks at function entries and loop headers.
+    pub epoch: bool,
 }
 
 type Result<T, E = CompileError> = std::result::Result<T, E>;
@@ -327,6 +330,14 @@ impl<'a> Translator<'a> {
     fn start_fuel_block(&mut self) {
         if self.options.fuel {
             self.fuel_op = Some(self.emit(Op::ConsumeFuel { amount: 0 }));
+        }
+    }
+
+    /// With epoch interruption, checks the deadline here: at function entries and loop
+    /// headers, so that every unbounded execution path passes a check.
+    fn check_epoch(&mut self) {
+        if self.options.epoch {
+            self.emit(Op::CheckEpoch {});
         }
     }
 
@@ -533,6 +544,7 @@ impl<'a> Translator<'a> {
         let mut control = Control::new(kind, height, start_slot, params, results);
         if let ControlKind::Loop = kind {
             control.header = Some(self.bind_label());
+            self.check_epoch();
         }
         self.controls.push(control);
     }

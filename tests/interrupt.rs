@@ -1,0 +1,96 @@
+//! Stopping runaway wasm: epoch interruption from another thread, and fuel.
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use tandem::{Config, Engine, Instance, Module, Store, TrapCode};
+
+const SPIN: &str = r#"(module
+  (func $spin (export "spin") (loop $l (br $l)))
+  (func (export "count") (param $n i32) (result i32)
+    (local $i i32)
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $i)))"#;
+
+#[test]
+fn epoch_interrupts_an_infinite_loop_from_another_thread() {
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, SPIN).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let spin = instance
+        .get_typed_func::<(), ()>(&mut store, "spin")
+        .unwrap();
+
+    store.set_epoch_deadline(1);
+    let ticker = {
+        let engine = engine.clone();
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(50));
+            let ticked = Instant::now();
+            engine.increment_epoch();
+            ticked
+        })
+    };
+    let err = spin.call(&mut store, ()).unwrap_err();
+    let stopped = Instant::now();
+    let ticked = ticker.join().unwrap();
+    assert_eq!(err.trap_code(), Some(TrapCode::Interrupt), "{err}");
+    assert!(stopped.duration_since(ticked) < Duration::from_millis(100));
+}
+
+#[test]
+fn without_a_deadline_epochs_do_not_interrupt() {
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, SPIN).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let count = instance
+        .get_typed_func::<i32, i32>(&mut store, "count")
+        .unwrap();
+    engine.increment_epoch();
+    assert_eq!(count.call(&mut store, 1000).unwrap(), 1000);
+}
+
+#[test]
+fn fuel_runs_out_and_is_accounted() {
+    let mut config = Config::new();
+    config.consume_fuel(true);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, SPIN).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let spin = instance
+        .get_typed_func::<(), ()>(&mut store, "spin")
+        .unwrap();
+    let count = instance
+        .get_typed_func::<i32, i32>(&mut store, "count")
+        .unwrap();
+
+    store.set_fuel(10_000).unwrap();
+    let err = spin.call(&mut store, ()).unwrap_err();
+    assert_eq!(err.trap_code(), Some(TrapCode::OutOfFuel), "{err}");
+
+    store.set_fuel(1_000_000).unwrap();
+    assert_eq!(count.call(&mut store, 100).unwrap(), 100);
+    let used = 1_000_000 - store.get_fuel().unwrap();
+    // Each iteration charges its eight operators (`loop` itself is free): about 800.
+    assert!(
+        (500..=1000).contains(&used),
+        "used {used} fuel for 100 iterations"
+    );
+}
+
+#[test]
+fn fuel_must_be_enabled_to_be_set() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    assert!(store.set_fuel(1).is_err());
+    assert!(store.get_fuel().is_err());
+}
