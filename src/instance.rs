@@ -341,6 +341,7 @@ fn instantiate<T>(
         let func_ty = info.type_at(ty);
         let entry = FuncEntry {
             native: Default::default(),
+            code: Default::default(),
             vmctx: vmctx_ptr,
             sig: module.inner.sig_ids[ty as usize],
             kind: FuncKind::Wasm,

@@ -59,20 +59,27 @@ impl Stack {
 
     /// Makes sure `len` value slots exist, within the bound (which also counts the frame
     /// records, so that recursion of frameless functions is bounded too).
+    #[inline(always)]
     fn reserve(&mut self, len: usize) -> Result<(), TrapCode> {
         let bytes = len * size_of::<Slot>() + self.frames.len() * size_of::<Frame>();
         if bytes > self.max_bytes {
             return Err(TrapCode::StackOverflow);
         }
         if len > self.values.len() {
-            self.values.resize(
-                len.max(self.values.len() * 2)
-                    .min(self.max_bytes / size_of::<Slot>())
-                    .max(len),
-                0,
-            );
+            self.grow(len);
         }
         Ok(())
+    }
+
+    /// Grows the value stack (geometrically) to at least `len` slots.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, len: usize) {
+        let target = len
+            .max(self.values.len() * 2)
+            .min(self.max_bytes / size_of::<Slot>())
+            .max(len);
+        self.values.resize(target, 0);
     }
 }
 
@@ -231,6 +238,7 @@ fn backtrace(stack: &Stack, state: &State) -> Vec<FrameInfo> {
 /// # Safety
 ///
 /// `func` must be a valid wasm entry.
+#[inline(always)]
 unsafe fn enter<E>(
     stack: &mut Stack,
     func: *const FuncEntry,
@@ -238,14 +246,42 @@ unsafe fn enter<E>(
 ) -> Result<*const CompiledFunc, Stop<E>> {
     // SAFETY: guaranteed by the caller.
     let func = unsafe { &*func };
+    let mut code = func
+        .code
+        .load(std::sync::atomic::Ordering::Acquire)
+        .cast_const();
+    if code.is_null() {
+        code = translate(func)?;
+    }
+    // SAFETY: a non-null `code` is the translation of this entry's function, which its module
+    // (kept alive by the store) owns.
+    let code_ref = unsafe { &*code };
+    stack.reserve(base + code_ref.frame_slots as usize)?;
+    // SAFETY: `reserve` made `values[base..base + frame_slots]` exist; the locals and the
+    // constant registers lie inside the frame.
+    unsafe {
+        let frame = stack.values.as_mut_ptr().add(base);
+        for slot in code_ref.param_slots as usize..code_ref.local_slots as usize {
+            *frame.add(slot) = 0;
+        }
+        let consts = frame.add(code_ref.local_slots as usize);
+        for (i, &value) in code_ref.consts.iter().enumerate() {
+            *consts.add(i) = value;
+        }
+    }
+    Ok(code)
+}
+
+/// Translates `func`'s body on its first call and caches the bytecode in its entry.
+#[cold]
+#[inline(never)]
+fn translate<E>(func: &FuncEntry) -> Result<*const CompiledFunc, Stop<E>> {
     // SAFETY: a wasm entry's context is valid while the entry is.
     let module = unsafe { &(*func.vmctx).module };
     let code: &CompiledFunc = module.compiled(func.index).map_err(Stop::Compile)?;
-    stack.reserve(base + code.frame_slots as usize)?;
-    let locals = base + code.param_slots as usize..base + code.local_slots as usize;
-    stack.values[locals].fill(0);
-    let consts = base + code.local_slots as usize;
-    stack.values[consts..consts + code.consts.len()].copy_from_slice(&code.consts);
+    let code = code as *const CompiledFunc;
+    func.code
+        .store(code.cast_mut(), std::sync::atomic::Ordering::Release);
     Ok(code)
 }
 

@@ -9,6 +9,7 @@ use std::mem::offset_of;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
+use crate::lower::CompiledFunc;
 use crate::module::ModuleCode;
 use crate::vm::{LinearMemory, TableData};
 
@@ -103,6 +104,8 @@ pub enum FuncKind {
 pub struct FuncEntry {
     /// Native code compiled for this function, null until the Cranelift tier provides it.
     pub native: AtomicPtr<u8>,
+    /// The function's bytecode, null until it is first translated (wasm functions only).
+    pub code: AtomicPtr<CompiledFunc>,
     /// The instance that owns a wasm function; null for host functions.
     pub vmctx: *mut VmCtx,
     /// The function's signature.
