@@ -37,6 +37,8 @@ pub struct Config {
     pub(crate) epoch_interruption: bool,
     pub(crate) max_wasm_stack: usize,
     pub(crate) lazy_translation: bool,
+    pub(crate) canonicalize_nans: bool,
+    pub(crate) relaxed_simd_deterministic: bool,
 }
 
 /// The proposals tandem runs today.
@@ -69,6 +71,8 @@ impl Default for Config {
             epoch_interruption: false,
             max_wasm_stack: tandem_interp::exec::DEFAULT_MAX_WASM_STACK,
             lazy_translation: true,
+            canonicalize_nans: false,
+            relaxed_simd_deterministic: false,
         }
     }
 }
@@ -161,6 +165,21 @@ impl Config {
     /// time.
     pub fn lazy_translation(&mut self, enable: bool) -> &mut Self {
         self.lazy_translation = enable;
+        self
+    }
+
+    /// Makes every NaN that float arithmetic produces the canonical NaN, so results do not
+    /// depend on the host or on which instructions computed them (deterministic execution).
+    pub fn canonicalize_nans(&mut self, enable: bool) -> &mut Self {
+        self.canonicalize_nans = enable;
+        self
+    }
+
+    /// Asks for the deterministic semantics of relaxed SIMD. tandem always gives relaxed
+    /// instructions one fixed, host-independent meaning (the deterministic profile's), so
+    /// this only records the request.
+    pub fn wasm_relaxed_simd_deterministic(&mut self, enable: bool) -> &mut Self {
+        self.relaxed_simd_deterministic = enable;
         self
     }
 

@@ -85,6 +85,7 @@ impl Module {
         let options = TranslateOptions {
             fuel: engine.config().consume_fuel,
             epoch: engine.config().epoch_interruption,
+            canonicalize_nans: engine.config().canonicalize_nans,
         };
         let code = Arc::new(ModuleCode::new(info, options));
         if !engine.config().lazy_translation {

@@ -370,6 +370,47 @@ fn simd_load(kind: crate::isa::V128LoadKind, bytes: [u8; 16]) -> u128 {
     }
 }
 
+/// Replaces each NaN lane of the value at `slot` with the canonical NaN of its width.
+///
+/// # Safety
+///
+/// `slot` (and the next slot, for vectors) must be a register of the current frame.
+unsafe fn canonicalize_nan(slot: *mut Slot, lanes: crate::isa::NanLanes) {
+    use crate::isa::NanLanes;
+    let f32_lane = |bits: u32| {
+        if f32::from_bits(bits).is_nan() {
+            0x7fc0_0000
+        } else {
+            bits
+        }
+    };
+    let f64_lane = |bits: u64| {
+        if f64::from_bits(bits).is_nan() {
+            0x7ff8_0000_0000_0000
+        } else {
+            bits
+        }
+    };
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        match lanes {
+            NanLanes::F32 => *slot = f32_lane(*slot as u32) as u64,
+            NanLanes::F64 => *slot = f64_lane(*slot),
+            NanLanes::F32x4 => {
+                for half in 0..2 {
+                    let value = *slot.add(half);
+                    *slot.add(half) = f32_lane(value as u32) as u64
+                        | (f32_lane((value >> 32) as u32) as u64) << 32;
+                }
+            }
+            NanLanes::F64x2 => {
+                *slot = f64_lane(*slot);
+                *slot.add(1) = f64_lane(*slot.add(1));
+            }
+        }
+    }
+}
+
 /// Checks `start + len <= size` without overflow.
 #[inline(always)]
 fn in_bounds(start: u64, len: u64, size: u64) -> bool {
@@ -700,6 +741,10 @@ unsafe fn run<H: Host>(
                         trap!(TrapCode::OutOfFuel);
                     }
                     limits.fuel -= amount as i64;
+                    pc += 1;
+                }
+                Op::CanonicalizeNan { reg, lanes } => {
+                    canonicalize_nan(regs.add(reg.0 as usize), lanes);
                     pc += 1;
                 }
                 Op::CheckEpoch {} => {

@@ -232,6 +232,20 @@ impl V128Access {
     }
 }
 
+/// The float lanes of a register, for NaN canonicalization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum NanLanes {
+    /// One `f32`.
+    F32,
+    /// One `f64`.
+    F64,
+    /// Four `f32` lanes of a vector.
+    F32x4,
+    /// Two `f64` lanes of a vector.
+    F64x2,
+}
+
 /// The operation of an atomic read-modify-write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -293,6 +307,8 @@ macro_rules! for_each_op {
             Unreachable {} = "unreachable";
             /// Charges `amount` fuel for the block that starts here.
             ConsumeFuel { amount: u32 } = "consume_fuel";
+            /// Replaces NaNs in register `reg` (lanes of the given shape) with the canonical NaN.
+            CanonicalizeNan { reg: Reg, lanes: NanLanes } = "canonicalize_nan";
             /// Traps with "interrupt" once the engine's epoch reaches the store's deadline.
             CheckEpoch {} = "check_epoch";
             /// Jumps by `offset`.

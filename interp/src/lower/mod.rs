@@ -13,7 +13,9 @@ use std::collections::HashMap;
 
 use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator, ValType};
 
-use crate::isa::{MemAccess, MemOp, Op, Reg, RmwOp, V128Access, V128LoadKind, WidthAccess};
+use crate::isa::{
+    MemAccess, MemOp, NanLanes, Op, Reg, RmwOp, V128Access, V128LoadKind, WidthAccess,
+};
 use crate::module::{CompileError, ModuleInfo, slot_count};
 use control::{Control, ControlKind};
 
@@ -202,6 +204,9 @@ pub struct TranslateOptions {
     pub fuel: bool,
     /// Emit epoch-deadline checks at function entries and loop headers.
     pub epoch: bool,
+    /// Replace NaN results of float arithmetic with the canonical NaN (deterministic
+    /// execution).
+    pub canonicalize_nans: bool,
 }
 
 type Result<T, E = CompileError> = std::result::Result<T, E>;
@@ -330,6 +335,50 @@ impl<'a> Translator<'a> {
     fn start_fuel_block(&mut self) {
         if self.options.fuel {
             self.fuel_op = Some(self.emit(Op::ConsumeFuel { amount: 0 }));
+        }
+    }
+
+    /// With NaN canonicalization, makes the NaNs the instruction `mnemonic` just wrote to
+    /// the top operand canonical, if it is float arithmetic (whose NaN payloads the spec
+    /// leaves open; bitwise float operators such as `neg` keep theirs).
+    fn canonicalize_nan(&mut self, mnemonic: &str) {
+        if !self.options.canonicalize_nans {
+            return;
+        }
+        let Some((shape, op)) = mnemonic.split_once('.') else {
+            return;
+        };
+        let arithmetic = matches!(
+            op,
+            "add"
+                | "sub"
+                | "mul"
+                | "div"
+                | "sqrt"
+                | "min"
+                | "max"
+                | "pmin"
+                | "pmax"
+                | "ceil"
+                | "floor"
+                | "trunc"
+                | "nearest"
+                | "relaxed_madd"
+                | "relaxed_nmadd"
+                | "relaxed_min"
+                | "relaxed_max"
+        ) || op.starts_with("demote")
+            || op.starts_with("promote");
+        let lanes = match shape {
+            "f32" => NanLanes::F32,
+            "f64" => NanLanes::F64,
+            "f32x4" => NanLanes::F32x4,
+            "f64x2" => NanLanes::F64x2,
+            _ => return,
+        };
+        if arithmetic {
+            let reg = Reg(self.stack.last().expect("just pushed").slot);
+            self.emit(Op::CanonicalizeNan { reg, lanes });
         }
     }
 
@@ -1736,12 +1785,19 @@ macro_rules! lower_numeric {
             /// Translates the numeric operators of the ISA table; `false` for any other.
             fn translate_numeric(&mut self, op: &Operator<'_>) -> Result<bool> {
                 match op {
-                    $( Operator::$uname => self.unary(val_type!($uout), |dst, src| Op::$uname { dst, src })?, )*
-                    $( Operator::$bname => self.binary(val_type!($bout), |dst, lhs, rhs| Op::$bname { dst, lhs, rhs })?, )*
+                    $( Operator::$uname => {
+                        self.unary(val_type!($uout), |dst, src| Op::$uname { dst, src })?;
+                        self.canonicalize_nan($umn);
+                    } )*
+                    $( Operator::$bname => {
+                        self.binary(val_type!($bout), |dst, lhs, rhs| Op::$bname { dst, lhs, rhs })?;
+                        self.canonicalize_nan($bmn);
+                    } )*
                     $( Operator::$tname => {
                         let [a, b, c] = self.pop3();
                         let dst = self.push_temp(val_type!($tout))?;
                         self.emit_result(Op::$tname { dst, a, b, c });
+                        self.canonicalize_nan($tmn);
                     } )*
                     $( Operator::$xname { lane } => {
                         let lane = *lane;
