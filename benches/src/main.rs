@@ -1,0 +1,292 @@
+//! Benchmarks tandem's interpreter against wasmi and Wasmtime's Pulley interpreter.
+//!
+//! Every runtime gets the same module bytes and the same argument; a workload's
+//! checksum must agree across runtimes and runs, or the whole run aborts, since a
+//! fast wrong answer is not a result. Timings are medians, and iterations are
+//! interleaved across runtimes so slow drift in machine load hits all of them alike.
+
+mod report;
+mod runtimes;
+mod svg;
+mod workloads;
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+use report::{CallCost, CompileCost, Measured, Micro, Suite, WorkloadResult};
+use runtimes::{CompileMode, Runtime, Sample};
+use workloads::Workload;
+
+#[derive(Parser)]
+#[command(about = "Compare tandem with wasmi and Wasmtime's Pulley interpreter")]
+struct Args {
+    /// Run only the workloads whose name contains NAME.
+    #[arg(long, value_name = "NAME")]
+    filter: Option<String>,
+    /// Runtimes to run, comma-separated: tandem, wasmi, pulley, tandem-fuel (tandem
+    /// metering fuel).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "tandem,wasmi,pulley,tandem-fuel"
+    )]
+    runtimes: Vec<String>,
+    /// Runs per measurement; the median is reported.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    iterations: u32,
+    /// Run the micro-benchmarks (host calls, translation throughput) instead of the
+    /// workloads.
+    #[arg(long)]
+    micro: bool,
+    /// Pass N to every workload's `run` instead of its default, to size workloads.
+    #[arg(long, value_name = "N")]
+    arg: Option<i32>,
+    /// Print results only; leave RESULTS.md and results.svg untouched.
+    #[arg(long)]
+    no_write: bool,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> runtimes::Result<()> {
+    let runtimes = args
+        .runtimes
+        .iter()
+        .map(|name| runtimes::by_name(name.trim()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let command = command_line();
+    let out_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if args.micro {
+        let micro = run_micro(&runtimes, args.iterations as usize, command)?;
+        report::print_micro(&micro);
+        if !args.no_write {
+            report::write_section(
+                &out_dir.join("RESULTS.md"),
+                "micro",
+                &report::micro_markdown(&micro),
+            )?;
+        }
+    } else {
+        let suite = run_suite(&runtimes, args, command)?;
+        report::print_suite(&suite);
+        if !args.no_write {
+            report::write_section(
+                &out_dir.join("RESULTS.md"),
+                "workloads",
+                &report::suite_markdown(&suite),
+            )?;
+            std::fs::write(out_dir.join("results.svg"), svg::chart(&suite))?;
+            println!("\nwrote RESULTS.md and results.svg");
+        }
+    }
+    Ok(())
+}
+
+/// The command that reproduces this run, for the report.
+fn command_line() -> String {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .map(|a| if a.contains(' ') { format!("'{a}'") } else { a })
+        .collect();
+    let mut command = "cargo run --release -p tandem-benches".to_string();
+    if !args.is_empty() {
+        command += " -- ";
+        command += &args.join(" ");
+    }
+    command
+}
+
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values[values.len() / 2]
+}
+
+fn run_suite(
+    runtimes: &[Box<dyn Runtime>],
+    args: &Args,
+    command: String,
+) -> runtimes::Result<Suite> {
+    let selected: Vec<&Workload> = workloads::ALL
+        .iter()
+        .filter(|w| {
+            args.filter
+                .as_ref()
+                .is_none_or(|f| w.name.contains(f.as_str()))
+        })
+        .collect();
+    if selected.is_empty() {
+        return Err(format!(
+            "no workload matches {:?}",
+            args.filter.as_deref().unwrap_or("")
+        )
+        .into());
+    }
+    let iterations = args.iterations as usize;
+    let mut results = Vec::new();
+    for workload in selected {
+        let wasm = workload.wasm();
+        let arg = args.arg.unwrap_or(workload.arg);
+        let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); runtimes.len()];
+        for _ in 0..iterations {
+            for (runtime, samples) in runtimes.iter().zip(&mut samples) {
+                let sample = runtime
+                    .run_workload(&wasm, arg)
+                    .map_err(|e| format!("{} failed on {}: {e}", runtime.name(), workload.name))?;
+                samples.push(sample);
+            }
+        }
+        check_checksums(workload.name, runtimes, &samples)?;
+        let measured: Vec<Measured> = runtimes
+            .iter()
+            .zip(samples)
+            .map(|(runtime, samples)| Measured {
+                runtime: runtime.name(),
+                compile: median(samples.iter().map(|s| s.compile).collect()),
+                instantiate: median(samples.iter().map(|s| s.instantiate).collect()),
+                execute: median(samples.iter().map(|s| s.execute).collect()),
+                checksum: samples[0].checksum,
+            })
+            .collect();
+        let line: Vec<String> = measured
+            .iter()
+            .map(|m| format!("{} {}", m.runtime, report::duration(m.execute)))
+            .collect();
+        println!("{:<11} n={:<10} {}", workload.name, arg, line.join("  "));
+        results.push(WorkloadResult {
+            name: workload.name,
+            stresses: workload.stresses,
+            arg,
+            wasm_bytes: wasm.len(),
+            measured,
+        });
+    }
+    Ok(Suite {
+        command,
+        iterations,
+        runtimes: runtimes.iter().map(|r| r.name()).collect(),
+        workloads: results,
+    })
+}
+
+/// Fails unless every sample of every runtime returned the same checksum: a
+/// disagreement means one runtime computes the wrong answer, so its timings mean
+/// nothing.
+fn check_checksums(
+    workload: &str,
+    runtimes: &[Box<dyn Runtime>],
+    samples: &[Vec<Sample>],
+) -> runtimes::Result<()> {
+    let expected = samples[0][0].checksum;
+    let mismatch = samples.iter().flatten().any(|s| s.checksum != expected);
+    if !mismatch {
+        return Ok(());
+    }
+    let mut message = format!("CHECKSUM MISMATCH on workload `{workload}`:");
+    for (runtime, samples) in runtimes.iter().zip(samples) {
+        let sums: Vec<String> = samples
+            .iter()
+            .map(|s| format!("{:#018x}", s.checksum))
+            .collect();
+        message += &format!("\n  {:<12} {}", runtime.name(), sums.join(" "));
+    }
+    Err(message.into())
+}
+
+/// Host-to-wasm calls timed per measurement, and wasm-to-host calls per loop.
+const CALLS: u32 = 2_000_000;
+
+fn run_micro(
+    runtimes: &[Box<dyn Runtime>],
+    iterations: usize,
+    command: String,
+) -> runtimes::Result<Micro> {
+    let micro_wasm = wat::parse_str(workloads::MICRO_WAT)?;
+    let mut calls = Vec::new();
+    for runtime in runtimes {
+        let mut into_wasm = Vec::new();
+        let mut out_of_wasm = Vec::new();
+        for _ in 0..iterations {
+            into_wasm.push(runtime.host_to_wasm_calls(&micro_wasm, CALLS)?);
+            out_of_wasm.push(runtime.wasm_to_host_calls(&micro_wasm, CALLS)?);
+        }
+        // Per call in fractional nanoseconds: `Duration` division would round to whole ones.
+        let per_call = |total: Duration| total.as_secs_f64() * 1e9 / f64::from(CALLS);
+        let cost = CallCost {
+            runtime: runtime.name(),
+            host_to_wasm_ns: per_call(median(into_wasm)),
+            wasm_to_host_ns: per_call(median(out_of_wasm)),
+        };
+        println!(
+            "{:<12} host->wasm {:.1} ns/call, wasm->host {:.1} ns/call",
+            cost.runtime, cost.host_to_wasm_ns, cost.wasm_to_host_ns
+        );
+        calls.push(cost);
+    }
+
+    let big = &workloads::BIG;
+    let wasm = big.wasm();
+    let code_bytes = code_section_len(&wasm)?;
+    let mut compile = Vec::new();
+    for runtime in runtimes {
+        let lazy = median(
+            (0..iterations)
+                .map(|_| runtime.compile(&wasm, CompileMode::Default))
+                .collect::<Result<_, _>>()?,
+        );
+        let eager = if runtime.has_eager_mode() {
+            Some(median(
+                (0..iterations)
+                    .map(|_| runtime.compile(&wasm, CompileMode::Eager))
+                    .collect::<Result<_, _>>()?,
+            ))
+        } else {
+            None
+        };
+        println!(
+            "{:<12} compile {}: default {}, eager {}",
+            runtime.name(),
+            big.name,
+            report::duration(lazy),
+            eager.map_or("-".into(), report::duration)
+        );
+        compile.push(CompileCost {
+            runtime: runtime.name(),
+            lazy,
+            eager,
+        });
+    }
+    Ok(Micro {
+        command,
+        iterations,
+        calls,
+        module_name: big.name,
+        module_bytes: wasm.len(),
+        code_bytes,
+        compile,
+    })
+}
+
+/// The size of the module's code section: the bytes that translation actually reads.
+fn code_section_len(wasm: &[u8]) -> runtimes::Result<usize> {
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let wasmparser::Payload::CodeSectionStart {
+            unchecked_range, ..
+        } = payload?
+        {
+            return Ok((unchecked_range.end - unchecked_range.start) as usize);
+        }
+    }
+    Err("module has no code section".into())
+}

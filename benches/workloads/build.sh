@@ -1,0 +1,23 @@
+#!/bin/sh
+# Rebuilds the benchmark workloads. The .wasm files are committed, so this is only
+# needed after changing a source. Needs clang and wasm-ld with the wasm32 target,
+# and python3 for the generated workload.
+#
+# The C programs are freestanding: no libc and no imports, only an exported
+# `run(n)` and the module's own memory. Bulk memory is enabled so struct copies
+# lower to memory.copy instead of calls to a memcpy that does not exist.
+set -eu
+cd "$(dirname "$0")"
+CC=${CC:-clang}
+PYTHON=${PYTHON:-python3}
+
+"$PYTHON" src/gen_big.py > src/big.c
+
+for src in src/*.c; do
+    name=$(basename "$src" .c)
+    "$CC" --target=wasm32 -nostdlib -O2 -mbulk-memory \
+        -Wl,--no-entry -Wl,--export=run -Wl,--strip-all \
+        -Wl,-z,stack-size=1048576 \
+        -o "$name.wasm" "$src"
+    echo "built $name.wasm ($(wc -c < "$name.wasm") bytes)"
+done
