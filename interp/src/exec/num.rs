@@ -114,6 +114,33 @@ pub fn f64_ge(a: f64, b: f64) -> i32 {
     bool_i32(a >= b)
 }
 
+// Negated float comparisons, for branches taken when a comparison fails: with NaNs,
+// `!(a < b)` is not `a >= b`.
+pub fn f32_not_lt(a: f32, b: f32) -> i32 {
+    bool_i32(!(a < b))
+}
+pub fn f32_not_gt(a: f32, b: f32) -> i32 {
+    bool_i32(!(a > b))
+}
+pub fn f32_not_le(a: f32, b: f32) -> i32 {
+    bool_i32(!(a <= b))
+}
+pub fn f32_not_ge(a: f32, b: f32) -> i32 {
+    bool_i32(!(a >= b))
+}
+pub fn f64_not_lt(a: f64, b: f64) -> i32 {
+    bool_i32(!(a < b))
+}
+pub fn f64_not_gt(a: f64, b: f64) -> i32 {
+    bool_i32(!(a > b))
+}
+pub fn f64_not_le(a: f64, b: f64) -> i32 {
+    bool_i32(!(a <= b))
+}
+pub fn f64_not_ge(a: f64, b: f64) -> i32 {
+    bool_i32(!(a >= b))
+}
+
 // ---- integer arithmetic ----
 pub fn i32_clz(a: i32) -> i32 {
     a.leading_zeros() as i32

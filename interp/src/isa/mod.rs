@@ -832,6 +832,26 @@ macro_rules! for_each_op {
                 BrI64LeU = "br_if.i64.le_u" : (i64) => i64_le_u;
                 BrI64GeS = "br_if.i64.ge_s" : (i64) => i64_ge_s;
                 BrI64GeU = "br_if.i64.ge_u" : (i64) => i64_ge_u;
+                BrF32Eq = "br_if.f32.eq" : (f32) => f32_eq;
+                BrF32Ne = "br_if.f32.ne" : (f32) => f32_ne;
+                BrF32Lt = "br_if.f32.lt" : (f32) => f32_lt;
+                BrF32Gt = "br_if.f32.gt" : (f32) => f32_gt;
+                BrF32Le = "br_if.f32.le" : (f32) => f32_le;
+                BrF32Ge = "br_if.f32.ge" : (f32) => f32_ge;
+                BrF32NotLt = "br_if.f32.not_lt" : (f32) => f32_not_lt;
+                BrF32NotGt = "br_if.f32.not_gt" : (f32) => f32_not_gt;
+                BrF32NotLe = "br_if.f32.not_le" : (f32) => f32_not_le;
+                BrF32NotGe = "br_if.f32.not_ge" : (f32) => f32_not_ge;
+                BrF64Eq = "br_if.f64.eq" : (f64) => f64_eq;
+                BrF64Ne = "br_if.f64.ne" : (f64) => f64_ne;
+                BrF64Lt = "br_if.f64.lt" : (f64) => f64_lt;
+                BrF64Gt = "br_if.f64.gt" : (f64) => f64_gt;
+                BrF64Le = "br_if.f64.le" : (f64) => f64_le;
+                BrF64Ge = "br_if.f64.ge" : (f64) => f64_ge;
+                BrF64NotLt = "br_if.f64.not_lt" : (f64) => f64_not_lt;
+                BrF64NotGt = "br_if.f64.not_gt" : (f64) => f64_not_gt;
+                BrF64NotLe = "br_if.f64.not_le" : (f64) => f64_not_le;
+                BrF64NotGe = "br_if.f64.not_ge" : (f64) => f64_not_ge;
             }
 
             ternary {

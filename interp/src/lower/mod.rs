@@ -872,6 +872,12 @@ impl<'a> Translator<'a> {
             }
         }
         self.charge_fuel(&op);
+        if let Operator::I64ExtendI32U = op {
+            // i32 values are kept zero-extended in their slots, so the unsigned extension
+            // is already done: only the operand's type changes.
+            self.retype(ValType::I64);
+            return Ok(());
+        }
         if self.translate_numeric(&op)?
             || self.translate_atomic(&op)?
             || self.translate_simd(&op)?
@@ -1749,6 +1755,18 @@ fn fuse_compare(op: &Op, cond: Reg, jump_if: bool) -> Option<Op> {
         I64LeU => BrI64LeU / BrI64GtU,
         I64GeS => BrI64GeS / BrI64LtS,
         I64GeU => BrI64GeU / BrI64LtU,
+        F32Eq => BrF32Eq / BrF32Ne,
+        F32Ne => BrF32Ne / BrF32Eq,
+        F32Lt => BrF32Lt / BrF32NotLt,
+        F32Gt => BrF32Gt / BrF32NotGt,
+        F32Le => BrF32Le / BrF32NotLe,
+        F32Ge => BrF32Ge / BrF32NotGe,
+        F64Eq => BrF64Eq / BrF64Ne,
+        F64Ne => BrF64Ne / BrF64Eq,
+        F64Lt => BrF64Lt / BrF64NotLt,
+        F64Gt => BrF64Gt / BrF64NotGt,
+        F64Le => BrF64Le / BrF64NotLe,
+        F64Ge => BrF64Ge / BrF64NotGe,
     }
 }
 

@@ -13,8 +13,10 @@ use crate::lower::CompiledFunc;
 use crate::module::ModuleCode;
 use crate::vm::{LinearMemory, TableData};
 
-/// One 64-bit value slot. `i32`/`f32` live in the low half; references are
-/// [`FuncEntry`] addresses or extern-reference handles, `0` meaning null.
+/// One 64-bit value slot. `i32`/`f32` live in the low half, and an `i32` is always kept
+/// zero-extended (both tiers rely on it: `i64.extend_i32_u` is free and a branch may test the
+/// whole slot); references are [`FuncEntry`] addresses or extern-reference handles, `0`
+/// meaning null.
 pub type Slot = u64;
 
 /// An engine-wide id of a function signature: equal ids mean equal types, which is what
