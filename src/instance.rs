@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use tandem_interp::module::{DataMode, ElemMode, ExportKind};
 use tandem_interp::vm::{
-    FuncEntry, FuncKind, LinearMemory, Slot, TableData, TrapCode, VmCtx, VmCtxParts, VmGlobal,
+    FuncEntry, FuncKind, LinearMemory, OwnedVmCtx, Slot, TableData, TrapCode, VmCtx, VmCtxParts,
+    VmGlobal,
 };
 
 use crate::error::{Error, LinkError, Result, Trap};
@@ -43,7 +44,7 @@ pub struct Instance {
 
 /// An instance as its store keeps it.
 pub(crate) struct InstanceData {
-    pub vmctx: Box<VmCtx>,
+    pub vmctx: OwnedVmCtx,
     pub exports: Vec<(String, Extern)>,
 }
 
@@ -329,10 +330,10 @@ fn instantiate<T>(
     let limits = opaque.limits_ptr();
     // SAFETY: every pointer in `parts` points into a box owned by this store, and `limits` is
     // the store's boxed limits; the store outlives the context it owns.
-    let mut vmctx = unsafe { VmCtx::new(code.clone(), parts, limits) };
+    let mut vmctx = OwnedVmCtx::new(unsafe { VmCtx::new(code.clone(), parts, limits) });
     let instance_index = opaque.instances.len();
-    vmctx.embedder_data = instance_index;
-    let vmctx_ptr: *mut VmCtx = &mut *vmctx;
+    vmctx.get_mut().embedder_data = instance_index;
+    let vmctx_ptr: *mut VmCtx = vmctx.as_ptr();
 
     for (defined, &ty) in info.funcs[info.imported_funcs as usize..]
         .iter()
@@ -359,7 +360,7 @@ fn instantiate<T>(
                 .sum(),
         };
         let func = opaque.push_func(entry);
-        vmctx.set_func(
+        vmctx.get_mut().set_func(
             info.imported_funcs as usize + defined,
             &*opaque.funcs[func.index as usize],
         );
@@ -443,7 +444,7 @@ fn instantiate<T>(
             ElemMode::Active { .. } => Box::new([]),
         });
     }
-    opaque.instances[instance_index].vmctx.elems = elems;
+    opaque.instances[instance_index].vmctx.get_mut().elems = elems;
     for segment in &info.elems {
         if let ElemMode::Active { table, offset } = &segment.mode {
             let offset = offset.eval(|i| global_slots(opaque, i), |f| func_slot(opaque, f))[0];
@@ -482,7 +483,10 @@ fn instantiate<T>(
             if !memory.write_at(offset, bytes) {
                 return Err(trap(TrapCode::MemoryOutOfBounds));
             }
-            opaque.instances[instance_index].vmctx.data_dropped[index] = true;
+            opaque.instances[instance_index]
+                .vmctx
+                .get_mut()
+                .data_dropped[index] = true;
         }
     }
 

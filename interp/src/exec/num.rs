@@ -116,27 +116,35 @@ pub fn f64_ge(a: f64, b: f64) -> i32 {
 
 // Negated float comparisons, for branches taken when a comparison fails: with NaNs,
 // `!(a < b)` is not `a >= b`.
+#[allow(clippy::neg_cmp_op_on_partial_ord)] // the negation is the point: NaN makes it true
 pub fn f32_not_lt(a: f32, b: f32) -> i32 {
     bool_i32(!(a < b))
 }
+#[allow(clippy::neg_cmp_op_on_partial_ord)] // the negation is the point: NaN makes it true
 pub fn f32_not_gt(a: f32, b: f32) -> i32 {
     bool_i32(!(a > b))
 }
+#[allow(clippy::neg_cmp_op_on_partial_ord)] // the negation is the point: NaN makes it true
 pub fn f32_not_le(a: f32, b: f32) -> i32 {
     bool_i32(!(a <= b))
 }
+#[allow(clippy::neg_cmp_op_on_partial_ord)] // the negation is the point: NaN makes it true
 pub fn f32_not_ge(a: f32, b: f32) -> i32 {
     bool_i32(!(a >= b))
 }
+#[allow(clippy::neg_cmp_op_on_partial_ord)] // the negation is the point: NaN makes it true
 pub fn f64_not_lt(a: f64, b: f64) -> i32 {
     bool_i32(!(a < b))
 }
+#[allow(clippy::neg_cmp_op_on_partial_ord)] // the negation is the point: NaN makes it true
 pub fn f64_not_gt(a: f64, b: f64) -> i32 {
     bool_i32(!(a > b))
 }
+#[allow(clippy::neg_cmp_op_on_partial_ord)] // the negation is the point: NaN makes it true
 pub fn f64_not_le(a: f64, b: f64) -> i32 {
     bool_i32(!(a <= b))
 }
+#[allow(clippy::neg_cmp_op_on_partial_ord)] // the negation is the point: NaN makes it true
 pub fn f64_not_ge(a: f64, b: f64) -> i32 {
     bool_i32(!(a >= b))
 }

@@ -159,11 +159,11 @@ pub struct VmCtx {
     pub module: Arc<ModuleCode>,
     memory_owners: Box<[*const LinearMemory]>,
     table_owners: Box<[*mut TableData]>,
-    memory_ptrs: Box<[*mut VmMemory]>,
-    global_ptrs: Box<[*mut VmGlobal]>,
-    table_ptrs: Box<[*mut VmTable]>,
-    func_ptrs: Box<[*const FuncEntry]>,
-    sig_id_list: Box<[SigId]>,
+    memory_ptrs: VmArray<*mut VmMemory>,
+    global_ptrs: VmArray<*mut VmGlobal>,
+    table_ptrs: VmArray<*mut VmTable>,
+    func_ptrs: VmArray<*const FuncEntry>,
+    sig_id_list: VmArray<SigId>,
     /// Store-wide identity of each tag, imported ones first.
     pub tag_ids: Box<[u32]>,
     /// Element segments as resolved references; a dropped segment is empty.
@@ -172,6 +172,103 @@ pub struct VmCtx {
     pub data_dropped: Vec<bool>,
     /// A value the embedder associates with the instance (tandem stores its instance index).
     pub embedder_data: usize,
+}
+
+/// An array that the `VmCtx` head points into. It is owned through a raw pointer, not a
+/// `Box`, so moving the context never invalidates the head's pointers (a `Box` would claim
+/// unique access to its contents whenever it moves).
+#[derive(Debug)]
+pub struct VmArray<T: Copy> {
+    ptr: *mut T,
+    len: usize,
+}
+
+impl<T: Copy> VmArray<T> {
+    fn as_ptr(&self) -> *const T {
+        self.ptr
+    }
+
+    fn get(&self, index: usize) -> T {
+        assert!(
+            index < self.len,
+            "index {index} out of {} elements",
+            self.len
+        );
+        // SAFETY: `ptr` owns `len` initialized elements and `index` is in bounds.
+        unsafe { *self.ptr.add(index) }
+    }
+
+    fn set(&mut self, index: usize, value: T) {
+        assert!(
+            index < self.len,
+            "index {index} out of {} elements",
+            self.len
+        );
+        // SAFETY: as in `get`; `&mut self` excludes other writers through the array.
+        unsafe { *self.ptr.add(index) = value }
+    }
+}
+
+impl<T: Copy> From<Vec<T>> for VmArray<T> {
+    fn from(values: Vec<T>) -> Self {
+        let len = values.len();
+        let ptr = Box::into_raw(values.into_boxed_slice()).cast::<T>();
+        VmArray { ptr, len }
+    }
+}
+
+impl<T: Copy> FromIterator<T> for VmArray<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        VmArray::from(iter.into_iter().collect::<Vec<T>>())
+    }
+}
+
+impl<T: Copy> Drop for VmArray<T> {
+    fn drop(&mut self) {
+        // SAFETY: `ptr` and `len` came from `Box::into_raw` of a boxed slice in `from`.
+        drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(self.ptr, self.len)) });
+    }
+}
+
+/// An instance context owned through a raw pointer, so that the function entries' and the
+/// executor's pointers to it stay valid however the owner moves.
+#[derive(Debug)]
+pub struct OwnedVmCtx(std::ptr::NonNull<VmCtx>);
+
+// SAFETY: the context is only reached by the store that owns it, one thread at a time.
+unsafe impl Send for OwnedVmCtx {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for OwnedVmCtx {}
+
+impl OwnedVmCtx {
+    /// Takes ownership of a context.
+    pub fn new(ctx: Box<VmCtx>) -> Self {
+        OwnedVmCtx(std::ptr::NonNull::from(Box::leak(ctx)))
+    }
+
+    /// The context's address, for function entries.
+    pub fn as_ptr(&self) -> *mut VmCtx {
+        self.0.as_ptr()
+    }
+
+    /// The context.
+    pub fn get(&self) -> &VmCtx {
+        // SAFETY: the pointer came from a live `Box` and is freed only on drop.
+        unsafe { self.0.as_ref() }
+    }
+
+    /// The context, mutably.
+    pub fn get_mut(&mut self) -> &mut VmCtx {
+        // SAFETY: as in `get`; `&mut self` makes this the only borrow made through the owner.
+        unsafe { self.0.as_mut() }
+    }
+}
+
+impl Drop for OwnedVmCtx {
+    fn drop(&mut self) {
+        // SAFETY: made by `Box::leak` in `new`, freed only here.
+        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+    }
 }
 
 /// Offset of [`VmCtx::memories`].
@@ -217,22 +314,22 @@ impl VmCtx {
     ) -> Box<VmCtx> {
         // SAFETY: the caller guarantees the owners are valid; their definitions are boxed
         // inside them, so the derived pointers live as long as the owners.
-        let memory_ptrs: Box<[*mut VmMemory]> = parts
+        let memory_ptrs: VmArray<*mut VmMemory> = parts
             .memories
             .iter()
             .map(|&m| unsafe { (*m).vm_definition() })
             .collect();
         // SAFETY: as above.
-        let table_ptrs: Box<[*mut VmTable]> = parts
+        let table_ptrs: VmArray<*mut VmTable> = parts
             .tables
             .iter()
             .map(|&t| unsafe { (*t).vm_definition() })
             .collect();
         let memory_owners = parts.memories.into_boxed_slice();
         let table_owners = parts.tables.into_boxed_slice();
-        let global_ptrs = parts.globals.into_boxed_slice();
-        let func_ptrs = parts.funcs.into_boxed_slice();
-        let sig_id_list = parts.sig_ids.into_boxed_slice();
+        let global_ptrs = VmArray::from(parts.globals);
+        let func_ptrs = VmArray::from(parts.funcs);
+        let sig_id_list = VmArray::from(parts.sig_ids);
         let data_dropped = vec![false; module.info.datas.len()];
         Box::new(VmCtx {
             memories: memory_ptrs.as_ptr(),
@@ -258,17 +355,17 @@ impl VmCtx {
 
     /// Sets function `index` (used to fill defined functions once their entries exist).
     pub fn set_func(&mut self, index: usize, entry: *const FuncEntry) {
-        self.func_ptrs[index] = entry;
+        self.func_ptrs.set(index, entry);
     }
 
     /// Function entry `index`.
     pub fn func(&self, index: u32) -> *const FuncEntry {
-        self.func_ptrs[index as usize]
+        self.func_ptrs.get(index as usize)
     }
 
     /// Number of memories, imported ones included.
     pub fn memory_count(&self) -> usize {
-        self.memory_ptrs.len()
+        self.memory_ptrs.len
     }
 
     /// Whether memory `index` has 64-bit addresses.
@@ -283,12 +380,12 @@ impl VmCtx {
 
     /// Memory definition `index`.
     pub fn memory(&self, index: u32) -> *mut VmMemory {
-        self.memory_ptrs[index as usize]
+        self.memory_ptrs.get(index as usize)
     }
 
     /// Global cell `index`.
     pub fn global(&self, index: u32) -> *mut VmGlobal {
-        self.global_ptrs[index as usize]
+        self.global_ptrs.get(index as usize)
     }
 
     /// The memory behind definition `index` (for growth).
@@ -303,11 +400,11 @@ impl VmCtx {
 
     /// Table definition `index`.
     pub fn table(&self, index: u32) -> *mut VmTable {
-        self.table_ptrs[index as usize]
+        self.table_ptrs.get(index as usize)
     }
 
     /// Signature id of module type `index`.
     pub fn sig_id(&self, index: u32) -> SigId {
-        self.sig_id_list[index as usize]
+        self.sig_id_list.get(index as usize)
     }
 }

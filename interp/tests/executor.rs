@@ -1,0 +1,180 @@
+//! The translator and executor on their own, through the VM ABI, without the embedding
+//! API: the core that the Miri run exercises (modules here use no linear memory, whose
+//! address-space reservation Miri cannot model).
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use tandem_interp::exec::{self, ExecError, Host, Stack};
+use tandem_interp::lower::TranslateOptions;
+use tandem_interp::module::{ModuleCode, parse_module};
+use tandem_interp::vm::{
+    Exception, FuncEntry, FuncKind, OwnedVmCtx, SigId, Slot, TrapCode, VmCtx, VmCtxParts, VmLimits,
+};
+use wasmparser::WasmFeatures;
+
+/// An instance of a module without imports, memories, tables or globals. Entries and the
+/// exception list are boxed because the VM holds their addresses.
+#[allow(clippy::vec_box, clippy::box_collection)]
+struct Instance {
+    // Field order matters for drop: entries point at the context, the context at limits.
+    entries: Vec<Box<FuncEntry>>,
+    _vmctx: OwnedVmCtx,
+    _limits: Box<VmLimits>,
+    _exceptions: Box<Vec<Exception>>,
+    _epoch: Box<AtomicU64>,
+}
+
+/// Refuses every host call: these modules import nothing.
+struct NoHost;
+
+impl Host for NoHost {
+    type Error = ();
+    fn call_host(&mut self, _: &FuncEntry, _: *mut VmCtx, _: &mut [Slot]) -> Result<(), ()> {
+        Err(())
+    }
+}
+
+fn instantiate(wat: &str) -> Instance {
+    let bytes = wat::parse_str(wat).expect("valid text");
+    let info = parse_module(&bytes, WasmFeatures::default()).expect("valid module");
+    let code = Arc::new(ModuleCode::new(info, TranslateOptions::default()));
+    let epoch = Box::new(AtomicU64::new(0));
+    let mut exceptions = Box::new(Vec::new());
+    let mut limits = Box::new(VmLimits {
+        fuel: 0,
+        epoch_deadline: u64::MAX,
+        epoch: &*epoch,
+        exceptions: &mut *exceptions,
+    });
+    let info = &code.info;
+    let parts = VmCtxParts {
+        funcs: vec![std::ptr::null(); info.funcs.len()],
+        // Types are compared by index: each module type is its own signature here.
+        sig_ids: (0..info.types.len() as u32).map(SigId).collect(),
+        ..VmCtxParts::default()
+    };
+    // SAFETY: the context points only at `limits`, which the instance keeps alive.
+    let mut vmctx = OwnedVmCtx::new(unsafe { VmCtx::new(code.clone(), parts, &mut *limits) });
+    let vmctx_ptr: *mut VmCtx = vmctx.as_ptr();
+    let entries: Vec<Box<FuncEntry>> = info
+        .funcs
+        .iter()
+        .enumerate()
+        .map(|(index, &ty)| {
+            let func_ty = info.type_at(ty);
+            Box::new(FuncEntry {
+                native: Default::default(),
+                code: Default::default(),
+                vmctx: vmctx_ptr,
+                sig: SigId(ty),
+                kind: FuncKind::Wasm,
+                index: index as u32,
+                store_index: index as u32,
+                param_slots: func_ty.params().len() as u16,
+                result_slots: func_ty.results().len() as u16,
+            })
+        })
+        .collect();
+    for (index, entry) in entries.iter().enumerate() {
+        vmctx.get_mut().set_func(index, &**entry);
+    }
+    Instance {
+        entries,
+        _vmctx: vmctx,
+        _limits: limits,
+        _exceptions: exceptions,
+        _epoch: epoch,
+    }
+}
+
+/// Calls function `index` with `args`, returning its first result or the trap.
+fn call(instance: &Instance, index: usize, args: &[u64]) -> Result<u64, TrapCode> {
+    let mut stack = Stack::new(1 << 16);
+    let mut io = [0u64; 4];
+    io[..args.len()].copy_from_slice(args);
+    // SAFETY: the entry and its context are alive and used by nothing else.
+    let result =
+        unsafe { exec::execute(&mut stack, &mut NoHost, &*instance.entries[index], &mut io) };
+    match result {
+        Ok(()) => Ok(io[0]),
+        Err(ExecError::Trap { code, .. }) => Err(code),
+        Err(other) => panic!("unexpected failure: {other:?}"),
+    }
+}
+
+#[test]
+fn recursion_loops_and_locals() {
+    let instance = instantiate(
+        r#"(module
+          (func $fib (param i64) (result i64)
+            (if (result i64) (i64.lt_u (local.get 0) (i64.const 2))
+              (then (local.get 0))
+              (else (i64.add (call $fib (i64.sub (local.get 0) (i64.const 1)))
+                             (call $fib (i64.sub (local.get 0) (i64.const 2)))))))
+          (func $sum (param $n i32) (result i32) (local $acc i32)
+            (block $done
+              (loop $next
+                (br_if $done (i32.eqz (local.get $n)))
+                (local.set $acc (i32.add (local.get $acc) (local.get $n)))
+                (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                (br $next)))
+            (local.get $acc))
+          (func $select (param i32 f64 f64) (result f64)
+            (select (local.get 1) (local.get 2) (local.get 0))))"#,
+    );
+    assert_eq!(call(&instance, 0, &[15]), Ok(610));
+    assert_eq!(call(&instance, 1, &[100]), Ok(5050));
+    let (a, b) = (1.5f64.to_bits(), 2.5f64.to_bits());
+    assert_eq!(call(&instance, 2, &[1, a, b]), Ok(a));
+    assert_eq!(call(&instance, 2, &[0, a, b]), Ok(b));
+}
+
+#[test]
+fn multi_value_blocks_and_br_table() {
+    let instance = instantiate(
+        r#"(module
+          (func $swap (param i32 i32) (result i32 i32) (local.get 1) (local.get 0))
+          (func (param $k i32) (result i32)
+            (block $b2 (result i32)
+              (block $b1 (result i32)
+                (block $b0 (result i32)
+                  (i32.const 10) (local.get $k) (br_table $b0 $b1 $b2))
+                (return (i32.add (i32.const 1))))
+              (return (i32.add (i32.const 2))))
+            (i32.add (i32.const 3)))
+          (func (result i32)
+            (call $swap (i32.const 7) (i32.const 40))
+            (i32.sub)))"#,
+    );
+    assert_eq!(call(&instance, 1, &[0]), Ok(11));
+    assert_eq!(call(&instance, 1, &[1]), Ok(12));
+    assert_eq!(call(&instance, 1, &[9]), Ok(13));
+    assert_eq!(call(&instance, 2, &[]), Ok(33));
+}
+
+#[test]
+fn traps_report_their_codes() {
+    let instance = instantiate(
+        r#"(module
+          (func (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+          (func (param f64) (result i32) (i32.trunc_f64_s (local.get 0)))
+          (func $deep (param i32) (result i32) (i32.add (call $deep (local.get 0)) (i32.const 1)))
+          (func unreachable))"#,
+    );
+    let (min, minus_one) = (i32::MIN as u32 as u64, -1i32 as u32 as u64);
+    assert_eq!(
+        call(&instance, 0, &[7, 0]),
+        Err(TrapCode::IntegerDivisionByZero)
+    );
+    assert_eq!(
+        call(&instance, 0, &[min, minus_one]),
+        Err(TrapCode::IntegerOverflow)
+    );
+    assert_eq!(
+        call(&instance, 1, &[f64::NAN.to_bits()]),
+        Err(TrapCode::BadConversionToInteger)
+    );
+    assert_eq!(call(&instance, 2, &[0]), Err(TrapCode::StackOverflow));
+    assert_eq!(call(&instance, 3, &[]), Err(TrapCode::Unreachable));
+}
