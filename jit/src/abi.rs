@@ -1,0 +1,149 @@
+//! The conventions compiled code follows at its boundaries: how it is called, how it reports
+//! traps, and how it calls other functions.
+//!
+//! # Array call
+//!
+//! Every compiled function has the signature [`ArrayCallFn`]:
+//!
+//! ```text
+//! unsafe extern "C" fn(vmctx: *mut VmCtx, values: *mut u64) -> u32
+//! ```
+//!
+//! `vmctx` is the context of the instance that defines the function. `values` points at
+//! `max(param_slots, result_slots)` 64-bit slots (the interpreter's register layout, see
+//! [`tandem_interp::vm::Slot`]): on entry they hold the parameters, on a successful return the
+//! results, both from slot 0 up. An `i32` or `f32` occupies the low 32 bits of its slot and
+//! compiled code writes the high 32 bits as zero, as the interpreter does. After a trap the
+//! contents of `values` are unspecified.
+//!
+//! # Status
+//!
+//! The `u32` returned by compiled code, by [`CallHelper`]s and by the built-ins is a status:
+//!
+//! - [`STATUS_OK`] (`0`): the function returned normally.
+//! - `1 + (code as u8)` for a [`TrapCode`] `code` (see [`trap_status`]): a wasm trap.
+//! - [`STATUS_EMBEDDER_MIN`] and above: a stop defined by the embedder (a host function's
+//!   error, an uncaught exception, ...), whose details the embedder keeps itself. Compiled code
+//!   never produces such a status but returns any non-zero status a callee returned unchanged,
+//!   so it reaches the embedder that called into compiled code.
+//!
+//! [`decode_status`] turns a status back into a [`Status`].
+//!
+//! # Calls
+//!
+//! Compiled code calls other functions (`call`, `call_indirect`) through a [`CallHelper`] the
+//! embedder provides (see [`crate::JitCompiler::set_call_helper`]). For `call_indirect`, the
+//! compiled code has already checked the table bounds, the null entry and the signature.
+
+use tandem_interp::TrapCode;
+use tandem_interp::vm::{FuncEntry, Slot, VmCtx};
+
+/// The native signature of every compiled function (the array-call convention).
+///
+/// # Safety
+///
+/// `vmctx` must be the live context of the instance the function was compiled for, with every
+/// memory, global, table and function entry it points at valid and not used elsewhere during
+/// the call, and `values` must point at `max(param_slots, result_slots)` writable slots.
+pub type ArrayCallFn = unsafe extern "C" fn(vmctx: *mut VmCtx, values: *mut Slot) -> u32;
+
+/// The function compiled code calls for `call` and `call_indirect`.
+///
+/// `caller` is the calling function's context, `callee` the entry of the function to call (any
+/// kind: wasm of any instance, or host) and `values` holds `max(param_slots, result_slots)` of
+/// the callee's slots, its arguments on entry; the helper leaves the callee's results there.
+/// It returns a status (see the module documentation): compiled code propagates any non-zero
+/// status to its own caller at once.
+///
+/// The helper is responsible for the depth of the native stack: compiled code calls it with no
+/// stack check of its own, so a helper that runs compiled callees must bound their nesting
+/// (returning the [`TrapCode::StackOverflow`] status) before the native stack runs out. After a
+/// call, compiled code reloads the length of memory 0, so the callee may grow it.
+///
+/// # Safety
+///
+/// Compiled code passes pointers that are valid for the call; the helper must uphold the
+/// array-call contract of any compiled function it runs.
+pub type CallHelper =
+    unsafe extern "C" fn(caller: *mut VmCtx, callee: *const FuncEntry, values: *mut Slot) -> u32;
+
+/// The status of a normal return.
+pub const STATUS_OK: u32 = 0;
+
+/// The status of a trap with code `0` (`1 + code` in general).
+pub const STATUS_TRAP_BASE: u32 = 1;
+
+/// The smallest status the embedder may define for its own stops; compiled code passes them
+/// through unchanged.
+pub const STATUS_EMBEDDER_MIN: u32 = 0x100;
+
+/// Every [`TrapCode`], in discriminant order, so that a status can be decoded without
+/// transmuting. A test checks that position and discriminant agree.
+pub(crate) const TRAP_CODES: [TrapCode; 15] = [
+    TrapCode::Unreachable,
+    TrapCode::IntegerOverflow,
+    TrapCode::IntegerDivisionByZero,
+    TrapCode::BadConversionToInteger,
+    TrapCode::MemoryOutOfBounds,
+    TrapCode::TableOutOfBounds,
+    TrapCode::IndirectCallToNull,
+    TrapCode::UndefinedElement,
+    TrapCode::BadSignature,
+    TrapCode::NullReference,
+    TrapCode::StackOverflow,
+    TrapCode::OutOfFuel,
+    TrapCode::Interrupt,
+    TrapCode::UnalignedAtomic,
+    TrapCode::AtomicWaitNonSharedMemory,
+];
+
+/// The status that reports trap `code`.
+pub const fn trap_status(code: TrapCode) -> u32 {
+    STATUS_TRAP_BASE + code as u8 as u32
+}
+
+/// What a status means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// A normal return.
+    Ok,
+    /// A wasm trap.
+    Trap(TrapCode),
+    /// A stop the embedder defined (or a trap code this crate does not know).
+    Embedder(u32),
+}
+
+/// Decodes a status returned by compiled code.
+pub fn decode_status(status: u32) -> Status {
+    match status {
+        STATUS_OK => Status::Ok,
+        s if s < STATUS_EMBEDDER_MIN => TRAP_CODES
+            .get((s - STATUS_TRAP_BASE) as usize)
+            .map_or(Status::Embedder(s), |&code| Status::Trap(code)),
+        s => Status::Embedder(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trap_table_matches_discriminants() {
+        for (index, code) in TRAP_CODES.iter().enumerate() {
+            assert_eq!(*code as u8 as usize, index, "{code:?}");
+        }
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        assert_eq!(decode_status(STATUS_OK), Status::Ok);
+        for code in TRAP_CODES {
+            assert_eq!(decode_status(trap_status(code)), Status::Trap(code));
+        }
+        assert_eq!(
+            decode_status(STATUS_EMBEDDER_MIN),
+            Status::Embedder(STATUS_EMBEDDER_MIN)
+        );
+    }
+}

@@ -1,0 +1,233 @@
+//! The compiler: Cranelift set up for the host, and the executable memory it owns.
+
+use cranelift_codegen::ir::{AbiParam, Signature, types};
+use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::FunctionBuilderContext;
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{Module, default_libcall_names};
+use tandem_interp::module::ModuleInfo;
+use tandem_interp::vm::Slot;
+
+use crate::abi::{ArrayCallFn, CallHelper};
+use crate::error::JitError;
+use crate::translate::{self, Env};
+
+/// A compiled function: its entry point with the array-call convention and facts about it.
+///
+/// The code stays valid, and `entry` callable, as long as the [`JitCompiler`] that produced it
+/// lives.
+#[derive(Debug, Clone, Copy)]
+pub struct CompiledCode {
+    /// The entry point (see [`ArrayCallFn`] and the [`crate::abi`] conventions).
+    pub entry: ArrayCallFn,
+    /// Size of the machine code in bytes.
+    pub code_size: usize,
+    /// Slots taken by the parameters.
+    pub param_slots: u16,
+    /// Slots taken by the results.
+    pub result_slots: u16,
+}
+
+impl CompiledCode {
+    /// The entry point as a raw pointer, the form `FuncEntry::native` stores.
+    pub fn as_ptr(&self) -> *mut u8 {
+        self.entry as *const () as *mut u8
+    }
+
+    /// Calls the function: `values` holds its parameters and receives its results.
+    ///
+    /// Returns the status (see [`crate::abi`]); decode it with [`crate::decode_status`].
+    ///
+    /// # Safety
+    ///
+    /// The [`ArrayCallFn`] contract: `vmctx` must be the live context of an instance of the
+    /// module this function was compiled from, with nothing else using that instance's state
+    /// for the duration of the call, and the compiler that produced the code must still live.
+    pub unsafe fn call(&self, vmctx: *mut tandem_interp::vm::VmCtx, values: &mut [Slot]) -> u32 {
+        let needed = self.param_slots.max(self.result_slots) as usize;
+        assert!(
+            values.len() >= needed,
+            "the values array holds {} slots but the function needs {needed}",
+            values.len()
+        );
+        // SAFETY: `values` is large enough (checked above); the rest is the caller's contract.
+        unsafe { (self.entry)(vmctx, values.as_mut_ptr()) }
+    }
+}
+
+/// Compiles validated wasm function bodies to native code for the host.
+///
+/// The compiler owns the executable memory of everything it compiled: code is written while
+/// its pages are writable and only then made executable (never both at once), and it is
+/// released when the compiler is dropped. Each [`JitCompiler::compile`] call finalizes its
+/// function, so code can be called as soon as `compile` returns.
+pub struct JitCompiler {
+    /// `None` only while dropping.
+    module: Option<JITModule>,
+    ctx: cranelift_codegen::Context,
+    builder_ctx: FunctionBuilderContext,
+    call_helper: Option<CallHelper>,
+    call_conv: CallConv,
+}
+
+// The compiler is moved to the thread that compiles; the code it returns is plain memory.
+const _: () = {
+    const fn assert_send<T: Send>() {}
+    assert_send::<JitCompiler>()
+};
+
+impl std::fmt::Debug for JitCompiler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JitCompiler")
+            .field("call_helper", &self.call_helper.is_some())
+            .field("call_conv", &self.call_conv)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JitCompiler {
+    /// A compiler for the host's architecture and CPU features.
+    pub fn new() -> Result<Self, JitError> {
+        let isa = host_isa()?;
+        let call_conv = isa.default_call_conv();
+        let module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
+        let ctx = module.make_context();
+        Ok(JitCompiler {
+            module: Some(module),
+            ctx,
+            builder_ctx: FunctionBuilderContext::new(),
+            call_helper: None,
+            call_conv,
+        })
+    }
+
+    /// Sets the function compiled code calls for `call` and `call_indirect` (see
+    /// [`CallHelper`]). Its address is embedded in the code compiled afterwards; functions that
+    /// call are [`JitError::Unsupported`] while no helper is set.
+    pub fn set_call_helper(&mut self, helper: Option<CallHelper>) {
+        self.call_helper = helper;
+    }
+
+    /// The call helper that newly compiled code uses.
+    pub fn call_helper(&self) -> Option<CallHelper> {
+        self.call_helper
+    }
+
+    /// Compiles defined function `defined_index` of `info` (imports not counted) to native
+    /// code with the array-call convention.
+    ///
+    /// Returns [`JitError::Unsupported`] when the body uses anything outside what this tier
+    /// compiles; such a function keeps running on the interpreter.
+    pub fn compile(
+        &mut self,
+        info: &ModuleInfo,
+        defined_index: u32,
+    ) -> Result<CompiledCode, JitError> {
+        let body_count = info.bodies.len();
+        if defined_index as usize >= body_count {
+            return Err(JitError::NoSuchFunction(defined_index));
+        }
+        let module = self.module.as_mut().expect("the module lives until drop");
+        module.clear_context(&mut self.ctx);
+        let signature = array_call_signature(module, self.call_conv);
+        self.ctx.func.signature = signature.clone();
+
+        let env = Env {
+            pointer_type: module.target_config().pointer_type(),
+            frontend_config: module.target_config(),
+            call_conv: self.call_conv,
+            call_helper: self.call_helper,
+        };
+        let translated = translate::translate_function(
+            &mut self.ctx.func,
+            &mut self.builder_ctx,
+            &env,
+            info,
+            defined_index,
+        );
+        let slots = match translated {
+            Ok(slots) => slots,
+            Err(error) => {
+                // A translation abandoned half way leaves the builder's scratch state behind.
+                self.builder_ctx = FunctionBuilderContext::new();
+                module.clear_context(&mut self.ctx);
+                return Err(error);
+            }
+        };
+
+        let id = module.declare_anonymous_function(&signature)?;
+        let defined = module.define_function(id, &mut self.ctx);
+        let code_size = self
+            .ctx
+            .compiled_code()
+            .map_or(0, |code| code.code_info().total_size as usize);
+        module.clear_context(&mut self.ctx);
+        defined?;
+        module.finalize_definitions()?;
+        let pointer = module.get_finalized_function(id);
+        // SAFETY: the function was compiled with the array-call signature built by
+        // `array_call_signature` in the host's default calling convention, which is the
+        // convention of `extern "C"` on this host.
+        let entry = unsafe { std::mem::transmute::<*const u8, ArrayCallFn>(pointer) };
+        Ok(CompiledCode {
+            entry,
+            code_size,
+            param_slots: slots.params,
+            result_slots: slots.results,
+        })
+    }
+}
+
+impl Drop for JitCompiler {
+    fn drop(&mut self) {
+        if let Some(module) = self.module.take() {
+            // SAFETY: the code of this compiler is only valid while it lives (documented on
+            // `CompiledCode`), so nothing calls it any more.
+            unsafe { module.free_memory() };
+        }
+    }
+}
+
+/// The target description of the host, with tandem's code generation settings.
+fn host_isa() -> Result<OwnedTargetIsa, JitError> {
+    let mut flags = settings::builder();
+    let set = |flags: &mut settings::Builder, name: &str, value: &str| {
+        flags
+            .set(name, value)
+            .map_err(|e| JitError::Codegen(format!("setting {name}={value}: {e}")))
+    };
+    set(&mut flags, "opt_level", "speed")?;
+    // cranelift-jit places code anywhere in the address space and patches absolute addresses.
+    set(&mut flags, "is_pic", "false")?;
+    set(&mut flags, "use_colocated_libcalls", "false")?;
+    // The IR verifier catches translation bugs early in tests; release builds skip its cost.
+    set(
+        &mut flags,
+        "enable_verifier",
+        if cfg!(debug_assertions) {
+            "true"
+        } else {
+            "false"
+        },
+    )?;
+    let isa_builder = cranelift_native::builder().map_err(|e| JitError::Host(e.to_string()))?;
+    let isa = isa_builder
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| JitError::Host(e.to_string()))?;
+    // Addresses, slots and `usize` fields of the VM ABI are all assumed to be 64 bits wide.
+    if isa.pointer_type() != types::I64 {
+        return Err(JitError::Host("only 64-bit hosts are supported".into()));
+    }
+    Ok(isa)
+}
+
+/// `fn(vmctx: *mut VmCtx, values: *mut u64) -> u32` in `call_conv`.
+fn array_call_signature(module: &JITModule, call_conv: CallConv) -> Signature {
+    let pointer = module.target_config().pointer_type();
+    let mut signature = Signature::new(call_conv);
+    signature.params.push(AbiParam::new(pointer));
+    signature.params.push(AbiParam::new(pointer));
+    signature.returns.push(AbiParam::new(types::I32));
+    signature
+}

@@ -1,0 +1,42 @@
+//! tandem-jit: tandem's Cranelift tier.
+//!
+//! It lowers the same validated function bodies the interpreter runs to native code for the
+//! host (x86_64 or aarch64), against the VM ABI both tiers share: compiled code reads memories,
+//! globals, tables, function entries and signature ids through the instance's
+//! [`VmCtx`](tandem_interp::vm::VmCtx) at the offsets `tandem-interp` exports, takes and
+//! returns values as arrays of 64-bit slots, and reports the interpreter's
+//! [`TrapCode`](tandem_interp::TrapCode)s. The calling, status and call-helper conventions are
+//! described in [`abi`].
+//!
+//! ```no_run
+//! # fn demo(info: &tandem_interp::module::ModuleInfo, vmctx: *mut tandem_interp::vm::VmCtx)
+//! # -> Result<(), tandem_jit::JitError> {
+//! use tandem_jit::{JitCompiler, Status, decode_status};
+//!
+//! let mut compiler = JitCompiler::new()?;
+//! let code = compiler.compile(info, 0)?;
+//! let mut values = [20u64, 22];
+//! // SAFETY: `vmctx` is a live instance of the module `info` describes.
+//! let status = unsafe { code.call(vmctx, &mut values) };
+//! assert_eq!(decode_status(status), Status::Ok);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! What is compiled: the numeric operators of `i32`, `i64`, `f32` and `f64`, locals, globals,
+//! structured control flow, loads, stores, `memory.size` and `memory.grow` of memory 0, and
+//! calls through the embedder's [`CallHelper`]. Anything else makes [`JitCompiler::compile`]
+//! return [`JitError::Unsupported`], and the function stays on the interpreter.
+
+pub mod abi;
+mod builtins;
+mod compiler;
+mod error;
+mod translate;
+
+pub use abi::{
+    ArrayCallFn, CallHelper, STATUS_EMBEDDER_MIN, STATUS_OK, STATUS_TRAP_BASE, Status,
+    decode_status, trap_status,
+};
+pub use compiler::{CompiledCode, JitCompiler};
+pub use error::JitError;

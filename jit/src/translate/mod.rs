@@ -1,0 +1,536 @@
+//! Translation of one validated wasm function body into Cranelift IR.
+//!
+//! Wasm locals become frontend [`Variable`]s and the operand stack is a stack of SSA values;
+//! every control-flow label gets a block, and the values a branch carries to a label are
+//! assigned to that label's variables, so the SSA builder inserts block parameters only where
+//! paths really merge. Nothing here traps in hardware: each trap is an explicit branch to a
+//! block that returns the trap's status.
+//!
+//! - [`control`]: blocks, loops, `if`, branches, `return`, traps and the function exit.
+//! - [`numeric`]: constants, arithmetic, comparisons and conversions.
+//! - [`memory`]: globals, loads, stores, `memory.size` and `memory.grow`.
+//! - [`call`]: `call` and `call_indirect` through the embedder's call helper.
+
+mod call;
+mod control;
+mod memory;
+mod numeric;
+
+use cranelift_codegen::ir::{
+    self, AbiParam, Block, Function, InstBuilder, MemFlagsData, SigRef, Signature, StackSlot, Type,
+    Value, types,
+};
+use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use tandem_interp::TrapCode;
+use tandem_interp::module::ModuleInfo;
+use tandem_interp::vm::VMCTX_MEMORIES;
+use wasmparser::{BinaryReader, FunctionBody, Operator, ValType};
+
+use crate::abi::CallHelper;
+use crate::error::JitError;
+use control::ControlFrame;
+use memory::MemoryState;
+
+type Result<T, E = JitError> = std::result::Result<T, E>;
+
+/// What a translation needs to know about the compiler and the target.
+pub(crate) struct Env {
+    /// The target's pointer type (64 bits: checked when the compiler is created).
+    pub pointer_type: Type,
+    /// What the frontend needs to know about the target.
+    pub frontend_config: TargetFrontendConfig,
+    /// The calling convention of the array-call signature, the helpers and built-ins.
+    pub call_conv: CallConv,
+    /// Where calls go, if anywhere.
+    pub call_helper: Option<CallHelper>,
+}
+
+/// Slot counts of a translated function's parameters and results.
+pub(crate) struct SlotCounts {
+    pub params: u16,
+    pub results: u16,
+}
+
+/// Translates defined function `defined_index` of `info` into `func`, whose signature is
+/// already the array-call signature.
+pub(crate) fn translate_function(
+    func: &mut Function,
+    builder_ctx: &mut FunctionBuilderContext,
+    env: &Env,
+    info: &ModuleInfo,
+    defined_index: u32,
+) -> Result<SlotCounts> {
+    let range = info.bodies[defined_index as usize].clone();
+    let reader = BinaryReader::new_features(
+        &info.bytes[range.clone()],
+        range.start as u64,
+        info.features,
+    );
+    let body = FunctionBody::new(reader);
+    let func_type = info.func_type(info.imported_funcs + defined_index);
+    let params = clif_types(func_type.params())?;
+    let results = clif_types(func_type.results())?;
+    let mut local_types = params.clone();
+    for local in body.get_locals_reader()? {
+        let (count, ty) = local?;
+        let ty = clif_type(ty)?;
+        local_types.extend(std::iter::repeat_n(ty, count as usize));
+    }
+    let uses = scan_uses(&body)?;
+
+    let builder = FunctionBuilder::new(func, builder_ctx);
+    let mut t = FuncTranslator::new(builder, env, info);
+    t.enter(&params, &local_types, &results, &uses)?;
+    let mut operators = body.get_operators_reader()?;
+    while !operators.eof() {
+        let op = operators.read()?;
+        t.operator(op)?;
+    }
+    operators.finish()?;
+    t.finish();
+    // Every supported type takes one slot; validation bounds the counts far below `u16::MAX`.
+    Ok(SlotCounts {
+        params: params.len() as u16,
+        results: results.len() as u16,
+    })
+}
+
+/// What a body touches, found before translating it so the entry block loads only that.
+#[derive(Debug, Default)]
+struct Uses {
+    memory: bool,
+}
+
+fn scan_uses(body: &FunctionBody<'_>) -> Result<Uses> {
+    let mut uses = Uses::default();
+    let mut operators = body.get_operators_reader()?;
+    while !operators.eof() {
+        if memory::touches_memory(&operators.read()?) {
+            uses.memory = true;
+            break;
+        }
+    }
+    Ok(uses)
+}
+
+/// The Cranelift type of a wasm value type this tier supports.
+pub(crate) fn clif_type(ty: ValType) -> Result<Type> {
+    match ty {
+        ValType::I32 => Ok(types::I32),
+        ValType::I64 => Ok(types::I64),
+        ValType::F32 => Ok(types::F32),
+        ValType::F64 => Ok(types::F64),
+        ValType::V128 => Err(JitError::Unsupported("v128 values".into())),
+        ValType::Ref(_) => Err(JitError::Unsupported("reference values".into())),
+    }
+}
+
+fn clif_types(tys: &[ValType]) -> Result<Vec<Type>> {
+    tys.iter().map(|&ty| clif_type(ty)).collect()
+}
+
+/// The name of an operator, for [`JitError::Unsupported`].
+pub(crate) fn unsupported(op: &Operator<'_>) -> JitError {
+    let text = format!("{op:?}");
+    let name = text.split([' ', '{', '(']).next().unwrap_or(text.as_str());
+    JitError::Unsupported(name.to_string())
+}
+
+/// Flags for loads and stores of the VM's own records, which are always valid and aligned.
+pub(crate) fn vm_flags() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// Flags for loads of VM fields that no code changes while the instance runs (array pointers
+/// of the context, the address of a memory's first byte).
+pub(crate) fn vm_readonly_flags() -> MemFlagsData {
+    MemFlagsData::trusted().with_readonly()
+}
+
+/// The state of one function's translation.
+pub(crate) struct FuncTranslator<'a, 'f> {
+    pub(crate) b: FunctionBuilder<'f>,
+    pub(crate) env: &'a Env,
+    pub(crate) info: &'a ModuleInfo,
+    /// The instance context (first parameter).
+    pub(crate) vmctx: Value,
+    /// The array of parameter and result slots (second parameter).
+    values: Value,
+    /// One variable per wasm local, parameters first.
+    locals: Vec<Variable>,
+    /// The wasm operand stack.
+    pub(crate) stack: Vec<Value>,
+    /// Open control frames, the function's own at the bottom.
+    pub(crate) controls: Vec<ControlFrame>,
+    /// Whether the current position can execute; code after `br`, `return`, `unreachable`...
+    /// is skipped until the end of its frame.
+    pub(crate) reachable: bool,
+    /// Frames opened inside unreachable code, which get no blocks.
+    pub(crate) unreachable_depth: u32,
+    /// Blocks returning a trap status, created on first use and filled at the end.
+    trap_blocks: Vec<(TrapCode, Block)>,
+    /// A block returning its parameter as the status, for callees that stopped.
+    status_block: Option<Block>,
+    /// Memory 0 as the body uses it.
+    pub(crate) memory: Option<MemoryState>,
+    /// Scratch slots for call arguments and results, sized for the largest call.
+    call_slots: Option<StackSlot>,
+    call_slots_size: u32,
+    /// Imported signatures of the call helper and the built-ins.
+    helper_sig: Option<SigRef>,
+    grow_sig: Option<SigRef>,
+}
+
+impl<'a, 'f> FuncTranslator<'a, 'f> {
+    /// Starts the function in its entry block, whose parameters are the array-call ones.
+    fn new(mut b: FunctionBuilder<'f>, env: &'a Env, info: &'a ModuleInfo) -> Self {
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        b.seal_block(entry);
+        let (vmctx, values) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+        FuncTranslator {
+            b,
+            env,
+            info,
+            vmctx,
+            values,
+            locals: Vec::new(),
+            stack: Vec::new(),
+            controls: Vec::new(),
+            reachable: true,
+            unreachable_depth: 0,
+            trap_blocks: Vec::new(),
+            status_block: None,
+            memory: None,
+            call_slots: None,
+            call_slots_size: 0,
+            helper_sig: None,
+            grow_sig: None,
+        }
+    }
+
+    /// Fills the entry block: reads the parameters from the value slots, zeroes the other
+    /// locals, loads what the body uses of memory 0, and opens the function's frame.
+    fn enter(
+        &mut self,
+        params: &[Type],
+        locals: &[Type],
+        results: &[Type],
+        uses: &Uses,
+    ) -> Result<()> {
+        for (index, &ty) in locals.iter().enumerate() {
+            let var = self.b.declare_var(ty);
+            let value = if index < params.len() {
+                let raw = self.b.ins().load(
+                    types::I64,
+                    vm_flags(),
+                    self.values,
+                    (index * size_of::<u64>()) as i32,
+                );
+                self.decode_slot(ty, raw)
+            } else {
+                self.zero(ty)
+            };
+            self.b.def_var(var, value);
+            self.locals.push(var);
+        }
+
+        if uses.memory && !self.info.memory_types.is_empty() {
+            let pointer = self.pointer();
+            let memories = self.b.ins().load(
+                pointer,
+                vm_readonly_flags(),
+                self.vmctx,
+                VMCTX_MEMORIES as i32,
+            );
+            self.memory = Some(MemoryState::load(self, memories)?);
+        }
+
+        let exit = self.b.create_block();
+        let result_vars = results.iter().map(|&ty| self.b.declare_var(ty)).collect();
+        self.controls
+            .push(ControlFrame::function(exit, result_vars));
+        Ok(())
+    }
+
+    /// Translates one operator.
+    fn operator(&mut self, op: Operator<'_>) -> Result<()> {
+        if !self.reachable {
+            return self.unreachable_operator(&op);
+        }
+        use Operator::*;
+        match op {
+            Nop => {}
+            Unreachable => self.trap(TrapCode::Unreachable),
+            Block { blockty } => self.block(blockty)?,
+            Loop { blockty } => self.loop_(blockty)?,
+            If { blockty } => self.if_(blockty)?,
+            Else => self.else_(),
+            End => self.end(),
+            Br { relative_depth } => self.br(relative_depth),
+            BrIf { relative_depth } => self.br_if(relative_depth),
+            BrTable { targets } => self.br_table(&targets)?,
+            Return => self.return_(),
+            Call { function_index } => self.call(function_index)?,
+            CallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index)?,
+            Drop => {
+                self.pop();
+            }
+            Select => self.select(),
+            TypedSelect { ty } => {
+                clif_type(ty)?;
+                self.select();
+            }
+            LocalGet { local_index } => {
+                let value = self.b.use_var(self.locals[local_index as usize]);
+                self.push(value);
+            }
+            LocalSet { local_index } => {
+                let value = self.pop();
+                self.b.def_var(self.locals[local_index as usize], value);
+            }
+            LocalTee { local_index } => {
+                let value = self.peek();
+                self.b.def_var(self.locals[local_index as usize], value);
+            }
+            GlobalGet { global_index } => self.global_get(global_index)?,
+            GlobalSet { global_index } => self.global_set(global_index)?,
+            ref other => {
+                if !(self.numeric(other)? || self.memory_op(other)?) {
+                    return Err(unsupported(other));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Follows the nesting of skipped code so that the `else` or `end` that makes code
+    /// reachable again is found.
+    fn unreachable_operator(&mut self, op: &Operator<'_>) -> Result<()> {
+        use Operator::*;
+        match op {
+            Block { .. } | Loop { .. } | If { .. } | TryTable { .. } => self.unreachable_depth += 1,
+            // Legacy `try` frames may close with `delegate` instead of `end`: not followed.
+            Try { .. } | Delegate { .. } => return Err(unsupported(op)),
+            Else if self.unreachable_depth == 0 => self.else_(),
+            End if self.unreachable_depth == 0 => self.end(),
+            End => self.unreachable_depth -= 1,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Fills the blocks that were only promised during translation and hands the function to
+    /// Cranelift.
+    fn finish(mut self) {
+        for (code, block) in std::mem::take(&mut self.trap_blocks) {
+            self.b.switch_to_block(block);
+            let status = self
+                .b
+                .ins()
+                .iconst(types::I32, i64::from(crate::abi::trap_status(code)));
+            self.b.ins().return_(&[status]);
+        }
+        if let Some(block) = self.status_block {
+            self.b.switch_to_block(block);
+            let status = self.b.block_params(block)[0];
+            self.b.ins().return_(&[status]);
+        }
+        if let Some(slots) = self.call_slots {
+            self.b.func.sized_stack_slots[slots].size = self.call_slots_size;
+        }
+        self.b.seal_all_blocks();
+        self.b.finalize(self.env.frontend_config);
+    }
+
+    // ---- the operand stack ----
+
+    pub(crate) fn push(&mut self, value: Value) {
+        self.stack.push(value);
+    }
+
+    pub(crate) fn pop(&mut self) -> Value {
+        self.stack.pop().expect("validated operand stack")
+    }
+
+    /// Pops two operands, the deeper one first.
+    pub(crate) fn pop2(&mut self) -> (Value, Value) {
+        let rhs = self.pop();
+        let lhs = self.pop();
+        (lhs, rhs)
+    }
+
+    pub(crate) fn peek(&self) -> Value {
+        *self.stack.last().expect("validated operand stack")
+    }
+
+    /// The top `n` operands, deepest first.
+    pub(crate) fn peekn(&self, n: usize) -> &[Value] {
+        &self.stack[self.stack.len() - n..]
+    }
+
+    fn select(&mut self) {
+        let cond = self.pop();
+        let (if_true, if_false) = self.pop2();
+        let value = self.b.ins().select(cond, if_true, if_false);
+        self.push(value);
+    }
+
+    // ---- small helpers ----
+
+    pub(crate) fn pointer(&self) -> Type {
+        self.env.pointer_type
+    }
+
+    pub(crate) fn value_type(&self, value: Value) -> Type {
+        self.b.func.dfg.value_type(value)
+    }
+
+    /// The zero of a supported value type.
+    pub(crate) fn zero(&mut self, ty: Type) -> Value {
+        match ty {
+            types::F32 => self.b.ins().f32const(0.0),
+            types::F64 => self.b.ins().f64const(0.0),
+            _ => self.b.ins().iconst(ty, 0),
+        }
+    }
+
+    /// The 64-bit slot image of a value: integers zero-extended, floats as their bits.
+    pub(crate) fn encode_slot(&mut self, value: Value) -> Value {
+        match self.value_type(value) {
+            types::I32 => self.b.ins().uextend(types::I64, value),
+            types::F32 => {
+                let bits = self.b.ins().bitcast(types::I32, MemFlagsData::new(), value);
+                self.b.ins().uextend(types::I64, bits)
+            }
+            types::F64 => self.b.ins().bitcast(types::I64, MemFlagsData::new(), value),
+            _ => value,
+        }
+    }
+
+    /// The value of type `ty` held in 64-bit slot image `raw`.
+    pub(crate) fn decode_slot(&mut self, ty: Type, raw: Value) -> Value {
+        match ty {
+            types::I32 => self.b.ins().ireduce(types::I32, raw),
+            types::F32 => {
+                let bits = self.b.ins().ireduce(types::I32, raw);
+                self.b.ins().bitcast(types::F32, MemFlagsData::new(), bits)
+            }
+            types::F64 => self.b.ins().bitcast(types::F64, MemFlagsData::new(), raw),
+            _ => raw,
+        }
+    }
+
+    /// Continues in a new block if `cond` is zero, else leaves with trap `code`.
+    pub(crate) fn trap_if(&mut self, cond: Value, code: TrapCode) {
+        let trap = self.trap_block(code);
+        let next = self.b.create_block();
+        self.b.ins().brif(cond, trap, &[], next, &[]);
+        self.b.seal_block(next);
+        self.b.switch_to_block(next);
+    }
+
+    /// Leaves with trap `code`; what follows is unreachable.
+    pub(crate) fn trap(&mut self, code: TrapCode) {
+        let trap = self.trap_block(code);
+        self.b.ins().jump(trap, &[]);
+        self.reachable = false;
+    }
+
+    fn trap_block(&mut self, code: TrapCode) -> Block {
+        if let Some(&(_, block)) = self.trap_blocks.iter().find(|(c, _)| *c == code) {
+            return block;
+        }
+        let block = self.b.create_block();
+        self.b.set_cold_block(block);
+        self.trap_blocks.push((code, block));
+        block
+    }
+
+    /// Returns `status` from the function at once unless it is zero.
+    pub(crate) fn propagate_status(&mut self, status: Value) {
+        let exit = match self.status_block {
+            Some(block) => block,
+            None => {
+                let block = self.b.create_block();
+                self.b.append_block_param(block, types::I32);
+                self.b.set_cold_block(block);
+                self.status_block = Some(block);
+                block
+            }
+        };
+        let next = self.b.create_block();
+        self.b
+            .ins()
+            .brif(status, exit, &[ir::BlockArg::Value(status)], next, &[]);
+        self.b.seal_block(next);
+        self.b.switch_to_block(next);
+    }
+
+    /// The address of a scratch area of at least `slots` value slots in the frame.
+    pub(crate) fn call_slots(&mut self, slots: usize) -> Value {
+        let size = (slots.max(1) * size_of::<u64>()) as u32;
+        self.call_slots_size = self.call_slots_size.max(size);
+        let slot = *self.call_slots.get_or_insert_with(|| {
+            self.b.create_sized_stack_slot(ir::StackSlotData::new(
+                ir::StackSlotKind::ExplicitSlot,
+                size,
+                3,
+            ))
+        });
+        self.b.ins().stack_addr(self.env.pointer_type, slot, 0)
+    }
+
+    /// The signature of the call helper, imported once.
+    pub(crate) fn helper_sig(&mut self) -> SigRef {
+        if let Some(sig) = self.helper_sig {
+            return sig;
+        }
+        let pointer = self.pointer();
+        let mut signature = Signature::new(self.env.call_conv);
+        signature.params.extend([AbiParam::new(pointer); 3]);
+        signature.returns.push(AbiParam::new(types::I32));
+        let sig = self.b.import_signature(signature);
+        self.helper_sig = Some(sig);
+        sig
+    }
+
+    /// The signature of the `memory.grow` built-in, imported once.
+    pub(crate) fn grow_sig(&mut self) -> SigRef {
+        if let Some(sig) = self.grow_sig {
+            return sig;
+        }
+        let mut signature = Signature::new(self.env.call_conv);
+        signature.params.push(AbiParam::new(self.pointer()));
+        signature.params.push(AbiParam::new(types::I32));
+        signature.params.push(AbiParam::new(types::I64));
+        signature.returns.push(AbiParam::new(types::I64));
+        let sig = self.b.import_signature(signature);
+        self.grow_sig = Some(sig);
+        sig
+    }
+
+    /// Stores the function's results into the value slots and returns success.
+    pub(crate) fn emit_return(&mut self, results: &[Variable]) {
+        for (index, &var) in results.iter().enumerate() {
+            let value = self.b.use_var(var);
+            let raw = self.encode_slot(value);
+            self.b.ins().store(
+                vm_flags(),
+                raw,
+                self.values,
+                (index * size_of::<u64>()) as i32,
+            );
+        }
+        let ok = self
+            .b
+            .ins()
+            .iconst(types::I32, i64::from(crate::abi::STATUS_OK));
+        self.b.ins().return_(&[ok]);
+    }
+}
