@@ -143,6 +143,7 @@ impl Memory {
                 "shared memories belong to no store: create them with SharedMemory::new",
             ));
         }
+        store.check_creation(0, 1, ty.minimum().saturating_mul(ty.page_size()), 0, 0)?;
         let memory = LinearMemory::with_options(ty.minimum(), ty.maximum(), false, ty.page_size())
             .map_err(|e| Error::msg(e.to_string()))?;
         let index = store.memories.len() as u32;
@@ -184,9 +185,17 @@ impl Memory {
 
     /// Grows by `delta` pages, returning the old size; fails past the maximum.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
-        let entry = self.entry_mut(&mut store.as_context_mut().0.opaque);
-        entry
-            .memory
+        let store = &mut store.as_context_mut().0.opaque;
+        let limit = store.resource_limits.memory_size;
+        let memory = &self.entry_mut(store).memory;
+        let new_bytes = memory
+            .pages()
+            .checked_add(delta)
+            .and_then(|p| p.checked_mul(memory.page_size()));
+        if new_bytes.is_none_or(|bytes| bytes > limit) {
+            return Err(Error::msg("failed to grow memory: resource limit exceeded"));
+        }
+        memory
             .grow(delta)
             .map_err(|e| Error::msg(format!("failed to grow memory: {e}")))
     }
@@ -271,6 +280,7 @@ impl Table {
                 ty.element()
             )));
         }
+        store.check_creation(0, 0, 0, 1, ty.minimum())?;
         let init = init.to_slot(store);
         let table = TableData::new(ty.minimum(), ty.maximum(), init)
             .map_err(|e| Error::msg(e.to_string()))?;
@@ -348,8 +358,12 @@ impl Table {
             )));
         }
         let slot = init.to_slot(store);
-        self.entry_mut(store)
-            .table
+        let limit = store.resource_limits.table_elements;
+        let table = &mut self.entry_mut(store).table;
+        if table.len().checked_add(delta).is_none_or(|n| n > limit) {
+            return Err(Error::msg("failed to grow table: resource limit exceeded"));
+        }
+        table
             .grow(delta, slot)
             .map_err(|e| Error::msg(format!("failed to grow table: {e}")))
     }

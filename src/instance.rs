@@ -262,6 +262,25 @@ fn instantiate<T>(
         }
     }
 
+    // Resource limits, before anything is created.
+    let defined_memories = &info.memory_types[info.imported_memories as usize..];
+    let largest_memory = defined_memories
+        .iter()
+        .map(|ty| {
+            ty.initial
+                .saturating_mul(1u64 << ty.page_size_log2.unwrap_or(16))
+        })
+        .max()
+        .unwrap_or(0);
+    let largest_table = info.tables.iter().map(|t| t.ty.initial).max().unwrap_or(0);
+    opaque.check_creation(
+        1,
+        defined_memories.len(),
+        largest_memory,
+        info.tables.len(),
+        largest_table,
+    )?;
+
     // The module's own memories, tables and globals (initialized below).
     for ty in &info.memory_types[info.imported_memories as usize..] {
         let page_size = 1u64 << ty.page_size_log2.unwrap_or(16);

@@ -58,7 +58,7 @@ pub use instance::{Export, Instance};
 pub use linker::Linker;
 pub use module::{Module, ModuleSizes};
 pub use shared_memory::SharedMemory;
-pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
+pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut, StoreLimits};
 pub use tag::{Tag, TagType, ThrownException};
 pub use types::{
     ExportType, ExternType, FuncType, GlobalType, HeapType, ImportType, MemoryType, Mutability,

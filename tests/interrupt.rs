@@ -94,3 +94,40 @@ fn fuel_must_be_enabled_to_be_set() {
     assert!(store.set_fuel(1).is_err());
     assert!(store.get_fuel().is_err());
 }
+
+#[test]
+fn resource_limits_bound_growth_and_creation() {
+    use tandem::{Memory, MemoryType, StoreLimits};
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module (memory (export "memory") 1) (table 1 funcref)
+            (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+            (func (export "grow_table") (param i32) (result i32)
+              (table.grow (ref.null func) (local.get 0))))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    store.limiter(
+        StoreLimits::new()
+            .memory_size(4 << 16)
+            .table_elements(8)
+            .instances(1),
+    );
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let grow = instance
+        .get_typed_func::<i32, i32>(&mut store, "grow")
+        .unwrap();
+    let grow_table = instance
+        .get_typed_func::<i32, i32>(&mut store, "grow_table")
+        .unwrap();
+    assert_eq!(grow.call(&mut store, 3).unwrap(), 1, "up to the limit");
+    assert_eq!(grow.call(&mut store, 1).unwrap(), -1, "past the limit");
+    let memory = instance.get_memory(&mut store, "memory").unwrap();
+    assert!(memory.grow(&mut store, 1).is_err(), "the host is bound too");
+    assert_eq!(grow_table.call(&mut store, 7).unwrap(), 1);
+    assert_eq!(grow_table.call(&mut store, 1).unwrap(), -1);
+    let second = Instance::new(&mut store, &module, &[]).unwrap_err();
+    assert!(second.to_string().contains("resource limit"), "{second}");
+    assert!(Memory::new(&mut store, MemoryType::new(5, None)).is_err());
+}

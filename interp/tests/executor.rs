@@ -46,6 +46,8 @@ fn instantiate(wat: &str) -> Instance {
         epoch_deadline: u64::MAX,
         epoch: &*epoch,
         exceptions: &mut *exceptions,
+        max_memory_bytes: u64::MAX,
+        max_table_elements: u64::MAX,
     });
     let info = &code.info;
     let parts = VmCtxParts {

@@ -15,7 +15,21 @@ use tandem_interp::vm::VmCtx;
 pub(crate) unsafe extern "C" fn memory_grow(vmctx: *mut VmCtx, index: u32, delta: u64) -> u64 {
     // SAFETY: compiled code passes the context it runs in, which the caller of compiled code
     // guarantees to be live; a context's memory owners outlive it.
-    let memory = unsafe { &*(*vmctx).memory_owner(index) };
+    let (memory, limit) = unsafe {
+        (
+            &*(*vmctx).memory_owner(index),
+            (*(*vmctx).limits).max_memory_bytes,
+        )
+    };
+    // The store's resource limit applies as in the interpreter's `memory.grow`.
+    let within_limit = memory
+        .pages()
+        .checked_add(delta)
+        .and_then(|pages| pages.checked_mul(memory.page_size()))
+        .is_some_and(|bytes| bytes <= limit);
+    if !within_limit {
+        return u64::MAX;
+    }
     memory.grow(delta).unwrap_or(u64::MAX)
 }
 

@@ -58,6 +58,8 @@ pub struct StoreOpaque {
     pub(crate) globals: Vec<GlobalEntry>,
     pub(crate) instances: Vec<InstanceData>,
     pub(crate) externrefs: Vec<Box<dyn Any + Send + Sync>>,
+    /// Limits on what wasm may allocate in this store.
+    pub(crate) resource_limits: StoreLimits,
     /// Tags by store-wide identity.
     pub(crate) tags: Vec<crate::tag::TagType>,
     /// Thrown exceptions; boxed because the VM reaches the vector through `limits`.
@@ -92,6 +94,97 @@ unsafe impl Sync for StoreOpaque {}
 
 static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
 
+/// Resource limits of a store; see [`Store::limiter`]. Everything is unlimited by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreLimits {
+    pub(crate) memory_size: u64,
+    pub(crate) table_elements: u64,
+    pub(crate) instances: usize,
+    pub(crate) memories: usize,
+    pub(crate) tables: usize,
+}
+
+impl Default for StoreLimits {
+    fn default() -> Self {
+        StoreLimits {
+            memory_size: u64::MAX,
+            table_elements: u64::MAX,
+            instances: usize::MAX,
+            memories: usize::MAX,
+            tables: usize::MAX,
+        }
+    }
+}
+
+impl StoreLimits {
+    /// No limits.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The most bytes any one memory may have.
+    pub fn memory_size(mut self, bytes: u64) -> Self {
+        self.memory_size = bytes;
+        self
+    }
+
+    /// The most elements any one table may have.
+    pub fn table_elements(mut self, elements: u64) -> Self {
+        self.table_elements = elements;
+        self
+    }
+
+    /// The most instances the store may hold.
+    pub fn instances(mut self, count: usize) -> Self {
+        self.instances = count;
+        self
+    }
+
+    /// The most memories the store may hold.
+    pub fn memories(mut self, count: usize) -> Self {
+        self.memories = count;
+        self
+    }
+
+    /// The most tables the store may hold.
+    pub fn tables(mut self, count: usize) -> Self {
+        self.tables = count;
+        self
+    }
+}
+
+impl StoreOpaque {
+    /// Fails if creating `memories` memories of up to `largest_bytes` and `tables` tables of
+    /// up to `largest_elements`, in `instances` new instances, would pass a limit.
+    pub(crate) fn check_creation(
+        &self,
+        instances: usize,
+        memories: usize,
+        largest_bytes: u64,
+        tables: usize,
+        largest_elements: u64,
+    ) -> Result<()> {
+        let limits = &self.resource_limits;
+        let exceeded = |what: &str| Err(Error::msg(format!("resource limit exceeded: {what}")));
+        if self.instances.len().saturating_add(instances) > limits.instances {
+            return exceeded("too many instances");
+        }
+        if self.memories.len().saturating_add(memories) > limits.memories {
+            return exceeded("too many memories");
+        }
+        if self.tables.len().saturating_add(tables) > limits.tables {
+            return exceeded("too many tables");
+        }
+        if largest_bytes > limits.memory_size {
+            return exceeded("memory larger than the limit");
+        }
+        if largest_elements > limits.table_elements {
+            return exceeded("table larger than the limit");
+        }
+        Ok(())
+    }
+}
+
 impl<T> Store<T> {
     /// A new, empty store.
     pub fn new(engine: &Engine, data: T) -> Self {
@@ -101,6 +194,8 @@ impl<T> Store<T> {
             epoch_deadline: u64::MAX,
             epoch: engine.epoch_counter(),
             exceptions: &mut *exceptions,
+            max_memory_bytes: u64::MAX,
+            max_table_elements: u64::MAX,
         });
         Store {
             inner: Box::new(StoreInner {
@@ -116,6 +211,7 @@ impl<T> Store<T> {
                     instances: Vec::new(),
                     externrefs: Vec::new(),
                     tags: Vec::new(),
+                    resource_limits: StoreLimits::default(),
                     exceptions,
                     limits,
                     stack: None,
@@ -153,6 +249,28 @@ impl<T> Store<T> {
     /// The fuel left; requires `Config::consume_fuel`.
     pub fn get_fuel(&self) -> Result<u64> {
         self.inner.opaque.get_fuel()
+    }
+
+    /// Bounds what the store's wasm may create and grow: memory and table sizes (checked at
+    /// every creation and growth, from wasm or from the host) and the number of instances,
+    /// memories and tables.
+    ///
+    /// ```
+    /// use tandem::{Engine, Instance, Module, Store, StoreLimits};
+    /// let engine = Engine::default();
+    /// let module = Module::new(&engine, r#"(module (memory 1)
+    ///     (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#)?;
+    /// let mut store = Store::new(&engine, ());
+    /// store.limiter(StoreLimits::new().memory_size(65536));
+    /// let instance = Instance::new(&mut store, &module, &[])?;
+    /// let grow = instance.get_typed_func::<(), i32>(&mut store, "grow")?;
+    /// assert_eq!(grow.call(&mut store, ())?, -1, "a second page would pass the limit");
+    /// # Ok::<(), tandem::Error>(())
+    /// ```
+    pub fn limiter(&mut self, limits: StoreLimits) {
+        self.inner.opaque.limits.max_memory_bytes = limits.memory_size;
+        self.inner.opaque.limits.max_table_elements = limits.table_elements;
+        self.inner.opaque.resource_limits = limits;
     }
 
     /// Interrupts wasm (with a trap of code [`TrapCode::Interrupt`](crate::TrapCode)) once

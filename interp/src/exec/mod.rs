@@ -1062,9 +1062,16 @@ unsafe fn run<H: Host>(
                     let index64 = (*vmctx).memory_is_64(mem);
                     let memory = &*(*vmctx).memory_owner(mem);
                     let delta = index_value(r!(delta), index64);
-                    r!(dst) = match memory.grow(delta) {
-                        Ok(old) => old,
-                        Err(_) => index_value(u64::MAX, index64),
+                    let limit = (*(*vmctx).limits).max_memory_bytes;
+                    let within_limit = memory
+                        .pages()
+                        .checked_add(delta)
+                        .and_then(|pages| pages.checked_mul(memory.page_size()))
+                        .is_some_and(|bytes| bytes <= limit);
+                    let grown = if within_limit { memory.grow(delta).ok() } else { None };
+                    r!(dst) = match grown {
+                        Some(old) => old,
+                        None => index_value(u64::MAX, index64),
                     };
                     reload_memory!();
                     pc += 1;
@@ -1164,9 +1171,13 @@ unsafe fn run<H: Host>(
                 } => {
                     let index64 = (*vmctx).table_is_64(table);
                     let table = &mut *(*vmctx).table_owner(table);
-                    r!(dst) = match table.grow(index_value(r!(delta), index64), r!(init)) {
-                        Ok(old) => old,
-                        Err(_) => index_value(u64::MAX, index64),
+                    let delta = index_value(r!(delta), index64);
+                    let limit = (*(*vmctx).limits).max_table_elements;
+                    let within_limit = table.len().checked_add(delta).is_some_and(|n| n <= limit);
+                    let grown = if within_limit { table.grow(delta, r!(init)).ok() } else { None };
+                    r!(dst) = match grown {
+                        Some(old) => old,
+                        None => index_value(u64::MAX, index64),
                     };
                     pc += 1;
                 }

@@ -87,6 +87,10 @@ pub struct VmLimits {
     pub epoch: *const AtomicU64,
     /// The store's exception objects; an `exnref` slot is an index into it plus one.
     pub exceptions: *mut Vec<Exception>,
+    /// The most bytes any one memory may grow to (the store's resource limit).
+    pub max_memory_bytes: u64,
+    /// The most elements any one table may grow to.
+    pub max_table_elements: u64,
 }
 
 /// What a [`FuncEntry`] runs.

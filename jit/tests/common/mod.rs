@@ -93,6 +93,8 @@ impl Instance {
             epoch_deadline: u64::MAX,
             epoch: &mut *epoch,
             exceptions: &mut *exceptions,
+            max_memory_bytes: u64::MAX,
+            max_table_elements: u64::MAX,
         });
         let memories: Vec<LinearMemory> = info
             .memory_types
