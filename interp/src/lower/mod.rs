@@ -19,6 +19,34 @@ use crate::isa::{
 use crate::module::{CompileError, ModuleInfo, slot_count};
 use control::{Control, ControlKind};
 
+/// A fast hash for the constant pool's maps: their keys are constants chosen by the module,
+/// not by an adversary the map must resist (a collision only costs a probe), and the default
+/// SipHash dominated translation time.
+type ConstHasher = std::hash::BuildHasherDefault<MixHasher>;
+
+/// A multiply-xorshift hasher for integer keys.
+#[derive(Default)]
+struct MixHasher(u64);
+
+impl std::hash::Hasher for MixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        let mixed = (self.0 ^ value).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = mixed ^ (mixed >> 29);
+    }
+}
+
 /// Constants beyond this many per function are written by instructions instead.
 const MAX_CONSTS: usize = 1024;
 
@@ -178,8 +206,8 @@ struct Translator<'a> {
     local_slots: u16,
     /// The constant pool and the register of each constant in it.
     consts: Vec<u64>,
-    const_regs: HashMap<u64, Reg>,
-    vector_regs: HashMap<u128, Reg>,
+    const_regs: HashMap<u64, Reg, ConstHasher>,
+    vector_regs: HashMap<u128, Reg, ConstHasher>,
     /// First register of the operand stack, after the locals and the constants.
     temp_base: u16,
     stack: Vec<Operand>,
@@ -222,8 +250,8 @@ impl<'a> Translator<'a> {
             locals: Vec::new(),
             local_slots: 0,
             consts: Vec::new(),
-            const_regs: HashMap::new(),
-            vector_regs: HashMap::new(),
+            const_regs: HashMap::default(),
+            vector_regs: HashMap::default(),
             temp_base: 0,
             stack: Vec::new(),
             max_slots: 0,
@@ -878,10 +906,7 @@ impl<'a> Translator<'a> {
             self.retype(ValType::I64);
             return Ok(());
         }
-        if self.translate_numeric(&op)?
-            || self.translate_atomic(&op)?
-            || self.translate_simd(&op)?
-        {
+        if self.translate_numeric(&op)? {
             return Ok(());
         }
         match op {
@@ -1311,11 +1336,14 @@ impl<'a> Translator<'a> {
             Operator::F32ReinterpretI32 => self.retype(ValType::F32),
             Operator::I64ReinterpretF64 => self.retype(ValType::I64),
             Operator::F64ReinterpretI64 => self.retype(ValType::F64),
+            // The rarer families last, so common operators are found after one match.
             other => {
-                return Err(CompileError::at(
-                    format!("operator not supported yet: {other:?}"),
-                    self.offset as usize,
-                ));
+                if !self.translate_atomic(&other)? && !self.translate_simd(&other)? {
+                    return Err(CompileError::at(
+                        format!("operator not supported yet: {other:?}"),
+                        self.offset as usize,
+                    ));
+                }
             }
         }
         Ok(())
