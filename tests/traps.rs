@@ -268,3 +268,37 @@ fn fuel_is_an_error_when_not_enabled() {
     assert!(store.set_fuel(10).is_err());
     assert!(store.get_fuel().is_err());
 }
+
+#[test]
+fn unbounded_host_wasm_recursion_traps_instead_of_overflowing_the_native_stack() {
+    use tandem::{Caller, Extern};
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (import "host" "again" (func $again (param i32) (result i32)))
+            (func (export "down") (param i32) (result i32)
+              (call $again (i32.add (local.get 0) (i32.const 1)))))"#,
+    )
+    .unwrap();
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap(
+            "host",
+            "again",
+            |mut caller: Caller<'_, ()>, depth: i32| -> tandem::Result<i32> {
+                let Some(Extern::Func(down)) = caller.get_export("down") else {
+                    return Err(tandem::Error::msg("no export"));
+                };
+                down.typed::<i32, i32>(&caller)?.call(&mut caller, depth)
+            },
+        )
+        .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let down = instance
+        .get_typed_func::<i32, i32>(&mut store, "down")
+        .unwrap();
+    let err = down.call(&mut store, 0).unwrap_err();
+    assert_eq!(err.trap_code(), Some(TrapCode::StackOverflow), "{err}");
+}
