@@ -19,9 +19,11 @@ pub enum Strategy {
 
 /// Settings for an [`Engine`](crate::Engine).
 ///
-/// Proposals default to the WebAssembly 2.0 set that tandem implements. Switching on a proposal
-/// that is not implemented yet makes [`Engine::new`](crate::Engine::new) fail instead of
-/// accepting modules it cannot run.
+/// Every proposal tandem implements is on by default: WebAssembly 2.0 with SIMD, relaxed
+/// SIMD, tail calls, multi-memory, memory64, threads, typed function references, exception
+/// handling, extended constants, wide arithmetic and custom page sizes. Switching on a
+/// proposal that is not implemented yet (GC) makes [`Engine::new`](crate::Engine::new) fail
+/// instead of accepting modules it cannot run.
 ///
 /// ```
 /// let mut config = tandem::Config::new();
