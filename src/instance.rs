@@ -450,28 +450,31 @@ fn instantiate<T>(
     }
 
     let trap = |code: TrapCode| Error::Trap(Trap::new(code));
-    let mut elems: Vec<Box<[Slot]>> = Vec::with_capacity(info.elems.len());
-    for segment in &info.elems {
-        let items: Box<[Slot]> = segment
-            .items
-            .iter()
-            .map(|item| item.eval(|i| global_slots(opaque, i), |f| func_slot(opaque, f))[0])
-            .collect();
-        elems.push(match segment.mode {
-            ElemMode::Passive => items,
-            ElemMode::Declared => Box::new([]),
-            ElemMode::Active { .. } => Box::new([]),
-        });
-    }
-    opaque.instances[instance_index].vmctx.get_mut().elems = elems;
-    for segment in &info.elems {
-        if let ElemMode::Active { table, offset } = &segment.mode {
-            let offset = offset.eval(|i| global_slots(opaque, i), |f| func_slot(opaque, f))[0];
-            let items: Vec<Slot> = segment
+    // Every segment's items are evaluated once; the instance keeps the passive ones for
+    // `table.init` (before any active one can trap, since its functions may already sit in
+    // an imported table), and the active ones are then copied in order.
+    let mut elems: Vec<Box<[Slot]>> = info
+        .elems
+        .iter()
+        .map(|segment| {
+            segment
                 .items
                 .iter()
                 .map(|item| item.eval(|i| global_slots(opaque, i), |f| func_slot(opaque, f))[0])
-                .collect();
+                .collect()
+        })
+        .collect();
+    let mut kept: Vec<Box<[Slot]>> = Vec::with_capacity(elems.len());
+    for (segment, items) in info.elems.iter().zip(&mut elems) {
+        kept.push(match segment.mode {
+            ElemMode::Passive => std::mem::take(items),
+            ElemMode::Declared | ElemMode::Active { .. } => Box::new([]),
+        });
+    }
+    opaque.instances[instance_index].vmctx.get_mut().elems = kept;
+    for (segment, items) in info.elems.iter().zip(&elems) {
+        if let ElemMode::Active { table, offset } = &segment.mode {
+            let offset = offset.eval(|i| global_slots(opaque, i), |f| func_slot(opaque, f))[0];
             let table64 = info.table_types[*table as usize].table64;
             let table = &mut opaque.tables[tables[*table as usize].index as usize].table;
             let offset = if table64 {
@@ -485,7 +488,7 @@ fn instantiate<T>(
             let Some(end) = end else {
                 return Err(trap(TrapCode::TableOutOfBounds));
             };
-            table.elements_mut()[offset as usize..end as usize].copy_from_slice(&items);
+            table.elements_mut()[offset as usize..end as usize].copy_from_slice(items);
         }
     }
     for (index, segment) in info.datas.iter().enumerate() {

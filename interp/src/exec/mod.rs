@@ -494,6 +494,20 @@ unsafe fn run<H: Host>(
                 return Err(Stop::Trap($code));
             }};
         }
+        // Calls host function `callee` with its arguments and results in the slots from
+        // `base`, leaving the executor with the host's error if it fails.
+        macro_rules! call_host {
+            ($callee:expr, $base:expr) => {{
+                let (callee, base): (*const FuncEntry, usize) = ($callee, $base);
+                let len = ((*callee).param_slots.max((*callee).result_slots)) as usize;
+                check!(stack.reserve(base + len));
+                let result = host.call_host(&*callee, vmctx, &mut stack.values[base..base + len]);
+                if let Err(error) = result {
+                    sync!();
+                    return Err(Stop::Host(error));
+                }
+            }};
+        }
         macro_rules! call {
             ($callee:expr, $base:expr) => {{
                 let callee: *const FuncEntry = $callee;
@@ -525,17 +539,7 @@ unsafe fn run<H: Host>(
                         }
                     }
                     FuncKind::Host => {
-                        let len = ((*callee).param_slots.max((*callee).result_slots)) as usize;
-                        check!(stack.reserve(new_base + len));
-                        let result = host.call_host(
-                            &*callee,
-                            vmctx,
-                            &mut stack.values[new_base..new_base + len],
-                        );
-                        if let Err(error) = result {
-                            sync!();
-                            return Err(Stop::Host(error));
-                        }
+                        call_host!(callee, new_base);
                         regs = stack.values.as_mut_ptr().add(state.base);
                         reload_memory!();
                         pc += 1;
@@ -589,17 +593,7 @@ unsafe fn run<H: Host>(
                         }
                     },
                     FuncKind::Host => {
-                        let len = ((*callee).param_slots.max((*callee).result_slots)) as usize;
-                        check!(stack.reserve(state.base + len));
-                        let result = host.call_host(
-                            &*callee,
-                            vmctx,
-                            &mut stack.values[state.base..state.base + len],
-                        );
-                        if let Err(error) = result {
-                            sync!();
-                            return Err(Stop::Host(error));
-                        }
+                        call_host!(callee, state.base);
                         return_to_caller!();
                     }
                 }

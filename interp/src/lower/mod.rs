@@ -773,10 +773,7 @@ impl<'a> Translator<'a> {
     }
 
     fn binary(&mut self, result: ValType, make: impl FnOnce(Reg, Reg, Reg) -> Op) -> Result<()> {
-        let rhs = self.pop();
-        let lhs = self.pop();
-        let lhs = self.reg_of(lhs);
-        let rhs = self.reg_of(rhs);
+        let [lhs, rhs] = self.pop2();
         let dst = self.push_temp(result)?;
         self.emit_result(make(dst, lhs, rhs));
         Ok(())
@@ -817,10 +814,7 @@ impl<'a> Translator<'a> {
 
     fn store(&mut self, memarg: MemArg, op: MemOp) -> Result<()> {
         let (mem, index64) = self.memory_of(&memarg)?;
-        let value = self.pop();
-        let addr = self.pop();
-        let addr = self.reg_of(addr);
-        let src = self.reg_of(value);
+        let [addr, src] = self.pop2();
         let instruction = match u32::try_from(memarg.offset) {
             Ok(offset) if mem == 0 && !index64 => op.store0(addr, src, offset),
             _ => None,
@@ -1247,10 +1241,7 @@ impl<'a> Translator<'a> {
                 self.emit_result(Op::TableGet { dst, table, index });
             }
             Operator::TableSet { table } => {
-                let val = self.pop();
-                let index = self.pop();
-                let index = self.reg_of(index);
-                let val = self.reg_of(val);
+                let [index, val] = self.pop2();
                 self.emit(Op::TableSet { table, index, val });
             }
             Operator::TableSize { table } => {
@@ -1258,10 +1249,7 @@ impl<'a> Translator<'a> {
                 self.emit_result(Op::TableSize { dst, table });
             }
             Operator::TableGrow { table } => {
-                let delta = self.pop();
-                let init = self.pop();
-                let init = self.reg_of(init);
-                let delta = self.reg_of(delta);
+                let [init, delta] = self.pop2();
                 let dst = self.push_temp(self.table_index_type(table))?;
                 self.emit_result(Op::TableGrow {
                     dst,
@@ -1371,8 +1359,8 @@ impl<'a> Translator<'a> {
         self.set_unreachable();
     }
 
-    /// Memory, access and 32-bit offset of an atomic instruction.
-    fn atomic_target(&self, memarg: &MemArg, width: u8) -> Result<(u16, WidthAccess, u32)> {
+    /// Memory, access width and 32-bit offset of an atomic or vector-lane access.
+    fn sized_access(&self, memarg: &MemArg, width: u8) -> Result<(u16, WidthAccess, u32)> {
         let (mem, index64) = self.memory_of(memarg)?;
         let offset = u32::try_from(memarg.offset).map_err(|_| {
             CompileError::at(
@@ -1384,7 +1372,7 @@ impl<'a> Translator<'a> {
     }
 
     fn atomic_load(&mut self, memarg: MemArg, ty: ValType, width: u8) -> Result<()> {
-        let (mem, access, offset) = self.atomic_target(&memarg, width)?;
+        let (mem, access, offset) = self.sized_access(&memarg, width)?;
         let addr = self.pop_reg();
         let dst = self.push_temp(ty)?;
         self.emit_result(Op::AtomicLoad {
@@ -1398,11 +1386,8 @@ impl<'a> Translator<'a> {
     }
 
     fn atomic_store(&mut self, memarg: MemArg, width: u8) -> Result<()> {
-        let (mem, access, offset) = self.atomic_target(&memarg, width)?;
-        let value = self.pop();
-        let addr = self.pop();
-        let addr = self.reg_of(addr);
-        let src = self.reg_of(value);
+        let (mem, access, offset) = self.sized_access(&memarg, width)?;
+        let [addr, src] = self.pop2();
         self.emit(Op::AtomicStore {
             addr,
             src,
@@ -1414,11 +1399,8 @@ impl<'a> Translator<'a> {
     }
 
     fn atomic_rmw(&mut self, memarg: MemArg, ty: ValType, width: u8, op: RmwOp) -> Result<()> {
-        let (mem, access, offset) = self.atomic_target(&memarg, width)?;
-        let val = self.pop();
-        let addr = self.pop();
-        let addr = self.reg_of(addr);
-        let val = self.reg_of(val);
+        let (mem, access, offset) = self.sized_access(&memarg, width)?;
+        let [addr, val] = self.pop2();
         let dst = self.push_temp(ty)?;
         self.emit_result(Op::AtomicRmw {
             dst,
@@ -1444,7 +1426,7 @@ impl<'a> Translator<'a> {
     }
 
     fn atomic_cmpxchg(&mut self, memarg: MemArg, ty: ValType, width: u8) -> Result<()> {
-        let (mem, access, offset) = self.atomic_target(&memarg, width)?;
+        let (mem, access, offset) = self.sized_access(&memarg, width)?;
         let (addr, operands) = self.pop_addr_and_pair()?;
         let dst = self.push_temp(ty)?;
         self.emit_result(Op::AtomicCmpxchg {
@@ -1465,11 +1447,8 @@ impl<'a> Translator<'a> {
         };
         match *op {
             Operator::MemoryAtomicNotify { memarg } => {
-                let (mem, access, offset) = self.atomic_target(&memarg, 4)?;
-                let count = self.pop();
-                let addr = self.pop();
-                let addr = self.reg_of(addr);
-                let count = self.reg_of(count);
+                let (mem, access, offset) = self.sized_access(&memarg, 4)?;
+                let [addr, count] = self.pop2();
                 let dst = self.push_temp(I32)?;
                 self.emit_result(Op::AtomicNotify {
                     dst,
@@ -1486,7 +1465,7 @@ impl<'a> Translator<'a> {
                 } else {
                     8
                 };
-                let (mem, access, offset) = self.atomic_target(&memarg, width)?;
+                let (mem, access, offset) = self.sized_access(&memarg, width)?;
                 let (addr, operands) = self.pop_addr_and_pair()?;
                 let dst = self.push_temp(I32)?;
                 self.emit_result(Op::AtomicWait {
@@ -1572,7 +1551,7 @@ impl<'a> Translator<'a> {
     }
 
     fn v128_load(&mut self, memarg: MemArg, kind: V128LoadKind) -> Result<()> {
-        let (mem, access, offset) = self.atomic_target(&memarg, 16)?;
+        let (mem, access, offset) = self.sized_access(&memarg, 16)?;
         let addr = self.pop_reg();
         let dst = self.push_temp(ValType::V128)?;
         let access = V128Access::new(kind, access.index64());
@@ -1587,11 +1566,8 @@ impl<'a> Translator<'a> {
     }
 
     fn v128_lane(&mut self, memarg: MemArg, lane: u8, width: u8, load: bool) -> Result<()> {
-        let (mem, access, offset) = self.atomic_target(&memarg, width)?;
-        let src = self.pop();
-        let addr = self.pop();
-        let addr = self.reg_of(addr);
-        let src = self.reg_of(src);
+        let (mem, access, offset) = self.sized_access(&memarg, width)?;
+        let [addr, src] = self.pop2();
         if load {
             let dst = self.push_temp(ValType::V128)?;
             self.emit_result(Op::V128LoadLane {
@@ -1661,10 +1637,7 @@ impl<'a> Translator<'a> {
             }
             Operator::I8x16Shuffle { lanes } => {
                 let lanes = self.vector_regs[&u128::from_le_bytes(lanes)];
-                let b = self.pop();
-                let a = self.pop();
-                let a = self.reg_of(a);
-                let b = self.reg_of(b);
+                let [a, b] = self.pop2();
                 let dst = self.push_temp(ValType::V128)?;
                 self.emit_result(Op::I8x16Shuffle { dst, a, b, lanes });
             }
@@ -1682,11 +1655,8 @@ impl<'a> Translator<'a> {
             Operator::V128Load32Zero { memarg } => self.v128_load(memarg, Load32Zero)?,
             Operator::V128Load64Zero { memarg } => self.v128_load(memarg, Load64Zero)?,
             Operator::V128Store { memarg } => {
-                let (mem, access, offset) = self.atomic_target(&memarg, 16)?;
-                let value = self.pop();
-                let addr = self.pop();
-                let addr = self.reg_of(addr);
-                let src = self.reg_of(value);
+                let (mem, access, offset) = self.sized_access(&memarg, 16)?;
+                let [addr, src] = self.pop2();
                 let access = V128Access::new(Load, access.index64());
                 self.emit(Op::V128Store {
                     addr,
@@ -1723,6 +1693,13 @@ impl<'a> Translator<'a> {
         } else {
             ValType::I32
         }
+    }
+
+    /// Pops two operands, the top one last, into registers.
+    fn pop2(&mut self) -> [Reg; 2] {
+        let b = self.pop();
+        let a = self.pop();
+        [self.reg_of(a), self.reg_of(b)]
     }
 
     fn pop3(&mut self) -> [Reg; 3] {
