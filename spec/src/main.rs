@@ -211,6 +211,13 @@ fn main() -> ExitCode {
         reports.push(report);
     }
     println!("{}", totals_line(&reports));
+    // In optimised builds the interpreter's handlers must tail-call each other; one that does
+    // not leaves native stack behind at every instruction it runs.
+    let dispatch_depth = tandem_interp::exec::unexpected_dispatch_depth();
+    if dispatch_depth > 0 {
+        println!("error: the interpreter's handlers left {dispatch_depth} bytes of native stack");
+        return ExitCode::FAILURE;
+    }
     if reports.iter().any(|r| r.failed() > 0) {
         ExitCode::FAILURE
     } else {

@@ -4,21 +4,26 @@
 //! register window up the value stack, so deep wasm recursion is bounded by
 //! [`Stack::max_bytes`] and raises "call stack exhausted" instead of crashing the host.
 //!
-//! This is the portable loop-and-match dispatch: one `match` per instruction.
+//! Each instruction has a handler, generated with the rest of the ISA from
+//! [`for_each_op!`](crate::for_each_op) (see [`handlers`]). Optimised builds thread the
+//! handlers: each ends by jumping to the next instruction's handler through a table indexed by
+//! the opcode, a tail call LLVM turns into a jump, so every handler has its own dispatch branch
+//! and the hot state (instruction pointer, registers, memory 0) stays in machine registers.
+//! Builds with debug assertions (where tail calls are not guaranteed), and builds with the
+//! `loop-dispatch` feature, run the same handlers from a loop instead: each handler returns and
+//! the loop calls the next one.
 
 pub mod atomic;
+mod handlers;
 pub mod num;
 pub mod simd;
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use crate::isa::Op;
+use crate::isa::{Op, Reg};
 use crate::lower::{CatchKind, CompiledFunc};
 use crate::module::CompileError;
-use crate::vm::parking;
-use crate::vm::{Exception, FuncEntry, FuncKind, Slot, TrapCode, VmCtx, VmGlobal};
-use num::{RegValue, v128};
+use crate::vm::{FuncEntry, FuncKind, Slot, TrapCode, VmCtx};
 
 /// The default bound of a store's wasm stack, in bytes.
 pub const DEFAULT_MAX_WASM_STACK: usize = 4 << 20;
@@ -28,8 +33,8 @@ pub const DEFAULT_MAX_WASM_STACK: usize = 4 << 20;
 struct Frame {
     func: *const FuncEntry,
     code: *const CompiledFunc,
-    /// Where to continue in the caller.
-    pc: usize,
+    /// Where to continue in the caller: the instruction after the call.
+    resume: *const Op,
     /// The caller's register window.
     base: usize,
 }
@@ -138,16 +143,39 @@ pub trait Host {
     ) -> Result<(), Self::Error>;
 }
 
-enum Stop<E> {
+/// Why the handlers stopped early.
+enum Stop {
     Trap(TrapCode),
     Exception(u64),
-    Host(E),
+    /// A host function failed; its error waits in the [`HostAdapter`].
+    Host,
     Compile(CompileError),
 }
 
-impl<E> From<TrapCode> for Stop<E> {
+impl From<TrapCode> for Stop {
     fn from(code: TrapCode) -> Self {
         Stop::Trap(code)
+    }
+}
+
+/// The executor's view of the host: [`Host`] with its error type erased, so that the
+/// executor is compiled once rather than for every embedder.
+trait ErasedHost {
+    /// As [`Host::call_host`]; on failure the error is kept for [`execute`] to return.
+    fn call(&mut self, entry: &FuncEntry, caller: *mut VmCtx, io: &mut [Slot]) -> Result<(), ()>;
+}
+
+/// A [`Host`] and the error its last failed call returned.
+struct HostAdapter<'h, H: Host> {
+    host: &'h mut H,
+    error: Option<H::Error>,
+}
+
+impl<H: Host> ErasedHost for HostAdapter<'_, H> {
+    fn call(&mut self, entry: &FuncEntry, caller: *mut VmCtx, io: &mut [Slot]) -> Result<(), ()> {
+        self.host.call_host(entry, caller, io).map_err(|error| {
+            self.error = Some(error);
+        })
     }
 }
 
@@ -175,32 +203,33 @@ pub unsafe fn execute<H: Host>(
             });
     }
     stack.frames.clear();
-    let mut state = State {
-        func: entry,
-        code: std::ptr::null(),
-        pc: 0,
-        base: 0,
-    };
+    let mut adapter = HostAdapter { host, error: None };
     // SAFETY: guaranteed by the caller.
-    let result = unsafe { run(stack, host, &mut state, io) };
+    let (result, at) = unsafe { run(stack, &mut adapter, entry, io) };
     result.map_err(|stop| {
-        let backtrace = backtrace(stack, &state);
+        let backtrace = backtrace(stack, at);
         stack.frames.clear();
         match stop {
             Stop::Trap(code) => ExecError::Trap { code, backtrace },
-            Stop::Host(error) => ExecError::Host { error, backtrace },
+            Stop::Host => ExecError::Host {
+                error: adapter
+                    .error
+                    .take()
+                    .expect("a failed host call left its error"),
+                backtrace,
+            },
             Stop::Compile(e) => ExecError::Compile(e),
             Stop::Exception(exnref) => ExecError::Exception { exnref, backtrace },
         }
     })
 }
 
-/// Where the executor is: the running function, its code, instruction and register window.
-struct State {
+/// Where execution stopped: the function, its code and the instruction's index.
+#[derive(Clone, Copy)]
+struct StopPoint {
     func: *const FuncEntry,
     code: *const CompiledFunc,
     pc: usize,
-    base: usize,
 }
 
 fn frame_info(func: *const FuncEntry, code: *const CompiledFunc, pc: usize) -> Option<FrameInfo> {
@@ -217,17 +246,13 @@ fn frame_info(func: *const FuncEntry, code: *const CompiledFunc, pc: usize) -> O
     })
 }
 
-fn backtrace(stack: &Stack, state: &State) -> Vec<FrameInfo> {
-    let mut frames: Vec<FrameInfo> = frame_info(state.func, state.code, state.pc)
-        .into_iter()
-        .collect();
+fn backtrace(stack: &Stack, at: StopPoint) -> Vec<FrameInfo> {
+    let mut frames: Vec<FrameInfo> = frame_info(at.func, at.code, at.pc).into_iter().collect();
     for frame in stack.frames.iter().rev() {
-        // A frame's pc is the instruction after its call.
-        frames.extend(frame_info(
-            frame.func,
-            frame.code,
-            frame.pc.saturating_sub(1),
-        ));
+        // SAFETY: a frame's code is alive, and `resume` points into its instructions.
+        let resume = unsafe { frame.resume.offset_from((*frame.code).ops.as_ptr()) } as usize;
+        // The call is the instruction before `resume`.
+        frames.extend(frame_info(frame.func, frame.code, resume.saturating_sub(1)));
     }
     frames
 }
@@ -239,11 +264,11 @@ fn backtrace(stack: &Stack, state: &State) -> Vec<FrameInfo> {
 ///
 /// `func` must be a valid wasm entry.
 #[inline(always)]
-unsafe fn enter<E>(
+unsafe fn enter(
     stack: &mut Stack,
     func: *const FuncEntry,
     base: usize,
-) -> Result<*const CompiledFunc, Stop<E>> {
+) -> Result<*const CompiledFunc, Stop> {
     // SAFETY: guaranteed by the caller.
     let func = unsafe { &*func };
     let mut code = func
@@ -275,7 +300,7 @@ unsafe fn enter<E>(
 /// Translates `func`'s body on its first call and caches the bytecode in its entry.
 #[cold]
 #[inline(never)]
-fn translate<E>(func: &FuncEntry) -> Result<*const CompiledFunc, Stop<E>> {
+fn translate(func: &FuncEntry) -> Result<*const CompiledFunc, Stop> {
     // SAFETY: a wasm entry's context is valid while the entry is.
     let module = unsafe { &(*func.vmctx).module };
     let code: &CompiledFunc = module.compiled(func.index).map_err(Stop::Compile)?;
@@ -417,876 +442,457 @@ fn in_bounds(start: u64, len: u64, size: u64) -> bool {
     start.checked_add(len).is_some_and(|end| end <= size)
 }
 
+/// What the handlers return: the loop backend's handlers continue with the state they left
+/// in [`Cx`]; in the threaded backend only the handler that ends execution returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Flow {
+    /// Execution ended: normally if [`Cx::stop`] is `None`.
+    Exit,
+    /// Run the instruction at [`Cx::ip`] (loop backend only).
+    #[cfg_attr(
+        not(any(debug_assertions, feature = "loop-dispatch")),
+        allow(dead_code)
+    )]
+    Continue,
+}
+
+/// The executor's state between handlers, apart from the hot values handlers pass each other
+/// as arguments (instruction pointer, registers, memory 0's base and length). Those have
+/// homes here too, written by the out-of-line paths (calls, returns, unwinding) that change
+/// them, and by every handler of the loop backend.
+struct Cx<'a> {
+    stack: &'a mut Stack,
+    host: &'a mut dyn ErasedHost,
+    /// The outermost call's arguments and results.
+    io: &'a mut [Slot],
+    /// The running function, its code, register window and instance.
+    func: *const FuncEntry,
+    code: *const CompiledFunc,
+    base: usize,
+    vmctx: *mut VmCtx,
+    ip: *const Op,
+    regs: *mut Slot,
+    mem: *mut u8,
+    len: usize,
+    /// Why execution stopped early, and where.
+    stop: Option<Stop>,
+    stop_pc: usize,
+    /// The native stack pointer where the threaded handlers started, to check at the exit
+    /// that they did not grow the stack.
+    #[cfg_attr(any(debug_assertions, feature = "loop-dispatch"), allow(dead_code))]
+    native_entry: usize,
+}
+
+/// Runs wasm function `func` with the arguments in `io`, leaving its results there.
+///
 /// # Safety
 ///
 /// As for [`execute`].
-unsafe fn run<H: Host>(
+unsafe fn run(
     stack: &mut Stack,
-    host: &mut H,
-    state: &mut State,
+    host: &mut dyn ErasedHost,
+    func: *const FuncEntry,
     io: &mut [Slot],
-) -> Result<(), Stop<H::Error>> {
-    // SAFETY: the caller guarantees that `state.func` is a valid wasm entry.
-    state.code = unsafe { enter(stack, state.func, 0)? };
-    // SAFETY: `enter` translated the code; the module owning it outlives the call.
-    let params = unsafe { (*state.code).param_slots as usize };
-    stack.values[..params].copy_from_slice(&io[..params]);
-
-    // SAFETY (for the whole loop): `code` points at the running function's bytecode, kept
-    // alive by its module, which the store keeps alive; `pc` stays inside `ops` because the
-    // translator ends every path with a return or branch to a valid target; `regs` points at
-    // `values[base..]`, and `enter` reserved `frame_slots` slots there, which bounds every
-    // register the translator emitted for this function; `regs` is recomputed whenever
-    // `values` may have moved (after calls). `vmctx` and everything it points at are valid
-    // for the call (the caller's contract).
+) -> (Result<(), Stop>, StopPoint) {
+    let at = StopPoint {
+        func,
+        code: std::ptr::null(),
+        pc: 0,
+    };
+    // SAFETY: the caller guarantees that `func` is a valid wasm entry.
+    let code = match unsafe { enter(stack, func, 0) } {
+        Ok(code) => code,
+        Err(stop) => return (Err(stop), at),
+    };
+    // SAFETY: `enter` translated the code and reserved its frame at slot 0; the module owning
+    // the code outlives the call; the entry's context is valid (the caller's contract).
     unsafe {
-        let mut code: &CompiledFunc = &*state.code;
-        // The running function's instructions, kept apart from `code` so dispatch loads
-        // nothing else.
-        let mut ops: *const Op = code.ops.as_ptr();
-        let mut vmctx: *mut VmCtx = (*state.func).vmctx;
-        let mut regs: *mut Slot = stack.values.as_mut_ptr().add(state.base);
-        let mut pc = 0usize;
-        // Memory 0 of the running instance, cached: reloaded when the instance changes (calls
-        // and returns) and when the memory may have grown (`memory.grow`, host calls).
-        let (mut mem_base, mut mem_len) = memory0(vmctx);
+        let params = (*code).param_slots as usize;
+        stack.values[..params].copy_from_slice(&io[..params]);
+        let vmctx = (*func).vmctx;
+        let (mem, len) = memory0(vmctx);
+        let mut cx = Cx {
+            regs: stack.values.as_mut_ptr(),
+            stack,
+            host,
+            io,
+            func,
+            code,
+            base: 0,
+            vmctx,
+            ip: (*code).ops.as_ptr(),
+            mem,
+            len,
+            stop: None,
+            stop_pc: 0,
+            native_entry: 0,
+        };
+        handlers::run(&mut cx);
+        let at = StopPoint {
+            func: cx.func,
+            code: cx.code,
+            pc: cx.stop_pc,
+        };
+        match cx.stop {
+            None => (Ok(()), at),
+            Some(stop) => (Err(stop), at),
+        }
+    }
+}
 
-        macro_rules! reload_memory {
-            () => {
-                (mem_base, mem_len) = memory0(vmctx)
-            };
+impl Cx<'_> {
+    /// The index of instruction `ip` in the running function.
+    ///
+    /// # Safety
+    ///
+    /// `ip` must point into the running function's instructions.
+    unsafe fn pc(&self, ip: *const Op) -> usize {
+        // SAFETY: guaranteed by the caller.
+        unsafe { ip.offset_from((*self.code).ops.as_ptr()) as usize }
+    }
+
+    /// Ends execution at instruction `ip` of the running function with `stop`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Cx::pc`].
+    #[cold]
+    #[inline(never)]
+    unsafe fn stop(&mut self, ip: *const Op, stop: Stop) -> Flow {
+        // SAFETY: guaranteed by the caller.
+        self.stop_pc = unsafe { self.pc(ip) };
+        self.stop = Some(stop);
+        Flow::Exit
+    }
+
+    /// Ends execution at `ip` with trap `code`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Cx::pc`].
+    #[cold]
+    #[inline(never)]
+    unsafe fn trap(&mut self, ip: *const Op, code: TrapCode) -> Flow {
+        // SAFETY: guaranteed by the caller.
+        unsafe { self.stop(ip, Stop::Trap(code)) };
+        self.exited()
+    }
+
+    /// Ends execution. In the threaded backend, also checks how much native stack the
+    /// handlers used: a handler that calls its successor instead of jumping to it leaves a
+    /// frame behind for every instruction it runs, which would overflow the native stack in
+    /// a long loop; the excess is recorded for [`unexpected_dispatch_depth`].
+    #[cold]
+    #[inline(never)]
+    fn exited(&mut self) -> Flow {
+        #[cfg(not(any(debug_assertions, feature = "loop-dispatch")))]
+        {
+            let depth = self.native_entry.saturating_sub(native_stack_pointer());
+            if depth > EXPECTED_DISPATCH_DEPTH {
+                UNEXPECTED_DISPATCH_DEPTH.fetch_max(depth, std::sync::atomic::Ordering::Relaxed);
+            }
         }
-        macro_rules! r {
-            ($reg:expr) => {
-                *regs.add($reg.0 as usize)
-            };
+        Flow::Exit
+    }
+
+    /// Points the hot-state homes at the running function's frame and memory 0, and returns
+    /// `ip`.
+    ///
+    /// # Safety
+    ///
+    /// `self.base` must be the running function's frame and `self.vmctx` its instance.
+    #[inline(always)]
+    unsafe fn resume_at(&mut self, ip: *const Op) -> *const Op {
+        // SAFETY: guaranteed by the caller; the frame was reserved when it was entered.
+        unsafe {
+            self.regs = self.stack.values.as_mut_ptr().add(self.base);
+            (self.mem, self.len) = memory0(self.vmctx);
         }
-        macro_rules! load {
-            ($dst:expr, $addr:expr, $offset:expr, $ty:ty, $conv:expr) => {{
-                let ea = effective(r!($addr) as u32 as u64, $offset, size_of::<$ty>(), mem_len);
-                let ea = check!(ea);
-                let raw = mem_base.add(ea).cast::<$ty>().read_unaligned();
-                r!($dst) = ($conv)(<$ty>::from_le(raw));
-                pc += 1;
-            }};
-        }
-        macro_rules! store {
-            ($addr:expr, $src:expr, $offset:expr, $ty:ty) => {{
-                let ea = effective(r!($addr) as u32 as u64, $offset, size_of::<$ty>(), mem_len);
-                let ea = check!(ea);
-                mem_base
-                    .add(ea)
-                    .cast::<$ty>()
-                    .write_unaligned((r!($src) as $ty).to_le());
-                pc += 1;
-            }};
-        }
-        // Records where execution stopped, for the backtrace.
-        macro_rules! sync {
-            () => {{
-                state.pc = pc;
-                state.code = code;
-            }};
-        }
-        macro_rules! trap {
-            ($code:expr) => {{
-                sync!();
-                return Err(Stop::Trap($code));
-            }};
-        }
-        // Calls host function `callee` with its arguments and results in the slots from
-        // `base`, leaving the executor with the host's error if it fails.
-        macro_rules! call_host {
-            ($callee:expr, $base:expr) => {{
-                let (callee, base): (*const FuncEntry, usize) = ($callee, $base);
-                let len = ((*callee).param_slots.max((*callee).result_slots)) as usize;
-                check!(stack.reserve(base + len));
-                let result = host.call_host(&*callee, vmctx, &mut stack.values[base..base + len]);
-                if let Err(error) = result {
-                    sync!();
-                    return Err(Stop::Host(error));
-                }
-            }};
-        }
-        macro_rules! call {
-            ($callee:expr, $base:expr) => {{
-                let callee: *const FuncEntry = $callee;
-                let new_base = state.base + $base.0 as usize;
-                match (*callee).kind {
-                    FuncKind::Wasm => {
-                        stack.frames.push(Frame {
-                            func: state.func,
-                            code: code as *const CompiledFunc,
-                            pc: pc + 1,
-                            base: state.base,
-                        });
-                        match enter(stack, callee, new_base) {
-                            Ok(new_code) => {
-                                state.func = callee;
-                                code = &*new_code;
-                                ops = code.ops.as_ptr();
-                                pc = 0;
-                                state.base = new_base;
-                                vmctx = (*callee).vmctx;
-                                regs = stack.values.as_mut_ptr().add(new_base);
-                                reload_memory!();
-                            }
-                            Err(stop) => {
-                                stack.frames.pop();
-                                sync!();
-                                return Err(stop);
-                            }
-                        }
-                    }
-                    FuncKind::Host => {
-                        call_host!(callee, new_base);
-                        regs = stack.values.as_mut_ptr().add(state.base);
-                        reload_memory!();
-                        pc += 1;
-                    }
-                }
-            }};
-        }
-        // Returns from the current function, whose results are in its first slots.
-        macro_rules! return_to_caller {
-            () => {
-                match stack.frames.pop() {
-                    Some(frame) => {
-                        state.func = frame.func;
-                        code = &*frame.code;
-                        ops = code.ops.as_ptr();
-                        pc = frame.pc;
-                        state.base = frame.base;
-                        vmctx = (*state.func).vmctx;
-                        regs = stack.values.as_mut_ptr().add(state.base);
-                        reload_memory!();
-                    }
-                    None => {
-                        let results = (*state.func).result_slots as usize;
-                        io[..results]
-                            .copy_from_slice(&stack.values[state.base..state.base + results]);
-                        return Ok(());
-                    }
-                }
-            };
-        }
-        // Replaces the current frame with a call of `callee`, whose arguments are at `base`.
-        macro_rules! tail_call {
-            ($callee:expr, $base:expr) => {{
-                let callee: *const FuncEntry = $callee;
-                let params = (*callee).param_slots as usize;
-                std::ptr::copy(regs.add($base.0 as usize), regs, params);
-                match (*callee).kind {
-                    FuncKind::Wasm => match enter(stack, callee, state.base) {
-                        Ok(new_code) => {
-                            state.func = callee;
-                            code = &*new_code;
-                            ops = code.ops.as_ptr();
-                            pc = 0;
-                            vmctx = (*callee).vmctx;
-                            regs = stack.values.as_mut_ptr().add(state.base);
-                            reload_memory!();
+        ip
+    }
+
+    /// Calls host function `callee` with its arguments and results in the slots from `base`.
+    ///
+    /// # Safety
+    ///
+    /// `callee` must be a valid host entry.
+    unsafe fn call_host(&mut self, callee: *const FuncEntry, base: usize) -> Result<(), Stop> {
+        // SAFETY: guaranteed by the caller.
+        let callee = unsafe { &*callee };
+        let len = callee.param_slots.max(callee.result_slots) as usize;
+        self.stack.reserve(base + len)?;
+        let io = &mut self.stack.values[base..base + len];
+        self.host
+            .call(callee, self.vmctx, io)
+            .map_err(|()| Stop::Host)
+    }
+
+    /// Calls `callee` from instruction `ip`, its frame starting at register `base`; returns
+    /// the next instruction to run, or null if execution stopped.
+    ///
+    /// # Safety
+    ///
+    /// `callee` must be a valid entry and `ip` the running function's call instruction.
+    #[inline(never)]
+    unsafe fn call(&mut self, ip: *const Op, callee: *const FuncEntry, base: Reg) -> *const Op {
+        let new_base = self.base + base.0 as usize;
+        // SAFETY: guaranteed by the caller; entries keep their instance and code alive.
+        unsafe {
+            match (*callee).kind {
+                FuncKind::Wasm => {
+                    self.stack.frames.push(Frame {
+                        func: self.func,
+                        code: self.code,
+                        resume: ip.add(1),
+                        base: self.base,
+                    });
+                    match enter(self.stack, callee, new_base) {
+                        Ok(code) => {
+                            self.func = callee;
+                            self.code = code;
+                            self.base = new_base;
+                            self.vmctx = (*callee).vmctx;
+                            self.resume_at((*code).ops.as_ptr())
                         }
                         Err(stop) => {
-                            sync!();
-                            return Err(stop);
-                        }
-                    },
-                    FuncKind::Host => {
-                        call_host!(callee, state.base);
-                        return_to_caller!();
-                    }
-                }
-            }};
-        }
-        // The function at `table[index]`, checked against type `ty`.
-        macro_rules! indirect_callee {
-            ($ty:expr, $table:expr, $index:expr) => {{
-                let table_index = $table;
-                let table = &**(*vmctx).tables.add(table_index as usize);
-                let index = index_value(r!($index), (*vmctx).table_is_64(table_index));
-                if index >= table.len as u64 {
-                    trap!(TrapCode::UndefinedElement);
-                }
-                let callee = *table.base.add(index as usize) as usize as *const FuncEntry;
-                if callee.is_null() {
-                    trap!(TrapCode::IndirectCallToNull);
-                }
-                if (*callee).sig != *(*vmctx).sig_ids.add($ty as usize) {
-                    trap!(TrapCode::BadSignature);
-                }
-                callee
-            }};
-        }
-        // The host address of an aligned, in-bounds atomic access.
-        macro_rules! atomic_address {
-            ($addr:expr, $mem:expr, $access:expr, $offset:expr) => {{
-                let memory = &**(*vmctx).memories.add($mem as usize);
-                let width = $access.width();
-                let ea = check!(effective_any(
-                    r!($addr),
-                    $access.index64(),
-                    $offset as u64,
-                    width,
-                    memory.len()
-                ));
-                if ea % width != 0 {
-                    trap!(TrapCode::UnalignedAtomic);
-                }
-                memory.base.add(ea)
-            }};
-        }
-        // Unwinds to the innermost handler that catches exception `exnref`, in this function
-        // or its callers, or leaves the executor with it.
-        macro_rules! throw {
-            ($exn:expr) => {{
-                let exn: u64 = $exn;
-                let exceptions = &*(*(*vmctx).limits).exceptions;
-                let tag = exceptions[(exn - 1) as usize].tag;
-                // The instruction that threw, or the call in a caller frame.
-                let mut at = pc;
-                loop {
-                    let clause = code
-                        .handlers
-                        .iter()
-                        .filter(|h| (h.start as usize) <= at && at < h.end as usize)
-                        .flat_map(|h| h.catches.iter())
-                        .find(|c| match c.kind {
-                            CatchKind::All | CatchKind::AllRef => true,
-                            CatchKind::Tag | CatchKind::TagRef => {
-                                (*vmctx).tag_ids[c.tag as usize] == tag
-                            }
-                        })
-                        .copied();
-                    if let Some(clause) = clause {
-                        let payload = &exceptions[(exn - 1) as usize].payload;
-                        let dst = regs.add(clause.dst.0 as usize);
-                        match clause.kind {
-                            CatchKind::Tag => {
-                                std::ptr::copy_nonoverlapping(payload.as_ptr(), dst, payload.len())
-                            }
-                            CatchKind::TagRef => {
-                                std::ptr::copy_nonoverlapping(payload.as_ptr(), dst, payload.len());
-                                *dst.add(payload.len()) = exn;
-                            }
-                            CatchKind::All => {}
-                            CatchKind::AllRef => *dst = exn,
-                        }
-                        pc = clause.target as usize;
-                        break;
-                    }
-                    match stack.frames.pop() {
-                        Some(frame) => {
-                            state.func = frame.func;
-                            code = &*frame.code;
-                            ops = code.ops.as_ptr();
-                            at = frame.pc - 1;
-                            state.base = frame.base;
-                            vmctx = (*state.func).vmctx;
-                            regs = stack.values.as_mut_ptr().add(state.base);
-                            reload_memory!();
-                        }
-                        None => {
-                            pc = at;
-                            sync!();
-                            return Err(Stop::Exception(exn));
+                            self.stack.frames.pop();
+                            self.stop(ip, stop);
+                            std::ptr::null()
                         }
                     }
                 }
-            }};
+                FuncKind::Host => match self.call_host(callee, new_base) {
+                    Ok(()) => self.resume_at(ip.add(1)),
+                    Err(stop) => {
+                        self.stop(ip, stop);
+                        std::ptr::null()
+                    }
+                },
+            }
         }
-        macro_rules! check {
-            ($result:expr) => {
-                match $result {
-                    Ok(v) => v,
-                    Err(code) => trap!(code),
-                }
-            };
-        }
+    }
 
-        // Numeric operators can trap only through their `trapping` functions.
-        macro_rules! numeric_result {
-            (total, $e:expr) => {
-                $e
-            };
-            (trapping, $e:expr) => {
-                check!($e)
-            };
+    /// Replaces the running function with a call of `callee`, whose arguments are at
+    /// register `base`; returns the next instruction to run, or null if execution ended.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Cx::call`].
+    #[inline(never)]
+    unsafe fn tail_call(
+        &mut self,
+        ip: *const Op,
+        callee: *const FuncEntry,
+        base: Reg,
+    ) -> *const Op {
+        // SAFETY: guaranteed by the caller; the arguments lie inside the running frame.
+        unsafe {
+            let params = (*callee).param_slots as usize;
+            let regs = self.stack.values.as_mut_ptr().add(self.base);
+            std::ptr::copy(regs.add(base.0 as usize), regs, params);
+            match (*callee).kind {
+                FuncKind::Wasm => match enter(self.stack, callee, self.base) {
+                    Ok(code) => {
+                        self.func = callee;
+                        self.code = code;
+                        self.vmctx = (*callee).vmctx;
+                        self.resume_at((*code).ops.as_ptr())
+                    }
+                    Err(stop) => {
+                        self.stop(ip, stop);
+                        std::ptr::null()
+                    }
+                },
+                FuncKind::Host => match self.call_host(callee, self.base) {
+                    Ok(()) => self.return_to_caller(),
+                    Err(stop) => {
+                        self.stop(ip, stop);
+                        std::ptr::null()
+                    }
+                },
+            }
         }
+    }
 
-        // The dispatch loop: the structural instructions are written out here, the numeric
-        // and compare-and-branch ones are generated from the ISA table.
-        macro_rules! dispatch {
-            (
-                ops { $( $(#[doc = $doc:literal])* $name:ident { $($field:ident : $fty:ty),* } $(-> $dst:ident)? = $mnemonic:literal; )* }
-                unary { $( $uname:ident = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )* }
-                binary { $( $bname:ident = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )* }
-                branch_compare { $( $cname:ident = $cmn:literal : ($cty:ident) => $cfn:ident; )* }
-        ternary { $( $tname:ident = $tmn:literal : ($ta:ident, $tb:ident, $tc:ident) -> $tout:ident => $tfn:ident; )* }
-        extract_lane { $( $xname:ident = $xmn:literal : ($xin:ident) -> $xout:ident => $xfn:ident; )* }
-        replace_lane { $( $rname:ident = $rmn:literal : ($rin:ident, $rx:ident) -> $rout:ident => $rfn:ident; )* }
-            ) => {
-                loop {
-                    match *ops.add(pc) {
-                Op::Unreachable {} => trap!(TrapCode::Unreachable),
-                Op::ConsumeFuel { amount } => {
-                    let limits = &mut *(*vmctx).limits;
-                    if limits.fuel < amount as i64 {
-                        trap!(TrapCode::OutOfFuel);
-                    }
-                    limits.fuel -= amount as i64;
-                    pc += 1;
-                }
-                Op::CanonicalizeNan { reg, lanes } => {
-                    canonicalize_nan(regs.add(reg.0 as usize), lanes);
-                    pc += 1;
-                }
-                Op::CheckEpoch {} => {
-                    let limits = &*(*vmctx).limits;
-                    if (*limits.epoch).load(std::sync::atomic::Ordering::Relaxed) >= limits.epoch_deadline {
-                        trap!(TrapCode::Interrupt);
-                    }
-                    pc += 1;
-                }
-                Op::Br { offset } => pc = pc.wrapping_add_signed(offset as isize),
-                Op::BrIfNez { cond, offset } => {
-                    pc = if r!(cond) != 0 {
-                        pc.wrapping_add_signed(offset as isize)
-                    } else {
-                        pc + 1
-                    };
-                }
-                Op::BrIfEqz { cond, offset } => {
-                    pc = if r!(cond) == 0 {
-                        pc.wrapping_add_signed(offset as isize)
-                    } else {
-                        pc + 1
-                    };
-                }
-                Op::BrTable { index, len } => {
-                    let index = (r!(index) as u32).min(len);
-                    pc += 1 + index as usize;
-                }
-                Op::Return {} => return_to_caller!(),
-                Op::ReturnReg { src } => {
-                    *regs = r!(src);
-                    return_to_caller!();
-                }
-                Op::ReturnSpan { src, len } => {
-                    std::ptr::copy(regs.add(src.0 as usize), regs, len as usize);
-                    return_to_caller!();
-                }
-                Op::ReturnCall { func, base } => {
-                    let callee = *(*vmctx).funcs.add(func as usize);
-                    tail_call!(callee, base);
-                }
-                Op::ReturnCallIndirect { ty, table, index, base } => {
-                    let callee = indirect_callee!(ty, table, index);
-                    tail_call!(callee, base);
-                }
-                Op::AtomicLoad { dst, addr, mem, access, offset } => {
-                    let ptr = atomic_address!(addr, mem, access, offset);
-                    r!(dst) = atomic::load(ptr, access.width());
-                    pc += 1;
-                }
-                Op::AtomicStore { addr, src, mem, access, offset } => {
-                    let ptr = atomic_address!(addr, mem, access, offset);
-                    atomic::store(ptr, access.width(), r!(src));
-                    pc += 1;
-                }
-                Op::AtomicRmw { dst, addr, val, mem, access, op, offset } => {
-                    let ptr = atomic_address!(addr, mem, access, offset);
-                    r!(dst) = atomic::rmw(ptr, access.width(), op, r!(val));
-                    pc += 1;
-                }
-                Op::AtomicCmpxchg { dst, addr, operands, mem, access, offset } => {
-                    let ptr = atomic_address!(addr, mem, access, offset);
-                    let (expected, replacement) = (r!(operands), *regs.add(operands.0 as usize + 1));
-                    r!(dst) = atomic::cmpxchg(ptr, access.width(), expected, replacement);
-                    pc += 1;
-                }
-                Op::AtomicWait { dst, addr, operands, mem, access, offset } => {
-                    let (expected, timeout) = (r!(operands), *regs.add(operands.0 as usize + 1));
-                    let ptr = atomic_address!(addr, mem, access, offset);
-                    if !(*(*vmctx).memory_owner(mem as u32)).is_shared() {
-                        trap!(TrapCode::AtomicWaitNonSharedMemory);
-                    }
-                    let width = access.width();
-                    let expected = if width == 4 { expected as u32 as u64 } else { expected };
-                    let timeout = timeout as i64;
-                    let timeout = (timeout >= 0).then(|| Duration::from_nanos(timeout as u64));
-                    let holds = || atomic::load(ptr, width) == expected;
-                    r!(dst) = parking::wait(ptr as usize, holds, timeout) as u64;
-                    pc += 1;
-                }
-                Op::AtomicNotify { dst, addr, count, mem, access, offset } => {
-                    let ptr = atomic_address!(addr, mem, access, offset);
-                    r!(dst) = parking::notify(ptr as usize, r!(count) as u32) as u64;
-                    pc += 1;
-                }
-                Op::AtomicFence {} => {
-                    std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
-                    pc += 1;
-                }
-                Op::V128Load { dst, addr, mem, access, offset } => {
-                    let memory = &**(*vmctx).memories.add(mem as usize);
-                    let kind = access.kind();
-                    let ea = check!(effective_any(r!(addr), access.index64(), offset as u64, kind.size(), memory.len()));
-                    let mut bytes = [0u8; 16];
-                    std::ptr::copy_nonoverlapping(memory.base.add(ea), bytes.as_mut_ptr(), kind.size());
-                    simd_load(kind, bytes).write(regs, dst);
-                    pc += 1;
-                }
-                Op::V128Store { addr, src, mem, access, offset } => {
-                    let memory = &**(*vmctx).memories.add(mem as usize);
-                    let ea = check!(effective_any(r!(addr), access.index64(), offset as u64, 16, memory.len()));
-                    let bytes = u128::read(regs, src).to_le_bytes();
-                    std::ptr::copy_nonoverlapping(bytes.as_ptr(), memory.base.add(ea), 16);
-                    pc += 1;
-                }
-                Op::V128LoadLane { dst, addr, src, mem, access, lane, offset } => {
-                    let memory = &**(*vmctx).memories.add(mem as usize);
-                    let width = access.width();
-                    let ea = check!(effective_any(r!(addr), access.index64(), offset as u64, width, memory.len()));
-                    let mut bytes = [0u8; 8];
-                    std::ptr::copy_nonoverlapping(memory.base.add(ea), bytes.as_mut_ptr(), width);
-                    let value = u64::from_le_bytes(bytes);
-                    let vector = u128::read(regs, src);
-                    let result = match width {
-                        1 => simd::load_lane8(vector, lane, value as u8),
-                        2 => simd::load_lane16(vector, lane, value as u16),
-                        4 => simd::load_lane32(vector, lane, value as u32),
-                        _ => simd::load_lane64(vector, lane, value),
-                    };
-                    result.write(regs, dst);
-                    pc += 1;
-                }
-                Op::V128StoreLane { addr, src, mem, access, lane, offset } => {
-                    let memory = &**(*vmctx).memories.add(mem as usize);
-                    let width = access.width();
-                    let ea = check!(effective_any(r!(addr), access.index64(), offset as u64, width, memory.len()));
-                    let vector = u128::read(regs, src);
-                    let value = match width {
-                        1 => simd::extract_lane_bytes8(vector, lane) as u64,
-                        2 => simd::extract_lane_bytes16(vector, lane) as u64,
-                        4 => simd::extract_lane_bytes32(vector, lane) as u64,
-                        _ => simd::extract_lane_bytes64(vector, lane),
-                    };
-                    std::ptr::copy_nonoverlapping(value.to_le_bytes().as_ptr(), memory.base.add(ea), width);
-                    pc += 1;
-                }
-                Op::I8x16Shuffle { dst, a, b, lanes } => {
-                    let lanes = u128::read(regs, lanes).to_le_bytes();
-                    simd::i8x16_shuffle(u128::read(regs, a), u128::read(regs, b), lanes).write(regs, dst);
-                    pc += 1;
-                }
-                Op::I64Add128 { dst, lhs_lo, lhs_hi, rhs_lo, rhs_hi } => {
-                    let lhs = r!(lhs_lo) as u128 | (r!(lhs_hi) as u128) << 64;
-                    let rhs = r!(rhs_lo) as u128 | (r!(rhs_hi) as u128) << 64;
-                    lhs.wrapping_add(rhs).write(regs, dst);
-                    pc += 1;
-                }
-                Op::I64Sub128 { dst, lhs_lo, lhs_hi, rhs_lo, rhs_hi } => {
-                    let lhs = r!(lhs_lo) as u128 | (r!(lhs_hi) as u128) << 64;
-                    let rhs = r!(rhs_lo) as u128 | (r!(rhs_hi) as u128) << 64;
-                    lhs.wrapping_sub(rhs).write(regs, dst);
-                    pc += 1;
-                }
-                Op::I64MulWideS { dst, lhs, rhs } => {
-                    let product = (r!(lhs) as i64 as i128).wrapping_mul(r!(rhs) as i64 as i128);
-                    (product as u128).write(regs, dst);
-                    pc += 1;
-                }
-                Op::I64MulWideU { dst, lhs, rhs } => {
-                    (r!(lhs) as u128 * r!(rhs) as u128).write(regs, dst);
-                    pc += 1;
-                }
-                Op::CallRef { func, base } => {
-                    let callee = r!(func) as usize as *const FuncEntry;
-                    if callee.is_null() {
-                        trap!(TrapCode::NullReference);
-                    }
-                    call!(callee, base);
-                }
-                Op::ReturnCallRef { func, base } => {
-                    let callee = r!(func) as usize as *const FuncEntry;
-                    if callee.is_null() {
-                        trap!(TrapCode::NullReference);
-                    }
-                    tail_call!(callee, base);
-                }
-                Op::TrapIfNull { src } => {
-                    if r!(src) == 0 {
-                        trap!(TrapCode::NullReference);
-                    }
-                    pc += 1;
-                }
-                Op::Throw { tag, base } => {
-                    let ctx = &*vmctx;
-                    let ty = ctx.module.info.type_at(ctx.module.info.tags[tag as usize]);
-                    let slots: usize = ty.params().iter().map(|&t| crate::module::slot_count(t) as usize).sum();
-                    let payload = std::slice::from_raw_parts(regs.add(base.0 as usize), slots).into();
-                    let exceptions = &mut *(*ctx.limits).exceptions;
-                    exceptions.push(Exception { tag: ctx.tag_ids[tag as usize], payload });
-                    throw!(exceptions.len() as u64);
-                }
-                Op::ThrowRef { exn } => {
-                    let exn = r!(exn);
-                    if exn == 0 {
-                        trap!(TrapCode::NullReference);
-                    }
-                    throw!(exn);
-                }
-                Op::LoadMem { dst, addr, mem, access, offset } => {
-                    let memory = &**(*vmctx).memories.add(mem as usize);
-                    let op = access.op();
-                    let ea = check!(effective_any(r!(addr), access.index64(), offset, op.size(), memory.len()));
-                    let mut bytes = [0u8; 8];
-                    std::ptr::copy_nonoverlapping(memory.base.add(ea), bytes.as_mut_ptr(), op.size());
-                    r!(dst) = op.load_slot(bytes);
-                    pc += 1;
-                }
-                Op::StoreMem { addr, src, mem, access, offset } => {
-                    let memory = &**(*vmctx).memories.add(mem as usize);
-                    let op = access.op();
-                    let ea = check!(effective_any(r!(addr), access.index64(), offset, op.size(), memory.len()));
-                    let bytes = r!(src).to_le_bytes();
-                    std::ptr::copy_nonoverlapping(bytes.as_ptr(), memory.base.add(ea), op.size());
-                    pc += 1;
-                }
-                Op::Call { func, base } => {
-                    let callee = *(*vmctx).funcs.add(func as usize);
-                    call!(callee, base);
-                }
-                Op::CallIndirect { ty, table, index, base } => {
-                    let callee = indirect_callee!(ty, table, index);
-                    call!(callee, base);
-                }
-                Op::Copy { dst, src } => {
-                    r!(dst) = r!(src);
-                    pc += 1;
-                }
-                Op::Copy2 { dst, src } => {
-                    let (lo, hi) = (r!(src), *regs.add(src.0 as usize + 1));
-                    r!(dst) = lo;
-                    *regs.add(dst.0 as usize + 1) = hi;
-                    pc += 1;
-                }
-                Op::CopySpan { dst, src, len } => {
-                    std::ptr::copy(
-                        regs.add(src.0 as usize),
-                        regs.add(dst.0 as usize),
-                        len as usize,
-                    );
-                    pc += 1;
-                }
-                Op::Const32 { dst, value } => {
-                    r!(dst) = value as u64;
-                    pc += 1;
-                }
-                Op::Const64 { dst, value } => {
-                    r!(dst) = value;
-                    pc += 1;
-                }
-                Op::Select { dst, cond, a, b } => {
-                    r!(dst) = if r!(cond) as u32 != 0 { r!(a) } else { r!(b) };
-                    pc += 1;
-                }
-                Op::Select2 { dst, cond, a, b } => {
-                    let src = if r!(cond) as u32 != 0 { a } else { b };
-                    let (lo, hi) = (r!(src), *regs.add(src.0 as usize + 1));
-                    r!(dst) = lo;
-                    *regs.add(dst.0 as usize + 1) = hi;
-                    pc += 1;
-                }
-                Op::GlobalGet { dst, index } => {
-                    r!(dst) = (**(*vmctx).globals.add(index as usize)).slots[0];
-                    pc += 1;
-                }
-                Op::GlobalSet { src, index } => {
-                    (**(*vmctx).globals.add(index as usize)).slots[0] = r!(src);
-                    pc += 1;
-                }
-                Op::GlobalGet2 { dst, index } => {
-                    let global: &VmGlobal = &**(*vmctx).globals.add(index as usize);
-                    r!(dst) = global.slots[0];
-                    *regs.add(dst.0 as usize + 1) = global.slots[1];
-                    pc += 1;
-                }
-                Op::GlobalSet2 { src, index } => {
-                    let global = &mut **(*vmctx).globals.add(index as usize);
-                    global.slots = [r!(src), *regs.add(src.0 as usize + 1)];
-                    pc += 1;
-                }
-                Op::Load32 { dst, addr, offset } => {
-                    load!(dst, addr, offset, u32, |v: u32| v as u64)
-                }
-                Op::Load64 { dst, addr, offset } => load!(dst, addr, offset, u64, |v: u64| v),
-                Op::I32Load8S { dst, addr, offset } => {
-                    load!(dst, addr, offset, u8, |v: u8| v as i8 as i32 as u32 as u64)
-                }
-                Op::I32Load8U { dst, addr, offset } => {
-                    load!(dst, addr, offset, u8, |v: u8| v as u64)
-                }
-                Op::I32Load16S { dst, addr, offset } => {
-                    load!(dst, addr, offset, u16, |v: u16| v as i16 as i32 as u32
-                        as u64)
-                }
-                Op::I32Load16U { dst, addr, offset } => {
-                    load!(dst, addr, offset, u16, |v: u16| v as u64)
-                }
-                Op::I64Load8S { dst, addr, offset } => {
-                    load!(dst, addr, offset, u8, |v: u8| v as i8 as i64 as u64)
-                }
-                Op::I64Load16S { dst, addr, offset } => {
-                    load!(dst, addr, offset, u16, |v: u16| v as i16 as i64 as u64)
-                }
-                Op::I64Load32S { dst, addr, offset } => {
-                    load!(dst, addr, offset, u32, |v: u32| v as i32 as i64 as u64)
-                }
-                Op::Store8 { addr, src, offset } => store!(addr, src, offset, u8),
-                Op::Store16 { addr, src, offset } => store!(addr, src, offset, u16),
-                Op::Store32 { addr, src, offset } => store!(addr, src, offset, u32),
-                Op::Store64 { addr, src, offset } => store!(addr, src, offset, u64),
-                Op::MemorySize { dst, mem } => {
-                    r!(dst) = (*(*vmctx).memory_owner(mem)).pages();
-                    pc += 1;
-                }
-                Op::MemoryGrow { dst, delta, mem } => {
-                    let index64 = (*vmctx).memory_is_64(mem);
-                    let memory = &*(*vmctx).memory_owner(mem);
-                    let delta = index_value(r!(delta), index64);
-                    let limit = (*(*vmctx).limits).max_memory_bytes;
-                    let within_limit = memory
-                        .pages()
-                        .checked_add(delta)
-                        .and_then(|pages| pages.checked_mul(memory.page_size()))
-                        .is_some_and(|bytes| bytes <= limit);
-                    let grown = if within_limit { memory.grow(delta).ok() } else { None };
-                    r!(dst) = match grown {
-                        Some(old) => old,
-                        None => index_value(u64::MAX, index64),
-                    };
-                    reload_memory!();
-                    pc += 1;
-                }
-                Op::MemoryFill { mem, d, val, n } => {
-                    let memory = &**(*vmctx).memories.add(mem as usize);
-                    let index64 = (*vmctx).memory_is_64(mem);
-                    let (d, n) = (index_value(r!(d), index64), index_value(r!(n), index64));
-                    if !in_bounds(d, n, memory.len() as u64) {
-                        trap!(TrapCode::MemoryOutOfBounds);
-                    }
-                    std::ptr::write_bytes(memory.base.add(d as usize), r!(val) as u8, n as usize);
-                    pc += 1;
-                }
-                Op::MemoryCopy {
-                    dst_mem,
-                    src_mem,
-                    d,
-                    s,
-                    n,
-                } => {
-                    let dst_memory = &**(*vmctx).memories.add(dst_mem as usize);
-                    let src_memory = &**(*vmctx).memories.add(src_mem as usize);
-                    let dst64 = (*vmctx).memory_is_64(dst_mem as u32);
-                    let src64 = (*vmctx).memory_is_64(src_mem as u32);
-                    let (d, s, n) = (
-                        index_value(r!(d), dst64),
-                        index_value(r!(s), src64),
-                        index_value(r!(n), dst64 && src64),
-                    );
-                    if !in_bounds(d, n, dst_memory.len() as u64)
-                        || !in_bounds(s, n, src_memory.len() as u64)
-                    {
-                        trap!(TrapCode::MemoryOutOfBounds);
-                    }
-                    std::ptr::copy(
-                        src_memory.base.add(s as usize),
-                        dst_memory.base.add(d as usize),
-                        n as usize,
-                    );
-                    pc += 1;
-                }
-                Op::MemoryInit { mem, seg, d, s, n } => {
-                    let memory = &**(*vmctx).memories.add(mem as usize);
-                    let ctx = &*vmctx;
-                    let data: &[u8] = if ctx.data_dropped[seg as usize] {
-                        &[]
-                    } else {
-                        ctx.module.info.data_bytes(seg)
-                    };
-                    let (d, s, n) = (
-                        index_value(r!(d), ctx.memory_is_64(mem as u32)),
-                        r!(s) as u32 as u64,
-                        r!(n) as u32 as u64,
-                    );
-                    if !in_bounds(d, n, memory.len() as u64) || !in_bounds(s, n, data.len() as u64) {
-                        trap!(TrapCode::MemoryOutOfBounds);
-                    }
-                    std::ptr::copy_nonoverlapping(
-                        data.as_ptr().add(s as usize),
-                        memory.base.add(d as usize),
-                        n as usize,
-                    );
-                    pc += 1;
-                }
-                Op::DataDrop { seg } => {
-                    (&mut *vmctx).data_dropped[seg as usize] = true;
-                    pc += 1;
-                }
-                Op::TableGet { dst, table, index } => {
-                    let index = index_value(r!(index), (*vmctx).table_is_64(table));
-                    let table = &*(*vmctx).table_owner(table);
-                    r!(dst) = check!(
-                        table
-                            .get(index)
-                            .ok_or(TrapCode::TableOutOfBounds)
-                    );
-                    pc += 1;
-                }
-                Op::TableSet { table, index, val } => {
-                    let index = index_value(r!(index), (*vmctx).table_is_64(table));
-                    let table = &mut *(*vmctx).table_owner(table);
-                    if !table.set(index, r!(val)) {
-                        trap!(TrapCode::TableOutOfBounds);
-                    }
-                    pc += 1;
-                }
-                Op::TableSize { dst, table } => {
-                    r!(dst) = (*(*vmctx).table_owner(table)).len();
-                    pc += 1;
-                }
-                Op::TableGrow {
-                    dst,
-                    table,
-                    init,
-                    delta,
-                } => {
-                    let index64 = (*vmctx).table_is_64(table);
-                    let table = &mut *(*vmctx).table_owner(table);
-                    let delta = index_value(r!(delta), index64);
-                    let limit = (*(*vmctx).limits).max_table_elements;
-                    let within_limit = table.len().checked_add(delta).is_some_and(|n| n <= limit);
-                    let grown = if within_limit { table.grow(delta, r!(init)).ok() } else { None };
-                    r!(dst) = match grown {
-                        Some(old) => old,
-                        None => index_value(u64::MAX, index64),
-                    };
-                    pc += 1;
-                }
-                Op::TableFill { table, i, val, n } => {
-                    let index64 = (*vmctx).table_is_64(table);
-                    let table = &mut *(*vmctx).table_owner(table);
-                    let (i, n) = (index_value(r!(i), index64), index_value(r!(n), index64));
-                    if !in_bounds(i, n, table.len()) {
-                        trap!(TrapCode::TableOutOfBounds);
-                    }
-                    table.elements_mut()[i as usize..(i + n) as usize].fill(r!(val));
-                    pc += 1;
-                }
-                Op::TableCopy {
-                    dst_table,
-                    src_table,
-                    d,
-                    s,
-                    n,
-                } => {
-                    let dst64 = (*vmctx).table_is_64(dst_table as u32);
-                    let src64 = (*vmctx).table_is_64(src_table as u32);
-                    let (d, s, n) = (
-                        index_value(r!(d), dst64),
-                        index_value(r!(s), src64),
-                        index_value(r!(n), dst64 && src64),
-                    );
-                    let src = (*vmctx).table_owner(src_table as u32);
-                    let dst = (*vmctx).table_owner(dst_table as u32);
-                    if !in_bounds(d, n, (*dst).len()) || !in_bounds(s, n, (*src).len()) {
-                        trap!(TrapCode::TableOutOfBounds);
-                    }
-                    // The tables may be the same one: copy through raw pointers, as memmove.
-                    let src_ptr = (*src).elements().as_ptr().add(s as usize);
-                    let dst_ptr = (*dst).elements_mut().as_mut_ptr().add(d as usize);
-                    std::ptr::copy(src_ptr, dst_ptr, n as usize);
-                    pc += 1;
-                }
-                Op::TableInit {
-                    table,
-                    seg,
-                    d,
-                    s,
-                    n,
-                } => {
-                    let (d, s, n) = (
-                        index_value(r!(d), (*vmctx).table_is_64(table as u32)),
-                        r!(s) as u32 as u64,
-                        r!(n) as u32 as u64,
-                    );
-                    let ctx = &*vmctx;
-                    let segment: &[Slot] =
-                        ctx.elems.get(seg as usize).map(|e| &e[..]).unwrap_or(&[]);
-                    let table = &mut *ctx.table_owner(table as u32);
-                    if !in_bounds(d, n, table.len()) || !in_bounds(s, n, segment.len() as u64) {
-                        trap!(TrapCode::TableOutOfBounds);
-                    }
-                    table.elements_mut()[d as usize..(d + n) as usize]
-                        .copy_from_slice(&segment[s as usize..(s + n) as usize]);
-                    pc += 1;
-                }
-                Op::ElemDrop { seg } => {
-                    if let Some(segment) = (&mut *vmctx).elems.get_mut(seg as usize) {
-                        *segment = Box::new([]);
-                    }
-                    pc += 1;
-                }
-                Op::RefFunc { dst, func } => {
-                    r!(dst) = *(*vmctx).funcs.add(func as usize) as usize as u64;
-                    pc += 1;
-                }
-                        $(
-                            Op::$uname { dst, src } => {
-                                let a = <$uin>::read(regs, src);
-                                numeric_result!($ukind, num::$ufn(a)).write(regs, dst);
-                                pc += 1;
-                            }
-                        )*
-                        $(
-                            Op::$bname { dst, lhs, rhs } => {
-                                let a = <$bl>::read(regs, lhs);
-                                let b = <$br>::read(regs, rhs);
-                                numeric_result!($bkind, num::$bfn(a, b)).write(regs, dst);
-                                pc += 1;
-                            }
-                        )*
-                        $(
-                            Op::$tname { dst, a, b, c } => {
-                                let (a, b, c) = (<$ta>::read(regs, a), <$tb>::read(regs, b), <$tc>::read(regs, c));
-                                num::$tfn(a, b, c).write(regs, dst);
-                                pc += 1;
-                            }
-                        )*
-                        $(
-                            Op::$xname { dst, src, lane } => {
-                                num::$xfn(<$xin>::read(regs, src), lane).write(regs, dst);
-                                pc += 1;
-                            }
-                        )*
-                        $(
-                            Op::$rname { dst, src, x, lane } => {
-                                num::$rfn(<$rin>::read(regs, src), lane, <$rx>::read(regs, x)).write(regs, dst);
-                                pc += 1;
-                            }
-                        )*
-                        $(
-                            Op::$cname { lhs, rhs, offset } => {
-                                let holds = num::$cfn(<$cty>::read(regs, lhs), <$cty>::read(regs, rhs));
-                                pc = if holds != 0 { pc.wrapping_add_signed(offset as isize) } else { pc + 1 };
-                            }
-                        )*
-                    }
-                }
-            };
+    /// Returns from the running function, whose results are in its first slots; returns the
+    /// caller's next instruction, or null if this was the outermost call.
+    ///
+    /// # Safety
+    ///
+    /// The frames must be those of this activation.
+    #[inline(never)]
+    unsafe fn return_to_caller(&mut self) -> *const Op {
+        match self.stack.frames.pop() {
+            Some(frame) => {
+                self.func = frame.func;
+                self.code = frame.code;
+                self.base = frame.base;
+                // SAFETY: frames hold live entries.
+                self.vmctx = unsafe { (*frame.func).vmctx };
+                // SAFETY: the caller's frame is still reserved below the callee's.
+                unsafe { self.resume_at(frame.resume) }
+            }
+            None => {
+                // SAFETY: the running function is a valid wasm entry.
+                let results = unsafe { (*self.func).result_slots } as usize;
+                self.io[..results]
+                    .copy_from_slice(&self.stack.values[self.base..self.base + results]);
+                std::ptr::null()
+            }
         }
-        crate::for_each_op!(dispatch);
+    }
+
+    /// Unwinds from instruction `ip` to the innermost handler that catches exception `exn`,
+    /// in this function or its callers; returns the handler's first instruction, or null if
+    /// none catches it.
+    ///
+    /// # Safety
+    ///
+    /// `ip` must point into the running function's instructions and `exn` be a live
+    /// exception of the store.
+    #[inline(never)]
+    unsafe fn throw(&mut self, ip: *const Op, exn: u64) -> *const Op {
+        // SAFETY: the instance's limits record and the exceptions it points at live as long as
+        // the store; frames hold live entries and code.
+        unsafe {
+            let exceptions = &*(*(*self.vmctx).limits).exceptions;
+            let tag = exceptions[(exn - 1) as usize].tag;
+            // The instruction that threw, or the call in a caller frame.
+            let mut at = self.pc(ip);
+            loop {
+                let code = &*self.code;
+                let vmctx = self.vmctx;
+                let clause = code
+                    .handlers
+                    .iter()
+                    .filter(|h| (h.start as usize) <= at && at < h.end as usize)
+                    .flat_map(|h| h.catches.iter())
+                    .find(|c| match c.kind {
+                        CatchKind::All | CatchKind::AllRef => true,
+                        CatchKind::Tag | CatchKind::TagRef => {
+                            (*vmctx).tag_ids[c.tag as usize] == tag
+                        }
+                    })
+                    .copied();
+                if let Some(clause) = clause {
+                    let payload = &exceptions[(exn - 1) as usize].payload;
+                    let target = self.resume_at(code.ops.as_ptr().add(clause.target as usize));
+                    let dst = self.regs.add(clause.dst.0 as usize);
+                    match clause.kind {
+                        CatchKind::Tag => {
+                            std::ptr::copy_nonoverlapping(payload.as_ptr(), dst, payload.len())
+                        }
+                        CatchKind::TagRef => {
+                            std::ptr::copy_nonoverlapping(payload.as_ptr(), dst, payload.len());
+                            *dst.add(payload.len()) = exn;
+                        }
+                        CatchKind::All => {}
+                        CatchKind::AllRef => *dst = exn,
+                    }
+                    return target;
+                }
+                match self.stack.frames.pop() {
+                    Some(frame) => {
+                        self.func = frame.func;
+                        self.code = frame.code;
+                        self.base = frame.base;
+                        self.vmctx = (*frame.func).vmctx;
+                        at = self.pc(frame.resume) - 1;
+                    }
+                    None => {
+                        self.stop_pc = at;
+                        self.stop = Some(Stop::Exception(exn));
+                        return std::ptr::null();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Native stack the threaded handlers may use between the start of execution and an exit: the
+/// exit path's own frames, far less than a frame for each instruction of a loop.
+#[cfg(not(any(debug_assertions, feature = "loop-dispatch")))]
+const EXPECTED_DISPATCH_DEPTH: usize = 4096;
+
+/// The deepest native stack beyond [`EXPECTED_DISPATCH_DEPTH`] seen at an exit.
+#[cfg(not(any(debug_assertions, feature = "loop-dispatch")))]
+static UNEXPECTED_DISPATCH_DEPTH: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
+/// The most native stack, in bytes, that the threaded handlers were found holding when
+/// execution ended, if more than the exit path needs: non-zero means some handler called its
+/// successor instead of jumping to it (the compiler did not make the tail call), which long
+/// loops would turn into a native stack overflow. Always zero for the loop backend. Tests of
+/// optimised builds check it after running every kind of instruction.
+pub fn unexpected_dispatch_depth() -> usize {
+    #[cfg(not(any(debug_assertions, feature = "loop-dispatch")))]
+    return UNEXPECTED_DISPATCH_DEPTH.load(std::sync::atomic::Ordering::Relaxed);
+    #[cfg(any(debug_assertions, feature = "loop-dispatch"))]
+    0
+}
+
+/// An address in the caller's native stack frame.
+#[cfg_attr(any(debug_assertions, feature = "loop-dispatch"), allow(dead_code))]
+#[inline(always)]
+fn native_stack_pointer() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
+}
+
+/// The function at `table[index]` of `vmctx`, checked against type `ty`.
+///
+/// # Safety
+///
+/// `vmctx` must be valid and `table` and `ty` indices the module validated.
+#[inline(always)]
+unsafe fn indirect_callee(
+    vmctx: *mut VmCtx,
+    ty: u32,
+    table: u32,
+    index: Slot,
+) -> Result<*const FuncEntry, TrapCode> {
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        let table_def = &**(*vmctx).tables.add(table as usize);
+        let index = index_value(index, (*vmctx).table_is_64(table));
+        if index >= table_def.len as u64 {
+            return Err(TrapCode::UndefinedElement);
+        }
+        let callee = *table_def.base.add(index as usize) as usize as *const FuncEntry;
+        if callee.is_null() {
+            return Err(TrapCode::IndirectCallToNull);
+        }
+        if (*callee).sig != *(*vmctx).sig_ids.add(ty as usize) {
+            return Err(TrapCode::BadSignature);
+        }
+        Ok(callee)
+    }
+}
+
+/// The host address of an aligned, in-bounds atomic access of `width` bytes at `addr +
+/// offset` in memory `mem` of `vmctx`.
+///
+/// # Safety
+///
+/// `vmctx` must be valid and `mem` a memory index the module validated.
+#[inline(always)]
+unsafe fn atomic_address(
+    vmctx: *mut VmCtx,
+    mem: u32,
+    addr: Slot,
+    index64: bool,
+    offset: u32,
+    width: usize,
+) -> Result<*mut u8, TrapCode> {
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        let memory = &**(*vmctx).memories.add(mem as usize);
+        let ea = effective_any(addr, index64, offset as u64, width, memory.len())?;
+        if ea % width != 0 {
+            return Err(TrapCode::UnalignedAtomic);
+        }
+        Ok(memory.base.add(ea))
     }
 }

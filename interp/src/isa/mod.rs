@@ -918,7 +918,11 @@ macro_rules! define_ops {
         }
     ) => {
         /// One bytecode instruction.
+        ///
+        /// `repr(u16)` puts the opcode, the variant's index in the table, in the first two
+        /// bytes, where the threaded executor reads it to find the handler.
         #[derive(Debug, Clone, Copy, PartialEq)]
+        #[repr(u16)]
         pub enum Op {
             $(
                 $(#[doc = $doc])*

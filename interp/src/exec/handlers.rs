@@ -1,0 +1,863 @@
+//! One handler per instruction, and the two ways of running them.
+//!
+//! Every handler has the signature [`Handler`]: it takes the instruction pointer, the frame's
+//! registers, memory 0's base and length, and the rest of the state in [`Cx`]. It does its
+//! instruction's work and ends with `dispatch!`, which in the threaded backend tail-calls the
+//! next instruction's handler (LLVM emits a jump, so each handler ends in its own indirect
+//! branch and the hot state never leaves machine registers), and in the loop backend stores
+//! the state in `Cx` and returns to [`run`]'s loop. Handlers of the structural instructions
+//! are written out below; the numeric ones are generated from the ISA table, which also gives
+//! [`HANDLERS`] its order (the opcodes of `repr(u16)` [`Op`]).
+//!
+//! A handler must not keep anything on the native stack across its final call, or the call
+//! cannot be a jump: work that needs stack space or many registers (calls, returns, unwinding)
+//! is done out of line by [`Cx`]'s methods, which leave the new state in `Cx`.
+
+use std::time::Duration;
+
+use super::num::{self, RegValue, v128};
+use super::{
+    Cx, Flow, atomic, canonicalize_nan, effective, effective_any, in_bounds, index_value,
+    indirect_callee, memory0, simd, simd_load,
+};
+use crate::isa::Op;
+use crate::vm::{Exception, FuncEntry, Slot, TrapCode, VmGlobal, parking};
+
+/// An instruction's handler.
+type Handler = unsafe fn(*const Op, *mut Slot, *mut u8, usize, &mut Cx<'_>) -> Flow;
+
+/// Runs the instruction at `cx.ip` and everything after it until execution ends.
+///
+/// # Safety
+///
+/// `cx` must describe a running function: its code, frame, instance and memory 0.
+pub(super) unsafe fn run(cx: &mut Cx<'_>) {
+    #[cfg(not(any(debug_assertions, feature = "loop-dispatch")))]
+    // SAFETY: guaranteed by the caller; the handlers keep it so.
+    unsafe {
+        cx.native_entry = super::native_stack_pointer();
+        let ip = cx.ip;
+        let handler = *HANDLERS.get_unchecked(opcode(ip));
+        handler(ip, cx.regs, cx.mem, cx.len, cx);
+    }
+    #[cfg(any(debug_assertions, feature = "loop-dispatch"))]
+    loop {
+        let ip = cx.ip;
+        // SAFETY: guaranteed by the caller; the handlers keep it so.
+        let flow = unsafe {
+            let handler = *HANDLERS.get_unchecked(opcode(ip));
+            handler(ip, cx.regs, cx.mem, cx.len, cx)
+        };
+        if flow == Flow::Exit {
+            return;
+        }
+    }
+}
+
+/// The opcode of the instruction at `ip`: its index in [`HANDLERS`].
+///
+/// # Safety
+///
+/// `ip` must point at an instruction.
+#[inline(always)]
+unsafe fn opcode(ip: *const Op) -> usize {
+    // SAFETY: `Op` is `repr(u16)`: every instruction starts with its discriminant, which
+    // counts the variants in declaration order, the order of `HANDLERS`.
+    unsafe { *ip.cast::<u16>() as usize }
+}
+
+/// Continues with the instruction at `$ip` and the given registers and memory 0.
+#[cfg(not(any(debug_assertions, feature = "loop-dispatch")))]
+macro_rules! dispatch {
+    ($cx:ident, $ip:expr, $regs:expr, $mem:expr, $len:expr) => {{
+        let (ip, regs, mem, len): (*const Op, *mut Slot, *mut u8, usize) = ($ip, $regs, $mem, $len);
+        let handler = *HANDLERS.get_unchecked(opcode(ip));
+        return handler(ip, regs, mem, len, $cx);
+    }};
+}
+
+/// Continues with the instruction at `$ip` and the given registers and memory 0.
+#[cfg(any(debug_assertions, feature = "loop-dispatch"))]
+macro_rules! dispatch {
+    ($cx:ident, $ip:expr, $regs:expr, $mem:expr, $len:expr) => {{
+        let (ip, regs, mem, len): (*const Op, *mut Slot, *mut u8, usize) = ($ip, $regs, $mem, $len);
+        $cx.ip = ip;
+        $cx.regs = regs;
+        $cx.mem = mem;
+        $cx.len = len;
+        return Flow::Continue;
+    }};
+}
+
+/// Defines the handler of instruction `$name`, binding its operands to `$field`s. The body
+/// reaches the state only through the macros defined here (hygiene keeps the parameters out
+/// of reach of code written outside this macro):
+/// `r!(reg)` a register, `regs!()` the register file, `ip!()` the instruction, `vmctx!()` the instance, `cx!()` the
+/// state, `next!()` / `jump!(offset)` / `resume!(ip)` to continue, `trap!(code)` and
+/// `check!(result)` to stop with a trap, `reload_memory!()` after memory 0 may have grown.
+macro_rules! handler {
+    ($name:ident { $($field:ident),* } => $body:expr) => {
+        #[allow(
+            non_snake_case,
+            unused_mut,
+            unused_variables,
+            unused_macros,
+            unused_unsafe,
+            unused_assignments
+        )]
+        unsafe fn $name(
+            ip: *const Op,
+            mut regs: *mut Slot,
+            mut mem: *mut u8,
+            mut len: usize,
+            cx: &mut Cx<'_>,
+        ) -> Flow {
+            macro_rules! r {
+                ($reg:expr) => {
+                    *regs.add($reg.0 as usize)
+                };
+            }
+            macro_rules! regs {
+                () => {
+                    regs
+                };
+            }
+            macro_rules! cx {
+                () => {
+                    cx
+                };
+            }
+            macro_rules! ip {
+                () => {
+                    ip
+                };
+            }
+            macro_rules! vmctx {
+                () => {
+                    cx.vmctx
+                };
+            }
+            macro_rules! next {
+                () => {
+                    dispatch!(cx, ip.add(1), regs, mem, len)
+                };
+            }
+            macro_rules! jump {
+                ($offset:expr) => {
+                    dispatch!(cx, ip.offset($offset as isize), regs, mem, len)
+                };
+            }
+            // Continues at `$ip` as left by one of `Cx`'s out-of-line paths, or ends
+            // execution if it returned null.
+            macro_rules! resume {
+                ($ip:expr) => {{
+                    let next: *const Op = $ip;
+                    if next.is_null() {
+                        return cx.exited();
+                    }
+                    dispatch!(cx, next, cx.regs, cx.mem, cx.len)
+                }};
+            }
+            macro_rules! trap {
+                ($code:expr) => {
+                    return cx.trap(ip, $code)
+                };
+            }
+            macro_rules! check {
+                ($result:expr) => {
+                    match $result {
+                        Ok(value) => value,
+                        Err(code) => trap!(code),
+                    }
+                };
+            }
+            macro_rules! reload_memory {
+                () => {
+                    (mem, len) = memory0(cx.vmctx)
+                };
+            }
+            // A load from memory 0 with a 32-bit address.
+            macro_rules! load {
+                ($dst:expr, $addr:expr, $offset:expr, $ty:ty, $conv:expr) => {{
+                    let ea = check!(effective(r!($addr) as u32 as u64, $offset, size_of::<$ty>(), len));
+                    let raw = mem.add(ea).cast::<$ty>().read_unaligned();
+                    r!($dst) = ($conv)(<$ty>::from_le(raw));
+                    next!()
+                }};
+            }
+            // A store to memory 0 with a 32-bit address.
+            macro_rules! store {
+                ($addr:expr, $src:expr, $offset:expr, $ty:ty) => {{
+                    let ea = check!(effective(r!($addr) as u32 as u64, $offset, size_of::<$ty>(), len));
+                    mem.add(ea).cast::<$ty>().write_unaligned((r!($src) as $ty).to_le());
+                    next!()
+                }};
+            }
+            // SAFETY (for every handler): `ip` points at a `$name` instruction of the running
+            // function, whose translator ended every path with a return or a branch to a valid
+            // target, so `ip + 1` and branch targets are instructions too; `regs` points at the
+            // running frame, reserved for the function's `frame_slots`, which bound every
+            // register the translator emitted; `mem`/`len` describe memory 0 of `cx.vmctx` as of
+            // the last call, return or `memory.grow`; `cx.vmctx` and everything it points at are
+            // valid for the call (the contract of `execute`).
+            unsafe {
+                let Op::$name { $($field),* } = *ip else {
+                    std::hint::unreachable_unchecked()
+                };
+                $body
+            }
+        }
+    };
+}
+
+handler!(Unreachable {} => trap!(TrapCode::Unreachable));
+
+handler!(ConsumeFuel { amount } => {
+    let limits = &mut *(*vmctx!()).limits;
+    if limits.fuel < amount as i64 {
+        trap!(TrapCode::OutOfFuel);
+    }
+    limits.fuel -= amount as i64;
+    next!()
+});
+
+handler!(CanonicalizeNan { reg, lanes } => {
+    canonicalize_nan(regs!().add(reg.0 as usize), lanes);
+    next!()
+});
+
+handler!(CheckEpoch {} => {
+    let limits = &*(*vmctx!()).limits;
+    if (*limits.epoch).load(std::sync::atomic::Ordering::Relaxed) >= limits.epoch_deadline {
+        trap!(TrapCode::Interrupt);
+    }
+    next!()
+});
+
+handler!(Br { offset } => jump!(offset));
+
+handler!(BrIfNez { cond, offset } => {
+    if r!(cond) != 0 {
+        jump!(offset)
+    }
+    next!()
+});
+
+handler!(BrIfEqz { cond, offset } => {
+    if r!(cond) == 0 {
+        jump!(offset)
+    }
+    next!()
+});
+
+handler!(BrTable { index, len } => {
+    let index = (r!(index) as u32).min(len);
+    jump!(1 + index as isize)
+});
+
+handler!(Return {} => resume!(cx!().return_to_caller()));
+
+handler!(ReturnReg { src } => {
+    *regs!() = r!(src);
+    resume!(cx!().return_to_caller())
+});
+
+handler!(ReturnSpan { src, len } => {
+    std::ptr::copy(regs!().add(src.0 as usize), regs!(), len as usize);
+    resume!(cx!().return_to_caller())
+});
+
+handler!(Call { func, base } => {
+    let callee = *(*vmctx!()).funcs.add(func as usize);
+    resume!(cx!().call(ip!(), callee, base))
+});
+
+handler!(CallIndirect { ty, table, index, base } => {
+    let callee = check!(indirect_callee(vmctx!(), ty, table, r!(index)));
+    resume!(cx!().call(ip!(), callee, base))
+});
+
+handler!(CallRef { func, base } => {
+    let callee = r!(func) as usize as *const FuncEntry;
+    if callee.is_null() {
+        trap!(TrapCode::NullReference);
+    }
+    resume!(cx!().call(ip!(), callee, base))
+});
+
+handler!(ReturnCall { func, base } => {
+    let callee = *(*vmctx!()).funcs.add(func as usize);
+    resume!(cx!().tail_call(ip!(), callee, base))
+});
+
+handler!(ReturnCallIndirect { ty, table, index, base } => {
+    let callee = check!(indirect_callee(vmctx!(), ty, table, r!(index)));
+    resume!(cx!().tail_call(ip!(), callee, base))
+});
+
+handler!(ReturnCallRef { func, base } => {
+    let callee = r!(func) as usize as *const FuncEntry;
+    if callee.is_null() {
+        trap!(TrapCode::NullReference);
+    }
+    resume!(cx!().tail_call(ip!(), callee, base))
+});
+
+handler!(LoadMem { dst, addr, mem, access, offset } => {
+    let memory = &**(*vmctx!()).memories.add(mem as usize);
+    let op = access.op();
+    let ea = check!(effective_any(r!(addr), access.index64(), offset, op.size(), memory.len()));
+    let mut bytes = [0u8; 8];
+    std::ptr::copy_nonoverlapping(memory.base.add(ea), bytes.as_mut_ptr(), op.size());
+    r!(dst) = op.load_slot(bytes);
+    next!()
+});
+
+handler!(StoreMem { addr, src, mem, access, offset } => {
+    let memory = &**(*vmctx!()).memories.add(mem as usize);
+    let op = access.op();
+    let ea = check!(effective_any(r!(addr), access.index64(), offset, op.size(), memory.len()));
+    let bytes = r!(src).to_le_bytes();
+    std::ptr::copy_nonoverlapping(bytes.as_ptr(), memory.base.add(ea), op.size());
+    next!()
+});
+
+handler!(AtomicLoad { dst, addr, mem, access, offset } => {
+    let width = access.width();
+    let ptr = check!(super::atomic_address(vmctx!(), mem as u32, r!(addr), access.index64(), offset, width));
+    r!(dst) = atomic::load(ptr, width);
+    next!()
+});
+
+handler!(AtomicStore { addr, src, mem, access, offset } => {
+    let width = access.width();
+    let ptr = check!(super::atomic_address(vmctx!(), mem as u32, r!(addr), access.index64(), offset, width));
+    atomic::store(ptr, width, r!(src));
+    next!()
+});
+
+handler!(AtomicRmw { dst, addr, val, mem, access, op, offset } => {
+    let width = access.width();
+    let ptr = check!(super::atomic_address(vmctx!(), mem as u32, r!(addr), access.index64(), offset, width));
+    r!(dst) = atomic::rmw(ptr, width, op, r!(val));
+    next!()
+});
+
+handler!(AtomicCmpxchg { dst, addr, operands, mem, access, offset } => {
+    let width = access.width();
+    let ptr = check!(super::atomic_address(vmctx!(), mem as u32, r!(addr), access.index64(), offset, width));
+    let (expected, replacement) = (r!(operands), *regs!().add(operands.0 as usize + 1));
+    r!(dst) = atomic::cmpxchg(ptr, width, expected, replacement);
+    next!()
+});
+
+handler!(AtomicWait { dst, addr, operands, mem, access, offset } => {
+    let (expected, timeout) = (r!(operands), *regs!().add(operands.0 as usize + 1));
+    let width = access.width();
+    let ptr = check!(super::atomic_address(vmctx!(), mem as u32, r!(addr), access.index64(), offset, width));
+    if !(*(*vmctx!()).memory_owner(mem as u32)).is_shared() {
+        trap!(TrapCode::AtomicWaitNonSharedMemory);
+    }
+    r!(dst) = atomic_wait(ptr, width, expected, timeout);
+    next!()
+});
+
+/// `memory.atomic.wait32/64` at `ptr` of a shared memory: the wait's result code.
+///
+/// Out of line so that the waiting's stack frame is gone before the handler jumps on.
+///
+/// # Safety
+///
+/// `ptr` must be an aligned, in-bounds address of a live shared memory.
+#[inline(never)]
+unsafe fn atomic_wait(ptr: *mut u8, width: usize, expected: u64, timeout: u64) -> u64 {
+    let expected = if width == 4 {
+        expected as u32 as u64
+    } else {
+        expected
+    };
+    let timeout = timeout as i64;
+    let timeout = (timeout >= 0).then(|| Duration::from_nanos(timeout as u64));
+    // SAFETY: guaranteed by the caller.
+    let holds = || unsafe { atomic::load(ptr, width) } == expected;
+    parking::wait(ptr as usize, holds, timeout) as u64
+}
+
+handler!(AtomicNotify { dst, addr, count, mem, access, offset } => {
+    let width = access.width();
+    let ptr = check!(super::atomic_address(vmctx!(), mem as u32, r!(addr), access.index64(), offset, width));
+    r!(dst) = parking::notify(ptr as usize, r!(count) as u32) as u64;
+    next!()
+});
+
+handler!(AtomicFence {} => {
+    std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
+    next!()
+});
+
+handler!(V128Load { dst, addr, mem, access, offset } => {
+    let memory = &**(*vmctx!()).memories.add(mem as usize);
+    let kind = access.kind();
+    let ea = check!(effective_any(r!(addr), access.index64(), offset as u64, kind.size(), memory.len()));
+    let mut bytes = [0u8; 16];
+    std::ptr::copy_nonoverlapping(memory.base.add(ea), bytes.as_mut_ptr(), kind.size());
+    simd_load(kind, bytes).write(regs!(), dst);
+    next!()
+});
+
+handler!(V128Store { addr, src, mem, access, offset } => {
+    let memory = &**(*vmctx!()).memories.add(mem as usize);
+    let ea = check!(effective_any(r!(addr), access.index64(), offset as u64, 16, memory.len()));
+    let bytes = u128::read(regs!(), src).to_le_bytes();
+    std::ptr::copy_nonoverlapping(bytes.as_ptr(), memory.base.add(ea), 16);
+    next!()
+});
+
+handler!(V128LoadLane { dst, addr, src, mem, access, lane, offset } => {
+    let memory = &**(*vmctx!()).memories.add(mem as usize);
+    let width = access.width();
+    let ea = check!(effective_any(r!(addr), access.index64(), offset as u64, width, memory.len()));
+    let mut bytes = [0u8; 8];
+    std::ptr::copy_nonoverlapping(memory.base.add(ea), bytes.as_mut_ptr(), width);
+    let value = u64::from_le_bytes(bytes);
+    let vector = u128::read(regs!(), src);
+    let result = match width {
+        1 => simd::load_lane8(vector, lane, value as u8),
+        2 => simd::load_lane16(vector, lane, value as u16),
+        4 => simd::load_lane32(vector, lane, value as u32),
+        _ => simd::load_lane64(vector, lane, value),
+    };
+    result.write(regs!(), dst);
+    next!()
+});
+
+handler!(V128StoreLane { addr, src, mem, access, lane, offset } => {
+    let memory = &**(*vmctx!()).memories.add(mem as usize);
+    let width = access.width();
+    let ea = check!(effective_any(r!(addr), access.index64(), offset as u64, width, memory.len()));
+    let vector = u128::read(regs!(), src);
+    let value = match width {
+        1 => simd::extract_lane_bytes8(vector, lane) as u64,
+        2 => simd::extract_lane_bytes16(vector, lane) as u64,
+        4 => simd::extract_lane_bytes32(vector, lane) as u64,
+        _ => simd::extract_lane_bytes64(vector, lane),
+    };
+    std::ptr::copy_nonoverlapping(value.to_le_bytes().as_ptr(), memory.base.add(ea), width);
+    next!()
+});
+
+handler!(I8x16Shuffle { dst, a, b, lanes } => {
+    let (a, b, lanes) = (u128::read(regs!(), a), u128::read(regs!(), b), u128::read(regs!(), lanes));
+    shuffle(a, b, lanes).write(regs!(), dst);
+    next!()
+});
+
+/// `i8x16.shuffle` of `a` and `b` with the lane indices in the bytes of `lanes`.
+///
+/// Out of line so that the lane array's stack slot is gone before the handler jumps on.
+#[inline(never)]
+fn shuffle(a: u128, b: u128, lanes: u128) -> u128 {
+    simd::i8x16_shuffle(a, b, lanes.to_le_bytes())
+}
+
+handler!(I64Add128 { dst, lhs_lo, lhs_hi, rhs_lo, rhs_hi } => {
+    let lhs = r!(lhs_lo) as u128 | (r!(lhs_hi) as u128) << 64;
+    let rhs = r!(rhs_lo) as u128 | (r!(rhs_hi) as u128) << 64;
+    lhs.wrapping_add(rhs).write(regs!(), dst);
+    next!()
+});
+
+handler!(I64Sub128 { dst, lhs_lo, lhs_hi, rhs_lo, rhs_hi } => {
+    let lhs = r!(lhs_lo) as u128 | (r!(lhs_hi) as u128) << 64;
+    let rhs = r!(rhs_lo) as u128 | (r!(rhs_hi) as u128) << 64;
+    lhs.wrapping_sub(rhs).write(regs!(), dst);
+    next!()
+});
+
+handler!(I64MulWideS { dst, lhs, rhs } => {
+    let product = (r!(lhs) as i64 as i128).wrapping_mul(r!(rhs) as i64 as i128);
+    (product as u128).write(regs!(), dst);
+    next!()
+});
+
+handler!(I64MulWideU { dst, lhs, rhs } => {
+    (r!(lhs) as u128 * r!(rhs) as u128).write(regs!(), dst);
+    next!()
+});
+
+handler!(TrapIfNull { src } => {
+    if r!(src) == 0 {
+        trap!(TrapCode::NullReference);
+    }
+    next!()
+});
+
+handler!(Throw { tag, base } => {
+    let ctx = &*vmctx!();
+    let ty = ctx.module.info.type_at(ctx.module.info.tags[tag as usize]);
+    let slots: usize = ty.params().iter().map(|&t| crate::module::slot_count(t) as usize).sum();
+    let payload = std::slice::from_raw_parts(regs!().add(base.0 as usize), slots).into();
+    let exceptions = &mut *(*ctx.limits).exceptions;
+    exceptions.push(Exception { tag: ctx.tag_ids[tag as usize], payload });
+    let exn = exceptions.len() as u64;
+    resume!(cx!().throw(ip!(), exn))
+});
+
+handler!(ThrowRef { exn } => {
+    let exn = r!(exn);
+    if exn == 0 {
+        trap!(TrapCode::NullReference);
+    }
+    resume!(cx!().throw(ip!(), exn))
+});
+
+handler!(Copy { dst, src } => {
+    r!(dst) = r!(src);
+    next!()
+});
+
+handler!(Copy2 { dst, src } => {
+    let (lo, hi) = (r!(src), *regs!().add(src.0 as usize + 1));
+    r!(dst) = lo;
+    *regs!().add(dst.0 as usize + 1) = hi;
+    next!()
+});
+
+handler!(CopySpan { dst, src, len } => {
+    std::ptr::copy(regs!().add(src.0 as usize), regs!().add(dst.0 as usize), len as usize);
+    next!()
+});
+
+handler!(Const32 { dst, value } => {
+    r!(dst) = value as u64;
+    next!()
+});
+
+handler!(Const64 { dst, value } => {
+    r!(dst) = value;
+    next!()
+});
+
+handler!(Select { dst, cond, a, b } => {
+    r!(dst) = if r!(cond) as u32 != 0 { r!(a) } else { r!(b) };
+    next!()
+});
+
+handler!(Select2 { dst, cond, a, b } => {
+    let src = if r!(cond) as u32 != 0 { a } else { b };
+    let (lo, hi) = (r!(src), *regs!().add(src.0 as usize + 1));
+    r!(dst) = lo;
+    *regs!().add(dst.0 as usize + 1) = hi;
+    next!()
+});
+
+handler!(GlobalGet { dst, index } => {
+    r!(dst) = (**(*vmctx!()).globals.add(index as usize)).slots[0];
+    next!()
+});
+
+handler!(GlobalSet { src, index } => {
+    (**(*vmctx!()).globals.add(index as usize)).slots[0] = r!(src);
+    next!()
+});
+
+handler!(GlobalGet2 { dst, index } => {
+    let global: &VmGlobal = &**(*vmctx!()).globals.add(index as usize);
+    r!(dst) = global.slots[0];
+    *regs!().add(dst.0 as usize + 1) = global.slots[1];
+    next!()
+});
+
+handler!(GlobalSet2 { src, index } => {
+    let global = &mut **(*vmctx!()).globals.add(index as usize);
+    global.slots = [r!(src), *regs!().add(src.0 as usize + 1)];
+    next!()
+});
+
+handler!(Load32 { dst, addr, offset } => load!(dst, addr, offset, u32, |v: u32| v as u64));
+handler!(Load64 { dst, addr, offset } => load!(dst, addr, offset, u64, |v: u64| v));
+handler!(I32Load8S { dst, addr, offset } => {
+    load!(dst, addr, offset, u8, |v: u8| v as i8 as i32 as u32 as u64)
+});
+handler!(I32Load8U { dst, addr, offset } => load!(dst, addr, offset, u8, |v: u8| v as u64));
+handler!(I32Load16S { dst, addr, offset } => {
+    load!(dst, addr, offset, u16, |v: u16| v as i16 as i32 as u32 as u64)
+});
+handler!(I32Load16U { dst, addr, offset } => load!(dst, addr, offset, u16, |v: u16| v as u64));
+handler!(I64Load8S { dst, addr, offset } => {
+    load!(dst, addr, offset, u8, |v: u8| v as i8 as i64 as u64)
+});
+handler!(I64Load16S { dst, addr, offset } => {
+    load!(dst, addr, offset, u16, |v: u16| v as i16 as i64 as u64)
+});
+handler!(I64Load32S { dst, addr, offset } => {
+    load!(dst, addr, offset, u32, |v: u32| v as i32 as i64 as u64)
+});
+handler!(Store8 { addr, src, offset } => store!(addr, src, offset, u8));
+handler!(Store16 { addr, src, offset } => store!(addr, src, offset, u16));
+handler!(Store32 { addr, src, offset } => store!(addr, src, offset, u32));
+handler!(Store64 { addr, src, offset } => store!(addr, src, offset, u64));
+
+handler!(MemorySize { dst, mem } => {
+    r!(dst) = (*(*vmctx!()).memory_owner(mem)).pages();
+    next!()
+});
+
+handler!(MemoryGrow { dst, delta, mem } => {
+    let vmctx = vmctx!();
+    let index64 = (*vmctx).memory_is_64(mem);
+    let memory = &*(*vmctx).memory_owner(mem);
+    let delta = index_value(r!(delta), index64);
+    let limit = (*(*vmctx).limits).max_memory_bytes;
+    let within_limit = memory
+        .pages()
+        .checked_add(delta)
+        .and_then(|pages| pages.checked_mul(memory.page_size()))
+        .is_some_and(|bytes| bytes <= limit);
+    let grown = if within_limit { memory.grow(delta).ok() } else { None };
+    r!(dst) = match grown {
+        Some(old) => old,
+        None => index_value(u64::MAX, index64),
+    };
+    reload_memory!();
+    next!()
+});
+
+handler!(MemoryFill { mem, d, val, n } => {
+    let vmctx = vmctx!();
+    let memory = &**(*vmctx).memories.add(mem as usize);
+    let index64 = (*vmctx).memory_is_64(mem);
+    let (d, n) = (index_value(r!(d), index64), index_value(r!(n), index64));
+    if !in_bounds(d, n, memory.len() as u64) {
+        trap!(TrapCode::MemoryOutOfBounds);
+    }
+    std::ptr::write_bytes(memory.base.add(d as usize), r!(val) as u8, n as usize);
+    next!()
+});
+
+handler!(MemoryCopy { dst_mem, src_mem, d, s, n } => {
+    let vmctx = vmctx!();
+    let dst_memory = &**(*vmctx).memories.add(dst_mem as usize);
+    let src_memory = &**(*vmctx).memories.add(src_mem as usize);
+    let dst64 = (*vmctx).memory_is_64(dst_mem as u32);
+    let src64 = (*vmctx).memory_is_64(src_mem as u32);
+    let (d, s, n) = (
+        index_value(r!(d), dst64),
+        index_value(r!(s), src64),
+        index_value(r!(n), dst64 && src64),
+    );
+    if !in_bounds(d, n, dst_memory.len() as u64) || !in_bounds(s, n, src_memory.len() as u64) {
+        trap!(TrapCode::MemoryOutOfBounds);
+    }
+    std::ptr::copy(
+        src_memory.base.add(s as usize),
+        dst_memory.base.add(d as usize),
+        n as usize,
+    );
+    next!()
+});
+
+handler!(MemoryInit { mem, seg, d, s, n } => {
+    let ctx = &*vmctx!();
+    let memory = &**ctx.memories.add(mem as usize);
+    let data: &[u8] = if ctx.data_dropped[seg as usize] {
+        &[]
+    } else {
+        ctx.module.info.data_bytes(seg)
+    };
+    let (d, s, n) = (
+        index_value(r!(d), ctx.memory_is_64(mem as u32)),
+        r!(s) as u32 as u64,
+        r!(n) as u32 as u64,
+    );
+    if !in_bounds(d, n, memory.len() as u64) || !in_bounds(s, n, data.len() as u64) {
+        trap!(TrapCode::MemoryOutOfBounds);
+    }
+    std::ptr::copy_nonoverlapping(
+        data.as_ptr().add(s as usize),
+        memory.base.add(d as usize),
+        n as usize,
+    );
+    next!()
+});
+
+handler!(DataDrop { seg } => {
+    (&mut *vmctx!()).data_dropped[seg as usize] = true;
+    next!()
+});
+
+handler!(TableGet { dst, table, index } => {
+    let vmctx = vmctx!();
+    let index = index_value(r!(index), (*vmctx).table_is_64(table));
+    let table = &*(*vmctx).table_owner(table);
+    r!(dst) = check!(table.get(index).ok_or(TrapCode::TableOutOfBounds));
+    next!()
+});
+
+handler!(TableSet { table, index, val } => {
+    let vmctx = vmctx!();
+    let index = index_value(r!(index), (*vmctx).table_is_64(table));
+    let table = &mut *(*vmctx).table_owner(table);
+    if !table.set(index, r!(val)) {
+        trap!(TrapCode::TableOutOfBounds);
+    }
+    next!()
+});
+
+handler!(TableSize { dst, table } => {
+    r!(dst) = (*(*vmctx!()).table_owner(table)).len();
+    next!()
+});
+
+handler!(TableGrow { dst, table, init, delta } => {
+    let vmctx = vmctx!();
+    let index64 = (*vmctx).table_is_64(table);
+    let table = &mut *(*vmctx).table_owner(table);
+    let delta = index_value(r!(delta), index64);
+    let limit = (*(*vmctx).limits).max_table_elements;
+    let within_limit = table.len().checked_add(delta).is_some_and(|n| n <= limit);
+    let grown = if within_limit { table.grow(delta, r!(init)).ok() } else { None };
+    r!(dst) = match grown {
+        Some(old) => old,
+        None => index_value(u64::MAX, index64),
+    };
+    next!()
+});
+
+handler!(TableFill { table, i, val, n } => {
+    let vmctx = vmctx!();
+    let index64 = (*vmctx).table_is_64(table);
+    let table = &mut *(*vmctx).table_owner(table);
+    let (i, n) = (index_value(r!(i), index64), index_value(r!(n), index64));
+    if !in_bounds(i, n, table.len()) {
+        trap!(TrapCode::TableOutOfBounds);
+    }
+    table.elements_mut()[i as usize..(i + n) as usize].fill(r!(val));
+    next!()
+});
+
+handler!(TableCopy { dst_table, src_table, d, s, n } => {
+    let vmctx = vmctx!();
+    let dst64 = (*vmctx).table_is_64(dst_table as u32);
+    let src64 = (*vmctx).table_is_64(src_table as u32);
+    let (d, s, n) = (
+        index_value(r!(d), dst64),
+        index_value(r!(s), src64),
+        index_value(r!(n), dst64 && src64),
+    );
+    let src = (*vmctx).table_owner(src_table as u32);
+    let dst = (*vmctx).table_owner(dst_table as u32);
+    if !in_bounds(d, n, (*dst).len()) || !in_bounds(s, n, (*src).len()) {
+        trap!(TrapCode::TableOutOfBounds);
+    }
+    // The tables may be the same one: copy through raw pointers, as memmove.
+    let src_ptr = (*src).elements().as_ptr().add(s as usize);
+    let dst_ptr = (*dst).elements_mut().as_mut_ptr().add(d as usize);
+    std::ptr::copy(src_ptr, dst_ptr, n as usize);
+    next!()
+});
+
+handler!(TableInit { table, seg, d, s, n } => {
+    let vmctx = vmctx!();
+    let (d, s, n) = (
+        index_value(r!(d), (*vmctx).table_is_64(table as u32)),
+        r!(s) as u32 as u64,
+        r!(n) as u32 as u64,
+    );
+    let ctx = &*vmctx;
+    let segment: &[Slot] = ctx.elems.get(seg as usize).map(|e| &e[..]).unwrap_or(&[]);
+    let table = &mut *ctx.table_owner(table as u32);
+    if !in_bounds(d, n, table.len()) || !in_bounds(s, n, segment.len() as u64) {
+        trap!(TrapCode::TableOutOfBounds);
+    }
+    table.elements_mut()[d as usize..(d + n) as usize]
+        .copy_from_slice(&segment[s as usize..(s + n) as usize]);
+    next!()
+});
+
+handler!(ElemDrop { seg } => {
+    if let Some(segment) = (&mut *vmctx!()).elems.get_mut(seg as usize) {
+        *segment = Box::new([]);
+    }
+    next!()
+});
+
+handler!(RefFunc { dst, func } => {
+    r!(dst) = *(*vmctx!()).funcs.add(func as usize) as usize as u64;
+    next!()
+});
+
+/// Generates the numeric handlers from the ISA table, and [`HANDLERS`] in opcode order.
+macro_rules! generated_handlers {
+    (
+        ops { $( $(#[doc = $doc:literal])* $name:ident { $($field:ident : $fty:ty),* } $(-> $dst:ident)? = $mnemonic:literal; )* }
+        unary { $( $uname:ident = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )* }
+        binary { $( $bname:ident = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )* }
+        branch_compare { $( $cname:ident = $cmn:literal : ($cty:ident) => $cfn:ident; )* }
+        ternary { $( $tname:ident = $tmn:literal : ($ta:ident, $tb:ident, $tc:ident) -> $tout:ident => $tfn:ident; )* }
+        extract_lane { $( $xname:ident = $xmn:literal : ($xin:ident) -> $xout:ident => $xfn:ident; )* }
+        replace_lane { $( $rname:ident = $rmn:literal : ($rin:ident, $rx:ident) -> $rout:ident => $rfn:ident; )* }
+    ) => {
+        // Numeric operators can trap only through their `trapping` functions.
+        macro_rules! numeric_result {
+            (total, $e:expr, $check:ident) => {
+                $e
+            };
+            (trapping, $e:expr, $check:ident) => {
+                $check!($e)
+            };
+        }
+        $(
+            handler!($uname { dst, src } => {
+                let a = <$uin>::read(regs!(), src);
+                numeric_result!($ukind, num::$ufn(a), check).write(regs!(), dst);
+                next!()
+            });
+        )*
+        $(
+            handler!($bname { dst, lhs, rhs } => {
+                let a = <$bl>::read(regs!(), lhs);
+                let b = <$br>::read(regs!(), rhs);
+                numeric_result!($bkind, num::$bfn(a, b), check).write(regs!(), dst);
+                next!()
+            });
+        )*
+        $(
+            handler!($tname { dst, a, b, c } => {
+                let (a, b, c) = (<$ta>::read(regs!(), a), <$tb>::read(regs!(), b), <$tc>::read(regs!(), c));
+                num::$tfn(a, b, c).write(regs!(), dst);
+                next!()
+            });
+        )*
+        $(
+            handler!($xname { dst, src, lane } => {
+                num::$xfn(<$xin>::read(regs!(), src), lane).write(regs!(), dst);
+                next!()
+            });
+        )*
+        $(
+            handler!($rname { dst, src, x, lane } => {
+                num::$rfn(<$rin>::read(regs!(), src), lane, <$rx>::read(regs!(), x)).write(regs!(), dst);
+                next!()
+            });
+        )*
+        $(
+            handler!($cname { lhs, rhs, offset } => {
+                if num::$cfn(<$cty>::read(regs!(), lhs), <$cty>::read(regs!(), rhs)) != 0 {
+                    jump!(offset)
+                }
+                next!()
+            });
+        )*
+
+        /// The handlers, indexed by opcode: the order of [`Op`]'s variants.
+        static HANDLERS: [Handler; 0 $(+ { let _ = stringify!($name); 1 })*
+            $(+ { let _ = stringify!($uname); 1 })* $(+ { let _ = stringify!($bname); 1 })*
+            $(+ { let _ = stringify!($tname); 1 })* $(+ { let _ = stringify!($xname); 1 })*
+            $(+ { let _ = stringify!($rname); 1 })* $(+ { let _ = stringify!($cname); 1 })*] = [
+            $($name,)* $($uname,)* $($bname,)* $($tname,)* $($xname,)* $($rname,)* $($cname,)*
+        ];
+    };
+}
+
+crate::for_each_op!(generated_handlers);
