@@ -48,6 +48,7 @@ fn instantiate(wat: &str) -> Instance {
         exceptions: &mut *exceptions,
         max_memory_bytes: u64::MAX,
         max_table_elements: u64::MAX,
+        stack_limit: 0,
     });
     let info = &code.info;
     let parts = VmCtxParts {
@@ -179,4 +180,54 @@ fn traps_report_their_codes() {
     );
     assert_eq!(call(&instance, 2, &[0]), Err(TrapCode::StackOverflow));
     assert_eq!(call(&instance, 3, &[]), Err(TrapCode::Unreachable));
+}
+
+/// In optimised builds each handler jumps to the next: on a thread with a small native stack, a
+/// long loop over many kinds of instruction and deep wasm recursion run to the end and leave
+/// no native stack behind. (`.ci/run` runs this test in release mode; in debug builds the
+/// handlers run from a loop and it checks that backend the same way.)
+#[test]
+fn handlers_run_in_constant_native_stack() {
+    let iterations: u64 = if cfg!(miri) { 20 } else { 200_000 };
+    let depth: u64 = if cfg!(miri) { 20 } else { 100_000 };
+    let worker = std::thread::Builder::new().stack_size(64 << 10).spawn(move || {
+        let instance = instantiate(
+            r#"(module
+              (func $mix (param $n i64) (result i64)
+                (local $i i64) (local $acc i64) (local $f f64) (local $g f32) (local $k i32)
+                (loop $next
+                  (local.set $acc (i64.xor (i64.rotl (local.get $acc) (i64.const 5))
+                                           (i64.mul (local.get $i) (i64.const 0x9e3779b97f4a7c15))))
+                  (local.set $f (f64.add (local.get $f) (f64.convert_i64_u (local.get $i))))
+                  (local.set $g (f32.mul (f32.demote_f64 (local.get $f)) (f32.const 0.5)))
+                  (local.set $k (i32.wrap_i64 (local.get $i)))
+                  (block $b2 (block $b1 (block $b0
+                    (br_table $b0 $b1 $b2 (i32.and (local.get $k) (i32.const 3))))
+                    (local.set $acc (i64.add (local.get $acc) (i64.const 1))))
+                    (local.set $acc (select (local.get $acc)
+                                            (i64.trunc_sat_f32_s (local.get $g))
+                                            (i32.lt_u (local.get $k) (i32.const 100)))))
+                  (if (i64.gt_s (local.get $acc) (i64.const 0))
+                    (then (local.set $acc (i64.sub (local.get $acc) (call $id (local.get $i))))))
+                  (local.set $i (i64.add (local.get $i) (i64.const 1)))
+                  (br_if $next (i64.lt_u (local.get $i) (local.get $n))))
+                (local.get $acc))
+              (func $id (param i64) (result i64) (local.get 0))
+              (func $down (param i64) (result i64)
+                (if (result i64) (i64.eqz (local.get 0))
+                  (then (i64.const 0))
+                  (else (i64.add (call $down (i64.sub (local.get 0) (i64.const 1)))
+                                 (i64.const 1))))))"#,
+        );
+        assert!(call(&instance, 0, &[iterations]).is_ok());
+        let mut stack = Stack::new(64 << 20);
+        let mut io = [depth, 0, 0, 0];
+        // SAFETY: the entry and its context are alive and used by nothing else.
+        let result =
+            unsafe { exec::execute(&mut stack, &mut NoHost, &*instance.entries[2], &mut io) };
+        assert!(result.is_ok());
+        assert_eq!(io[0], depth);
+    });
+    worker.expect("spawn").join().expect("no native stack overflow");
+    assert_eq!(exec::unexpected_dispatch_depth(), 0);
 }
