@@ -196,6 +196,7 @@ impl<T> Store<T> {
             exceptions: &mut *exceptions,
             max_memory_bytes: u64::MAX,
             max_table_elements: u64::MAX,
+            stack_limit: 0,
         });
         Store {
             inner: Box::new(StoreInner {

@@ -91,6 +91,13 @@ pub struct VmLimits {
     pub max_memory_bytes: u64,
     /// The most elements any one table may grow to.
     pub max_table_elements: u64,
+    /// The lowest native stack address compiled code may run at: compiled code compares its
+    /// stack pointer with it on entry to every function and traps with
+    /// [`TrapCode::StackOverflow`](crate::TrapCode::StackOverflow) below it. The embedder sets
+    /// it, when entering wasm from the host, to its own stack pointer minus the native stack
+    /// budget of wasm (leaving headroom below it for one frame and the runtime's helpers);
+    /// `0` disables the check. The interpreter does not use it.
+    pub stack_limit: usize,
 }
 
 /// What a [`FuncEntry`] runs.
