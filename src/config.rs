@@ -39,6 +39,7 @@ pub struct Config {
     pub(crate) epoch_interruption: bool,
     pub(crate) max_wasm_stack: usize,
     pub(crate) lazy_translation: bool,
+    pub(crate) parallel_compilation: bool,
     pub(crate) canonicalize_nans: bool,
     pub(crate) relaxed_simd_deterministic: bool,
 }
@@ -73,6 +74,7 @@ impl Default for Config {
             epoch_interruption: false,
             max_wasm_stack: tandem_interp::exec::DEFAULT_MAX_WASM_STACK,
             lazy_translation: true,
+            parallel_compilation: true,
             canonicalize_nans: false,
             relaxed_simd_deterministic: false,
         }
@@ -168,6 +170,22 @@ impl Config {
     pub fn lazy_translation(&mut self, enable: bool) -> &mut Self {
         self.lazy_translation = enable;
         self
+    }
+
+    /// Translate a module's functions on several threads (`true`, the default) when they are
+    /// translated at compile time ([`Config::lazy_translation`] off): one per available core.
+    pub fn parallel_compilation(&mut self, enable: bool) -> &mut Self {
+        self.parallel_compilation = enable;
+        self
+    }
+
+    /// The threads eager translation may use.
+    pub(crate) fn compilation_threads(&self) -> usize {
+        if self.parallel_compilation {
+            std::thread::available_parallelism().map_or(1, usize::from)
+        } else {
+            1
+        }
     }
 
     /// Makes every NaN that float arithmetic produces the canonical NaN, so results do not

@@ -89,7 +89,7 @@ impl Module {
         };
         let code = Arc::new(ModuleCode::new(info, options));
         if !engine.config().lazy_translation {
-            code.compile_all()?;
+            code.compile_all(engine.config().compilation_threads())?;
         }
         let info = &code.info;
         // Types refer only to earlier types (each is its own recursion group), so each can be

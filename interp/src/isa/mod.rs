@@ -1021,6 +1021,19 @@ macro_rules! define_ops {
                 }
             }
 
+            /// Calls `f` on every register operand, for the translator to renumber them.
+            pub fn for_each_reg_mut(&mut self, mut f: impl FnMut(&mut Reg)) {
+                match self {
+                    $( Op::$name { $($field),* } => { $( RegOperand::visit($field, &mut f); )* } )*
+                    $( Op::$uname { dst, src } => { f(dst); f(src); } )*
+                    $( Op::$bname { dst, lhs, rhs } => { f(dst); f(lhs); f(rhs); } )*
+                    $( Op::$tname { dst, a, b, c } => { f(dst); f(a); f(b); f(c); } )*
+                    $( Op::$xname { dst, src, .. } => { f(dst); f(src); } )*
+                    $( Op::$rname { dst, src, x, .. } => { f(dst); f(src); f(x); } )*
+                    $( Op::$cname { lhs, rhs, .. } => { f(lhs); f(rhs); } )*
+                }
+            }
+
             /// The register this instruction writes its single result to, if it has one;
             /// the translator retargets it on a following `local.set`.
             pub fn result_mut(&mut self) -> Option<&mut Reg> {
@@ -1060,6 +1073,28 @@ macro_rules! define_ops {
 }
 
 for_each_op!(define_ops);
+
+/// An operand field of an instruction: [`Op::for_each_reg_mut`] visits the registers among them.
+trait RegOperand {
+    fn visit(&mut self, _f: &mut impl FnMut(&mut Reg)) {}
+}
+
+impl RegOperand for Reg {
+    fn visit(&mut self, f: &mut impl FnMut(&mut Reg)) {
+        f(self)
+    }
+}
+
+impl RegOperand for u8 {}
+impl RegOperand for u16 {}
+impl RegOperand for u32 {}
+impl RegOperand for u64 {}
+impl RegOperand for i32 {}
+impl RegOperand for MemAccess {}
+impl RegOperand for WidthAccess {}
+impl RegOperand for V128Access {}
+impl RegOperand for RmwOp {}
+impl RegOperand for NanLanes {}
 
 /// Formats any operand kind in the disassembly.
 struct DisplayOperand<'a, T>(&'a T);

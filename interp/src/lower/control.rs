@@ -1,6 +1,8 @@
 //! The translator's control-flow frames.
 
-use wasmparser::ValType;
+use smallvec::SmallVec;
+
+use super::Types;
 
 /// What opened a control frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,12 +27,12 @@ pub(super) struct Control {
     pub height: usize,
     /// Canonical register of the block's first parameter/result.
     pub start_slot: u16,
-    pub params: Vec<ValType>,
-    pub results: Vec<ValType>,
+    pub params: Types,
+    pub results: Types,
     /// The loop header, for loops.
     pub header: Option<usize>,
     /// Forward branches to patch with the block's end.
-    pub patches: Vec<usize>,
+    pub patches: SmallVec<[usize; 4]>,
     /// The `if`'s conditional branch to its `else` arm, until bound.
     pub else_branch: Option<usize>,
     /// Code from here to the block's end cannot run.
@@ -44,8 +46,8 @@ impl Control {
         kind: ControlKind,
         height: usize,
         start_slot: u16,
-        params: Vec<ValType>,
-        results: Vec<ValType>,
+        params: Types,
+        results: Types,
     ) -> Self {
         Control {
             kind,
@@ -54,7 +56,7 @@ impl Control {
             params,
             results,
             header: None,
-            patches: Vec::new(),
+            patches: SmallVec::new(),
             else_branch: None,
             unreachable: false,
             catches: None,
@@ -62,7 +64,7 @@ impl Control {
     }
 
     /// The values a branch to this block carries.
-    pub fn branch_types(&self) -> &[ValType] {
+    pub fn branch_types(&self) -> &[wasmparser::ValType] {
         match self.kind {
             ControlKind::Loop => &self.params,
             _ => &self.results,

@@ -8,6 +8,7 @@
 //! branches only copy when the values are not already there.
 
 mod control;
+pub mod fuel;
 
 use std::collections::HashMap;
 
@@ -46,6 +47,9 @@ impl std::hash::Hasher for MixHasher {
         self.0 = mixed ^ (mixed >> 29);
     }
 }
+
+/// Value types of block parameters, results and call results: rarely more than a few.
+pub(super) type Types = smallvec::SmallVec<[ValType; 4]>;
 
 /// Constants beyond this many per function are written by instructions instead.
 const MAX_CONSTS: usize = 1024;
@@ -143,13 +147,13 @@ pub fn translate(
             t.declare_local(ty)?;
         }
     }
-    t.collect_consts(&body)?;
-    let results: Vec<ValType> = ty.results().to_vec();
+    t.temp_base = t.local_slots;
+    let results: Types = ty.results().into();
     t.controls.push(Control::new(
         ControlKind::Func,
         0,
         t.temp_base,
-        Vec::new(),
+        Types::new(),
         results.clone(),
     ));
     t.start_fuel_block();
@@ -159,13 +163,18 @@ pub fn translate(
     while !operators.eof() {
         let (op, offset) = operators.read_with_offset()?;
         t.offset = offset as u32;
+        #[cfg(debug_assertions)]
+        let fuel_rule = t.fuel_rule_before(&op);
         t.translate(op)?;
+        #[cfg(debug_assertions)]
+        t.check_fuel_rule(fuel_rule);
     }
     let result_slots = results.iter().map(|&ty| slot_count(ty)).sum();
+    let frame_slots = t.place_consts()?.max(result_slots as u32) as u16;
     Ok(CompiledFunc {
         ops: t.ops.into_boxed_slice(),
         offsets: t.offsets.into_boxed_slice(),
-        frame_slots: t.max_slots.max(result_slots as u32) as u16,
+        frame_slots,
         local_slots: t.local_slots,
         param_slots,
         result_slots,
@@ -173,6 +182,11 @@ pub fn translate(
         handlers: t.handlers.into_boxed_slice(),
     })
 }
+
+/// Constant registers are numbered down from here while translating, out of the way of the
+/// temporaries numbered up from the locals; [`Translator::place_consts`] moves them between
+/// the two at the end.
+const CONST_CEILING: u32 = 1 << 16;
 
 /// Where an operand's value is.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -275,48 +289,70 @@ impl<'a> Translator<'a> {
         CompileError::at("function needs more than 65535 registers", self.body_start)
     }
 
-    /// Gives the function's distinct constants registers of their own, filled when the frame
-    /// is entered, so instructions read constants like any other operand.
-    fn collect_consts(&mut self, body: &FunctionBody<'_>) -> Result<()> {
-        let mut reader = body.get_operators_reader()?;
-        while !reader.eof() {
-            let bits = match reader.read()? {
-                Operator::I32Const { value } => value as u32 as u64,
-                Operator::I64Const { value } => value as u64,
-                Operator::F32Const { value } => value.bits() as u64,
-                Operator::F64Const { value } => value.bits(),
-                Operator::V128Const { value } => {
-                    self.pool_vector(value.i128() as u128)?;
-                    continue;
-                }
-                Operator::I8x16Shuffle { lanes } => {
-                    self.pool_vector(u128::from_le_bytes(lanes))?;
-                    continue;
-                }
-                _ => continue,
-            };
-            if self.consts.len() < MAX_CONSTS && !self.const_regs.contains_key(&bits) {
-                let reg = self.local_slots as usize + self.consts.len();
-                let reg = u16::try_from(reg).map_err(|_| self.too_large())?;
-                self.const_regs.insert(bits, Reg(reg));
-                self.consts.push(bits);
-            }
+    /// The register of the constant `bits`, giving it one if the pool has room.
+    ///
+    /// Constants have registers of their own, filled when the frame is entered, so
+    /// instructions read them like any other operand. They must lie below the temporaries
+    /// (a callee's frame starts among the caller's temporaries and would overwrite anything
+    /// above), but their number is known only at the end: until then they count down from
+    /// [`CONST_CEILING`], and [`Translator::place_consts`] renumbers them.
+    fn const_reg(&mut self, bits: u64) -> Option<Reg> {
+        if let Some(&reg) = self.const_regs.get(&bits) {
+            return Some(reg);
         }
-        self.temp_base = u16::try_from(self.local_slots as usize + self.consts.len())
-            .map_err(|_| self.too_large())?;
-        self.max_slots = self.max_slots.max(self.temp_base as u32);
-        Ok(())
+        if self.consts.len() >= MAX_CONSTS {
+            return None;
+        }
+        self.consts.push(bits);
+        let reg = Reg((CONST_CEILING - self.consts.len() as u32) as u16);
+        self.const_regs.insert(bits, reg);
+        Some(reg)
     }
 
-    /// Gives a vector constant two registers of the pool (every vector constant is pooled).
-    fn pool_vector(&mut self, value: u128) -> Result<()> {
-        if !self.vector_regs.contains_key(&value) {
-            let reg = u16::try_from(self.local_slots as usize + self.consts.len() + 1)
-                .map_err(|_| self.too_large())?;
-            self.vector_regs.insert(value, Reg(reg - 1));
-            self.consts.extend([value as u64, (value >> 64) as u64]);
+    /// The two registers of vector constant `value` (every vector constant is pooled).
+    fn vector_reg(&mut self, value: u128) -> Reg {
+        if let Some(&reg) = self.vector_regs.get(&value) {
+            return reg;
         }
-        Ok(())
+        // Pushed high half first: `place_consts` reverses the pool.
+        self.consts.extend([(value >> 64) as u64, value as u64]);
+        let reg = Reg((CONST_CEILING - self.consts.len() as u32) as u16);
+        self.vector_regs.insert(value, reg);
+        reg
+    }
+
+    /// Puts the constant pool right after the locals and the temporaries after it,
+    /// renumbering every register operand; returns the frame's slot count.
+    fn place_consts(&mut self) -> Result<u32> {
+        let count = self.consts.len() as u32;
+        let temps_end = self.max_slots.max(self.local_slots as u32);
+        // The temporaries must not have reached the constants' provisional numbers.
+        if temps_end > CONST_CEILING - count || temps_end + count > u16::MAX as u32 {
+            return Err(self.too_large());
+        }
+        let frame_slots = temps_end + count;
+        if count == 0 {
+            return Ok(frame_slots);
+        }
+        self.consts.reverse();
+        let locals = self.local_slots;
+        let pool = (CONST_CEILING - count) as u16;
+        let renumber = |reg: &mut Reg| {
+            if reg.0 >= pool {
+                reg.0 = locals + (reg.0 - pool);
+            } else if reg.0 >= locals {
+                reg.0 += count as u16;
+            }
+        };
+        for op in &mut self.ops {
+            op.for_each_reg_mut(renumber);
+        }
+        for handler in &mut self.handlers {
+            for clause in handler.catches.iter_mut() {
+                renumber(&mut clause.dst);
+            }
+        }
+        Ok(frame_slots)
     }
 
     fn declare_local(&mut self, ty: ValType) -> Result<()> {
@@ -419,20 +455,35 @@ impl<'a> Translator<'a> {
     }
 
     fn charge_fuel(&mut self, op: &Operator<'_>) {
-        // As in Wasmtime: structural operators are free, everything else costs one unit.
-        let cost = match op {
-            Operator::Nop
-            | Operator::Drop
-            | Operator::Block { .. }
-            | Operator::Loop { .. }
-            | Operator::Unreachable
-            | Operator::Return
-            | Operator::Else
-            | Operator::End => 0,
-            _ => 1,
-        };
+        // The cost rule both tiers share.
+        let cost = fuel::cost(op);
         if let Some(Op::ConsumeFuel { amount }) = self.fuel_op.map(|at| &mut self.ops[at]) {
             *amount = amount.saturating_add(cost);
+        }
+    }
+
+    /// With fuel metering, whether the shared rule starts a fuel block after `op` (which is
+    /// about to be translated, and reachable), and the block current before it.
+    #[cfg(debug_assertions)]
+    fn fuel_rule_before(&self, op: &Operator<'_>) -> Option<(bool, Option<usize>)> {
+        let translated = !self.is_unreachable()
+            || (matches!(op, Operator::Else | Operator::End) && self.skipped_depth == 0);
+        (self.options.fuel && translated).then(|| (fuel::starts_block_after(op), self.fuel_op))
+    }
+
+    /// Checks that the operator just translated started a fuel block exactly where the shared
+    /// rule of [`fuel`] says, so the Cranelift tier's charges stay the same as these.
+    #[cfg(debug_assertions)]
+    fn check_fuel_rule(&self, before: Option<(bool, Option<usize>)>) {
+        if let Some((starts, block)) = before
+            && !self.controls.is_empty()
+        {
+            debug_assert_eq!(
+                starts,
+                self.fuel_op != block,
+                "fuel block placement departs from lower::fuel at offset {}",
+                self.offset
+            );
         }
     }
 
@@ -548,8 +599,8 @@ impl<'a> Translator<'a> {
         match operand.source {
             Source::Temp => Reg(operand.slot),
             Source::Local(reg) | Source::Pooled(reg) => reg,
-            Source::Const(bits) => match self.const_regs.get(&bits) {
-                Some(&reg) => reg,
+            Source::Const(bits) => match self.const_reg(bits) {
+                Some(reg) => reg,
                 None => {
                     self.write_operand(operand, Reg(operand.slot));
                     Reg(operand.slot)
@@ -589,13 +640,13 @@ impl<'a> Translator<'a> {
 
     // ---- control ----
 
-    fn block_types(&self, ty: BlockType) -> (Vec<ValType>, Vec<ValType>) {
+    fn block_types(&self, ty: BlockType) -> (Types, Types) {
         match ty {
-            BlockType::Empty => (Vec::new(), Vec::new()),
-            BlockType::Type(ty) => (Vec::new(), vec![ty]),
+            BlockType::Empty => (Types::new(), Types::new()),
+            BlockType::Type(ty) => (Types::new(), smallvec::smallvec![ty]),
             BlockType::FuncType(index) => {
                 let ty = self.info.type_at(index);
-                (ty.params().to_vec(), ty.results().to_vec())
+                (ty.params().into(), ty.results().into())
             }
         }
     }
@@ -831,12 +882,7 @@ impl<'a> Translator<'a> {
         Ok(())
     }
 
-    fn call(
-        &mut self,
-        params: usize,
-        results: Vec<ValType>,
-        make: impl FnOnce(Reg) -> Op,
-    ) -> Result<()> {
+    fn call(&mut self, params: usize, results: Types, make: impl FnOnce(Reg) -> Op) -> Result<()> {
         self.materialize_top(params);
         let base = match params {
             0 => self.next_slot(),
@@ -1023,7 +1069,7 @@ impl<'a> Translator<'a> {
             }
             Operator::CallRef { type_index } => {
                 let ty = self.info.type_at(type_index);
-                let (params, results) = (ty.params().len(), ty.results().to_vec());
+                let (params, results) = (ty.params().len(), ty.results().into());
                 let func = self.pop_reg();
                 self.call(params, results, |base| Op::CallRef { func, base })?;
             }
@@ -1071,7 +1117,7 @@ impl<'a> Translator<'a> {
             }
             Operator::Call { function_index } => {
                 let ty = self.info.func_type(function_index);
-                let (params, results) = (ty.params().len(), ty.results().to_vec());
+                let (params, results) = (ty.params().len(), ty.results().into());
                 self.call(params, results, |base| Op::Call {
                     func: function_index,
                     base,
@@ -1082,7 +1128,7 @@ impl<'a> Translator<'a> {
                 table_index,
             } => {
                 let ty = self.info.type_at(type_index);
-                let (params, results) = (ty.params().len(), ty.results().to_vec());
+                let (params, results) = (ty.params().len(), ty.results().into());
                 let index = self.pop_reg();
                 self.call(params, results, |base| Op::CallIndirect {
                     ty: type_index,
@@ -1632,11 +1678,11 @@ impl<'a> Translator<'a> {
                 });
             }
             Operator::V128Const { value } => {
-                let reg = self.vector_regs[&(value.i128() as u128)];
+                let reg = self.vector_reg(value.i128() as u128);
                 self.push(Source::Pooled(reg), ValType::V128)?;
             }
             Operator::I8x16Shuffle { lanes } => {
-                let lanes = self.vector_regs[&u128::from_le_bytes(lanes)];
+                let lanes = self.vector_reg(u128::from_le_bytes(lanes));
                 let [a, b] = self.pop2();
                 let dst = self.push_temp(ValType::V128)?;
                 self.emit_result(Op::I8x16Shuffle { dst, a, b, lanes });

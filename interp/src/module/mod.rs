@@ -249,8 +249,36 @@ impl ModuleCode {
             .map_err(Clone::clone)
     }
 
-    /// Translates every function now (eager translation).
-    pub fn compile_all(&self) -> Result<(), CompileError> {
+    /// Translates every function now (eager translation), on up to `threads` threads; the
+    /// error reported, if any, is that of the first function that fails, whatever the
+    /// number of threads.
+    pub fn compile_all(&self, threads: usize) -> Result<(), CompileError> {
+        // Below this many functions per thread, starting threads costs more than it saves.
+        const MIN_FUNCS_PER_THREAD: usize = 32;
+        let threads = threads.min(self.compiled.len() / MIN_FUNCS_PER_THREAD);
+        if threads > 1 {
+            // Workers take functions in small batches from a shared counter, so a few big
+            // functions do not leave one thread with all the work.
+            const BATCH: usize = 8;
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            std::thread::scope(|scope| {
+                for _ in 0..threads {
+                    scope.spawn(|| {
+                        loop {
+                            let start = next.fetch_add(BATCH, std::sync::atomic::Ordering::Relaxed);
+                            if start >= self.compiled.len() {
+                                break;
+                            }
+                            let end = (start + BATCH).min(self.compiled.len());
+                            for index in start..end {
+                                // Failures are kept in the function's cell and reported below.
+                                let _ = self.compiled(index as u32);
+                            }
+                        }
+                    });
+                }
+            });
+        }
         for index in 0..self.compiled.len() {
             self.compiled(index as u32)?;
         }
