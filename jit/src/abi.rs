@@ -22,6 +22,9 @@
 //!
 //! - [`STATUS_OK`] (`0`): the function returned normally.
 //! - `1 + (code as u8)` for a [`TrapCode`] `code` (see [`trap_status`]): a wasm trap.
+//! - [`STATUS_TAIL_CALL`]: the function made a tail call that is still to be made (see
+//!   below); never seen by an embedder that calls compiled code through
+//!   [`crate::CompiledCode::call`] or [`resolve_tail_calls`].
 //! - [`STATUS_EMBEDDER_MIN`] and above: a stop defined by the embedder (a host function's
 //!   error, an uncaught exception, ...), whose details the embedder keeps itself. Compiled code
 //!   never produces such a status but returns any non-zero status a callee returned unchanged,
@@ -31,12 +34,36 @@
 //!
 //! # Calls
 //!
-//! Compiled code calls other functions (`call`, `call_indirect`) through a [`CallHelper`] the
-//! embedder provides (see [`crate::JitCompiler::set_call_helper`]). For `call_indirect`, the
-//! compiled code has already checked the table bounds, the null entry and the signature.
+//! Compiled code calls other functions (`call`, `call_indirect`, `call_ref`) through a
+//! [`CallHelper`] the embedder provides (see [`crate::JitCompiler::set_call_helper`]). For
+//! `call_indirect`, the compiled code has already checked the table bounds, the null entry and
+//! the signature; for `call_ref`, the null reference.
+//!
+//! # Tail calls
+//!
+//! `return_call` of the function itself is a jump back to its start. Any other tail call
+//! (`return_call`, `return_call_indirect`, `return_call_ref`) leaves the compiled function
+//! with [`STATUS_TAIL_CALL`] after recording the callee and its arguments for the current
+//! thread; whoever called the compiled function then makes the call with
+//! [`resolve_tail_calls`], in a loop, so chains of tail calls of any length run in constant
+//! native stack, as they do in the interpreter. Compiled code does this by itself for the
+//! callees it calls through the helper; an embedder calling compiled code directly must pass
+//! the status it gets to [`resolve_tail_calls`] (a helper running a compiled callee returns
+//! the callee's status unchanged, at once).
+//!
+//! # Stack limit
+//!
+//! With [`crate::JitOptions::stack_check`] (the default), every compiled function compares
+//! its stack pointer with `VmLimits::stack_limit` on entry and traps with
+//! [`TrapCode::StackOverflow`] below it, so deep recursion through compiled code stops with a
+//! trap instead of overrunning the native stack. The embedder sets the limit when entering
+//! wasm from the host (its stack pointer minus the budget of wasm, leaving headroom below the
+//! limit for one frame and the helpers); `0` disables the check.
 
 use tandem_interp::TrapCode;
 use tandem_interp::vm::{FuncEntry, Slot, VmCtx};
+
+pub use crate::builtins::resolve_tail_calls;
 
 /// The native signature of every compiled function (the array-call convention).
 ///
@@ -55,10 +82,13 @@ pub type ArrayCallFn = unsafe extern "C" fn(vmctx: *mut VmCtx, values: *mut Slot
 /// It returns a status (see the module documentation): compiled code propagates any non-zero
 /// status to its own caller at once.
 ///
-/// The helper is responsible for the depth of the native stack: compiled code calls it with no
-/// stack check of its own, so a helper that runs compiled callees must bound their nesting
-/// (returning the [`TrapCode::StackOverflow`] status) before the native stack runs out. After a
-/// call, compiled code reloads the length of memory 0, so the callee may grow it.
+/// A helper that runs a compiled callee returns the callee's status as is, at once, including
+/// [`STATUS_TAIL_CALL`] (compiled code resolves it). Compiled callees check the native stack
+/// limit on entry (see the module documentation); without that check (`VmLimits::stack_limit`
+/// of `0` or [`crate::JitOptions::stack_check`] off) a helper that runs compiled callees must
+/// bound their nesting itself (returning the [`TrapCode::StackOverflow`] status) before the
+/// native stack runs out. After a call, compiled code reloads the lengths of its memories, so
+/// the callee may grow them.
 ///
 /// # Safety
 ///
@@ -72,6 +102,10 @@ pub const STATUS_OK: u32 = 0;
 
 /// The status of a trap with code `0` (`1 + code` in general).
 pub const STATUS_TRAP_BASE: u32 = 1;
+
+/// The status of a function that made a tail call still to be made: pass it to
+/// [`resolve_tail_calls`].
+pub const STATUS_TAIL_CALL: u32 = 0xff;
 
 /// The smallest status the embedder may define for its own stops; compiled code passes them
 /// through unchanged.
@@ -109,6 +143,8 @@ pub enum Status {
     Ok,
     /// A wasm trap.
     Trap(TrapCode),
+    /// A tail call still to be made (see [`resolve_tail_calls`]).
+    TailCall,
     /// A stop the embedder defined (or a trap code this crate does not know).
     Embedder(u32),
 }
@@ -117,6 +153,7 @@ pub enum Status {
 pub fn decode_status(status: u32) -> Status {
     match status {
         STATUS_OK => Status::Ok,
+        STATUS_TAIL_CALL => Status::TailCall,
         s if s < STATUS_EMBEDDER_MIN => TRAP_CODES
             .get((s - STATUS_TRAP_BASE) as usize)
             .map_or(Status::Embedder(s), |&code| Status::Trap(code)),
@@ -138,6 +175,12 @@ mod tests {
     #[test]
     fn statuses_round_trip() {
         assert_eq!(decode_status(STATUS_OK), Status::Ok);
+        assert_eq!(decode_status(STATUS_TAIL_CALL), Status::TailCall);
+        assert!(
+            TRAP_CODES
+                .iter()
+                .all(|&code| trap_status(code) != STATUS_TAIL_CALL)
+        );
         for code in TRAP_CODES {
             assert_eq!(decode_status(trap_status(code)), Status::Trap(code));
         }

@@ -1,9 +1,28 @@
 //! Runtime functions that compiled code calls for work too large to inline.
 //!
 //! Compiled code reaches them through their address, embedded as a constant, with the host's
-//! C calling convention; none of them may unwind.
+//! C calling convention; none of them may unwind, and none of them panics on the operands
+//! compiled code passes (indices were validated; bounds are checked here). Each mirrors the
+//! interpreter's handler of the same operator, traps included: the ones that can trap return
+//! a status (see [`crate::abi`]). Addresses, table indices and lengths arrive zero-extended to
+//! 64 bits when they are `i32`s, which is how the interpreter reads them.
 
-use tandem_interp::vm::VmCtx;
+use std::cell::RefCell;
+
+use tandem_interp::TrapCode;
+use tandem_interp::vm::{FuncEntry, Slot, VmCtx};
+
+use crate::abi::{CallHelper, STATUS_OK, STATUS_TAIL_CALL, trap_status};
+
+/// Whether `len` elements from `start` lie within `size`.
+fn in_bounds(start: u64, len: u64, size: u64) -> bool {
+    start.checked_add(len).is_some_and(|end| end <= size)
+}
+
+/// The status of a built-in that either succeeds or traps with `code`.
+fn status(ok: bool, code: TrapCode) -> u32 {
+    if ok { STATUS_OK } else { trap_status(code) }
+}
 
 /// `memory.grow` of memory `index`: grows it by `delta` pages and returns the old size in
 /// pages, or `u64::MAX` when the memory cannot grow that far (compiled code narrows the result
@@ -33,7 +52,321 @@ pub(crate) unsafe extern "C" fn memory_grow(vmctx: *mut VmCtx, index: u32, delta
     memory.grow(delta).unwrap_or(u64::MAX)
 }
 
-/// The address of [`memory_grow`], for embedding in compiled code.
-pub(crate) fn memory_grow_address() -> usize {
-    memory_grow as *const () as usize
+/// `memory.fill` of memory `mem`: `n` bytes from `d` set to the low byte of `value`.
+///
+/// # Safety
+///
+/// `vmctx` must be a live context with a memory `mem`.
+pub(crate) unsafe extern "C" fn memory_fill(
+    vmctx: *mut VmCtx,
+    mem: u32,
+    d: u64,
+    value: u32,
+    n: u64,
+) -> u32 {
+    // SAFETY: as in `memory_grow`; memory definitions live as long as the context.
+    let memory = unsafe { &*(*vmctx).memory(mem) };
+    let ok = in_bounds(d, n, memory.len() as u64);
+    if ok {
+        // SAFETY: the range lies within the memory (checked above).
+        unsafe { std::ptr::write_bytes(memory.base.add(d as usize), value as u8, n as usize) };
+    }
+    status(ok, TrapCode::MemoryOutOfBounds)
+}
+
+/// `memory.copy` of `n` bytes from `s` in memory `src_mem` to `d` in memory `dst_mem`
+/// (overlapping ranges copy as `memmove` does).
+///
+/// # Safety
+///
+/// `vmctx` must be a live context with memories `dst_mem` and `src_mem`.
+pub(crate) unsafe extern "C" fn memory_copy(
+    vmctx: *mut VmCtx,
+    dst_mem: u32,
+    src_mem: u32,
+    d: u64,
+    s: u64,
+    n: u64,
+) -> u32 {
+    // SAFETY: as in `memory_fill`.
+    let (dst, src) = unsafe { (&*(*vmctx).memory(dst_mem), &*(*vmctx).memory(src_mem)) };
+    let ok = in_bounds(d, n, dst.len() as u64) && in_bounds(s, n, src.len() as u64);
+    if ok {
+        // SAFETY: both ranges lie within their memories (checked above); `copy` allows
+        // overlap.
+        unsafe {
+            std::ptr::copy(
+                src.base.add(s as usize),
+                dst.base.add(d as usize),
+                n as usize,
+            )
+        };
+    }
+    status(ok, TrapCode::MemoryOutOfBounds)
+}
+
+/// `memory.init`: `n` bytes from `s` in data segment `segment` (empty once dropped) to `d` in
+/// memory `mem`.
+///
+/// # Safety
+///
+/// `vmctx` must be a live context with a memory `mem` and a data segment `segment`.
+pub(crate) unsafe extern "C" fn memory_init(
+    vmctx: *mut VmCtx,
+    mem: u32,
+    segment: u32,
+    d: u64,
+    s: u32,
+    n: u32,
+) -> u32 {
+    // SAFETY: as in `memory_fill`; nothing else uses the context during the call.
+    let ctx = unsafe { &*vmctx };
+    // SAFETY: as in `memory_fill`.
+    let memory = unsafe { &*ctx.memory(mem) };
+    let data: &[u8] = if ctx.data_dropped[segment as usize] {
+        &[]
+    } else {
+        ctx.module.info.data_bytes(segment)
+    };
+    let (s, n) = (u64::from(s), u64::from(n));
+    let ok = in_bounds(d, n, memory.len() as u64) && in_bounds(s, n, data.len() as u64);
+    if ok {
+        // SAFETY: both ranges are in bounds (checked above) and the segment's bytes belong
+        // to the module, not to the memory.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                data.as_ptr().add(s as usize),
+                memory.base.add(d as usize),
+                n as usize,
+            )
+        };
+    }
+    status(ok, TrapCode::MemoryOutOfBounds)
+}
+
+/// `data.drop` of data segment `segment`.
+///
+/// # Safety
+///
+/// `vmctx` must be a live context, used by nothing else during the call, with a data segment
+/// `segment`.
+pub(crate) unsafe extern "C" fn data_drop(vmctx: *mut VmCtx, segment: u32) {
+    // SAFETY: guaranteed by the caller.
+    let dropped = unsafe { &mut (*vmctx).data_dropped };
+    dropped[segment as usize] = true;
+}
+
+/// `table.grow` of table `table` by `delta` elements set to `init`: returns the old size, or
+/// `u64::MAX` when the table cannot grow that far.
+///
+/// # Safety
+///
+/// `vmctx` must be a live context, used by nothing else during the call, with a table
+/// `table`.
+pub(crate) unsafe extern "C" fn table_grow(
+    vmctx: *mut VmCtx,
+    table: u32,
+    init: u64,
+    delta: u64,
+) -> u64 {
+    // SAFETY: guaranteed by the caller; table owners outlive the context.
+    let (table, limit) = unsafe {
+        (
+            &mut *(*vmctx).table_owner(table),
+            (*(*vmctx).limits).max_table_elements,
+        )
+    };
+    let within_limit = table.len().checked_add(delta).is_some_and(|n| n <= limit);
+    if !within_limit {
+        return u64::MAX;
+    }
+    table.grow(delta, init).unwrap_or(u64::MAX)
+}
+
+/// `table.fill`: `n` elements from `i` of table `table` set to `value`.
+///
+/// # Safety
+///
+/// As for [`table_grow`].
+pub(crate) unsafe extern "C" fn table_fill(
+    vmctx: *mut VmCtx,
+    table: u32,
+    i: u64,
+    value: u64,
+    n: u64,
+) -> u32 {
+    // SAFETY: as in `table_grow`.
+    let table = unsafe { &mut *(*vmctx).table_owner(table) };
+    let ok = in_bounds(i, n, table.len());
+    if ok {
+        table.elements_mut()[i as usize..(i + n) as usize].fill(value);
+    }
+    status(ok, TrapCode::TableOutOfBounds)
+}
+
+/// `table.copy` of `n` elements from `s` in table `src` to `d` in table `dst` (which may be
+/// the same table).
+///
+/// # Safety
+///
+/// As for [`table_grow`], with tables `dst` and `src`.
+pub(crate) unsafe extern "C" fn table_copy(
+    vmctx: *mut VmCtx,
+    dst: u32,
+    src: u32,
+    d: u64,
+    s: u64,
+    n: u64,
+) -> u32 {
+    // SAFETY: as in `table_grow`; the two owners may be the same table, so they are only
+    // used through raw pointers below.
+    let (dst, src) = unsafe { ((*vmctx).table_owner(dst), (*vmctx).table_owner(src)) };
+    // SAFETY: the owners are live (see above).
+    let (dst_len, src_len) = unsafe { ((*dst).len(), (*src).len()) };
+    let ok = in_bounds(d, n, dst_len) && in_bounds(s, n, src_len);
+    if ok {
+        // SAFETY: both ranges are in bounds (checked above); `copy` allows overlap, and no
+        // reference to the elements outlives its own statement.
+        unsafe {
+            let from = (*src).elements().as_ptr().add(s as usize);
+            let to = (*dst).elements_mut().as_mut_ptr().add(d as usize);
+            std::ptr::copy(from, to, n as usize);
+        }
+    }
+    status(ok, TrapCode::TableOutOfBounds)
+}
+
+/// `table.init`: `n` elements from `s` in element segment `segment` (empty once dropped) to
+/// `d` in table `table`.
+///
+/// # Safety
+///
+/// As for [`table_grow`], with an element segment `segment`.
+pub(crate) unsafe extern "C" fn table_init(
+    vmctx: *mut VmCtx,
+    table: u32,
+    segment: u32,
+    d: u64,
+    s: u32,
+    n: u32,
+) -> u32 {
+    // SAFETY: as in `table_grow`.
+    let ctx = unsafe { &*vmctx };
+    let elements: &[Slot] = ctx
+        .elems
+        .get(segment as usize)
+        .map(|e| &e[..])
+        .unwrap_or(&[]);
+    // SAFETY: as in `table_grow`; the table's elements are not the segment's.
+    let table = unsafe { &mut *ctx.table_owner(table) };
+    let (s, n) = (u64::from(s), u64::from(n));
+    let ok = in_bounds(d, n, table.len()) && in_bounds(s, n, elements.len() as u64);
+    if ok {
+        table.elements_mut()[d as usize..(d + n) as usize]
+            .copy_from_slice(&elements[s as usize..(s + n) as usize]);
+    }
+    status(ok, TrapCode::TableOutOfBounds)
+}
+
+/// `elem.drop` of element segment `segment`.
+///
+/// # Safety
+///
+/// As for [`data_drop`].
+pub(crate) unsafe extern "C" fn elem_drop(vmctx: *mut VmCtx, segment: u32) {
+    // SAFETY: guaranteed by the caller.
+    let elems = unsafe { &mut (*vmctx).elems };
+    if let Some(elements) = elems.get_mut(segment as usize) {
+        *elements = Box::new([]);
+    }
+}
+
+/// A tail call requested by compiled code and not yet made.
+struct PendingTailCall {
+    /// The context of the function that made the request (the callee's caller).
+    caller: *mut VmCtx,
+    /// The function to call.
+    callee: *const FuncEntry,
+    /// Its arguments, in slots.
+    args: Vec<Slot>,
+}
+
+thread_local! {
+    static PENDING: RefCell<PendingTailCall> = const {
+        RefCell::new(PendingTailCall {
+            caller: std::ptr::null_mut(),
+            callee: std::ptr::null(),
+            args: Vec::new(),
+        })
+    };
+}
+
+/// A tail call from compiled code: records `callee` and its `count` argument slots for the
+/// caller of the compiled function and returns [`STATUS_TAIL_CALL`], which the compiled
+/// function returns at once (its frame is gone before the callee runs).
+///
+/// # Safety
+///
+/// `args` must point at `count` readable slots.
+pub(crate) unsafe extern "C" fn tail_call(
+    caller: *mut VmCtx,
+    callee: *const FuncEntry,
+    args: *const Slot,
+    count: u32,
+) -> u32 {
+    // SAFETY: guaranteed by the caller.
+    let args = unsafe { std::slice::from_raw_parts(args, count as usize) };
+    PENDING.with_borrow_mut(|pending| {
+        pending.caller = caller;
+        pending.callee = callee;
+        pending.args.clear();
+        pending.args.extend_from_slice(args);
+    });
+    STATUS_TAIL_CALL
+}
+
+/// Makes the tail calls a compiled function requested by returning [`STATUS_TAIL_CALL`], one
+/// after the other through `helper` in constant native stack, and returns the status of the
+/// last callee. On success its results (which have the types of the original callee's, as
+/// wasm requires of tail calls) are written to `values`; any other status is returned as is.
+/// A `status` other than [`STATUS_TAIL_CALL`] is returned at once.
+///
+/// Compiled code calls this itself when a callee it called through the helper returns
+/// [`STATUS_TAIL_CALL`]; an embedder that calls compiled code (or a native entry) directly
+/// must do the same with the status it gets, and [`crate::CompiledCode::call`] does.
+///
+/// # Safety
+///
+/// `status` must be the status the compiled function just returned on this thread, and
+/// `values` the values array it was called with; `helper` must uphold the [`CallHelper`]
+/// contract.
+pub unsafe extern "C" fn resolve_tail_calls(
+    mut status: u32,
+    values: *mut Slot,
+    helper: CallHelper,
+) -> u32 {
+    if status != STATUS_TAIL_CALL {
+        return status;
+    }
+    let mut slots: Vec<Slot> = Vec::new();
+    let mut result_slots = 0;
+    while status == STATUS_TAIL_CALL {
+        let (caller, callee) = PENDING.with_borrow_mut(|pending| {
+            std::mem::swap(&mut slots, &mut pending.args);
+            (pending.caller, pending.callee)
+        });
+        // SAFETY: compiled code requested the call with a valid entry of a live store.
+        let entry = unsafe { &*callee };
+        slots.resize(entry.param_slots.max(entry.result_slots) as usize, 0);
+        result_slots = entry.result_slots as usize;
+        // SAFETY: the helper's contract; `slots` holds the callee's arguments and room for
+        // its results.
+        status = unsafe { helper(caller, callee, slots.as_mut_ptr()) };
+    }
+    if status == STATUS_OK {
+        // SAFETY: the last callee returns what the original one does, and `values` has room
+        // for that (guaranteed by the caller).
+        unsafe { std::ptr::copy_nonoverlapping(slots.as_ptr(), values, result_slots) };
+    }
+    status
 }

@@ -6,12 +6,57 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Module, default_libcall_names};
+use tandem_interp::lower::TranslateOptions;
 use tandem_interp::module::ModuleInfo;
 use tandem_interp::vm::Slot;
 
-use crate::abi::{ArrayCallFn, CallHelper};
+use crate::abi::{ArrayCallFn, CallHelper, resolve_tail_calls};
 use crate::error::JitError;
 use crate::translate::{self, Env};
+
+/// What compiled code checks besides the wasm semantics, mirroring the interpreter's
+/// [`TranslateOptions`] (see [`JitOptions::from`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JitOptions {
+    /// Meter fuel exactly as the interpreter does: the same charges at the same points (see
+    /// [`tandem_interp::lower::fuel`]), trapping with "all fuel consumed" when a charge
+    /// exceeds `VmLimits::fuel`.
+    pub fuel: bool,
+    /// Check the epoch deadline at function entries and loop headers, trapping with
+    /// "interrupt" once `VmLimits::epoch` reaches `VmLimits::epoch_deadline`.
+    pub epoch: bool,
+    /// Compare the stack pointer with `VmLimits::stack_limit` at function entry, trapping
+    /// with "call stack exhausted" below it (see [`crate::abi`]).
+    pub stack_check: bool,
+    /// Replace NaN results of float arithmetic with the canonical NaN (deterministic
+    /// execution), as the interpreter's option of the same name does.
+    pub canonicalize_nans: bool,
+}
+
+impl Default for JitOptions {
+    /// No fuel, no epoch checks, no NaN canonicalization; stack checks on.
+    fn default() -> Self {
+        JitOptions {
+            fuel: false,
+            epoch: false,
+            stack_check: true,
+            canonicalize_nans: false,
+        }
+    }
+}
+
+impl From<TranslateOptions> for JitOptions {
+    /// The options under which compiled code behaves as the interpreter's bytecode translated
+    /// with `options` does (with stack checks on).
+    fn from(options: TranslateOptions) -> Self {
+        JitOptions {
+            fuel: options.fuel,
+            epoch: options.epoch,
+            stack_check: true,
+            canonicalize_nans: options.canonicalize_nans,
+        }
+    }
+}
 
 /// A compiled function: its entry point with the array-call convention and facts about it.
 ///
@@ -27,6 +72,8 @@ pub struct CompiledCode {
     pub param_slots: u16,
     /// Slots taken by the results.
     pub result_slots: u16,
+    /// The call helper the code calls through (and resolves tail calls with).
+    pub call_helper: Option<CallHelper>,
 }
 
 impl CompiledCode {
@@ -35,7 +82,8 @@ impl CompiledCode {
         self.entry as *const () as *mut u8
     }
 
-    /// Calls the function: `values` holds its parameters and receives its results.
+    /// Calls the function: `values` holds its parameters and receives its results. Tail calls
+    /// the function leaves pending are made before this returns.
     ///
     /// Returns the status (see [`crate::abi`]); decode it with [`crate::decode_status`].
     ///
@@ -52,7 +100,14 @@ impl CompiledCode {
             values.len()
         );
         // SAFETY: `values` is large enough (checked above); the rest is the caller's contract.
-        unsafe { (self.entry)(vmctx, values.as_mut_ptr()) }
+        let status = unsafe { (self.entry)(vmctx, values.as_mut_ptr()) };
+        match self.call_helper {
+            // SAFETY: the status comes from the call just made with `values`, and the code
+            // was compiled to call through `helper`.
+            Some(helper) => unsafe { resolve_tail_calls(status, values.as_mut_ptr(), helper) },
+            // Without a helper nothing makes tail calls.
+            None => status,
+        }
     }
 }
 
@@ -69,6 +124,7 @@ pub struct JitCompiler {
     builder_ctx: FunctionBuilderContext,
     call_helper: Option<CallHelper>,
     call_conv: CallConv,
+    options: JitOptions,
 }
 
 // The compiler is moved to the thread that compiles; the code it returns is plain memory.
@@ -82,13 +138,20 @@ impl std::fmt::Debug for JitCompiler {
         f.debug_struct("JitCompiler")
             .field("call_helper", &self.call_helper.is_some())
             .field("call_conv", &self.call_conv)
+            .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }
 
 impl JitCompiler {
-    /// A compiler for the host's architecture and CPU features.
+    /// A compiler for the host's architecture and CPU features, with the default
+    /// [`JitOptions`].
     pub fn new() -> Result<Self, JitError> {
+        Self::with_options(JitOptions::default())
+    }
+
+    /// A compiler for the host whose code checks what `options` asks for.
+    pub fn with_options(options: JitOptions) -> Result<Self, JitError> {
         let isa = host_isa()?;
         let call_conv = isa.default_call_conv();
         let module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
@@ -99,12 +162,23 @@ impl JitCompiler {
             builder_ctx: FunctionBuilderContext::new(),
             call_helper: None,
             call_conv,
+            options,
         })
     }
 
-    /// Sets the function compiled code calls for `call` and `call_indirect` (see
-    /// [`CallHelper`]). Its address is embedded in the code compiled afterwards; functions that
-    /// call are [`JitError::Unsupported`] while no helper is set.
+    /// The options of the code compiled from now on.
+    pub fn options(&self) -> JitOptions {
+        self.options
+    }
+
+    /// Changes the options of the code compiled from now on.
+    pub fn set_options(&mut self, options: JitOptions) {
+        self.options = options;
+    }
+
+    /// Sets the function compiled code calls for `call`, `call_indirect`, `call_ref` and tail
+    /// calls (see [`CallHelper`]). Its address is embedded in the code compiled afterwards;
+    /// functions that call are [`JitError::Unsupported`] while no helper is set.
     pub fn set_call_helper(&mut self, helper: Option<CallHelper>) {
         self.call_helper = helper;
     }
@@ -138,6 +212,7 @@ impl JitCompiler {
             frontend_config: module.target_config(),
             call_conv: self.call_conv,
             call_helper: self.call_helper,
+            options: self.options,
         };
         let translated = translate::translate_function(
             &mut self.ctx.func,
@@ -175,6 +250,7 @@ impl JitCompiler {
             code_size,
             param_slots: slots.params,
             result_slots: slots.results,
+            call_helper: self.call_helper,
         })
     }
 }

@@ -23,10 +23,17 @@
 //! # }
 //! ```
 //!
-//! What is compiled: the numeric operators of `i32`, `i64`, `f32` and `f64`, locals, globals,
-//! structured control flow, loads, stores, `memory.size` and `memory.grow` of memory 0, and
-//! calls through the embedder's [`CallHelper`]. Anything else makes [`JitCompiler::compile`]
-//! return [`JitError::Unsupported`], and the function stays on the interpreter.
+//! What is compiled: the numeric operators of `i32`, `i64`, `f32` and `f64` (sign extension,
+//! saturating truncation and wide arithmetic included), references (`ref.null`, `ref.is_null`, `ref.func`,
+//! `ref.as_non_null`, `br_on_null`, `br_on_non_null`) as 64-bit slots, locals, globals of
+//! every type but `v128`, `select`, structured control flow, loads, stores and every memory
+//! operator of every memory (multi-memory, 64-bit addresses, custom page sizes, bulk memory),
+//! the table operators of every table, and calls (`call`, `call_indirect`, `call_ref` and
+//! their tail-call forms) through the embedder's [`CallHelper`]. Code meters fuel and checks
+//! epochs exactly as the interpreter does when [`JitOptions`] ask for it, and checks the
+//! native stack limit at every function entry. Anything else (SIMD, atomics, exceptions, GC)
+//! makes [`JitCompiler::compile`] return [`JitError::Unsupported`], and the function stays on
+//! the interpreter.
 
 pub mod abi;
 mod builtins;
@@ -35,8 +42,8 @@ mod error;
 mod translate;
 
 pub use abi::{
-    ArrayCallFn, CallHelper, STATUS_EMBEDDER_MIN, STATUS_OK, STATUS_TRAP_BASE, Status,
-    decode_status, trap_status,
+    ArrayCallFn, CallHelper, STATUS_EMBEDDER_MIN, STATUS_OK, STATUS_TAIL_CALL, STATUS_TRAP_BASE,
+    Status, decode_status, resolve_tail_calls, trap_status,
 };
-pub use compiler::{CompiledCode, JitCompiler};
+pub use compiler::{CompiledCode, JitCompiler, JitOptions};
 pub use error::JitError;

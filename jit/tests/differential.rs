@@ -3,8 +3,13 @@
 
 mod common;
 
-use common::{Instance, compiler, f32, f64, i32, i64, module};
-use tandem_jit::Status;
+use common::{
+    Instance, compiler, compiler_with, f32, f64, i32, i64, module, module_with,
+    module_with_features,
+};
+use tandem_interp::lower::TranslateOptions;
+use tandem_interp::module::WasmFeatures;
+use tandem_jit::{JitOptions, Status};
 
 /// A wasm value type of the numeric operators.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -315,6 +320,106 @@ fn numeric_operators_agree_with_the_interpreter() {
     // Make sure the operand sets really reach the trapping paths.
     assert!(checked > 20_000, "{checked} cases");
     assert!(traps > 200, "{traps} traps");
+}
+
+#[test]
+fn canonical_nans_agree_with_the_interpreter_bit_for_bit() {
+    // The operators whose NaN results the spec leaves open: with canonicalization on, both
+    // tiers must produce exactly the same bits.
+    let ops: Vec<Op> = ops().into_iter().filter(|op| op.any_nan).collect();
+    let mut wat = String::from("(module\n");
+    for op in &ops {
+        let params: Vec<&str> = op.params.iter().map(|ty| ty.name()).collect();
+        let gets: String = (0..op.params.len())
+            .map(|i| format!("local.get {i} "))
+            .collect();
+        wat.push_str(&format!(
+            "(func (export \"{}\") (param {}) (result {}) {gets}{})\n",
+            op.name,
+            params.join(" "),
+            op.result.name(),
+            op.name
+        ));
+    }
+    wat.push(')');
+    let options = TranslateOptions {
+        canonicalize_nans: true,
+        ..TranslateOptions::default()
+    };
+    let mut compiler = compiler_with(JitOptions::from(options));
+    let instance = Instance::new(module_with(&wat, options), &[]);
+    for (op, result) in ops.iter().zip(instance.compile_all(&mut compiler)) {
+        result.unwrap_or_else(|e| panic!("{} did not compile: {e}", op.name));
+    }
+    let mut nans = 0;
+    for op in &ops {
+        for args in operand_tuples(&op.params) {
+            let jit = instance.call_jit(&op.name, &args);
+            let interp = instance.call_interp(&op.name, &args);
+            assert_eq!(jit, interp, "{} {args:x?}", op.name);
+            nans += usize::from(interp.is_ok_and(|r| op.result.is_nan(r[0])));
+        }
+    }
+    assert!(nans > 100, "{nans} NaN results");
+}
+
+#[test]
+fn wide_arithmetic_agrees_with_the_interpreter() {
+    let code = module_with_features(
+        r#"(module
+            (func (export "add128") (param i64 i64 i64 i64) (result i64 i64)
+                local.get 0 local.get 1 local.get 2 local.get 3 i64.add128)
+            (func (export "sub128") (param i64 i64 i64 i64) (result i64 i64)
+                local.get 0 local.get 1 local.get 2 local.get 3 i64.sub128)
+            (func (export "mul_wide_s") (param i64 i64) (result i64 i64)
+                local.get 0 local.get 1 i64.mul_wide_s)
+            (func (export "mul_wide_u") (param i64 i64) (result i64 i64)
+                local.get 0 local.get 1 i64.mul_wide_u))"#,
+        TranslateOptions::default(),
+        WasmFeatures::default() | WasmFeatures::WIDE_ARITHMETIC,
+    );
+    let mut compiler = compiler();
+    let instance = Instance::new(code, &[]);
+    assert!(
+        instance
+            .compile_all(&mut compiler)
+            .iter()
+            .all(Result::is_ok)
+    );
+    let edges = [
+        0,
+        1,
+        2,
+        u64::MAX,
+        u64::MAX - 1,
+        1 << 63,
+        (1 << 63) - 1,
+        0x1234_5678_9abc_def0,
+    ];
+    for &a in &edges {
+        for &b in &edges {
+            for name in ["mul_wide_s", "mul_wide_u"] {
+                let jit = instance.call_jit(name, &[a, b]);
+                assert_eq!(
+                    jit,
+                    instance.call_interp(name, &[a, b]),
+                    "{name} {a:x} {b:x}"
+                );
+            }
+            for &c in &[0, 1, u64::MAX] {
+                for name in ["add128", "sub128"] {
+                    let args = [a, c, b, c ^ a];
+                    let jit = instance.call_jit(name, &args);
+                    assert_eq!(jit, instance.call_interp(name, &args), "{name} {args:x?}");
+                }
+            }
+        }
+    }
+    let product = (u64::MAX as u128) * (u64::MAX as u128);
+    assert_eq!(
+        instance.call_jit("mul_wide_u", &[u64::MAX, u64::MAX]),
+        Ok(vec![product as u64, (product >> 64) as u64])
+    );
 }
 
 /// Programs mixing control flow, memory, globals and calls.

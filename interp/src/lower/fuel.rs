@@ -126,11 +126,11 @@ pub fn plan(body: &FunctionBody<'_>) -> Result<FuelPlan, BinaryReaderError> {
                     skipped += 1;
                     continue;
                 }
-                Operator::End if skipped > 0 => {
+                Operator::Else | Operator::End if skipped == 0 => {}
+                Operator::End => {
                     skipped -= 1;
                     continue;
                 }
-                Operator::Else | Operator::End => {}
                 _ => continue,
             }
         }
@@ -269,6 +269,22 @@ mod tests {
         assert_eq!(plan.after, vec![(1, 2), (3, 1), (6, 0), (8, 0), (9, 1)]);
         assert_eq!(plan.charge_after(3), Some(1));
         assert_eq!(plan.charge_after(2), None);
+    }
+
+    #[test]
+    fn frames_inside_unreachable_code_are_skipped_whole() {
+        // 0 block, 1 i32.const, 2 br 0, 3 if (dead), 4 i32.const, 5 else, 6 i32.const, 7 end,
+        // 8 end (reached by the branch), 9 drop, 10 end.
+        let plan = plan_of(
+            "(module (func
+                block (result i32)
+                    i32.const 2 br 0
+                    if (result i32) i32.const 0 else i32.const 1 end
+                end
+                drop))",
+        );
+        assert_eq!(plan.entry, 2);
+        assert_eq!(plan.after, vec![(8, 0)]);
     }
 
     #[test]

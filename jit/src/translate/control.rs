@@ -241,6 +241,32 @@ impl FuncTranslator<'_, '_> {
 
     pub(super) fn br_if(&mut self, depth: u32) {
         let cond = self.pop();
+        self.branch_if(depth, cond);
+    }
+
+    /// `br_on_null`: branches to `depth` (without the reference) when the reference on top
+    /// is null, and goes on with it otherwise.
+    pub(super) fn br_on_null(&mut self, depth: u32) {
+        let reference = self.pop();
+        let is_null =
+            self.b
+                .ins()
+                .icmp_imm_u(cranelift_codegen::ir::condcodes::IntCC::Equal, reference, 0);
+        self.branch_if(depth, is_null);
+        self.push(reference);
+    }
+
+    /// `br_on_non_null`: branches to `depth` with the reference as the label's last value
+    /// when it is not null, and goes on without it otherwise.
+    pub(super) fn br_on_non_null(&mut self, depth: u32) {
+        let reference = self.peek();
+        self.branch_if(depth, reference);
+        self.pop();
+    }
+
+    /// Branches to `depth` with the label's values on top of the stack when `cond` is
+    /// non-zero, and goes on in a new block otherwise.
+    fn branch_if(&mut self, depth: u32, cond: Value) {
         let (target, vars) = self.branch_target(depth);
         self.assign_from_stack(&vars);
         let next = self.b.create_block();

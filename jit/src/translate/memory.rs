@@ -1,11 +1,13 @@
-//! Globals and memory 0: loads, stores, `memory.size` and `memory.grow`.
+//! Globals and linear memories: loads, stores, `memory.size`, `memory.grow` and the bulk
+//! memory operators, for every memory of the module, with 32- or 64-bit addresses.
 //!
 //! Every access is bounds-checked explicitly against the memory's current length (no guard
 //! pages are assumed), trapping with [`TrapCode::MemoryOutOfBounds`] as the interpreter does.
 //! The base address of a memory never moves, so it is loaded once at entry; the length is
 //! kept in a variable and reloaded after anything that may grow the memory (calls and
 //! `memory.grow`). A shared memory may grow on another thread at any time, so its length is
-//! loaded at every access instead.
+//! loaded at every access instead. The bulk operators (`memory.fill`, `memory.copy`,
+//! `memory.init`, `data.drop`) run as built-ins.
 
 use std::mem::offset_of;
 
@@ -13,14 +15,14 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{Endianness, InstBuilder, MemFlagsData, Type, Value, types};
 use cranelift_frontend::Variable;
 use tandem_interp::TrapCode;
-use tandem_interp::vm::{VMCTX_GLOBALS, VmGlobal, VmMemory};
+use tandem_interp::vm::{VMCTX_GLOBALS, VMCTX_MEMORIES, VmGlobal, VmMemory};
 use wasmparser::{MemArg, MemArgTarget, Operator};
 
 use super::{FuncTranslator, Result, clif_type, vm_flags, vm_readonly_flags};
 use crate::builtins;
 use crate::error::JitError;
 
-/// Memory 0 as a function body sees it.
+/// A memory as a function body sees it.
 pub(crate) struct MemoryState {
     /// The memory's `VmMemory` record.
     def: Value,
@@ -30,16 +32,22 @@ pub(crate) struct MemoryState {
     len: Option<Variable>,
     /// log2 of its page size.
     page_size_log2: u32,
-    /// Whether addresses are 64-bit (not compiled yet).
+    /// Whether addresses are 64-bit.
     memory64: bool,
 }
 
 impl MemoryState {
-    /// Loads what the function needs of memory 0, given the context's memory array.
-    pub(super) fn load(t: &mut FuncTranslator<'_, '_>, memories: Value) -> Result<Self> {
-        let ty = t.info.memory_types[0];
+    /// Loads what the function needs of memory `index`.
+    pub(super) fn load(t: &mut FuncTranslator<'_, '_>, index: u32) -> Result<Self> {
+        let ty = t.info.memory_types[index as usize];
         let pointer = t.pointer();
-        let def = t.b.ins().load(pointer, vm_readonly_flags(), memories, 0);
+        let memories =
+            t.b.ins()
+                .load(pointer, vm_readonly_flags(), t.vmctx, VMCTX_MEMORIES as i32);
+        let offset = index as usize * size_of::<*mut VmMemory>();
+        let def =
+            t.b.ins()
+                .load(pointer, vm_readonly_flags(), memories, offset as i32);
         let base = t.b.ins().load(
             pointer,
             vm_readonly_flags(),
@@ -72,37 +80,40 @@ fn load_len(t: &mut FuncTranslator<'_, '_>, def: Value) -> Value {
         .load(pointer, vm_flags(), def, offset_of!(VmMemory, len) as i32)
 }
 
-/// Whether `op` reads or changes memory 0's bytes or size.
-pub(super) fn touches_memory(op: &Operator<'_>) -> bool {
+/// The memory whose bytes or size `op` reads or changes in compiled code (not through a
+/// built-in), if any.
+pub(super) fn inline_memory(op: &Operator<'_>) -> Option<u32> {
     use Operator::*;
-    matches!(
-        op,
-        I32Load { .. }
-            | I64Load { .. }
-            | F32Load { .. }
-            | F64Load { .. }
-            | I32Load8S { .. }
-            | I32Load8U { .. }
-            | I32Load16S { .. }
-            | I32Load16U { .. }
-            | I64Load8S { .. }
-            | I64Load8U { .. }
-            | I64Load16S { .. }
-            | I64Load16U { .. }
-            | I64Load32S { .. }
-            | I64Load32U { .. }
-            | I32Store { .. }
-            | I64Store { .. }
-            | F32Store { .. }
-            | F64Store { .. }
-            | I32Store8 { .. }
-            | I32Store16 { .. }
-            | I64Store8 { .. }
-            | I64Store16 { .. }
-            | I64Store32 { .. }
-            | MemorySize { .. }
-            | MemoryGrow { .. }
-    )
+    match op {
+        I32Load { memarg }
+        | I64Load { memarg }
+        | F32Load { memarg }
+        | F64Load { memarg }
+        | I32Load8S { memarg }
+        | I32Load8U { memarg }
+        | I32Load16S { memarg }
+        | I32Load16U { memarg }
+        | I64Load8S { memarg }
+        | I64Load8U { memarg }
+        | I64Load16S { memarg }
+        | I64Load16U { memarg }
+        | I64Load32S { memarg }
+        | I64Load32U { memarg }
+        | I32Store { memarg }
+        | I64Store { memarg }
+        | F32Store { memarg }
+        | F64Store { memarg }
+        | I32Store8 { memarg }
+        | I32Store16 { memarg }
+        | I64Store8 { memarg }
+        | I64Store16 { memarg }
+        | I64Store32 { memarg } => match memarg.target {
+            MemArgTarget::Memory(mem) => Some(mem),
+            MemArgTarget::Array(_) => None,
+        },
+        MemorySize { mem } | MemoryGrow { mem } => Some(*mem),
+        _ => None,
+    }
 }
 
 /// How a load widens the bytes it reads.
@@ -152,55 +163,97 @@ impl FuncTranslator<'_, '_> {
             I64Store32 { memarg } => self.store(&memarg, 4)?,
             MemorySize { mem } => self.memory_size(mem)?,
             MemoryGrow { mem } => self.memory_grow(mem)?,
+            MemoryFill { mem } => {
+                let (d, value, n) = self.pop3();
+                let d = self.extend_u64(d);
+                let n = self.extend_u64(n);
+                let mem = self.b.ins().iconst(types::I32, i64::from(mem));
+                self.builtin_status(
+                    builtins::memory_fill as *const () as usize,
+                    &[mem, d, value, n],
+                );
+            }
+            MemoryCopy { dst_mem, src_mem } => {
+                let (d, s, n) = self.pop3();
+                let (d, s, n) = (self.extend_u64(d), self.extend_u64(s), self.extend_u64(n));
+                let dst_mem = self.b.ins().iconst(types::I32, i64::from(dst_mem));
+                let src_mem = self.b.ins().iconst(types::I32, i64::from(src_mem));
+                self.builtin_status(
+                    builtins::memory_copy as *const () as usize,
+                    &[dst_mem, src_mem, d, s, n],
+                );
+            }
+            MemoryInit { data_index, mem } => {
+                let (d, s, n) = self.pop3();
+                let d = self.extend_u64(d);
+                let mem = self.b.ins().iconst(types::I32, i64::from(mem));
+                let segment = self.b.ins().iconst(types::I32, i64::from(data_index));
+                self.builtin_status(
+                    builtins::memory_init as *const () as usize,
+                    &[mem, segment, d, s, n],
+                );
+            }
+            DataDrop { data_index } => {
+                let segment = self.b.ins().iconst(types::I32, i64::from(data_index));
+                let args = [self.vmctx, segment];
+                self.call_native(builtins::data_drop as *const () as usize, &args, &[]);
+            }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    /// Memory 0, or why the access cannot be compiled.
-    fn memory0(&self, mem: u32) -> Result<&MemoryState> {
-        if mem != 0 {
-            return Err(JitError::Unsupported("multi-memory".into()));
-        }
-        // Validation guarantees a memory, and the entry block loaded it for any body that
-        // touches it.
-        let memory = self
-            .memory
-            .as_ref()
-            .ok_or_else(|| JitError::Codegen("memory 0 was not loaded at entry".into()))?;
-        if memory.memory64 {
-            return Err(JitError::Unsupported("memory64".into()));
-        }
-        Ok(memory)
+    /// Calls built-in `address` with the context and `args`; it returns a status, which
+    /// leaves the function unless it is zero.
+    pub(super) fn builtin_status(&mut self, address: usize, args: &[Value]) {
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(self.vmctx);
+        all.extend_from_slice(args);
+        let status = self.call_native(address, &all, &[types::I32])[0];
+        self.propagate_status(status);
     }
 
-    /// The current length of memory 0 in bytes.
-    fn memory_len(&mut self) -> Value {
-        let memory = self.memory.as_ref().expect("checked by memory0");
-        match memory.len {
+    /// Memory `mem` as loaded at entry.
+    fn memory(&self, mem: u32) -> Result<&MemoryState> {
+        // Validation guarantees the memory, and the entry block loaded every memory the body
+        // accesses inline.
+        self.memories
+            .get(mem as usize)
+            .and_then(Option::as_ref)
+            .ok_or_else(|| JitError::Codegen(format!("memory {mem} was not loaded at entry")))
+    }
+
+    /// The current length of memory `mem` in bytes.
+    fn memory_len(&mut self, mem: u32) -> Result<Value> {
+        let memory = self.memory(mem)?;
+        Ok(match memory.len {
             Some(var) => self.b.use_var(var),
             None => {
                 let def = memory.def;
                 load_len(self, def)
             }
+        })
+    }
+
+    /// Reloads the cached lengths of the memories, which a call or `memory.grow` may have
+    /// changed.
+    pub(crate) fn reload_memory_lens(&mut self) {
+        for index in 0..self.memories.len() {
+            if let Some(MemoryState {
+                def,
+                len: Some(var),
+                ..
+            }) = self.memories[index]
+            {
+                let len = load_len(self, def);
+                self.b.def_var(var, len);
+            }
         }
     }
 
-    /// Reloads the cached length of memory 0, which a call or `memory.grow` may have changed.
-    pub(crate) fn reload_memory_len(&mut self) {
-        if let Some(MemoryState {
-            def,
-            len: Some(var),
-            ..
-        }) = self.memory
-        {
-            let len = load_len(self, def);
-            self.b.def_var(var, len);
-        }
-    }
-
-    /// Pops an address, checks that `size` bytes at it plus the static offset lie in memory 0,
-    /// and returns the host address together with the offset still to add in the access.
+    /// Pops an address, checks that `size` bytes at it plus the static offset lie in the
+    /// memory, and returns the host address together with the offset still to add in the
+    /// access.
     fn heap_address(&mut self, memarg: &MemArg, size: u64) -> Result<(Value, i32)> {
         let mem = match memarg.target {
             MemArgTarget::Memory(mem) => mem,
@@ -209,15 +262,29 @@ impl FuncTranslator<'_, '_> {
         if memarg.ordering.is_some() {
             return Err(JitError::Unsupported("memory orderings".into()));
         }
-        let base = self.memory0(mem)?.base;
+        let (base, memory64) = {
+            let memory = self.memory(mem)?;
+            (memory.base, memory.memory64)
+        };
         let addr = self.pop();
-        // A 32-bit address plus a 32-bit offset plus the size cannot overflow 64 bits.
-        let index = self.b.ins().uextend(types::I64, addr);
-        let end_offset = memarg.offset + size;
-        let end_offset = self.b.ins().iconst(types::I64, end_offset as i64);
-        let end = self.b.ins().iadd(index, end_offset);
-        let len = self.memory_len();
-        let out_of_bounds = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
+        let index = self.extend_u64(addr);
+        let len = self.memory_len(mem)?;
+        // The bytes up to `index + offset + size` must lie within the memory.
+        let out_of_bounds = match memarg.offset.checked_add(size) {
+            // A 32-bit address plus a 32-bit offset plus the size cannot overflow 64 bits.
+            Some(end_offset) if !memory64 => {
+                let end = self.b.ins().iadd_imm_u(index, end_offset as i64);
+                self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len)
+            }
+            Some(end_offset) => {
+                let end_offset = self.b.ins().iconst(types::I64, end_offset as i64);
+                let (end, overflow) = self.b.ins().uadd_overflow(index, end_offset);
+                let beyond = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
+                self.b.ins().bor(overflow, beyond)
+            }
+            // No memory reaches past the end of the address space.
+            None => self.b.ins().iconst(types::I8, 1),
+        };
         self.trap_if(out_of_bounds, TrapCode::MemoryOutOfBounds);
         let address = self.b.ins().iadd(base, index);
         Ok(match i32::try_from(memarg.offset) {
@@ -265,35 +332,47 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
+    /// The type of memory `mem`'s addresses and sizes.
+    fn index_type(&self, memory64: bool) -> Type {
+        if memory64 { types::I64 } else { types::I32 }
+    }
+
     fn memory_size(&mut self, mem: u32) -> Result<()> {
-        let page_size_log2 = self.memory0(mem)?.page_size_log2;
-        let len = self.memory_len();
+        let (page_size_log2, memory64) = {
+            let memory = self.memory(mem)?;
+            (memory.page_size_log2, memory.memory64)
+        };
+        let len = self.memory_len(mem)?;
         let pages = self.b.ins().ushr_imm_u(len, i64::from(page_size_log2));
-        let pages = self.b.ins().ireduce(types::I32, pages);
+        let pages = if memory64 {
+            pages
+        } else {
+            self.b.ins().ireduce(types::I32, pages)
+        };
         self.push(pages);
         Ok(())
     }
 
     fn memory_grow(&mut self, mem: u32) -> Result<()> {
-        self.memory0(mem)?;
+        let memory64 = self.memory(mem)?.memory64;
         let delta = self.pop();
-        let delta = self.b.ins().uextend(types::I64, delta);
-        let sig = self.grow_sig();
-        let pointer = self.pointer();
-        let callee = self
-            .b
-            .ins()
-            .iconst(pointer, builtins::memory_grow_address() as i64);
-        let mem = self.b.ins().iconst(types::I32, i64::from(mem));
-        let call = self
-            .b
-            .ins()
-            .call_indirect(sig, callee, &[self.vmctx, mem, delta]);
-        let old = self.b.inst_results(call)[0];
+        let delta = self.extend_u64(delta);
+        let index = self.b.ins().iconst(types::I32, i64::from(mem));
+        let args = [self.vmctx, index, delta];
+        let old = self.call_native(
+            builtins::memory_grow as *const () as usize,
+            &args,
+            &[types::I64],
+        )[0];
         // Old sizes of a 32-bit memory fit 32 bits, and failure (`u64::MAX`) narrows to -1.
-        let old = self.b.ins().ireduce(types::I32, old);
+        let ty = self.index_type(memory64);
+        let old = if ty == types::I64 {
+            old
+        } else {
+            self.b.ins().ireduce(ty, old)
+        };
         self.push(old);
-        self.reload_memory_len();
+        self.reload_memory_lens();
         Ok(())
     }
 
@@ -312,6 +391,7 @@ impl FuncTranslator<'_, '_> {
             .load(pointer, vm_readonly_flags(), globals, offset as i32)
     }
 
+    /// `global.get` of a global of any type but `v128`, defined or imported, mutable or not.
     pub(super) fn global_get(&mut self, index: u32) -> Result<()> {
         let ty = clif_type(self.info.global_types[index as usize].content_type)?;
         let cell = self.global_cell(index);
@@ -326,6 +406,7 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
+    /// `global.set` of a mutable global of any type but `v128`.
     pub(super) fn global_set(&mut self, index: u32) -> Result<()> {
         clif_type(self.info.global_types[index as usize].content_type)?;
         let value = self.pop();

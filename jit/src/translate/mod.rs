@@ -8,13 +8,17 @@
 //!
 //! - [`control`]: blocks, loops, `if`, branches, `return`, traps and the function exit.
 //! - [`numeric`]: constants, arithmetic, comparisons and conversions.
-//! - [`memory`]: globals, loads, stores, `memory.size` and `memory.grow`.
-//! - [`call`]: `call` and `call_indirect` through the embedder's call helper.
+//! - [`memory`]: globals, loads, stores and the memory operators of every memory.
+//! - [`table`]: references and the table operators.
+//! - [`call`]: `call`, `call_indirect`, `call_ref` and their tail-call forms.
+//! - [`metering`]: the stack-limit check, fuel and epoch checks.
 
 mod call;
 mod control;
 mod memory;
+mod metering;
 mod numeric;
+mod table;
 
 use cranelift_codegen::ir::{
     self, AbiParam, Block, Function, InstBuilder, MemFlagsData, SigRef, Signature, StackSlot, Type,
@@ -23,11 +27,12 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use tandem_interp::TrapCode;
+use tandem_interp::lower::fuel::{self, FuelPlan};
 use tandem_interp::module::ModuleInfo;
-use tandem_interp::vm::VMCTX_MEMORIES;
 use wasmparser::{BinaryReader, FunctionBody, Operator, ValType};
 
 use crate::abi::CallHelper;
+use crate::compiler::JitOptions;
 use crate::error::JitError;
 use control::ControlFrame;
 use memory::MemoryState;
@@ -44,6 +49,8 @@ pub(crate) struct Env {
     pub call_conv: CallConv,
     /// Where calls go, if anywhere.
     pub call_helper: Option<CallHelper>,
+    /// What to instrument.
+    pub options: JitOptions,
 }
 
 /// Slot counts of a translated function's parameters and results.
@@ -68,7 +75,8 @@ pub(crate) fn translate_function(
         info.features,
     );
     let body = FunctionBody::new(reader);
-    let func_type = info.func_type(info.imported_funcs + defined_index);
+    let func_index = info.imported_funcs + defined_index;
+    let func_type = info.func_type(func_index);
     let params = clif_types(func_type.params())?;
     let results = clif_types(func_type.results())?;
     let mut local_types = params.clone();
@@ -77,15 +85,22 @@ pub(crate) fn translate_function(
         let ty = clif_type(ty)?;
         local_types.extend(std::iter::repeat_n(ty, count as usize));
     }
-    let uses = scan_uses(&body)?;
+    let uses = scan_uses(&body, info, func_index)?;
+    let fuel_plan = if env.options.fuel {
+        Some(fuel::plan(&body)?)
+    } else {
+        None
+    };
 
     let builder = FunctionBuilder::new(func, builder_ctx);
-    let mut t = FuncTranslator::new(builder, env, info);
+    let mut t = FuncTranslator::new(builder, env, info, func_index, fuel_plan);
     t.enter(&params, &local_types, &results, &uses)?;
     let mut operators = body.get_operators_reader()?;
+    let mut index = 0u32;
     while !operators.eof() {
         let op = operators.read()?;
-        t.operator(op)?;
+        t.operator(op, index)?;
+        index += 1;
     }
     operators.finish()?;
     t.finish();
@@ -99,30 +114,44 @@ pub(crate) fn translate_function(
 /// What a body touches, found before translating it so the entry block loads only that.
 #[derive(Debug, Default)]
 struct Uses {
-    memory: bool,
+    /// Memories whose bytes or size the body reads or changes inline, by index.
+    memories: Vec<bool>,
+    /// The body tail-calls its own function.
+    self_tail_call: bool,
 }
 
-fn scan_uses(body: &FunctionBody<'_>) -> Result<Uses> {
-    let mut uses = Uses::default();
+fn scan_uses(body: &FunctionBody<'_>, info: &ModuleInfo, func_index: u32) -> Result<Uses> {
+    let mut uses = Uses {
+        memories: vec![false; info.memory_types.len()],
+        self_tail_call: false,
+    };
     let mut operators = body.get_operators_reader()?;
     while !operators.eof() {
-        if memory::touches_memory(&operators.read()?) {
-            uses.memory = true;
-            break;
+        let op = operators.read()?;
+        if let Some(mem) = memory::inline_memory(&op)
+            && let Some(used) = uses.memories.get_mut(mem as usize)
+        {
+            *used = true;
+        }
+        if let Operator::ReturnCall { function_index } = op
+            && function_index == func_index
+        {
+            uses.self_tail_call = true;
         }
     }
     Ok(uses)
 }
 
-/// The Cranelift type of a wasm value type this tier supports.
+/// The Cranelift type of a wasm value type this tier supports. References of every kind are
+/// 64-bit slots (a function entry's address, an extern-reference handle...; `0` is null).
 pub(crate) fn clif_type(ty: ValType) -> Result<Type> {
     match ty {
         ValType::I32 => Ok(types::I32),
         ValType::I64 => Ok(types::I64),
         ValType::F32 => Ok(types::F32),
         ValType::F64 => Ok(types::F64),
+        ValType::Ref(_) => Ok(types::I64),
         ValType::V128 => Err(JitError::Unsupported("v128 values".into())),
-        ValType::Ref(_) => Err(JitError::Unsupported("reference values".into())),
     }
 }
 
@@ -153,12 +182,20 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     pub(crate) b: FunctionBuilder<'f>,
     pub(crate) env: &'a Env,
     pub(crate) info: &'a ModuleInfo,
+    /// The function's index in the module (imports first).
+    pub(crate) func_index: u32,
     /// The instance context (first parameter).
     pub(crate) vmctx: Value,
     /// The array of parameter and result slots (second parameter).
     values: Value,
     /// One variable per wasm local, parameters first.
-    locals: Vec<Variable>,
+    pub(crate) locals: Vec<Variable>,
+    /// The type of each local.
+    pub(crate) local_types: Vec<Type>,
+    /// How many of the locals are parameters.
+    pub(crate) param_count: usize,
+    /// Where the body starts after the entry block, for self tail calls (which jump there).
+    pub(crate) body_start: Option<Block>,
     /// The wasm operand stack.
     pub(crate) stack: Vec<Value>,
     /// Open control frames, the function's own at the bottom.
@@ -172,19 +209,27 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     trap_blocks: Vec<(TrapCode, Block)>,
     /// A block returning its parameter as the status, for callees that stopped.
     status_block: Option<Block>,
-    /// Memory 0 as the body uses it.
-    pub(crate) memory: Option<MemoryState>,
+    /// The memories the body uses inline, by index.
+    pub(crate) memories: Vec<Option<MemoryState>>,
     /// Scratch slots for call arguments and results, sized for the largest call.
     call_slots: Option<StackSlot>,
     call_slots_size: u32,
-    /// Imported signatures of the call helper and the built-ins.
-    helper_sig: Option<SigRef>,
-    grow_sig: Option<SigRef>,
+    /// Imported signatures of the call helper and the built-ins, by parameter and result
+    /// types.
+    signatures: Vec<(Vec<Type>, Vec<Type>, SigRef)>,
+    /// The fuel charges of the body, when metering fuel.
+    fuel_plan: Option<FuelPlan>,
 }
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
     /// Starts the function in its entry block, whose parameters are the array-call ones.
-    fn new(mut b: FunctionBuilder<'f>, env: &'a Env, info: &'a ModuleInfo) -> Self {
+    fn new(
+        mut b: FunctionBuilder<'f>,
+        env: &'a Env,
+        info: &'a ModuleInfo,
+        func_index: u32,
+        fuel_plan: Option<FuelPlan>,
+    ) -> Self {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
@@ -194,25 +239,30 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             b,
             env,
             info,
+            func_index,
             vmctx,
             values,
             locals: Vec::new(),
+            local_types: Vec::new(),
+            param_count: 0,
+            body_start: None,
             stack: Vec::new(),
             controls: Vec::new(),
             reachable: true,
             unreachable_depth: 0,
             trap_blocks: Vec::new(),
             status_block: None,
-            memory: None,
+            memories: Vec::new(),
             call_slots: None,
             call_slots_size: 0,
-            helper_sig: None,
-            grow_sig: None,
+            signatures: Vec::new(),
+            fuel_plan,
         }
     }
 
     /// Fills the entry block: reads the parameters from the value slots, zeroes the other
-    /// locals, loads what the body uses of memory 0, and opens the function's frame.
+    /// locals, checks the stack limit, loads what the body uses of its memories, charges the
+    /// entry's fuel, checks the epoch and opens the function's frame.
     fn enter(
         &mut self,
         params: &[Type],
@@ -220,6 +270,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         results: &[Type],
         uses: &Uses,
     ) -> Result<()> {
+        self.param_count = params.len();
+        self.local_types = locals.to_vec();
         for (index, &ty) in locals.iter().enumerate() {
             let var = self.b.declare_var(ty);
             let value = if index < params.len() {
@@ -237,15 +289,29 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             self.locals.push(var);
         }
 
-        if uses.memory && !self.info.memory_types.is_empty() {
-            let pointer = self.pointer();
-            let memories = self.b.ins().load(
-                pointer,
-                vm_readonly_flags(),
-                self.vmctx,
-                VMCTX_MEMORIES as i32,
-            );
-            self.memory = Some(MemoryState::load(self, memories)?);
+        if self.env.options.stack_check {
+            self.check_stack_limit();
+        }
+        self.memories = (0..self.info.memory_types.len()).map(|_| None).collect();
+        for (index, &used) in uses.memories.iter().enumerate() {
+            if used {
+                self.memories[index] = Some(MemoryState::load(self, index as u32)?);
+            }
+        }
+        if uses.self_tail_call {
+            // Self tail calls jump back here with new locals: the entry's fuel and epoch
+            // checks run again, as on a new call.
+            let start = self.b.create_block();
+            self.b.ins().jump(start, &[]);
+            self.b.switch_to_block(start);
+            self.body_start = Some(start);
+        }
+        if let Some(plan) = &self.fuel_plan {
+            let amount = plan.entry;
+            self.charge_fuel(amount);
+        }
+        if self.env.options.epoch {
+            self.check_epoch();
         }
 
         let exit = self.b.create_block();
@@ -255,13 +321,35 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         Ok(())
     }
 
-    /// Translates one operator.
-    fn operator(&mut self, op: Operator<'_>) -> Result<()> {
-        if !self.reachable {
-            return self.unreachable_operator(&op);
+    /// Translates operator `index` of the body, then meters the fuel block that starts after
+    /// it, if one does.
+    fn operator(&mut self, op: Operator<'_>, index: u32) -> Result<()> {
+        if self.reachable {
+            self.reachable_operator(&op)?;
+        } else {
+            self.unreachable_operator(&op)?;
         }
+        if self.reachable && fuel::starts_block_after(&op) {
+            if self.fuel_plan.is_some() {
+                let plan = self.fuel_plan.as_ref().expect("checked");
+                let amount = plan.charge_after(index);
+                debug_assert!(
+                    amount.is_some(),
+                    "the fuel plan has no block after operator {index} ({op:?})"
+                );
+                self.charge_fuel(amount.unwrap_or(0));
+            }
+            if self.env.options.epoch && matches!(op, Operator::Loop { .. }) {
+                self.check_epoch();
+            }
+        }
+        Ok(())
+    }
+
+    /// Translates one reachable operator.
+    fn reachable_operator(&mut self, op: &Operator<'_>) -> Result<()> {
         use Operator::*;
-        match op {
+        match *op {
             Nop => {}
             Unreachable => self.trap(TrapCode::Unreachable),
             Block { blockty } => self.block(blockty)?,
@@ -271,19 +359,35 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             End => self.end(),
             Br { relative_depth } => self.br(relative_depth),
             BrIf { relative_depth } => self.br_if(relative_depth),
-            BrTable { targets } => self.br_table(&targets)?,
+            BrTable { ref targets } => self.br_table(targets)?,
+            BrOnNull { relative_depth } => self.br_on_null(relative_depth),
+            BrOnNonNull { relative_depth } => self.br_on_non_null(relative_depth),
             Return => self.return_(),
             Call { function_index } => self.call(function_index)?,
             CallIndirect {
                 type_index,
                 table_index,
             } => self.call_indirect(type_index, table_index)?,
+            CallRef { type_index } => self.call_ref(type_index)?,
+            ReturnCall { function_index } => self.return_call(function_index)?,
+            ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => self.return_call_indirect(type_index, table_index)?,
+            ReturnCallRef { type_index } => self.return_call_ref(type_index)?,
             Drop => {
                 self.pop();
             }
             Select => self.select(),
             TypedSelect { ty } => {
                 clif_type(ty)?;
+                self.select();
+            }
+            TypedSelectMulti { ref tys } => {
+                if tys.len() != 1 {
+                    return Err(unsupported(op));
+                }
+                clif_type(tys[0])?;
                 self.select();
             }
             LocalGet { local_index } => {
@@ -301,7 +405,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             GlobalGet { global_index } => self.global_get(global_index)?,
             GlobalSet { global_index } => self.global_set(global_index)?,
             ref other => {
-                if !(self.numeric(other)? || self.memory_op(other)?) {
+                if !(self.numeric(other)? || self.memory_op(other)? || self.table_op(other)?) {
                     return Err(unsupported(other));
                 }
             }
@@ -365,6 +469,13 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         (lhs, rhs)
     }
 
+    /// Pops three operands, the deepest one first.
+    pub(crate) fn pop3(&mut self) -> (Value, Value, Value) {
+        let third = self.pop();
+        let (first, second) = self.pop2();
+        (first, second, third)
+    }
+
     pub(crate) fn peek(&self) -> Value {
         *self.stack.last().expect("validated operand stack")
     }
@@ -397,6 +508,16 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             types::F32 => self.b.ins().f32const(0.0),
             types::F64 => self.b.ins().f64const(0.0),
             _ => self.b.ins().iconst(ty, 0),
+        }
+    }
+
+    /// An `i32` or `i64` operand as a 64-bit integer: zero-extended if it is an `i32` (the
+    /// interpreter reads 32-bit addresses, table indices and lengths that way).
+    pub(crate) fn extend_u64(&mut self, value: Value) -> Value {
+        if self.value_type(value) == types::I64 {
+            value
+        } else {
+            self.b.ins().uextend(types::I64, value)
         }
     }
 
@@ -435,6 +556,15 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         self.b.switch_to_block(next);
     }
 
+    /// Continues in a new block if `value` is not zero, else leaves with trap `code`.
+    pub(crate) fn trap_if_zero(&mut self, value: Value, code: TrapCode) {
+        let is_zero = self
+            .b
+            .ins()
+            .icmp_imm_u(ir::condcodes::IntCC::Equal, value, 0);
+        self.trap_if(is_zero, code);
+    }
+
     /// Leaves with trap `code`; what follows is unreachable.
     pub(crate) fn trap(&mut self, code: TrapCode) {
         let trap = self.trap_block(code);
@@ -452,9 +582,9 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         block
     }
 
-    /// Returns `status` from the function at once unless it is zero.
-    pub(crate) fn propagate_status(&mut self, status: Value) {
-        let exit = match self.status_block {
+    /// The block that returns its parameter as the function's status.
+    pub(crate) fn status_exit(&mut self) -> Block {
+        match self.status_block {
             Some(block) => block,
             None => {
                 let block = self.b.create_block();
@@ -463,7 +593,12 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                 self.status_block = Some(block);
                 block
             }
-        };
+        }
+    }
+
+    /// Returns `status` from the function at once unless it is zero.
+    pub(crate) fn propagate_status(&mut self, status: Value) {
+        let exit = self.status_exit();
         let next = self.b.create_block();
         self.b
             .ins()
@@ -486,33 +621,42 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         self.b.ins().stack_addr(self.env.pointer_type, slot, 0)
     }
 
-    /// The signature of the call helper, imported once.
-    pub(crate) fn helper_sig(&mut self) -> SigRef {
-        if let Some(sig) = self.helper_sig {
+    /// A signature in the helpers' calling convention, imported once per shape.
+    pub(crate) fn signature(&mut self, params: &[Type], returns: &[Type]) -> SigRef {
+        if let Some(&(_, _, sig)) = self
+            .signatures
+            .iter()
+            .find(|(p, r, _)| p == params && r == returns)
+        {
             return sig;
         }
-        let pointer = self.pointer();
         let mut signature = Signature::new(self.env.call_conv);
-        signature.params.extend([AbiParam::new(pointer); 3]);
-        signature.returns.push(AbiParam::new(types::I32));
+        signature
+            .params
+            .extend(params.iter().map(|&ty| AbiParam::new(ty)));
+        signature
+            .returns
+            .extend(returns.iter().map(|&ty| AbiParam::new(ty)));
         let sig = self.b.import_signature(signature);
-        self.helper_sig = Some(sig);
+        self.signatures
+            .push((params.to_vec(), returns.to_vec(), sig));
         sig
     }
 
-    /// The signature of the `memory.grow` built-in, imported once.
-    pub(crate) fn grow_sig(&mut self) -> SigRef {
-        if let Some(sig) = self.grow_sig {
-            return sig;
-        }
-        let mut signature = Signature::new(self.env.call_conv);
-        signature.params.push(AbiParam::new(self.pointer()));
-        signature.params.push(AbiParam::new(types::I32));
-        signature.params.push(AbiParam::new(types::I64));
-        signature.returns.push(AbiParam::new(types::I64));
-        let sig = self.b.import_signature(signature);
-        self.grow_sig = Some(sig);
-        sig
+    /// Calls the native function at `address` (the call helper or a built-in) in the host's C
+    /// calling convention, with arguments of the types of `args` and results of `returns`.
+    pub(crate) fn call_native(
+        &mut self,
+        address: usize,
+        args: &[Value],
+        returns: &[Type],
+    ) -> Vec<Value> {
+        let params: Vec<Type> = args.iter().map(|&arg| self.value_type(arg)).collect();
+        let sig = self.signature(&params, returns);
+        let pointer = self.pointer();
+        let callee = self.b.ins().iconst(pointer, address as i64);
+        let call = self.b.ins().call_indirect(sig, callee, args);
+        self.b.inst_results(call).to_vec()
     }
 
     /// Stores the function's results into the value slots and returns success.

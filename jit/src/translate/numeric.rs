@@ -37,6 +37,40 @@ fn trunc_bounds(from: Type, to: Type, signed: bool) -> (f64, f64) {
     }
 }
 
+/// Whether `op` is float arithmetic whose NaN results the spec leaves open (bitwise float
+/// operators such as `neg` or `copysign` keep their operands' NaNs); the same list as the
+/// interpreter's NaN canonicalization.
+fn produces_arithmetic_nan(op: &Operator<'_>) -> bool {
+    use Operator::*;
+    matches!(
+        op,
+        F32Add
+            | F64Add
+            | F32Sub
+            | F64Sub
+            | F32Mul
+            | F64Mul
+            | F32Div
+            | F64Div
+            | F32Sqrt
+            | F64Sqrt
+            | F32Min
+            | F64Min
+            | F32Max
+            | F64Max
+            | F32Ceil
+            | F64Ceil
+            | F32Floor
+            | F64Floor
+            | F32Trunc
+            | F64Trunc
+            | F32Nearest
+            | F64Nearest
+            | F32DemoteF64
+            | F64PromoteF32
+    )
+}
+
 impl<'f> FuncTranslator<'_, 'f> {
     /// Translates `op` if it is a numeric operator; `false` if it is not one.
     pub(super) fn numeric(&mut self, op: &Operator<'_>) -> Result<bool> {
@@ -156,9 +190,70 @@ impl<'f> FuncTranslator<'_, 'f> {
             I64TruncSatF32U | I64TruncSatF64U => {
                 self.unary(|b, x| b.ins().fcvt_to_uint_sat(I64, x))
             }
+
+            // ---- wide arithmetic ----
+            I64Add128 => self.add_sub_128(false),
+            I64Sub128 => self.add_sub_128(true),
+            I64MulWideS => self.mul_wide(true),
+            I64MulWideU => self.mul_wide(false),
             _ => return Ok(false),
         }
+        if self.env.options.canonicalize_nans && produces_arithmetic_nan(op) {
+            self.canonicalize_nan();
+        }
         Ok(true)
+    }
+
+    /// `i64.add128` and `i64.sub128`: 128-bit operands and result as (low, high) halves.
+    fn add_sub_128(&mut self, subtract: bool) {
+        let rhs_high = self.pop();
+        let rhs_low = self.pop();
+        let (lhs_low, lhs_high) = self.pop2();
+        let (low, high) = if subtract {
+            let low = self.b.ins().isub(lhs_low, rhs_low);
+            let borrow = self.b.ins().icmp(IntCC::UnsignedLessThan, lhs_low, rhs_low);
+            let borrow = self.b.ins().uextend(types::I64, borrow);
+            let high = self.b.ins().isub(lhs_high, rhs_high);
+            (low, self.b.ins().isub(high, borrow))
+        } else {
+            let low = self.b.ins().iadd(lhs_low, rhs_low);
+            let carry = self.b.ins().icmp(IntCC::UnsignedLessThan, low, lhs_low);
+            let carry = self.b.ins().uextend(types::I64, carry);
+            let high = self.b.ins().iadd(lhs_high, rhs_high);
+            (low, self.b.ins().iadd(high, carry))
+        };
+        self.push(low);
+        self.push(high);
+    }
+
+    /// `i64.mul_wide_s` and `i64.mul_wide_u`: the full 128-bit product as (low, high) halves.
+    fn mul_wide(&mut self, signed: bool) {
+        let (x, y) = self.pop2();
+        let low = self.b.ins().imul(x, y);
+        let high = if signed {
+            self.b.ins().smulhi(x, y)
+        } else {
+            self.b.ins().umulhi(x, y)
+        };
+        self.push(low);
+        self.push(high);
+    }
+
+    /// Replaces a NaN on top of the stack with the canonical NaN of its type (positive, quiet,
+    /// no payload), as the interpreter's deterministic mode does.
+    fn canonicalize_nan(&mut self) {
+        let value = self.pop();
+        let ty = self.value_type(value);
+        let canonical = if ty == types::F32 {
+            self.b.ins().f32const(Ieee32::with_bits(0x7fc0_0000))
+        } else {
+            self.b
+                .ins()
+                .f64const(Ieee64::with_bits(0x7ff8_0000_0000_0000))
+        };
+        let is_nan = self.b.ins().fcmp(FloatCC::Unordered, value, value);
+        let value = self.b.ins().select(is_nan, canonical, value);
+        self.push(value);
     }
 
     fn unary(&mut self, f: impl FnOnce(&mut FunctionBuilder<'f>, Value) -> Value) {

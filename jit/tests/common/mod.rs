@@ -19,8 +19,8 @@ use tandem_interp::vm::{
     VmGlobal, VmLimits,
 };
 use tandem_jit::{
-    ArrayCallFn, CompiledCode, JitCompiler, JitError, STATUS_EMBEDDER_MIN, Status, decode_status,
-    trap_status,
+    ArrayCallFn, CompiledCode, JitCompiler, JitError, JitOptions, STATUS_EMBEDDER_MIN, Status,
+    decode_status, resolve_tail_calls, trap_status,
 };
 
 /// A host function: arguments in the slots, results written back from slot 0.
@@ -56,9 +56,25 @@ pub struct Instance {
 
 /// Parses and validates a module written in the text format.
 pub fn module(wat: &str) -> Arc<ModuleCode> {
+    module_with(wat, TranslateOptions::default())
+}
+
+/// Parses and validates a module written in the text format, whose bytecode the interpreter
+/// translates with `options`.
+pub fn module_with(wat: &str, options: TranslateOptions) -> Arc<ModuleCode> {
+    module_with_features(wat, options, WasmFeatures::default())
+}
+
+/// Parses and validates a module written in the text format with `features`, whose bytecode
+/// the interpreter translates with `options`.
+pub fn module_with_features(
+    wat: &str,
+    options: TranslateOptions,
+    features: WasmFeatures,
+) -> Arc<ModuleCode> {
     let bytes = wat::parse_str(wat).expect("valid WAT");
-    let info = parse_module(&bytes, WasmFeatures::default()).expect("valid module");
-    Arc::new(ModuleCode::new(info, TranslateOptions::default()))
+    let info = parse_module(&bytes, features).expect("valid module");
+    Arc::new(ModuleCode::new(info, options))
 }
 
 /// Signature ids by structural equality of the module's function types, as an engine
@@ -84,6 +100,16 @@ fn sig_ids(code: &ModuleCode) -> Vec<SigId> {
 impl Instance {
     /// Instantiates `code`; function imports are served by `host` in import order.
     pub fn new(code: Arc<ModuleCode>, host: &[HostFn]) -> Instance {
+        Instance::with_globals(code, host, &[])
+    }
+
+    /// Instantiates `code`; function imports are served by `host` in import order, and global
+    /// imports get the values of `imported_globals` in import order.
+    pub fn with_globals(
+        code: Arc<ModuleCode>,
+        host: &[HostFn],
+        imported_globals: &[Slot],
+    ) -> Instance {
         let info = &code.info;
         let sig_ids = sig_ids(&code);
         let mut epoch = Box::new(AtomicU64::new(0));
@@ -95,6 +121,7 @@ impl Instance {
             exceptions: &mut *exceptions,
             max_memory_bytes: u64::MAX,
             max_table_elements: u64::MAX,
+            stack_limit: 0,
         });
         let memories: Vec<LinearMemory> = info
             .memory_types
@@ -106,15 +133,17 @@ impl Instance {
             })
             .collect();
         assert_eq!(
-            info.imported_globals, 0,
-            "the test instance imports no globals"
+            info.imported_globals as usize,
+            imported_globals.len(),
+            "a value for every imported global"
         );
-        let mut globals: Vec<VmGlobal> = Vec::new();
+        let mut globals: Vec<VmGlobal> = imported_globals
+            .iter()
+            .map(|&value| VmGlobal { slots: [value, 0] })
+            .collect();
+        // Function references are filled in once the function entries exist.
         for def in &info.globals {
-            let slots = def.init.eval(
-                |index| globals[index as usize].slots,
-                |_| panic!("no function references in global initializers"),
-            );
+            let slots = def.init.eval(|index| globals[index as usize].slots, |_| 0);
             globals.push(VmGlobal { slots });
         }
         let mut tables: Vec<TableData> = info
@@ -172,10 +201,36 @@ impl Instance {
         assert!(
             info.imports
                 .iter()
-                .all(|import| matches!(import.kind, ImportKind::Func(_))),
-            "the test instance imports functions only"
+                .all(|import| matches!(import.kind, ImportKind::Func(_) | ImportKind::Global(_))),
+            "the test instance imports functions and globals only"
         );
 
+        let imported = imported_globals.len();
+        for (index, def) in info.globals.iter().enumerate() {
+            let slots = def.init.eval(
+                |i| globals[i as usize].slots,
+                |f| entries[f as usize].as_ref_slot(),
+            );
+            globals[imported + index].slots = slots;
+        }
+        // Passive segments stay available to `table.init`; the others count as dropped.
+        vmctx.elems = info
+            .elems
+            .iter()
+            .map(|segment| match segment.mode {
+                ElemMode::Passive => segment
+                    .items
+                    .iter()
+                    .map(|item| {
+                        item.eval(
+                            |i| globals[i as usize].slots,
+                            |f| entries[f as usize].as_ref_slot(),
+                        )[0]
+                    })
+                    .collect(),
+                _ => Box::new([]) as Box<[Slot]>,
+            })
+            .collect();
         for segment in &info.elems {
             if let ElemMode::Active { table, offset } = &segment.mode {
                 let offset = offset.eval(|i| globals[i as usize].slots, |_| 0)[0] as u32;
@@ -193,6 +248,7 @@ impl Instance {
                 let offset = offset.eval(|i| globals[i as usize].slots, |_| 0)[0] as u32;
                 let bytes = info.data_bytes(index as u32);
                 assert!(memories[*memory as usize].write_at(u64::from(offset), bytes));
+                vmctx.data_dropped[index] = true;
             }
         }
 
@@ -226,6 +282,17 @@ impl Instance {
             .collect()
     }
 
+    /// Installs code compiled for this instance's module (for another instance of it, say)
+    /// in the entries of the defined functions, in order.
+    pub fn install(&self, code: &[CompiledCode]) {
+        let imported = self.code.info.imported_funcs as usize;
+        for (index, code) in code.iter().enumerate() {
+            self.entries[imported + index]
+                .native
+                .store(code.as_ptr(), Ordering::Release);
+        }
+    }
+
     /// The entry of the function exported as `name`.
     pub fn export(&self, name: &str) -> &FuncEntry {
         let export = self
@@ -257,7 +324,8 @@ impl Instance {
         // max(param_slots, result_slots) slots; the instance is used by nothing else.
         let status = unsafe {
             let function = std::mem::transmute::<*mut u8, ArrayCallFn>(native);
-            function(entry.vmctx, values.as_mut_ptr())
+            let status = function(entry.vmctx, values.as_mut_ptr());
+            resolve_tail_calls(status, values.as_mut_ptr(), call_helper)
         };
         match decode_status(status) {
             Status::Ok => {
@@ -269,14 +337,25 @@ impl Instance {
     }
 
     /// Calls export `name` on the interpreter.
+    ///
+    /// Every function runs as bytecode, even those with native code installed: their native
+    /// code is set aside for the call.
     pub fn call_interp(&self, name: &str, args: &[Slot]) -> Result<Vec<Slot>, Status> {
         let entry = self.export(name);
         let mut values = io_slots(entry, args);
         let mut stack = Stack::new(DEFAULT_MAX_WASM_STACK);
         let mut host = TestHost;
+        let natives: Vec<*mut u8> = self
+            .entries
+            .iter()
+            .map(|e| e.native.swap(std::ptr::null_mut(), Ordering::AcqRel))
+            .collect();
         // SAFETY: the entry and everything its context points at belong to this instance,
         // which nothing else uses during the call; `values` is large enough.
         let result = unsafe { exec::execute(&mut stack, &mut host, entry, &mut values) };
+        for (entry, native) in self.entries.iter().zip(natives) {
+            entry.native.store(native, Ordering::Release);
+        }
         match result {
             Ok(()) => {
                 values.truncate(entry.result_slots as usize);
@@ -293,10 +372,96 @@ impl Instance {
         self.memories[0].data()
     }
 
+    /// Memory `index`'s bytes.
+    pub fn memory_at(&self, index: usize) -> &[u8] {
+        self.memories[index].data()
+    }
+
+    /// Table `index`'s elements.
+    pub fn table(&self, index: usize) -> &[Slot] {
+        self.tables[index].elements()
+    }
+
+    /// `slot` with this instance's function entries replaced by `FUNC_TAG | index`, so
+    /// references compare equal across instances.
+    pub fn normalize(&self, slot: Slot) -> Slot {
+        let base = self.entries.as_ptr() as usize as Slot;
+        let size = size_of::<FuncEntry>() as Slot;
+        let end = base + size * self.entries.len() as Slot;
+        if (base..end).contains(&slot) && (slot - base).is_multiple_of(size) {
+            FUNC_TAG | ((slot - base) / size)
+        } else {
+            slot
+        }
+    }
+
+    /// Everything the instance's code can change: memories, tables and globals (references
+    /// normalized).
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            memories: self.memories.iter().map(|m| m.data().to_vec()).collect(),
+            tables: self
+                .tables
+                .iter()
+                .map(|t| t.elements().iter().map(|&e| self.normalize(e)).collect())
+                .collect(),
+            globals: self
+                .globals
+                .iter()
+                .map(|g| [self.normalize(g.slots[0]), g.slots[1]])
+                .collect(),
+            data_dropped: self.vmctx.data_dropped.clone(),
+            elems: self
+                .vmctx
+                .elems
+                .iter()
+                .map(|e| e.iter().map(|&r| self.normalize(r)).collect())
+                .collect(),
+        }
+    }
+
+    /// The fuel left.
+    pub fn fuel(&self) -> i64 {
+        self.limits.fuel
+    }
+
+    /// Sets the fuel left.
+    pub fn set_fuel(&mut self, fuel: i64) {
+        self.limits.fuel = fuel;
+    }
+
+    /// Sets the epoch at which execution is interrupted.
+    pub fn set_epoch_deadline(&mut self, deadline: u64) {
+        self.limits.epoch_deadline = deadline;
+    }
+
+    /// The engine's epoch counter, which another thread may bump.
+    pub fn epoch(&self) -> &AtomicU64 {
+        &self.epoch
+    }
+
+    /// Sets the lowest stack address compiled code may run at.
+    pub fn set_stack_limit(&mut self, limit: usize) {
+        self.limits.stack_limit = limit;
+    }
+
     /// Global `index`'s low slot.
     pub fn global(&self, index: usize) -> Slot {
         self.globals[index].slots[0]
     }
+}
+
+/// The tag of a normalized function reference (see [`Instance::normalize`]).
+pub const FUNC_TAG: Slot = 0xf000_0000_0000_0000;
+
+/// The state of an instance, for comparing two of them.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub memories: Vec<Vec<u8>>,
+    pub tables: Vec<Vec<Slot>>,
+    pub globals: Vec<[Slot; 2]>,
+    pub data_dropped: Vec<bool>,
+    pub elems: Vec<Vec<Slot>>,
 }
 
 fn io_slots(entry: &FuncEntry, args: &[Slot]) -> Vec<Slot> {
@@ -326,6 +491,13 @@ unsafe fn call_host(vmctx: *mut VmCtx, callee: &FuncEntry, values: *mut Slot) ->
 
 thread_local! {
     static NATIVE_DEPTH: Cell<u32> = const { Cell::new(0) };
+    static NATIVE_DEPTH_LIMIT: Cell<u32> = const { Cell::new(MAX_NATIVE_DEPTH) };
+}
+
+/// Sets how deep [`call_helper`] lets compiled code nest on this thread (leaving the rest to
+/// the stack-limit check of compiled code).
+pub fn set_native_depth_limit(limit: u32) {
+    NATIVE_DEPTH_LIMIT.set(limit);
 }
 
 /// The call helper of the tests: wasm callees run their native code (with a bound on the
@@ -350,7 +522,7 @@ pub unsafe extern "C" fn call_helper(
                 return STATUS_NOT_COMPILED;
             }
             let depth = NATIVE_DEPTH.get();
-            if depth >= MAX_NATIVE_DEPTH {
+            if depth >= NATIVE_DEPTH_LIMIT.get() {
                 return trap_status(TrapCode::StackOverflow);
             }
             NATIVE_DEPTH.set(depth + 1);
@@ -368,7 +540,12 @@ pub unsafe extern "C" fn call_helper(
 
 /// A compiler whose code calls through [`call_helper`].
 pub fn compiler() -> JitCompiler {
-    let mut compiler = JitCompiler::new().expect("host supported");
+    compiler_with(JitOptions::default())
+}
+
+/// A compiler with `options` whose code calls through [`call_helper`].
+pub fn compiler_with(options: JitOptions) -> JitCompiler {
+    let mut compiler = JitCompiler::with_options(options).expect("host supported");
     compiler.set_call_helper(Some(call_helper));
     compiler
 }
@@ -391,6 +568,17 @@ impl Host for TestHost {
             status => Err(status),
         }
     }
+}
+
+/// Compiles every defined function of `code`, which must all be supported.
+pub fn compile_module(compiler: &mut JitCompiler, code: &ModuleCode) -> Vec<CompiledCode> {
+    (0..code.info.bodies.len() as u32)
+        .map(|index| {
+            compiler
+                .compile(&code.info, index)
+                .unwrap_or_else(|e| panic!("function {index} did not compile: {e}"))
+        })
+        .collect()
 }
 
 /// Compiles `wat`, instantiates it and compiles every function, which must all be supported.
