@@ -218,6 +218,15 @@ impl Config {
         }
         match self.strategy {
             Strategy::Interpreter => {}
+            #[cfg(tandem_jit)]
+            Strategy::Cranelift => {}
+            #[cfg(tandem_jit)]
+            Strategy::Tiered => {
+                return Err(Error::msg(
+                    "the tiered strategy (tier-up from the interpreter) is not implemented yet",
+                ));
+            }
+            #[cfg(not(tandem_jit))]
             Strategy::Cranelift | Strategy::Tiered => {
                 return Err(Error::msg(
                     "the Cranelift tier is not built into this tandem",

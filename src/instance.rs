@@ -46,6 +46,10 @@ pub struct Instance {
 pub(crate) struct InstanceData {
     pub vmctx: OwnedVmCtx,
     pub exports: Vec<(String, Extern)>,
+    /// Keeps the executable memory of the module's compiled functions alive as long as
+    /// the instance's function entries point into it.
+    #[cfg(tandem_jit)]
+    pub _native: Option<std::sync::Arc<crate::jit::NativeCode>>,
 }
 
 impl InstanceData {
@@ -359,8 +363,15 @@ fn instantiate<T>(
         .enumerate()
     {
         let func_ty = info.type_at(ty);
+        #[cfg(tandem_jit)]
+        let native = match &module.inner.native {
+            Some(code) => code.entry(defined as u32),
+            None => std::ptr::null_mut(),
+        };
+        #[cfg(not(tandem_jit))]
+        let native = std::ptr::null_mut();
         let entry = FuncEntry {
-            native: Default::default(),
+            native: std::sync::atomic::AtomicPtr::new(native),
             code: Default::default(),
             vmctx: vmctx_ptr,
             sig: module.inner.sig_ids[ty as usize],
@@ -414,7 +425,12 @@ fn instantiate<T>(
             (e.name.clone(), item)
         })
         .collect();
-    opaque.instances.push(InstanceData { vmctx, exports });
+    opaque.instances.push(InstanceData {
+        vmctx,
+        exports,
+        #[cfg(tandem_jit)]
+        _native: module.inner.native.clone(),
+    });
 
     let func_slot = |opaque: &StoreOpaque, index: u32| {
         opaque.funcs[funcs[index as usize].index as usize].as_ref_slot()

@@ -37,6 +37,8 @@ mod error;
 mod externals;
 mod func;
 mod instance;
+#[cfg(tandem_jit)]
+mod jit;
 mod linker;
 mod module;
 mod shared_memory;

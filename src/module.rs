@@ -62,6 +62,9 @@ pub(crate) struct ModuleInner {
     pub sig_ids: Vec<SigId>,
     pub import_types: Vec<ExternType>,
     pub export_types: Vec<ExternType>,
+    /// Native code of the functions the Cranelift tier compiled.
+    #[cfg(tandem_jit)]
+    pub native: Option<Arc<crate::jit::NativeCode>>,
 }
 
 impl Module {
@@ -88,6 +91,13 @@ impl Module {
             canonicalize_nans: engine.config().canonicalize_nans,
         };
         let code = Arc::new(ModuleCode::new(info, options));
+        #[cfg(tandem_jit)]
+        let native = match engine.config().strategy {
+            crate::Strategy::Cranelift => Some(Arc::new(crate::jit::NativeCode::compile_module(
+                &code, options,
+            )?)),
+            crate::Strategy::Interpreter | crate::Strategy::Tiered => None,
+        };
         if !engine.config().lazy_translation {
             code.compile_all(engine.config().compilation_threads())?;
         }
@@ -145,8 +155,21 @@ impl Module {
                 sig_ids,
                 import_types,
                 export_types,
+                #[cfg(tandem_jit)]
+                native,
             }),
         })
+    }
+
+    /// How many of the module's functions run as native code compiled by the Cranelift tier
+    /// (with [`Strategy::Cranelift`](crate::Strategy::Cranelift)); the others run on the
+    /// interpreter. Always 0 with the interpreter strategy or without the `jit` feature.
+    pub fn native_function_count(&self) -> usize {
+        #[cfg(tandem_jit)]
+        if let Some(native) = &self.inner.native {
+            return native.compiled_count();
+        }
+        0
     }
 
     /// Compiles the module in the file at `path` (binary or WAT text).

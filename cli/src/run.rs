@@ -51,12 +51,19 @@ pub struct RunCommand {
 enum StrategyArg {
     /// The register-bytecode interpreter
     Interpreter,
+    /// Every function Cranelift supports compiled to native code before running (the others
+    /// run on the interpreter)
+    Cranelift,
+    /// The interpreter, compiling hot functions with Cranelift
+    Tiered,
 }
 
 impl From<StrategyArg> for Strategy {
     fn from(arg: StrategyArg) -> Self {
         match arg {
             StrategyArg::Interpreter => Strategy::Interpreter,
+            StrategyArg::Cranelift => Strategy::Cranelift,
+            StrategyArg::Tiered => Strategy::Tiered,
         }
     }
 }

@@ -190,9 +190,11 @@ fn traps_report_their_codes() {
 fn handlers_run_in_constant_native_stack() {
     let iterations: u64 = if cfg!(miri) { 20 } else { 200_000 };
     let depth: u64 = if cfg!(miri) { 20 } else { 100_000 };
-    let worker = std::thread::Builder::new().stack_size(64 << 10).spawn(move || {
-        let instance = instantiate(
-            r#"(module
+    let worker = std::thread::Builder::new()
+        .stack_size(64 << 10)
+        .spawn(move || {
+            let instance = instantiate(
+                r#"(module
               (func $mix (param $n i64) (result i64)
                 (local $i i64) (local $acc i64) (local $f f64) (local $g f32) (local $k i32)
                 (loop $next
@@ -218,16 +220,35 @@ fn handlers_run_in_constant_native_stack() {
                   (then (i64.const 0))
                   (else (i64.add (call $down (i64.sub (local.get 0) (i64.const 1)))
                                  (i64.const 1))))))"#,
-        );
-        assert!(call(&instance, 0, &[iterations]).is_ok());
-        let mut stack = Stack::new(64 << 20);
-        let mut io = [depth, 0, 0, 0];
-        // SAFETY: the entry and its context are alive and used by nothing else.
-        let result =
-            unsafe { exec::execute(&mut stack, &mut NoHost, &*instance.entries[2], &mut io) };
-        assert!(result.is_ok());
-        assert_eq!(io[0], depth);
-    });
-    worker.expect("spawn").join().expect("no native stack overflow");
+            );
+            assert!(call(&instance, 0, &[iterations]).is_ok());
+            let mut stack = Stack::new(64 << 20);
+            let mut io = [depth, 0, 0, 0];
+            // SAFETY: the entry and its context are alive and used by nothing else.
+            let result =
+                unsafe { exec::execute(&mut stack, &mut NoHost, &*instance.entries[2], &mut io) };
+            assert!(result.is_ok());
+            assert_eq!(io[0], depth);
+        });
+    worker
+        .expect("spawn")
+        .join()
+        .expect("no native stack overflow");
     assert_eq!(exec::unexpected_dispatch_depth(), 0);
+}
+
+/// A frame opened in unreachable code is skipped whole, whatever opened it: a dead
+/// `try_table ... end` must not close the enclosing block.
+#[test]
+fn dead_try_table_is_skipped_whole() {
+    let instance = instantiate(
+        r#"(module
+          (func (param i32) (result i32)
+            (block $out (result i32)
+              (br $out (i32.add (local.get 0) (i32.const 1)))
+              (try_table (result i32) (i32.const 7))
+              (drop)
+              (i32.const 9))))"#,
+    );
+    assert_eq!(call(&instance, 0, &[41]), Ok(42));
 }

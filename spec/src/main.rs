@@ -211,6 +211,14 @@ fn main() -> ExitCode {
         reports.push(report);
     }
     println!("{}", totals_line(&reports));
+    if matches!(args.strategy, Some(Strategy::Cranelift)) {
+        use std::sync::atomic::Ordering::Relaxed;
+        println!(
+            "Cranelift compiled {} of {} functions; the others ran on the interpreter",
+            script::NATIVE_FUNCTIONS.load(Relaxed),
+            script::FUNCTIONS.load(Relaxed)
+        );
+    }
     // In optimised builds the interpreter's handlers must tail-call each other; one that does
     // not leaves native stack behind at every instruction it runs.
     let dispatch_depth = tandem_interp::exec::unexpected_dispatch_depth();

@@ -399,7 +399,7 @@ impl<'e> ScriptRunner<'e> {
 
     fn compile_quoted(&self, module: &mut QuoteWat<'_>) -> Result<Module, ExecError> {
         let bytes = Self::encode(module)?;
-        Ok(Module::from_binary(self.engine, &bytes)?)
+        Ok(counted(Module::from_binary(self.engine, &bytes)?))
     }
 
     fn instantiate_quoted(&mut self, module: &mut QuoteWat<'_>) -> Result<Instance, ExecError> {
@@ -418,7 +418,7 @@ impl<'e> ScriptRunner<'e> {
                 ));
             }
         };
-        let compiled = Module::from_binary(self.engine, &bytes)?;
+        let compiled = counted(Module::from_binary(self.engine, &bytes)?);
         Ok(self.linker.instantiate(&mut self.store, &compiled)?)
     }
 
@@ -645,4 +645,18 @@ mod tests {
         ));
         assert!(!trap_message_matches("unreachable", ""));
     }
+}
+
+/// Functions defined by the modules compiled so far.
+pub static FUNCTIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// How many of them the Cranelift tier compiled to native code.
+pub static NATIVE_FUNCTIONS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
+/// Counts `module`'s functions in [`FUNCTIONS`] and [`NATIVE_FUNCTIONS`].
+fn counted(module: Module) -> Module {
+    use std::sync::atomic::Ordering::Relaxed;
+    FUNCTIONS.fetch_add(module.sizes().functions, Relaxed);
+    NATIVE_FUNCTIONS.fetch_add(module.native_function_count(), Relaxed);
+    module
 }

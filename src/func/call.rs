@@ -13,6 +13,15 @@ use crate::values::Val;
 /// Runs `func` with its arguments in `io`, leaving the results at the start of `io`.
 pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, func: Func, io: &mut [Slot]) -> Result<()> {
     let entry: *const FuncEntry = func.entry(&store.opaque);
+    call_entry(store, entry, io)
+}
+
+/// Runs the function of `entry`, one of this store's entries, with its arguments in `io`.
+fn call_entry<T>(
+    store: &mut StoreInner<T>,
+    entry: *const FuncEntry,
+    io: &mut [Slot],
+) -> Result<()> {
     let mut stack = store.opaque.enter()?;
     let store_ptr: *mut StoreInner<T> = store;
     let mut host = HostCalls { store: store_ptr };
@@ -81,6 +90,28 @@ impl<T> Host for HostCalls<T> {
         let instance = (!caller.is_null()).then(|| unsafe { (*caller).embedder_data });
         let host = store.host_funcs[entry.index as usize].clone();
         (host.callback)(Caller { store, instance }, io)
+    }
+
+    #[cfg(tandem_jit)]
+    fn call_native(&mut self, entry: &FuncEntry, io: &mut [Slot]) -> Result<()> {
+        // SAFETY: the executor asks only for entries whose native code the Cranelift tier
+        // installed, of this store's live instances, with `io` sized for the call; the store
+        // is reached only through `self` meanwhile.
+        unsafe { crate::jit::call_native(self, entry, io) }
+    }
+}
+
+#[cfg(tandem_jit)]
+impl<T> crate::jit::StoreCalls for HostCalls<T> {
+    fn call_host(&mut self, entry: &FuncEntry, caller: *mut VmCtx, io: &mut [Slot]) -> Result<()> {
+        Host::call_host(self, entry, caller, io)
+    }
+
+    fn call_interpreted(&mut self, entry: &FuncEntry, io: &mut [Slot]) -> Result<()> {
+        // SAFETY: as in `call_host`: compiled code calls back only while the store is
+        // borrowed by this `HostCalls`.
+        let store = unsafe { &mut *self.store };
+        call_entry(store, entry, io)
     }
 }
 

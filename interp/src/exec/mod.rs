@@ -141,6 +141,21 @@ pub trait Host {
         caller: *mut VmCtx,
         io: &mut [Slot],
     ) -> Result<(), Self::Error>;
+
+    /// Calls wasm function `entry` through its native code (its `native` pointer is set):
+    /// arguments are in `io` and results are written back to its start. The embedder that
+    /// installs native code runs it, since only it knows how compiled code reports stops.
+    ///
+    /// # Panics
+    ///
+    /// The default panics: an embedder that never sets `FuncEntry::native` is never asked.
+    fn call_native(&mut self, entry: &FuncEntry, io: &mut [Slot]) -> Result<(), Self::Error> {
+        let _ = io;
+        panic!(
+            "function {} has native code but its embedder does not run native code",
+            entry.index
+        )
+    }
 }
 
 /// Why the handlers stopped early.
@@ -163,6 +178,8 @@ impl From<TrapCode> for Stop {
 trait ErasedHost {
     /// As [`Host::call_host`]; on failure the error is kept for [`execute`] to return.
     fn call(&mut self, entry: &FuncEntry, caller: *mut VmCtx, io: &mut [Slot]) -> Result<(), ()>;
+    /// As [`Host::call_native`]; on failure the error is kept for [`execute`] to return.
+    fn call_native(&mut self, entry: &FuncEntry, io: &mut [Slot]) -> Result<(), ()>;
 }
 
 /// A [`Host`] and the error its last failed call returned.
@@ -174,6 +191,12 @@ struct HostAdapter<'h, H: Host> {
 impl<H: Host> ErasedHost for HostAdapter<'_, H> {
     fn call(&mut self, entry: &FuncEntry, caller: *mut VmCtx, io: &mut [Slot]) -> Result<(), ()> {
         self.host.call_host(entry, caller, io).map_err(|error| {
+            self.error = Some(error);
+        })
+    }
+
+    fn call_native(&mut self, entry: &FuncEntry, io: &mut [Slot]) -> Result<(), ()> {
+        self.host.call_native(entry, io).map_err(|error| {
             self.error = Some(error);
         })
     }
@@ -197,6 +220,14 @@ pub unsafe fn execute<H: Host>(
     if entry_ref.kind == FuncKind::Host {
         return host
             .call_host(entry_ref, std::ptr::null_mut(), io)
+            .map_err(|error| ExecError::Host {
+                error,
+                backtrace: Vec::new(),
+            });
+    }
+    if entry_ref.has_native_code() {
+        return host
+            .call_native(entry_ref, io)
             .map_err(|error| ExecError::Host {
                 error,
                 backtrace: Vec::new(),
@@ -612,20 +643,23 @@ impl Cx<'_> {
         ip
     }
 
-    /// Calls host function `callee` with its arguments and results in the slots from `base`.
+    /// Calls host function `callee`, or wasm function `callee` through its native code, with
+    /// its arguments and results in the slots from `base`.
     ///
     /// # Safety
     ///
-    /// `callee` must be a valid host entry.
+    /// `callee` must be a valid host entry, or a wasm entry with native code.
     unsafe fn call_host(&mut self, callee: *const FuncEntry, base: usize) -> Result<(), Stop> {
         // SAFETY: guaranteed by the caller.
         let callee = unsafe { &*callee };
         let len = callee.param_slots.max(callee.result_slots) as usize;
         self.stack.reserve(base + len)?;
         let io = &mut self.stack.values[base..base + len];
-        self.host
-            .call(callee, self.vmctx, io)
-            .map_err(|()| Stop::Host)
+        let result = match callee.kind {
+            FuncKind::Host => self.host.call(callee, self.vmctx, io),
+            FuncKind::Wasm => self.host.call_native(callee, io),
+        };
+        result.map_err(|()| Stop::Host)
     }
 
     /// Calls `callee` from instruction `ip`, its frame starting at register `base`; returns
@@ -640,7 +674,7 @@ impl Cx<'_> {
         // SAFETY: guaranteed by the caller; entries keep their instance and code alive.
         unsafe {
             match (*callee).kind {
-                FuncKind::Wasm => {
+                FuncKind::Wasm if !(*callee).has_native_code() => {
                     self.stack.frames.push(Frame {
                         func: self.func,
                         code: self.code,
@@ -662,7 +696,8 @@ impl Cx<'_> {
                         }
                     }
                 }
-                FuncKind::Host => match self.call_host(callee, new_base) {
+                // Host functions, and wasm functions the Cranelift tier compiled.
+                FuncKind::Wasm | FuncKind::Host => match self.call_host(callee, new_base) {
                     Ok(()) => self.resume_at(ip.add(1)),
                     Err(stop) => {
                         self.stop(ip, stop);
@@ -692,19 +727,21 @@ impl Cx<'_> {
             let regs = self.stack.values.as_mut_ptr().add(self.base);
             std::ptr::copy(regs.add(base.0 as usize), regs, params);
             match (*callee).kind {
-                FuncKind::Wasm => match enter(self.stack, callee, self.base) {
-                    Ok(code) => {
-                        self.func = callee;
-                        self.code = code;
-                        self.vmctx = (*callee).vmctx;
-                        self.resume_at((*code).ops.as_ptr())
+                FuncKind::Wasm if !(*callee).has_native_code() => {
+                    match enter(self.stack, callee, self.base) {
+                        Ok(code) => {
+                            self.func = callee;
+                            self.code = code;
+                            self.vmctx = (*callee).vmctx;
+                            self.resume_at((*code).ops.as_ptr())
+                        }
+                        Err(stop) => {
+                            self.stop(ip, stop);
+                            std::ptr::null()
+                        }
                     }
-                    Err(stop) => {
-                        self.stop(ip, stop);
-                        std::ptr::null()
-                    }
-                },
-                FuncKind::Host => match self.call_host(callee, self.base) {
+                }
+                FuncKind::Wasm | FuncKind::Host => match self.call_host(callee, self.base) {
                     Ok(()) => self.return_to_caller(),
                     Err(stop) => {
                         self.stop(ip, stop);

@@ -927,7 +927,11 @@ impl<'a> Translator<'a> {
     fn translate(&mut self, op: Operator<'_>) -> Result<()> {
         if self.is_unreachable() {
             match op {
-                Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                Operator::Block { .. }
+                | Operator::Loop { .. }
+                | Operator::If { .. }
+                | Operator::TryTable { .. }
+                | Operator::Try { .. } => {
                     self.skipped_depth += 1;
                     return Ok(());
                 }

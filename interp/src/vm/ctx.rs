@@ -142,6 +142,16 @@ unsafe impl Send for FuncEntry {}
 unsafe impl Sync for FuncEntry {}
 
 impl FuncEntry {
+    /// Whether the Cranelift tier has installed native code for this function: calls then
+    /// run it instead of the bytecode.
+    #[inline(always)]
+    pub fn has_native_code(&self) -> bool {
+        !self
+            .native
+            .load(std::sync::atomic::Ordering::Acquire)
+            .is_null()
+    }
+
     /// The entry's address as a funcref slot value.
     pub fn as_ref_slot(&self) -> Slot {
         self as *const FuncEntry as usize as Slot
