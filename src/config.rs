@@ -40,6 +40,9 @@ pub struct Config {
     pub(crate) max_wasm_stack: usize,
     pub(crate) lazy_translation: bool,
     pub(crate) parallel_compilation: bool,
+    pub(crate) tier_up_calls: u32,
+    pub(crate) tier_up_back_edges: u32,
+    pub(crate) background_compilation: bool,
     pub(crate) canonicalize_nans: bool,
     pub(crate) relaxed_simd_deterministic: bool,
 }
@@ -75,6 +78,9 @@ impl Default for Config {
             max_wasm_stack: tandem_interp::exec::DEFAULT_MAX_WASM_STACK,
             lazy_translation: true,
             parallel_compilation: true,
+            tier_up_calls: 1000,
+            tier_up_back_edges: 10_000,
+            background_compilation: true,
             canonicalize_nans: false,
             relaxed_simd_deterministic: false,
         }
@@ -179,6 +185,26 @@ impl Config {
         self
     }
 
+    /// With [`Strategy::Tiered`]: compile a function once it has been called `calls` times,
+    /// and let a running call continue in compiled code at a loop header once the function's
+    /// loops have taken `back_edges` back edges (on-stack replacement); 0 means never.
+    /// Defaults: 1000 calls, 10,000 back edges. `(1, 1)` compiles every function on its first
+    /// call and enters compiled code at the first loop header reached.
+    pub fn tier_up_thresholds(&mut self, calls: u32, back_edges: u32) -> &mut Self {
+        self.tier_up_calls = calls;
+        self.tier_up_back_edges = back_edges;
+        self
+    }
+
+    /// With [`Strategy::Tiered`]: compile hot functions on a background thread (`true`, the
+    /// default), the interpreter running them meanwhile, or at once on the thread that calls
+    /// them, which then runs the compiled code (deterministic, for testing). Loops that enter
+    /// compiled code while running are always compiled at once.
+    pub fn background_compilation(&mut self, enable: bool) -> &mut Self {
+        self.background_compilation = enable;
+        self
+    }
+
     /// The threads eager translation may use.
     pub(crate) fn compilation_threads(&self) -> usize {
         if self.parallel_compilation {
@@ -219,13 +245,7 @@ impl Config {
         match self.strategy {
             Strategy::Interpreter => {}
             #[cfg(tandem_jit)]
-            Strategy::Cranelift => {}
-            #[cfg(tandem_jit)]
-            Strategy::Tiered => {
-                return Err(Error::msg(
-                    "the tiered strategy (tier-up from the interpreter) is not implemented yet",
-                ));
-            }
+            Strategy::Cranelift | Strategy::Tiered => {}
             #[cfg(not(tandem_jit))]
             Strategy::Cranelift | Strategy::Tiered => {
                 return Err(Error::msg(

@@ -27,7 +27,32 @@ struct EngineInner {
     config: Config,
     signatures: Mutex<Signatures>,
     epoch: AtomicU64,
+    /// Jobs for the background compilation thread, started on first use; it ends when the
+    /// engine is dropped.
+    compile_jobs: Mutex<Option<std::sync::mpsc::Sender<CompileJob>>>,
+    /// What the Cranelift tier compiled for this engine's modules.
+    pub(crate) native_stats: Arc<NativeStatsCounters>,
 }
+
+/// What the Cranelift tier compiled for an engine's modules (see [`Engine::native_stats`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NativeStats {
+    /// Functions compiled to native code (up front or on tier-up).
+    pub functions: usize,
+    /// Entries into compiled code at loop headers compiled for running calls (on-stack
+    /// replacement).
+    pub loop_entries: usize,
+}
+
+/// The counters behind [`NativeStats`].
+#[derive(Debug, Default)]
+pub(crate) struct NativeStatsCounters {
+    pub functions: std::sync::atomic::AtomicUsize,
+    pub loop_entries: std::sync::atomic::AtomicUsize,
+}
+
+/// Work for the background compilation thread.
+pub(crate) type CompileJob = Box<dyn FnOnce() + Send>;
 
 /// Interned function types: equal types get equal ids, which `call_indirect` compares.
 #[derive(Debug, Default)]
@@ -51,6 +76,8 @@ impl Engine {
                 config: config.clone(),
                 signatures: Mutex::new(Signatures::default()),
                 epoch: AtomicU64::new(0),
+                compile_jobs: Mutex::new(None),
+                native_stats: Arc::default(),
             }),
         })
     }
@@ -65,9 +92,54 @@ impl Engine {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
-    /// Whether functions run on the interpreter (always true until the Cranelift tier lands).
+    /// Whether functions run on the interpreter only ([`Strategy::Interpreter`]): no
+    /// executable memory is ever mapped.
     pub fn is_interpreter(&self) -> bool {
         self.inner.config.strategy == Strategy::Interpreter
+    }
+
+    /// What the Cranelift tier has compiled so far for this engine's modules; all zero with
+    /// [`Strategy::Interpreter`].
+    pub fn native_stats(&self) -> NativeStats {
+        let counters = &self.inner.native_stats;
+        NativeStats {
+            functions: counters.functions.load(Ordering::Relaxed),
+            loop_entries: counters.loop_entries.load(Ordering::Relaxed),
+        }
+    }
+
+    /// How functions run: the configured [`Strategy`].
+    pub fn strategy(&self) -> Strategy {
+        self.inner.config.strategy
+    }
+
+    pub(crate) fn native_stats_counters(&self) -> Arc<NativeStatsCounters> {
+        self.inner.native_stats.clone()
+    }
+
+    /// Runs `job` on the engine's background compilation thread, starting it if needed.
+    pub(crate) fn compile_in_background(&self, job: CompileJob) {
+        let mut jobs = self
+            .inner
+            .compile_jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let sender = jobs.get_or_insert_with(|| {
+            let (sender, receiver) = std::sync::mpsc::channel::<CompileJob>();
+            let spawned = std::thread::Builder::new()
+                .name("tandem-compile".into())
+                .spawn(move || {
+                    for job in receiver {
+                        job();
+                    }
+                });
+            if spawned.is_err() {
+                // No thread: the jobs are dropped, and their functions stay interpreted.
+            }
+            sender
+        });
+        // A send fails only if the thread could not start; the function stays interpreted.
+        let _ = sender.send(job);
     }
 
     /// Advances the epoch counter (for epoch interruption).

@@ -356,6 +356,15 @@ fn instantiate<T>(
     let mut vmctx = OwnedVmCtx::new(unsafe { VmCtx::new(code.clone(), parts, limits) });
     let instance_index = opaque.instances.len();
     vmctx.get_mut().embedder_data = instance_index;
+    #[cfg(tandem_jit)]
+    {
+        let config = module.inner.engine.config();
+        if config.strategy == crate::Strategy::Tiered {
+            vmctx
+                .get_mut()
+                .enable_tier_up(config.tier_up_calls, config.tier_up_back_edges);
+        }
+    }
     let vmctx_ptr: *mut VmCtx = vmctx.as_ptr();
 
     for (defined, &ty) in info.funcs[info.imported_funcs as usize..]

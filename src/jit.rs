@@ -8,9 +8,10 @@
 //! through a thread-local ([`StoreCalls`]).
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::ptr::NonNull;
-use std::sync::Mutex;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use tandem_interp::exec::FrameInfo;
 use tandem_interp::lower::TranslateOptions;
@@ -21,6 +22,7 @@ use tandem_jit::{
     decode_status, resolve_tail_calls,
 };
 
+use crate::engine::{Engine, NativeStatsCounters};
 use crate::error::{Error, Result, Trap, TrapReason};
 
 /// Native stack compiled code may use below the point where the host (or the interpreter)
@@ -28,14 +30,30 @@ use crate::error::{Error, Result, Trap, TrapReason};
 /// 2 MiB by default; this leaves room for the host code around it.
 const NATIVE_STACK_BUDGET: usize = 512 << 10;
 
-/// Native code for some of a module's functions. The compiler owns the executable memory, so
-/// it lives as long as the module.
+/// Native code for a module's functions, compiled up front ([`Strategy::Cranelift`]) or as
+/// they get hot ([`Strategy::Tiered`]). The compiler owns the executable memory, so it lives
+/// as long as the module and its instances.
+///
+/// [`Strategy::Cranelift`]: crate::Strategy::Cranelift
+/// [`Strategy::Tiered`]: crate::Strategy::Tiered
 pub(crate) struct NativeCode {
-    _compiler: Mutex<JitCompiler>,
-    /// The entry point of each defined function, 0 where the function stays on the
-    /// interpreter.
-    entries: Box<[usize]>,
+    compiler: Mutex<JitCompiler>,
+    code: Arc<ModuleCode>,
+    /// The entry point of each defined function, 0 until compiled.
+    entries: Box<[AtomicUsize]>,
+    /// Each defined function's [`NOT_REQUESTED`], [`QUEUED`], [`COMPILED`] or [`REFUSED`].
+    states: Box<[AtomicU8]>,
+    /// Entries at loop headers (on-stack replacement), by defined function and loop offset;
+    /// `None` where the tier cannot enter there.
+    osr_entries: Mutex<HashMap<(u32, u32), Option<usize>>>,
+    /// The engine's counts of compiled code.
+    stats: Arc<NativeStatsCounters>,
 }
+
+const NOT_REQUESTED: u8 = 0;
+const QUEUED: u8 = 1;
+const COMPILED: u8 = 2;
+const REFUSED: u8 = 3;
 
 impl std::fmt::Debug for NativeCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -47,41 +65,128 @@ impl std::fmt::Debug for NativeCode {
 }
 
 impl NativeCode {
-    /// Compiles every function of `code` that the Cranelift tier supports, to behave as the
-    /// interpreter's bytecode translated with `options` does. Functions it does not support
-    /// (see [`JitError::Unsupported`]) stay on the interpreter.
-    pub(crate) fn compile_module(code: &ModuleCode, options: TranslateOptions) -> Result<Self> {
+    /// Native code for `code`, nothing compiled yet: functions are compiled when
+    /// [`NativeCode::request`]ed, to behave as the interpreter's bytecode translated with
+    /// `options` does.
+    pub(crate) fn tiered(
+        engine: &Engine,
+        code: Arc<ModuleCode>,
+        options: TranslateOptions,
+    ) -> Result<Self> {
         let mut compiler = JitCompiler::with_options(JitOptions::from(options))
             .map_err(|e| Error::msg(format!("cannot start the Cranelift tier: {e}")))?;
         compiler.set_call_helper(Some(call_helper));
-        let mut entries = vec![0usize; code.info.bodies.len()].into_boxed_slice();
-        for (index, entry) in entries.iter_mut().enumerate() {
-            match compiler.compile(&code.info, index as u32) {
-                Ok(compiled) => *entry = compiled.as_ptr() as usize,
-                Err(JitError::Unsupported(_)) => {}
-                Err(e) => {
-                    let func = code.info.imported_funcs + index as u32;
-                    return Err(Error::msg(format!(
-                        "Cranelift failed to compile function {func}: {e}"
-                    )));
-                }
-            }
-        }
+        let functions = code.info.bodies.len();
         Ok(NativeCode {
-            _compiler: Mutex::new(compiler),
-            entries,
+            compiler: Mutex::new(compiler),
+            code,
+            entries: (0..functions).map(|_| AtomicUsize::new(0)).collect(),
+            states: (0..functions)
+                .map(|_| AtomicU8::new(NOT_REQUESTED))
+                .collect(),
+            osr_entries: Mutex::new(HashMap::new()),
+            stats: engine.native_stats_counters(),
         })
     }
 
-    /// The native entry point of defined function `defined`, or null if it runs on the
+    /// Compiles every function of `code` that the Cranelift tier supports; the others (see
+    /// [`JitError::Unsupported`]) stay on the interpreter.
+    pub(crate) fn compile_module(
+        engine: &Engine,
+        code: Arc<ModuleCode>,
+        options: TranslateOptions,
+    ) -> Result<Self> {
+        let native = NativeCode::tiered(engine, code, options)?;
+        for index in 0..native.entries.len() as u32 {
+            native.compile(index)?;
+        }
+        Ok(native)
+    }
+
+    /// Compiles defined function `index` now; its entry point, or null if the tier does not
+    /// support it.
+    fn compile(&self, index: u32) -> Result<*mut u8> {
+        let mut compiler = self.compiler.lock().unwrap_or_else(|e| e.into_inner());
+        let i = index as usize;
+        if self.states[i].load(Ordering::Acquire) == COMPILED {
+            return Ok(self.entry(index));
+        }
+        match compiler.compile(&self.code.info, index) {
+            Ok(compiled) => {
+                self.entries[i].store(compiled.as_ptr() as usize, Ordering::Release);
+                self.states[i].store(COMPILED, Ordering::Release);
+                self.stats.functions.fetch_add(1, Ordering::Relaxed);
+                Ok(compiled.as_ptr())
+            }
+            Err(JitError::Unsupported(_)) => {
+                self.states[i].store(REFUSED, Ordering::Release);
+                Ok(std::ptr::null_mut())
+            }
+            Err(e) => {
+                self.states[i].store(REFUSED, Ordering::Release);
+                let func = self.code.info.imported_funcs + index;
+                Err(Error::msg(format!(
+                    "Cranelift failed to compile function {func}: {e}"
+                )))
+            }
+        }
+    }
+
+    /// The native entry point of defined function `index`, or null while it runs on the
     /// interpreter.
-    pub(crate) fn entry(&self, defined: u32) -> *mut u8 {
-        self.entries[defined as usize] as *mut u8
+    pub(crate) fn entry(&self, index: u32) -> *mut u8 {
+        self.entries[index as usize].load(Ordering::Acquire) as *mut u8
+    }
+
+    /// Asks for defined function `index` to be compiled: on the engine's background thread,
+    /// or at once without `background`. Returns its entry point if it is compiled now, and
+    /// whether to ask again later (the compilation is under way).
+    pub(crate) fn request(self: &Arc<Self>, index: u32, engine: &Engine) -> (*mut u8, bool) {
+        let state = &self.states[index as usize];
+        match state.load(Ordering::Acquire) {
+            COMPILED => return (self.entry(index), false),
+            REFUSED => return (std::ptr::null_mut(), false),
+            QUEUED => return (std::ptr::null_mut(), true),
+            _ => {}
+        }
+        if !engine.config().background_compilation {
+            // An error leaves the function refused: it keeps running on the interpreter.
+            let entry = self.compile(index).unwrap_or(std::ptr::null_mut());
+            return (entry, false);
+        }
+        if state
+            .compare_exchange(NOT_REQUESTED, QUEUED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            let native = self.clone();
+            engine.compile_in_background(Box::new(move || {
+                let _ = native.compile(index);
+            }));
+        }
+        (std::ptr::null_mut(), true)
+    }
+
+    /// The entry of defined function `index` at the loop header at wasm offset `loop_offset`,
+    /// compiled now if needed; null if the tier cannot enter there.
+    pub(crate) fn osr_entry(&self, index: u32, loop_offset: u32) -> *mut u8 {
+        let mut entries = self.osr_entries.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = *entries.entry((index, loop_offset)).or_insert_with(|| {
+            let mut compiler = self.compiler.lock().unwrap_or_else(|e| e.into_inner());
+            let compiled = compiler
+                .compile_osr(&self.code.info, index, loop_offset)
+                .ok()?;
+            self.stats.loop_entries.fetch_add(1, Ordering::Relaxed);
+            Some(compiled.as_ptr() as usize)
+        });
+        entry.unwrap_or(0) as *mut u8
     }
 
     /// How many functions have native code.
     pub(crate) fn compiled_count(&self) -> usize {
-        self.entries.iter().filter(|&&e| e != 0).count()
+        self.states
+            .iter()
+            .filter(|s| s.load(Ordering::Acquire) == COMPILED)
+            .count()
     }
 }
 
@@ -115,10 +220,25 @@ pub(crate) unsafe fn call_native(
     io: &mut [Slot],
 ) -> Result<()> {
     debug_assert!(io.len() >= entry.param_slots.max(entry.result_slots) as usize);
-    // SAFETY: `native` holds an `ArrayCallFn` (see `NativeCode::entry`).
-    let native: ArrayCallFn = unsafe {
-        std::mem::transmute::<*mut u8, ArrayCallFn>(entry.native.load(Ordering::Acquire))
-    };
+    // SAFETY: guaranteed by the caller.
+    unsafe { call_compiled(calls, entry, entry.native.load(Ordering::Acquire), io) }
+}
+
+/// Runs `code`, compiled code of wasm function `entry` with the array-call convention (its
+/// normal entry or one at a loop header), with `io` as its values array.
+///
+/// # Safety
+///
+/// As for [`call_native`], with `code` in place of the entry's native pointer and `io` sized
+/// as `code` expects.
+pub(crate) unsafe fn call_compiled(
+    calls: &mut dyn StoreCalls,
+    entry: &FuncEntry,
+    code: *mut u8,
+    io: &mut [Slot],
+) -> Result<()> {
+    // SAFETY: `code` is an `ArrayCallFn` (the caller's contract).
+    let native: ArrayCallFn = unsafe { std::mem::transmute::<*mut u8, ArrayCallFn>(code) };
     // SAFETY: a wasm entry's context, and the store's limits it points at, are live.
     let limits = unsafe { (*entry.vmctx).limits };
     // SAFETY: as above; only this thread runs the store.

@@ -49,7 +49,7 @@ mod values;
 mod wat;
 
 pub use config::{Config, Strategy};
-pub use engine::Engine;
+pub use engine::{Engine, NativeStats};
 pub use error::{
     CompileError, Error, FrameInfo, LinkError, MemoryAccessError, Result, Trap, TrapCode,
     TrapReason,

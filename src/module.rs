@@ -89,15 +89,23 @@ impl Module {
             fuel: engine.config().consume_fuel,
             epoch: engine.config().epoch_interruption,
             canonicalize_nans: engine.config().canonicalize_nans,
+            osr: engine.config().strategy == crate::Strategy::Tiered
+                && engine.config().tier_up_back_edges > 0,
         };
         let code = Arc::new(ModuleCode::new(info, options));
         #[cfg(tandem_jit)]
-        let native = match engine.config().strategy {
-            crate::Strategy::Cranelift => Some(Arc::new(crate::jit::NativeCode::compile_module(
-                &code, options,
-            )?)),
-            crate::Strategy::Interpreter | crate::Strategy::Tiered => None,
-        };
+        let native =
+            match engine.config().strategy {
+                crate::Strategy::Cranelift => Some(Arc::new(
+                    crate::jit::NativeCode::compile_module(engine, code.clone(), options)?,
+                )),
+                crate::Strategy::Tiered => Some(Arc::new(crate::jit::NativeCode::tiered(
+                    engine,
+                    code.clone(),
+                    options,
+                )?)),
+                crate::Strategy::Interpreter => None,
+            };
         if !engine.config().lazy_translation {
             code.compile_all(engine.config().compilation_threads())?;
         }

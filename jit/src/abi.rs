@@ -16,6 +16,16 @@
 //! compiled code writes the high 32 bits as zero, as the interpreter does. After a trap the
 //! contents of `values` are unspecified.
 //!
+//! # OSR entries
+//!
+//! An on-stack-replacement entry ([`crate::JitCompiler::compile_osr`]) has the same
+//! signature and conventions, except that on entry `values` holds *all* the function's
+//! locals (parameters, then declared locals, in the same layout) as they are at the header
+//! of one of its loops, so it must have room for `max(local_slots, result_slots)` slots.
+//! Execution starts at that loop header as if a back edge had just been taken (the header's
+//! fuel charge and epoch check included, the function entry's not); the results are
+//! returned as after a normal call.
+//!
 //! # Status
 //!
 //! The `u32` returned by compiled code, by [`CallHelper`]s and by the built-ins is a status:

@@ -12,7 +12,7 @@ use tandem_interp::vm::Slot;
 
 use crate::abi::{ArrayCallFn, CallHelper, resolve_tail_calls};
 use crate::error::JitError;
-use crate::translate::{self, Env};
+use crate::translate::{self, EntryKind, Env};
 
 /// What compiled code checks besides the wasm semantics, mirroring the interpreter's
 /// [`TranslateOptions`] (see [`JitOptions::from`]).
@@ -68,7 +68,8 @@ pub struct CompiledCode {
     pub entry: ArrayCallFn,
     /// Size of the machine code in bytes.
     pub code_size: usize,
-    /// Slots taken by the parameters.
+    /// Slots the entry reads from the values array: the parameters' slots, or for an OSR
+    /// entry (see [`JitCompiler::compile_osr`]) the slots of all the function's locals.
     pub param_slots: u16,
     /// Slots taken by the results.
     pub result_slots: u16,
@@ -82,8 +83,9 @@ impl CompiledCode {
         self.entry as *const () as *mut u8
     }
 
-    /// Calls the function: `values` holds its parameters and receives its results. Tail calls
-    /// the function leaves pending are made before this returns.
+    /// Calls the function: `values` holds its parameters (for an OSR entry, all its locals)
+    /// and receives its results. Tail calls the function leaves pending are made before this
+    /// returns.
     ///
     /// Returns the status (see [`crate::abi`]); decode it with [`crate::decode_status`].
     ///
@@ -198,6 +200,71 @@ impl JitCompiler {
         info: &ModuleInfo,
         defined_index: u32,
     ) -> Result<CompiledCode, JitError> {
+        self.compile_entry(info, defined_index, EntryKind::Call)
+    }
+
+    /// Compiles an on-stack-replacement (OSR) entry of defined function `defined_index` of
+    /// `info`: code that takes over a running call of the function at the header of one of
+    /// its loops and runs the rest of the call natively.
+    ///
+    /// `loop_offset` is the byte offset of a `loop` operator of the function's body, counted
+    /// from the start of the module's bytes (as [`wasmparser::OperatorsReader::read_with_offset`]
+    /// reports it for a reader over `info.bytes`). [`osr_loops`] lists the offsets this
+    /// accepts.
+    ///
+    /// # Contract
+    ///
+    /// The code has the array-call signature ([`ArrayCallFn`]) and the [`crate::abi`]
+    /// conventions of a normal entry, with these differences:
+    ///
+    /// - **On entry** `values` holds *all* the function's locals, parameters first and then
+    ///   the declared locals, one slot each, in the interpreter's register layout (an `i32` or
+    ///   `f32` in the low 32 bits; the high bits are ignored), with the values they have when
+    ///   execution reaches the loop header. `values` must have room for
+    ///   `max(local_slots, result_slots)` slots; the returned [`CompiledCode::param_slots`]
+    ///   is `local_slots`, so [`CompiledCode::call`] checks that.
+    /// - **Execution starts at the loop header**, before the loop's first instruction,
+    ///   exactly as if a back edge of the loop had just been taken: the header's fuel block
+    ///   is charged there (with fuel metering) and the epoch deadline is checked there (with
+    ///   epoch checks), in the interpreter's order, fuel first. The function entry's own fuel
+    ///   charge and epoch check are *not* made again: the running call already made them. So
+    ///   an interpreter that transfers to this entry when it reaches the loop header, before
+    ///   charging the header's block, leaves the same fuel as if it had run the whole call
+    ///   itself.
+    /// - The native stack-limit check of function entries is made (with
+    ///   [`JitOptions::stack_check`]).
+    /// - **On return** the function's results are in `values[0..result_slots]`, exactly as
+    ///   after a normal call; on any other status (trap, [`crate::STATUS_TAIL_CALL`], an
+    ///   embedder status) the contents of `values` are unspecified, as for a normal call.
+    ///
+    /// The rest of the function runs natively: branches out of the loop continue after the
+    /// `end` of the enclosing block they target, branches to an enclosing loop go to its
+    /// header, and a `return_call` of the function itself starts a new call of it (with the
+    /// entry's fuel charge and epoch check).
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`JitCompiler::compile`] for a function this tier does not compile, and
+    /// [`JitError::OsrUnsupported`] when no entry can start at `loop_offset`: no `loop`
+    /// operator of this body is there, or the loop is unreachable, has block parameters, or
+    /// is entered with values on the operand stack (loops at statement level, as compilers
+    /// emit them for source loops, qualify).
+    pub fn compile_osr(
+        &mut self,
+        info: &ModuleInfo,
+        defined_index: u32,
+        loop_offset: u32,
+    ) -> Result<CompiledCode, JitError> {
+        self.compile_entry(info, defined_index, EntryKind::Osr { loop_offset })
+    }
+
+    /// Compiles `defined_index` with the entry `entry`.
+    fn compile_entry(
+        &mut self,
+        info: &ModuleInfo,
+        defined_index: u32,
+        entry_kind: EntryKind,
+    ) -> Result<CompiledCode, JitError> {
         let body_count = info.bodies.len();
         if defined_index as usize >= body_count {
             return Err(JitError::NoSuchFunction(defined_index));
@@ -220,6 +287,7 @@ impl JitCompiler {
             &env,
             info,
             defined_index,
+            entry_kind,
         );
         let slots = match translated {
             Ok(slots) => slots,
@@ -248,11 +316,63 @@ impl JitCompiler {
         Ok(CompiledCode {
             entry,
             code_size,
-            param_slots: slots.params,
+            param_slots: match entry_kind {
+                EntryKind::Call => slots.params,
+                EntryKind::Osr { .. } => slots.locals,
+            },
             result_slots: slots.results,
             call_helper: self.call_helper,
         })
     }
+}
+
+/// The byte offsets of the loops of defined function `defined_index` of `info` at which
+/// [`JitCompiler::compile_osr`] can start an OSR entry, in body order.
+///
+/// Offsets count from the start of the module's bytes, as `compile_osr` takes them. A loop
+/// qualifies when it is reachable, has no block parameters and the operand stack is empty
+/// at its header (the loops of statement-level source loops). The function is translated to
+/// find them, without generating code: it fails with [`JitError::Unsupported`] when the body
+/// uses anything this tier does not compile, except that calls count as compilable here
+/// (whether a [`CallHelper`] is set is the compiler's business).
+pub fn osr_loops(info: &ModuleInfo, defined_index: u32) -> Result<Vec<u32>, JitError> {
+    if defined_index as usize >= info.bodies.len() {
+        return Err(JitError::NoSuchFunction(defined_index));
+    }
+    let isa = host_isa()?;
+    let call_conv = isa.default_call_conv();
+    let env = Env {
+        pointer_type: isa.pointer_type(),
+        frontend_config: isa.frontend_config(),
+        call_conv,
+        call_helper: Some(never_called_helper),
+        options: JitOptions {
+            stack_check: false,
+            ..JitOptions::default()
+        },
+    };
+    let mut func = cranelift_codegen::ir::Function::new();
+    func.signature = array_call_signature_for(isa.pointer_type(), call_conv);
+    let mut builder_ctx = FunctionBuilderContext::new();
+    let translated = translate::translate_function(
+        &mut func,
+        &mut builder_ctx,
+        &env,
+        info,
+        defined_index,
+        EntryKind::Call,
+    )?;
+    Ok(translated.osr_loops)
+}
+
+/// The call helper whose address [`osr_loops`] gives translations it never compiles; it is
+/// never called.
+extern "C" fn never_called_helper(
+    _caller: *mut tandem_interp::vm::VmCtx,
+    _callee: *const tandem_interp::vm::FuncEntry,
+    _values: *mut Slot,
+) -> u32 {
+    crate::abi::trap_status(tandem_interp::TrapCode::Unreachable)
 }
 
 impl Drop for JitCompiler {
@@ -300,7 +420,12 @@ fn host_isa() -> Result<OwnedTargetIsa, JitError> {
 
 /// `fn(vmctx: *mut VmCtx, values: *mut u64) -> u32` in `call_conv`.
 fn array_call_signature(module: &JITModule, call_conv: CallConv) -> Signature {
-    let pointer = module.target_config().pointer_type();
+    array_call_signature_for(module.target_config().pointer_type(), call_conv)
+}
+
+/// `fn(vmctx: *mut VmCtx, values: *mut u64) -> u32` in `call_conv` with `pointer`-sized
+/// pointers.
+fn array_call_signature_for(pointer: types::Type, call_conv: CallConv) -> Signature {
     let mut signature = Signature::new(call_conv);
     signature.params.push(AbiParam::new(pointer));
     signature.params.push(AbiParam::new(pointer));

@@ -8,6 +8,12 @@ pub enum JitError {
     /// names it, for example `V128Load` or `memory64`).
     #[error("not supported by the Cranelift tier: {0}")]
     Unsupported(String),
+    /// [`crate::JitCompiler::compile_osr`] cannot start at the requested place: there is no
+    /// `loop` at that offset of the function's body, or the loop is unreachable, has
+    /// parameters or has values on the operand stack below it (the payload says which). The
+    /// function may still be compilable with [`crate::JitCompiler::compile`].
+    #[error("no OSR entry here: {0}")]
+    OsrUnsupported(String),
     /// The module defines no function with this index.
     #[error("the module defines no function with index {0}")]
     NoSuchFunction(u32),

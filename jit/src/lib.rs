@@ -34,6 +34,11 @@
 //! native stack limit at every function entry. Anything else (SIMD, atomics, exceptions, GC)
 //! makes [`JitCompiler::compile`] return [`JitError::Unsupported`], and the function stays on
 //! the interpreter.
+//!
+//! For the tiered strategy, [`JitCompiler::compile_osr`] compiles an on-stack-replacement
+//! entry: code that takes over a call the interpreter is running when it reaches the header
+//! of a hot loop, from the frame's locals, and finishes it natively. [`osr_loops`] lists the
+//! loops such an entry can start at.
 
 pub mod abi;
 mod builtins;
@@ -45,5 +50,5 @@ pub use abi::{
     ArrayCallFn, CallHelper, STATUS_EMBEDDER_MIN, STATUS_OK, STATUS_TAIL_CALL, STATUS_TRAP_BASE,
     Status, decode_status, resolve_tail_calls, trap_status,
 };
-pub use compiler::{CompiledCode, JitCompiler, JitOptions};
+pub use compiler::{CompiledCode, JitCompiler, JitOptions, osr_loops};
 pub use error::JitError;

@@ -347,6 +347,7 @@ fn options_mirror_the_interpreters() {
         fuel: true,
         epoch: true,
         canonicalize_nans: true,
+        ..TranslateOptions::default()
     });
     assert!(options.fuel && options.epoch && options.canonicalize_nans && options.stack_check);
     assert_eq!(

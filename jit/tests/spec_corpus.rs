@@ -47,6 +47,7 @@ fn every_spec_function_compiles_or_is_refused() {
         fuel: true,
         epoch: true,
         canonicalize_nans: true,
+        ..TranslateOptions::default()
     };
     let mut compiler = new_compiler(options);
     let mut files: Vec<data::TestFile<'static>> = data::spec(SpecVersion::Latest).collect();

@@ -28,6 +28,10 @@ Options:
       --all             Run every testsuite directory.
       --list            List the testsuite directories and their proposals.
       --strategy NAME   Execution strategy: interpreter, cranelift or tiered.
+      --eager-tier-up   With --strategy tiered: run each function's first call on
+                        the interpreter until the first loop header it reaches, then
+                        in compiled code entered there; compile it for its later
+                        calls (on the calling thread).
       --features NAME   Run FILE arguments with the proposals of directory NAME.
       --drop-unsupported
                         Switch off proposals the engine does not implement and
@@ -72,6 +76,7 @@ struct Args {
     all: bool,
     list: bool,
     strategy: Option<Strategy>,
+    eager_tier_up: bool,
     features: Option<String>,
     drop_unsupported: bool,
     jobs: Option<usize>,
@@ -88,6 +93,7 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, Str
         all: false,
         list: false,
         strategy: None,
+        eager_tier_up: false,
         features: None,
         drop_unsupported: false,
         jobs: None,
@@ -116,6 +122,7 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, Str
             "--all" => args.all = true,
             "--list" => args.list = true,
             "--strategy" => args.strategy = Some(parse_strategy(&value("a strategy name")?)?),
+            "--eager-tier-up" => args.eager_tier_up = true,
             "--features" => args.features = Some(value("a directory name")?),
             "--drop-unsupported" => args.drop_unsupported = true,
             "-j" | "--jobs" => {
@@ -192,6 +199,7 @@ fn main() -> ExitCode {
     script::install_quiet_panic_hook();
     let mut options = RunOptions {
         strategy: args.strategy,
+        eager_tier_up: args.eager_tier_up,
         fuel: args.fuel,
         ..RunOptions::default()
     };
@@ -211,12 +219,12 @@ fn main() -> ExitCode {
         reports.push(report);
     }
     println!("{}", totals_line(&reports));
-    if matches!(args.strategy, Some(Strategy::Cranelift)) {
-        use std::sync::atomic::Ordering::Relaxed;
+    if matches!(args.strategy, Some(Strategy::Cranelift | Strategy::Tiered)) {
         println!(
-            "Cranelift compiled {} of {} functions; the others ran on the interpreter",
-            script::NATIVE_FUNCTIONS.load(Relaxed),
-            script::FUNCTIONS.load(Relaxed)
+            "Cranelift compiled {} of the {} functions defined, and {} loop entries for running calls; the rest ran on the interpreter",
+            reports.iter().map(|r| r.native_functions).sum::<usize>(),
+            script::FUNCTIONS.load(std::sync::atomic::Ordering::Relaxed),
+            reports.iter().map(|r| r.native_loop_entries).sum::<usize>(),
         );
     }
     // In optimised builds the interpreter's handlers must tail-call each other; one that does

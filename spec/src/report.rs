@@ -69,6 +69,10 @@ pub struct GroupReport {
     pub skipped_files: Vec<SkippedFile>,
     /// Scripts that ran, in name order.
     pub files: Vec<FileReport>,
+    /// Functions the Cranelift tier compiled while the group ran.
+    pub native_functions: usize,
+    /// Loop-header entries (on-stack replacement) it compiled.
+    pub native_loop_entries: usize,
 }
 
 impl GroupReport {

@@ -616,6 +616,18 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     message
 }
 
+/// Functions defined by the modules compiled so far.
+pub static FUNCTIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Counts `module`'s functions in [`FUNCTIONS`].
+fn counted(module: Module) -> Module {
+    FUNCTIONS.fetch_add(
+        module.sizes().functions,
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    module
+}
+
 #[cfg(test)]
 mod tests {
     use super::trap_message_matches;
@@ -645,18 +657,4 @@ mod tests {
         ));
         assert!(!trap_message_matches("unreachable", ""));
     }
-}
-
-/// Functions defined by the modules compiled so far.
-pub static FUNCTIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-/// How many of them the Cranelift tier compiled to native code.
-pub static NATIVE_FUNCTIONS: std::sync::atomic::AtomicUsize =
-    std::sync::atomic::AtomicUsize::new(0);
-
-/// Counts `module`'s functions in [`FUNCTIONS`] and [`NATIVE_FUNCTIONS`].
-fn counted(module: Module) -> Module {
-    use std::sync::atomic::Ordering::Relaxed;
-    FUNCTIONS.fetch_add(module.sizes().functions, Relaxed);
-    NATIVE_FUNCTIONS.fetch_add(module.native_function_count(), Relaxed);
-    module
 }

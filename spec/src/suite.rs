@@ -175,6 +175,9 @@ impl Group {
 pub struct RunOptions {
     /// Execution strategy for the engine; the engine's default when `None`.
     pub strategy: Option<Strategy>,
+    /// Tier up at the second call and the first loop header, compiling on the calling
+    /// thread.
+    pub eager_tier_up: bool,
     /// How many scripts to run at once.
     pub jobs: usize,
     /// Meter fuel and give each directive this much, so a runtime bug that
@@ -186,6 +189,7 @@ impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
             strategy: None,
+            eager_tier_up: false,
             jobs: thread::available_parallelism().map_or(1, |n| n.get()),
             fuel: None,
         }
@@ -229,6 +233,9 @@ pub fn run_group(group: &Group, options: &RunOptions) -> GroupReport {
         }
     }
     report.files = run_scripts(&runnable, &prepared, options);
+    let stats = prepared.engine.native_stats();
+    report.native_functions = stats.functions;
+    report.native_loop_entries = stats.loop_entries;
     report
 }
 
@@ -287,6 +294,13 @@ fn build_engine(features: &Features, options: &RunOptions) -> Result<Engine, Str
     features.apply(&mut config);
     if let Some(strategy) = &options.strategy {
         config.strategy(*strategy);
+    }
+    if options.eager_tier_up {
+        // The first call of each function starts on the interpreter and moves to compiled
+        // code at the first loop header it reaches; later calls run compiled code.
+        config
+            .tier_up_thresholds(2, 1)
+            .background_compilation(false);
     }
     if options.fuel.is_some() {
         config.consume_fuel(true);

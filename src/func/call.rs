@@ -99,7 +99,64 @@ impl<T> Host for HostCalls<T> {
         // is reached only through `self` meanwhile.
         unsafe { crate::jit::call_native(self, entry, io) }
     }
+
+    #[cfg(tandem_jit)]
+    fn tier_up(&mut self, entry: &FuncEntry) -> bool {
+        // SAFETY: as in `call_host`.
+        let store = unsafe { &mut *self.store };
+        // SAFETY: a wasm entry's context is live while the entry is.
+        let vmctx = unsafe { &*entry.vmctx };
+        let instance = &store.opaque.instances[vmctx.embedder_data];
+        let Some(native) = &instance._native else {
+            return false;
+        };
+        let (code, ask_again) = native.request(entry.index, &store.opaque.engine);
+        if ask_again {
+            // Check again after a few calls whether the background compilation finished.
+            vmctx.tier_counters[entry.index as usize]
+                .calls
+                .store(TIER_UP_RECHECK, std::sync::atomic::Ordering::Relaxed);
+        }
+        if code.is_null() {
+            return false;
+        }
+        entry
+            .native
+            .store(code, std::sync::atomic::Ordering::Release);
+        true
+    }
+
+    #[cfg(tandem_jit)]
+    fn osr(&mut self, entry: &FuncEntry, loop_offset: u32, frame: &mut [Slot]) -> Result<bool> {
+        // SAFETY: as in `call_host`.
+        let store = unsafe { &mut *self.store };
+        // SAFETY: a wasm entry's context is live while the entry is.
+        let vmctx = unsafe { &*entry.vmctx };
+        let Some(native) = store.opaque.instances[vmctx.embedder_data]._native.clone() else {
+            return Ok(false);
+        };
+        let code = native.osr_entry(entry.index, loop_offset);
+        if code.is_null() {
+            return Ok(false);
+        }
+        // Later calls should not start in the interpreter either.
+        let (whole, _) = native.request(entry.index, &store.opaque.engine);
+        if !whole.is_null() {
+            entry
+                .native
+                .store(whole, std::sync::atomic::Ordering::Release);
+        }
+        // SAFETY: `code` was compiled for this function's loop at `loop_offset`, entered with
+        // the locals in `frame`, which has room for the results too; the store is reached
+        // only through `self` meanwhile.
+        unsafe { crate::jit::call_compiled(self, entry, code, frame)? };
+        Ok(true)
+    }
 }
+
+/// Calls after which a function whose background compilation is under way checks again.
+#[cfg(tandem_jit)]
+const TIER_UP_RECHECK: u32 = 16;
 
 #[cfg(tandem_jit)]
 impl<T> crate::jit::StoreCalls for HostCalls<T> {

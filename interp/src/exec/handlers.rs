@@ -234,6 +234,13 @@ handler!(CheckEpoch {} => {
     next!()
 });
 
+handler!(OsrCheck {} => {
+    if super::counts_down(&*cx!().func, super::Countdown::BackEdges) {
+        resume!(cx!().osr(ip!()))
+    }
+    next!()
+});
+
 handler!(Br { offset } => jump!(offset));
 
 handler!(BrIfNez { cond, offset } => {

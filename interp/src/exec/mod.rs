@@ -156,6 +156,31 @@ pub trait Host {
             entry.index
         )
     }
+
+    /// Wasm function `entry` ran out of its call countdown (see
+    /// [`VmCtx::enable_tier_up`](crate::vm::VmCtx::enable_tier_up)): the embedder may compile
+    /// it, install the code in `entry.native` and return `true` to have this call run it, and
+    /// reset the countdown to be asked again. The default declines.
+    fn tier_up(&mut self, entry: &FuncEntry) -> bool {
+        let _ = entry;
+        false
+    }
+
+    /// A running call of wasm function `entry` reached the header of the loop at wasm offset
+    /// `loop_offset` when its back-edge countdown ran out. `frame` holds the function's
+    /// locals (its first `local_slots` slots) and has room for its results. The embedder may
+    /// finish the call in compiled code entered at that loop, leave the results at the start
+    /// of `frame` and return `Ok(true)`; with `Ok(false)` the interpreter goes on. The default
+    /// declines.
+    fn osr(
+        &mut self,
+        entry: &FuncEntry,
+        loop_offset: u32,
+        frame: &mut [Slot],
+    ) -> Result<bool, Self::Error> {
+        let _ = (entry, loop_offset, frame);
+        Ok(false)
+    }
 }
 
 /// Why the handlers stopped early.
@@ -180,6 +205,10 @@ trait ErasedHost {
     fn call(&mut self, entry: &FuncEntry, caller: *mut VmCtx, io: &mut [Slot]) -> Result<(), ()>;
     /// As [`Host::call_native`]; on failure the error is kept for [`execute`] to return.
     fn call_native(&mut self, entry: &FuncEntry, io: &mut [Slot]) -> Result<(), ()>;
+    /// As [`Host::tier_up`].
+    fn tier_up(&mut self, entry: &FuncEntry) -> bool;
+    /// As [`Host::osr`]; on failure the error is kept for [`execute`] to return.
+    fn osr(&mut self, entry: &FuncEntry, loop_offset: u32, frame: &mut [Slot]) -> Result<bool, ()>;
 }
 
 /// A [`Host`] and the error its last failed call returned.
@@ -197,6 +226,16 @@ impl<H: Host> ErasedHost for HostAdapter<'_, H> {
 
     fn call_native(&mut self, entry: &FuncEntry, io: &mut [Slot]) -> Result<(), ()> {
         self.host.call_native(entry, io).map_err(|error| {
+            self.error = Some(error);
+        })
+    }
+
+    fn tier_up(&mut self, entry: &FuncEntry) -> bool {
+        self.host.tier_up(entry)
+    }
+
+    fn osr(&mut self, entry: &FuncEntry, loop_offset: u32, frame: &mut [Slot]) -> Result<bool, ()> {
+        self.host.osr(entry, loop_offset, frame).map_err(|error| {
             self.error = Some(error);
         })
     }
@@ -225,7 +264,9 @@ pub unsafe fn execute<H: Host>(
                 backtrace: Vec::new(),
             });
     }
-    if entry_ref.has_native_code() {
+    if entry_ref.has_native_code()
+        || (counts_down(entry_ref, Countdown::Calls) && host.tier_up(entry_ref))
+    {
         return host
             .call_native(entry_ref, io)
             .map_err(|error| ExecError::Host {
@@ -643,6 +684,49 @@ impl Cx<'_> {
         ip
     }
 
+    /// Whether wasm function `callee` runs native code for this call: it has some, or its call
+    /// countdown just ran out and the embedder installed some.
+    ///
+    /// # Safety
+    ///
+    /// `callee` must be a valid wasm entry.
+    #[inline(always)]
+    unsafe fn runs_native(&mut self, callee: *const FuncEntry) -> bool {
+        // SAFETY: guaranteed by the caller.
+        let callee = unsafe { &*callee };
+        callee.has_native_code()
+            || (counts_down(callee, Countdown::Calls) && self.host.tier_up(callee))
+    }
+
+    /// At the loop header `ip`, with the function's back-edge countdown run out: lets the
+    /// embedder finish the call in compiled code. Returns the next instruction: the caller's
+    /// after a compiled finish, `ip + 1` to go on interpreting, or null if execution stopped.
+    ///
+    /// # Safety
+    ///
+    /// `ip` must be an `osr_check` of the running function.
+    #[inline(never)]
+    unsafe fn osr(&mut self, ip: *const Op) -> *const Op {
+        // SAFETY: the running function's entry, code and frame are live; the frame holds
+        // `frame_slots` slots, at least the locals and the results.
+        unsafe {
+            let func = &*self.func;
+            let code = &*self.code;
+            let pc = self.pc(ip);
+            let loop_offset = code.wasm_offset(pc).unwrap_or(0);
+            let len = (code.local_slots.max(code.result_slots)) as usize;
+            let frame = &mut self.stack.values[self.base..self.base + len];
+            match self.host.osr(func, loop_offset, frame) {
+                Ok(true) => self.return_to_caller(),
+                Ok(false) => self.resume_at(ip.add(1)),
+                Err(()) => {
+                    self.stop(ip, Stop::Host);
+                    std::ptr::null()
+                }
+            }
+        }
+    }
+
     /// Calls host function `callee`, or wasm function `callee` through its native code, with
     /// its arguments and results in the slots from `base`.
     ///
@@ -674,7 +758,7 @@ impl Cx<'_> {
         // SAFETY: guaranteed by the caller; entries keep their instance and code alive.
         unsafe {
             match (*callee).kind {
-                FuncKind::Wasm if !(*callee).has_native_code() => {
+                FuncKind::Wasm if !self.runs_native(callee) => {
                     self.stack.frames.push(Frame {
                         func: self.func,
                         code: self.code,
@@ -727,7 +811,7 @@ impl Cx<'_> {
             let regs = self.stack.values.as_mut_ptr().add(self.base);
             std::ptr::copy(regs.add(base.0 as usize), regs, params);
             match (*callee).kind {
-                FuncKind::Wasm if !(*callee).has_native_code() => {
+                FuncKind::Wasm if !self.runs_native(callee) => {
                     match enter(self.stack, callee, self.base) {
                         Ok(code) => {
                             self.func = callee;
@@ -876,6 +960,34 @@ pub fn unexpected_dispatch_depth() -> usize {
 fn native_stack_pointer() -> usize {
     let marker = 0u8;
     std::hint::black_box(&marker) as *const u8 as usize
+}
+
+/// Which of a function's tier-up countdowns to count down.
+#[derive(Clone, Copy)]
+enum Countdown {
+    Calls,
+    BackEdges,
+}
+
+/// Counts down `func`'s countdown `which` if its instance tiers up; whether it just ran out.
+#[inline(always)]
+fn counts_down(func: &FuncEntry, which: Countdown) -> bool {
+    // SAFETY: a wasm entry's context is live while the entry is.
+    let counters = unsafe { &(*func.vmctx).tier_counters };
+    let Some(counters) = counters.get(func.index as usize) else {
+        return false;
+    };
+    let counter = match which {
+        Countdown::Calls => &counters.calls,
+        Countdown::BackEdges => &counters.back_edges,
+    };
+    // Only the store's thread runs its instances: a load and a store suffice.
+    let left = counter.load(std::sync::atomic::Ordering::Relaxed);
+    if left == 0 {
+        return false;
+    }
+    counter.store(left - 1, std::sync::atomic::Ordering::Relaxed);
+    left == 1
 }
 
 /// The function at `table[index]` of `vmctx`, checked against type `ty`.

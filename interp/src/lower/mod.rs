@@ -249,6 +249,9 @@ pub struct TranslateOptions {
     /// Replace NaN results of float arithmetic with the canonical NaN (deterministic
     /// execution).
     pub canonicalize_nans: bool,
+    /// Emit `osr_check` at the headers of loops where compiled code can take over a running
+    /// call (those entered with an empty operand stack and no parameters).
+    pub osr: bool,
 }
 
 type Result<T, E = CompileError> = std::result::Result<T, E>;
@@ -669,9 +672,17 @@ impl<'a> Translator<'a> {
             .get(height)
             .map(|o| o.slot)
             .unwrap_or_else(|| self.next_slot());
+        let osr_entry = self.options.osr && self.stack.is_empty();
         let mut control = Control::new(kind, height, start_slot, params, results);
         if let ControlKind::Loop = kind {
-            control.header = Some(self.bind_label());
+            // Back edges come through the check before the header's fuel is charged: compiled
+            // code entered there charges it itself.
+            let header = self.pc();
+            if osr_entry {
+                self.emit(Op::OsrCheck {});
+            }
+            self.bind_label();
+            control.header = Some(header);
             self.check_epoch();
         }
         self.controls.push(control);

@@ -7,7 +7,7 @@
 
 use std::mem::offset_of;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use crate::lower::CompiledFunc;
 use crate::module::ModuleCode;
@@ -193,6 +193,20 @@ pub struct VmCtx {
     pub data_dropped: Vec<bool>,
     /// A value the embedder associates with the instance (tandem stores its instance index).
     pub embedder_data: usize,
+    /// Tier-up counters of the defined functions, empty unless the embedder tiers up (see
+    /// [`VmCtx::enable_tier_up`]).
+    pub tier_counters: Box<[TierCounters]>,
+}
+
+/// How soon a function asks its embedder to compile it: countdowns the interpreter
+/// decrements, asking (`Host::tier_up`, `Host::osr`) when one reaches zero; zero means never.
+#[derive(Debug, Default)]
+pub struct TierCounters {
+    /// Calls left before the function asks to be compiled.
+    pub calls: AtomicU32,
+    /// Loop back edges (in any call) left before a running call asks to continue in compiled
+    /// code at its loop header (on-stack replacement).
+    pub back_edges: AtomicU32,
 }
 
 /// An array that the `VmCtx` head points into. It is owned through a raw pointer, not a
@@ -371,7 +385,21 @@ impl VmCtx {
             elems: Vec::new(),
             data_dropped,
             embedder_data: 0,
+            tier_counters: Box::new([]),
         })
+    }
+
+    /// Makes the interpreter count calls and loop back edges of this instance's defined
+    /// functions and ask the embedder to compile a function after `calls` calls, or to enter
+    /// compiled code at a loop header after `back_edges` back edges (0: never).
+    pub fn enable_tier_up(&mut self, calls: u32, back_edges: u32) {
+        let defined = self.module.info.bodies.len();
+        self.tier_counters = (0..defined)
+            .map(|_| TierCounters {
+                calls: AtomicU32::new(calls),
+                back_edges: AtomicU32::new(back_edges),
+            })
+            .collect();
     }
 
     /// Sets function `index` (used to fill defined functions once their entries exist).

@@ -98,7 +98,11 @@ impl FuncTranslator<'_, '_> {
 
     pub(super) fn loop_(&mut self, ty: BlockType) -> Result<()> {
         let (params, results) = self.block_signature(ty)?;
-        let header = self.b.create_block();
+        // The OSR target's header exists already: the entry block jumps to it.
+        let header = match self.osr_header() {
+            Some(header) => header,
+            None => self.b.create_block(),
+        };
         let next = self.b.create_block();
         let param_vars = self.declare_vars(&params);
         let results = self.declare_vars(&results);

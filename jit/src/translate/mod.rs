@@ -6,6 +6,12 @@
 //! paths really merge. Nothing here traps in hardware: each trap is an explicit branch to a
 //! block that returns the trap's status.
 //!
+//! An OSR entry ([`EntryKind::Osr`]) is the same translation with another entry block: it
+//! defines every local's variable from the value slots and jumps to the target loop's header
+//! block, created in advance; the SSA builder merges those definitions with the back edges'
+//! as for any other predecessor, and the body's normal start, left without predecessors, is
+//! dead code Cranelift removes.
+//!
 //! - [`control`]: blocks, loops, `if`, branches, `return`, traps and the function exit.
 //! - [`numeric`]: constants, arithmetic, comparisons and conversions.
 //! - [`memory`]: globals, loads, stores and the memory operators of every memory.
@@ -53,21 +59,42 @@ pub(crate) struct Env {
     pub options: JitOptions,
 }
 
-/// Slot counts of a translated function's parameters and results.
-pub(crate) struct SlotCounts {
+/// Where compiled code starts executing the function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryKind {
+    /// A normal call: the parameters are in the value slots and execution starts at the
+    /// beginning of the body.
+    Call,
+    /// An on-stack-replacement entry: every local is in the value slots and execution starts
+    /// at the header of the `loop` at this byte offset (see [`crate::JitCompiler::compile_osr`]).
+    Osr {
+        /// The offset of the `loop` operator in the module's bytes.
+        loop_offset: u32,
+    },
+}
+
+/// What a translation found out about the function.
+pub(crate) struct Translated {
+    /// Slots taken by the parameters.
     pub params: u16,
+    /// Slots taken by the results.
     pub results: u16,
+    /// Slots taken by all locals, parameters first.
+    pub locals: u16,
+    /// The offsets of the loops an OSR entry can start at, in body order.
+    pub osr_loops: Vec<u32>,
 }
 
 /// Translates defined function `defined_index` of `info` into `func`, whose signature is
-/// already the array-call signature.
+/// already the array-call signature, with the entry `entry`.
 pub(crate) fn translate_function(
     func: &mut Function,
     builder_ctx: &mut FunctionBuilderContext,
     env: &Env,
     info: &ModuleInfo,
     defined_index: u32,
-) -> Result<SlotCounts> {
+    entry: EntryKind,
+) -> Result<Translated> {
     let range = info.bodies[defined_index as usize].clone();
     let reader = BinaryReader::new_features(
         &info.bytes[range.clone()],
@@ -94,21 +121,42 @@ pub(crate) fn translate_function(
 
     let builder = FunctionBuilder::new(func, builder_ctx);
     let mut t = FuncTranslator::new(builder, env, info, func_index, fuel_plan);
-    t.enter(&params, &local_types, &results, &uses)?;
+    t.enter(&params, &local_types, &results, &uses, entry)?;
     let mut operators = body.get_operators_reader()?;
     let mut index = 0u32;
     while !operators.eof() {
-        let op = operators.read()?;
-        t.operator(op, index)?;
+        let (op, offset) = operators.read_with_offset()?;
+        t.operator(op, index, offset as u32)?;
         index += 1;
     }
     operators.finish()?;
+    if let Some(osr) = &t.osr
+        && !osr.bound
+    {
+        return Err(JitError::OsrUnsupported(format!(
+            "no operator of function {func_index} starts at offset {}",
+            osr.loop_offset
+        )));
+    }
+    let osr_loops = std::mem::take(&mut t.osr_loops);
     t.finish();
     // Every supported type takes one slot; validation bounds the counts far below `u16::MAX`.
-    Ok(SlotCounts {
+    Ok(Translated {
         params: params.len() as u16,
         results: results.len() as u16,
+        locals: local_types.len() as u16,
+        osr_loops,
     })
+}
+
+/// The loop an OSR entry jumps to.
+pub(crate) struct OsrTarget {
+    /// The offset of its `loop` operator.
+    loop_offset: u32,
+    /// Its header block, created at entry and bound when the `loop` is translated.
+    header: Block,
+    /// Whether the `loop` was translated.
+    bound: bool,
 }
 
 /// What a body touches, found before translating it so the entry block loads only that.
@@ -219,6 +267,12 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     signatures: Vec<(Vec<Type>, Vec<Type>, SigRef)>,
     /// The fuel charges of the body, when metering fuel.
     fuel_plan: Option<FuelPlan>,
+    /// The byte offset of the operator being translated, in the module's bytes.
+    pub(crate) offset: u32,
+    /// The loop an OSR entry starts at, for an OSR translation.
+    osr: Option<OsrTarget>,
+    /// The offsets of the loops found so far where an OSR entry could start.
+    osr_loops: Vec<u32>,
 }
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
@@ -257,24 +311,38 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             call_slots_size: 0,
             signatures: Vec::new(),
             fuel_plan,
+            offset: 0,
+            osr: None,
+            osr_loops: Vec::new(),
         }
     }
 
     /// Fills the entry block: reads the parameters from the value slots, zeroes the other
     /// locals, checks the stack limit, loads what the body uses of its memories, charges the
     /// entry's fuel, checks the epoch and opens the function's frame.
+    ///
+    /// An OSR entry instead reads every local from the value slots and, after the stack-limit
+    /// check and the memories, jumps to the header of its loop, whose block is created here
+    /// and bound when the `loop` is translated; the body's normal start (and whatever only it
+    /// reaches) then has no predecessor, and Cranelift drops it as dead code, unless self tail
+    /// calls jump there.
     fn enter(
         &mut self,
         params: &[Type],
         locals: &[Type],
         results: &[Type],
         uses: &Uses,
+        entry: EntryKind,
     ) -> Result<()> {
         self.param_count = params.len();
         self.local_types = locals.to_vec();
+        let loaded = match entry {
+            EntryKind::Call => params.len(),
+            EntryKind::Osr { .. } => locals.len(),
+        };
         for (index, &ty) in locals.iter().enumerate() {
             let var = self.b.declare_var(ty);
-            let value = if index < params.len() {
+            let value = if index < loaded {
                 let raw = self.b.ins().load(
                     types::I64,
                     vm_flags(),
@@ -298,7 +366,24 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                 self.memories[index] = Some(MemoryState::load(self, index as u32)?);
             }
         }
-        if uses.self_tail_call {
+        if let EntryKind::Osr { loop_offset } = entry {
+            // The header's own fuel charge and epoch check run there, as on a back edge.
+            let header = self.b.create_block();
+            self.b.ins().jump(header, &[]);
+            self.osr = Some(OsrTarget {
+                loop_offset,
+                header,
+                bound: false,
+            });
+            // The body's normal start: reached by self tail calls only, if at all.
+            let start = self.b.create_block();
+            self.b.switch_to_block(start);
+            if uses.self_tail_call {
+                self.body_start = Some(start);
+            } else {
+                self.b.seal_block(start);
+            }
+        } else if uses.self_tail_call {
             // Self tail calls jump back here with new locals: the entry's fuel and epoch
             // checks run again, as on a new call.
             let start = self.b.create_block();
@@ -321,9 +406,21 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         Ok(())
     }
 
-    /// Translates operator `index` of the body, then meters the fuel block that starts after
-    /// it, if one does.
-    fn operator(&mut self, op: Operator<'_>, index: u32) -> Result<()> {
+    /// Translates operator `index` of the body, found at byte `offset` of the module, then
+    /// meters the fuel block that starts after it, if one does.
+    fn operator(&mut self, op: Operator<'_>, index: u32, offset: u32) -> Result<()> {
+        self.offset = offset;
+        if let Operator::Loop { blockty } = op {
+            self.note_loop(blockty)?;
+        } else if self
+            .osr
+            .as_ref()
+            .is_some_and(|osr| osr.loop_offset == offset)
+        {
+            return Err(JitError::OsrUnsupported(format!(
+                "the operator at offset {offset} is not a `loop`"
+            )));
+        }
         if self.reachable {
             self.reachable_operator(&op)?;
         } else {
@@ -344,6 +441,48 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             }
         }
         Ok(())
+    }
+
+    /// Records whether an OSR entry can start at the `loop` at the current offset, and fails
+    /// if this loop is the OSR target but no entry can start there.
+    ///
+    /// An entry can start at a reachable loop without parameters where the operand stack is
+    /// empty: the locals are then the whole state of the frame.
+    fn note_loop(&mut self, blockty: wasmparser::BlockType) -> Result<()> {
+        let params = match blockty {
+            wasmparser::BlockType::FuncType(index) => self.info.type_at(index).params().len(),
+            _ => 0,
+        };
+        let why_not = if !self.reachable {
+            Some("the loop is unreachable".to_string())
+        } else if params != 0 {
+            Some(format!("the loop has {params} parameter(s)"))
+        } else if !self.stack.is_empty() {
+            Some(format!(
+                "{} value(s) are on the operand stack at the loop",
+                self.stack.len()
+            ))
+        } else {
+            None
+        };
+        if why_not.is_none() {
+            self.osr_loops.push(self.offset);
+        }
+        match (&self.osr, why_not) {
+            (Some(osr), Some(why_not)) if osr.loop_offset == self.offset => Err(
+                JitError::OsrUnsupported(format!("loop at offset {}: {why_not}", self.offset)),
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// The header block of the loop at the current offset if it is the OSR target (created
+    /// at entry), recording that it is bound.
+    pub(crate) fn osr_header(&mut self) -> Option<Block> {
+        let offset = self.offset;
+        let osr = self.osr.as_mut().filter(|osr| osr.loop_offset == offset)?;
+        osr.bound = true;
+        Some(osr.header)
     }
 
     /// Translates one reachable operator.

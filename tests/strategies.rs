@@ -1,0 +1,237 @@
+//! Every strategy gives the same results, traps and fuel: the benchmark workloads and a set
+//! of trapping programs, run on the interpreter, with Cranelift up front, and tiered with
+//! the thresholds at their minimum (each function compiled on its first call, running calls
+//! entering compiled code at their first loop header).
+
+use std::time::{Duration, Instant};
+
+use tandem::{Config, Engine, Instance, Module, Store, Strategy, TrapCode, Val};
+
+/// The strategies this build has.
+fn strategies() -> Vec<Strategy> {
+    let mut strategies = vec![Strategy::Interpreter];
+    if cfg!(all(
+        feature = "jit",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    )) {
+        strategies.extend([Strategy::Cranelift, Strategy::Tiered]);
+    }
+    strategies
+}
+
+/// An engine for `strategy`, tiering up as eagerly as possible, metering fuel if asked.
+fn engine(strategy: Strategy, fuel: bool) -> Engine {
+    let mut config = Config::new();
+    config
+        .strategy(strategy)
+        .tier_up_thresholds(1, 1)
+        .background_compilation(false)
+        .consume_fuel(fuel);
+    Engine::new(&config).expect("strategy available")
+}
+
+/// What a run ended with: the result or the trap, and the fuel it left.
+#[derive(Debug, PartialEq)]
+struct Outcome {
+    result: Result<Vec<u64>, Option<TrapCode>>,
+    fuel_left: Option<u64>,
+}
+
+/// Runs export `name` of `wasm` with `args` under `strategy`.
+fn run(strategy: Strategy, wasm: &[u8], name: &str, args: &[Val], fuel: Option<u64>) -> Outcome {
+    let engine = engine(strategy, fuel.is_some());
+    let module = Module::new(&engine, wasm).expect("valid module");
+    let mut store = Store::new(&engine, ());
+    if let Some(fuel) = fuel {
+        store.set_fuel(fuel).unwrap();
+    }
+    let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
+    let func = instance.get_func(&mut store, name).expect("export");
+    let mut results = vec![Val::I64(0); func.ty(&store).results().len()];
+    let result = func
+        .call(&mut store, args, &mut results)
+        .map(|()| results.iter().map(bits).collect())
+        .map_err(|e| e.trap_code());
+    Outcome {
+        result,
+        fuel_left: fuel.map(|_| store.get_fuel().unwrap()),
+    }
+}
+
+fn bits(value: &Val) -> u64 {
+    match *value {
+        Val::I32(v) => v as u32 as u64,
+        Val::I64(v) => v as u64,
+        Val::F32(v) => v as u64,
+        Val::F64(v) => v,
+        ref other => panic!("unexpected result {other:?}"),
+    }
+}
+
+/// Runs under every strategy and checks that all agree with the interpreter.
+fn agree(wasm: &[u8], name: &str, args: &[Val], fuel: Option<u64>) -> Outcome {
+    let reference = run(Strategy::Interpreter, wasm, name, args, fuel);
+    for strategy in strategies().into_iter().skip(1) {
+        let outcome = run(strategy, wasm, name, args, fuel);
+        assert_eq!(outcome, reference, "{strategy:?} differs on {name}{args:?}");
+    }
+    reference
+}
+
+/// The benchmark workloads, each with a small argument.
+const WORKLOADS: &[(&str, i32)] = &[
+    ("fib", 18),
+    ("loops", 5_000),
+    ("nbody", 200),
+    ("mandelbrot", 40),
+    ("matmul", 24),
+    ("sort", 2),
+    ("hash", 10),
+    ("dispatch", 2_000),
+    ("vm", 100),
+    ("bulk", 5),
+    ("coremark", 2),
+];
+
+fn workload(name: &str) -> Vec<u8> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/workloads");
+    let binary = std::path::Path::new(dir).join(format!("{name}.wasm"));
+    match std::fs::read(&binary) {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let text = std::path::Path::new(dir).join(format!("src/{name}.wat"));
+            wat::parse_file(text).expect("workload source")
+        }
+    }
+}
+
+#[test]
+fn workloads_agree_across_strategies() {
+    for &(name, n) in WORKLOADS {
+        let wasm = workload(name);
+        let arg = Module::new(&Engine::default(), &wasm)
+            .unwrap()
+            .get_export("run")
+            .and_then(|e| e.func().cloned())
+            .map(|ty| match ty.params().next() {
+                Some(tandem::ValType::I64) => Val::I64(n as i64),
+                _ => Val::I32(n),
+            })
+            .expect("run export");
+        let outcome = agree(&wasm, "run", &[arg], None);
+        assert!(outcome.result.is_ok(), "{name}: {outcome:?}");
+        // With fuel: the same fuel left, and out of fuel at the same point.
+        let metered = agree(&wasm, "run", &[arg], Some(u64::MAX / 2));
+        let used = u64::MAX / 2 - metered.fuel_left.unwrap();
+        let short = agree(&wasm, "run", &[arg], Some(used / 2));
+        assert_eq!(short.result, Err(Some(TrapCode::OutOfFuel)), "{name}");
+    }
+}
+
+const TRAPS: &str = r#"(module
+  (memory 1)
+  (table 2 funcref)
+  (elem (i32.const 0) $id)
+  (func $id (param i32) (result i32) (local.get 0))
+  (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+  (func (export "indirect") (param i32) (result i32)
+    (call_indirect (param i32) (result i32) (i32.const 5) (local.get 0)))
+  (func $deep (export "deep") (param i32) (result i32)
+    (i32.add (call $deep (local.get 0)) (i32.const 1)))
+  (func (export "loop_then_trap") (param $n i32) (result i32)
+    (local $i i32)
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (i32.div_u (local.get $i) (i32.sub (local.get $i) (local.get $n)))))"#;
+
+#[test]
+fn traps_agree_across_strategies() {
+    let wasm = wat::parse_str(TRAPS).unwrap();
+    let cases: &[(&str, Vec<Val>, Option<TrapCode>)] = &[
+        (
+            "div",
+            vec![Val::I32(1), Val::I32(0)],
+            Some(TrapCode::IntegerDivisionByZero),
+        ),
+        (
+            "div",
+            vec![Val::I32(i32::MIN), Val::I32(-1)],
+            Some(TrapCode::IntegerOverflow),
+        ),
+        (
+            "load",
+            vec![Val::I32(65535)],
+            Some(TrapCode::MemoryOutOfBounds),
+        ),
+        (
+            "indirect",
+            vec![Val::I32(1)],
+            Some(TrapCode::IndirectCallToNull),
+        ),
+        (
+            "indirect",
+            vec![Val::I32(7)],
+            Some(TrapCode::UndefinedElement),
+        ),
+        ("deep", vec![Val::I32(0)], Some(TrapCode::StackOverflow)),
+        (
+            "loop_then_trap",
+            vec![Val::I32(100)],
+            Some(TrapCode::IntegerDivisionByZero),
+        ),
+    ];
+    for (name, args, trap) in cases {
+        let outcome = agree(&wasm, name, args, None);
+        assert_eq!(outcome.result, Err(*trap), "{name}{args:?}");
+    }
+    let outcome = agree(&wasm, "indirect", &[Val::I32(0)], None);
+    assert_eq!(outcome.result, Ok(vec![5]));
+}
+
+#[test]
+fn epoch_interrupts_an_infinite_loop_in_every_strategy() {
+    for strategy in strategies() {
+        let mut config = Config::new();
+        config
+            .strategy(strategy)
+            .tier_up_thresholds(1, 1)
+            .background_compilation(false)
+            .epoch_interruption(true);
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(
+            &engine,
+            r#"(module (func (export "spin") (loop $l (br $l))))"#,
+        )
+        .unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let spin = instance
+            .get_typed_func::<(), ()>(&mut store, "spin")
+            .unwrap();
+        store.set_epoch_deadline(1);
+        let ticker = {
+            let engine = engine.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(50));
+                let ticked = Instant::now();
+                engine.increment_epoch();
+                ticked
+            })
+        };
+        let err = spin.call(&mut store, ()).unwrap_err();
+        let stopped = Instant::now();
+        let ticked = ticker.join().unwrap();
+        assert_eq!(
+            err.trap_code(),
+            Some(TrapCode::Interrupt),
+            "{strategy:?}: {err}"
+        );
+        assert!(
+            stopped.duration_since(ticked) < Duration::from_millis(100),
+            "{strategy:?} took {:?}",
+            stopped.duration_since(ticked)
+        );
+    }
+}
