@@ -5,16 +5,34 @@ use wasmparser::WasmFeatures;
 use crate::error::{Error, Result};
 
 /// How functions are executed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+///
+/// The default is [`Strategy::Tiered`] when tandem is built with its `jit` feature (the
+/// default) for x86_64 or aarch64 and the host lets it map executable memory, and
+/// [`Strategy::Interpreter`] otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Strategy {
     /// The register-bytecode interpreter only; no executable memory is ever mapped.
-    #[default]
     Interpreter,
-    /// Compile every function with Cranelift up front.
+    /// Compile every function with Cranelift when the module is compiled; functions using
+    /// what the Cranelift tier does not compile yet (SIMD, atomics, exceptions) run on the
+    /// interpreter.
     Cranelift,
-    /// Interpret first, compile hot functions.
+    /// Interpret first, compile hot functions with Cranelift (see
+    /// [`Config::tier_up_thresholds`]); a hot loop in a running call continues in compiled
+    /// code (on-stack replacement). Where the host does not allow executable memory, the
+    /// interpreter runs everything.
     Tiered,
+}
+
+impl Default for Strategy {
+    fn default() -> Self {
+        if cfg!(tandem_jit) {
+            Strategy::Tiered
+        } else {
+            Strategy::Interpreter
+        }
+    }
 }
 
 /// Settings for an [`Engine`](crate::Engine).
@@ -72,7 +90,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             features: IMPLEMENTED,
-            strategy: Strategy::Interpreter,
+            strategy: Strategy::default(),
             consume_fuel: false,
             epoch_interruption: false,
             max_wasm_stack: tandem_interp::exec::DEFAULT_MAX_WASM_STACK,
@@ -245,7 +263,15 @@ impl Config {
         match self.strategy {
             Strategy::Interpreter => {}
             #[cfg(tandem_jit)]
-            Strategy::Cranelift | Strategy::Tiered => {}
+            Strategy::Tiered => {}
+            #[cfg(tandem_jit)]
+            Strategy::Cranelift => {
+                if !crate::jit::host_supports_jit() {
+                    return Err(Error::msg(
+                        "this host does not run code the Cranelift tier generates",
+                    ));
+                }
+            }
             #[cfg(not(tandem_jit))]
             Strategy::Cranelift | Strategy::Tiered => {
                 return Err(Error::msg(

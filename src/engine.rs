@@ -71,9 +71,15 @@ impl Engine {
     /// An engine with `config`; fails if the configuration asks for something not implemented.
     pub fn new(config: &Config) -> Result<Engine> {
         config.validate()?;
+        let mut config = config.clone();
+        #[cfg(tandem_jit)]
+        if config.strategy == Strategy::Tiered && !crate::jit::host_supports_jit() {
+            // Tiering degrades to interpreting where compiled code cannot run.
+            config.strategy = Strategy::Interpreter;
+        }
         Ok(Engine {
             inner: Arc::new(EngineInner {
-                config: config.clone(),
+                config,
                 signatures: Mutex::new(Signatures::default()),
                 epoch: AtomicU64::new(0),
                 compile_jobs: Mutex::new(None),

@@ -14,12 +14,13 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tandem_interp::exec::FrameInfo;
+use tandem_interp::exec::NativeReturn;
 use tandem_interp::lower::TranslateOptions;
 use tandem_interp::module::ModuleCode;
 use tandem_interp::vm::{FuncEntry, FuncKind, Slot, TrapCode, VmCtx};
 use tandem_jit::{
-    ArrayCallFn, JitCompiler, JitError, JitOptions, STATUS_EMBEDDER_MIN, STATUS_OK, Status,
-    decode_status, resolve_tail_calls,
+    ArrayCallFn, JitCompiler, JitError, JitOptions, STATUS_EMBEDDER_MIN, STATUS_OK,
+    STATUS_TAIL_CALL, Status, decode_status, make_tail_call, take_pending_tail_call,
 };
 
 use crate::engine::{Engine, NativeStatsCounters};
@@ -37,7 +38,10 @@ const NATIVE_STACK_BUDGET: usize = 512 << 10;
 /// [`Strategy::Cranelift`]: crate::Strategy::Cranelift
 /// [`Strategy::Tiered`]: crate::Strategy::Tiered
 pub(crate) struct NativeCode {
-    compiler: Mutex<JitCompiler>,
+    /// Started on the first compilation, so modules whose functions never get hot cost
+    /// nothing here.
+    compiler: Mutex<Option<JitCompiler>>,
+    options: JitOptions,
     code: Arc<ModuleCode>,
     /// The entry point of each defined function, 0 until compiled.
     entries: Box<[AtomicUsize]>,
@@ -73,12 +77,10 @@ impl NativeCode {
         code: Arc<ModuleCode>,
         options: TranslateOptions,
     ) -> Result<Self> {
-        let mut compiler = JitCompiler::with_options(JitOptions::from(options))
-            .map_err(|e| Error::msg(format!("cannot start the Cranelift tier: {e}")))?;
-        compiler.set_call_helper(Some(call_helper));
         let functions = code.info.bodies.len();
         Ok(NativeCode {
-            compiler: Mutex::new(compiler),
+            compiler: Mutex::new(None),
+            options: JitOptions::from(options),
             code,
             entries: (0..functions).map(|_| AtomicUsize::new(0)).collect(),
             states: (0..functions)
@@ -103,10 +105,25 @@ impl NativeCode {
         Ok(native)
     }
 
+    /// Runs `f` with the compiler, starting it if needed.
+    fn with_compiler<R>(&self, f: impl FnOnce(&mut JitCompiler) -> R) -> Result<R> {
+        let mut compiler = self.compiler.lock().unwrap_or_else(|e| e.into_inner());
+        if compiler.is_none() {
+            let mut started = JitCompiler::with_options(self.options)
+                .map_err(|e| Error::msg(format!("cannot start the Cranelift tier: {e}")))?;
+            started.set_call_helper(Some(call_helper));
+            *compiler = Some(started);
+        }
+        Ok(f(compiler.as_mut().expect("started above")))
+    }
+
     /// Compiles defined function `index` now; its entry point, or null if the tier does not
     /// support it.
     fn compile(&self, index: u32) -> Result<*mut u8> {
-        let mut compiler = self.compiler.lock().unwrap_or_else(|e| e.into_inner());
+        self.with_compiler(|compiler| self.compile_with(compiler, index))?
+    }
+
+    fn compile_with(&self, compiler: &mut JitCompiler, index: u32) -> Result<*mut u8> {
         let i = index as usize;
         if self.states[i].load(Ordering::Acquire) == COMPILED {
             return Ok(self.entry(index));
@@ -171,9 +188,9 @@ impl NativeCode {
     pub(crate) fn osr_entry(&self, index: u32, loop_offset: u32) -> *mut u8 {
         let mut entries = self.osr_entries.lock().unwrap_or_else(|e| e.into_inner());
         let entry = *entries.entry((index, loop_offset)).or_insert_with(|| {
-            let mut compiler = self.compiler.lock().unwrap_or_else(|e| e.into_inner());
-            let compiled = compiler
-                .compile_osr(&self.code.info, index, loop_offset)
+            let compiled = self
+                .with_compiler(|compiler| compiler.compile_osr(&self.code.info, index, loop_offset))
+                .ok()?
                 .ok()?;
             self.stats.loop_entries.fetch_add(1, Ordering::Relaxed);
             Some(compiled.as_ptr() as usize)
@@ -188,6 +205,26 @@ impl NativeCode {
             .filter(|s| s.load(Ordering::Acquire) == COMPILED)
             .count()
     }
+}
+
+/// Whether this host runs code Cranelift generates: checked once per process by compiling
+/// an empty function (which maps executable memory).
+pub(crate) fn host_supports_jit() -> bool {
+    static SUPPORTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SUPPORTED.get_or_init(|| {
+        // The smallest module with a function: a type section with `() -> ()`, a function
+        // section and a code section with an empty body.
+        const EMPTY_FUNCTION: &[u8] = &[
+            0, b'a', b's', b'm', 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0, 10, 4, 1, 2, 0, 0x0b,
+        ];
+        let Ok(info) = tandem_interp::module::parse_module(
+            EMPTY_FUNCTION,
+            wasmparser::WasmFeatures::default(),
+        ) else {
+            return false;
+        };
+        JitCompiler::new().is_ok_and(|mut compiler| compiler.compile(&info, 0).is_ok())
+    })
 }
 
 /// What compiled code needs from the store running it: calls of host functions and of
@@ -218,14 +255,19 @@ pub(crate) unsafe fn call_native(
     calls: &mut dyn StoreCalls,
     entry: &FuncEntry,
     io: &mut [Slot],
-) -> Result<()> {
+) -> Result<NativeReturn> {
     debug_assert!(io.len() >= entry.param_slots.max(entry.result_slots) as usize);
     // SAFETY: guaranteed by the caller.
-    unsafe { call_compiled(calls, entry, entry.native.load(Ordering::Acquire), io) }
+    unsafe { call_compiled(calls, entry, entry.native.load(Ordering::Acquire), io, true) }
 }
 
 /// Runs `code`, compiled code of wasm function `entry` with the array-call convention (its
 /// normal entry or one at a loop header), with `io` as its values array.
+///
+/// Tail calls the code ends with are made here, in constant native stack, except (with
+/// `hand_back`) a tail call of a function the interpreter runs, which is returned for the
+/// interpreter to make in its own loop: chains of tail calls that alternate between tiers
+/// would otherwise nest an interpreter activation in compiled code at every step.
 ///
 /// # Safety
 ///
@@ -236,7 +278,8 @@ pub(crate) unsafe fn call_compiled(
     entry: &FuncEntry,
     code: *mut u8,
     io: &mut [Slot],
-) -> Result<()> {
+    hand_back: bool,
+) -> Result<NativeReturn> {
     // SAFETY: `code` is an `ArrayCallFn` (the caller's contract).
     let native: ArrayCallFn = unsafe { std::mem::transmute::<*mut u8, ArrayCallFn>(code) };
     // SAFETY: a wasm entry's context, and the store's limits it points at, are live.
@@ -256,17 +299,36 @@ pub(crate) unsafe fn call_compiled(
     let previous = RUNNING.replace(Some(calls));
     // SAFETY: the caller's contract is the array-call contract; tail calls the function left
     // pending are made through the same helper its code calls.
-    let status = unsafe {
-        let status = native(entry.vmctx, io.as_mut_ptr());
-        resolve_tail_calls(status, io.as_mut_ptr(), call_helper)
-    };
+    let mut status = unsafe { native(entry.vmctx, io.as_mut_ptr()) };
+    let mut handed_back = None;
+    let mut tail_results: Option<Vec<Slot>> = None;
+    while status == STATUS_TAIL_CALL {
+        let (caller, callee, mut args) = take_pending_tail_call();
+        // SAFETY: compiled code requested the call with a valid entry of this store.
+        let callee_ref = unsafe { &*callee };
+        if hand_back && callee_ref.kind == FuncKind::Wasm && !callee_ref.has_native_code() {
+            handed_back = Some(NativeReturn::TailCall { callee, args });
+            status = STATUS_OK;
+            break;
+        }
+        // SAFETY: as `resolve_tail_calls` does: the call helper runs the requested call.
+        status = unsafe { make_tail_call(caller, callee, &mut args, call_helper) };
+        tail_results = Some(args);
+    }
     RUNNING.set(previous);
     if outermost {
         // SAFETY: as above.
         unsafe { (*limits).stack_limit = 0 };
     }
     match decode_status(status) {
-        Status::Ok => Ok(()),
+        Status::Ok => {
+            if let Some(values) = tail_results {
+                // The last callee's results are the original function's.
+                let results = entry.result_slots as usize;
+                io[..results].copy_from_slice(&values[..results]);
+            }
+            Ok(handed_back.unwrap_or(NativeReturn::Returned))
+        }
         Status::Trap(code) => Err(trap(code, entry)),
         Status::Embedder(_) | Status::TailCall => Err(PENDING
             .take()

@@ -73,7 +73,7 @@
 use tandem_interp::TrapCode;
 use tandem_interp::vm::{FuncEntry, Slot, VmCtx};
 
-pub use crate::builtins::resolve_tail_calls;
+pub use crate::builtins::{make_tail_call, resolve_tail_calls, take_pending_tail_call};
 
 /// The native signature of every compiled function (the array-call convention).
 ///

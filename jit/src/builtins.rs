@@ -325,6 +325,42 @@ pub(crate) unsafe extern "C" fn tail_call(
     STATUS_TAIL_CALL
 }
 
+/// Takes the tail call that compiled code requested by returning [`STATUS_TAIL_CALL`]: the
+/// calling instance's context, the callee and its arguments. An embedder that runs some
+/// callees itself (an interpreter that makes tail calls in its own loop) uses this instead of
+/// [`resolve_tail_calls`] for them; for the others it can call [`make_tail_call`].
+pub fn take_pending_tail_call() -> (*mut VmCtx, *const FuncEntry, Vec<Slot>) {
+    PENDING.with_borrow_mut(|pending| {
+        (
+            pending.caller,
+            std::mem::replace(&mut pending.callee, std::ptr::null()),
+            std::mem::take(&mut pending.args),
+        )
+    })
+}
+
+/// Makes the tail call `take_pending_tail_call` returned through `helper`, with `args`
+/// resized to the callee's `max(param_slots, result_slots)`; returns the callee's status
+/// (possibly [`STATUS_TAIL_CALL`] again).
+///
+/// # Safety
+///
+/// `caller` and `callee` must be what [`take_pending_tail_call`] returned, and `helper` the
+/// call helper of the code that requested the call.
+pub unsafe fn make_tail_call(
+    caller: *mut VmCtx,
+    callee: *const FuncEntry,
+    args: &mut Vec<Slot>,
+    helper: CallHelper,
+) -> u32 {
+    // SAFETY: compiled code requested the call with a valid entry of a live store.
+    let entry = unsafe { &*callee };
+    args.resize(entry.param_slots.max(entry.result_slots) as usize, 0);
+    // SAFETY: the helper's contract; `args` holds the callee's arguments and room for its
+    // results.
+    unsafe { helper(caller, callee, args.as_mut_ptr()) }
+}
+
 /// Makes the tail calls a compiled function requested by returning [`STATUS_TAIL_CALL`], one
 /// after the other through `helper` in constant native stack, and returns the status of the
 /// last callee. On success its results (which have the types of the original callee's, as

@@ -48,7 +48,7 @@ mod translate;
 
 pub use abi::{
     ArrayCallFn, CallHelper, STATUS_EMBEDDER_MIN, STATUS_OK, STATUS_TAIL_CALL, STATUS_TRAP_BASE,
-    Status, decode_status, resolve_tail_calls, trap_status,
+    Status, decode_status, make_tail_call, resolve_tail_calls, take_pending_tail_call, trap_status,
 };
 pub use compiler::{CompiledCode, JitCompiler, JitOptions, osr_loops};
 pub use error::JitError;

@@ -93,7 +93,11 @@ impl<T> Host for HostCalls<T> {
     }
 
     #[cfg(tandem_jit)]
-    fn call_native(&mut self, entry: &FuncEntry, io: &mut [Slot]) -> Result<()> {
+    fn call_native(
+        &mut self,
+        entry: &FuncEntry,
+        io: &mut [Slot],
+    ) -> Result<tandem_interp::exec::NativeReturn> {
         // SAFETY: the executor asks only for entries whose native code the Cranelift tier
         // installed, of this store's live instances, with `io` sized for the call; the store
         // is reached only through `self` meanwhile.
@@ -149,7 +153,7 @@ impl<T> Host for HostCalls<T> {
         // SAFETY: `code` was compiled for this function's loop at `loop_offset`, entered with
         // the locals in `frame`, which has room for the results too; the store is reached
         // only through `self` meanwhile.
-        unsafe { crate::jit::call_compiled(self, entry, code, frame)? };
+        unsafe { crate::jit::call_compiled(self, entry, code, frame, false)? };
         Ok(true)
     }
 }

@@ -145,11 +145,18 @@ pub trait Host {
     /// Calls wasm function `entry` through its native code (its `native` pointer is set):
     /// arguments are in `io` and results are written back to its start. The embedder that
     /// installs native code runs it, since only it knows how compiled code reports stops.
+    /// Compiled code that ends with a tail call of a function the interpreter runs may hand
+    /// that call back ([`NativeReturn::TailCall`]), so chains of tail calls that cross tiers
+    /// run in constant native stack.
     ///
     /// # Panics
     ///
     /// The default panics: an embedder that never sets `FuncEntry::native` is never asked.
-    fn call_native(&mut self, entry: &FuncEntry, io: &mut [Slot]) -> Result<(), Self::Error> {
+    fn call_native(
+        &mut self,
+        entry: &FuncEntry,
+        io: &mut [Slot],
+    ) -> Result<NativeReturn, Self::Error> {
         let _ = io;
         panic!(
             "function {} has native code but its embedder does not run native code",
@@ -183,6 +190,21 @@ pub trait Host {
     }
 }
 
+/// How a call of native code ([`Host::call_native`]) ended.
+#[derive(Debug)]
+pub enum NativeReturn {
+    /// The function returned; its results are at the start of the call's slots.
+    Returned,
+    /// The function ended with a tail call of `callee`, a wasm function without native code,
+    /// for the interpreter to make: its arguments are `args`.
+    TailCall {
+        /// The function to call.
+        callee: *const FuncEntry,
+        /// Its arguments, in slots.
+        args: Vec<Slot>,
+    },
+}
+
 /// Why the handlers stopped early.
 enum Stop {
     Trap(TrapCode),
@@ -204,7 +226,7 @@ trait ErasedHost {
     /// As [`Host::call_host`]; on failure the error is kept for [`execute`] to return.
     fn call(&mut self, entry: &FuncEntry, caller: *mut VmCtx, io: &mut [Slot]) -> Result<(), ()>;
     /// As [`Host::call_native`]; on failure the error is kept for [`execute`] to return.
-    fn call_native(&mut self, entry: &FuncEntry, io: &mut [Slot]) -> Result<(), ()>;
+    fn call_native(&mut self, entry: &FuncEntry, io: &mut [Slot]) -> Result<NativeReturn, ()>;
     /// As [`Host::tier_up`].
     fn tier_up(&mut self, entry: &FuncEntry) -> bool;
     /// As [`Host::osr`]; on failure the error is kept for [`execute`] to return.
@@ -224,7 +246,7 @@ impl<H: Host> ErasedHost for HostAdapter<'_, H> {
         })
     }
 
-    fn call_native(&mut self, entry: &FuncEntry, io: &mut [Slot]) -> Result<(), ()> {
+    fn call_native(&mut self, entry: &FuncEntry, io: &mut [Slot]) -> Result<NativeReturn, ()> {
         self.host.call_native(entry, io).map_err(|error| {
             self.error = Some(error);
         })
@@ -264,20 +286,50 @@ pub unsafe fn execute<H: Host>(
                 backtrace: Vec::new(),
             });
     }
+    let mut entry = entry;
+    let mut handed_back: Option<Vec<Slot>> = None;
     if entry_ref.has_native_code()
         || (counts_down(entry_ref, Countdown::Calls) && host.tier_up(entry_ref))
     {
-        return host
-            .call_native(entry_ref, io)
-            .map_err(|error| ExecError::Host {
-                error,
-                backtrace: Vec::new(),
-            });
+        match host.call_native(entry_ref, io) {
+            Ok(NativeReturn::Returned) => return Ok(()),
+            Ok(NativeReturn::TailCall { callee, args }) => {
+                // The interpreter makes the tail call the compiled code handed back; the
+                // callee returns what `entry` would have.
+                entry = callee;
+                handed_back = Some(args);
+            }
+            Err(error) => {
+                return Err(ExecError::Host {
+                    error,
+                    backtrace: Vec::new(),
+                });
+            }
+        }
+    }
+    // SAFETY: a handed-back callee is a valid wasm entry of the same store.
+    let entry_ref = unsafe { &*entry };
+    if let Some(args) = &mut handed_back {
+        args.resize(
+            entry_ref.param_slots.max(entry_ref.result_slots) as usize,
+            0,
+        );
     }
     stack.frames.clear();
     let mut adapter = HostAdapter { host, error: None };
-    // SAFETY: guaranteed by the caller.
-    let (result, at) = unsafe { run(stack, &mut adapter, entry, io) };
+    let results = entry_ref.result_slots as usize;
+    // SAFETY: guaranteed by the caller (and `handed_back` holds the handed-back callee's
+    // arguments and room for its results).
+    let (result, at) = unsafe {
+        match &mut handed_back {
+            None => run(stack, &mut adapter, entry, io),
+            Some(values) => {
+                let outcome = run(stack, &mut adapter, entry, values);
+                io[..results].copy_from_slice(&values[..results]);
+                outcome
+            }
+        }
+    };
     result.map_err(|stop| {
         let backtrace = backtrace(stack, at);
         stack.frames.clear();
@@ -733,17 +785,33 @@ impl Cx<'_> {
     /// # Safety
     ///
     /// `callee` must be a valid host entry, or a wasm entry with native code.
-    unsafe fn call_host(&mut self, callee: *const FuncEntry, base: usize) -> Result<(), Stop> {
+    /// Returns the function a compiled callee handed back a tail call of, whose arguments
+    /// it has then put at `base`.
+    unsafe fn call_host(
+        &mut self,
+        callee: *const FuncEntry,
+        base: usize,
+    ) -> Result<Option<*const FuncEntry>, Stop> {
         // SAFETY: guaranteed by the caller.
         let callee = unsafe { &*callee };
         let len = callee.param_slots.max(callee.result_slots) as usize;
         self.stack.reserve(base + len)?;
         let io = &mut self.stack.values[base..base + len];
-        let result = match callee.kind {
-            FuncKind::Host => self.host.call(callee, self.vmctx, io),
+        let returned = match callee.kind {
+            FuncKind::Host => self
+                .host
+                .call(callee, self.vmctx, io)
+                .map(|()| NativeReturn::Returned),
             FuncKind::Wasm => self.host.call_native(callee, io),
         };
-        result.map_err(|()| Stop::Host)
+        match returned.map_err(|()| Stop::Host)? {
+            NativeReturn::Returned => Ok(None),
+            NativeReturn::TailCall { callee, args } => {
+                self.stack.reserve(base + args.len())?;
+                self.stack.values[base..base + args.len()].copy_from_slice(&args);
+                Ok(Some(callee))
+            }
+        }
     }
 
     /// Calls `callee` from instruction `ip`, its frame starting at register `base`; returns
@@ -755,17 +823,18 @@ impl Cx<'_> {
     #[inline(never)]
     unsafe fn call(&mut self, ip: *const Op, callee: *const FuncEntry, base: Reg) -> *const Op {
         let new_base = self.base + base.0 as usize;
+        let mut callee = callee;
         // SAFETY: guaranteed by the caller; entries keep their instance and code alive.
         unsafe {
-            match (*callee).kind {
-                FuncKind::Wasm if !self.runs_native(callee) => {
+            loop {
+                if (*callee).kind == FuncKind::Wasm && !self.runs_native(callee) {
                     self.stack.frames.push(Frame {
                         func: self.func,
                         code: self.code,
                         resume: ip.add(1),
                         base: self.base,
                     });
-                    match enter(self.stack, callee, new_base) {
+                    return match enter(self.stack, callee, new_base) {
                         Ok(code) => {
                             self.func = callee;
                             self.code = code;
@@ -778,16 +847,18 @@ impl Cx<'_> {
                             self.stop(ip, stop);
                             std::ptr::null()
                         }
-                    }
+                    };
                 }
                 // Host functions, and wasm functions the Cranelift tier compiled.
-                FuncKind::Wasm | FuncKind::Host => match self.call_host(callee, new_base) {
-                    Ok(()) => self.resume_at(ip.add(1)),
+                match self.call_host(callee, new_base) {
+                    Ok(None) => return self.resume_at(ip.add(1)),
+                    // Compiled code handed back a tail call: make it as this call.
+                    Ok(Some(next)) => callee = next,
                     Err(stop) => {
                         self.stop(ip, stop);
-                        std::ptr::null()
+                        return std::ptr::null();
                     }
-                },
+                }
             }
         }
     }
@@ -805,14 +876,15 @@ impl Cx<'_> {
         callee: *const FuncEntry,
         base: Reg,
     ) -> *const Op {
+        let mut callee = callee;
         // SAFETY: guaranteed by the caller; the arguments lie inside the running frame.
         unsafe {
             let params = (*callee).param_slots as usize;
             let regs = self.stack.values.as_mut_ptr().add(self.base);
             std::ptr::copy(regs.add(base.0 as usize), regs, params);
-            match (*callee).kind {
-                FuncKind::Wasm if !self.runs_native(callee) => {
-                    match enter(self.stack, callee, self.base) {
+            loop {
+                if (*callee).kind == FuncKind::Wasm && !self.runs_native(callee) {
+                    return match enter(self.stack, callee, self.base) {
                         Ok(code) => {
                             self.func = callee;
                             self.code = code;
@@ -823,15 +895,17 @@ impl Cx<'_> {
                             self.stop(ip, stop);
                             std::ptr::null()
                         }
-                    }
+                    };
                 }
-                FuncKind::Wasm | FuncKind::Host => match self.call_host(callee, self.base) {
-                    Ok(()) => self.return_to_caller(),
+                match self.call_host(callee, self.base) {
+                    Ok(None) => return self.return_to_caller(),
+                    // Compiled code handed back a tail call: it replaces this frame too.
+                    Ok(Some(next)) => callee = next,
                     Err(stop) => {
                         self.stop(ip, stop);
-                        std::ptr::null()
+                        return std::ptr::null();
                     }
-                },
+                }
             }
         }
     }
