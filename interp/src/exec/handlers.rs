@@ -405,6 +405,13 @@ handler!(AtomicFence {} => {
 handler!(V128Load { dst, addr, mem, access, offset } => {
     let memory = &**(*vmctx!()).memories.add(mem as usize);
     let kind = access.kind();
+    if cfg!(target_endian = "little") && kind == crate::isa::V128LoadKind::Load {
+        // The plain load: the bytes are the slots' little-endian halves, copied in one
+        // 16-byte move.
+        let ea = check!(effective_any(r!(addr), access.index64(), offset as u64, 16, memory.len()));
+        std::ptr::copy_nonoverlapping(memory.base.add(ea), regs!().add(dst.0 as usize).cast::<u8>(), 16);
+        next!()
+    }
     let ea = check!(effective_any(r!(addr), access.index64(), offset as u64, kind.size(), memory.len()));
     let mut bytes = [0u8; 16];
     std::ptr::copy_nonoverlapping(memory.base.add(ea), bytes.as_mut_ptr(), kind.size());
@@ -415,6 +422,11 @@ handler!(V128Load { dst, addr, mem, access, offset } => {
 handler!(V128Store { addr, src, mem, access, offset } => {
     let memory = &**(*vmctx!()).memories.add(mem as usize);
     let ea = check!(effective_any(r!(addr), access.index64(), offset as u64, 16, memory.len()));
+    if cfg!(target_endian = "little") {
+        // The slots' little-endian halves are the bytes: one 16-byte move.
+        std::ptr::copy_nonoverlapping(regs!().add(src.0 as usize).cast::<u8>(), memory.base.add(ea), 16);
+        next!()
+    }
     let bytes = u128::read(regs!(), src).to_le_bytes();
     std::ptr::copy_nonoverlapping(bytes.as_ptr(), memory.base.add(ea), 16);
     next!()

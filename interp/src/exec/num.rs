@@ -600,16 +600,19 @@ impl<T: SlotValue> RegValue for T {
 impl RegValue for u128 {
     #[inline(always)]
     unsafe fn read(regs: *mut u64, reg: crate::isa::Reg) -> Self {
+        // One 16-byte access, not two 8-byte ones: a vector written by one instruction and
+        // read by the next then forwards from the store buffer instead of stalling.
         // SAFETY: guaranteed by the caller: both slots are in the frame.
-        let (lo, hi) = unsafe { (*regs.add(reg.0 as usize), *regs.add(reg.0 as usize + 1)) };
+        let [lo, hi] = unsafe { regs.add(reg.0 as usize).cast::<[u64; 2]>().read_unaligned() };
         lo as u128 | (hi as u128) << 64
     }
     #[inline(always)]
     unsafe fn write(self, regs: *mut u64, reg: crate::isa::Reg) {
         // SAFETY: as for `read`.
         unsafe {
-            *regs.add(reg.0 as usize) = self as u64;
-            *regs.add(reg.0 as usize + 1) = (self >> 64) as u64;
+            regs.add(reg.0 as usize)
+                .cast::<[u64; 2]>()
+                .write_unaligned([self as u64, (self >> 64) as u64]);
         }
     }
 }
