@@ -35,7 +35,7 @@ pub struct RunCommand {
     fuel: Option<u64>,
 
     /// How to execute the module's code
-    #[arg(long, value_enum, default_value_t = StrategyArg::Interpreter)]
+    #[arg(long, value_enum, default_value_t = StrategyArg::Tiered)]
     strategy: StrategyArg,
 
     /// The module to run: a binary .wasm or a text .wat file
