@@ -171,6 +171,12 @@ macro_rules! handler {
                     }
                 };
             }
+            // Memory 0's base and length, as the handlers keep them.
+            macro_rules! memory0 {
+                () => {
+                    (mem, len)
+                };
+            }
             macro_rules! reload_memory {
                 () => {
                     (mem, len) = memory0(cx.vmctx)
@@ -407,9 +413,14 @@ handler!(V128Load { dst, addr, mem, access, offset } => {
     let kind = access.kind();
     if cfg!(target_endian = "little") && kind == crate::isa::V128LoadKind::Load {
         // The plain load: the bytes are the slots' little-endian halves, copied in one
-        // 16-byte move.
-        let ea = check!(effective_any(r!(addr), access.index64(), offset as u64, 16, memory.len()));
-        std::ptr::copy_nonoverlapping(memory.base.add(ea), regs!().add(dst.0 as usize).cast::<u8>(), 16);
+        // 16-byte move; memory 0 with 32-bit addresses from the handlers' own base and length.
+        let from = if mem == 0 && !access.index64() {
+            let (base, size) = memory0!();
+            base.add(check!(effective(r!(addr) as u32 as u64, offset, 16, size)))
+        } else {
+            memory.base.add(check!(effective_any(r!(addr), access.index64(), offset as u64, 16, memory.len())))
+        };
+        std::ptr::copy_nonoverlapping(from, regs!().add(dst.0 as usize).cast::<u8>(), 16);
         next!()
     }
     let ea = check!(effective_any(r!(addr), access.index64(), offset as u64, kind.size(), memory.len()));
