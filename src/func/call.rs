@@ -143,12 +143,17 @@ impl<T> Host for HostCalls<T> {
         if code.is_null() {
             return Ok(false);
         }
-        // Later calls should not start in the interpreter either.
-        let (whole, _) = native.request(entry.index, &store.opaque.engine);
+        // Later calls should not start in the interpreter either: compile the whole
+        // function, and while that is under way check again after a few calls.
+        let (whole, ask_again) = native.request(entry.index, &store.opaque.engine);
         if !whole.is_null() {
             entry
                 .native
                 .store(whole, std::sync::atomic::Ordering::Release);
+        } else if ask_again {
+            vmctx.tier_counters[entry.index as usize]
+                .calls
+                .store(TIER_UP_RECHECK, std::sync::atomic::Ordering::Relaxed);
         }
         // SAFETY: `code` was compiled for this function's loop at `loop_offset`, entered with
         // the locals in `frame`, which has room for the results too; the store is reached
