@@ -1,4 +1,5 @@
-//! Benchmarks tandem's interpreter against wasmi and Wasmtime's Pulley interpreter.
+//! Benchmarks tandem's interpreter against wasmi and Wasmtime's Pulley interpreter,
+//! and tandem's Cranelift tier (up front and tiered) against Wasmtime's Cranelift.
 //!
 //! Every runtime gets the same module bytes and the same argument; a workload's
 //! checksum must agree across runtimes and runs, or the whole run aborts, since a
@@ -21,17 +22,18 @@ use runtimes::{CompileMode, Runtime, Sample};
 use workloads::Workload;
 
 #[derive(Parser)]
-#[command(about = "Compare tandem with wasmi and Wasmtime's Pulley interpreter")]
+#[command(about = "Compare tandem with wasmi and Wasmtime (Pulley and Cranelift)")]
 struct Args {
     /// Run only the workloads whose name contains NAME.
     #[arg(long, value_name = "NAME")]
     filter: Option<String>,
-    /// Runtimes to run, comma-separated: tandem, wasmi, pulley, tandem-fuel (tandem
-    /// metering fuel).
+    /// Runtimes to run, comma-separated: the interpreters tandem, wasmi, pulley,
+    /// tandem-fuel (tandem metering fuel), and the native-code runtimes
+    /// tandem-cranelift, tandem-tiered and wasmtime (Cranelift for the host).
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "tandem,wasmi,pulley,tandem-fuel"
+        default_value = "tandem,wasmi,pulley,tandem-fuel,tandem-cranelift,tandem-tiered,wasmtime"
     )]
     runtimes: Vec<String>,
     /// Runs per measurement; the median is reported.
@@ -157,6 +159,8 @@ fn run_suite(
                 instantiate: median(samples.iter().map(|s| s.instantiate).collect()),
                 execute: median(samples.iter().map(|s| s.execute).collect()),
                 checksum: samples[0].checksum,
+                // The last run's, once any one-off start-up (a compiler thread) is past.
+                native: samples.last().and_then(|s| s.native),
             })
             .collect();
         let line: Vec<String> = measured
@@ -169,6 +173,7 @@ fn run_suite(
             stresses: workload.stresses,
             arg,
             wasm_bytes: wasm.len(),
+            functions: defined_functions(&wasm)?,
             measured,
         });
     }
@@ -176,6 +181,11 @@ fn run_suite(
         command,
         iterations,
         runtimes: runtimes.iter().map(|r| r.name()).collect(),
+        native: runtimes
+            .iter()
+            .filter(|r| r.is_native())
+            .map(|r| r.name())
+            .collect(),
         workloads: results,
     })
 }
@@ -289,4 +299,14 @@ fn code_section_len(wasm: &[u8]) -> runtimes::Result<usize> {
         }
     }
     Err("module has no code section".into())
+}
+
+/// How many functions the module defines (its imports excluded).
+fn defined_functions(wasm: &[u8]) -> runtimes::Result<usize> {
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let wasmparser::Payload::FunctionSection(functions) = payload? {
+            return Ok(functions.count() as usize);
+        }
+    }
+    Ok(0)
 }

@@ -111,6 +111,24 @@ pub const ALL: &[Workload] = &[
         source: wasm!("coremark"),
         arg: 2400,
     },
+    Workload {
+        name: "simd_matmul",
+        stresses: "f32x4 mul/add/div/max, shuffles",
+        source: wasm!("simd_matmul"),
+        arg: 2600,
+    },
+    Workload {
+        name: "simd_blur",
+        stresses: "i8x16/i16x8 widen, narrow, sat",
+        source: wasm!("simd_blur"),
+        arg: 1100,
+    },
+    Workload {
+        name: "simd_hash",
+        stresses: "i32x4/i64x2 mul, shifts, swizzle",
+        source: wasm!("simd_hash"),
+        arg: 20_000,
+    },
 ];
 
 /// Over a megabyte of generated code: used to measure translation throughput, not

@@ -3,15 +3,15 @@
 //! Every measurement starts from the module's bytes and an engine that already
 //! exists: engine set-up is a once-per-process cost that none of the phases include.
 
-mod pulley;
 mod tandem;
 mod wasmi;
+mod wasmtime;
 
 use std::time::Duration;
 
-pub use self::pulley::Pulley;
-pub use self::tandem::Tandem;
+pub use self::tandem::{Tandem, Variant};
 pub use self::wasmi::Wasmi;
+pub use self::wasmtime::Wasmtime;
 
 /// Errors from any of the runtimes: their error types differ, but all convert into
 /// this.
@@ -25,6 +25,18 @@ pub struct Sample {
     pub instantiate: Duration,
     pub execute: Duration,
     pub checksum: i64,
+    /// What tandem's Cranelift tier compiled; `None` for the other runtimes.
+    pub native: Option<Native>,
+}
+
+/// What tandem's Cranelift tier had compiled by the end of one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Native {
+    /// The module's functions with native code (compiled up front, or on tier-up).
+    pub functions: usize,
+    /// Loop headers compiled during the run so a running call could continue in native
+    /// code (on-stack replacement).
+    pub loop_entries: usize,
 }
 
 /// How a module is compiled, for the translation micro-benchmarks.
@@ -45,6 +57,12 @@ pub trait Runtime {
     /// each phase separately.
     fn run_workload(&self, wasm: &[u8], arg: i32) -> Result<Sample>;
 
+    /// Whether the runtime runs native code (a JIT); the others are interpreters, the
+    /// only runtimes in the `x/wasmi` ratios.
+    fn is_native(&self) -> bool {
+        false
+    }
+
     /// Whether [`CompileMode::Eager`] differs from the default compile.
     fn has_eager_mode(&self) -> bool {
         true
@@ -63,16 +81,28 @@ pub trait Runtime {
     fn wasm_to_host_calls(&self, wasm: &[u8], calls: u32) -> Result<Duration>;
 }
 
-/// Every runtime name the command line accepts.
-pub const NAMES: &[&str] = &["tandem", "wasmi", "pulley", "tandem-fuel"];
+/// Every runtime name the command line accepts, in the default order: the
+/// interpreters, then the runtimes that run native code.
+pub const NAMES: &[&str] = &[
+    "tandem",
+    "wasmi",
+    "pulley",
+    "tandem-fuel",
+    "tandem-cranelift",
+    "tandem-tiered",
+    "wasmtime",
+];
 
 /// Creates the runtime called `name`.
 pub fn by_name(name: &str) -> Result<Box<dyn Runtime>> {
     Ok(match name {
-        "tandem" => Box::new(Tandem::new(false)?),
-        "tandem-fuel" => Box::new(Tandem::new(true)?),
+        "tandem" => Box::new(Tandem::new(Variant::Interpreter)?),
+        "tandem-fuel" => Box::new(Tandem::new(Variant::Fuel)?),
+        "tandem-cranelift" => Box::new(Tandem::new(Variant::Cranelift)?),
+        "tandem-tiered" => Box::new(Tandem::new(Variant::Tiered)?),
         "wasmi" => Box::new(Wasmi::new()),
-        "pulley" => Box::new(Pulley::new()?),
+        "pulley" => Box::new(Wasmtime::pulley()?),
+        "wasmtime" => Box::new(Wasmtime::native()?),
         other => {
             return Err(format!(
                 "unknown runtime `{other}` (expected one of {})",

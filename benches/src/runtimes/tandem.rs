@@ -1,29 +1,67 @@
-//! tandem's register-bytecode interpreter.
+//! tandem, in each of the configurations the benchmarks compare: the register-bytecode
+//! interpreter (plain and fuel-metered), the Cranelift tier compiling every function up
+//! front, and the tiered strategy that interprets first and compiles hot functions.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use tandem::{Config, Engine, Instance, Linker, Module, Store};
+use tandem::{Config, Engine, Instance, Linker, Module, Store, Strategy};
 
-use super::{CompileMode, Result, Runtime, Sample, expect};
+use super::{CompileMode, Native, Result, Runtime, Sample, expect};
 use crate::workloads::host_inc;
 
+/// Which tandem configuration a [`Tandem`] runtime measures. Each sets its
+/// [`Strategy`] explicitly, so the figures do not change with tandem's default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// The interpreter only.
+    Interpreter,
+    /// The interpreter metering fuel: this variant exists to measure what metering
+    /// costs.
+    Fuel,
+    /// Cranelift compiles every function it supports when the module is created.
+    Cranelift,
+    /// The interpreter first, hot functions and loops compiled with Cranelift, with
+    /// tandem's default tier-up thresholds and background compilation.
+    Tiered,
+}
+
+impl Variant {
+    fn name(self) -> &'static str {
+        match self {
+            Variant::Interpreter => "tandem",
+            Variant::Fuel => "tandem-fuel",
+            Variant::Cranelift => "tandem-cranelift",
+            Variant::Tiered => "tandem-tiered",
+        }
+    }
+
+    fn strategy(self) -> Strategy {
+        match self {
+            Variant::Interpreter | Variant::Fuel => Strategy::Interpreter,
+            Variant::Cranelift => Strategy::Cranelift,
+            Variant::Tiered => Strategy::Tiered,
+        }
+    }
+}
+
 pub struct Tandem {
-    /// Meter fuel: this variant exists to measure what metering costs.
-    fuel: bool,
+    variant: Variant,
     engine: Engine,
     eager: Engine,
 }
 
 impl Tandem {
-    pub fn new(fuel: bool) -> Result<Self> {
+    pub fn new(variant: Variant) -> Result<Self> {
         let mut config = Config::new();
-        config.consume_fuel(fuel);
+        config
+            .strategy(variant.strategy())
+            .consume_fuel(variant == Variant::Fuel);
         let engine = Engine::new(&config)?;
         config.lazy_translation(false);
         let eager = Engine::new(&config)?;
         Ok(Tandem {
-            fuel,
+            variant,
             engine,
             eager,
         })
@@ -31,7 +69,7 @@ impl Tandem {
 
     fn store(&self) -> Result<Store<()>> {
         let mut store = Store::new(&self.engine, ());
-        if self.fuel {
+        if self.variant == Variant::Fuel {
             // Metered, but never runs out: the cost of counting is what is measured.
             store.set_fuel(u64::MAX)?;
         }
@@ -50,7 +88,11 @@ impl Tandem {
 
 impl Runtime for Tandem {
     fn name(&self) -> &'static str {
-        if self.fuel { "tandem-fuel" } else { "tandem" }
+        self.variant.name()
+    }
+
+    fn is_native(&self) -> bool {
+        matches!(self.variant, Variant::Cranelift | Variant::Tiered)
     }
 
     fn run_workload(&self, wasm: &[u8], arg: i32) -> Result<Sample> {
@@ -63,16 +105,29 @@ impl Runtime for Tandem {
         let instance = Instance::new(&mut store, &module, &[])?;
         let instantiate = start.elapsed();
 
+        // The engine's counters are cumulative; the run's share is the difference.
+        let loop_entries_before = self.engine.native_stats().loop_entries;
         let start = Instant::now();
         let run = instance.get_typed_func::<i32, i64>(&mut store, "run")?;
         let checksum = run.call(&mut store, arg)?;
         let execute = start.elapsed();
+        let native = self.is_native().then(|| Native {
+            functions: module.native_function_count(),
+            loop_entries: self.engine.native_stats().loop_entries - loop_entries_before,
+        });
         Ok(Sample {
             compile,
             instantiate,
             execute,
             checksum,
+            native,
         })
+    }
+
+    /// With the Cranelift strategy the default compile already compiles every
+    /// function; the other variants translate lazily by default.
+    fn has_eager_mode(&self) -> bool {
+        self.variant != Variant::Cranelift
     }
 
     fn compile(&self, wasm: &[u8], mode: CompileMode) -> Result<Duration> {

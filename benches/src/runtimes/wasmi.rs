@@ -56,6 +56,7 @@ impl Runtime for Wasmi {
             instantiate,
             execute,
             checksum,
+            native: None,
         })
     }
 

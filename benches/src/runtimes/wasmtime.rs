@@ -1,5 +1,6 @@
-//! Wasmtime's Pulley interpreter: Cranelift compiles each module ahead of time to
-//! Pulley bytecode, which Wasmtime's portable interpreter then runs.
+//! Wasmtime, in two configurations: Cranelift compiling each module ahead of time to
+//! native code for the host (Wasmtime's default, the JIT tandem's Cranelift tier is
+//! compared with), or to Pulley bytecode, which Wasmtime's portable interpreter runs.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -9,15 +10,27 @@ use wasmtime::{Config, Engine, Instance, Linker, Module, Store};
 use super::{CompileMode, Result, Runtime, Sample, expect};
 use crate::workloads::host_inc;
 
-pub struct Pulley {
+pub struct Wasmtime {
+    /// Whether Cranelift targets Pulley instead of the host.
+    pulley: bool,
     engine: Engine,
 }
 
-impl Pulley {
-    pub fn new() -> Result<Self> {
+impl Wasmtime {
+    /// Native code for the host: Wasmtime's default configuration.
+    pub fn native() -> Result<Self> {
+        Ok(Wasmtime {
+            pulley: false,
+            engine: Engine::new(&Config::new())?,
+        })
+    }
+
+    /// Pulley bytecode run by Wasmtime's interpreter.
+    pub fn pulley() -> Result<Self> {
         let mut config = Config::new();
         config.target("pulley64")?;
-        Ok(Pulley {
+        Ok(Wasmtime {
+            pulley: true,
             engine: Engine::new(&config)?,
         })
     }
@@ -32,9 +45,13 @@ impl Pulley {
     }
 }
 
-impl Runtime for Pulley {
+impl Runtime for Wasmtime {
     fn name(&self) -> &'static str {
-        "pulley"
+        if self.pulley { "pulley" } else { "wasmtime" }
+    }
+
+    fn is_native(&self) -> bool {
+        !self.pulley
     }
 
     fn run_workload(&self, wasm: &[u8], arg: i32) -> Result<Sample> {
@@ -56,6 +73,7 @@ impl Runtime for Pulley {
             instantiate,
             execute,
             checksum,
+            native: None,
         })
     }
 
