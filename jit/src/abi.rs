@@ -44,8 +44,11 @@
 //!
 //! # Calls
 //!
-//! Compiled code calls other functions (`call`, `call_indirect`, `call_ref`) through a
-//! [`CallHelper`] the embedder provides (see [`crate::JitCompiler::set_call_helper`]). For
+//! Compiled code calls a function whose entry has native code (`FuncEntry::native` set)
+//! directly, with the array-call convention and the callee's own context; it calls every other
+//! function (`call`, `call_indirect`, `call_ref`) through a [`CallHelper`] the embedder
+//! provides (see [`crate::JitCompiler::set_call_helper`]), which must treat a callee with
+//! native code the same way. For
 //! `call_indirect`, the compiled code has already checked the table bounds, the null entry and
 //! the signature; for `call_ref`, the null reference.
 //!

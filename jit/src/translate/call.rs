@@ -1,8 +1,8 @@
-//! `call`, `call_indirect`, `call_ref` and their tail-call forms, all through the embedder's
-//! [`crate::CallHelper`].
+//! `call`, `call_indirect`, `call_ref` and their tail-call forms: callees with native code
+//! directly, everything else through the embedder's [`crate::CallHelper`].
 //!
-//! The arguments are written to a scratch area in the frame as value slots, the helper runs
-//! the callee on them, and the results are read back from the same slots. A non-zero status
+//! The arguments are written to a scratch area in the frame as value slots, the callee (or
+//! the helper) runs on them, and the results are read back from the same slots. A non-zero status
 //! from the helper leaves the function at once with that status, after any tail calls the
 //! callee left pending have been made (see [`crate::abi`]).
 //!
@@ -191,11 +191,50 @@ impl FuncTranslator<'_, '_> {
     fn call_entry(&mut self, entry: Value, params: &[Type], results: &[Type]) -> Result<()> {
         let helper = self.helper()?;
         let slots = self.store_args(params.len(), params.len().max(results.len()));
+        // A callee with native code is called directly, with the array-call convention the
+        // helper would use for it; anything else (interpreted or host) goes through the
+        // helper.
+        let pointer = self.pointer();
+        let native = self.b.ins().load(
+            pointer,
+            vm_flags(),
+            entry,
+            offset_of!(FuncEntry, native) as i32,
+        );
+        let direct = self.b.create_block();
+        let through_helper = self.b.create_block();
+        let called = self.b.create_block();
+        self.b.append_block_param(called, types::I32);
+        self.b.ins().brif(native, direct, &[], through_helper, &[]);
+        self.b.seal_block(direct);
+        self.b.seal_block(through_helper);
+
+        self.b.switch_to_block(direct);
+        let callee_vmctx = self.b.ins().load(
+            pointer,
+            vm_readonly_flags(),
+            entry,
+            offset_of!(FuncEntry, vmctx) as i32,
+        );
+        let sig = self.signature(&[pointer, pointer], &[types::I32]);
+        let call = self
+            .b
+            .ins()
+            .call_indirect(sig, native, &[callee_vmctx, slots]);
+        let status = self.b.inst_results(call)[0];
+        self.b.ins().jump(called, &[ir::BlockArg::Value(status)]);
+
+        self.b.switch_to_block(through_helper);
         let status = self.call_native(
             helper as *const () as usize,
             &[self.vmctx, entry, slots],
             &[types::I32],
         )[0];
+        self.b.ins().jump(called, &[ir::BlockArg::Value(status)]);
+
+        self.b.seal_block(called);
+        self.b.switch_to_block(called);
+        let status = self.b.block_params(called)[0];
         self.check_call_status(status, slots, helper);
         for (index, &ty) in results.iter().enumerate() {
             let raw = self.b.ins().load(
