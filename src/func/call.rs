@@ -159,6 +159,16 @@ impl<T> Host for HostCalls<T> {
         // the locals in `frame`, which has room for the results too; the store is reached
         // only through `self` meanwhile.
         unsafe { crate::jit::call_compiled(self, entry, code, frame, false)? };
+        // Until the whole function is compiled, its next calls start on the interpreter: let
+        // them move to this loop entry as soon as the first call did.
+        // SAFETY: as in `call_host`.
+        let store = unsafe { &mut *self.store };
+        if !entry.has_native_code() {
+            let back_edges = store.opaque.engine.config().tier_up_back_edges;
+            vmctx.tier_counters[entry.index as usize]
+                .back_edges
+                .store(back_edges, std::sync::atomic::Ordering::Relaxed);
+        }
         Ok(true)
     }
 }
