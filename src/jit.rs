@@ -13,11 +13,11 @@ use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tandem_interp::exec::FrameInfo;
 use tandem_interp::exec::NativeReturn;
+use tandem_interp::exec::{FrameInfo, native_stack_pointer};
 use tandem_interp::lower::TranslateOptions;
 use tandem_interp::module::ModuleCode;
-use tandem_interp::vm::{FuncEntry, FuncKind, Slot, TrapCode, VmCtx};
+use tandem_interp::vm::{FuncEntry, FuncKind, Slot, TierCounters, TrapCode, VmCtx};
 use tandem_jit::{
     ArrayCallFn, JitCompiler, JitError, JitOptions, STATUS_EMBEDDER_MIN, STATUS_OK,
     STATUS_TAIL_CALL, Status, decode_status, make_tail_call, take_pending_tail_call,
@@ -207,6 +207,44 @@ impl NativeCode {
     }
 }
 
+/// Calls after which a function whose background compilation is under way checks again.
+const TIER_UP_RECHECK: u32 = 16;
+
+/// The tier-up policy of function `entry`, whose module's native code is `native`: asks for
+/// its compilation and installs the code in the entry once there is some (returning `true`);
+/// while the compilation runs in the background, has the interpreter ask again after a few
+/// calls.
+pub(crate) fn tier_up(native: &Arc<NativeCode>, entry: &FuncEntry, engine: &Engine) -> bool {
+    let (code, ask_again) = native.request(entry.index, engine);
+    if ask_again {
+        counters(entry)
+            .calls
+            .store(TIER_UP_RECHECK, Ordering::Relaxed);
+    }
+    if code.is_null() {
+        return false;
+    }
+    entry.native.store(code, Ordering::Release);
+    true
+}
+
+/// After a call of `entry` moved into compiled code at a loop header: until the whole
+/// function is compiled its next calls start on the interpreter, so they may take the
+/// (cached) loop entry after as many back edges as the first call did.
+pub(crate) fn rearm_osr(entry: &FuncEntry, engine: &Engine) {
+    if !entry.has_native_code() {
+        counters(entry)
+            .back_edges
+            .store(engine.config().tier_up_back_edges, Ordering::Relaxed);
+    }
+}
+
+/// The tier-up counters of wasm function `entry`, whose instance tiers up.
+fn counters(entry: &FuncEntry) -> &TierCounters {
+    // SAFETY: a wasm entry's context is live while the entry is.
+    unsafe { &(*entry.vmctx).tier_counters[entry.index as usize] }
+}
+
 /// Whether this host runs code Cranelift generates: checked once per process by compiling
 /// an empty function (which maps executable memory).
 pub(crate) fn host_supports_jit() -> bool {
@@ -287,7 +325,7 @@ pub(crate) unsafe fn call_compiled(
     // SAFETY: as above; only this thread runs the store.
     let outermost = unsafe { (*limits).stack_limit } == 0;
     if outermost {
-        let limit = stack_pointer().saturating_sub(NATIVE_STACK_BUDGET);
+        let limit = native_stack_pointer().saturating_sub(NATIVE_STACK_BUDGET);
         // SAFETY: as above.
         unsafe { (*limits).stack_limit = limit };
     }
@@ -338,25 +376,10 @@ pub(crate) unsafe fn call_compiled(
 
 /// The trap compiled function `entry` stopped with.
 fn trap(code: TrapCode, entry: &FuncEntry) -> Error {
-    // SAFETY: a wasm entry's context is live while the entry is.
-    let module = unsafe { &(*entry.vmctx).module };
-    let func_index = module.info.imported_funcs + entry.index;
     Error::Trap(Trap {
         reason: TrapReason::Code(code),
-        backtrace: vec![FrameInfo {
-            module_name: module.name().cloned(),
-            func_index,
-            func_name: module.info.func_name(func_index).cloned(),
-            wasm_offset: None,
-        }],
+        backtrace: vec![FrameInfo::of(entry, None)],
     })
-}
-
-/// An address in the current native stack frame.
-#[inline(always)]
-fn stack_pointer() -> usize {
-    let marker = 0u8;
-    std::hint::black_box(&marker) as *const u8 as usize
 }
 
 /// The call helper of all compiled code (see `tandem_jit::abi`): calls `callee` with its

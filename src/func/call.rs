@@ -1,10 +1,15 @@
 //! The boundary between the embedding API and the executor: the only place in `tandem` that
 //! hands raw VM pointers to the interpreter.
 
+#[cfg(tandem_jit)]
+use std::sync::Arc;
+
 use tandem_interp::exec::{self, ExecError, Host};
 use tandem_interp::vm::{FuncEntry, Slot, VmCtx};
 
 use super::{Caller, Func};
+#[cfg(tandem_jit)]
+use crate::engine::Engine;
 use crate::error::{Error, Result, Trap, TrapReason};
 use crate::store::{StoreInner, StoreOpaque};
 use crate::tag::{Tag, ThrownException};
@@ -106,76 +111,45 @@ impl<T> Host for HostCalls<T> {
 
     #[cfg(tandem_jit)]
     fn tier_up(&mut self, entry: &FuncEntry) -> bool {
-        // SAFETY: as in `call_host`.
-        let store = unsafe { &mut *self.store };
-        // SAFETY: a wasm entry's context is live while the entry is.
-        let vmctx = unsafe { &*entry.vmctx };
-        let instance = &store.opaque.instances[vmctx.embedder_data];
-        let Some(native) = &instance._native else {
+        let Some((native, engine)) = self.native_code(entry) else {
             return false;
         };
-        let (code, ask_again) = native.request(entry.index, &store.opaque.engine);
-        if ask_again {
-            // Check again after a few calls whether the background compilation finished.
-            vmctx.tier_counters[entry.index as usize]
-                .calls
-                .store(TIER_UP_RECHECK, std::sync::atomic::Ordering::Relaxed);
-        }
-        if code.is_null() {
-            return false;
-        }
-        entry
-            .native
-            .store(code, std::sync::atomic::Ordering::Release);
-        true
+        crate::jit::tier_up(&native, entry, &engine)
     }
 
     #[cfg(tandem_jit)]
     fn osr(&mut self, entry: &FuncEntry, loop_offset: u32, frame: &mut [Slot]) -> Result<bool> {
-        // SAFETY: as in `call_host`.
-        let store = unsafe { &mut *self.store };
-        // SAFETY: a wasm entry's context is live while the entry is.
-        let vmctx = unsafe { &*entry.vmctx };
-        let Some(native) = store.opaque.instances[vmctx.embedder_data]._native.clone() else {
+        let Some((native, engine)) = self.native_code(entry) else {
             return Ok(false);
         };
         let code = native.osr_entry(entry.index, loop_offset);
         if code.is_null() {
             return Ok(false);
         }
-        // Later calls should not start in the interpreter either: compile the whole
-        // function, and while that is under way check again after a few calls.
-        let (whole, ask_again) = native.request(entry.index, &store.opaque.engine);
-        if !whole.is_null() {
-            entry
-                .native
-                .store(whole, std::sync::atomic::Ordering::Release);
-        } else if ask_again {
-            vmctx.tier_counters[entry.index as usize]
-                .calls
-                .store(TIER_UP_RECHECK, std::sync::atomic::Ordering::Relaxed);
-        }
+        // Later calls should not start in the interpreter either.
+        crate::jit::tier_up(&native, entry, &engine);
         // SAFETY: `code` was compiled for this function's loop at `loop_offset`, entered with
         // the locals in `frame`, which has room for the results too; the store is reached
         // only through `self` meanwhile.
         unsafe { crate::jit::call_compiled(self, entry, code, frame, false)? };
-        // Until the whole function is compiled, its next calls start on the interpreter: let
-        // them move to this loop entry as soon as the first call did.
-        // SAFETY: as in `call_host`.
-        let store = unsafe { &mut *self.store };
-        if !entry.has_native_code() {
-            let back_edges = store.opaque.engine.config().tier_up_back_edges;
-            vmctx.tier_counters[entry.index as usize]
-                .back_edges
-                .store(back_edges, std::sync::atomic::Ordering::Relaxed);
-        }
+        crate::jit::rearm_osr(entry, &engine);
         Ok(true)
     }
 }
 
-/// Calls after which a function whose background compilation is under way checks again.
 #[cfg(tandem_jit)]
-const TIER_UP_RECHECK: u32 = 16;
+impl<T> HostCalls<T> {
+    /// The native code of `entry`'s module, if its instance's strategy compiles, and the
+    /// engine.
+    fn native_code(&mut self, entry: &FuncEntry) -> Option<(Arc<crate::jit::NativeCode>, Engine)> {
+        // SAFETY: as in `call_host`.
+        let store = unsafe { &mut *self.store };
+        // SAFETY: a wasm entry's context is live while the entry is.
+        let instance = unsafe { (*entry.vmctx).embedder_data };
+        let native = store.opaque.instances[instance]._native.clone()?;
+        Some((native, store.opaque.engine.clone()))
+    }
+}
 
 #[cfg(tandem_jit)]
 impl<T> crate::jit::StoreCalls for HostCalls<T> {

@@ -356,18 +356,25 @@ struct StopPoint {
     pc: usize,
 }
 
+impl FrameInfo {
+    /// The frame of wasm function `func` at wasm byte offset `wasm_offset`.
+    pub fn of(func: &FuncEntry, wasm_offset: Option<u32>) -> FrameInfo {
+        // SAFETY: a wasm entry's context is valid while the entry is.
+        let module = unsafe { &(*func.vmctx).module };
+        let func_index = module.info.imported_funcs + func.index;
+        FrameInfo {
+            module_name: module.name().cloned(),
+            func_index,
+            func_name: module.info.func_name(func_index).cloned(),
+            wasm_offset,
+        }
+    }
+}
+
 fn frame_info(func: *const FuncEntry, code: *const CompiledFunc, pc: usize) -> Option<FrameInfo> {
     // SAFETY: frames only hold entries and code of live instances.
     let (func, code) = unsafe { (&*func, code.as_ref()?) };
-    // SAFETY: a wasm entry's context is valid while the entry is.
-    let module = unsafe { &(*func.vmctx).module };
-    let func_index = module.info.imported_funcs + func.index;
-    Some(FrameInfo {
-        module_name: module.name().cloned(),
-        func_index,
-        func_name: module.info.func_name(func_index).cloned(),
-        wasm_offset: code.wasm_offset(pc),
-    })
+    Some(FrameInfo::of(func, code.wasm_offset(pc)))
 }
 
 fn backtrace(stack: &Stack, at: StopPoint) -> Vec<FrameInfo> {
@@ -779,15 +786,15 @@ impl Cx<'_> {
         }
     }
 
-    /// Calls host function `callee`, or wasm function `callee` through its native code, with
-    /// its arguments and results in the slots from `base`.
+    /// Calls what the interpreter does not run itself: host function `callee`, or wasm
+    /// function `callee` through its native code, with its arguments and results in the slots
+    /// from `base`. Returns the function a compiled callee handed back a tail call of, whose
+    /// arguments it has then put at `base`.
     ///
     /// # Safety
     ///
     /// `callee` must be a valid host entry, or a wasm entry with native code.
-    /// Returns the function a compiled callee handed back a tail call of, whose arguments
-    /// it has then put at `base`.
-    unsafe fn call_host(
+    unsafe fn call_elsewhere(
         &mut self,
         callee: *const FuncEntry,
         base: usize,
@@ -850,7 +857,7 @@ impl Cx<'_> {
                     };
                 }
                 // Host functions, and wasm functions the Cranelift tier compiled.
-                match self.call_host(callee, new_base) {
+                match self.call_elsewhere(callee, new_base) {
                     Ok(None) => return self.resume_at(ip.add(1)),
                     // Compiled code handed back a tail call: make it as this call.
                     Ok(Some(next)) => callee = next,
@@ -897,7 +904,7 @@ impl Cx<'_> {
                         }
                     };
                 }
-                match self.call_host(callee, self.base) {
+                match self.call_elsewhere(callee, self.base) {
                     Ok(None) => return self.return_to_caller(),
                     // Compiled code handed back a tail call: it replaces this frame too.
                     Ok(Some(next)) => callee = next,
@@ -1028,10 +1035,10 @@ pub fn unexpected_dispatch_depth() -> usize {
     0
 }
 
-/// An address in the caller's native stack frame.
-#[cfg_attr(any(debug_assertions, feature = "loop-dispatch"), allow(dead_code))]
+/// An address in the caller's native stack frame, near enough to its stack pointer for
+/// measuring and bounding native stack use.
 #[inline(always)]
-fn native_stack_pointer() -> usize {
+pub fn native_stack_pointer() -> usize {
     let marker = 0u8;
     std::hint::black_box(&marker) as *const u8 as usize
 }
