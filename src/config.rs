@@ -61,6 +61,7 @@ pub struct Config {
     pub(crate) tier_up_calls: u32,
     pub(crate) tier_up_back_edges: u32,
     pub(crate) background_compilation: bool,
+    pub(crate) signals_based_traps: bool,
     pub(crate) canonicalize_nans: bool,
     pub(crate) relaxed_simd_deterministic: bool,
 }
@@ -99,6 +100,7 @@ impl Default for Config {
             tier_up_calls: 1000,
             tier_up_back_edges: 10_000,
             background_compilation: true,
+            signals_based_traps: true,
             canonicalize_nans: false,
             relaxed_simd_deterministic: false,
         }
@@ -220,6 +222,21 @@ impl Config {
     /// compiled code while running are always compiled at once.
     pub fn background_compilation(&mut self, enable: bool) -> &mut Self {
         self.background_compilation = enable;
+        self
+    }
+
+    /// Whether compiled code may leave the bounds checks of memory accesses to the hardware
+    /// (`true`, the default): the memories of the engine reserve their whole 32-bit index
+    /// space and a 2 GiB guard, only their current size accessible, and a signal handler turns
+    /// a fault of compiled code there into the same "out of bounds memory access" trap the
+    /// interpreter raises. With `false` compiled code compares every address with the memory's
+    /// length, and memories reserve only their maximum size.
+    ///
+    /// It applies to the Cranelift and tiered strategies on hosts where tandem installs the
+    /// handler (x86_64 Linux); elsewhere, and for the interpreter, checks stay explicit.
+    /// 64-bit memories and memories with 1-byte pages are always checked explicitly.
+    pub fn signals_based_traps(&mut self, enable: bool) -> &mut Self {
+        self.signals_based_traps = enable;
         self
     }
 

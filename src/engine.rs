@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tandem_interp::vm::SigId;
+use tandem_interp::vm::{LinearMemory, Reservation, SigId};
 
 use crate::config::{Config, Strategy};
 use crate::error::Result;
@@ -32,6 +32,9 @@ struct EngineInner {
     compile_jobs: Mutex<Option<std::sync::mpsc::Sender<CompileJob>>>,
     /// What the Cranelift tier compiled for this engine's modules.
     pub(crate) native_stats: Arc<NativeStatsCounters>,
+    /// Whether compiled code leaves bounds checks to guard pages (see
+    /// [`Config::signals_based_traps`]).
+    guard_pages: bool,
 }
 
 /// What the Cranelift tier compiled for an engine's modules (see [`Engine::native_stats`]).
@@ -77,6 +80,13 @@ impl Engine {
             // Tiering degrades to interpreting where compiled code cannot run.
             config.strategy = Strategy::Interpreter;
         }
+        #[cfg(tandem_jit)]
+        let guard_pages = config.signals_based_traps
+            && config.strategy != Strategy::Interpreter
+            && tandem_jit::signals_supported()
+            && tandem_jit::install_signal_handler().is_ok();
+        #[cfg(not(tandem_jit))]
+        let guard_pages = false;
         Ok(Engine {
             inner: Arc::new(EngineInner {
                 config,
@@ -84,6 +94,7 @@ impl Engine {
                 epoch: AtomicU64::new(0),
                 compile_jobs: Mutex::new(None),
                 native_stats: Arc::default(),
+                guard_pages,
             }),
         })
     }
@@ -117,6 +128,35 @@ impl Engine {
     /// How functions run: the configured [`Strategy`].
     pub fn strategy(&self) -> Strategy {
         self.inner.config.strategy
+    }
+
+    /// Whether the engine's compiled code leaves the bounds checks of 32-bit memories with
+    /// 64 KiB pages to guard pages, so that every such memory it can access must be created
+    /// with [`Engine::memory_reservation`].
+    pub(crate) fn guard_pages(&self) -> bool {
+        self.inner.guard_pages
+    }
+
+    /// The address space memories of this engine reserve.
+    pub(crate) fn memory_reservation(&self) -> Reservation {
+        if self.inner.guard_pages {
+            Reservation::IndexSpaceAndGuard
+        } else {
+            Reservation::Maximum
+        }
+    }
+
+    /// Fails if compiled code of this engine could access `memory` without bounds checks
+    /// although it does not have guard pages (a shared memory made by another engine).
+    pub(crate) fn check_memory_guard(&self, memory: &LinearMemory, memory64: bool) -> Result<()> {
+        let unchecked = !memory64 && memory.page_size() >= tandem_interp::vm::WASM_PAGE_SIZE;
+        if self.guard_pages() && unchecked && !memory.is_guarded() {
+            return Err(crate::Error::msg(
+                "this engine's compiled code relies on guard pages, which the memory (made by \
+                 another engine) lacks",
+            ));
+        }
+        Ok(())
     }
 
     pub(crate) fn native_stats_counters(&self) -> Arc<NativeStatsCounters> {

@@ -144,8 +144,14 @@ impl Memory {
             ));
         }
         store.check_creation(0, 1, ty.minimum().saturating_mul(ty.page_size()), 0, 0)?;
-        let memory = LinearMemory::with_options(ty.minimum(), ty.maximum(), false, ty.page_size())
-            .map_err(|e| Error::msg(e.to_string()))?;
+        let memory = LinearMemory::with_reservation(
+            ty.minimum(),
+            ty.maximum(),
+            false,
+            ty.page_size(),
+            store.engine.memory_reservation(),
+        )
+        .map_err(|e| Error::msg(e.to_string()))?;
         let index = store.memories.len() as u32;
         store.memories.push(MemoryEntry {
             memory: Arc::new(memory),

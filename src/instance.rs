@@ -250,6 +250,9 @@ fn instantiate<T>(
             Extern::Func(f) => funcs.push(f),
             Extern::Memory(m) => memories.push(m),
             Extern::SharedMemory(shared) => {
+                opaque
+                    .engine
+                    .check_memory_guard(&shared.memory, shared.ty.is_64())?;
                 // The store records the shared memory like its own, sharing the storage.
                 let index = opaque.memories.len() as u32;
                 opaque.memories.push(MemoryEntry {
@@ -288,7 +291,13 @@ fn instantiate<T>(
     // The module's own memories, tables and globals (initialized below).
     for ty in &info.memory_types[info.imported_memories as usize..] {
         let page_size = 1u64 << ty.page_size_log2.unwrap_or(16);
-        let memory = LinearMemory::with_options(ty.initial, ty.maximum, ty.shared, page_size);
+        let memory = LinearMemory::with_reservation(
+            ty.initial,
+            ty.maximum,
+            ty.shared,
+            page_size,
+            opaque.engine.memory_reservation(),
+        );
         let memory = memory.map_err(|e| Error::Instantiation(e.to_string()))?;
         let index = opaque.memories.len() as u32;
         opaque.memories.push(MemoryEntry {

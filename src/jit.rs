@@ -80,7 +80,10 @@ impl NativeCode {
         let functions = code.info.bodies.len();
         Ok(NativeCode {
             compiler: Mutex::new(None),
-            options: JitOptions::from(options),
+            options: JitOptions {
+                guard_pages: engine.guard_pages(),
+                ..JitOptions::from(options)
+            },
             code,
             entries: (0..functions).map(|_| AtomicUsize::new(0)).collect(),
             states: (0..functions)
@@ -337,7 +340,7 @@ pub(crate) unsafe fn call_compiled(
     let previous = RUNNING.replace(Some(calls));
     // SAFETY: the caller's contract is the array-call contract; tail calls the function left
     // pending are made through the same helper its code calls.
-    let mut status = unsafe { native(entry.vmctx, io.as_mut_ptr()) };
+    let mut status = unsafe { tandem_jit::enter(native, entry.vmctx, io.as_mut_ptr()) };
     let mut handed_back = None;
     let mut tail_results: Option<Vec<Slot>> = None;
     while status == STATUS_TAIL_CALL {
@@ -398,10 +401,12 @@ unsafe extern "C" fn call_helper(
     let callee = unsafe { &*callee };
     if callee.kind == FuncKind::Wasm && callee.has_native_code() {
         // SAFETY: as in `call_native`; compiled callers resolve the tail calls themselves.
+        // The call goes through the trampoline like every entry from Rust, so that a fault in
+        // the callee unwinds to here and not past this frame.
         return unsafe {
             let native =
                 std::mem::transmute::<*mut u8, ArrayCallFn>(callee.native.load(Ordering::Acquire));
-            native(callee.vmctx, values)
+            tandem_jit::enter(native, callee.vmctx, values)
         };
     }
     let Some(mut calls) = RUNNING.get() else {

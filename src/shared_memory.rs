@@ -49,8 +49,14 @@ impl SharedMemory {
         let max = ty
             .maximum()
             .ok_or_else(|| Error::msg("shared memories need a maximum size"))?;
-        let memory =
-            LinearMemory::new_shared(ty.minimum(), max).map_err(|e| Error::msg(e.to_string()))?;
+        let memory = LinearMemory::with_reservation(
+            ty.minimum(),
+            Some(max),
+            true,
+            ty.page_size(),
+            engine.memory_reservation(),
+        )
+        .map_err(|e| Error::msg(e.to_string()))?;
         Ok(SharedMemory {
             memory: Arc::new(memory),
             ty,

@@ -1,6 +1,6 @@
 //! The compiler: Cranelift set up for the host, and the executable memory it owns.
 
-use cranelift_codegen::ir::{AbiParam, Signature, types};
+use cranelift_codegen::ir::{self, AbiParam, Signature, types};
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::FunctionBuilderContext;
@@ -12,6 +12,7 @@ use tandem_interp::vm::Slot;
 
 use crate::abi::{ArrayCallFn, CallHelper, resolve_tail_calls};
 use crate::error::JitError;
+use crate::signals;
 use crate::translate::{self, EntryKind, Env};
 
 /// What compiled code checks besides the wasm semantics, mirroring the interpreter's
@@ -31,29 +32,42 @@ pub struct JitOptions {
     /// Replace NaN results of float arithmetic with the canonical NaN (deterministic
     /// execution), as the interpreter's option of the same name does.
     pub canonicalize_nans: bool,
+    /// Let the hardware check the bounds of loads and stores of 32-bit memories whose page
+    /// size is a multiple of the OS page, when the static offset plus the access size is at
+    /// most [`tandem_interp::vm::GUARD_SIZE`]: the code registers those accesses as trap sites
+    /// instead of comparing the address with the length (see [`crate::signals`]).
+    ///
+    /// The embedder guarantees that every such memory the code can access was created with
+    /// [`tandem_interp::vm::Reservation::IndexSpaceAndGuard`], that
+    /// [`crate::install_signal_handler`] succeeded, and that it calls compiled code only
+    /// through [`crate::enter`] (as [`CompiledCode::call`] does).
+    pub guard_pages: bool,
 }
 
 impl Default for JitOptions {
-    /// No fuel, no epoch checks, no NaN canonicalization; stack checks on.
+    /// No fuel, no epoch checks, no NaN canonicalization, explicit bounds checks; stack
+    /// checks on.
     fn default() -> Self {
         JitOptions {
             fuel: false,
             epoch: false,
             stack_check: true,
             canonicalize_nans: false,
+            guard_pages: false,
         }
     }
 }
 
 impl From<TranslateOptions> for JitOptions {
     /// The options under which compiled code behaves as the interpreter's bytecode translated
-    /// with `options` does (with stack checks on).
+    /// with `options` does (with stack checks on and explicit bounds checks).
     fn from(options: TranslateOptions) -> Self {
         JitOptions {
             fuel: options.fuel,
             epoch: options.epoch,
             stack_check: true,
             canonicalize_nans: options.canonicalize_nans,
+            guard_pages: false,
         }
     }
 }
@@ -102,7 +116,7 @@ impl CompiledCode {
             values.len()
         );
         // SAFETY: `values` is large enough (checked above); the rest is the caller's contract.
-        let status = unsafe { (self.entry)(vmctx, values.as_mut_ptr()) };
+        let status = unsafe { crate::signals::enter(self.entry, vmctx, values.as_mut_ptr()) };
         match self.call_helper {
             // SAFETY: the status comes from the call just made with `values`, and the code
             // was compiled to call through `helper`.
@@ -127,6 +141,8 @@ pub struct JitCompiler {
     call_helper: Option<CallHelper>,
     call_conv: CallConv,
     options: JitOptions,
+    /// The start of each function registered with [`signals`], unregistered on drop.
+    registered: Vec<usize>,
 }
 
 // The compiler is moved to the thread that compiles; the code it returns is plain memory.
@@ -165,6 +181,7 @@ impl JitCompiler {
             call_helper: None,
             call_conv,
             options,
+            registered: Vec::new(),
         })
     }
 
@@ -301,14 +318,24 @@ impl JitCompiler {
 
         let id = module.declare_anonymous_function(&signature)?;
         let defined = module.define_function(id, &mut self.ctx);
-        let code_size = self
-            .ctx
-            .compiled_code()
-            .map_or(0, |code| code.code_info().total_size as usize);
+        let (code_size, heap_traps) = self.ctx.compiled_code().map_or((0, Vec::new()), |code| {
+            let heap_traps = code
+                .buffer
+                .traps()
+                .iter()
+                .filter(|trap| trap.code == ir::TrapCode::HEAP_OUT_OF_BOUNDS)
+                .map(|trap| trap.offset)
+                .collect();
+            (code.code_info().total_size as usize, heap_traps)
+        });
         module.clear_context(&mut self.ctx);
         defined?;
         module.finalize_definitions()?;
         let pointer = module.get_finalized_function(id);
+        if !heap_traps.is_empty() {
+            signals::register(pointer as usize, code_size, heap_traps);
+            self.registered.push(pointer as usize);
+        }
         // SAFETY: the function was compiled with the array-call signature built by
         // `array_call_signature` in the host's default calling convention, which is the
         // convention of `extern "C"` on this host.
@@ -377,6 +404,9 @@ extern "C" fn never_called_helper(
 
 impl Drop for JitCompiler {
     fn drop(&mut self) {
+        for &start in &self.registered {
+            signals::unregister(start);
+        }
         if let Some(module) = self.module.take() {
             // SAFETY: the code of this compiler is only valid while it lives (documented on
             // `CompiledCode`), so nothing calls it any more.

@@ -44,6 +44,7 @@ pub mod abi;
 mod builtins;
 mod compiler;
 mod error;
+pub mod signals;
 mod translate;
 
 pub use abi::{
@@ -52,3 +53,4 @@ pub use abi::{
 };
 pub use compiler::{CompiledCode, JitCompiler, JitOptions, osr_loops};
 pub use error::JitError;
+pub use signals::{enter, install_signal_handler, signals_supported};

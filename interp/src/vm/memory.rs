@@ -21,6 +21,29 @@ fn round_up_to_os_page(bytes: u64) -> u64 {
 /// The largest reservation made for one memory (a 32-bit memory's whole index space).
 const MAX_RESERVATION: u64 = 1 << 32;
 
+/// The inaccessible bytes a [`Reservation::IndexSpaceAndGuard`] memory reserves past the
+/// 32-bit index space.
+///
+/// An access at any 32-bit index plus a static offset and access size of at most this many
+/// bytes stays inside the reservation, so code that lets the hardware check such an access
+/// (faulting on the pages not yet committed) needs no explicit bounds check.
+pub const GUARD_SIZE: u64 = 2 << 30;
+
+/// How much address space a memory reserves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reservation {
+    /// Its maximum size, rounded up to whole OS pages: every access must be checked against
+    /// the current length.
+    #[default]
+    Maximum,
+    /// The whole 32-bit index space followed by [`GUARD_SIZE`] bytes, of which only the
+    /// current length is ever accessible, so that an out-of-bounds access at a 32-bit index
+    /// faults (see [`GUARD_SIZE`]). Only honoured for page sizes that are a multiple of the
+    /// OS page (so the accessible part ends exactly at the length); other memories reserve
+    /// their maximum.
+    IndexSpaceAndGuard,
+}
+
 /// Why a memory could not be created or grown.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MemoryError {
@@ -54,6 +77,8 @@ pub struct LinearMemory {
     /// Bytes made accessible so far: the size rounded up to whole OS pages.
     committed: AtomicUsize,
     shared: bool,
+    /// Whether the reservation is [`Reservation::IndexSpaceAndGuard`].
+    guarded: bool,
     grow_lock: Mutex<()>,
 }
 
@@ -82,6 +107,23 @@ impl LinearMemory {
         shared: bool,
         page_size: u64,
     ) -> Result<Self, MemoryError> {
+        Self::with_reservation(
+            min_pages,
+            max_pages,
+            shared,
+            page_size,
+            Reservation::Maximum,
+        )
+    }
+
+    /// Creates a memory as [`LinearMemory::with_options`] does, reserving `reservation`.
+    pub fn with_reservation(
+        min_pages: u64,
+        max_pages: Option<u64>,
+        shared: bool,
+        page_size: u64,
+        reservation: Reservation,
+    ) -> Result<Self, MemoryError> {
         // The index space of a 32-bit memory is 4 GiB, and tandem reserves no more for any
         // memory: the largest reachable size is the last whole page below that.
         let reservable_pages = MAX_RESERVATION / page_size - u64::from(page_size == 1);
@@ -92,7 +134,14 @@ impl LinearMemory {
                 limit: max_pages,
             });
         }
-        let reserved = round_up_to_os_page(max_pages * page_size) as usize;
+        let guarded = reservation == Reservation::IndexSpaceAndGuard
+            && cfg!(unix)
+            && page_size.is_multiple_of(os::page_size());
+        let reserved = if guarded {
+            (MAX_RESERVATION + GUARD_SIZE) as usize
+        } else {
+            round_up_to_os_page(max_pages * page_size) as usize
+        };
         let base = os::reserve(reserved).ok_or(MemoryError::OutOfMemory {
             bytes: reserved as u64,
         })?;
@@ -106,6 +155,7 @@ impl LinearMemory {
             page_size,
             committed: AtomicUsize::new(0),
             shared,
+            guarded,
             grow_lock: Mutex::new(()),
         };
         memory.grow(min_pages)?;
@@ -140,6 +190,12 @@ impl LinearMemory {
     /// Whether the memory is shared between threads.
     pub fn is_shared(&self) -> bool {
         self.shared
+    }
+
+    /// Whether the memory reserved its index space and guard ([`Reservation::IndexSpaceAndGuard`]),
+    /// so that accesses past its length at 32-bit indices fault.
+    pub fn is_guarded(&self) -> bool {
+        self.guarded
     }
 
     /// Grows by `delta` pages, returning the old size in pages.

@@ -7,6 +7,6 @@ pub mod table;
 pub mod trap;
 
 pub use ctx::*;
-pub use memory::{LinearMemory, MemoryError, WASM_PAGE_SIZE};
+pub use memory::{GUARD_SIZE, LinearMemory, MemoryError, Reservation, WASM_PAGE_SIZE};
 pub use table::{TableData, TableError};
 pub use trap::TrapCode;

@@ -1,8 +1,11 @@
 //! Globals and linear memories: loads, stores, `memory.size`, `memory.grow` and the bulk
 //! memory operators, for every memory of the module, with 32- or 64-bit addresses.
 //!
-//! Every access is bounds-checked explicitly against the memory's current length (no guard
-//! pages are assumed), trapping with [`TrapCode::MemoryOutOfBounds`] as the interpreter does.
+//! An access is bounds-checked explicitly against the memory's current length, trapping with
+//! [`TrapCode::MemoryOutOfBounds`] as the interpreter does, unless the code relies on guard
+//! pages ([`crate::JitOptions::guard_pages`]): then a load or store of a 32-bit memory is a
+//! trap site that faults past the length, and the signal handler of [`crate::signals`] turns
+//! the fault into the same trap.
 //! The base address of a memory never moves, so it is loaded once at entry; the length is
 //! kept in a variable and reloaded after anything that may grow the memory (calls and
 //! `memory.grow`). A shared memory may grow on another thread at any time, so its length is
@@ -12,10 +15,10 @@
 use std::mem::offset_of;
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{Endianness, InstBuilder, MemFlagsData, Type, Value, types};
+use cranelift_codegen::ir::{self, Endianness, InstBuilder, MemFlagsData, Type, Value, types};
 use cranelift_frontend::Variable;
 use tandem_interp::TrapCode;
-use tandem_interp::vm::{VMCTX_GLOBALS, VMCTX_MEMORIES, VmGlobal, VmMemory};
+use tandem_interp::vm::{GUARD_SIZE, VMCTX_GLOBALS, VMCTX_MEMORIES, VmGlobal, VmMemory};
 use wasmparser::{MemArg, MemArgTarget, Operator};
 
 use super::{FuncTranslator, Result, clif_type, vm_flags, vm_readonly_flags};
@@ -107,7 +110,29 @@ pub(super) fn inline_memory(op: &Operator<'_>) -> Option<u32> {
         | I32Store16 { memarg }
         | I64Store8 { memarg }
         | I64Store16 { memarg }
-        | I64Store32 { memarg } => match memarg.target {
+        | I64Store32 { memarg }
+        | V128Load { memarg }
+        | V128Load8x8S { memarg }
+        | V128Load8x8U { memarg }
+        | V128Load16x4S { memarg }
+        | V128Load16x4U { memarg }
+        | V128Load32x2S { memarg }
+        | V128Load32x2U { memarg }
+        | V128Load8Splat { memarg }
+        | V128Load16Splat { memarg }
+        | V128Load32Splat { memarg }
+        | V128Load64Splat { memarg }
+        | V128Load32Zero { memarg }
+        | V128Load64Zero { memarg }
+        | V128Store { memarg }
+        | V128Load8Lane { memarg, .. }
+        | V128Load16Lane { memarg, .. }
+        | V128Load32Lane { memarg, .. }
+        | V128Load64Lane { memarg, .. }
+        | V128Store8Lane { memarg, .. }
+        | V128Store16Lane { memarg, .. }
+        | V128Store32Lane { memarg, .. }
+        | V128Store64Lane { memarg, .. } => match memarg.target {
             MemArgTarget::Memory(mem) => Some(mem),
             MemArgTarget::Array(_) => None,
         },
@@ -125,6 +150,16 @@ enum Widen {
     Zero(u8),
     /// Sign-extended from `bytes`.
     Sign(u8),
+}
+
+/// How compiled code accesses linear memory at one address.
+struct HeapAccess {
+    /// The host address, without `offset`.
+    address: Value,
+    /// The offset to add in the load or store instruction.
+    offset: i32,
+    /// The flags of the load or store.
+    flags: MemFlagsData,
 }
 
 /// Flags of wasm memory accesses: little-endian, and never trapping because the bounds were
@@ -251,10 +286,22 @@ impl FuncTranslator<'_, '_> {
         }
     }
 
-    /// Pops an address, checks that `size` bytes at it plus the static offset lie in the
-    /// memory, and returns the host address together with the offset still to add in the
-    /// access.
-    fn heap_address(&mut self, memarg: &MemArg, size: u64) -> Result<(Value, i32)> {
+    /// Pops an address and returns how to access `size` bytes at it plus the static offset:
+    /// checked explicitly against the memory's length, or (with [`JitOptions::guard_pages`],
+    /// where the memory qualifies) left to the hardware, with flags that make the access a
+    /// trap site.
+    ///
+    /// [`JitOptions::guard_pages`]: crate::JitOptions::guard_pages
+    fn heap_access(&mut self, memarg: &MemArg, size: u64) -> Result<HeapAccess> {
+        self.heap_access_checked(memarg, size, false)
+    }
+
+    fn heap_access_checked(
+        &mut self,
+        memarg: &MemArg,
+        size: u64,
+        force_check: bool,
+    ) -> Result<HeapAccess> {
         let mem = match memarg.target {
             MemArgTarget::Memory(mem) => mem,
             MemArgTarget::Array(_) => return Err(JitError::Unsupported("GC arrays".into())),
@@ -262,15 +309,56 @@ impl FuncTranslator<'_, '_> {
         if memarg.ordering.is_some() {
             return Err(JitError::Unsupported("memory orderings".into()));
         }
-        let (base, memory64) = {
+        let (base, memory64, page_size_log2) = {
             let memory = self.memory(mem)?;
-            (memory.base, memory.memory64)
+            (memory.base, memory.memory64, memory.page_size_log2)
         };
         let addr = self.pop();
         let index = self.extend_u64(addr);
+        // A guarded memory reserves its whole 32-bit index space and `GUARD_SIZE` bytes more,
+        // of which only the length is accessible: 64 KiB pages keep the length a multiple
+        // of the OS page, so every byte past it faults.
+        let guarded = !force_check
+            && self.env.options.guard_pages
+            && !memory64
+            && page_size_log2 >= 16
+            && memarg
+                .offset
+                .checked_add(size)
+                .is_some_and(|end| end <= GUARD_SIZE);
+        let flags = if guarded {
+            heap_flags().with_trap_code(Some(ir::TrapCode::HEAP_OUT_OF_BOUNDS))
+        } else {
+            self.bounds_check(mem, index, memarg.offset, size, memory64)?;
+            heap_flags()
+        };
+        let address = self.b.ins().iadd(base, index);
+        let (address, offset) = match i32::try_from(memarg.offset) {
+            Ok(offset) => (address, offset),
+            Err(_) => {
+                let offset = self.b.ins().iconst(types::I64, memarg.offset as i64);
+                (self.b.ins().iadd(address, offset), 0)
+            }
+        };
+        Ok(HeapAccess {
+            address,
+            offset,
+            flags,
+        })
+    }
+
+    /// Traps unless `size` bytes at `index + offset` lie within memory `mem`.
+    fn bounds_check(
+        &mut self,
+        mem: u32,
+        index: Value,
+        offset: u64,
+        size: u64,
+        memory64: bool,
+    ) -> Result<()> {
         let len = self.memory_len(mem)?;
         // The bytes up to `index + offset + size` must lie within the memory.
-        let out_of_bounds = match memarg.offset.checked_add(size) {
+        let out_of_bounds = match offset.checked_add(size) {
             // A 32-bit address plus a 32-bit offset plus the size cannot overflow 64 bits.
             Some(end_offset) if !memory64 => {
                 let end = self.b.ins().iadd_imm_u(index, end_offset as i64);
@@ -286,14 +374,7 @@ impl FuncTranslator<'_, '_> {
             None => self.b.ins().iconst(types::I8, 1),
         };
         self.trap_if(out_of_bounds, TrapCode::MemoryOutOfBounds);
-        let address = self.b.ins().iadd(base, index);
-        Ok(match i32::try_from(memarg.offset) {
-            Ok(offset) => (address, offset),
-            Err(_) => {
-                let offset = self.b.ins().iconst(types::I64, memarg.offset as i64);
-                (self.b.ins().iadd(address, offset), 0)
-            }
-        })
+        Ok(())
     }
 
     fn load(&mut self, memarg: &MemArg, ty: Type, widen: Widen) -> Result<()> {
@@ -301,8 +382,11 @@ impl FuncTranslator<'_, '_> {
             Widen::None => u64::from(ty.bytes()),
             Widen::Zero(bytes) | Widen::Sign(bytes) => u64::from(bytes),
         };
-        let (address, offset) = self.heap_address(memarg, size)?;
-        let flags = heap_flags();
+        let HeapAccess {
+            address,
+            offset,
+            flags,
+        } = self.heap_access(memarg, size)?;
         let ins = self.b.ins();
         let value = match widen {
             Widen::None => ins.load(ty, flags, address, offset),
@@ -319,8 +403,11 @@ impl FuncTranslator<'_, '_> {
 
     fn store(&mut self, memarg: &MemArg, size: u8) -> Result<()> {
         let value = self.pop();
-        let (address, offset) = self.heap_address(memarg, u64::from(size))?;
-        let flags = heap_flags();
+        let HeapAccess {
+            address,
+            offset,
+            flags,
+        } = self.heap_access(memarg, u64::from(size))?;
         let width = self.value_type(value).bytes();
         let ins = self.b.ins();
         match size {
