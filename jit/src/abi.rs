@@ -12,9 +12,10 @@
 //! `vmctx` is the context of the instance that defines the function. `values` points at
 //! `max(param_slots, result_slots)` 64-bit slots (the interpreter's register layout, see
 //! [`tandem_interp::vm::Slot`]): on entry they hold the parameters, on a successful return the
-//! results, both from slot 0 up. An `i32` or `f32` occupies the low 32 bits of its slot and
-//! compiled code writes the high 32 bits as zero, as the interpreter does. After a trap the
-//! contents of `values` are unspecified.
+//! results, both from slot 0 up, one value after the other. An `i32` or `f32` occupies the low
+//! 32 bits of its slot and compiled code writes the high 32 bits as zero, as the interpreter
+//! does; a `v128` takes two slots, its low 64 bits in the first (so its 16 bytes are in
+//! little-endian order). After a trap the contents of `values` are unspecified.
 //!
 //! # OSR entries
 //!

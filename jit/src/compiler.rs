@@ -235,8 +235,9 @@ impl JitCompiler {
     /// conventions of a normal entry, with these differences:
     ///
     /// - **On entry** `values` holds *all* the function's locals, parameters first and then
-    ///   the declared locals, one slot each, in the interpreter's register layout (an `i32` or
-    ///   `f32` in the low 32 bits; the high bits are ignored), with the values they have when
+    ///   the declared locals, one slot each (two for a `v128`, low half first), in the
+    ///   interpreter's register layout (an `i32` or `f32` in the low 32 bits; the high bits
+    ///   are ignored), with the values they have when
     ///   execution reaches the loop header. `values` must have room for
     ///   `max(local_slots, result_slots)` slots; the returned [`CompiledCode::param_slots`]
     ///   is `local_slots`, so [`CompiledCode::call`] checks that.

@@ -25,13 +25,15 @@
 //!
 //! What is compiled: the numeric operators of `i32`, `i64`, `f32` and `f64` (sign extension,
 //! saturating truncation and wide arithmetic included), references (`ref.null`, `ref.is_null`, `ref.func`,
-//! `ref.as_non_null`, `br_on_null`, `br_on_non_null`) as 64-bit slots, locals, globals of
-//! every type but `v128`, `select`, structured control flow, loads, stores and every memory
-//! operator of every memory (multi-memory, 64-bit addresses, custom page sizes, bulk memory),
-//! the table operators of every table, and calls (`call`, `call_indirect`, `call_ref` and
+//! `ref.as_non_null`, `br_on_null`, `br_on_non_null`) as 64-bit slots, `v128` values and
+//! every operator of the SIMD and relaxed-SIMD proposals (as Cranelift vector code, with the
+//! interpreter's results, relaxed operators included), locals, globals of every type,
+//! `select`, structured control flow, loads, stores and every memory operator of every memory
+//! (multi-memory, 64-bit addresses, custom page sizes, bulk memory), the table operators of
+//! every table, and calls (`call`, `call_indirect`, `call_ref` and
 //! their tail-call forms) through the embedder's [`CallHelper`]. Code meters fuel and checks
 //! epochs exactly as the interpreter does when [`JitOptions`] ask for it, and checks the
-//! native stack limit at every function entry. Anything else (SIMD, atomics, exceptions, GC)
+//! native stack limit at every function entry. Anything else (atomics, exceptions, GC)
 //! makes [`JitCompiler::compile`] return [`JitError::Unsupported`], and the function stays on
 //! the interpreter.
 //!

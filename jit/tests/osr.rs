@@ -364,6 +364,44 @@ fn counting_loop_with_fuel() {
     }
 }
 
+/// A loop over `v128` locals: the values array of the OSR entry holds each vector in two
+/// slots, between scalar locals.
+const VECTORS: Program = Program {
+    template: r#"(module
+        (;probe-import;)
+        (memory 1)
+        (func (export "f") (param $n i32) (param $x v128) (result v128 i32 v128)
+            (local $i i32) (local $acc v128) (local $f f64)
+            v128.const i32x4 1 -2 3 -4 local.set $acc
+            block $done
+                loop $next
+                    (;@loop;)
+                    local.get $i local.get $n i32.ge_u br_if $done
+                    local.get $acc local.get $x i32x4.add
+                    local.get $x i8x16.popcnt i16x8.mul local.set $acc
+                    local.get $x local.get $x
+                    i8x16.shuffle 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16
+                    local.set $x
+                    local.get $f f64.const 1.5 f64.add local.set $f
+                    local.get $i i32.const 16 i32.mul local.get $acc v128.store
+                    local.get $i i32.const 1 i32.add local.set $i
+                    br $next
+                end
+            end
+            local.get $acc local.get $i
+            local.get $x local.get $f f64x2.splat f64x2.add))"#,
+    locals: &["i32", "v128", "i32", "v128", "f64"],
+    func: "f",
+    hosts: &[],
+};
+
+#[test]
+fn loop_over_vectors() {
+    let x = [0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210];
+    assert_eq!(check(&VECTORS, &[i32(20), x[0], x[1]], "loop", 0, None), 6);
+    assert!(check(&VECTORS, &[i32(20), x[0], x[1]], "loop", 0, Some(400)) > 0);
+}
+
 const NESTED: Program = Program {
     template: r#"(module
         (;probe-import;)
@@ -907,10 +945,10 @@ fn ineligible_loops_are_refused() {
 fn unsupported_functions_and_bad_indices() {
     let code = module_with(
         r#"(module
-            (memory 1)
+            (memory 1 1 shared)
             (func (param $n i32)
                 loop $l
-                    i32.const 0 v128.const i64x2 1 2 v128.store
+                    i32.const 0 i32.const 1 i32.atomic.store
                     local.get $n i32.const 1 i32.sub local.tee $n
                     br_if $l
                 end)
@@ -995,6 +1033,8 @@ fn every_spec_loop_compiles_or_is_refused() {
         "function-references",
         "bulk-memory",
         "reference-types",
+        "simd",
+        "relaxed-simd",
     ] {
         files.extend(data::proposal(
             Proposal::from_str(proposal).expect("known proposal"),

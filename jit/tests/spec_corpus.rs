@@ -60,9 +60,9 @@ fn every_spec_function_compiles_or_is_refused() {
         "extended-const",
         "bulk-memory",
         "reference-types",
-        // Mostly refused, which must not fail either.
         "simd",
         "relaxed-simd",
+        // Mostly refused, which must not fail either.
         "threads",
         "exceptions",
         "gc",
@@ -142,7 +142,8 @@ fn every_spec_function_compiles_or_is_refused() {
         failures.join("\n")
     );
     assert!(compiled > 5_000, "{compiled} functions compiled");
-    assert!(refused > 1_000, "{refused} functions refused");
+    // Atomics, exceptions and GC.
+    assert!(refused > 100, "{refused} functions refused");
     assert!(checked_plans > 8_000, "{checked_plans} fuel plans checked");
 }
 

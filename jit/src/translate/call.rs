@@ -20,7 +20,10 @@ use tandem_interp::vm::{
     FuncEntry, SigId, Slot, VMCTX_FUNCS, VMCTX_SIG_IDS, VMCTX_TABLES, VmTable,
 };
 
-use super::{FuncTranslator, Result, clif_types, vm_flags, vm_readonly_flags};
+use super::{
+    FuncTranslator, Result, clif_types, slot_count, slot_offset, slots_of, vm_flags,
+    vm_readonly_flags,
+};
 use crate::abi::{CallHelper, STATUS_TAIL_CALL};
 use crate::builtins;
 use crate::error::JitError;
@@ -86,7 +89,7 @@ impl FuncTranslator<'_, '_> {
         }
         self.helper()?;
         let entry = self.func_entry(function_index);
-        self.tail_call(entry, params.len());
+        self.tail_call(entry, &params);
         Ok(())
     }
 
@@ -94,7 +97,7 @@ impl FuncTranslator<'_, '_> {
         let (params, _) = self.call_signature(type_index)?;
         self.helper()?;
         let entry = self.indirect_callee(type_index, table_index);
-        self.tail_call(entry, params.len());
+        self.tail_call(entry, &params);
         Ok(())
     }
 
@@ -103,7 +106,7 @@ impl FuncTranslator<'_, '_> {
         self.helper()?;
         let entry = self.pop();
         self.trap_if_zero(entry, TrapCode::NullReference);
-        self.tail_call(entry, params.len());
+        self.tail_call(entry, &params);
         Ok(())
     }
 
@@ -173,15 +176,14 @@ impl FuncTranslator<'_, '_> {
         entry
     }
 
-    /// Writes the top `count` operands into the call slots and returns the slots' address.
+    /// Writes the top `count` operands into the call slots, which must have room for
+    /// `slots_needed` slots, and returns the slots' address.
     fn store_args(&mut self, count: usize, slots_needed: usize) -> Value {
         let slots = self.call_slots(slots_needed);
         let args = self.stack.split_off(self.stack.len() - count);
-        for (index, arg) in args.into_iter().enumerate() {
-            let raw = self.encode_slot(arg);
-            self.b
-                .ins()
-                .store(vm_flags(), raw, slots, (index * size_of::<Slot>()) as i32);
+        let mut slot = 0;
+        for arg in args {
+            slot += self.store_value_at(arg, slots, slot);
         }
         slots
     }
@@ -190,7 +192,7 @@ impl FuncTranslator<'_, '_> {
     /// helper, and pushes its results.
     fn call_entry(&mut self, entry: Value, params: &[Type], results: &[Type]) -> Result<()> {
         let helper = self.helper()?;
-        let slots = self.store_args(params.len(), params.len().max(results.len()));
+        let slots = self.store_args(params.len(), slots_of(params).max(slots_of(results)));
         // A callee with native code is called directly, with the array-call convention the
         // helper would use for it; anything else (interpreted or host) goes through the
         // helper.
@@ -236,14 +238,10 @@ impl FuncTranslator<'_, '_> {
         self.b.switch_to_block(called);
         let status = self.b.block_params(called)[0];
         self.check_call_status(status, slots, helper);
-        for (index, &ty) in results.iter().enumerate() {
-            let raw = self.b.ins().load(
-                types::I64,
-                vm_flags(),
-                slots,
-                (index * size_of::<Slot>()) as i32,
-            );
-            let value = self.decode_slot(ty, raw);
+        let mut slot = 0;
+        for &ty in results {
+            let value = self.load_slots(ty, slots, slot_offset(slot));
+            slot += slot_count(ty);
             self.push(value);
         }
         self.reload_memory_lens();
@@ -290,11 +288,12 @@ impl FuncTranslator<'_, '_> {
         self.b.switch_to_block(next);
     }
 
-    /// Leaves the function with a pending tail call of `entry` with the top `params`
-    /// operands.
-    fn tail_call(&mut self, entry: Value, params: usize) {
-        let slots = self.store_args(params, params);
-        let count = self.b.ins().iconst(types::I32, params as i64);
+    /// Leaves the function with a pending tail call of `entry` with the top `params.len()`
+    /// operands, of types `params`.
+    fn tail_call(&mut self, entry: Value, params: &[Type]) {
+        let arg_slots = slots_of(params);
+        let slots = self.store_args(params.len(), arg_slots);
+        let count = self.b.ins().iconst(types::I32, arg_slots as i64);
         let status = self.call_native(
             builtins::tail_call as *const () as usize,
             &[self.vmctx, entry, slots, count],

@@ -153,13 +153,13 @@ enum Widen {
 }
 
 /// How compiled code accesses linear memory at one address.
-struct HeapAccess {
+pub(super) struct HeapAccess {
     /// The host address, without `offset`.
-    address: Value,
+    pub address: Value,
     /// The offset to add in the load or store instruction.
-    offset: i32,
+    pub offset: i32,
     /// The flags of the load or store.
-    flags: MemFlagsData,
+    pub flags: MemFlagsData,
 }
 
 /// Flags of wasm memory accesses: little-endian, and never trapping because the bounds were
@@ -292,7 +292,7 @@ impl FuncTranslator<'_, '_> {
     /// trap site.
     ///
     /// [`JitOptions::guard_pages`]: crate::JitOptions::guard_pages
-    fn heap_access(&mut self, memarg: &MemArg, size: u64) -> Result<HeapAccess> {
+    pub(super) fn heap_access(&mut self, memarg: &MemArg, size: u64) -> Result<HeapAccess> {
         self.heap_access_checked(memarg, size, false)
     }
 
@@ -478,30 +478,22 @@ impl FuncTranslator<'_, '_> {
             .load(pointer, vm_readonly_flags(), globals, offset as i32)
     }
 
-    /// `global.get` of a global of any type but `v128`, defined or imported, mutable or not.
+    /// `global.get` of a global of any type, defined or imported, mutable or not. The cell
+    /// holds the value in the slot layout of the value arrays (a `v128` in both slots).
     pub(super) fn global_get(&mut self, index: u32) -> Result<()> {
         let ty = clif_type(self.info.global_types[index as usize].content_type)?;
         let cell = self.global_cell(index);
-        let raw = self.b.ins().load(
-            types::I64,
-            vm_flags(),
-            cell,
-            offset_of!(VmGlobal, slots) as i32,
-        );
-        let value = self.decode_slot(ty, raw);
+        let value = self.load_slots(ty, cell, offset_of!(VmGlobal, slots) as i32);
         self.push(value);
         Ok(())
     }
 
-    /// `global.set` of a mutable global of any type but `v128`.
+    /// `global.set` of a mutable global of any type.
     pub(super) fn global_set(&mut self, index: u32) -> Result<()> {
         clif_type(self.info.global_types[index as usize].content_type)?;
         let value = self.pop();
-        let raw = self.encode_slot(value);
         let cell = self.global_cell(index);
-        self.b
-            .ins()
-            .store(vm_flags(), raw, cell, offset_of!(VmGlobal, slots) as i32);
+        self.store_slots(value, cell, offset_of!(VmGlobal, slots) as i32);
         Ok(())
     }
 }

@@ -16,14 +16,21 @@
 //! - [`numeric`]: constants, arithmetic, comparisons and conversions.
 //! - [`memory`]: globals, loads, stores and the memory operators of every memory.
 //! - [`table`]: references and the table operators.
+//! - [`simd`]: the `v128` operators of the SIMD and relaxed-SIMD proposals.
 //! - [`call`]: `call`, `call_indirect`, `call_ref` and their tail-call forms.
 //! - [`metering`]: the stack-limit check, fuel and epoch checks.
+//!
+//! Values cross the function's boundaries (parameters, results, OSR locals, call arguments,
+//! globals) in the interpreter's slot layout: one 64-bit slot per scalar or reference, two
+//! for a `v128` (low half first), so slot positions are running sums of
+//! [`slot_count`]s, not value indices.
 
 mod call;
 mod control;
 mod memory;
 mod metering;
 mod numeric;
+mod simd;
 mod table;
 
 use cranelift_codegen::ir::{
@@ -140,11 +147,16 @@ pub(crate) fn translate_function(
     }
     let osr_loops = std::mem::take(&mut t.osr_loops);
     t.finish();
-    // Every supported type takes one slot; validation bounds the counts far below `u16::MAX`.
+    // The interpreter lowers the same body with 16-bit register numbers, so the slot counts
+    // of a function it accepts fit `u16`; this tier refuses anything larger rather than wrap.
+    let count = |tys: &[Type]| {
+        u16::try_from(slots_of(tys))
+            .map_err(|_| JitError::Unsupported("more than 65535 value slots".into()))
+    };
     Ok(Translated {
-        params: params.len() as u16,
-        results: results.len() as u16,
-        locals: local_types.len() as u16,
+        params: count(&params)?,
+        results: count(&results)?,
+        locals: count(&local_types)?,
         osr_loops,
     })
 }
@@ -191,7 +203,10 @@ fn scan_uses(body: &FunctionBody<'_>, info: &ModuleInfo, func_index: u32) -> Res
 }
 
 /// The Cranelift type of a wasm value type this tier supports. References of every kind are
-/// 64-bit slots (a function entry's address, an extern-reference handle...; `0` is null).
+/// 64-bit slots (a function entry's address, an extern-reference handle...; `0` is null). A
+/// `v128` is an `i8x16` wherever it is stored (locals, block parameters and results, the
+/// operand stack); each SIMD operator bitcasts it to the lane shape it works on (see
+/// [`simd`]).
 pub(crate) fn clif_type(ty: ValType) -> Result<Type> {
     match ty {
         ValType::I32 => Ok(types::I32),
@@ -199,8 +214,19 @@ pub(crate) fn clif_type(ty: ValType) -> Result<Type> {
         ValType::F32 => Ok(types::F32),
         ValType::F64 => Ok(types::F64),
         ValType::Ref(_) => Ok(types::I64),
-        ValType::V128 => Err(JitError::Unsupported("v128 values".into())),
+        ValType::V128 => Ok(simd::V128),
     }
+}
+
+/// Value slots a value of Cranelift type `ty` takes: two for a `v128` (the only vector type
+/// values are kept in), one for everything else, as in the interpreter's register file.
+pub(crate) fn slot_count(ty: Type) -> usize {
+    if ty.is_vector() { 2 } else { 1 }
+}
+
+/// Value slots values of types `tys` take, one after the other.
+pub(crate) fn slots_of(tys: &[Type]) -> usize {
+    tys.iter().map(|&ty| slot_count(ty)).sum()
 }
 
 fn clif_types(tys: &[ValType]) -> Result<Vec<Type>> {
@@ -212,6 +238,12 @@ pub(crate) fn unsupported(op: &Operator<'_>) -> JitError {
     let text = format!("{op:?}");
     let name = text.split([' ', '{', '(']).next().unwrap_or(text.as_str());
     JitError::Unsupported(name.to_string())
+}
+
+/// The byte offset of slot index `slot` in an array of value slots.
+pub(crate) fn slot_offset(slot: usize) -> i32 {
+    // Slot counts fit `u16` (see `translate_function`), so offsets fit `i32`.
+    (slot * size_of::<u64>()) as i32
 }
 
 /// Flags for loads and stores of the VM's own records, which are always valid and aligned.
@@ -340,19 +372,16 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             EntryKind::Call => params.len(),
             EntryKind::Osr { .. } => locals.len(),
         };
+        let mut slot = 0;
         for (index, &ty) in locals.iter().enumerate() {
             let var = self.b.declare_var(ty);
             let value = if index < loaded {
-                let raw = self.b.ins().load(
-                    types::I64,
-                    vm_flags(),
-                    self.values,
-                    (index * size_of::<u64>()) as i32,
-                );
-                self.decode_slot(ty, raw)
+                let values = self.values;
+                self.load_slots(ty, values, slot_offset(slot))
             } else {
                 self.zero(ty)
             };
+            slot += slot_count(ty);
             self.b.def_var(var, value);
             self.locals.push(var);
         }
@@ -544,7 +573,11 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             GlobalGet { global_index } => self.global_get(global_index)?,
             GlobalSet { global_index } => self.global_set(global_index)?,
             ref other => {
-                if !(self.numeric(other)? || self.memory_op(other)? || self.table_op(other)?) {
+                if !(self.numeric(other)?
+                    || self.memory_op(other)?
+                    || self.simd_op(other)?
+                    || self.table_op(other)?)
+                {
                     return Err(unsupported(other));
                 }
             }
@@ -646,6 +679,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         match ty {
             types::F32 => self.b.ins().f32const(0.0),
             types::F64 => self.b.ins().f64const(0.0),
+            ty if ty.is_vector() => self.v128_const(0),
             _ => self.b.ins().iconst(ty, 0),
         }
     }
@@ -684,6 +718,36 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             types::F64 => self.b.ins().bitcast(types::F64, MemFlagsData::new(), raw),
             _ => raw,
         }
+    }
+
+    /// Reads a value of type `ty` from the value slots at `base + offset`: a scalar or
+    /// reference from one slot, a `v128` from two (low half first, which is the little-endian
+    /// order of its bytes).
+    pub(crate) fn load_slots(&mut self, ty: Type, base: Value, offset: i32) -> Value {
+        if ty.is_vector() {
+            self.b.ins().load(ty, simd::slot_flags(), base, offset)
+        } else {
+            let raw = self.b.ins().load(types::I64, vm_flags(), base, offset);
+            self.decode_slot(ty, raw)
+        }
+    }
+
+    /// Writes `value` to the value slots at `base + offset`, in the layout
+    /// [`FuncTranslator::load_slots`] reads.
+    pub(crate) fn store_slots(&mut self, value: Value, base: Value, offset: i32) {
+        if self.value_type(value).is_vector() {
+            self.b.ins().store(simd::slot_flags(), value, base, offset);
+        } else {
+            let raw = self.encode_slot(value);
+            self.b.ins().store(vm_flags(), raw, base, offset);
+        }
+    }
+
+    /// Stores `value` at slot index `slot` of the slots at `base` and returns how many slots
+    /// it took.
+    pub(crate) fn store_value_at(&mut self, value: Value, base: Value, slot: usize) -> usize {
+        self.store_slots(value, base, slot_offset(slot));
+        slot_count(self.value_type(value))
     }
 
     /// Continues in a new block if `cond` is zero, else leaves with trap `code`.
@@ -800,15 +864,11 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
 
     /// Stores the function's results into the value slots and returns success.
     pub(crate) fn emit_return(&mut self, results: &[Variable]) {
-        for (index, &var) in results.iter().enumerate() {
+        let mut slot = 0;
+        for &var in results {
             let value = self.b.use_var(var);
-            let raw = self.encode_slot(value);
-            self.b.ins().store(
-                vm_flags(),
-                raw,
-                self.values,
-                (index * size_of::<u64>()) as i32,
-            );
+            let values = self.values;
+            slot += self.store_value_at(value, values, slot);
         }
         let ok = self
             .b
