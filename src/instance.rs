@@ -381,15 +381,9 @@ fn instantiate<T>(
         .enumerate()
     {
         let func_ty = info.type_at(ty);
-        #[cfg(tandem_jit)]
-        let native = match &module.inner.native {
-            Some(code) => code.entry(defined as u32),
-            None => std::ptr::null_mut(),
-        };
-        #[cfg(not(tandem_jit))]
-        let native = std::ptr::null_mut();
         let entry = FuncEntry {
-            native: std::sync::atomic::AtomicPtr::new(native),
+            native: Default::default(),
+            native_wasm_call: Default::default(),
             code: Default::default(),
             vmctx: vmctx_ptr,
             sig: module.inner.sig_ids[ty as usize],
@@ -407,6 +401,10 @@ fn instantiate<T>(
                 .map(|&t| tandem_interp::module::slot_count(t))
                 .sum(),
         };
+        #[cfg(tandem_jit)]
+        if let Some(native) = &module.inner.native {
+            native.install(&entry);
+        }
         let func = opaque.push_func(entry);
         vmctx.get_mut().set_func(
             info.imported_funcs as usize + defined,

@@ -43,8 +43,10 @@ pub(crate) struct NativeCode {
     compiler: Mutex<Option<JitCompiler>>,
     options: JitOptions,
     code: Arc<ModuleCode>,
-    /// The entry point of each defined function, 0 until compiled.
+    /// The array-call entry point of each defined function, 0 until compiled.
     entries: Box<[AtomicUsize]>,
+    /// The wasm-call entry point of each defined function, set before its array-call one.
+    wasm_call_entries: Box<[AtomicUsize]>,
     /// Each defined function's [`NOT_REQUESTED`], [`QUEUED`], [`COMPILED`] or [`REFUSED`].
     states: Box<[AtomicU8]>,
     /// Entries at loop headers (on-stack replacement), by defined function and loop offset;
@@ -86,6 +88,7 @@ impl NativeCode {
             },
             code,
             entries: (0..functions).map(|_| AtomicUsize::new(0)).collect(),
+            wasm_call_entries: (0..functions).map(|_| AtomicUsize::new(0)).collect(),
             states: (0..functions)
                 .map(|_| AtomicU8::new(NOT_REQUESTED))
                 .collect(),
@@ -133,6 +136,7 @@ impl NativeCode {
         }
         match compiler.compile(&self.code.info, index) {
             Ok(compiled) => {
+                self.wasm_call_entries[i].store(compiled.wasm_call as usize, Ordering::Release);
                 self.entries[i].store(compiled.as_ptr() as usize, Ordering::Release);
                 self.states[i].store(COMPILED, Ordering::Release);
                 self.stats.functions.fetch_add(1, Ordering::Relaxed);
@@ -156,6 +160,22 @@ impl NativeCode {
     /// interpreter.
     pub(crate) fn entry(&self, index: u32) -> *mut u8 {
         self.entries[index as usize].load(Ordering::Acquire) as *mut u8
+    }
+
+    /// Installs the native code of defined function `entry.index`, if it is compiled, in
+    /// `entry`: its wasm-call entry first, so that code finding the array-call entry set
+    /// finds both. Returns whether there was code.
+    pub(crate) fn install(&self, entry: &FuncEntry) -> bool {
+        let code = self.entry(entry.index);
+        if code.is_null() {
+            return false;
+        }
+        let wasm_call = self.wasm_call_entries[entry.index as usize].load(Ordering::Acquire);
+        entry
+            .native_wasm_call
+            .store(wasm_call as *mut u8, Ordering::Release);
+        entry.native.store(code, Ordering::Release);
+        true
     }
 
     /// Asks for defined function `index` to be compiled: on the engine's background thread,
@@ -224,11 +244,7 @@ pub(crate) fn tier_up(native: &Arc<NativeCode>, entry: &FuncEntry, engine: &Engi
             .calls
             .store(TIER_UP_RECHECK, Ordering::Relaxed);
     }
-    if code.is_null() {
-        return false;
-    }
-    entry.native.store(code, Ordering::Release);
-    true
+    !code.is_null() && native.install(entry)
 }
 
 /// After a call of `entry` moved into compiled code at a loop header: until the whole

@@ -68,6 +68,7 @@ fn instantiate(wat: &str) -> Instance {
             let func_ty = info.type_at(ty);
             Box::new(FuncEntry {
                 native: Default::default(),
+                native_wasm_call: Default::default(),
                 code: Default::default(),
                 vmctx: vmctx_ptr,
                 sig: SigId(ty),

@@ -43,13 +43,26 @@
 //!
 //! [`decode_status`] turns a status back into a [`Status`].
 //!
+//! # Wasm call
+//!
+//! A compiled function (not an OSR entry) also has an entry with the *wasm-call* convention,
+//! which compiled code uses to call it: Cranelift's `tail` calling convention with the
+//! callee's context and the wasm parameters as arguments, returning the status followed by
+//! the wasm results. A function with more than one result instead takes the address of value
+//! slots for them as its last argument (laid out as in the array call) and returns the status
+//! only. The results are meaningful only with [`STATUS_OK`]. The array-call entry is a small
+//! wrapper that reads the parameters from the slots and calls the wasm-call one. The embedder
+//! stores the wasm-call entry in `FuncEntry::native_wasm_call` before storing the array-call
+//! one in `FuncEntry::native`.
+//!
 //! # Calls
 //!
-//! Compiled code calls a function whose entry has native code (`FuncEntry::native` set)
-//! directly, with the array-call convention and the callee's own context; it calls every other
-//! function (`call`, `call_indirect`, `call_ref`) through a [`CallHelper`] the embedder
-//! provides (see [`crate::JitCompiler::set_call_helper`]), which must treat a callee with
-//! native code the same way. For
+//! Compiled code calls a function whose entry has wasm-call code
+//! (`FuncEntry::native_wasm_call` set), and itself, directly with the wasm-call convention
+//! and the callee's own context; it calls every other function (`call`, `call_indirect`,
+//! `call_ref`) through a [`CallHelper`] the embedder provides (see
+//! [`crate::JitCompiler::set_call_helper`]), with the arguments and results in value slots,
+//! and the helper must run a callee with native code through its array-call entry. For
 //! `call_indirect`, the compiled code has already checked the table bounds, the null entry and
 //! the signature; for `call_ref`, the null reference.
 //!

@@ -80,7 +80,10 @@ impl From<TranslateOptions> for JitOptions {
 pub struct CompiledCode {
     /// The entry point (see [`ArrayCallFn`] and the [`crate::abi`] conventions).
     pub entry: ArrayCallFn,
-    /// Size of the machine code in bytes.
+    /// The same function's entry with the wasm-call convention (see [`crate::abi`]), the
+    /// form `FuncEntry::native_wasm_call` stores; null for an OSR entry, which has none.
+    pub wasm_call: *mut u8,
+    /// Size of the machine code in bytes (both entries).
     pub code_size: usize,
     /// Slots the entry reads from the values array: the parameters' slots, or for an OSR
     /// entry (see [`JitCompiler::compile_osr`]) the slots of all the function's locals.
@@ -289,9 +292,6 @@ impl JitCompiler {
         }
         let module = self.module.as_mut().expect("the module lives until drop");
         module.clear_context(&mut self.ctx);
-        let signature = array_call_signature(module, self.call_conv);
-        self.ctx.func.signature = signature.clone();
-
         let env = Env {
             pointer_type: module.target_config().pointer_type(),
             frontend_config: module.target_config(),
@@ -299,6 +299,20 @@ impl JitCompiler {
             call_helper: self.call_helper,
             options: self.options,
         };
+        let array_signature = array_call_signature(module, self.call_conv);
+
+        // The function itself: wasm-call code for a call, array-call code for a loop entry.
+        let (signature, self_id) = match entry_kind {
+            EntryKind::Call => {
+                let func_index = info.imported_funcs + defined_index;
+                let signature = translate::wasm_call_signature(info, func_index, env.pointer_type)?;
+                let id = module.declare_anonymous_function(&signature)?;
+                (signature, Some(id))
+            }
+            EntryKind::Osr { .. } => (array_signature.clone(), None),
+        };
+        self.ctx.func.signature = signature.clone();
+        let self_ref = self_id.map(|id| module.declare_func_in_func(id, &mut self.ctx.func));
         let translated = translate::translate_function(
             &mut self.ctx.func,
             &mut self.builder_ctx,
@@ -306,6 +320,7 @@ impl JitCompiler {
             info,
             defined_index,
             entry_kind,
+            self_ref,
         );
         let slots = match translated {
             Ok(slots) => slots,
@@ -316,33 +331,60 @@ impl JitCompiler {
                 return Err(error);
             }
         };
+        let id = match self_id {
+            Some(id) => id,
+            None => module.declare_anonymous_function(&signature)?,
+        };
+        let body = define(module, &mut self.ctx, id)?;
 
-        let id = module.declare_anonymous_function(&signature)?;
-        let defined = module.define_function(id, &mut self.ctx);
-        let (code_size, heap_traps) = self.ctx.compiled_code().map_or((0, Vec::new()), |code| {
-            let heap_traps = code
-                .buffer
-                .traps()
-                .iter()
-                .filter(|trap| trap.code == ir::TrapCode::HEAP_OUT_OF_BOUNDS)
-                .map(|trap| trap.offset)
-                .collect();
-            (code.code_info().total_size as usize, heap_traps)
-        });
-        module.clear_context(&mut self.ctx);
-        defined?;
+        // A call's array-call entry: a wrapper around the wasm-call code.
+        let wrapper = match self_id {
+            Some(body_id) => {
+                self.ctx.func.signature = array_signature.clone();
+                let body_ref = module.declare_func_in_func(body_id, &mut self.ctx.func);
+                let wrapped = translate::translate_array_wrapper(
+                    &mut self.ctx.func,
+                    &mut self.builder_ctx,
+                    &env,
+                    info,
+                    defined_index,
+                    body_ref,
+                );
+                if let Err(error) = wrapped {
+                    self.builder_ctx = FunctionBuilderContext::new();
+                    module.clear_context(&mut self.ctx);
+                    return Err(error);
+                }
+                let id = module.declare_anonymous_function(&array_signature)?;
+                Some((id, define(module, &mut self.ctx, id)?))
+            }
+            None => None,
+        };
         module.finalize_definitions()?;
-        let pointer = module.get_finalized_function(id);
-        if !heap_traps.is_empty() {
-            signals::register(pointer as usize, code_size, heap_traps);
-            self.registered.push(pointer as usize);
-        }
-        // SAFETY: the function was compiled with the array-call signature built by
+
+        let mut registered = |id, defined: Defined| {
+            let pointer = module.get_finalized_function(id);
+            if !defined.heap_traps.is_empty() {
+                signals::register(pointer as usize, defined.code_size, defined.heap_traps);
+                self.registered.push(pointer as usize);
+            }
+            (pointer, defined.code_size)
+        };
+        let (body_pointer, body_size) = registered(id, body);
+        let (array_pointer, wasm_call, code_size) = match wrapper {
+            Some((wrapper_id, wrapper)) => {
+                let (pointer, size) = registered(wrapper_id, wrapper);
+                (pointer, body_pointer, body_size + size)
+            }
+            None => (body_pointer, std::ptr::null(), body_size),
+        };
+        // SAFETY: the array-call code was compiled with the array-call signature built by
         // `array_call_signature` in the host's default calling convention, which is the
         // convention of `extern "C"` on this host.
-        let entry = unsafe { std::mem::transmute::<*const u8, ArrayCallFn>(pointer) };
+        let entry = unsafe { std::mem::transmute::<*const u8, ArrayCallFn>(array_pointer) };
         Ok(CompiledCode {
             entry,
+            wasm_call: wasm_call.cast_mut(),
             code_size,
             param_slots: match entry_kind {
                 EntryKind::Call => slots.params,
@@ -352,6 +394,42 @@ impl JitCompiler {
             call_helper: self.call_helper,
         })
     }
+}
+
+/// What defining one function produced.
+struct Defined {
+    /// Size of its machine code in bytes.
+    code_size: usize,
+    /// The offsets of its guard-page trap sites (see [`signals`]).
+    heap_traps: Vec<u32>,
+}
+
+/// Compiles the function in `ctx` as `id` of `module` and clears `ctx`.
+fn define(
+    module: &mut JITModule,
+    ctx: &mut cranelift_codegen::Context,
+    id: cranelift_module::FuncId,
+) -> Result<Defined, JitError> {
+    let defined = module.define_function(id, ctx);
+    let result = ctx.compiled_code().map_or(
+        Defined {
+            code_size: 0,
+            heap_traps: Vec::new(),
+        },
+        |code| Defined {
+            code_size: code.code_info().total_size as usize,
+            heap_traps: code
+                .buffer
+                .traps()
+                .iter()
+                .filter(|trap| trap.code == ir::TrapCode::HEAP_OUT_OF_BOUNDS)
+                .map(|trap| trap.offset)
+                .collect(),
+        },
+    );
+    module.clear_context(ctx);
+    defined?;
+    Ok(result)
 }
 
 /// The byte offsets of the loops of defined function `defined_index` of `info` at which
@@ -380,7 +458,11 @@ pub fn osr_loops(info: &ModuleInfo, defined_index: u32) -> Result<Vec<u32>, JitE
         },
     };
     let mut func = cranelift_codegen::ir::Function::new();
-    func.signature = array_call_signature_for(isa.pointer_type(), call_conv);
+    func.signature = translate::wasm_call_signature(
+        info,
+        info.imported_funcs + defined_index,
+        isa.pointer_type(),
+    )?;
     let mut builder_ctx = FunctionBuilderContext::new();
     let translated = translate::translate_function(
         &mut func,
@@ -389,6 +471,7 @@ pub fn osr_loops(info: &ModuleInfo, defined_index: u32) -> Result<Vec<u32>, JitE
         info,
         defined_index,
         EntryKind::Call,
+        None,
     )?;
     Ok(translated.osr_loops)
 }

@@ -508,11 +508,11 @@ fn a_callee_without_native_code_stops_the_caller_with_the_helpers_status() {
     let instance = Instance::new(module(CALLS), &[host_add]);
     let results = instance.compile_all(&mut compiler);
     assert!(results.iter().all(Result::is_ok));
-    // Take `$add`'s code away again, as if it had not been compiled yet.
-    instance
-        .func(1)
-        .native
-        .store(std::ptr::null_mut(), std::sync::atomic::Ordering::Release);
+    // Take `$add`'s code away again (both entries), as if it had not been compiled yet.
+    let add = instance.func(1);
+    for entry in [&add.native_wasm_call, &add.native] {
+        entry.store(std::ptr::null_mut(), std::sync::atomic::Ordering::Release);
+    }
     // `apply` reaches `$add` (element 0) through call_indirect; the helper reports that it
     // has no code and compiled code passes that status through unchanged.
     assert_eq!(

@@ -122,6 +122,7 @@ impl Func {
         let sig = engine.intern(&host.ty);
         let entry = FuncEntry {
             native: Default::default(),
+            native_wasm_call: Default::default(),
             code: Default::default(),
             vmctx: std::ptr::null_mut(),
             sig,

@@ -115,8 +115,13 @@ pub enum FuncKind {
 #[derive(Debug)]
 #[repr(C)]
 pub struct FuncEntry {
-    /// Native code compiled for this function, null until the Cranelift tier provides it.
+    /// Native code compiled for this function, null until the Cranelift tier provides it,
+    /// with the array-call convention (values in slots; what the interpreter and the host
+    /// call).
     pub native: AtomicPtr<u8>,
+    /// The same function's native code with the wasm-call convention (values in registers;
+    /// what compiled code calls), null while there is none. Set before `native`.
+    pub native_wasm_call: AtomicPtr<u8>,
     /// The function's bytecode, null until it is first translated (wasm functions only).
     pub code: AtomicPtr<CompiledFunc>,
     /// The instance that owns a wasm function; null for host functions.

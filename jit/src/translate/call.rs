@@ -1,10 +1,13 @@
-//! `call`, `call_indirect`, `call_ref` and their tail-call forms: callees with native code
+//! `call`, `call_indirect`, `call_ref` and their tail-call forms: callees with compiled code
 //! directly, everything else through the embedder's [`crate::CallHelper`].
 //!
-//! The arguments are written to a scratch area in the frame as value slots, the callee (or
-//! the helper) runs on them, and the results are read back from the same slots. A non-zero status
-//! from the helper leaves the function at once with that status, after any tail calls the
-//! callee left pending have been made (see [`crate::abi`]).
+//! A callee whose entry has wasm-call code (`FuncEntry::native_wasm_call`), and the function
+//! itself, are called directly with the operands as Cranelift arguments; their status and
+//! results come back as return values. Any other callee goes through the helper: the operands
+//! are written to a scratch area in the frame as value slots, the helper runs the callee on
+//! them, and the results are read back from the same slots. A non-zero status leaves the
+//! function at once with that status, after any tail calls the callee left pending have been
+//! made (see [`crate::abi`]).
 //!
 //! A tail call of the function itself assigns the parameters and jumps back to the start of
 //! the body. Any other tail call records the callee and its arguments with a built-in and
@@ -15,18 +18,28 @@ use std::mem::offset_of;
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, Type, Value, types};
+use cranelift_codegen::isa::CallConv;
 use tandem_interp::TrapCode;
 use tandem_interp::vm::{
     FuncEntry, SigId, Slot, VMCTX_FUNCS, VMCTX_SIG_IDS, VMCTX_TABLES, VmTable,
 };
 
 use super::{
-    FuncTranslator, Result, clif_types, slot_count, slot_offset, slots_of, vm_flags,
-    vm_readonly_flags,
+    FuncTranslator, Result, clif_types, results_in_registers, slot_count, slot_offset, slots_of,
+    vm_flags, vm_readonly_flags, wasm_call_signature_of,
 };
 use crate::abi::{CallHelper, STATUS_TAIL_CALL};
 use crate::builtins;
 use crate::error::JitError;
+
+/// What a call calls.
+#[derive(Clone, Copy)]
+enum Callee {
+    /// The function entry: compiled code if it has wasm-call code, else through the helper.
+    Entry(Value),
+    /// The function being compiled, directly.
+    Myself(ir::FuncRef),
+}
 
 impl FuncTranslator<'_, '_> {
     /// The parameter and result types of function type `type_index`.
@@ -59,6 +72,11 @@ impl FuncTranslator<'_, '_> {
         let type_index = self.info.funcs[function_index as usize];
         let (params, results) = self.call_signature(type_index)?;
         self.helper()?;
+        if function_index == self.func_index
+            && let Some(myself) = self.self_ref
+        {
+            return self.call_callee(Callee::Myself(myself), &params, &results);
+        }
         let entry = self.func_entry(function_index);
         self.call_entry(entry, &params, &results)
     }
@@ -176,88 +194,167 @@ impl FuncTranslator<'_, '_> {
         entry
     }
 
-    /// Writes the top `count` operands into the call slots, which must have room for
-    /// `slots_needed` slots, and returns the slots' address.
-    fn store_args(&mut self, count: usize, slots_needed: usize) -> Value {
-        let slots = self.call_slots(slots_needed);
-        let args = self.stack.split_off(self.stack.len() - count);
+    /// Writes `args` into the value slots at `slots`.
+    fn store_args(&mut self, args: &[Value], slots: Value) {
         let mut slot = 0;
-        for arg in args {
+        for &arg in args {
             slot += self.store_value_at(arg, slots, slot);
         }
-        slots
     }
 
-    /// Calls function entry `entry` with the top `params.len()` operands through the call
-    /// helper, and pushes its results.
+    /// Calls function entry `entry` with the top `params.len()` operands and pushes its
+    /// results.
     fn call_entry(&mut self, entry: Value, params: &[Type], results: &[Type]) -> Result<()> {
+        self.call_callee(Callee::Entry(entry), params, results)
+    }
+
+    /// Calls `callee` with the top `params.len()` operands and pushes its results.
+    ///
+    /// A callee with wasm-call code (always the function itself) is called directly with the
+    /// operands in registers; any other (interpreted, host, or compiled but only with an
+    /// array-call entry) goes through the helper with the operands in the call slots. A
+    /// callee that stops with a pending tail call leaves it to be made here, its results
+    /// landing in the call slots.
+    fn call_callee(&mut self, callee: Callee, params: &[Type], results: &[Type]) -> Result<()> {
         let helper = self.helper()?;
-        let slots = self.store_args(params.len(), slots_of(params).max(slots_of(results)));
-        // A callee with native code is called directly, with the array-call convention the
-        // helper would use for it; anything else (interpreted or host) goes through the
-        // helper.
+        let args = self.stack.split_off(self.stack.len() - params.len());
+        let slots = self.call_slots(slots_of(params).max(slots_of(results)));
         let pointer = self.pointer();
-        let native = self.b.ins().load(
-            pointer,
-            vm_flags(),
-            entry,
-            offset_of!(FuncEntry, native) as i32,
-        );
-        let direct = self.b.create_block();
-        let through_helper = self.b.create_block();
-        let called = self.b.create_block();
-        self.b.append_block_param(called, types::I32);
-        self.b.ins().brif(native, direct, &[], through_helper, &[]);
-        self.b.seal_block(direct);
-        self.b.seal_block(through_helper);
 
-        self.b.switch_to_block(direct);
-        let callee_vmctx = self.b.ins().load(
-            pointer,
-            vm_readonly_flags(),
-            entry,
-            offset_of!(FuncEntry, vmctx) as i32,
-        );
-        let sig = self.signature(&[pointer, pointer], &[types::I32]);
-        let call = self
-            .b
-            .ins()
-            .call_indirect(sig, native, &[callee_vmctx, slots]);
-        let status = self.b.inst_results(call)[0];
-        self.b.ins().jump(called, &[ir::BlockArg::Value(status)]);
+        let returned = self.b.create_block();
+        for &ty in results {
+            self.b.append_block_param(returned, ty);
+        }
+        let stopped = self.b.create_block();
+        self.b.append_block_param(stopped, types::I32);
+        self.b.set_cold_block(stopped);
+        let from_slots = self.b.create_block();
 
-        self.b.switch_to_block(through_helper);
-        let status = self.call_native(
-            helper as *const () as usize,
-            &[self.vmctx, entry, slots],
-            &[types::I32],
-        )[0];
-        self.b.ins().jump(called, &[ir::BlockArg::Value(status)]);
+        // The direct call, with the callee's context and the operands (and the call slots
+        // for results that do not come back in registers).
+        let in_registers = results_in_registers(results);
+        let call_direct = |t: &mut Self, target: Option<Value>, callee_vmctx: Value| {
+            let mut direct_args = Vec::with_capacity(args.len() + 2);
+            direct_args.push(callee_vmctx);
+            direct_args.extend_from_slice(&args);
+            if !in_registers {
+                direct_args.push(slots);
+            }
+            let call = match (target, callee) {
+                (Some(code), _) => {
+                    let signature = wasm_call_signature_of(params, results, pointer);
+                    let sig_params: Vec<Type> =
+                        signature.params.iter().map(|p| p.value_type).collect();
+                    let sig_returns: Vec<Type> =
+                        signature.returns.iter().map(|r| r.value_type).collect();
+                    let sig = t.signature_in(CallConv::Tail, &sig_params, &sig_returns);
+                    t.b.ins().call_indirect(sig, code, &direct_args)
+                }
+                (None, Callee::Myself(func_ref)) => t.b.ins().call(func_ref, &direct_args),
+                (None, Callee::Entry(_)) => unreachable!("entries are called through a pointer"),
+            };
+            let returned_values = t.b.inst_results(call).to_vec();
+            let status = returned_values[0];
+            let results: Vec<ir::BlockArg> = returned_values[1..]
+                .iter()
+                .map(|&v| ir::BlockArg::Value(v))
+                .collect();
+            let (next, results) = if in_registers {
+                (returned, results)
+            } else {
+                (from_slots, Vec::new())
+            };
+            t.b.ins().brif(
+                status,
+                stopped,
+                &[ir::BlockArg::Value(status)],
+                next,
+                &results,
+            );
+        };
 
-        self.b.seal_block(called);
-        self.b.switch_to_block(called);
-        let status = self.b.block_params(called)[0];
-        self.check_call_status(status, slots, helper);
+        match callee {
+            Callee::Myself(_) => {
+                let vmctx = self.vmctx;
+                call_direct(self, None, vmctx);
+            }
+            Callee::Entry(entry) => {
+                let code = self.b.ins().load(
+                    pointer,
+                    vm_flags(),
+                    entry,
+                    offset_of!(FuncEntry, native_wasm_call) as i32,
+                );
+                let direct = self.b.create_block();
+                let through_helper = self.b.create_block();
+                self.b.ins().brif(code, direct, &[], through_helper, &[]);
+                self.b.seal_block(direct);
+                self.b.seal_block(through_helper);
+
+                self.b.switch_to_block(direct);
+                let callee_vmctx = self.b.ins().load(
+                    pointer,
+                    vm_readonly_flags(),
+                    entry,
+                    offset_of!(FuncEntry, vmctx) as i32,
+                );
+                call_direct(self, Some(code), callee_vmctx);
+
+                self.b.switch_to_block(through_helper);
+                self.store_args(&args, slots);
+                let status = self.call_native(
+                    helper as *const () as usize,
+                    &[self.vmctx, entry, slots],
+                    &[types::I32],
+                )[0];
+                self.b.ins().brif(
+                    status,
+                    stopped,
+                    &[ir::BlockArg::Value(status)],
+                    from_slots,
+                    &[],
+                );
+            }
+        }
+
+        // A callee that stopped: make its pending tail calls, or leave with its status.
+        self.b.seal_block(stopped);
+        self.b.switch_to_block(stopped);
+        let status = self.b.block_params(stopped)[0];
+        self.resolve_or_leave(status, slots, helper, from_slots);
+
+        // Results in the slots: from the helper, or from a resolved tail call.
+        self.b.seal_block(from_slots);
+        self.b.switch_to_block(from_slots);
         let mut slot = 0;
+        let mut values = Vec::with_capacity(results.len());
         for &ty in results {
             let value = self.load_slots(ty, slots, slot_offset(slot));
             slot += slot_count(ty);
+            values.push(ir::BlockArg::Value(value));
+        }
+        self.b.ins().jump(returned, &values);
+
+        self.b.seal_block(returned);
+        self.b.switch_to_block(returned);
+        let values = self.b.block_params(returned).to_vec();
+        for value in values {
             self.push(value);
         }
         self.reload_memory_lens();
         Ok(())
     }
 
-    /// Goes on in a new block when the callee's `status` is zero. Otherwise makes the tail
-    /// calls the callee left pending (whose results land in `slots`) and goes on if they
-    /// succeed, and leaves the function with any other status.
-    fn check_call_status(&mut self, status: Value, slots: Value, helper: CallHelper) {
-        let next = self.b.create_block();
-        let stopped = self.b.create_block();
-        self.b.set_cold_block(stopped);
-        self.b.ins().brif(status, stopped, &[], next, &[]);
-        self.b.seal_block(stopped);
-        self.b.switch_to_block(stopped);
+    /// In a block reached with the non-zero `status` of a callee: makes the tail calls it
+    /// left pending (their results landing in `slots`) and goes on to `next` if they
+    /// succeed, or leaves the function with any other status.
+    fn resolve_or_leave(
+        &mut self,
+        status: Value,
+        slots: Value,
+        helper: CallHelper,
+        next: ir::Block,
+    ) {
         let exit = self.status_exit();
         let resolve = self.b.create_block();
         self.b.set_cold_block(resolve);
@@ -284,22 +381,22 @@ impl FuncTranslator<'_, '_> {
         self.b
             .ins()
             .brif(status, exit, &[ir::BlockArg::Value(status)], next, &[]);
-        self.b.seal_block(next);
-        self.b.switch_to_block(next);
     }
 
     /// Leaves the function with a pending tail call of `entry` with the top `params.len()`
     /// operands, of types `params`.
     fn tail_call(&mut self, entry: Value, params: &[Type]) {
         let arg_slots = slots_of(params);
-        let slots = self.store_args(params.len(), arg_slots);
+        let args = self.stack.split_off(self.stack.len() - params.len());
+        let slots = self.call_slots(arg_slots);
+        self.store_args(&args, slots);
         let count = self.b.ins().iconst(types::I32, arg_slots as i64);
         let status = self.call_native(
             builtins::tail_call as *const () as usize,
             &[self.vmctx, entry, slots, count],
             &[types::I32],
         )[0];
-        self.b.ins().return_(&[status]);
+        self.return_status(status);
         self.reachable = false;
     }
 

@@ -66,11 +66,13 @@ pub(crate) struct Env {
     pub options: JitOptions,
 }
 
-/// Where compiled code starts executing the function.
+/// Where compiled code starts executing the function, and how it takes its values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum EntryKind {
-    /// A normal call: the parameters are in the value slots and execution starts at the
-    /// beginning of the body.
+    /// A normal call with the wasm-call convention ([`wasm_call_signature`]): the parameters
+    /// are the function's own after the context, the status and results are returned, and
+    /// execution starts at the beginning of the body. Its array-call entry is a wrapper
+    /// ([`translate_array_wrapper`]).
     Call,
     /// An on-stack-replacement entry: every local is in the value slots and execution starts
     /// at the header of the `loop` at this byte offset (see [`crate::JitCompiler::compile_osr`]).
@@ -92,8 +94,110 @@ pub(crate) struct Translated {
     pub osr_loops: Vec<u32>,
 }
 
+/// The wasm-call signature of function `func_index` of `info` (see [`crate::abi`]):
+/// `(vmctx, params...) -> (status, results...)` in Cranelift's `tail` convention.
+pub(crate) fn wasm_call_signature(
+    info: &ModuleInfo,
+    func_index: u32,
+    pointer: Type,
+) -> Result<Signature> {
+    let func_type = info.func_type(func_index);
+    Ok(wasm_call_signature_of(
+        &clif_types(func_type.params())?,
+        &clif_types(func_type.results())?,
+        pointer,
+    ))
+}
+
+/// The wasm-call signature of a function with `params` and `results`.
+pub(crate) fn wasm_call_signature_of(
+    params: &[Type],
+    results: &[Type],
+    pointer: Type,
+) -> Signature {
+    let mut signature = Signature::new(CallConv::Tail);
+    signature.params.push(AbiParam::new(pointer));
+    signature
+        .params
+        .extend(params.iter().map(|&ty| AbiParam::new(ty)));
+    signature.returns.push(AbiParam::new(types::I32));
+    if results_in_registers(results) {
+        signature
+            .returns
+            .extend(results.iter().map(|&ty| AbiParam::new(ty)));
+    } else {
+        signature.params.push(AbiParam::new(pointer));
+    }
+    signature
+}
+
+/// Whether a wasm-call function returns `results` in registers, after the status; if not, it
+/// takes the address of value slots for them as its last parameter (registers run out after
+/// a few return values, and most functions have at most one).
+pub(crate) fn results_in_registers(results: &[Type]) -> bool {
+    results.len() <= 1
+}
+
+/// Translates into `func`, whose signature is the array-call one, the array-call entry of
+/// defined function `defined_index` of `info`: it reads the parameters from the value
+/// slots, calls `body` (the function's wasm-call code) and writes its results back.
+pub(crate) fn translate_array_wrapper(
+    func: &mut Function,
+    builder_ctx: &mut FunctionBuilderContext,
+    env: &Env,
+    info: &ModuleInfo,
+    defined_index: u32,
+    body: ir::FuncRef,
+) -> Result<()> {
+    let func_index = info.imported_funcs + defined_index;
+    let func_type = info.func_type(func_index);
+    let params = clif_types(func_type.params())?;
+    let builder = FunctionBuilder::new(func, builder_ctx);
+    let mut t = FuncTranslator::new(builder, env, info, func_index, None, ValuesIn::Slots);
+    let values = t.values.expect("an array-call function");
+    let mut args = vec![t.vmctx];
+    let mut slot = 0;
+    for &ty in &params {
+        args.push(t.load_slots(ty, values, slot_offset(slot)));
+        slot += slot_count(ty);
+    }
+    let results = clif_types(func_type.results())?;
+    if !results_in_registers(&results) {
+        // The parameters are read already: the body writes its results over them.
+        args.push(values);
+    }
+    let call = t.b.ins().call(body, &args);
+    let returned = t.b.inst_results(call).to_vec();
+    let (status, results) = (returned[0], &returned[1..]);
+    let stopped = t.b.create_block();
+    let returned_ok = t.b.create_block();
+    t.b.set_cold_block(stopped);
+    t.b.ins().brif(status, stopped, &[], returned_ok, &[]);
+    t.b.switch_to_block(stopped);
+    t.b.ins().return_(&[status]);
+    t.b.switch_to_block(returned_ok);
+    let mut slot = 0;
+    for &value in results {
+        slot += t.store_value_at(value, values, slot);
+    }
+    t.b.ins().return_(&[status]);
+    t.finish();
+    Ok(())
+}
+
+/// Where a translated function takes its parameters and leaves its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ValuesIn {
+    /// The array-call convention: value slots.
+    Slots,
+    /// The wasm-call convention: Cranelift parameters and return values.
+    Registers,
+}
+
 /// Translates defined function `defined_index` of `info` into `func`, whose signature is
-/// already the array-call signature, with the entry `entry`.
+/// already the one of `entry`: the wasm-call signature for [`EntryKind::Call`] (then
+/// `self_ref`, if given, refers to `func` itself, for direct recursive calls), the array-call
+/// one for [`EntryKind::Osr`].
 pub(crate) fn translate_function(
     func: &mut Function,
     builder_ctx: &mut FunctionBuilderContext,
@@ -101,6 +205,7 @@ pub(crate) fn translate_function(
     info: &ModuleInfo,
     defined_index: u32,
     entry: EntryKind,
+    self_ref: Option<ir::FuncRef>,
 ) -> Result<Translated> {
     let range = info.bodies[defined_index as usize].clone();
     let reader = BinaryReader::new_features(
@@ -127,7 +232,16 @@ pub(crate) fn translate_function(
     };
 
     let builder = FunctionBuilder::new(func, builder_ctx);
-    let mut t = FuncTranslator::new(builder, env, info, func_index, fuel_plan);
+    let values_in = match entry {
+        EntryKind::Call => ValuesIn::Registers,
+        EntryKind::Osr { .. } => ValuesIn::Slots,
+    };
+    let mut t = FuncTranslator::new(builder, env, info, func_index, fuel_plan, values_in);
+    t.self_ref = self_ref;
+    t.result_types = results.clone();
+    if values_in == ValuesIn::Registers && !results_in_registers(&results) {
+        t.results_out = t.entry_params.pop();
+    }
     t.enter(&params, &local_types, &results, &uses, entry)?;
     let mut operators = body.get_operators_reader()?;
     let mut index = 0u32;
@@ -266,8 +380,16 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     pub(crate) func_index: u32,
     /// The instance context (first parameter).
     pub(crate) vmctx: Value,
-    /// The array of parameter and result slots (second parameter).
-    values: Value,
+    /// The array of parameter and result slots (second parameter) of an array-call function.
+    values: Option<Value>,
+    /// The parameters of a wasm-call function, after the context.
+    entry_params: Vec<Value>,
+    /// Where a wasm-call function that does not return its results in registers writes them.
+    results_out: Option<Value>,
+    /// The result types, for the returns of a wasm-call function.
+    result_types: Vec<Type>,
+    /// The function itself, for direct recursive calls.
+    pub(crate) self_ref: Option<ir::FuncRef>,
     /// One variable per wasm local, parameters first.
     pub(crate) locals: Vec<Variable>,
     /// The type of each local.
@@ -294,9 +416,9 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     /// Scratch slots for call arguments and results, sized for the largest call.
     call_slots: Option<StackSlot>,
     call_slots_size: u32,
-    /// Imported signatures of the call helper and the built-ins, by parameter and result
-    /// types.
-    signatures: Vec<(Vec<Type>, Vec<Type>, SigRef)>,
+    /// Imported signatures of the call helper, the built-ins and wasm-call callees, by
+    /// calling convention, parameter and result types.
+    signatures: Vec<(CallConv, Vec<Type>, Vec<Type>, SigRef)>,
     /// The fuel charges of the body, when metering fuel.
     fuel_plan: Option<FuelPlan>,
     /// The byte offset of the operator being translated, in the module's bytes.
@@ -308,19 +430,26 @@ pub(crate) struct FuncTranslator<'a, 'f> {
 }
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
-    /// Starts the function in its entry block, whose parameters are the array-call ones.
+    /// Starts the function in its entry block, whose parameters are the function's: the
+    /// context, then the value slots or the wasm parameters.
     fn new(
         mut b: FunctionBuilder<'f>,
         env: &'a Env,
         info: &'a ModuleInfo,
         func_index: u32,
         fuel_plan: Option<FuelPlan>,
+        values_in: ValuesIn,
     ) -> Self {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
         b.seal_block(entry);
-        let (vmctx, values) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+        let params = b.block_params(entry);
+        let vmctx = params[0];
+        let (values, entry_params) = match values_in {
+            ValuesIn::Slots => (Some(params[1]), Vec::new()),
+            ValuesIn::Registers => (None, params[1..].to_vec()),
+        };
         FuncTranslator {
             b,
             env,
@@ -328,6 +457,10 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             func_index,
             vmctx,
             values,
+            entry_params,
+            results_out: None,
+            result_types: Vec::new(),
+            self_ref: None,
             locals: Vec::new(),
             local_types: Vec::new(),
             param_count: 0,
@@ -376,8 +509,10 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         for (index, &ty) in locals.iter().enumerate() {
             let var = self.b.declare_var(ty);
             let value = if index < loaded {
-                let values = self.values;
-                self.load_slots(ty, values, slot_offset(slot))
+                match self.values {
+                    Some(values) => self.load_slots(ty, values, slot_offset(slot)),
+                    None => self.entry_params[index],
+                }
             } else {
                 self.zero(ty)
             };
@@ -610,12 +745,12 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                 .b
                 .ins()
                 .iconst(types::I32, i64::from(crate::abi::trap_status(code)));
-            self.b.ins().return_(&[status]);
+            self.return_status(status);
         }
         if let Some(block) = self.status_block {
             self.b.switch_to_block(block);
             let status = self.b.block_params(block)[0];
-            self.b.ins().return_(&[status]);
+            self.return_status(status);
         }
         if let Some(slots) = self.call_slots {
             self.b.func.sized_stack_slots[slots].size = self.call_slots_size;
@@ -826,14 +961,24 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
 
     /// A signature in the helpers' calling convention, imported once per shape.
     pub(crate) fn signature(&mut self, params: &[Type], returns: &[Type]) -> SigRef {
-        if let Some(&(_, _, sig)) = self
+        self.signature_in(self.env.call_conv, params, returns)
+    }
+
+    /// A signature in `call_conv`, imported once per shape.
+    pub(crate) fn signature_in(
+        &mut self,
+        call_conv: CallConv,
+        params: &[Type],
+        returns: &[Type],
+    ) -> SigRef {
+        if let Some(&(_, _, _, sig)) = self
             .signatures
             .iter()
-            .find(|(p, r, _)| p == params && r == returns)
+            .find(|(c, p, r, _)| *c == call_conv && p == params && r == returns)
         {
             return sig;
         }
-        let mut signature = Signature::new(self.env.call_conv);
+        let mut signature = Signature::new(call_conv);
         signature
             .params
             .extend(params.iter().map(|&ty| AbiParam::new(ty)));
@@ -842,7 +987,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             .extend(returns.iter().map(|&ty| AbiParam::new(ty)));
         let sig = self.b.import_signature(signature);
         self.signatures
-            .push((params.to_vec(), returns.to_vec(), sig));
+            .push((call_conv, params.to_vec(), returns.to_vec(), sig));
         sig
     }
 
@@ -862,18 +1007,40 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         self.b.inst_results(call).to_vec()
     }
 
-    /// Stores the function's results into the value slots and returns success.
+    /// Returns success and the function's results: in the value slots, or as return values.
     pub(crate) fn emit_return(&mut self, results: &[Variable]) {
-        let mut slot = 0;
-        for &var in results {
-            let value = self.b.use_var(var);
-            let values = self.values;
-            slot += self.store_value_at(value, values, slot);
-        }
         let ok = self
             .b
             .ins()
             .iconst(types::I32, i64::from(crate::abi::STATUS_OK));
-        self.b.ins().return_(&[ok]);
+        match self.values.or(self.results_out) {
+            Some(values) => {
+                let mut slot = 0;
+                for &var in results {
+                    let value = self.b.use_var(var);
+                    slot += self.store_value_at(value, values, slot);
+                }
+                self.b.ins().return_(&[ok]);
+            }
+            None => {
+                let mut returns = vec![ok];
+                returns.extend(results.iter().map(|&var| self.b.use_var(var)));
+                self.b.ins().return_(&returns);
+            }
+        }
+    }
+
+    /// Returns the non-zero `status`; the results of a wasm-call function are then zeros,
+    /// which nobody reads.
+    pub(crate) fn return_status(&mut self, status: Value) {
+        if self.values.is_some() || self.results_out.is_some() {
+            self.b.ins().return_(&[status]);
+            return;
+        }
+        let mut returns = vec![status];
+        for ty in self.result_types.clone() {
+            returns.push(self.zero(ty));
+        }
+        self.b.ins().return_(&returns);
     }
 }

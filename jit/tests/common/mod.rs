@@ -173,6 +173,7 @@ impl Instance {
             let imported = (index as u32) < info.imported_funcs;
             entries.push(FuncEntry {
                 native: AtomicPtr::default(),
+                native_wasm_call: AtomicPtr::default(),
                 code: AtomicPtr::default(),
                 vmctx: if imported {
                     std::ptr::null_mut()
@@ -274,8 +275,10 @@ impl Instance {
             .map(|defined| {
                 let result = compiler.compile(info, defined);
                 if let Ok(code) = &result {
-                    let entry = &self.entries[(info.imported_funcs + defined) as usize];
-                    entry.native.store(code.as_ptr(), Ordering::Release);
+                    install(
+                        &self.entries[(info.imported_funcs + defined) as usize],
+                        code,
+                    );
                 }
                 result
             })
@@ -287,9 +290,7 @@ impl Instance {
     pub fn install(&self, code: &[CompiledCode]) {
         let imported = self.code.info.imported_funcs as usize;
         for (index, code) in code.iter().enumerate() {
-            self.entries[imported + index]
-                .native
-                .store(code.as_ptr(), Ordering::Release);
+            install(&self.entries[imported + index], code);
         }
     }
 
@@ -610,4 +611,12 @@ pub fn f32(value: f32) -> Slot {
 /// The slot of an `f64`.
 pub fn f64(value: f64) -> Slot {
     value.to_bits()
+}
+
+/// Installs `code` in `entry`, both entry points, as the embedder does.
+fn install(entry: &FuncEntry, code: &CompiledCode) {
+    entry
+        .native_wasm_call
+        .store(code.wasm_call, Ordering::Release);
+    entry.native.store(code.as_ptr(), Ordering::Release);
 }
