@@ -201,6 +201,26 @@ pub struct MemoryAccessError {
     pub(crate) _private: (),
 }
 
+impl Error {
+    /// The error, which stopped wasm code below `frames` (its callers' frames, innermost
+    /// first), with those frames added to its backtrace: a trap keeps its reason, another
+    /// failure becomes a trap whose reason it is, and an exit request passes unchanged.
+    pub(crate) fn with_outer_frames(self, frames: Vec<FrameInfo>) -> Error {
+        match self {
+            error if frames.is_empty() => error,
+            Error::Trap(mut trap) => {
+                trap.backtrace.extend(frames);
+                Error::Trap(trap)
+            }
+            error @ Error::Exit(_) => error,
+            error => Error::Trap(Trap {
+                reason: TrapReason::Host(Box::new(error)),
+                backtrace: frames,
+            }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

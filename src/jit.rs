@@ -17,7 +17,7 @@ use tandem_interp::exec::NativeReturn;
 use tandem_interp::exec::{FrameInfo, native_stack_pointer};
 use tandem_interp::lower::TranslateOptions;
 use tandem_interp::module::ModuleCode;
-use tandem_interp::vm::{FuncEntry, FuncKind, Slot, TierCounters, TrapCode, VmCtx};
+use tandem_interp::vm::{FuncEntry, FuncKind, Slot, TierCounters, VmCtx};
 use tandem_jit::{
     ArrayCallFn, JitCompiler, JitError, JitOptions, STATUS_EMBEDDER_MIN, STATUS_OK,
     STATUS_TAIL_CALL, Status, decode_status, make_tail_call, take_pending_tail_call,
@@ -118,6 +118,9 @@ impl NativeCode {
             let mut started = JitCompiler::with_options(self.options)
                 .map_err(|e| Error::msg(format!("cannot start the Cranelift tier: {e}")))?;
             started.set_call_helper(Some(call_helper));
+            // Frames name their module by the address of its code, which this native code
+            // keeps alive as long as the compiled functions exist.
+            started.set_frame_owner(Arc::as_ptr(&self.code) as usize);
             *compiler = Some(started);
         }
         Ok(f(compiler.as_mut().expect("started above")))
@@ -386,19 +389,31 @@ pub(crate) unsafe fn call_compiled(
             }
             Ok(handed_back.unwrap_or(NativeReturn::Returned))
         }
-        Status::Trap(code) => Err(trap(code, entry)),
-        Status::Embedder(_) | Status::TailCall => Err(PENDING
-            .take()
-            .unwrap_or_else(|| Error::msg("compiled code stopped without a recorded reason"))),
+        Status::Trap(code) => Err(Error::Trap(Trap {
+            reason: TrapReason::Code(code),
+            backtrace: compiled_backtrace(),
+        })),
+        Status::Embedder(_) | Status::TailCall => {
+            let error = PENDING
+                .take()
+                .unwrap_or_else(|| Error::msg("compiled code stopped without a recorded reason"));
+            Err(error.with_outer_frames(compiled_backtrace()))
+        }
     }
 }
 
-/// The trap compiled function `entry` stopped with.
-fn trap(code: TrapCode, entry: &FuncEntry) -> Error {
-    Error::Trap(Trap {
-        reason: TrapReason::Code(code),
-        backtrace: vec![FrameInfo::of(entry, None)],
-    })
+/// The compiled frames the last stop went through on this thread, innermost first.
+fn compiled_backtrace() -> Vec<FrameInfo> {
+    tandem_jit::take_backtrace()
+        .into_iter()
+        .map(|frame| {
+            // SAFETY: every compiled function's frames carry the address of its module's
+            // code (set in `NativeCode::with_compiler`), which its native code keeps alive,
+            // and the function just ran.
+            let module = unsafe { &*(frame.owner as *const ModuleCode) };
+            FrameInfo::in_module(module, frame.func_index, frame.wasm_offset)
+        })
+        .collect()
 }
 
 /// The call helper of all compiled code (see `tandem_jit::abi`): calls `callee` with its

@@ -264,3 +264,70 @@ fn tail_calls_across_tiers_run_in_constant_stack() {
     let outcome = agree(&wasm, "even", &[Val::I64(999_999)], None);
     assert_eq!(outcome.result, Ok(vec![0]));
 }
+
+/// A trap's backtrace names the same frames, with the same wasm offsets, whichever tier runs
+/// them: traps in compiled code (explicit, caught by guard pages, raised by a built-in),
+/// through a host function that calls back into wasm, and in every strategy.
+#[test]
+fn backtraces_name_the_same_frames_in_every_strategy() {
+    let wasm = wat::parse_str(
+        r#"(module
+          (import "host" "call_back" (func $call_back (param i32) (result i32)))
+          (memory 1)
+          (func $inner (param $how i32) (result i32)
+            (if (i32.eq (local.get $how) (i32.const 0)) (then unreachable))
+            (if (i32.eq (local.get $how) (i32.const 1))
+              (then (drop (i32.load (i32.add (local.get $how) (i32.const 70000))))))
+            (if (i32.eq (local.get $how) (i32.const 2))
+              (then (drop (i32.div_u (i32.const 1) (i32.sub (local.get $how) (i32.const 2))))))
+            (if (i32.eq (local.get $how) (i32.const 3))
+              (then (drop (call $call_back (i32.const 0)))))
+            (if (i32.eq (local.get $how) (i32.const 4))
+              (then (memory.fill (i32.const 65000) (i32.const 0) (i32.const 1000))))
+            (local.get $how))
+          (func $middle (export "middle") (param i32) (result i32)
+            (i32.add (call $inner (local.get 0)) (i32.const 1)))
+          (func (export "outer") (param i32) (result i32)
+            (call $middle (local.get 0))))"#,
+    )
+    .unwrap();
+    let frames = |strategy: Strategy, how: i32| {
+        let engine = engine(strategy, false);
+        let module = Module::new(&engine, &wasm).unwrap();
+        let mut store = Store::new(&engine, ());
+        let call_back = tandem::Func::wrap(
+            &mut store,
+            |mut caller: tandem::Caller<'_, ()>, how: i32| -> tandem::Result<i32> {
+                let middle = caller
+                    .get_export("middle")
+                    .and_then(|e| e.into_func())
+                    .expect("exported");
+                let mut out = [Val::I32(0)];
+                middle.call(&mut caller, &[Val::I32(how)], &mut out)?;
+                Ok(out[0].unwrap_i32())
+            },
+        );
+        let instance = Instance::new(&mut store, &module, &[call_back.into()]).unwrap();
+        let outer = instance
+            .get_typed_func::<i32, i32>(&mut store, "outer")
+            .unwrap();
+        let error = outer.call(&mut store, how).unwrap_err();
+        let trap = error.as_trap().expect("a trap");
+        let frames: Vec<(u32, Option<u32>)> = trap
+            .backtrace()
+            .iter()
+            .map(|frame| (frame.func_index, frame.wasm_offset))
+            .collect();
+        (error.trap_code(), frames)
+    };
+    for how in 0..5 {
+        let reference = frames(Strategy::Interpreter, how);
+        // Every frame has its offset; the call back runs `middle` and `inner` again.
+        let depth = if how == 3 { 5 } else { 3 };
+        assert_eq!(reference.1.len(), depth, "{how}: {reference:?}");
+        assert!(reference.1.iter().all(|(_, offset)| offset.is_some()));
+        for strategy in strategies().into_iter().skip(1) {
+            assert_eq!(frames(strategy, how), reference, "{strategy:?}, case {how}");
+        }
+    }
+}

@@ -12,7 +12,7 @@ use tandem_interp::vm::Slot;
 
 use crate::abi::{ArrayCallFn, CallHelper, resolve_tail_calls};
 use crate::error::JitError;
-use crate::signals;
+use crate::registry::{self, CodeInfo};
 use crate::translate::{self, EntryKind, Env};
 
 /// What compiled code checks besides the wasm semantics, mirroring the interpreter's
@@ -144,8 +144,10 @@ pub struct JitCompiler {
     call_helper: Option<CallHelper>,
     call_conv: CallConv,
     options: JitOptions,
-    /// The start of each function registered with [`signals`], unregistered on drop.
+    /// The start of each function registered in the code registry, unregistered on drop.
     registered: Vec<usize>,
+    /// The embedder's tag for the module of the functions compiled from now on.
+    frame_owner: usize,
 }
 
 // The compiler is moved to the thread that compiles; the code it returns is plain memory.
@@ -185,6 +187,7 @@ impl JitCompiler {
             call_conv,
             options,
             registered: Vec::new(),
+            frame_owner: 0,
         })
     }
 
@@ -203,6 +206,13 @@ impl JitCompiler {
     /// functions that call are [`JitError::Unsupported`] while no helper is set.
     pub fn set_call_helper(&mut self, helper: Option<CallHelper>) {
         self.call_helper = helper;
+    }
+
+    /// Sets the tag that the backtrace frames ([`crate::CompiledFrame`]) of the functions
+    /// compiled from now on carry to name their module; `0` until set. An embedder that
+    /// compiles one module per compiler can use the address of its module data.
+    pub fn set_frame_owner(&mut self, owner: usize) {
+        self.frame_owner = owner;
     }
 
     /// The call helper that newly compiled code uses.
@@ -298,6 +308,7 @@ impl JitCompiler {
             call_conv: self.call_conv,
             call_helper: self.call_helper,
             options: self.options,
+            frame_owner: self.frame_owner,
         };
         let array_signature = array_call_signature(module, self.call_conv);
 
@@ -362,20 +373,31 @@ impl JitCompiler {
         };
         module.finalize_definitions()?;
 
-        let mut registered = |id, defined: Defined| {
+        let func_index = info.imported_funcs + defined_index;
+        let owner = self.frame_owner;
+        let mut registered = |id, mut defined: Defined| {
             let pointer = module.get_finalized_function(id);
-            if !defined.heap_traps.is_empty() {
-                signals::register(pointer as usize, defined.code_size, defined.heap_traps);
-                self.registered.push(pointer as usize);
-            }
+            defined.heap_traps.sort_unstable();
+            let code = CodeInfo {
+                end: pointer as usize + defined.code_size,
+                owner,
+                func_index,
+                heap_traps: defined.heap_traps.into_boxed_slice(),
+                wasm_offsets: defined.wasm_offsets.into_boxed_slice(),
+            };
+            registry::register(pointer as usize, code);
+            self.registered.push(pointer as usize);
             (pointer, defined.code_size)
         };
         let (body_pointer, body_size) = registered(id, body);
         let (array_pointer, wasm_call, code_size) = match wrapper {
-            Some((wrapper_id, wrapper)) => {
-                let (pointer, size) = registered(wrapper_id, wrapper);
-                (pointer, body_pointer, body_size + size)
-            }
+            // The wrapper is no wasm frame and has no trap sites: left out of the registry,
+            // it ends the frame walks of faults (see `crate::backtrace`).
+            Some((wrapper_id, wrapper)) => (
+                module.get_finalized_function(wrapper_id),
+                body_pointer,
+                body_size + wrapper.code_size,
+            ),
             None => (body_pointer, std::ptr::null(), body_size),
         };
         // SAFETY: the array-call code was compiled with the array-call signature built by
@@ -400,8 +422,10 @@ impl JitCompiler {
 struct Defined {
     /// Size of its machine code in bytes.
     code_size: usize,
-    /// The offsets of its guard-page trap sites (see [`signals`]).
+    /// The offsets of its guard-page trap sites (see [`crate::signals`]).
     heap_traps: Vec<u32>,
+    /// The wasm offset of each range of its machine code.
+    wasm_offsets: Vec<(u32, u32, u32)>,
 }
 
 /// Compiles the function in `ctx` as `id` of `module` and clears `ctx`.
@@ -415,6 +439,7 @@ fn define(
         Defined {
             code_size: 0,
             heap_traps: Vec::new(),
+            wasm_offsets: Vec::new(),
         },
         |code| Defined {
             code_size: code.code_info().total_size as usize,
@@ -424,6 +449,13 @@ fn define(
                 .iter()
                 .filter(|trap| trap.code == ir::TrapCode::HEAP_OUT_OF_BOUNDS)
                 .map(|trap| trap.offset)
+                .collect(),
+            wasm_offsets: code
+                .buffer
+                .get_srclocs_sorted()
+                .iter()
+                .filter(|range| !range.loc.is_default())
+                .map(|range| (range.start, range.end, range.loc.bits()))
                 .collect(),
         },
     );
@@ -452,6 +484,7 @@ pub fn osr_loops(info: &ModuleInfo, defined_index: u32) -> Result<Vec<u32>, JitE
         frontend_config: isa.frontend_config(),
         call_conv,
         call_helper: Some(never_called_helper),
+        frame_owner: 0,
         options: JitOptions {
             stack_check: false,
             ..JitOptions::default()
@@ -489,7 +522,7 @@ extern "C" fn never_called_helper(
 impl Drop for JitCompiler {
     fn drop(&mut self) {
         for &start in &self.registered {
-            signals::unregister(start);
+            registry::unregister(start);
         }
         if let Some(module) = self.module.take() {
             // SAFETY: the code of this compiler is only valid while it lives (documented on
@@ -508,6 +541,8 @@ fn host_isa() -> Result<OwnedTargetIsa, JitError> {
             .map_err(|e| JitError::Codegen(format!("setting {name}={value}: {e}")))
     };
     set(&mut flags, "opt_level", "speed")?;
+    // Backtraces of faults walk the frame-pointer chain of compiled frames.
+    set(&mut flags, "preserve_frame_pointers", "true")?;
     // cranelift-jit places code anywhere in the address space and patches absolute addresses.
     set(&mut flags, "is_pic", "false")?;
     set(&mut flags, "use_colocated_libcalls", "false")?;

@@ -43,9 +43,11 @@
 //! loops such an entry can start at.
 
 pub mod abi;
+mod backtrace;
 mod builtins;
 mod compiler;
 mod error;
+mod registry;
 pub mod signals;
 mod translate;
 
@@ -53,6 +55,7 @@ pub use abi::{
     ArrayCallFn, CallHelper, STATUS_EMBEDDER_MIN, STATUS_OK, STATUS_TAIL_CALL, STATUS_TRAP_BASE,
     Status, decode_status, make_tail_call, resolve_tail_calls, take_pending_tail_call, trap_status,
 };
+pub use backtrace::{CompiledFrame, take_backtrace};
 pub use compiler::{CompiledCode, JitCompiler, JitOptions, osr_loops};
 pub use error::JitError;
 pub use signals::{enter, install_signal_handler, signals_supported};

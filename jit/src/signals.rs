@@ -6,7 +6,7 @@
 //! guard ([`tandem_interp::vm::Reservation::IndexSpaceAndGuard`]) and only its length is
 //! accessible, so an out-of-bounds access faults. Each such access is a *trap site* that
 //! Cranelift records (`MemFlags` with a trap code); the compiler registers every function's
-//! code range and trap sites here.
+//! code range and trap sites in the code registry.
 //!
 //! Every call from Rust into compiled code goes through [`enter`], an assembly trampoline that
 //! saves the callee-saved registers and records its stack pointer for the current thread. On
@@ -22,48 +22,13 @@
 //! keeps explicit bounds checks and [`enter`] is a plain call.
 
 use std::cell::Cell;
-use std::collections::BTreeMap;
-use std::sync::RwLock;
 
 use tandem_interp::TrapCode;
 use tandem_interp::vm::{Slot, VmCtx};
 
-use crate::abi::{ArrayCallFn, trap_status};
+use crate::abi::{ArrayCallFn, STATUS_OK, trap_status};
 use crate::error::JitError;
-
-/// The trap sites of one compiled function.
-struct CodeRange {
-    /// One past its last byte.
-    end: usize,
-    /// Offsets from its start of the instructions that may fault on an out-of-bounds access,
-    /// sorted.
-    heap_traps: Box<[u32]>,
-}
-
-/// Every compiled function with trap sites, by start address.
-static CODE: RwLock<BTreeMap<usize, CodeRange>> = RwLock::new(BTreeMap::new());
-
-/// Records the trap sites of the function compiled at `start..start + len`.
-pub(crate) fn register(start: usize, len: usize, mut heap_traps: Vec<u32>) {
-    if heap_traps.is_empty() {
-        return;
-    }
-    heap_traps.sort_unstable();
-    let range = CodeRange {
-        end: start + len,
-        heap_traps: heap_traps.into_boxed_slice(),
-    };
-    CODE.write()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(start, range);
-}
-
-/// Forgets the function compiled at `start`, whose code is about to be freed.
-pub(crate) fn unregister(start: usize) {
-    CODE.write()
-        .unwrap_or_else(|e| e.into_inner())
-        .remove(&start);
-}
+use crate::{backtrace, registry};
 
 /// Whether `pc` is a registered trap site.
 #[cfg_attr(
@@ -71,16 +36,7 @@ pub(crate) fn unregister(start: usize) {
     expect(dead_code, reason = "only the signal handler asks")
 )]
 fn is_heap_trap(pc: usize) -> bool {
-    // The faulting thread never holds the lock (it is only taken while compiling or freeing
-    // code, never by compiled code), so waiting for a writer on another thread cannot deadlock.
-    let code = CODE.read().unwrap_or_else(|e| e.into_inner());
-    code.range(..=pc)
-        .next_back()
-        .is_some_and(|(&start, range)| {
-            pc < range.end
-                && u32::try_from(pc - start)
-                    .is_ok_and(|offset| range.heap_traps.binary_search(&offset).is_ok())
-        })
+    registry::with_code(pc, |info, offset| info.is_heap_trap(offset)).unwrap_or(false)
 }
 
 thread_local! {
@@ -120,6 +76,9 @@ pub unsafe fn enter(code: ArrayCallFn, vmctx: *mut VmCtx, values: *mut Slot) -> 
     // writes its stack pointer to `saved_sp`, which outlives the call.
     let status = unsafe { host::trampoline(code, vmctx, values, &mut saved_sp) };
     ENTRY_SP.set(previous);
+    if status != STATUS_OK {
+        backtrace::record_fault_frames();
+    }
     status
 }
 
@@ -251,6 +210,9 @@ mod host {
             let registers = unsafe { &mut (*context).uc_mcontext.gregs };
             let pc = registers[libc::REG_RIP as usize] as usize;
             if is_heap_trap(pc) {
+                let fp = registers[libc::REG_RBP as usize] as usize;
+                // SAFETY: the thread stopped in compiled code, which keeps frame pointers.
+                unsafe { backtrace::record_fault(pc, fp) };
                 // SAFETY: `saved_sp` points at the innermost `enter`'s slot, written by its
                 // trampoline before any compiled code ran.
                 let sp = unsafe { *saved_sp };

@@ -66,16 +66,9 @@ fn into_error(e: ExecError<Error>, store: &StoreOpaque) -> Error {
             reason: TrapReason::Code(code),
             backtrace,
         }),
-        ExecError::Host { error, backtrace } => match error {
-            // An exit request, or a trap that already carries its (inner) backtrace, passes
-            // through unchanged.
-            Error::Exit(_) | Error::Trap(_) => error,
-            error if backtrace.is_empty() => error,
-            error => Error::Trap(Trap {
-                reason: TrapReason::Host(Box::new(error)),
-                backtrace,
-            }),
-        },
+        // A trap that already carries its (inner) backtrace gains the frames of the wasm
+        // calls around it; an exit request passes through unchanged.
+        ExecError::Host { error, backtrace } => error.with_outer_frames(backtrace),
         ExecError::Compile(e) => Error::Compile(e),
     }
 }

@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use crate::isa::{Op, Reg};
 use crate::lower::{CatchKind, CompiledFunc};
-use crate::module::CompileError;
+use crate::module::{CompileError, ModuleCode};
 use crate::vm::{FuncEntry, FuncKind, Slot, TrapCode, VmCtx};
 
 /// The default bound of a store's wasm stack, in bytes.
@@ -361,7 +361,12 @@ impl FrameInfo {
     pub fn of(func: &FuncEntry, wasm_offset: Option<u32>) -> FrameInfo {
         // SAFETY: a wasm entry's context is valid while the entry is.
         let module = unsafe { &(*func.vmctx).module };
-        let func_index = module.info.imported_funcs + func.index;
+        FrameInfo::in_module(module, module.info.imported_funcs + func.index, wasm_offset)
+    }
+
+    /// The frame of function `func_index` (imports first) of `module` at wasm byte offset
+    /// `wasm_offset`.
+    pub fn in_module(module: &ModuleCode, func_index: u32, wasm_offset: Option<u32>) -> FrameInfo {
         FrameInfo {
             module_name: module.name().cloned(),
             func_index,

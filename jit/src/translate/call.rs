@@ -362,12 +362,13 @@ impl FuncTranslator<'_, '_> {
             self.b
                 .ins()
                 .icmp_imm_u(IntCC::Equal, status, i64::from(STATUS_TAIL_CALL));
+        let offset = self.offset_arg();
         self.b.ins().brif(
             is_tail_call,
             resolve,
             &[],
             exit,
-            &[ir::BlockArg::Value(status)],
+            &[ir::BlockArg::Value(status), offset],
         );
         self.b.seal_block(resolve);
         self.b.switch_to_block(resolve);
@@ -378,9 +379,14 @@ impl FuncTranslator<'_, '_> {
             &[status, slots, helper],
             &[types::I32],
         )[0];
-        self.b
-            .ins()
-            .brif(status, exit, &[ir::BlockArg::Value(status)], next, &[]);
+        let offset = self.offset_arg();
+        self.b.ins().brif(
+            status,
+            exit,
+            &[ir::BlockArg::Value(status), offset],
+            next,
+            &[],
+        );
     }
 
     /// Leaves the function with a pending tail call of `entry` with the top `params.len()`

@@ -64,6 +64,8 @@ pub(crate) struct Env {
     pub call_helper: Option<CallHelper>,
     /// What to instrument.
     pub options: JitOptions,
+    /// The embedder's tag of the module, which backtrace frames carry.
+    pub frame_owner: usize,
 }
 
 /// Where compiled code starts executing the function, and how it takes its values.
@@ -238,6 +240,8 @@ pub(crate) fn translate_function(
     };
     let mut t = FuncTranslator::new(builder, env, info, func_index, fuel_plan, values_in);
     t.self_ref = self_ref;
+    // Checks made on entry (stack limit, fuel, epoch) report the body's first operator.
+    t.offset = body.get_operators_reader()?.original_position() as u32;
     t.result_types = results.clone();
     if values_in == ValuesIn::Registers && !results_in_registers(&results) {
         t.results_out = t.entry_params.pop();
@@ -247,6 +251,7 @@ pub(crate) fn translate_function(
     let mut index = 0u32;
     while !operators.eof() {
         let (op, offset) = operators.read_with_offset()?;
+        t.b.set_srcloc(ir::SourceLoc::new(offset as u32));
         t.operator(op, index, offset as u32)?;
         index += 1;
     }
@@ -407,9 +412,11 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     pub(crate) reachable: bool,
     /// Frames opened inside unreachable code, which get no blocks.
     pub(crate) unreachable_depth: u32,
-    /// Blocks returning a trap status, created on first use and filled at the end.
+    /// Blocks returning a trap status, created on first use and filled at the end; their
+    /// parameter is the wasm offset of the trapping operator.
     trap_blocks: Vec<(TrapCode, Block)>,
-    /// A block returning its parameter as the status, for callees that stopped.
+    /// A block returning its first parameter as the status, for callees that stopped; the
+    /// second is the wasm offset of the operator they stopped.
     status_block: Option<Block>,
     /// The memories the body uses inline, by index.
     pub(crate) memories: Vec<Option<MemoryState>>,
@@ -741,6 +748,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     fn finish(mut self) {
         for (code, block) in std::mem::take(&mut self.trap_blocks) {
             self.b.switch_to_block(block);
+            let offset = self.b.block_params(block)[0];
+            self.record_frame(offset);
             let status = self
                 .b
                 .ins()
@@ -749,7 +758,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         }
         if let Some(block) = self.status_block {
             self.b.switch_to_block(block);
-            let status = self.b.block_params(block)[0];
+            let (status, offset) = (self.b.block_params(block)[0], self.b.block_params(block)[1]);
+            self.record_frame(offset);
             self.return_status(status);
         }
         if let Some(slots) = self.call_slots {
@@ -885,11 +895,31 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         slot_count(self.value_type(value))
     }
 
+    /// Records this frame for the backtrace (see [`crate::backtrace`]): it leaves with a
+    /// non-zero status at the operator at wasm offset `offset`.
+    fn record_frame(&mut self, offset: Value) {
+        let pointer = self.pointer();
+        let owner = self.b.ins().iconst(pointer, self.env.frame_owner as i64);
+        let func_index = self.b.ins().iconst(types::I32, i64::from(self.func_index));
+        self.call_native(
+            crate::backtrace::record_frame as *const () as usize,
+            &[owner, func_index, offset],
+            &[],
+        );
+    }
+
+    /// The wasm offset of the operator being translated, as a block argument.
+    pub(crate) fn offset_arg(&mut self) -> ir::BlockArg {
+        let offset = self.b.ins().iconst(types::I32, i64::from(self.offset));
+        ir::BlockArg::Value(offset)
+    }
+
     /// Continues in a new block if `cond` is zero, else leaves with trap `code`.
     pub(crate) fn trap_if(&mut self, cond: Value, code: TrapCode) {
         let trap = self.trap_block(code);
         let next = self.b.create_block();
-        self.b.ins().brif(cond, trap, &[], next, &[]);
+        let offset = self.offset_arg();
+        self.b.ins().brif(cond, trap, &[offset], next, &[]);
         self.b.seal_block(next);
         self.b.switch_to_block(next);
     }
@@ -906,7 +936,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     /// Leaves with trap `code`; what follows is unreachable.
     pub(crate) fn trap(&mut self, code: TrapCode) {
         let trap = self.trap_block(code);
-        self.b.ins().jump(trap, &[]);
+        let offset = self.offset_arg();
+        self.b.ins().jump(trap, &[offset]);
         self.reachable = false;
     }
 
@@ -915,6 +946,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             return block;
         }
         let block = self.b.create_block();
+        self.b.append_block_param(block, types::I32);
         self.b.set_cold_block(block);
         self.trap_blocks.push((code, block));
         block
@@ -927,6 +959,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             None => {
                 let block = self.b.create_block();
                 self.b.append_block_param(block, types::I32);
+                self.b.append_block_param(block, types::I32);
                 self.b.set_cold_block(block);
                 self.status_block = Some(block);
                 block
@@ -938,9 +971,14 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     pub(crate) fn propagate_status(&mut self, status: Value) {
         let exit = self.status_exit();
         let next = self.b.create_block();
-        self.b
-            .ins()
-            .brif(status, exit, &[ir::BlockArg::Value(status)], next, &[]);
+        let offset = self.offset_arg();
+        self.b.ins().brif(
+            status,
+            exit,
+            &[ir::BlockArg::Value(status), offset],
+            next,
+            &[],
+        );
         self.b.seal_block(next);
         self.b.switch_to_block(next);
     }
