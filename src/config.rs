@@ -25,6 +25,20 @@ pub enum Strategy {
     Tiered,
 }
 
+/// How hard the Cranelift tier optimizes the code it generates (see
+/// [`Config::cranelift_opt_level`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum OptLevel {
+    /// No optimizations: the fastest compilation, the slowest code.
+    None,
+    /// Optimize for speed (the default).
+    #[default]
+    Speed,
+    /// Optimize for speed and code size.
+    SpeedAndSize,
+}
+
 impl Default for Strategy {
     fn default() -> Self {
         if cfg!(tandem_jit) {
@@ -62,6 +76,7 @@ pub struct Config {
     pub(crate) tier_up_back_edges: u32,
     pub(crate) background_compilation: bool,
     pub(crate) signals_based_traps: bool,
+    pub(crate) cranelift_opt_level: OptLevel,
     pub(crate) canonicalize_nans: bool,
     pub(crate) relaxed_simd_deterministic: bool,
 }
@@ -101,6 +116,7 @@ impl Default for Config {
             tier_up_back_edges: 10_000,
             background_compilation: true,
             signals_based_traps: true,
+            cranelift_opt_level: OptLevel::Speed,
             canonicalize_nans: false,
             relaxed_simd_deterministic: false,
         }
@@ -222,6 +238,13 @@ impl Config {
     /// compiled code while running are always compiled at once.
     pub fn background_compilation(&mut self, enable: bool) -> &mut Self {
         self.background_compilation = enable;
+        self
+    }
+
+    /// How hard the Cranelift tier optimizes ([`OptLevel::Speed`] by default); it has no
+    /// effect on the interpreter.
+    pub fn cranelift_opt_level(&mut self, level: OptLevel) -> &mut Self {
+        self.cranelift_opt_level = level;
         self
     }
 

@@ -23,6 +23,7 @@ use tandem_jit::{
     STATUS_TAIL_CALL, Status, decode_status, make_tail_call, take_pending_tail_call,
 };
 
+use crate::config::OptLevel;
 use crate::engine::{Engine, NativeStatsCounters};
 use crate::error::{Error, Result, Trap, TrapReason};
 
@@ -84,6 +85,11 @@ impl NativeCode {
             compiler: Mutex::new(None),
             options: JitOptions {
                 guard_pages: engine.guard_pages(),
+                opt_level: match engine.config().cranelift_opt_level {
+                    OptLevel::None => tandem_jit::OptLevel::None,
+                    OptLevel::Speed => tandem_jit::OptLevel::Speed,
+                    OptLevel::SpeedAndSize => tandem_jit::OptLevel::SpeedAndSize,
+                },
                 ..JitOptions::from(options)
             },
             code,

@@ -48,7 +48,7 @@ mod types;
 mod values;
 mod wat;
 
-pub use config::{Config, Strategy};
+pub use config::{Config, OptLevel, Strategy};
 pub use engine::{Engine, NativeStats};
 pub use error::{
     CompileError, Error, FrameInfo, LinkError, MemoryAccessError, Result, Trap, TrapCode,

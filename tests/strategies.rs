@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use tandem::{Config, Engine, Instance, Module, Store, Strategy, TrapCode, Val};
+use tandem::{Config, Engine, Instance, Module, OptLevel, Store, Strategy, TrapCode, Val};
 
 /// The strategies this build has.
 fn strategies() -> Vec<Strategy> {
@@ -328,6 +328,38 @@ fn backtraces_name_the_same_frames_in_every_strategy() {
         assert!(reference.1.iter().all(|(_, offset)| offset.is_some()));
         for strategy in strategies().into_iter().skip(1) {
             assert_eq!(frames(strategy, how), reference, "{strategy:?}, case {how}");
+        }
+    }
+}
+
+/// Every Cranelift optimization level computes the interpreter's results.
+#[test]
+fn every_cranelift_opt_level_agrees() {
+    if !strategies().contains(&Strategy::Cranelift) {
+        return;
+    }
+    for (name, arg) in [("fib", 18), ("matmul", 24), ("sort", 2)] {
+        let wasm = workload(name);
+        let reference = run(Strategy::Interpreter, &wasm, "run", &[Val::I32(arg)], None);
+        for level in [OptLevel::None, OptLevel::Speed, OptLevel::SpeedAndSize] {
+            let mut config = Config::new();
+            config
+                .strategy(Strategy::Cranelift)
+                .cranelift_opt_level(level);
+            let engine = Engine::new(&config).unwrap();
+            let module = Module::new(&engine, &wasm).unwrap();
+            assert!(module.native_function_count() > 0);
+            let mut store = Store::new(&engine, ());
+            let instance = Instance::new(&mut store, &module, &[]).unwrap();
+            let func = instance.get_func(&mut store, "run").unwrap();
+            let mut results = [Val::I64(0)];
+            func.call(&mut store, &[Val::I32(arg)], &mut results)
+                .unwrap();
+            assert_eq!(
+                Ok(vec![bits(&results[0])]),
+                reference.result,
+                "{name} at {level:?}"
+            );
         }
     }
 }

@@ -42,6 +42,32 @@ pub struct JitOptions {
     /// [`crate::install_signal_handler`] succeeded, and that it calls compiled code only
     /// through [`crate::enter`] (as [`CompiledCode::call`] does).
     pub guard_pages: bool,
+    /// How hard Cranelift optimizes. Fixed when the compiler is created
+    /// ([`JitCompiler::with_options`]); [`JitCompiler::set_options`] keeps it.
+    pub opt_level: OptLevel,
+}
+
+/// How hard Cranelift optimizes compiled code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OptLevel {
+    /// No optimizations: the fastest compilation.
+    None,
+    /// Optimize for speed (the default).
+    #[default]
+    Speed,
+    /// Optimize for speed and code size.
+    SpeedAndSize,
+}
+
+impl OptLevel {
+    /// Cranelift's name of the level.
+    fn setting(self) -> &'static str {
+        match self {
+            OptLevel::None => "none",
+            OptLevel::Speed => "speed",
+            OptLevel::SpeedAndSize => "speed_and_size",
+        }
+    }
 }
 
 impl Default for JitOptions {
@@ -54,6 +80,7 @@ impl Default for JitOptions {
             stack_check: true,
             canonicalize_nans: false,
             guard_pages: false,
+            opt_level: OptLevel::Speed,
         }
     }
 }
@@ -68,6 +95,7 @@ impl From<TranslateOptions> for JitOptions {
             stack_check: true,
             canonicalize_nans: options.canonicalize_nans,
             guard_pages: false,
+            opt_level: OptLevel::Speed,
         }
     }
 }
@@ -175,7 +203,7 @@ impl JitCompiler {
 
     /// A compiler for the host whose code checks what `options` asks for.
     pub fn with_options(options: JitOptions) -> Result<Self, JitError> {
-        let isa = host_isa()?;
+        let isa = host_isa(options.opt_level)?;
         let call_conv = isa.default_call_conv();
         let module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
         let ctx = module.make_context();
@@ -196,9 +224,13 @@ impl JitCompiler {
         self.options
     }
 
-    /// Changes the options of the code compiled from now on.
+    /// Changes the options of the code compiled from now on, except the optimization level,
+    /// which stays the one the compiler was created with.
     pub fn set_options(&mut self, options: JitOptions) {
-        self.options = options;
+        self.options = JitOptions {
+            opt_level: self.options.opt_level,
+            ..options
+        };
     }
 
     /// Sets the function compiled code calls for `call`, `call_indirect`, `call_ref` and tail
@@ -477,7 +509,7 @@ pub fn osr_loops(info: &ModuleInfo, defined_index: u32) -> Result<Vec<u32>, JitE
     if defined_index as usize >= info.bodies.len() {
         return Err(JitError::NoSuchFunction(defined_index));
     }
-    let isa = host_isa()?;
+    let isa = host_isa(OptLevel::None)?;
     let call_conv = isa.default_call_conv();
     let env = Env {
         pointer_type: isa.pointer_type(),
@@ -533,14 +565,14 @@ impl Drop for JitCompiler {
 }
 
 /// The target description of the host, with tandem's code generation settings.
-fn host_isa() -> Result<OwnedTargetIsa, JitError> {
+fn host_isa(opt_level: OptLevel) -> Result<OwnedTargetIsa, JitError> {
     let mut flags = settings::builder();
     let set = |flags: &mut settings::Builder, name: &str, value: &str| {
         flags
             .set(name, value)
             .map_err(|e| JitError::Codegen(format!("setting {name}={value}: {e}")))
     };
-    set(&mut flags, "opt_level", "speed")?;
+    set(&mut flags, "opt_level", opt_level.setting())?;
     // Backtraces of faults walk the frame-pointer chain of compiled frames.
     set(&mut flags, "preserve_frame_pointers", "true")?;
     // cranelift-jit places code anywhere in the address space and patches absolute addresses.
