@@ -2,7 +2,8 @@
 //!
 //! Compiled code reaches them through their address, embedded as a constant, with the host's
 //! C calling convention; none of them may unwind, and none of them panics on the operands
-//! compiled code passes (indices were validated; bounds are checked here). Each mirrors the
+//! compiled code passes (indices were validated; bounds are checked here, except by
+//! [`fill_bytes`] and [`copy_bytes`], whose callers check them inline). Each mirrors the
 //! interpreter's handler of the same operator, traps included: the ones that can trap return
 //! a status (see [`crate::abi`]). Addresses, table indices and lengths arrive zero-extended to
 //! 64 bits when they are `i32`s, which is how the interpreter reads them.
@@ -52,57 +53,26 @@ pub(crate) unsafe extern "C" fn memory_grow(vmctx: *mut VmCtx, index: u32, delta
     memory.grow(delta).unwrap_or(u64::MAX)
 }
 
-/// `memory.fill` of memory `mem`: `n` bytes from `d` set to the low byte of `value`.
+/// The bytes of a `memory.fill` whose range compiled code has checked: `n` bytes from `dst`
+/// set to the low byte of `value`.
 ///
 /// # Safety
 ///
-/// `vmctx` must be a live context with a memory `mem`.
-pub(crate) unsafe extern "C" fn memory_fill(
-    vmctx: *mut VmCtx,
-    mem: u32,
-    d: u64,
-    value: u32,
-    n: u64,
-) -> u32 {
-    // SAFETY: as in `memory_grow`; memory definitions live as long as the context.
-    let memory = unsafe { &*(*vmctx).memory(mem) };
-    let ok = in_bounds(d, n, memory.len() as u64);
-    if ok {
-        // SAFETY: the range lies within the memory (checked above).
-        unsafe { std::ptr::write_bytes(memory.base.add(d as usize), value as u8, n as usize) };
-    }
-    status(ok, TrapCode::MemoryOutOfBounds)
+/// `dst` must be valid for writes of `n` bytes.
+pub(crate) unsafe extern "C" fn fill_bytes(dst: *mut u8, value: u32, n: usize) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { std::ptr::write_bytes(dst, value as u8, n) };
 }
 
-/// `memory.copy` of `n` bytes from `s` in memory `src_mem` to `d` in memory `dst_mem`
-/// (overlapping ranges copy as `memmove` does).
+/// The bytes of a `memory.copy` whose ranges compiled code has checked: `n` bytes from `src`
+/// to `dst`, overlapping ranges copied as `memmove` does.
 ///
 /// # Safety
 ///
-/// `vmctx` must be a live context with memories `dst_mem` and `src_mem`.
-pub(crate) unsafe extern "C" fn memory_copy(
-    vmctx: *mut VmCtx,
-    dst_mem: u32,
-    src_mem: u32,
-    d: u64,
-    s: u64,
-    n: u64,
-) -> u32 {
-    // SAFETY: as in `memory_fill`.
-    let (dst, src) = unsafe { (&*(*vmctx).memory(dst_mem), &*(*vmctx).memory(src_mem)) };
-    let ok = in_bounds(d, n, dst.len() as u64) && in_bounds(s, n, src.len() as u64);
-    if ok {
-        // SAFETY: both ranges lie within their memories (checked above); `copy` allows
-        // overlap.
-        unsafe {
-            std::ptr::copy(
-                src.base.add(s as usize),
-                dst.base.add(d as usize),
-                n as usize,
-            )
-        };
-    }
-    status(ok, TrapCode::MemoryOutOfBounds)
+/// `src` must be valid for reads and `dst` for writes of `n` bytes.
+pub(crate) unsafe extern "C" fn copy_bytes(dst: *mut u8, src: *const u8, n: usize) {
+    // SAFETY: guaranteed by the caller; `copy` allows overlap.
+    unsafe { std::ptr::copy(src, dst, n) };
 }
 
 /// `memory.init`: `n` bytes from `s` in data segment `segment` (empty once dropped) to `d` in

@@ -873,6 +873,106 @@ fn min_max_and_relaxed_ops_take_the_interpreters_choices() {
     );
 }
 
+#[test]
+fn min_max_abs_and_neg_agree_on_every_pair_of_edge_lanes() {
+    // Every ordered pair of edge values meets in some lane, so both operand orders of
+    // mixed zeros, of a NaN against a number and of two NaNs are compared, with the results
+    // pinned too: the canonical positive NaN where either lane is NaN, -0 below +0.
+    let code = simd_module(
+        r#"(module
+            (func (export "f32x4.min") (param v128 v128) (result v128)
+                local.get 0 local.get 1 f32x4.min)
+            (func (export "f32x4.max") (param v128 v128) (result v128)
+                local.get 0 local.get 1 f32x4.max)
+            (func (export "f64x2.min") (param v128 v128) (result v128)
+                local.get 0 local.get 1 f64x2.min)
+            (func (export "f64x2.max") (param v128 v128) (result v128)
+                local.get 0 local.get 1 f64x2.max)
+            (func (export "f32x4.abs") (param v128) (result v128) local.get 0 f32x4.abs)
+            (func (export "f32x4.neg") (param v128) (result v128) local.get 0 f32x4.neg)
+            (func (export "f64x2.abs") (param v128) (result v128) local.get 0 f64x2.abs)
+            (func (export "f64x2.neg") (param v128) (result v128) local.get 0 f64x2.neg))"#,
+        TranslateOptions::default(),
+    );
+    let mut compiler = compiler();
+    let instance = Instance::new(code.clone(), &[]);
+    instance.install(&compile_module(&mut compiler, &code));
+    let call = |name: &str, args: &[u128]| {
+        let args: Vec<u64> = args.iter().flat_map(|&a| v(a)).collect();
+        let jit = instance.call_jit(name, &args);
+        assert_eq!(jit, instance.call_interp(name, &args), "{name} {args:x?}");
+        let slots = jit.expect("no trap");
+        u128::from(slots[0]) | (u128::from(slots[1]) << 64)
+    };
+    for (shape, bits, edges) in [("f32x4", 32usize, f32_edges()), ("f64x2", 64, f64_edges())] {
+        let lanes = 128 / bits;
+        let mask = u128::MAX >> (128 - bits);
+        let sign = 1u128 << (bits - 1);
+        let canonical = if bits == 32 {
+            0x7fc0_0000
+        } else {
+            0x7ff8_0000_0000_0000
+        };
+        let is_nan = |x: u128| {
+            if bits == 32 {
+                f32::from_bits(x as u32).is_nan()
+            } else {
+                f64::from_bits(x as u64).is_nan()
+            }
+        };
+        let value = |x: u128| {
+            if bits == 32 {
+                f64::from(f32::from_bits(x as u32))
+            } else {
+                f64::from_bits(x as u64)
+            }
+        };
+        let pairs: Vec<(u128, u128)> = edges
+            .iter()
+            .flat_map(|&x| edges.iter().map(move |&y| (u128::from(x), u128::from(y))))
+            .collect();
+        for chunk in pairs.chunks(lanes) {
+            let pack = |pick: fn(&(u128, u128)) -> u128| {
+                chunk
+                    .iter()
+                    .enumerate()
+                    .fold(0u128, |acc, (i, pair)| acc | (pick(pair) << (bits * i)))
+            };
+            let (xs, ys) = (pack(|p| p.0), pack(|p| p.1));
+            let min = call(&format!("{shape}.min"), &[xs, ys]);
+            let max = call(&format!("{shape}.max"), &[xs, ys]);
+            for (i, &(x, y)) in chunk.iter().enumerate() {
+                let lane = |r: u128| (r >> (bits * i)) & mask;
+                let (expected_min, expected_max) = if is_nan(x) || is_nan(y) {
+                    (canonical, canonical)
+                } else if value(x) == value(y) {
+                    // Equal values differ in bits only as zeros of opposite signs.
+                    (x | y, x & y)
+                } else if value(x) < value(y) {
+                    (x, y)
+                } else {
+                    (y, x)
+                };
+                assert_eq!(lane(min), expected_min, "{shape}.min {x:x} {y:x}");
+                assert_eq!(lane(max), expected_max, "{shape}.max {x:x} {y:x}");
+            }
+            assert_eq!(
+                call(&format!("{shape}.abs"), &[xs]),
+                xs & !repeat(sign, bits)
+            );
+            assert_eq!(
+                call(&format!("{shape}.neg"), &[xs]),
+                xs ^ repeat(sign, bits)
+            );
+        }
+    }
+}
+
+/// `x` repeated in every lane of `bits` bits of a 128-bit vector.
+fn repeat(x: u128, bits: usize) -> u128 {
+    (0..128 / bits).fold(0, |acc, i| acc | (x << (bits * i)))
+}
+
 // ---- memory ----
 
 /// Compares the outcomes of calls and the final memories of the two tiers, on a fresh

@@ -8,9 +8,11 @@
 //! the fault into the same trap.
 //! The base address of a memory never moves, so it is loaded once at entry; the length is
 //! kept in a variable and reloaded after anything that may grow the memory (calls and
-//! `memory.grow`). A shared memory may grow on another thread at any time, so its length is
-//! loaded at every access instead. The bulk operators (`memory.fill`, `memory.copy`,
-//! `memory.init`, `data.drop`) run as built-ins.
+//! `memory.grow`), unless the body never compares with it inline (every access relying on
+//! guard pages). A shared memory may grow on another thread at any time, so its length is
+//! loaded at every use instead. `memory.fill` and `memory.copy` check their ranges inline
+//! and call a built-in that only moves the bytes; `memory.init` and `data.drop` run as
+//! built-ins.
 
 use std::mem::offset_of;
 
@@ -19,7 +21,7 @@ use cranelift_codegen::ir::{self, Endianness, InstBuilder, MemFlagsData, Type, V
 use cranelift_frontend::Variable;
 use tandem_interp::TrapCode;
 use tandem_interp::vm::{GUARD_SIZE, VMCTX_GLOBALS, VMCTX_MEMORIES, VmGlobal, VmMemory};
-use wasmparser::{MemArg, MemArgTarget, Operator};
+use wasmparser::{BinaryReader, FunctionBody, MemArg, MemArgTarget, MemoryType, Operator};
 
 use super::{FuncTranslator, Result, clif_type, vm_flags, vm_readonly_flags};
 use crate::builtins;
@@ -31,7 +33,9 @@ pub(crate) struct MemoryState {
     def: Value,
     /// The address of its first byte.
     base: Value,
-    /// Its current length in bytes, for unshared memories.
+    /// Its current length in bytes, kept for unshared memories whose length the body
+    /// compares with inline; `None` where it is loaded at each use instead (see
+    /// [`caches_len`]).
     len: Option<Variable>,
     /// log2 of its page size.
     page_size_log2: u32,
@@ -44,20 +48,14 @@ impl MemoryState {
     pub(super) fn load(t: &mut FuncTranslator<'_, '_>, index: u32) -> Result<Self> {
         let ty = t.info.memory_types[index as usize];
         let pointer = t.pointer();
-        let memories =
-            t.b.ins()
-                .load(pointer, vm_readonly_flags(), t.vmctx, VMCTX_MEMORIES as i32);
-        let offset = index as usize * size_of::<*mut VmMemory>();
-        let def =
-            t.b.ins()
-                .load(pointer, vm_readonly_flags(), memories, offset as i32);
+        let def = memory_def(t, index);
         let base = t.b.ins().load(
             pointer,
             vm_readonly_flags(),
             def,
             offset_of!(VmMemory, base) as i32,
         );
-        let len = if ty.shared {
+        let len = if ty.shared || !caches_len(t, index, ty) {
             None
         } else {
             let var = t.b.declare_var(pointer);
@@ -75,6 +73,65 @@ impl MemoryState {
     }
 }
 
+/// Whether the function `t` translates should keep the length of unshared memory `index`
+/// (of type `ty`) in a variable: loaded at entry and reloaded after every call and
+/// `memory.grow`, so that the comparisons with it inside loops cost no load.
+///
+/// Not when every load and store of the memory relies on guard pages and nothing else
+/// reads its length: those reloads would be dead loads, which Cranelift keeps. The answer
+/// only tunes the code: where the length is not cached, each use loads it, which is always
+/// correct.
+fn caches_len(t: &FuncTranslator<'_, '_>, index: u32, ty: MemoryType) -> bool {
+    let guarded_memory =
+        t.env.options.guard_pages && !ty.memory64 && ty.page_size_log2.unwrap_or(16) >= 16;
+    if !guarded_memory {
+        // Every access compares with the length.
+        return true;
+    }
+    let defined = (t.func_index - t.info.imported_funcs) as usize;
+    let Some(range) = t.info.bodies.get(defined).cloned() else {
+        return true;
+    };
+    let reader = BinaryReader::new_features(
+        &t.info.bytes[range.clone()],
+        range.start as u64,
+        t.info.features,
+    );
+    let Ok(mut operators) = FunctionBody::new(reader).get_operators_reader() else {
+        return true;
+    };
+    while !operators.eof() {
+        let Ok(op) = operators.read() else {
+            return true;
+        };
+        let reads_len = match op {
+            Operator::MemorySize { mem } | Operator::MemoryFill { mem } => mem == index,
+            Operator::MemoryCopy { dst_mem, src_mem } => dst_mem == index || src_mem == index,
+            // An offset this large may need an explicit check (the largest access is 16
+            // bytes).
+            ref op => access_memarg(op).is_some_and(|memarg| {
+                memarg.target == MemArgTarget::Memory(index)
+                    && memarg.offset > GUARD_SIZE.saturating_sub(16)
+            }),
+        };
+        if reads_len {
+            return true;
+        }
+    }
+    false
+}
+
+/// The address of memory `index`'s `VmMemory` record.
+fn memory_def(t: &mut FuncTranslator<'_, '_>, index: u32) -> Value {
+    let pointer = t.pointer();
+    let memories =
+        t.b.ins()
+            .load(pointer, vm_readonly_flags(), t.vmctx, VMCTX_MEMORIES as i32);
+    let offset = index as usize * size_of::<*mut VmMemory>();
+    t.b.ins()
+        .load(pointer, vm_readonly_flags(), memories, offset as i32)
+}
+
 fn load_len(t: &mut FuncTranslator<'_, '_>, def: Value) -> Value {
     // `VmMemory::len` is an `AtomicUsize`; a plain aligned load of it is an atomic load on
     // every 64-bit target Cranelift supports.
@@ -84,8 +141,26 @@ fn load_len(t: &mut FuncTranslator<'_, '_>, def: Value) -> Value {
 }
 
 /// The memory whose bytes or size `op` reads or changes in compiled code (not through a
-/// built-in), if any.
+/// built-in), or whose bounds it checks there, if any.
 pub(super) fn inline_memory(op: &Operator<'_>) -> Option<u32> {
+    use Operator::*;
+    if let Some(memarg) = access_memarg(op) {
+        return match memarg.target {
+            MemArgTarget::Memory(mem) => Some(mem),
+            MemArgTarget::Array(_) => None,
+        };
+    }
+    match op {
+        MemorySize { mem } | MemoryGrow { mem } | MemoryFill { mem } => Some(*mem),
+        // The bounds are checked inline and only the bytes are moved by a built-in; a source
+        // in another memory is looked up where the copy is unless other operators use it.
+        MemoryCopy { dst_mem, .. } => Some(*dst_mem),
+        _ => None,
+    }
+}
+
+/// The memory argument of `op` if it loads from or stores to linear memory.
+fn access_memarg<'a>(op: &'a Operator<'_>) -> Option<&'a MemArg> {
     use Operator::*;
     match op {
         I32Load { memarg }
@@ -132,11 +207,7 @@ pub(super) fn inline_memory(op: &Operator<'_>) -> Option<u32> {
         | V128Store8Lane { memarg, .. }
         | V128Store16Lane { memarg, .. }
         | V128Store32Lane { memarg, .. }
-        | V128Store64Lane { memarg, .. } => match memarg.target {
-            MemArgTarget::Memory(mem) => Some(mem),
-            MemArgTarget::Array(_) => None,
-        },
-        MemorySize { mem } | MemoryGrow { mem } => Some(*mem),
+        | V128Store64Lane { memarg, .. } => Some(memarg),
         _ => None,
     }
 }
@@ -198,26 +269,8 @@ impl FuncTranslator<'_, '_> {
             I64Store32 { memarg } => self.store(&memarg, 4)?,
             MemorySize { mem } => self.memory_size(mem)?,
             MemoryGrow { mem } => self.memory_grow(mem)?,
-            MemoryFill { mem } => {
-                let (d, value, n) = self.pop3();
-                let d = self.extend_u64(d);
-                let n = self.extend_u64(n);
-                let mem = self.b.ins().iconst(types::I32, i64::from(mem));
-                self.builtin_status(
-                    builtins::memory_fill as *const () as usize,
-                    &[mem, d, value, n],
-                );
-            }
-            MemoryCopy { dst_mem, src_mem } => {
-                let (d, s, n) = self.pop3();
-                let (d, s, n) = (self.extend_u64(d), self.extend_u64(s), self.extend_u64(n));
-                let dst_mem = self.b.ins().iconst(types::I32, i64::from(dst_mem));
-                let src_mem = self.b.ins().iconst(types::I32, i64::from(src_mem));
-                self.builtin_status(
-                    builtins::memory_copy as *const () as usize,
-                    &[dst_mem, src_mem, d, s, n],
-                );
-            }
+            MemoryFill { mem } => self.memory_fill(mem)?,
+            MemoryCopy { dst_mem, src_mem } => self.memory_copy(dst_mem, src_mem)?,
             MemoryInit { data_index, mem } => {
                 let (d, s, n) = self.pop3();
                 let d = self.extend_u64(d);
@@ -246,6 +299,97 @@ impl FuncTranslator<'_, '_> {
         all.extend_from_slice(args);
         let status = self.call_native(address, &all, &[types::I32])[0];
         self.propagate_status(status);
+    }
+
+    /// `memory.fill`: the range is checked here, then a built-in that only writes sets the
+    /// bytes (the check inline spares the built-in every lookup, and the compiled code the
+    /// status check after the call).
+    fn memory_fill(&mut self, mem: u32) -> Result<()> {
+        let (d, value, n) = self.pop3();
+        let (d, n) = (self.extend_u64(d), self.extend_u64(n));
+        let (base, len, memory64) = self.memory_extent(mem)?;
+        let out_of_bounds = self.range_out_of_bounds(d, n, len, memory64);
+        self.trap_if(out_of_bounds, TrapCode::MemoryOutOfBounds);
+        let dst = self.b.ins().iadd(base, d);
+        self.call_native(
+            builtins::fill_bytes as *const () as usize,
+            &[dst, value, n],
+            &[],
+        );
+        Ok(())
+    }
+
+    /// `memory.copy`: both ranges are checked here, before any byte moves, then a built-in
+    /// moves the bytes as `memmove` does.
+    fn memory_copy(&mut self, dst_mem: u32, src_mem: u32) -> Result<()> {
+        let (d, s, n) = self.pop3();
+        let (d, s, n) = (self.extend_u64(d), self.extend_u64(s), self.extend_u64(n));
+        let (dst_base, dst_len, dst64) = self.memory_extent(dst_mem)?;
+        let (src_base, out_of_bounds) = if dst_mem == src_mem && !dst64 {
+            // 32-bit addresses and length: `max(d, s) + n` cannot overflow, and one
+            // comparison covers both ranges.
+            let start = self.b.ins().umax(d, s);
+            (dst_base, self.range_out_of_bounds(start, n, dst_len, false))
+        } else {
+            let (src_base, src_len, src64) = if dst_mem == src_mem {
+                (dst_base, dst_len, dst64)
+            } else {
+                self.memory_extent(src_mem)?
+            };
+            let dst_out = self.range_out_of_bounds(d, n, dst_len, dst64);
+            let src_out = self.range_out_of_bounds(s, n, src_len, src64);
+            (src_base, self.b.ins().bor(dst_out, src_out))
+        };
+        self.trap_if(out_of_bounds, TrapCode::MemoryOutOfBounds);
+        let dst = self.b.ins().iadd(dst_base, d);
+        let src = self.b.ins().iadd(src_base, s);
+        self.call_native(
+            builtins::copy_bytes as *const () as usize,
+            &[dst, src, n],
+            &[],
+        );
+        Ok(())
+    }
+
+    /// Whether `n` bytes from `start` (both 64-bit, zero-extended for a 32-bit memory) reach
+    /// past `len`: an `i8` flag.
+    fn range_out_of_bounds(&mut self, start: Value, n: Value, len: Value, memory64: bool) -> Value {
+        if memory64 {
+            let (end, overflow) = self.b.ins().uadd_overflow(start, n);
+            let beyond = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
+            self.b.ins().bor(overflow, beyond)
+        } else {
+            // Two 32-bit quantities cannot overflow 64 bits.
+            let end = self.b.ins().iadd(start, n);
+            self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len)
+        }
+    }
+
+    /// The address of memory `mem`'s first byte, its current length in bytes and whether
+    /// its addresses are 64-bit: from what the entry block loaded, or loaded here for a
+    /// memory the body otherwise leaves alone (the source of a copy between memories).
+    fn memory_extent(&mut self, mem: u32) -> Result<(Value, Value, bool)> {
+        if let Some(Some(memory)) = self.memories.get(mem as usize) {
+            let (base, memory64) = (memory.base, memory.memory64);
+            let len = self.memory_len(mem)?;
+            return Ok((base, len, memory64));
+        }
+        let memory64 = self
+            .info
+            .memory_types
+            .get(mem as usize)
+            .ok_or_else(|| JitError::Codegen(format!("no memory {mem}")))?
+            .memory64;
+        let def = memory_def(self, mem);
+        let pointer = self.pointer();
+        let base = self.b.ins().load(
+            pointer,
+            vm_readonly_flags(),
+            def,
+            offset_of!(VmMemory, base) as i32,
+        );
+        let len = load_len(self, def);
+        Ok((base, len, memory64))
     }
 
     /// Memory `mem` as loaded at entry.

@@ -18,7 +18,8 @@
 //!
 //! - `min` and `max`: Cranelift's vector `fmin`/`fmax` order -0 below +0 as wasm does, but
 //!   the NaN they return for a NaN operand is not the positive canonical NaN the interpreter
-//!   returns, so those lanes are replaced (see [`FuncTranslator::float_min_max`]).
+//!   returns, so those lanes are replaced; on x86 the other lanes come from the hardware's
+//!   `minps`/`maxps` directly (see [`FuncTranslator::float_min_max`]).
 //! - `pmin` and `pmax`: a comparison and a `bitselect`, so the chosen lane keeps its exact
 //!   bits.
 //! - The relaxed operators take the interpreter's one fixed behaviour: `relaxed_swizzle` is
@@ -683,10 +684,10 @@ impl<'f> FuncTranslator<'_, 'f> {
             F32x4Sqrt => self.v_unary(F32X4, |b, x| b.ins().sqrt(x)),
             F64x2Sqrt => self.v_unary(F64X2, |b, x| b.ins().sqrt(x)),
             // Exact bit operations on the sign, NaNs included.
-            F32x4Abs => self.v_unary(F32X4, |b, x| b.ins().fabs(x)),
-            F64x2Abs => self.v_unary(F64X2, |b, x| b.ins().fabs(x)),
-            F32x4Neg => self.v_unary(F32X4, |b, x| b.ins().fneg(x)),
-            F64x2Neg => self.v_unary(F64X2, |b, x| b.ins().fneg(x)),
+            F32x4Abs => self.sign_op(F32X4, true),
+            F64x2Abs => self.sign_op(F64X2, true),
+            F32x4Neg => self.sign_op(F32X4, false),
+            F64x2Neg => self.sign_op(F64X2, false),
             // Rounding returns a NaN operand quieted, as the interpreter's `quiet_f32` does.
             F32x4Ceil => self.v_unary(F32X4, |b, x| b.ins().ceil(x)),
             F64x2Ceil => self.v_unary(F64X2, |b, x| b.ins().ceil(x)),
@@ -757,19 +758,75 @@ impl<'f> FuncTranslator<'_, 'f> {
     /// Cranelift's `fmin`/`fmax` agree on every lane but the NaN ones, whose bits they leave
     /// to the backend (x86 returns a negative NaN), so lanes where the operands are
     /// unordered get the canonical NaN.
+    ///
+    /// On x86 that replacement makes most of Cranelift's own NaN handling in `fmin`/`fmax`
+    /// (a nine-instruction sequence) redundant, so the lanes are computed from the two
+    /// orders of the hardware's `minps`/`maxps` instead (see [`Self::ordered_min_max`]):
+    /// they agree except on NaN lanes, replaced anyway, and on zeros of opposite signs,
+    /// where OR-ing their bits gives -0 for `min` and AND-ing them +0 for `max`.
     fn float_min_max(&mut self, ty: Type, max: bool) {
         let y = self.pop_as(ty);
         let x = self.pop_as(ty);
-        let value = if max {
-            self.b.ins().fmax(x, y)
+        let ints = int_shape(ty);
+        let value = if cfg!(target_arch = "x86_64") {
+            let xy = self.ordered_min_max(ty, max, x, y);
+            let yx = self.ordered_min_max(ty, max, y, x);
+            // In the float shape, so that the bitwise operation stays in the float domain
+            // (`andps`/`orps`) between the float instructions.
+            let value = if max {
+                self.b.ins().band(xy, yx)
+            } else {
+                self.b.ins().bor(xy, yx)
+            };
+            self.cast(ints, value)
         } else {
-            self.b.ins().fmin(x, y)
+            let value = if max {
+                self.b.ins().fmax(x, y)
+            } else {
+                self.b.ins().fmin(x, y)
+            };
+            self.cast(ints, value)
         };
         let unordered = self.b.ins().fcmp(FloatCC::Unordered, x, y);
-        let ints = int_shape(ty);
-        let value = self.cast(ints, value);
         let nans = self.vconst(ints, canonical_nans(ty));
         let value = self.b.ins().bitselect(unordered, nans, value);
+        self.push_v128(value);
+    }
+
+    /// `x < y ? x : y` (or, if `max`, `y < x ? x : y`) of float shape `ty`: `y` when the
+    /// lanes are unordered or equal. The form the x86 backend lowers to one `minps`/`maxps`
+    /// (`minpd`/`maxpd`) instruction, as for `pmin`/`pmax`.
+    fn ordered_min_max(&mut self, ty: Type, max: bool, x: Value, y: Value) -> Value {
+        let take_x = if max {
+            self.b.ins().fcmp(FloatCC::LessThan, y, x)
+        } else {
+            self.b.ins().fcmp(FloatCC::LessThan, x, y)
+        };
+        let take_x = self.cast(ty, take_x);
+        self.b.ins().bitselect(take_x, x, y)
+    }
+
+    /// `abs` (if `abs`, clearing the sign bits) or `neg` (flipping them) of float shape `ty`,
+    /// NaNs included.
+    ///
+    /// On x86 as one bitwise operation with a constant mask, which the backend loads once
+    /// outside loops, where Cranelift's `fabs`/`fneg` rebuild the mask (two more
+    /// instructions) every time; elsewhere they are single instructions.
+    fn sign_op(&mut self, ty: Type, abs: bool) {
+        let x = self.pop_as(ty);
+        let signs = sign_bits(ty);
+        let value = match (cfg!(target_arch = "x86_64"), abs) {
+            (true, true) => {
+                let mask = self.vconst(ty, !signs);
+                self.b.ins().band(x, mask)
+            }
+            (true, false) => {
+                let mask = self.vconst(ty, signs);
+                self.b.ins().bxor(x, mask)
+            }
+            (false, true) => self.b.ins().fabs(x),
+            (false, false) => self.b.ins().fneg(x),
+        };
         self.push_v128(value);
     }
 
