@@ -42,6 +42,8 @@ pub(crate) struct NativeCode {
     /// Started on the first compilation, so modules whose functions never get hot cost
     /// nothing here.
     compiler: Mutex<Option<JitCompiler>>,
+    /// Compilers that compiled part of the module in parallel, kept for their code.
+    retired: Mutex<Vec<JitCompiler>>,
     options: JitOptions,
     code: Arc<ModuleCode>,
     /// The array-call entry point of each defined function, 0 until compiled.
@@ -83,6 +85,7 @@ impl NativeCode {
         let functions = code.info.bodies.len();
         Ok(NativeCode {
             compiler: Mutex::new(None),
+            retired: Mutex::new(Vec::new()),
             options: JitOptions {
                 guard_pages: engine.guard_pages(),
                 opt_level: match engine.config().cranelift_opt_level {
@@ -111,23 +114,65 @@ impl NativeCode {
         options: TranslateOptions,
     ) -> Result<Self> {
         let native = NativeCode::tiered(engine, code, options)?;
-        for index in 0..native.entries.len() as u32 {
-            native.compile(index)?;
+        let functions = native.entries.len();
+        let threads = engine.config().compilation_threads().min(functions);
+        if threads <= 1 {
+            for index in 0..functions as u32 {
+                native.compile(index)?;
+            }
+            return Ok(native);
         }
+        // Each thread compiles with a compiler of its own, taking the next function until
+        // none is left; the compilers are kept, as they own the code.
+        let next = std::sync::atomic::AtomicU32::new(0);
+        let compilers = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| -> Result<JitCompiler> {
+                        let mut compiler = native.start_compiler()?;
+                        loop {
+                            let index = next.fetch_add(1, Ordering::Relaxed);
+                            if index as usize >= functions {
+                                return Ok(compiler);
+                            }
+                            native.compile_with(&mut compiler, index)?;
+                        }
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| {
+                    worker
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect::<Result<Vec<_>>>()
+        })?;
+        native
+            .retired
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(compilers);
         Ok(native)
+    }
+
+    /// A compiler for this module's functions.
+    fn start_compiler(&self) -> Result<JitCompiler> {
+        let mut compiler = JitCompiler::with_options(self.options)
+            .map_err(|e| Error::msg(format!("cannot start the Cranelift tier: {e}")))?;
+        compiler.set_call_helper(Some(call_helper));
+        // Frames name their module by the address of its code, which this native code keeps
+        // alive as long as the compiled functions exist.
+        compiler.set_frame_owner(Arc::as_ptr(&self.code) as usize);
+        Ok(compiler)
     }
 
     /// Runs `f` with the compiler, starting it if needed.
     fn with_compiler<R>(&self, f: impl FnOnce(&mut JitCompiler) -> R) -> Result<R> {
         let mut compiler = self.compiler.lock().unwrap_or_else(|e| e.into_inner());
         if compiler.is_none() {
-            let mut started = JitCompiler::with_options(self.options)
-                .map_err(|e| Error::msg(format!("cannot start the Cranelift tier: {e}")))?;
-            started.set_call_helper(Some(call_helper));
-            // Frames name their module by the address of its code, which this native code
-            // keeps alive as long as the compiled functions exist.
-            started.set_frame_owner(Arc::as_ptr(&self.code) as usize);
-            *compiler = Some(started);
+            *compiler = Some(self.start_compiler()?);
         }
         Ok(f(compiler.as_mut().expect("started above")))
     }

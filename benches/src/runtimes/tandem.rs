@@ -56,7 +56,9 @@ impl Tandem {
         let mut config = Config::new();
         config
             .strategy(variant.strategy())
-            .consume_fuel(variant == Variant::Fuel);
+            .consume_fuel(variant == Variant::Fuel)
+            // The compared Wasmtime compiles on one thread; so does tandem's Cranelift tier.
+            .parallel_compilation(variant != Variant::Cranelift);
         let engine = Engine::new(&config)?;
         config.lazy_translation(false);
         let eager = Engine::new(&config)?;

@@ -170,6 +170,11 @@ impl FuncEntry {
 pub struct VmCtx {
     /// Memory definitions, imported ones first.
     pub memories: *const *mut VmMemory,
+    /// Memory 0's definition, null without memories: the memory most code accesses, one
+    /// load away.
+    pub memory0: *mut VmMemory,
+    /// Memory 0's base address (which never moves), dangling without memories.
+    pub memory0_base: *mut u8,
     /// Global cells, imported ones first.
     pub globals: *const *mut VmGlobal,
     /// Table definitions, imported ones first.
@@ -313,6 +318,10 @@ impl Drop for OwnedVmCtx {
 
 /// Offset of [`VmCtx::memories`].
 pub const VMCTX_MEMORIES: usize = offset_of!(VmCtx, memories);
+/// Offset of [`VmCtx::memory0`].
+pub const VMCTX_MEMORY0: usize = offset_of!(VmCtx, memory0);
+/// Offset of [`VmCtx::memory0_base`].
+pub const VMCTX_MEMORY0_BASE: usize = offset_of!(VmCtx, memory0_base);
 /// Offset of [`VmCtx::globals`].
 pub const VMCTX_GLOBALS: usize = offset_of!(VmCtx, globals);
 /// Offset of [`VmCtx::tables`].
@@ -371,8 +380,21 @@ impl VmCtx {
         let func_ptrs = VmArray::from(parts.funcs);
         let sig_id_list = VmArray::from(parts.sig_ids);
         let data_dropped = vec![false; module.info.datas.len()];
+        let memory0 = if memory_ptrs.len == 0 {
+            std::ptr::null_mut()
+        } else {
+            memory_ptrs.get(0)
+        };
+        let memory0_base = if memory0.is_null() {
+            std::ptr::NonNull::dangling().as_ptr()
+        } else {
+            // SAFETY: the definition is valid while its owner is (the caller's contract).
+            unsafe { (*memory0).base }
+        };
         Box::new(VmCtx {
             memories: memory_ptrs.as_ptr(),
+            memory0,
+            memory0_base,
             globals: global_ptrs.as_ptr(),
             tables: table_ptrs.as_ptr(),
             funcs: func_ptrs.as_ptr(),

@@ -26,7 +26,7 @@ use tandem_interp::vm::{
 
 use super::{
     FuncTranslator, Result, clif_types, results_in_registers, slot_count, slot_offset, slots_of,
-    vm_flags, vm_readonly_flags, wasm_call_signature_of,
+    vm_context_flags, vm_flags, vm_readonly_flags, wasm_call_signature_of,
 };
 use crate::abi::{CallHelper, STATUS_TAIL_CALL};
 use crate::builtins;
@@ -61,11 +61,11 @@ impl FuncTranslator<'_, '_> {
         let funcs = self
             .b
             .ins()
-            .load(pointer, vm_readonly_flags(), self.vmctx, VMCTX_FUNCS as i32);
+            .load(pointer, vm_context_flags(), self.vmctx, VMCTX_FUNCS as i32);
         let offset = function_index as usize * size_of::<*const FuncEntry>();
         self.b
             .ins()
-            .load(pointer, vm_readonly_flags(), funcs, offset as i32)
+            .load(pointer, vm_context_flags(), funcs, offset as i32)
     }
 
     pub(super) fn call(&mut self, function_index: u32) -> Result<()> {
@@ -138,15 +138,13 @@ impl FuncTranslator<'_, '_> {
         // Table32 indices are read as unsigned 32-bit numbers, table64 ones whole.
         let index = self.extend_u64(index);
 
-        let tables = self.b.ins().load(
-            pointer,
-            vm_readonly_flags(),
-            self.vmctx,
-            VMCTX_TABLES as i32,
-        );
+        let tables =
+            self.b
+                .ins()
+                .load(pointer, vm_context_flags(), self.vmctx, VMCTX_TABLES as i32);
         let table = self.b.ins().load(
             pointer,
-            vm_readonly_flags(),
+            vm_context_flags(),
             tables,
             (table_index as usize * size_of::<*mut VmTable>()) as i32,
         );
@@ -179,13 +177,13 @@ impl FuncTranslator<'_, '_> {
         );
         let sig_ids = self.b.ins().load(
             pointer,
-            vm_readonly_flags(),
+            vm_context_flags(),
             self.vmctx,
             VMCTX_SIG_IDS as i32,
         );
         let expected = self.b.ins().load(
             types::I32,
-            vm_readonly_flags(),
+            vm_context_flags(),
             sig_ids,
             (type_index as usize * size_of::<SigId>()) as i32,
         );

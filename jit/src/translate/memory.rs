@@ -20,10 +20,13 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, Endianness, InstBuilder, MemFlagsData, Type, Value, types};
 use cranelift_frontend::Variable;
 use tandem_interp::TrapCode;
-use tandem_interp::vm::{GUARD_SIZE, VMCTX_GLOBALS, VMCTX_MEMORIES, VmGlobal, VmMemory};
+use tandem_interp::vm::{
+    GUARD_SIZE, VMCTX_GLOBALS, VMCTX_MEMORIES, VMCTX_MEMORY0, VMCTX_MEMORY0_BASE, VmGlobal,
+    VmMemory,
+};
 use wasmparser::{BinaryReader, FunctionBody, MemArg, MemArgTarget, MemoryType, Operator};
 
-use super::{FuncTranslator, Result, clif_type, vm_flags, vm_readonly_flags};
+use super::{FuncTranslator, Result, clif_type, vm_context_flags, vm_flags};
 use crate::builtins;
 use crate::error::JitError;
 
@@ -49,12 +52,22 @@ impl MemoryState {
         let ty = t.info.memory_types[index as usize];
         let pointer = t.pointer();
         let def = memory_def(t, index);
-        let base = t.b.ins().load(
-            pointer,
-            vm_readonly_flags(),
-            def,
-            offset_of!(VmMemory, base) as i32,
-        );
+        // A memory's base never moves; the context keeps memory 0's, one load away.
+        let base = if index == 0 {
+            t.b.ins().load(
+                pointer,
+                vm_context_flags(),
+                t.vmctx,
+                VMCTX_MEMORY0_BASE as i32,
+            )
+        } else {
+            t.b.ins().load(
+                pointer,
+                vm_context_flags(),
+                def,
+                offset_of!(VmMemory, base) as i32,
+            )
+        };
         let len = if ty.shared || !caches_len(t, index, ty) {
             None
         } else {
@@ -124,12 +137,19 @@ fn caches_len(t: &FuncTranslator<'_, '_>, index: u32, ty: MemoryType) -> bool {
 /// The address of memory `index`'s `VmMemory` record.
 fn memory_def(t: &mut FuncTranslator<'_, '_>, index: u32) -> Value {
     let pointer = t.pointer();
+    if index == 0 {
+        // Memory 0, the one most code uses, has its definition in the context itself.
+        return t
+            .b
+            .ins()
+            .load(pointer, vm_context_flags(), t.vmctx, VMCTX_MEMORY0 as i32);
+    }
     let memories =
         t.b.ins()
-            .load(pointer, vm_readonly_flags(), t.vmctx, VMCTX_MEMORIES as i32);
+            .load(pointer, vm_context_flags(), t.vmctx, VMCTX_MEMORIES as i32);
     let offset = index as usize * size_of::<*mut VmMemory>();
     t.b.ins()
-        .load(pointer, vm_readonly_flags(), memories, offset as i32)
+        .load(pointer, vm_context_flags(), memories, offset as i32)
 }
 
 fn load_len(t: &mut FuncTranslator<'_, '_>, def: Value) -> Value {
@@ -384,7 +404,7 @@ impl FuncTranslator<'_, '_> {
         let pointer = self.pointer();
         let base = self.b.ins().load(
             pointer,
-            vm_readonly_flags(),
+            vm_context_flags(),
             def,
             offset_of!(VmMemory, base) as i32,
         );
@@ -612,14 +632,14 @@ impl FuncTranslator<'_, '_> {
         let pointer = self.pointer();
         let globals = self.b.ins().load(
             pointer,
-            vm_readonly_flags(),
+            vm_context_flags(),
             self.vmctx,
             VMCTX_GLOBALS as i32,
         );
         let offset = index as usize * size_of::<*mut VmGlobal>();
         self.b
             .ins()
-            .load(pointer, vm_readonly_flags(), globals, offset as i32)
+            .load(pointer, vm_context_flags(), globals, offset as i32)
     }
 
     /// `global.get` of a global of any type, defined or imported, mutable or not. The cell

@@ -12,18 +12,15 @@ use cranelift_codegen::ir::{InstBuilder, Value, types};
 use tandem_interp::TrapCode;
 use tandem_interp::vm::{VMCTX_LIMITS, VmLimits};
 
-use super::{FuncTranslator, vm_flags, vm_readonly_flags};
+use super::{FuncTranslator, vm_context_flags, vm_flags};
 
 impl FuncTranslator<'_, '_> {
     /// The store's limits (`VmCtx::limits`, fixed for the context's life).
     fn limits(&mut self) -> Value {
         let pointer = self.pointer();
-        self.b.ins().load(
-            pointer,
-            vm_readonly_flags(),
-            self.vmctx,
-            VMCTX_LIMITS as i32,
-        )
+        self.b
+            .ins()
+            .load(pointer, vm_context_flags(), self.vmctx, VMCTX_LIMITS as i32)
     }
 
     /// Traps with "call stack exhausted" when the stack pointer is below
@@ -70,7 +67,7 @@ impl FuncTranslator<'_, '_> {
         // merges with an earlier one, so a loop sees every new value.
         let counter = self.b.ins().load(
             pointer,
-            vm_readonly_flags(),
+            vm_context_flags(),
             limits,
             offset_of!(VmLimits, epoch) as i32,
         );

@@ -376,6 +376,16 @@ pub(crate) fn vm_readonly_flags() -> MemFlagsData {
     MemFlagsData::trusted().with_readonly()
 }
 
+/// Flags of loads of fixed fields of the context itself and of the arrays and records it
+/// points at (the memories, tables, globals, function entries and signature ids of the
+/// instance, the store's limits): as [`vm_readonly_flags`], and they may also move, since
+/// those addresses are valid wherever the code runs; Cranelift may then merge such loads,
+/// hoist them out of loops and drop unused ones. Not for loads through a pointer that code
+/// checks first (a table element, a function reference).
+pub(crate) fn vm_context_flags() -> MemFlagsData {
+    vm_readonly_flags().with_can_move()
+}
+
 /// The state of one function's translation.
 pub(crate) struct FuncTranslator<'a, 'f> {
     pub(crate) b: FunctionBuilder<'f>,

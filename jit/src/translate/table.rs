@@ -14,7 +14,7 @@ use tandem_interp::TrapCode;
 use tandem_interp::vm::{FuncEntry, Slot, VMCTX_FUNCS, VMCTX_TABLES, VmTable};
 use wasmparser::Operator;
 
-use super::{FuncTranslator, Result, vm_flags, vm_readonly_flags};
+use super::{FuncTranslator, Result, vm_context_flags, vm_flags};
 use crate::builtins;
 
 impl FuncTranslator<'_, '_> {
@@ -37,12 +37,12 @@ impl FuncTranslator<'_, '_> {
                 let funcs =
                     self.b
                         .ins()
-                        .load(pointer, vm_readonly_flags(), self.vmctx, VMCTX_FUNCS as i32);
+                        .load(pointer, vm_context_flags(), self.vmctx, VMCTX_FUNCS as i32);
                 let offset = function_index as usize * size_of::<*const FuncEntry>();
                 let entry = self
                     .b
                     .ins()
-                    .load(pointer, vm_readonly_flags(), funcs, offset as i32);
+                    .load(pointer, vm_context_flags(), funcs, offset as i32);
                 self.push(entry);
             }
             RefAsNonNull => {
@@ -130,15 +130,13 @@ impl FuncTranslator<'_, '_> {
     /// The `VmTable` record of table `table`.
     fn table_def(&mut self, table: u32) -> Value {
         let pointer = self.pointer();
-        let tables = self.b.ins().load(
-            pointer,
-            vm_readonly_flags(),
-            self.vmctx,
-            VMCTX_TABLES as i32,
-        );
+        let tables =
+            self.b
+                .ins()
+                .load(pointer, vm_context_flags(), self.vmctx, VMCTX_TABLES as i32);
         self.b.ins().load(
             pointer,
-            vm_readonly_flags(),
+            vm_context_flags(),
             tables,
             (table as usize * size_of::<*mut VmTable>()) as i32,
         )
