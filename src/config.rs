@@ -113,7 +113,7 @@ impl Default for Config {
             lazy_translation: true,
             parallel_compilation: true,
             tier_up_calls: 1000,
-            tier_up_back_edges: 10_000,
+            tier_up_back_edges: 1_000,
             background_compilation: true,
             signals_based_traps: true,
             cranelift_opt_level: OptLevel::Speed,
@@ -223,9 +223,11 @@ impl Config {
 
     /// With [`Strategy::Tiered`]: compile a function once it has been called `calls` times,
     /// and let a running call continue in compiled code at a loop header once the function's
-    /// loops have taken `back_edges` back edges (on-stack replacement); 0 means never.
-    /// Defaults: 1000 calls, 10,000 back edges. `(1, 1)` compiles every function on its first
-    /// call and enters compiled code at the first loop header reached.
+    /// outermost loops have taken `back_edges` back edges, or its nested loops 64 times as
+    /// many (on-stack replacement; compiled code entered at an outermost loop keeps the loop
+    /// nest's structure); 0 means never. Defaults: 1000 calls, 1000 back edges. `(1, 1)`
+    /// compiles every function on its first call and enters compiled code at the first
+    /// outermost loop header reached.
     pub fn tier_up_thresholds(&mut self, calls: u32, back_edges: u32) -> &mut Self {
         self.tier_up_calls = calls;
         self.tier_up_back_edges = back_edges;

@@ -17,7 +17,7 @@ use tandem_interp::exec::NativeReturn;
 use tandem_interp::exec::{FrameInfo, native_stack_pointer};
 use tandem_interp::lower::TranslateOptions;
 use tandem_interp::module::ModuleCode;
-use tandem_interp::vm::{FuncEntry, FuncKind, Slot, TierCounters, VmCtx};
+use tandem_interp::vm::{FuncEntry, FuncKind, NESTED_BACK_EDGE_FACTOR, Slot, TierCounters, VmCtx};
 use tandem_jit::{
     ArrayCallFn, JitCompiler, JitError, JitOptions, STATUS_EMBEDDER_MIN, STATUS_OK,
     STATUS_TAIL_CALL, Status, decode_status, make_tail_call, take_pending_tail_call,
@@ -302,13 +302,18 @@ pub(crate) fn tier_up(native: &Arc<NativeCode>, entry: &FuncEntry, engine: &Engi
 }
 
 /// After a call of `entry` moved into compiled code at a loop header: until the whole
-/// function is compiled its next calls start on the interpreter, so they may take the
-/// (cached) loop entry after as many back edges as the first call did.
+/// function is compiled its next calls start on the interpreter. The function has proved
+/// hot, so they move into compiled code at the first back edge they take (through the
+/// cached loop entry, or one compiled then), not after as many as the first call needed.
 pub(crate) fn rearm_osr(entry: &FuncEntry, engine: &Engine) {
-    if !entry.has_native_code() {
-        counters(entry)
-            .back_edges
-            .store(engine.config().tier_up_back_edges, Ordering::Relaxed);
+    let back_edges = engine.config().tier_up_back_edges;
+    if !entry.has_native_code() && back_edges != 0 {
+        let counters = counters(entry);
+        counters.back_edges.store(1, Ordering::Relaxed);
+        counters.nested_back_edges.store(
+            back_edges.saturating_mul(NESTED_BACK_EDGE_FACTOR),
+            Ordering::Relaxed,
+        );
     }
 }
 

@@ -241,7 +241,16 @@ handler!(CheckEpoch {} => {
 });
 
 handler!(OsrCheck {} => {
+    cx!().count_back_edge_as_call();
     if super::counts_down(&*cx!().func, super::Countdown::BackEdges) {
+        resume!(cx!().osr(ip!()))
+    }
+    next!()
+});
+
+handler!(OsrCheckNested {} => {
+    cx!().count_back_edge_as_call();
+    if super::counts_down(&*cx!().func, super::Countdown::NestedBackEdges) {
         resume!(cx!().osr(ip!()))
     }
     next!()

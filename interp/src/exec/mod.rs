@@ -748,6 +748,25 @@ impl Cx<'_> {
         ip
     }
 
+    /// At a loop header: a back edge counts towards the running function's compilation as a
+    /// call does, so a function whose time goes into loops gets compiled for its next calls
+    /// even if it is called rarely.
+    #[inline(always)]
+    fn count_back_edge_as_call(&mut self) {
+        // SAFETY: the running function's entry is valid while it runs.
+        let func = unsafe { &*self.func };
+        if counts_down(func, Countdown::Calls) {
+            self.request_tier_up();
+        }
+    }
+
+    #[inline(never)]
+    fn request_tier_up(&mut self) {
+        // SAFETY: as in `count_back_edge_as_call`.
+        let func = unsafe { &*self.func };
+        self.host.tier_up(func);
+    }
+
     /// Whether wasm function `callee` runs native code for this call: it has some, or its call
     /// countdown just ran out and the embedder installed some.
     ///
@@ -1053,6 +1072,7 @@ pub fn native_stack_pointer() -> usize {
 enum Countdown {
     Calls,
     BackEdges,
+    NestedBackEdges,
 }
 
 /// Counts down `func`'s countdown `which` if its instance tiers up; whether it just ran out.
@@ -1066,6 +1086,7 @@ fn counts_down(func: &FuncEntry, which: Countdown) -> bool {
     let counter = match which {
         Countdown::Calls => &counters.calls,
         Countdown::BackEdges => &counters.back_edges,
+        Countdown::NestedBackEdges => &counters.nested_back_edges,
     };
     // Only the store's thread runs its instances: a load and a store suffice.
     let left = counter.load(std::sync::atomic::Ordering::Relaxed);

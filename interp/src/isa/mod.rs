@@ -311,10 +311,13 @@ macro_rules! for_each_op {
             CanonicalizeNan { reg: Reg, lanes: NanLanes } = "canonicalize_nan";
             /// Traps with "interrupt" once the engine's epoch reaches the store's deadline.
             CheckEpoch {} = "check_epoch";
-            /// At a loop header, with tier-up on: counts a back edge and, when the function's
-            /// countdown ends, asks the embedder to finish the call in compiled code entered
-            /// at this loop (on-stack replacement).
+            /// At the header of a loop no other loop encloses, with tier-up on: counts a back
+            /// edge and, when the function's countdown ends, asks the embedder to finish the
+            /// call in compiled code entered at this loop (on-stack replacement).
             OsrCheck {} = "osr_check";
+            /// As `osr_check`, at the header of a loop nested in another, with the function's
+            /// countdown of nested back edges.
+            OsrCheckNested {} = "osr_check_nested";
             /// Jumps by `offset`.
             Br { offset: i32 } = "br";
             /// Jumps by `offset` if `cond` is non-zero (the whole slot: `i32` values are kept

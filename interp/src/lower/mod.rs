@@ -679,7 +679,15 @@ impl<'a> Translator<'a> {
             // code entered there charges it itself.
             let header = self.pc();
             if osr_entry {
-                self.emit(Op::OsrCheck {});
+                let nested = self
+                    .controls
+                    .iter()
+                    .any(|c| matches!(c.kind, ControlKind::Loop));
+                self.emit(if nested {
+                    Op::OsrCheckNested {}
+                } else {
+                    Op::OsrCheck {}
+                });
             }
             self.bind_label();
             control.header = Some(header);

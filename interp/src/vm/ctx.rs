@@ -214,10 +214,20 @@ pub struct VmCtx {
 pub struct TierCounters {
     /// Calls left before the function asks to be compiled.
     pub calls: AtomicU32,
-    /// Loop back edges (in any call) left before a running call asks to continue in compiled
-    /// code at its loop header (on-stack replacement).
+    /// Back edges of the function's outermost loops (in any call) left before a running
+    /// call asks to continue in compiled code at such a loop's header (on-stack replacement).
     pub back_edges: AtomicU32,
+    /// The same for loops nested in other loops, which start from
+    /// [`NESTED_BACK_EDGE_FACTOR`] times as many: entered at an inner loop, compiled code
+    /// no longer has the loop nest's structure (the inner header becomes the entry of every
+    /// enclosing loop), so an outermost header, usually reached soon, is preferred.
+    pub nested_back_edges: AtomicU32,
 }
+
+/// How many times more back edges of nested loops than of outermost ones a call takes
+/// before it moves into compiled code at a nested loop (see
+/// [`TierCounters::nested_back_edges`]).
+pub const NESTED_BACK_EDGE_FACTOR: u32 = 64;
 
 /// An array that the `VmCtx` head points into. It is owned through a raw pointer, not a
 /// `Box`, so moving the context never invalidates the head's pointers (a `Box` would claim
@@ -418,13 +428,17 @@ impl VmCtx {
 
     /// Makes the interpreter count calls and loop back edges of this instance's defined
     /// functions and ask the embedder to compile a function after `calls` calls, or to enter
-    /// compiled code at a loop header after `back_edges` back edges (0: never).
+    /// compiled code at a loop header after `back_edges` back edges of its outermost loops
+    /// or [`NESTED_BACK_EDGE_FACTOR`] times as many of nested loops (0: never).
     pub fn enable_tier_up(&mut self, calls: u32, back_edges: u32) {
         let defined = self.module.info.bodies.len();
         self.tier_counters = (0..defined)
             .map(|_| TierCounters {
                 calls: AtomicU32::new(calls),
                 back_edges: AtomicU32::new(back_edges),
+                nested_back_edges: AtomicU32::new(
+                    back_edges.saturating_mul(NESTED_BACK_EDGE_FACTOR),
+                ),
             })
             .collect();
     }
