@@ -24,7 +24,7 @@ use tandem_interp::vm::{
     GUARD_SIZE, VMCTX_GLOBALS, VMCTX_MEMORIES, VMCTX_MEMORY0, VMCTX_MEMORY0_BASE, VmGlobal,
     VmMemory,
 };
-use wasmparser::{BinaryReader, FunctionBody, MemArg, MemArgTarget, MemoryType, Operator};
+use wasmparser::{MemArg, MemArgTarget, Operator};
 
 use super::{FuncTranslator, Result, clif_type, vm_context_flags, vm_flags};
 use crate::builtins;
@@ -37,8 +37,7 @@ pub(crate) struct MemoryState {
     /// The address of its first byte.
     base: Value,
     /// Its current length in bytes, kept for unshared memories whose length the body
-    /// compares with inline; `None` where it is loaded at each use instead (see
-    /// [`caches_len`]).
+    /// compares with inline; `None` where it is loaded at each use instead.
     len: Option<Variable>,
     /// log2 of its page size.
     page_size_log2: u32,
@@ -47,8 +46,13 @@ pub(crate) struct MemoryState {
 }
 
 impl MemoryState {
-    /// Loads what the function needs of memory `index`.
-    pub(super) fn load(t: &mut FuncTranslator<'_, '_>, index: u32) -> Result<Self> {
+    /// Loads what the function needs of memory `index`; `reads_len` tells whether the body
+    /// reads its length where guard pages would cover its accesses (see [`reads_len`]).
+    pub(super) fn load(
+        t: &mut FuncTranslator<'_, '_>,
+        index: u32,
+        reads_len: bool,
+    ) -> Result<Self> {
         let ty = t.info.memory_types[index as usize];
         let pointer = t.pointer();
         let def = memory_def(t, index);
@@ -68,7 +72,13 @@ impl MemoryState {
                 offset_of!(VmMemory, base) as i32,
             )
         };
-        let len = if ty.shared || !caches_len(t, index, ty) {
+        // The length is kept in a variable (loaded at entry and reloaded after every call and
+        // `memory.grow`, so the comparisons with it inside loops cost no load) unless every
+        // access relies on guard pages and nothing else reads it: then those would be dead
+        // loads, which Cranelift keeps. Where it is not kept, each use loads it.
+        let guarded =
+            t.env.options.guard_pages && !ty.memory64 && ty.page_size_log2.unwrap_or(16) >= 16;
+        let len = if ty.shared || (guarded && !reads_len) {
             None
         } else {
             let var = t.b.declare_var(pointer);
@@ -86,52 +96,29 @@ impl MemoryState {
     }
 }
 
-/// Whether the function `t` translates should keep the length of unshared memory `index`
-/// (of type `ty`) in a variable: loaded at entry and reloaded after every call and
-/// `memory.grow`, so that the comparisons with it inside loops cost no load.
-///
-/// Not when every load and store of the memory relies on guard pages and nothing else
-/// reads its length: those reloads would be dead loads, which Cranelift keeps. The answer
-/// only tunes the code: where the length is not cached, each use loads it, which is always
-/// correct.
-fn caches_len(t: &FuncTranslator<'_, '_>, index: u32, ty: MemoryType) -> bool {
-    let guarded_memory =
-        t.env.options.guard_pages && !ty.memory64 && ty.page_size_log2.unwrap_or(16) >= 16;
-    if !guarded_memory {
-        // Every access compares with the length.
-        return true;
-    }
-    let defined = (t.func_index - t.info.imported_funcs) as usize;
-    let Some(range) = t.info.bodies.get(defined).cloned() else {
-        return true;
-    };
-    let reader = BinaryReader::new_features(
-        &t.info.bytes[range.clone()],
-        range.start as u64,
-        t.info.features,
-    );
-    let Ok(mut operators) = FunctionBody::new(reader).get_operators_reader() else {
-        return true;
-    };
-    while !operators.eof() {
-        let Ok(op) = operators.read() else {
-            return true;
-        };
-        let reads_len = match op {
-            Operator::MemorySize { mem } | Operator::MemoryFill { mem } => mem == index,
-            Operator::MemoryCopy { dst_mem, src_mem } => dst_mem == index || src_mem == index,
-            // An offset this large may need an explicit check (the largest access is 16
-            // bytes).
-            ref op => access_memarg(op).is_some_and(|memarg| {
-                memarg.target == MemArgTarget::Memory(index)
-                    && memarg.offset > GUARD_SIZE.saturating_sub(16)
-            }),
-        };
-        if reads_len {
-            return true;
+/// Calls `reads` with each memory whose length `op` compares with even where guard pages
+/// cover the memory's loads and stores: `memory.size`, the bulk operators (which check
+/// their ranges inline) and accesses whose offset is too large for the guard.
+pub(super) fn reads_len(op: &Operator<'_>, mut reads: impl FnMut(u32)) {
+    match *op {
+        Operator::MemorySize { mem } | Operator::MemoryFill { mem } => reads(mem),
+        Operator::MemoryCopy { dst_mem, src_mem } => {
+            reads(dst_mem);
+            reads(src_mem);
+        }
+        // The largest access is 16 bytes.
+        ref op => {
+            if let Some(&MemArg {
+                offset,
+                target: MemArgTarget::Memory(mem),
+                ..
+            }) = access_memarg(op)
+                && offset > GUARD_SIZE.saturating_sub(16)
+            {
+                reads(mem);
+            }
         }
     }
-    false
 }
 
 /// The address of memory `index`'s `VmMemory` record.

@@ -295,6 +295,9 @@ pub(crate) struct OsrTarget {
 struct Uses {
     /// Memories whose bytes or size the body reads or changes inline, by index.
     memories: Vec<bool>,
+    /// Memories whose length the body compares with even where guard pages cover its
+    /// accesses, by index (see [`memory::reads_len`]).
+    reads_len: Vec<bool>,
     /// The body tail-calls its own function.
     self_tail_call: bool,
 }
@@ -302,6 +305,7 @@ struct Uses {
 fn scan_uses(body: &FunctionBody<'_>, info: &ModuleInfo, func_index: u32) -> Result<Uses> {
     let mut uses = Uses {
         memories: vec![false; info.memory_types.len()],
+        reads_len: vec![false; info.memory_types.len()],
         self_tail_call: false,
     };
     let mut operators = body.get_operators_reader()?;
@@ -312,6 +316,11 @@ fn scan_uses(body: &FunctionBody<'_>, info: &ModuleInfo, func_index: u32) -> Res
         {
             *used = true;
         }
+        memory::reads_len(&op, |mem| {
+            if let Some(reads) = uses.reads_len.get_mut(mem as usize) {
+                *reads = true;
+            }
+        });
         if let Operator::ReturnCall { function_index } = op
             && function_index == func_index
         {
@@ -544,7 +553,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         self.memories = (0..self.info.memory_types.len()).map(|_| None).collect();
         for (index, &used) in uses.memories.iter().enumerate() {
             if used {
-                self.memories[index] = Some(MemoryState::load(self, index as u32)?);
+                let reads_len = uses.reads_len[index];
+                self.memories[index] = Some(MemoryState::load(self, index as u32, reads_len)?);
             }
         }
         if let EntryKind::Osr { loop_offset } = entry {
