@@ -452,10 +452,11 @@ pub fn suite_markdown(suite: &Suite) -> String {
         md += "### Cranelift tier\n\n\
                `tandem-cranelift` compiles every function it supports with Cranelift when \
                the module is created (`Strategy::Cranelift`); `tandem-tiered` interprets \
-               first and compiles functions once called 1000 times, or a running call's \
-               loop once its function's loops have taken 10,000 back edges (on-stack \
-               replacement), on a background thread (`Strategy::Tiered` with its \
-               defaults); `wasmtime` is Wasmtime compiling to native code for the host \
+               first and compiles a function on a background thread once its calls and \
+               loop back edges reach 1000, and moves a running call into compiled code at \
+               a loop header once its function's outermost loops have taken 1000 back \
+               edges, or its nested loops 64 times as many (on-stack replacement; \
+               `Strategy::Tiered` with its defaults); `wasmtime` is Wasmtime compiling to native code for the host \
                with Cranelift (its default configuration).\n\n";
     }
     if tables.versus_wasmtime {
