@@ -285,6 +285,9 @@ impl FuncTranslator<'_, '_> {
                 );
                 let direct = self.b.create_block();
                 let through_helper = self.b.create_block();
+                // Callees without compiled code pay for the helper anyway: their path is
+                // laid out of line.
+                self.b.set_cold_block(through_helper);
                 self.b.ins().brif(code, direct, &[], through_helper, &[]);
                 self.b.seal_block(direct);
                 self.b.seal_block(through_helper);

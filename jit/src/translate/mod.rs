@@ -937,9 +937,23 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     /// Continues in a new block if `cond` is zero, else leaves with trap `code`.
     pub(crate) fn trap_if(&mut self, cond: Value, code: TrapCode) {
         let trap = self.trap_block(code);
+        self.leave_if(cond, trap, None);
+    }
+
+    /// Continues in a new block if `cond` is zero, else jumps to the exit block `exit` with
+    /// `status` (if given) and the wasm offset of the operator being translated. The jump
+    /// goes through a cold block of its own, so the offset is only materialized off the hot
+    /// path.
+    fn leave_if(&mut self, cond: Value, exit: Block, status: Option<Value>) {
+        let site = self.b.create_block();
+        self.b.set_cold_block(site);
         let next = self.b.create_block();
-        let offset = self.offset_arg();
-        self.b.ins().brif(cond, trap, &[offset], next, &[]);
+        self.b.ins().brif(cond, site, &[], next, &[]);
+        self.b.seal_block(site);
+        self.b.switch_to_block(site);
+        let mut args: Vec<ir::BlockArg> = status.map(ir::BlockArg::Value).into_iter().collect();
+        args.push(self.offset_arg());
+        self.b.ins().jump(exit, &args);
         self.b.seal_block(next);
         self.b.switch_to_block(next);
     }
@@ -990,17 +1004,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     /// Returns `status` from the function at once unless it is zero.
     pub(crate) fn propagate_status(&mut self, status: Value) {
         let exit = self.status_exit();
-        let next = self.b.create_block();
-        let offset = self.offset_arg();
-        self.b.ins().brif(
-            status,
-            exit,
-            &[ir::BlockArg::Value(status), offset],
-            next,
-            &[],
-        );
-        self.b.seal_block(next);
-        self.b.switch_to_block(next);
+        self.leave_if(status, exit, Some(status));
     }
 
     /// The address of a scratch area of at least `slots` value slots in the frame.
