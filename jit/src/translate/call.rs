@@ -32,6 +32,15 @@ use crate::abi::{CallHelper, STATUS_TAIL_CALL};
 use crate::builtins;
 use crate::error::JitError;
 
+/// How a direct call reaches its callee's wasm-call code.
+#[derive(Clone, Copy)]
+enum Direct {
+    /// Through the code address loaded from its entry.
+    Code(Value),
+    /// By a call of a function of the compiled module (the function itself).
+    Func(ir::FuncRef),
+}
+
 /// What a call calls.
 #[derive(Clone, Copy)]
 enum Callee {
@@ -231,15 +240,15 @@ impl FuncTranslator<'_, '_> {
         // The direct call, with the callee's context and the operands (and the call slots
         // for results that do not come back in registers).
         let in_registers = results_in_registers(results);
-        let call_direct = |t: &mut Self, target: Option<Value>, callee_vmctx: Value| {
+        let call_direct = |t: &mut Self, target: Direct, callee_vmctx: Value| {
             let mut direct_args = Vec::with_capacity(args.len() + 2);
             direct_args.push(callee_vmctx);
             direct_args.extend_from_slice(&args);
             if !in_registers {
                 direct_args.push(slots);
             }
-            let call = match (target, callee) {
-                (Some(code), _) => {
+            let call = match target {
+                Direct::Code(code) => {
                     let signature = wasm_call_signature_of(params, results, pointer);
                     let sig_params: Vec<Type> =
                         signature.params.iter().map(|p| p.value_type).collect();
@@ -248,8 +257,7 @@ impl FuncTranslator<'_, '_> {
                     let sig = t.signature_in(CallConv::Tail, &sig_params, &sig_returns);
                     t.b.ins().call_indirect(sig, code, &direct_args)
                 }
-                (None, Callee::Myself(func_ref)) => t.b.ins().call(func_ref, &direct_args),
-                (None, Callee::Entry(_)) => unreachable!("entries are called through a pointer"),
+                Direct::Func(func_ref) => t.b.ins().call(func_ref, &direct_args),
             };
             let returned_values = t.b.inst_results(call).to_vec();
             let status = returned_values[0];
@@ -272,9 +280,9 @@ impl FuncTranslator<'_, '_> {
         };
 
         match callee {
-            Callee::Myself(_) => {
+            Callee::Myself(func_ref) => {
                 let vmctx = self.vmctx;
-                call_direct(self, None, vmctx);
+                call_direct(self, Direct::Func(func_ref), vmctx);
             }
             Callee::Entry(entry) => {
                 let code = self.b.ins().load(
@@ -299,7 +307,7 @@ impl FuncTranslator<'_, '_> {
                     entry,
                     offset_of!(FuncEntry, vmctx) as i32,
                 );
-                call_direct(self, Some(code), callee_vmctx);
+                call_direct(self, Direct::Code(code), callee_vmctx);
 
                 self.b.switch_to_block(through_helper);
                 self.store_args(&args, slots);

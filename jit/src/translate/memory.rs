@@ -444,15 +444,6 @@ impl FuncTranslator<'_, '_> {
     ///
     /// [`JitOptions::guard_pages`]: crate::JitOptions::guard_pages
     pub(super) fn heap_access(&mut self, memarg: &MemArg, size: u64) -> Result<HeapAccess> {
-        self.heap_access_checked(memarg, size, false)
-    }
-
-    fn heap_access_checked(
-        &mut self,
-        memarg: &MemArg,
-        size: u64,
-        force_check: bool,
-    ) -> Result<HeapAccess> {
         let mem = match memarg.target {
             MemArgTarget::Memory(mem) => mem,
             MemArgTarget::Array(_) => return Err(JitError::Unsupported("GC arrays".into())),
@@ -469,8 +460,7 @@ impl FuncTranslator<'_, '_> {
         // A guarded memory reserves its whole 32-bit index space and `GUARD_SIZE` bytes more,
         // of which only the length is accessible: 64 KiB pages keep the length a multiple
         // of the OS page, so every byte past it faults.
-        let guarded = !force_check
-            && self.env.options.guard_pages
+        let guarded = self.env.options.guard_pages
             && !memory64
             && page_size_log2 >= 16
             && memarg
