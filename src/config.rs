@@ -221,13 +221,17 @@ impl Config {
         self
     }
 
-    /// With [`Strategy::Tiered`]: compile a function once it has been called `calls` times,
-    /// and let a running call continue in compiled code at a loop header once the function's
-    /// outermost loops have taken `back_edges` back edges, or its nested loops 64 times as
-    /// many (on-stack replacement; compiled code entered at an outermost loop keeps the loop
-    /// nest's structure); 0 means never. Defaults: 1000 calls, 1000 back edges. `(1, 1)`
-    /// compiles every function on its first call and enters compiled code at the first
-    /// outermost loop header reached.
+    /// With [`Strategy::Tiered`]: compile a function once it has been called `calls` times
+    /// (each back edge of its loops counting as a call), and let a running call continue in
+    /// compiled code at a loop header once the function's outermost loops have taken
+    /// `back_edges` back edges, or its nested loops 64 times as many (on-stack replacement);
+    /// 0 means never.
+    ///
+    /// A function's code can be entered at its outermost loops, so a call moves into it there
+    /// as soon as it is compiled; entering at a nested loop takes code compiled for that loop
+    /// alone, which loses the loop nest's structure, hence the longer wait. Defaults: 1000
+    /// calls, 1000 back edges. `(1, 1)` compiles every function on its first call and enters
+    /// compiled code at the first outermost loop header reached.
     pub fn tier_up_thresholds(&mut self, calls: u32, back_edges: u32) -> &mut Self {
         self.tier_up_calls = calls;
         self.tier_up_back_edges = back_edges;
@@ -236,8 +240,9 @@ impl Config {
 
     /// With [`Strategy::Tiered`]: compile hot functions on a background thread (`true`, the
     /// default), the interpreter running them meanwhile, or at once on the thread that calls
-    /// them, which then runs the compiled code (deterministic, for testing). Loops that enter
-    /// compiled code while running are always compiled at once.
+    /// them, which then runs the compiled code (deterministic, for testing). A call running
+    /// on the interpreter meanwhile moves into the code at one of its outermost loops once
+    /// the code is installed; code for entering at a nested loop is always compiled at once.
     pub fn background_compilation(&mut self, enable: bool) -> &mut Self {
         self.background_compilation = enable;
         self

@@ -43,8 +43,13 @@ pub struct NativeStats {
     /// Functions compiled to native code (up front or on tier-up).
     pub functions: usize,
     /// Entries into compiled code at loop headers compiled for running calls (on-stack
-    /// replacement).
+    /// replacement), each for one loop.
     pub loop_entries: usize,
+    /// Running calls that moved from the interpreter into compiled code at a loop header:
+    /// through an entry compiled for that loop, or through their function's own code, which
+    /// with [`Strategy::Tiered`](crate::Strategy::Tiered) can be entered at its outermost
+    /// loops.
+    pub loop_transfers: usize,
 }
 
 /// The counters behind [`NativeStats`].
@@ -52,6 +57,7 @@ pub struct NativeStats {
 pub(crate) struct NativeStatsCounters {
     pub functions: std::sync::atomic::AtomicUsize,
     pub loop_entries: std::sync::atomic::AtomicUsize,
+    pub loop_transfers: std::sync::atomic::AtomicUsize,
 }
 
 /// Work for the background compilation thread.
@@ -122,6 +128,7 @@ impl Engine {
         NativeStats {
             functions: counters.functions.load(Ordering::Relaxed),
             loop_entries: counters.loop_entries.load(Ordering::Relaxed),
+            loop_transfers: counters.loop_transfers.load(Ordering::Relaxed),
         }
     }
 

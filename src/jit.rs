@@ -11,7 +11,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tandem_interp::exec::NativeReturn;
 use tandem_interp::exec::{FrameInfo, native_stack_pointer};
@@ -52,6 +52,9 @@ pub(crate) struct NativeCode {
     wasm_call_entries: Box<[AtomicUsize]>,
     /// Each defined function's [`NOT_REQUESTED`], [`QUEUED`], [`COMPILED`] or [`REFUSED`].
     states: Box<[AtomicU8]>,
+    /// The wasm offsets of the loops each compiled function's code can be entered at (see
+    /// [`JitOptions::loop_entries`]), set before its state becomes [`COMPILED`].
+    loop_entries: Box<[OnceLock<Arc<[u32]>>]>,
     /// Entries at loop headers (on-stack replacement), by defined function and loop offset;
     /// `None` where the tier cannot enter there.
     osr_entries: Mutex<HashMap<(u32, u32), Option<usize>>>,
@@ -76,11 +79,23 @@ impl std::fmt::Debug for NativeCode {
 impl NativeCode {
     /// Native code for `code`, nothing compiled yet: functions are compiled when
     /// [`NativeCode::request`]ed, to behave as the interpreter's bytecode translated with
-    /// `options` does.
+    /// `options` does, their code entered at its outermost loops as well, so that calls
+    /// running on the interpreter move into it there.
     pub(crate) fn tiered(
         engine: &Engine,
         code: Arc<ModuleCode>,
         options: TranslateOptions,
+    ) -> Result<Self> {
+        NativeCode::new(engine, code, options, true)
+    }
+
+    /// Native code for `code`, nothing compiled yet, with `loop_entries` in each function's
+    /// code or not.
+    fn new(
+        engine: &Engine,
+        code: Arc<ModuleCode>,
+        options: TranslateOptions,
+        loop_entries: bool,
     ) -> Result<Self> {
         let functions = code.info.bodies.len();
         Ok(NativeCode {
@@ -93,6 +108,7 @@ impl NativeCode {
                     OptLevel::Speed => tandem_jit::OptLevel::Speed,
                     OptLevel::SpeedAndSize => tandem_jit::OptLevel::SpeedAndSize,
                 },
+                loop_entries,
                 ..JitOptions::from(options)
             },
             code,
@@ -101,6 +117,7 @@ impl NativeCode {
             states: (0..functions)
                 .map(|_| AtomicU8::new(NOT_REQUESTED))
                 .collect(),
+            loop_entries: (0..functions).map(|_| OnceLock::new()).collect(),
             osr_entries: Mutex::new(HashMap::new()),
             stats: engine.native_stats_counters(),
         })
@@ -113,7 +130,8 @@ impl NativeCode {
         code: Arc<ModuleCode>,
         options: TranslateOptions,
     ) -> Result<Self> {
-        let native = NativeCode::tiered(engine, code, options)?;
+        // Nothing runs on the interpreter first, so nothing enters at a loop.
+        let native = NativeCode::new(engine, code, options, false)?;
         let functions = native.entries.len();
         let threads = engine.config().compilation_threads().min(functions);
         if threads <= 1 {
@@ -190,6 +208,7 @@ impl NativeCode {
         }
         match compiler.compile(&self.code.info, index) {
             Ok(compiled) => {
+                let _ = self.loop_entries[i].set(compiled.loop_entries.clone());
                 self.wasm_call_entries[i].store(compiled.wasm_call as usize, Ordering::Release);
                 self.entries[i].store(compiled.as_ptr() as usize, Ordering::Release);
                 self.states[i].store(COMPILED, Ordering::Release);
@@ -260,9 +279,43 @@ impl NativeCode {
         (std::ptr::null_mut(), true)
     }
 
+    /// Where a running call of defined function `index` can continue in compiled code at the
+    /// loop header at wasm offset `loop_offset`: the function's own code if it has an entry
+    /// there (asking for its compilation if needed), else code compiled now for that loop.
+    pub(crate) fn loop_entry(
+        self: &Arc<Self>,
+        index: u32,
+        loop_offset: u32,
+        engine: &Engine,
+    ) -> LoopEntry {
+        if self.options.loop_entries {
+            let (code, pending) = self.request(index, engine);
+            if pending {
+                return LoopEntry::Pending;
+            }
+            if code.is_null() {
+                // The tier refused the function, so it cannot enter it anywhere.
+                return LoopEntry::None;
+            }
+            let position = self.loop_entries[index as usize]
+                .get()
+                .and_then(|offsets| offsets.iter().position(|&offset| offset == loop_offset));
+            if let Some(position) = position {
+                return LoopEntry::InFunction {
+                    code,
+                    position: position as u32,
+                };
+            }
+        }
+        match self.osr_entry(index, loop_offset) {
+            code if code.is_null() => LoopEntry::None,
+            code => LoopEntry::Separate(code),
+        }
+    }
+
     /// The entry of defined function `index` at the loop header at wasm offset `loop_offset`,
     /// compiled now if needed; null if the tier cannot enter there.
-    pub(crate) fn osr_entry(&self, index: u32, loop_offset: u32) -> *mut u8 {
+    fn osr_entry(&self, index: u32, loop_offset: u32) -> *mut u8 {
         let mut entries = self.osr_entries.lock().unwrap_or_else(|e| e.into_inner());
         let entry = *entries.entry((index, loop_offset)).or_insert_with(|| {
             let compiled = self
@@ -284,6 +337,22 @@ impl NativeCode {
     }
 }
 
+/// Where a running call continues in compiled code at a loop header (see
+/// [`NativeCode::loop_entry`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum LoopEntry {
+    /// The function's array-call entry, told to start at its loop entry `position` (see
+    /// [`JitOptions::loop_entries`]).
+    InFunction { code: *mut u8, position: u32 },
+    /// An OSR entry compiled for that loop.
+    Separate(*mut u8),
+    /// The function is being compiled: the call goes on in the interpreter, and moves at a
+    /// later back edge once the code is installed (see [`tier_up`]).
+    Pending,
+    /// The tier cannot enter there.
+    None,
+}
+
 /// Calls after which a function whose background compilation is under way checks again.
 const TIER_UP_RECHECK: u32 = 16;
 
@@ -291,6 +360,9 @@ const TIER_UP_RECHECK: u32 = 16;
 /// its compilation and installs the code in the entry once there is some (returning `true`);
 /// while the compilation runs in the background, has the interpreter ask again after a few
 /// calls.
+///
+/// Installing code that has loop entries lets calls of the function still running on the
+/// interpreter move into it at their next back edge of an outermost loop.
 pub(crate) fn tier_up(native: &Arc<NativeCode>, entry: &FuncEntry, engine: &Engine) -> bool {
     let (code, ask_again) = native.request(entry.index, engine);
     if ask_again {
@@ -298,7 +370,14 @@ pub(crate) fn tier_up(native: &Arc<NativeCode>, entry: &FuncEntry, engine: &Engi
             .calls
             .store(TIER_UP_RECHECK, Ordering::Relaxed);
     }
-    !code.is_null() && native.install(entry)
+    let installed = !code.is_null() && native.install(entry);
+    let has_loop_entries = native.loop_entries[entry.index as usize]
+        .get()
+        .is_some_and(|offsets| !offsets.is_empty());
+    if installed && has_loop_entries && engine.config().tier_up_back_edges != 0 {
+        counters(entry).back_edges.store(1, Ordering::Relaxed);
+    }
+    installed
 }
 
 /// After a call of `entry` moved into compiled code at a loop header: until the whole

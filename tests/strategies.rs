@@ -363,3 +363,52 @@ fn every_cranelift_opt_level_agrees() {
         }
     }
 }
+
+/// With the defaults of [`Strategy::Tiered`], a function is compiled on a background thread
+/// while its first call keeps looping on the interpreter; once the code is installed, that
+/// call moves into it at its next back edge, through the function's own code (no entry is
+/// compiled for the loop), and finishes there with the right result.
+#[test]
+fn a_running_call_moves_into_its_functions_code_once_compiled() {
+    if !strategies().contains(&Strategy::Tiered) {
+        return;
+    }
+    let wat = r#"(module
+        (import "host" "compiled" (func $compiled (result i32)))
+        (func (export "spin") (param $extra i32) (result i32)
+            (local $i i32)
+            (loop $again
+                local.get $i i32.const 1 i32.add local.set $i
+                ;; Spin until the function has native code, then take $extra more turns.
+                call $compiled
+                i32.eqz
+                br_if $again
+                local.get $extra i32.const 1 i32.sub local.tee $extra
+                br_if $again)
+            local.get $i))"#;
+    let mut config = Config::new();
+    config
+        .strategy(Strategy::Tiered)
+        .tier_up_thresholds(100, 100);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let watcher = engine.clone();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let compiled = tandem::Func::wrap(&mut store, move || -> i32 {
+        i32::from(watcher.native_stats().functions > 0 || Instant::now() > deadline)
+    });
+    let instance = Instance::new(&mut store, &module, &[compiled.into()]).unwrap();
+    let spin = instance
+        .get_typed_func::<i32, i32>(&mut store, "spin")
+        .unwrap();
+    let turns = spin.call(&mut store, 1000).unwrap();
+    let stats = engine.native_stats();
+    assert_eq!(stats.functions, 1, "compiled in the background: {stats:?}");
+    assert!(turns > 1000, "{turns} turns");
+    assert_eq!(stats.loop_transfers, 1, "{stats:?}");
+    assert_eq!(
+        stats.loop_entries, 0,
+        "no entry compiled for the loop: {stats:?}"
+    );
+}

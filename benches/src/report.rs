@@ -334,6 +334,7 @@ fn tiered_table(suite: &Suite) -> Table {
         format!("{TIERED}/best"),
         "best".into(),
         "tiered native functions".into(),
+        "tiered loop transfers".into(),
         "tiered loop entries".into(),
     ]);
     let total =
@@ -342,10 +343,9 @@ fn tiered_table(suite: &Suite) -> Table {
     for w in &suite.workloads {
         let best = w.tiered_ratio();
         ratios.extend(best.map(|(r, _)| r));
-        let loop_entries = w
-            .get(TIERED)
-            .and_then(|m| m.native)
-            .map_or("–".into(), |n| n.loop_entries.to_string());
+        let native = w.get(TIERED).and_then(|m| m.native);
+        let loop_transfers = native.map_or("–".into(), |n| n.loop_transfers.to_string());
+        let loop_entries = native.map_or("–".into(), |n| n.loop_entries.to_string());
         table.row(vec![
             w.name.to_string(),
             total(w, INTERPRETER),
@@ -354,6 +354,7 @@ fn tiered_table(suite: &Suite) -> Table {
             ratio(best.map(|(r, _)| r)),
             best.map_or("–".into(), |(_, name)| name.to_string()),
             native_functions(w, TIERED),
+            loop_transfers,
             loop_entries,
         ]);
     }
@@ -361,7 +362,7 @@ fn tiered_table(suite: &Suite) -> Table {
         let mut row = vec![label.to_string()];
         row.extend(["", "", ""].map(String::from));
         row.push(ratio(value));
-        row.extend(["", "", ""].map(String::from));
+        row.extend(["", "", "", ""].map(String::from));
         row
     };
     table.row(summary("geomean", geomean(&ratios)));
@@ -453,10 +454,11 @@ pub fn suite_markdown(suite: &Suite) -> String {
                `tandem-cranelift` compiles every function it supports with Cranelift when \
                the module is created (`Strategy::Cranelift`); `tandem-tiered` interprets \
                first and compiles a function on a background thread once its calls and \
-               loop back edges reach 1000, and moves a running call into compiled code at \
-               a loop header once its function's outermost loops have taken 1000 back \
-               edges, or its nested loops 64 times as many (on-stack replacement; \
-               `Strategy::Tiered` with its defaults); `wasmtime` is Wasmtime compiling to native code for the host \
+               loop back edges reach 1000; a call still running on the interpreter then \
+               moves into the function's code at the next back edge of an outermost loop, \
+               or, after 64 times as many back edges of a nested loop, into code compiled \
+               for that loop (on-stack replacement; `Strategy::Tiered` with its \
+               defaults); `wasmtime` is Wasmtime compiling to native code for the host \
                with Cranelift (its default configuration).\n\n";
     }
     if tables.versus_wasmtime {
@@ -473,8 +475,9 @@ pub fn suite_markdown(suite: &Suite) -> String {
                `tandem-tiered/best` divides tandem-tiered's total by the better of tandem's \
                (interpreter only) and tandem-cranelift's, named in \"best\". \"tiered native \
                functions\" is how many functions the tiered run had compiled by its end, \
-               \"tiered loop entries\" how many loop headers it compiled to move a running \
-               call into native code.\n\n";
+               \"tiered loop transfers\" how many running calls moved into native code at a \
+               loop header, \"tiered loop entries\" how many loop headers it compiled code of \
+               their own for, to do so.\n\n";
         md += &tiered_table(suite).markdown();
         md += "\n";
     }
@@ -661,6 +664,7 @@ mod tests {
         Some(Native {
             functions,
             loop_entries,
+            loop_transfers: loop_entries,
         })
     }
 

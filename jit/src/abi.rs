@@ -27,6 +27,18 @@
 //! fuel charge and epoch check included, the function entry's not); the results are
 //! returned as after a normal call.
 //!
+//! # Loop entries
+//!
+//! A call's code compiled with [`crate::JitOptions::loop_entries`] is also an OSR entry at
+//! each loop listed in [`crate::CompiledCode::loop_entries`], without code of its own. To
+//! enter at entry `k` of that list, the embedder stores `k` in `VmCtx::osr_loop`, then the
+//! address of the slots holding the running call's locals (as for an OSR entry) in
+//! `VmCtx::osr_values`, and calls the function's array-call entry with `values` pointing at
+//! those same slots. The code reads the request before anything else, clears
+//! `osr_values`, checks the stack limit and continues at the loop's header as an OSR entry
+//! does; the results come back as after a normal call. `osr_values` is null whenever no
+//! such call is about to start.
+//!
 //! # Status
 //!
 //! The `u32` returned by compiled code, by [`CallHelper`]s and by the built-ins is a status:

@@ -1,5 +1,7 @@
 //! The compiler: Cranelift set up for the host, and the executable memory it owns.
 
+use std::sync::Arc;
+
 use cranelift_codegen::ir::{self, AbiParam, Signature, types};
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
@@ -42,6 +44,18 @@ pub struct JitOptions {
     /// [`crate::install_signal_handler`] succeeded, and that it calls compiled code only
     /// through [`crate::enter`] (as [`CompiledCode::call`] does).
     pub guard_pages: bool,
+    /// Give each call's code entries at its outermost loops, so that a call running on the
+    /// interpreter can continue in it at such a loop's header (on-stack replacement without
+    /// compiling an entry of its own, see [`JitCompiler::compile_osr`]): the loops an OSR
+    /// entry can start at that are not nested in another loop, listed in
+    /// [`CompiledCode::loop_entries`]. The code then checks for a request at every call,
+    /// and locals entering those loops lose the constants the normal path gives them.
+    ///
+    /// The embedder makes a request by storing the address of the call's locals (laid out as
+    /// for an OSR entry) in `VmCtx::osr_values` and the entry's position in
+    /// `VmCtx::osr_loop`, then calling the function's array-call entry with the same slots;
+    /// the code clears `osr_values` before anything else. See [`crate::abi`], "Loop entries".
+    pub loop_entries: bool,
     /// How hard Cranelift optimizes. Fixed when the compiler is created
     /// ([`JitCompiler::with_options`]); [`JitCompiler::set_options`] keeps it.
     pub opt_level: OptLevel,
@@ -80,6 +94,7 @@ impl Default for JitOptions {
             stack_check: true,
             canonicalize_nans: false,
             guard_pages: false,
+            loop_entries: false,
             opt_level: OptLevel::Speed,
         }
     }
@@ -95,6 +110,7 @@ impl From<TranslateOptions> for JitOptions {
             stack_check: true,
             canonicalize_nans: options.canonicalize_nans,
             guard_pages: false,
+            loop_entries: false,
             opt_level: OptLevel::Speed,
         }
     }
@@ -104,7 +120,7 @@ impl From<TranslateOptions> for JitOptions {
 ///
 /// The code stays valid, and `entry` callable, as long as the [`JitCompiler`] that produced it
 /// lives.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct CompiledCode {
     /// The entry point (see [`ArrayCallFn`] and the [`crate::abi`] conventions).
     pub entry: ArrayCallFn,
@@ -120,6 +136,10 @@ pub struct CompiledCode {
     pub result_slots: u16,
     /// The call helper the code calls through (and resolves tail calls with).
     pub call_helper: Option<CallHelper>,
+    /// The wasm offsets of the loops a call's code can be entered at (with
+    /// [`JitOptions::loop_entries`]), by their position in the code's dispatch; empty
+    /// otherwise.
+    pub loop_entries: Arc<[u32]>,
 }
 
 impl CompiledCode {
@@ -446,6 +466,7 @@ impl JitCompiler {
             },
             result_slots: slots.results,
             call_helper: self.call_helper,
+            loop_entries: slots.loop_entries.into(),
         })
     }
 }

@@ -9,6 +9,10 @@
 //! in the state the original would be in at that header; the OSR entry compiled from the
 //! original module then finishes the call in that instance, and the outcome is compared with
 //! a full interpreted run of the original.
+//!
+//! Each check also enters the function's own code at the same header where it has a loop
+//! entry there ([`JitOptions::loop_entries`]), through a request in the context, and expects
+//! the same outcome.
 
 mod common;
 
@@ -159,6 +163,29 @@ fn loops(info: &ModuleInfo, defined: u32) -> Vec<(u32, u32)> {
     found
 }
 
+/// Whether the `loop` at `loop_offset` of defined function `defined` is nested in another.
+fn loops_enclosing(info: &ModuleInfo, defined: u32, loop_offset: u32) -> bool {
+    let mut frames: Vec<bool> = Vec::new();
+    let mut operators = body(info, defined).get_operators_reader().expect("body");
+    while !operators.eof() {
+        let (op, offset) = operators.read_with_offset().expect("operator");
+        match op {
+            Operator::Loop { .. } if offset as u32 == loop_offset => {
+                return frames.contains(&true);
+            }
+            Operator::Loop { .. } => frames.push(true),
+            Operator::Block { .. } | Operator::If { .. } | Operator::TryTable { .. } => {
+                frames.push(false)
+            }
+            Operator::End => {
+                frames.pop();
+            }
+            _ => {}
+        }
+    }
+    panic!("no loop at offset {loop_offset}")
+}
+
 fn body(info: &ModuleInfo, defined: u32) -> FunctionBody<'_> {
     let range = info.bodies[defined as usize].clone();
     FunctionBody::new(BinaryReader::new_features(
@@ -193,6 +220,40 @@ fn call_osr(
     }
 }
 
+/// Calls `code`, a call's code with loop entries, at its loop entry `position` with `locals`
+/// on the instance, as the embedder would: the request in the context, then the array-call
+/// entry with the locals (and room for the results). Returns the results or the stop.
+fn call_loop_entry(
+    instance: &Instance,
+    code: &CompiledCode,
+    func_index: u32,
+    position: u32,
+    locals: &[Slot],
+) -> Result<Vec<Slot>, Status> {
+    let mut values = locals.to_vec();
+    values.resize(locals.len().max(code.result_slots as usize), 0);
+    let vmctx = instance.func(func_index).vmctx;
+    // SAFETY: the context is the instance's, live and used by nothing else meanwhile.
+    let context = unsafe { &*vmctx };
+    context.osr_loop.store(position, Ordering::Relaxed);
+    context
+        .osr_values
+        .store(values.as_mut_ptr(), Ordering::Relaxed);
+    // SAFETY: as in `call_osr`; the code takes the request before anything else.
+    let status = unsafe { code.call(vmctx, &mut values) };
+    assert!(
+        context.osr_values.load(Ordering::Relaxed).is_null(),
+        "the code took the request"
+    );
+    match decode_status(status) {
+        Status::Ok => {
+            values.truncate(code.result_slots as usize);
+            Ok(values)
+        }
+        other => Err(other),
+    }
+}
+
 /// The outcome of a run: results or stop, the instance's state, and the fuel left.
 #[derive(Debug, PartialEq, Eq)]
 struct Outcome {
@@ -203,7 +264,8 @@ struct Outcome {
 
 /// Runs `program` with `args` in full on the interpreter, then for several `k`, stops the
 /// probe variant at the `k`-th arrival at loop number `ordinal` of the function (marked
-/// `marker`), enters the original's OSR entry there and checks that it ends as the full run.
+/// `marker`), enters the original's OSR entry there and checks that it ends as the full run;
+/// where the loop is outermost, the function's code with loop entries entered there must too.
 /// With `fuel`, both start with that much fuel. Returns how many arrivals were checked.
 fn check(program: &Program, args: &[Slot], marker: &str, ordinal: usize, fuel: Option<i64>) -> u32 {
     let metered = fuel.is_some();
@@ -232,21 +294,40 @@ fn check(program: &Program, args: &[Slot], marker: &str, ordinal: usize, fuel: O
         ..JitOptions::default()
     });
     let code = compile_module(&mut compiler, &original);
-    // Compiled code run from the start agrees (the tier's other tests check this widely).
-    let mut full = Instance::new(original.clone(), &hosts);
-    full.install(&code);
-    if let Some(fuel) = fuel {
-        full.set_fuel(fuel);
+    let mut entries_compiler = compiler_with(JitOptions {
+        fuel: metered,
+        loop_entries: true,
+        ..JitOptions::default()
+    });
+    let entries_code = compile_module(&mut entries_compiler, &original);
+    // Compiled code run from the start agrees (the tier's other tests check this widely),
+    // with loop entries or not.
+    for (code, way) in [(&code, "plain"), (&entries_code, "with loop entries")] {
+        let mut full = Instance::new(original.clone(), &hosts);
+        full.install(code);
+        if let Some(fuel) = fuel {
+            full.set_fuel(fuel);
+        }
+        let full_result = full.call_jit(program.func, args);
+        assert_eq!(
+            Outcome {
+                result: full_result,
+                state: full.snapshot(),
+                fuel: full.fuel(),
+            },
+            expected,
+            "compiled code ({way}) run from the start"
+        );
     }
-    let full_result = full.call_jit(program.func, args);
+    let outermost = !loops_enclosing(&original.info, defined, loop_offset);
+    let position = entries_code[defined as usize]
+        .loop_entries
+        .iter()
+        .position(|&offset| offset == loop_offset);
     assert_eq!(
-        Outcome {
-            result: full_result,
-            state: full.snapshot(),
-            fuel: full.fuel(),
-        },
-        expected,
-        "compiled code run from the start"
+        position.is_some(),
+        outermost,
+        "the code has an entry at each outermost loop"
     );
 
     assert!(
@@ -281,44 +362,60 @@ fn check(program: &Program, args: &[Slot], marker: &str, ordinal: usize, fuel: O
     ks.dedup();
     let mut checked = 0;
     for k in ks {
-        let mut instance = Instance::new(probed.clone(), &hosts);
-        instance.set_fuel(budget);
-        reset_probe(k);
-        let stopped = instance.call_interp(program.func, args);
-        assert_eq!(stopped, Err(Status::Embedder(STOP)), "arrival {k}");
-        let locals = PROBE
-            .with_borrow_mut(|probe| probe.locals.take())
-            .expect("locals");
-        if let Some(fuel) = fuel {
-            // What the original had consumed on reaching the header for the `k`-th time,
-            // before the header's charge: the probe variant paid the probe `k` times and
-            // the header's charge once more.
-            let consumed = budget - instance.fuel();
-            let before = consumed - k as i64 * (local_count + 1) - i64::from(header_charge);
-            if fuel < before {
-                // The original runs out of fuel before it gets here.
+        for in_function in [false, true] {
+            if in_function && position.is_none() {
                 continue;
             }
-            instance.set_fuel(fuel - before);
+            let mut instance = Instance::new(probed.clone(), &hosts);
+            instance.set_fuel(budget);
+            reset_probe(k);
+            let stopped = instance.call_interp(program.func, args);
+            assert_eq!(stopped, Err(Status::Embedder(STOP)), "arrival {k}");
+            let locals = PROBE
+                .with_borrow_mut(|probe| probe.locals.take())
+                .expect("locals");
+            if let Some(fuel) = fuel {
+                // What the original had consumed on reaching the header for the `k`-th
+                // time, before the header's charge: the probe variant paid the probe `k`
+                // times and the header's charge once more.
+                let consumed = budget - instance.fuel();
+                let before = consumed - k as i64 * (local_count + 1) - i64::from(header_charge);
+                if fuel < before {
+                    // The original runs out of fuel before it gets here.
+                    continue;
+                }
+                instance.set_fuel(fuel - before);
+            }
+            // Calls from the loop run the original's code.
+            let (result, way) = if in_function {
+                instance.install(&entries_code);
+                let code = &entries_code[defined as usize];
+                let position = position.expect("checked") as u32;
+                let result = call_loop_entry(&instance, code, func_index, position, &locals);
+                (result, "loop entry")
+            } else {
+                instance.install(&code);
+                (call_osr(&instance, &osr, func_index, &locals), "OSR")
+            };
+            let outcome = Outcome {
+                result,
+                state: instance.snapshot(),
+                fuel: if metered { instance.fuel() } else { 0 },
+            };
+            let expected_fuel = if metered { expected.fuel } else { 0 };
+            assert_eq!(
+                outcome.result, expected.result,
+                "result, {way} at arrival {k}"
+            );
+            assert_eq!(outcome.state, expected.state, "state, {way} at arrival {k}");
+            assert_eq!(outcome.fuel, expected_fuel, "fuel, {way} at arrival {k}");
+            if !in_function {
+                checked += 1;
+            }
         }
-        // Calls from the loop run the original's code.
-        instance.install(&code);
-        let result = call_osr(&instance, &osr, func_index, &locals);
-        let outcome = Outcome {
-            result,
-            state: instance.snapshot(),
-            fuel: if metered { instance.fuel() } else { 0 },
-        };
-        let expected_fuel = if metered { expected.fuel } else { 0 };
-        assert_eq!(
-            outcome.result, expected.result,
-            "result, OSR at arrival {k}"
-        );
-        assert_eq!(outcome.state, expected.state, "state, OSR at arrival {k}");
-        assert_eq!(outcome.fuel, expected_fuel, "fuel, OSR at arrival {k}");
-        checked += 1;
     }
     drop(compiler);
+    drop(entries_compiler);
     checked
 }
 
@@ -1012,7 +1109,8 @@ fn spec_modules(source: &str) -> Vec<Vec<u8>> {
 
 /// Every loop of every compilable function of the spec testsuite (and the proposals this
 /// tier compiles): `osr_loops` lists it and `compile_osr` compiles it (with fuel and epoch
-/// checks, passing Cranelift's verifier), or neither does and `compile_osr` says why.
+/// checks, passing Cranelift's verifier), or neither does and `compile_osr` says why. Every
+/// such function also compiles with loop entries, at exactly its outermost listed loops.
 #[test]
 fn every_spec_loop_compiles_or_is_refused() {
     use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -1040,7 +1138,12 @@ fn every_spec_loop_compiles_or_is_refused() {
             Proposal::from_str(proposal).expect("known proposal"),
         ));
     }
+    let mut entries_compiler = compiler_with(JitOptions {
+        loop_entries: true,
+        ..compiler.options()
+    });
     let (mut entries, mut refused, mut failures) = (0usize, 0usize, Vec::new());
+    let mut loop_entries = 0usize;
     for file in files.iter().filter(|f| f.name().ends_with(".wast")) {
         for bytes in spec_modules(file.raw()) {
             let Ok(info) = parse_module(&bytes, WasmFeatures::all()) else {
@@ -1050,6 +1153,30 @@ fn every_spec_loop_compiles_or_is_refused() {
                 let Ok(eligible) = osr_loops(&info, defined) else {
                     continue;
                 };
+                let what = format!("{}: function {defined}", file.name());
+                let outermost: Vec<u32> = eligible
+                    .iter()
+                    .copied()
+                    .filter(|&offset| !loops_enclosing(&info, defined, offset))
+                    .collect();
+                match catch_unwind(AssertUnwindSafe(|| {
+                    entries_compiler.compile(&info, defined)
+                })) {
+                    Ok(Ok(code)) if *code.loop_entries == *outermost => {
+                        loop_entries += outermost.len()
+                    }
+                    Ok(Ok(code)) => failures.push(format!(
+                        "{what}: loop entries at {:?}, outermost loops {outermost:?}",
+                        code.loop_entries
+                    )),
+                    // Calls without a call helper, for one, are not compiled.
+                    Ok(Err(JitError::Unsupported(_))) => {}
+                    Ok(Err(error)) => failures.push(format!("{what} with loop entries: {error}")),
+                    Err(_) => {
+                        failures.push(format!("{what} with loop entries: panicked"));
+                        entries_compiler = compiler_with(entries_compiler.options());
+                    }
+                }
                 for (offset, _) in loops(&info, defined) {
                     let outcome = catch_unwind(AssertUnwindSafe(|| {
                         compiler.compile_osr(&info, defined, offset)
@@ -1071,7 +1198,9 @@ fn every_spec_loop_compiles_or_is_refused() {
             }
         }
     }
-    eprintln!("{entries} OSR entries compiled, {refused} loops refused");
+    eprintln!(
+        "{entries} OSR entries compiled, {refused} loops refused, {loop_entries} loop entries"
+    );
     assert!(
         failures.is_empty(),
         "{} failures:\n{}",
@@ -1080,4 +1209,5 @@ fn every_spec_loop_compiles_or_is_refused() {
     );
     assert!(entries > 200, "{entries} OSR entries compiled");
     assert!(refused > 20, "{refused} loops refused");
+    assert!(loop_entries > 200, "{loop_entries} loop entries");
 }

@@ -221,10 +221,14 @@ fn main() -> ExitCode {
     println!("{}", totals_line(&reports));
     if matches!(args.strategy, Some(Strategy::Cranelift | Strategy::Tiered)) {
         println!(
-            "Cranelift compiled {} of the {} functions defined, and {} loop entries for running calls; the rest ran on the interpreter",
+            "Cranelift compiled {} of the {} functions defined, and {} loop entries of their own; {} running calls moved into compiled code at a loop header; the rest ran on the interpreter",
             reports.iter().map(|r| r.native_functions).sum::<usize>(),
             script::FUNCTIONS.load(std::sync::atomic::Ordering::Relaxed),
             reports.iter().map(|r| r.native_loop_entries).sum::<usize>(),
+            reports
+                .iter()
+                .map(|r| r.native_loop_transfers)
+                .sum::<usize>(),
         );
     }
     // In optimised builds the interpreter's handlers must tail-call each other; one that does

@@ -71,8 +71,10 @@ pub struct GroupReport {
     pub files: Vec<FileReport>,
     /// Functions the Cranelift tier compiled while the group ran.
     pub native_functions: usize,
-    /// Loop-header entries (on-stack replacement) it compiled.
+    /// Loop-header entries (on-stack replacement) it compiled, each for one loop.
     pub native_loop_entries: usize,
+    /// Running calls that moved into compiled code at a loop header.
+    pub native_loop_transfers: usize,
 }
 
 impl GroupReport {

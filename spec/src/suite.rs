@@ -236,6 +236,7 @@ pub fn run_group(group: &Group, options: &RunOptions) -> GroupReport {
     let stats = prepared.engine.native_stats();
     report.native_functions = stats.functions;
     report.native_loop_entries = stats.loop_entries;
+    report.native_loop_transfers = stats.loop_transfers;
     report
 }
 

@@ -3,6 +3,8 @@
 
 #[cfg(tandem_jit)]
 use std::sync::Arc;
+#[cfg(tandem_jit)]
+use std::sync::atomic::Ordering;
 
 use tandem_interp::exec::{self, ExecError, Host};
 use tandem_interp::vm::{FuncEntry, Slot, VmCtx};
@@ -11,6 +13,8 @@ use super::{Caller, Func};
 #[cfg(tandem_jit)]
 use crate::engine::Engine;
 use crate::error::{Error, Result, Trap, TrapReason};
+#[cfg(tandem_jit)]
+use crate::jit::LoopEntry;
 use crate::store::{StoreInner, StoreOpaque};
 use crate::tag::{Tag, ThrownException};
 use crate::values::Val;
@@ -115,16 +119,37 @@ impl<T> Host for HostCalls<T> {
         let Some((native, engine)) = self.native_code(entry) else {
             return Ok(false);
         };
-        let code = native.osr_entry(entry.index, loop_offset);
-        if code.is_null() {
-            return Ok(false);
-        }
+        let code = match native.loop_entry(entry.index, loop_offset, &engine) {
+            LoopEntry::InFunction { code, position } => {
+                // The function's code takes the request before anything else.
+                // SAFETY: a wasm entry's context is live while the entry is.
+                let vmctx = unsafe { &*entry.vmctx };
+                vmctx.osr_loop.store(position, Ordering::Relaxed);
+                vmctx
+                    .osr_values
+                    .store(frame.as_mut_ptr(), Ordering::Relaxed);
+                code
+            }
+            LoopEntry::Separate(code) => code,
+            LoopEntry::Pending | LoopEntry::None => return Ok(false),
+        };
+        engine
+            .native_stats_counters()
+            .loop_transfers
+            .fetch_add(1, Ordering::Relaxed);
         // Later calls should not start in the interpreter either.
         crate::jit::tier_up(&native, entry, &engine);
-        // SAFETY: `code` was compiled for this function's loop at `loop_offset`, entered with
-        // the locals in `frame`, which has room for the results too; the store is reached
-        // only through `self` meanwhile.
-        unsafe { crate::jit::call_compiled(self, entry, code, frame, false)? };
+        // SAFETY: `code` is the function's array-call entry told to start at the loop at
+        // `loop_offset`, or an entry compiled for that loop; either is entered with the locals
+        // in `frame`, which has room for the results too; the store is reached only through
+        // `self` meanwhile.
+        let returned = unsafe { crate::jit::call_compiled(self, entry, code, frame, false) };
+        // SAFETY: as above. The code cleared the request; nothing may find it set if it did not
+        // get that far.
+        unsafe { &*entry.vmctx }
+            .osr_values
+            .store(std::ptr::null_mut(), Ordering::Relaxed);
+        returned?;
         crate::jit::rearm_osr(entry, &engine);
         Ok(true)
     }

@@ -35,8 +35,11 @@ pub struct Native {
     /// The module's functions with native code (compiled up front, or on tier-up).
     pub functions: usize,
     /// Loop headers compiled during the run so a running call could continue in native
-    /// code (on-stack replacement).
+    /// code (on-stack replacement), each for one loop.
     pub loop_entries: usize,
+    /// Running calls that moved into native code at a loop header during the run, through
+    /// their function's code or an entry compiled for the loop.
+    pub loop_transfers: usize,
 }
 
 /// How a module is compiled, for the translation micro-benchmarks.

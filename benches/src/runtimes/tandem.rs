@@ -108,14 +108,15 @@ impl Runtime for Tandem {
         let instantiate = start.elapsed();
 
         // The engine's counters are cumulative; the run's share is the difference.
-        let loop_entries_before = self.engine.native_stats().loop_entries;
+        let before = self.engine.native_stats();
         let start = Instant::now();
         let run = instance.get_typed_func::<i32, i64>(&mut store, "run")?;
         let checksum = run.call(&mut store, arg)?;
         let execute = start.elapsed();
         let native = self.is_native().then(|| Native {
             functions: module.native_function_count(),
-            loop_entries: self.engine.native_stats().loop_entries - loop_entries_before,
+            loop_entries: self.engine.native_stats().loop_entries - before.loop_entries,
+            loop_transfers: self.engine.native_stats().loop_transfers - before.loop_transfers,
         });
         Ok(Sample {
             compile,

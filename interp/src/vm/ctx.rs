@@ -185,6 +185,14 @@ pub struct VmCtx {
     pub sig_ids: *const SigId,
     /// The store's limits (fuel, epoch).
     pub limits: *mut VmLimits,
+    /// A pending entry into compiled code at a loop header: the value slots holding the
+    /// running call's locals, or null. The embedder sets it, with [`VmCtx::osr_loop`], right
+    /// before it calls, through its array-call entry, a function of this instance whose code
+    /// has loop entries; that code takes it and clears it before anything else (see
+    /// tandem-jit's ABI, "Loop entries").
+    pub osr_values: AtomicPtr<Slot>,
+    /// The loop entry the pending request is for, by its position in the code's list.
+    pub osr_loop: AtomicU32,
 
     /// The module this instance runs.
     pub module: Arc<ModuleCode>,
@@ -342,6 +350,10 @@ pub const VMCTX_FUNCS: usize = offset_of!(VmCtx, funcs);
 pub const VMCTX_SIG_IDS: usize = offset_of!(VmCtx, sig_ids);
 /// Offset of [`VmCtx::limits`].
 pub const VMCTX_LIMITS: usize = offset_of!(VmCtx, limits);
+/// Offset of [`VmCtx::osr_values`].
+pub const VMCTX_OSR_VALUES: usize = offset_of!(VmCtx, osr_values);
+/// Offset of [`VmCtx::osr_loop`].
+pub const VMCTX_OSR_LOOP: usize = offset_of!(VmCtx, osr_loop);
 
 /// The parts an instance is made of, in module index order (imports first).
 #[derive(Debug, Default)]
@@ -410,6 +422,8 @@ impl VmCtx {
             funcs: func_ptrs.as_ptr(),
             sig_ids: sig_id_list.as_ptr(),
             limits,
+            osr_values: AtomicPtr::new(std::ptr::null_mut()),
+            osr_loop: AtomicU32::new(0),
             module,
             memory_owners,
             table_owners,

@@ -33,7 +33,7 @@ pub(crate) enum FrameKind {
 
 /// An open control construct.
 pub(crate) struct ControlFrame {
-    kind: FrameKind,
+    pub(crate) kind: FrameKind,
     /// The code after the `end`.
     next: Block,
     /// The frame's results, assigned by every path that reaches `next`.
@@ -108,6 +108,7 @@ impl FuncTranslator<'_, '_> {
         let results = self.declare_vars(&results);
         self.assign_from_stack(&param_vars);
         self.stack.truncate(self.stack.len() - params.len());
+        self.loop_entry();
         self.b.ins().jump(header, &[]);
         // The header stays unsealed until the loop's `end`: back edges are still to come.
         self.b.switch_to_block(header);

@@ -12,6 +12,13 @@
 //! as for any other predecessor, and the body's normal start, left without predecessors, is
 //! dead code Cranelift removes.
 //!
+//! A call's code with loop entries ([`JitOptions::loop_entries`]) holds both: its entry
+//! block branches, on a request the embedder left in the context, to a dispatch block that
+//! jumps to one of the landing blocks made at the function's outermost loops. A landing block
+//! defines every local from the request's value slots and joins the normal path in a
+//! preheader of its own before the loop's header, so values entering the loop are still
+//! defined outside it and Cranelift hoists what depends only on them.
+//!
 //! - [`control`]: blocks, loops, `if`, branches, `return`, traps and the function exit.
 //! - [`numeric`]: constants, arithmetic, comparisons and conversions.
 //! - [`memory`]: globals, loads, stores and the memory operators of every memory.
@@ -33,6 +40,8 @@ mod numeric;
 mod simd;
 mod table;
 
+use cranelift_codegen::cursor::{Cursor, FuncCursor};
+use cranelift_codegen::ir::InstBuilderBase;
 use cranelift_codegen::ir::{
     self, AbiParam, Block, Function, InstBuilder, MemFlagsData, SigRef, Signature, StackSlot, Type,
     Value, types,
@@ -42,6 +51,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use tandem_interp::TrapCode;
 use tandem_interp::lower::fuel::{self, FuelPlan};
 use tandem_interp::module::ModuleInfo;
+use tandem_interp::vm::{VMCTX_OSR_LOOP, VMCTX_OSR_VALUES};
 use wasmparser::{BinaryReader, FunctionBody, Operator, ValType};
 
 use crate::abi::CallHelper;
@@ -94,6 +104,9 @@ pub(crate) struct Translated {
     pub locals: u16,
     /// The offsets of the loops an OSR entry can start at, in body order.
     pub osr_loops: Vec<u32>,
+    /// The offsets of the loops the code has entries at, by their position in the dispatch
+    /// (see [`JitOptions::loop_entries`]).
+    pub loop_entries: Vec<u32>,
 }
 
 /// The wasm-call signature of function `func_index` of `info` (see [`crate::abi`]):
@@ -241,7 +254,8 @@ pub(crate) fn translate_function(
     let mut t = FuncTranslator::new(builder, env, info, func_index, fuel_plan, values_in);
     t.self_ref = self_ref;
     // Checks made on entry (stack limit, fuel, epoch) report the body's first operator.
-    t.offset = body.get_operators_reader()?.original_position() as u32;
+    let body_start = body.get_operators_reader()?.original_position() as u32;
+    t.offset = body_start;
     t.result_types = results.clone();
     if values_in == ValuesIn::Registers && !results_in_registers(&results) {
         t.results_out = t.entry_params.pop();
@@ -265,6 +279,7 @@ pub(crate) fn translate_function(
         )));
     }
     let osr_loops = std::mem::take(&mut t.osr_loops);
+    let loop_entries = t.finish_loop_entries(body_start);
     t.finish();
     // The interpreter lowers the same body with 16-bit register numbers, so the slot counts
     // of a function it accepts fit `u16`; this tier refuses anything larger rather than wrap.
@@ -277,6 +292,7 @@ pub(crate) fn translate_function(
         results: count(&results)?,
         locals: count(&local_types)?,
         osr_loops,
+        loop_entries,
     })
 }
 
@@ -290,6 +306,20 @@ pub(crate) struct OsrTarget {
     bound: bool,
 }
 
+/// The loop entries of a call's code (see [`JitOptions::loop_entries`]).
+struct LoopEntries {
+    /// The function's entry block, which dominates every path.
+    entry: Block,
+    /// The request's value slots, null without a request (loaded in the entry block).
+    values: Value,
+    /// The outermost loops of the body, with the locals each assigns (see [`Uses`]).
+    outermost_loops: Vec<(u32, Vec<u32>)>,
+    /// The block taking a request, filled once every loop is known.
+    dispatch: Block,
+    /// The offset of each entry's loop and its landing block, in dispatch order.
+    landings: Vec<(u32, Block)>,
+}
+
 /// What a body touches, found before translating it so the entry block loads only that.
 #[derive(Debug, Default)]
 struct Uses {
@@ -300,6 +330,10 @@ struct Uses {
     reads_len: Vec<bool>,
     /// The body tail-calls its own function.
     self_tail_call: bool,
+    /// The body has a `loop`.
+    loops: bool,
+    /// The offset of each loop not nested in another, with the locals its body assigns.
+    outermost_loops: Vec<(u32, Vec<u32>)>,
 }
 
 fn scan_uses(body: &FunctionBody<'_>, info: &ModuleInfo, func_index: u32) -> Result<Uses> {
@@ -307,10 +341,15 @@ fn scan_uses(body: &FunctionBody<'_>, info: &ModuleInfo, func_index: u32) -> Res
         memories: vec![false; info.memory_types.len()],
         reads_len: vec![false; info.memory_types.len()],
         self_tail_call: false,
+        loops: false,
+        outermost_loops: Vec::new(),
     };
+    // Whether each open frame is a loop, and how many are.
+    let mut frames: Vec<bool> = Vec::new();
+    let mut open_loops = 0usize;
     let mut operators = body.get_operators_reader()?;
     while !operators.eof() {
-        let op = operators.read()?;
+        let (op, offset) = operators.read_with_offset()?;
         if let Some(mem) = memory::inline_memory(&op)
             && let Some(used) = uses.memories.get_mut(mem as usize)
         {
@@ -321,10 +360,34 @@ fn scan_uses(body: &FunctionBody<'_>, info: &ModuleInfo, func_index: u32) -> Res
                 *reads = true;
             }
         });
-        if let Operator::ReturnCall { function_index } = op
-            && function_index == func_index
-        {
-            uses.self_tail_call = true;
+        match op {
+            Operator::ReturnCall { function_index } if function_index == func_index => {
+                uses.self_tail_call = true;
+            }
+            Operator::Loop { .. } => {
+                uses.loops = true;
+                if open_loops == 0 {
+                    uses.outermost_loops.push((offset as u32, Vec::new()));
+                }
+                open_loops += 1;
+                frames.push(true);
+            }
+            Operator::Block { .. }
+            | Operator::If { .. }
+            | Operator::TryTable { .. }
+            | Operator::Try { .. } => frames.push(false),
+            Operator::End | Operator::Delegate { .. } => {
+                let closes_loop = frames.pop() == Some(true);
+                open_loops -= usize::from(closes_loop);
+            }
+            Operator::LocalSet { local_index } | Operator::LocalTee { local_index } => {
+                if open_loops > 0
+                    && let Some((_, assigned)) = uses.outermost_loops.last_mut()
+                {
+                    assigned.push(local_index);
+                }
+            }
+            _ => {}
         }
     }
     Ok(uses)
@@ -453,6 +516,8 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     osr: Option<OsrTarget>,
     /// The offsets of the loops found so far where an OSR entry could start.
     osr_loops: Vec<u32>,
+    /// The loop entries of a call's code that has them.
+    loop_entries: Option<LoopEntries>,
 }
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
@@ -505,12 +570,16 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             offset: 0,
             osr: None,
             osr_loops: Vec::new(),
+            loop_entries: None,
         }
     }
 
-    /// Fills the entry block: reads the parameters from the value slots, zeroes the other
-    /// locals, checks the stack limit, loads what the body uses of its memories, charges the
+    /// Fills the entry block: loads what the body uses of its memories, reads the parameters
+    /// from the value slots, zeroes the other locals, checks the stack limit, charges the
     /// entry's fuel, checks the epoch and opens the function's frame.
+    ///
+    /// A call's code with loop entries first branches away on a pending request, after the
+    /// memories (which both paths share).
     ///
     /// An OSR entry instead reads every local from the value slots and, after the stack-limit
     /// check and the memories, jumps to the header of its loop, whose block is created here
@@ -527,6 +596,16 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     ) -> Result<()> {
         self.param_count = params.len();
         self.local_types = locals.to_vec();
+        self.memories = (0..self.info.memory_types.len()).map(|_| None).collect();
+        for (index, &used) in uses.memories.iter().enumerate() {
+            if used {
+                let reads_len = uses.reads_len[index];
+                self.memories[index] = Some(MemoryState::load(self, index as u32, reads_len)?);
+            }
+        }
+        if entry == EntryKind::Call && self.env.options.loop_entries && uses.loops {
+            self.start_loop_entries(uses.outermost_loops.clone());
+        }
         let loaded = match entry {
             EntryKind::Call => params.len(),
             EntryKind::Osr { .. } => locals.len(),
@@ -549,13 +628,6 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
 
         if self.env.options.stack_check {
             self.check_stack_limit();
-        }
-        self.memories = (0..self.info.memory_types.len()).map(|_| None).collect();
-        for (index, &used) in uses.memories.iter().enumerate() {
-            if used {
-                let reads_len = uses.reads_len[index];
-                self.memories[index] = Some(MemoryState::load(self, index as u32, reads_len)?);
-            }
         }
         if let EntryKind::Osr { loop_offset } = entry {
             // The header's own fuel charge and epoch check run there, as on a back edge.
@@ -674,6 +746,162 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let osr = self.osr.as_mut().filter(|osr| osr.loop_offset == offset)?;
         osr.bound = true;
         Some(osr.header)
+    }
+
+    /// Starts the loop entries of a call's code: takes the context's pending request, if any,
+    /// to the dispatch block, which [`FuncTranslator::finish_loop_entries`] fills.
+    fn start_loop_entries(&mut self, outermost_loops: Vec<(u32, Vec<u32>)>) {
+        let entry = self.b.current_block().expect("in the entry block");
+        let pointer = self.pointer();
+        let values = self
+            .b
+            .ins()
+            .load(pointer, vm_flags(), self.vmctx, VMCTX_OSR_VALUES as i32);
+        let dispatch = self.b.create_block();
+        let start = self.b.create_block();
+        self.b.set_cold_block(dispatch);
+        self.b.ins().brif(values, dispatch, &[], start, &[]);
+        self.b.seal_block(dispatch);
+        self.b.seal_block(start);
+        self.b.switch_to_block(start);
+        self.loop_entries = Some(LoopEntries {
+            entry,
+            values,
+            outermost_loops,
+            dispatch,
+            landings: Vec::new(),
+        });
+    }
+
+    /// At the `loop` at the current offset, before the jump to its header: if the code has
+    /// loop entries and this is an outermost loop an entry can start at, continues in a new
+    /// preheader, which the loop's landing block (defining every local from the request's
+    /// slots) jumps to as well.
+    ///
+    /// A local the loop never assigns has, at every back edge, the value it has here; where
+    /// that is a constant, both paths take one copy of it made in the entry block, so the
+    /// loop still sees a constant (which Cranelift folds into instructions) rather than a
+    /// value merged from two paths (which takes a register, or a spill slot).
+    pub(crate) fn loop_entry(&mut self) {
+        let Some(entries) = &self.loop_entries else {
+            return;
+        };
+        let (values, entry_block) = (entries.values, entries.entry);
+        let outermost = !self
+            .controls
+            .iter()
+            .any(|frame| matches!(frame.kind, control::FrameKind::Loop { .. }));
+        if !outermost || self.osr_loops.last() != Some(&self.offset) {
+            return;
+        }
+        let Some(assigned) = entries
+            .outermost_loops
+            .iter()
+            .find(|(offset, _)| *offset == self.offset)
+            .map(|(_, assigned)| assigned.clone())
+        else {
+            return;
+        };
+        let mut constants = Vec::new();
+        for index in 0..self.locals.len() {
+            if assigned.contains(&(index as u32)) {
+                continue;
+            }
+            let value = self.b.use_var(self.locals[index]);
+            if let Some(copy) = self.copy_constant_to(entry_block, value) {
+                self.b.def_var(self.locals[index], copy);
+                constants.push((index, copy));
+            }
+        }
+        let preheader = self.b.create_block();
+        self.b.ins().jump(preheader, &[]);
+        let landing = self.b.create_block();
+        self.b.set_cold_block(landing);
+        self.b.switch_to_block(landing);
+        let mut slot = 0;
+        for index in 0..self.locals.len() {
+            let ty = self.local_types[index];
+            let value = match constants.iter().find(|&&(i, _)| i == index) {
+                Some(&(_, constant)) => constant,
+                None => self.load_slots(ty, values, slot_offset(slot)),
+            };
+            slot += slot_count(ty);
+            self.b.def_var(self.locals[index], value);
+        }
+        self.b.ins().jump(preheader, &[]);
+        self.b.seal_block(preheader);
+        self.b.switch_to_block(preheader);
+        let offset = self.offset;
+        if let Some(entries) = &mut self.loop_entries {
+            entries.landings.push((offset, landing));
+        }
+    }
+
+    /// A copy, at the top of `block`, of `value` if a constant instruction defines it.
+    fn copy_constant_to(&mut self, block: Block, value: Value) -> Option<Value> {
+        let func = &mut *self.b.func;
+        let ir::ValueDef::Result(inst, 0) = func.dfg.value_def(value) else {
+            return None;
+        };
+        let data = func.dfg.insts[inst];
+        if !matches!(
+            data.opcode(),
+            ir::Opcode::Iconst | ir::Opcode::F32const | ir::Opcode::F64const | ir::Opcode::Vconst
+        ) {
+            return None;
+        }
+        let ty = func.dfg.value_type(value);
+        let mut cursor = FuncCursor::new(func).at_first_insertion_point(block);
+        let (copy, dfg) = cursor.ins().build(data, ty);
+        Some(dfg.first_result(copy))
+    }
+
+    /// Fills the dispatch block of a call's code with loop entries: it clears the request,
+    /// checks the stack limit (as a call does; the request's loop charges its header's fuel
+    /// and checks the epoch, the function entry's are not repeated) and jumps to the landing
+    /// block of the requested entry. Returns the offsets of the entries' loops, in dispatch
+    /// order. `body_start` is the offset the entry's checks report.
+    fn finish_loop_entries(&mut self, body_start: u32) -> Vec<u32> {
+        let Some(entries) = self.loop_entries.take() else {
+            return Vec::new();
+        };
+        self.offset = body_start;
+        self.b.switch_to_block(entries.dispatch);
+        self.b.set_srcloc(ir::SourceLoc::new(body_start));
+        let pointer = self.pointer();
+        let null = self.b.ins().iconst(pointer, 0);
+        self.b
+            .ins()
+            .store(vm_flags(), null, self.vmctx, VMCTX_OSR_VALUES as i32);
+        if self.env.options.stack_check {
+            self.check_stack_limit();
+        }
+        let index = self
+            .b
+            .ins()
+            .load(types::I32, vm_flags(), self.vmctx, VMCTX_OSR_LOOP as i32);
+        // The embedder only requests entries the code has; anything else is a bug it reports.
+        let unknown = self.b.create_block();
+        let pool = &mut self.b.func.dfg.value_lists;
+        let targets: Vec<ir::BlockCall> = entries
+            .landings
+            .iter()
+            .map(|&(_, landing)| ir::BlockCall::new(landing, [], pool))
+            .collect();
+        let default = ir::BlockCall::new(unknown, [], pool);
+        let table = self
+            .b
+            .create_jump_table(ir::JumpTableData::new(default, &targets));
+        self.b.ins().br_table(index, table);
+        self.b.seal_block(unknown);
+        self.b.switch_to_block(unknown);
+        let trap = self.trap_block(TrapCode::Unreachable);
+        let offset = self.offset_arg();
+        self.b.ins().jump(trap, &[offset]);
+        for &(_, landing) in &entries.landings {
+            self.b.seal_block(landing);
+        }
+        entries.landings.iter().map(|&(offset, _)| offset).collect()
     }
 
     /// Translates one reachable operator.
