@@ -8,10 +8,11 @@
 //! through a thread-local ([`StoreCalls`]).
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use tandem_interp::exec::NativeReturn;
 use tandem_interp::exec::{FrameInfo, native_stack_pointer};
@@ -39,19 +40,26 @@ const NATIVE_STACK_BUDGET: usize = 512 << 10;
 /// [`Strategy::Cranelift`]: crate::Strategy::Cranelift
 /// [`Strategy::Tiered`]: crate::Strategy::Tiered
 pub(crate) struct NativeCode {
-    /// Started on the first compilation, so modules whose functions never get hot cost
-    /// nothing here.
-    compiler: Mutex<Option<JitCompiler>>,
-    /// Compilers that compiled part of the module in parallel, kept for their code.
-    retired: Mutex<Vec<JitCompiler>>,
+    /// The compilers not compiling right now. Each thread that compiles takes one (started
+    /// then if none is idle, so modules whose functions never get hot cost nothing here)
+    /// and puts it back: they own the code, so none is dropped before the module.
+    compilers: Mutex<Vec<JitCompiler>>,
     options: JitOptions,
     code: Arc<ModuleCode>,
     /// The array-call entry point of each defined function, 0 until compiled.
     entries: Box<[AtomicUsize]>,
     /// The wasm-call entry point of each defined function, set before its array-call one.
     wasm_call_entries: Box<[AtomicUsize]>,
-    /// Each defined function's [`NOT_REQUESTED`], [`QUEUED`], [`COMPILED`] or [`REFUSED`].
+    /// Each defined function's [`NOT_REQUESTED`], [`QUEUED`], [`COMPILING`], [`COMPILED`] or
+    /// [`REFUSED`].
     states: Box<[AtomicU8]>,
+    /// When each queued function was queued, in nanoseconds after `created`.
+    queued_at: Box<[AtomicU64]>,
+    created: Instant,
+    /// Loops nested in others where a running call asked to move into compiled code once
+    /// already, and was told to wait for the outermost loop's entry (see
+    /// [`NativeCode::loop_entry`]), by defined function and loop offset.
+    waited_at: Mutex<HashSet<(u32, u32)>>,
     /// The wasm offsets of the loops each compiled function's code can be entered at (see
     /// [`JitOptions::loop_entries`]), set before its state becomes [`COMPILED`].
     loop_entries: Box<[OnceLock<Arc<[u32]>>]>,
@@ -64,8 +72,15 @@ pub(crate) struct NativeCode {
 
 const NOT_REQUESTED: u8 = 0;
 const QUEUED: u8 = 1;
-const COMPILED: u8 = 2;
-const REFUSED: u8 = 3;
+const COMPILING: u8 = 2;
+const COMPILED: u8 = 3;
+const REFUSED: u8 = 4;
+
+/// How long a function's compilation may wait for the background thread to start it before
+/// a thread that runs the function on the interpreter compiles it itself: a thread woken on
+/// a busy or sleeping core can take milliseconds to run, which is longer than most
+/// compilations take.
+const STEAL_AFTER: Duration = Duration::from_micros(300);
 
 impl std::fmt::Debug for NativeCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -99,8 +114,7 @@ impl NativeCode {
     ) -> Result<Self> {
         let functions = code.info.bodies.len();
         Ok(NativeCode {
-            compiler: Mutex::new(None),
-            retired: Mutex::new(Vec::new()),
+            compilers: Mutex::new(Vec::new()),
             options: JitOptions {
                 guard_pages: engine.guard_pages(),
                 opt_level: match engine.config().cranelift_opt_level {
@@ -118,6 +132,9 @@ impl NativeCode {
                 .map(|_| AtomicU8::new(NOT_REQUESTED))
                 .collect(),
             loop_entries: (0..functions).map(|_| OnceLock::new()).collect(),
+            queued_at: (0..functions).map(|_| AtomicU64::new(0)).collect(),
+            created: Instant::now(),
+            waited_at: Mutex::new(HashSet::new()),
             osr_entries: Mutex::new(HashMap::new()),
             stats: engine.native_stats_counters(),
         })
@@ -168,7 +185,7 @@ impl NativeCode {
                 .collect::<Result<Vec<_>>>()
         })?;
         native
-            .retired
+            .compilers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .extend(compilers);
@@ -186,13 +203,38 @@ impl NativeCode {
         Ok(compiler)
     }
 
-    /// Runs `f` with the compiler, starting it if needed.
+    /// Runs `f` with an idle compiler, starting one if none is; other threads compile with
+    /// others meanwhile.
     fn with_compiler<R>(&self, f: impl FnOnce(&mut JitCompiler) -> R) -> Result<R> {
-        let mut compiler = self.compiler.lock().unwrap_or_else(|e| e.into_inner());
-        if compiler.is_none() {
-            *compiler = Some(self.start_compiler()?);
+        let idle = self
+            .compilers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop();
+        let compiler = match idle {
+            Some(compiler) => compiler,
+            None => self.start_compiler()?,
+        };
+        /// Puts the compiler back even if `f` panics: its code may be installed already.
+        struct Borrowed<'a> {
+            compiler: Option<JitCompiler>,
+            pool: &'a Mutex<Vec<JitCompiler>>,
         }
-        Ok(f(compiler.as_mut().expect("started above")))
+        impl Drop for Borrowed<'_> {
+            fn drop(&mut self) {
+                if let Some(compiler) = self.compiler.take() {
+                    self.pool
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(compiler);
+                }
+            }
+        }
+        let mut borrowed = Borrowed {
+            compiler: Some(compiler),
+            pool: &self.compilers,
+        };
+        Ok(f(borrowed.compiler.as_mut().expect("set above")))
     }
 
     /// Compiles defined function `index` now; its entry point, or null if the tier does not
@@ -254,29 +296,68 @@ impl NativeCode {
     /// Asks for defined function `index` to be compiled: on the engine's background thread,
     /// or at once without `background`. Returns its entry point if it is compiled now, and
     /// whether to ask again later (the compilation is under way).
+    ///
+    /// A compilation still queued after [`STEAL_AFTER`] is made by the thread asking.
     pub(crate) fn request(self: &Arc<Self>, index: u32, engine: &Engine) -> (*mut u8, bool) {
-        let state = &self.states[index as usize];
+        let i = index as usize;
+        let state = &self.states[i];
         match state.load(Ordering::Acquire) {
             COMPILED => return (self.entry(index), false),
             REFUSED => return (std::ptr::null_mut(), false),
-            QUEUED => return (std::ptr::null_mut(), true),
+            COMPILING => return (std::ptr::null_mut(), true),
+            QUEUED => {
+                let queued_at = Duration::from_nanos(self.queued_at[i].load(Ordering::Relaxed));
+                let waited = self.created.elapsed().saturating_sub(queued_at);
+                if waited < STEAL_AFTER || !self.claim(index, QUEUED) {
+                    return (std::ptr::null_mut(), true);
+                }
+                return (self.compile_claimed(index), false);
+            }
             _ => {}
         }
         if !engine.config().background_compilation {
-            // An error leaves the function refused: it keeps running on the interpreter.
-            let entry = self.compile(index).unwrap_or(std::ptr::null_mut());
-            return (entry, false);
+            if !self.claim(index, NOT_REQUESTED) {
+                // Another thread is compiling it.
+                return (std::ptr::null_mut(), true);
+            }
+            return (self.compile_claimed(index), false);
         }
+        let now = self.created.elapsed().as_nanos() as u64;
+        self.queued_at[i].store(now, Ordering::Relaxed);
         if state
             .compare_exchange(NOT_REQUESTED, QUEUED, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
         {
             let native = self.clone();
             engine.compile_in_background(Box::new(move || {
-                let _ = native.compile(index);
+                // Unless a thread running the function took the job over meanwhile.
+                if native.claim(index, QUEUED) {
+                    native.compile_claimed(index);
+                }
             }));
         }
         (std::ptr::null_mut(), true)
+    }
+
+    /// Moves defined function `index` from state `from` to [`COMPILING`]; whether this thread
+    /// got to.
+    fn claim(&self, index: u32, from: u8) -> bool {
+        self.states[index as usize]
+            .compare_exchange(from, COMPILING, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Compiles defined function `index`, which this thread [`claim`](Self::claim)ed; its
+    /// entry point, or null if the tier refused it (an error leaves it refused too: it keeps
+    /// running on the interpreter).
+    fn compile_claimed(&self, index: u32) -> *mut u8 {
+        match self.compile(index) {
+            Ok(entry) => entry,
+            Err(_) => {
+                self.states[index as usize].store(REFUSED, Ordering::Release);
+                std::ptr::null_mut()
+            }
+        }
     }
 
     /// Where a running call of defined function `index` can continue in compiled code at the
@@ -305,6 +386,22 @@ impl NativeCode {
                     code,
                     position: position as u32,
                 };
+            }
+            // A loop nested in another: the call is bound to take a back edge of the
+            // outermost loop around it, where the code has an entry, unless that loop's
+            // iterations are long. It waits for that once before an entry of its own is
+            // compiled here, on this thread.
+            let has_entries = self.loop_entries[index as usize]
+                .get()
+                .is_some_and(|offsets| !offsets.is_empty());
+            let first_time = || {
+                self.waited_at
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert((index, loop_offset))
+            };
+            if has_entries && first_time() {
+                return LoopEntry::Later;
             }
         }
         match self.osr_entry(index, loop_offset) {
@@ -349,12 +446,18 @@ pub(crate) enum LoopEntry {
     /// The function is being compiled: the call goes on in the interpreter, and moves at a
     /// later back edge once the code is installed (see [`tier_up`]).
     Pending,
+    /// Not at this nested loop yet: the call goes on in the interpreter, to move at an
+    /// outermost loop, or here after as many back edges again.
+    Later,
     /// The tier cannot enter there.
     None,
 }
 
-/// Calls after which a function whose background compilation is under way checks again.
-const TIER_UP_RECHECK: u32 = 16;
+/// Calls (and back edges) after which a function whose background compilation is under way
+/// checks again: a running call moves into the code at the first outermost back edge after
+/// the check that installs it, so the check must come soon after the compilation ends even
+/// where iterations are long, and cost little where they are short.
+const TIER_UP_RECHECK: u32 = 4;
 
 /// The tier-up policy of function `entry`, whose module's native code is `native`: asks for
 /// its compilation and installs the code in the entry once there is some (returning `true`);
@@ -378,6 +481,16 @@ pub(crate) fn tier_up(native: &Arc<NativeCode>, entry: &FuncEntry, engine: &Engi
         counters(entry).back_edges.store(1, Ordering::Relaxed);
     }
     installed
+}
+
+/// Restarts the countdown of back edges of `entry`'s nested loops (see
+/// [`LoopEntry::Later`]).
+pub(crate) fn rearm_nested_osr(entry: &FuncEntry, engine: &Engine) {
+    let back_edges = engine.config().tier_up_back_edges;
+    counters(entry).nested_back_edges.store(
+        back_edges.saturating_mul(NESTED_BACK_EDGE_FACTOR),
+        Ordering::Relaxed,
+    );
 }
 
 /// After a call of `entry` moved into compiled code at a loop header: until the whole
@@ -595,5 +708,61 @@ unsafe extern "C" fn call_helper(
             PENDING.set(Some(error));
             STATUS_EMBEDDER_MIN
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+
+    use super::*;
+    use crate::{Config, Module, Strategy};
+
+    /// A module with one function, tiered with background compilation, and its native code.
+    fn tiered_module(engine: &Engine) -> Arc<NativeCode> {
+        let module = Module::new(engine, "(module (func (loop)))").unwrap();
+        module.inner.native.clone().expect("tiered native code")
+    }
+
+    fn tiered_engine() -> Engine {
+        let mut config = Config::new();
+        config.strategy(Strategy::Tiered);
+        Engine::new(&config).unwrap()
+    }
+
+    /// A compilation the background thread does not start in time is made by the thread
+    /// asking, and the queued job then leaves it alone.
+    #[test]
+    fn a_queued_compilation_is_taken_over_when_the_thread_is_late() {
+        if !host_supports_jit() {
+            return;
+        }
+        let engine = tiered_engine();
+        let native = tiered_module(&engine);
+        // Keep the background thread busy until told otherwise.
+        let (release, wait) = mpsc::channel::<()>();
+        engine.compile_in_background(Box::new(move || {
+            let _ = wait.recv();
+        }));
+        let (entry, pending) = native.request(0, &engine);
+        assert!(entry.is_null() && pending, "queued");
+        let (entry, pending) = native.request(0, &engine);
+        assert!(entry.is_null() && pending, "not taken over at once");
+        std::thread::sleep(STEAL_AFTER * 2);
+        let (entry, pending) = native.request(0, &engine);
+        assert!(
+            !entry.is_null() && !pending,
+            "compiled by the asking thread"
+        );
+        assert_eq!(native.compiled_count(), 1);
+        // The queued job finds the function taken and compiles nothing.
+        release.send(()).unwrap();
+        let (done, finished) = mpsc::channel::<()>();
+        engine.compile_in_background(Box::new(move || {
+            let _ = done.send(());
+        }));
+        finished.recv().unwrap();
+        assert_eq!(native.compiled_count(), 1);
+        assert_eq!(engine.native_stats().functions, 1, "compiled once");
     }
 }

@@ -412,3 +412,58 @@ fn a_running_call_moves_into_its_functions_code_once_compiled() {
         "no entry compiled for the loop: {stats:?}"
     );
 }
+
+/// A call that reaches a nested loop's countdown first waits once for a back edge of the
+/// outermost loop, where its function's code has an entry; only a call whose outer iterations
+/// are too long for that compiles an entry of its own at the nested loop.
+#[test]
+fn nested_loops_wait_once_for_the_outermost_entry() {
+    if !strategies().contains(&Strategy::Tiered) {
+        return;
+    }
+    // Three outer iterations of `$inner` inner ones each.
+    let wat = r#"(module
+        (func (export "nest") (param $inner i32) (result i64)
+            (local $i i32) (local $j i32) (local $sum i64)
+            (loop $outer
+                i32.const 0 local.set $j
+                (loop $nested
+                    local.get $sum local.get $j i64.extend_i32_u i64.add local.set $sum
+                    local.get $j i32.const 1 i32.add local.tee $j
+                    local.get $inner i32.lt_u br_if $nested)
+                local.get $i i32.const 1 i32.add local.tee $i
+                i32.const 3 i32.lt_u br_if $outer)
+            local.get $sum))"#;
+    // The outermost loop's countdown ends at its first back edge (its entry counts too), the
+    // nested one after 128 back edges (64 times 2); the first call compiles the function when
+    // a countdown ends.
+    let run = |inner: i32| {
+        let mut config = Config::new();
+        config
+            .strategy(Strategy::Tiered)
+            .tier_up_thresholds(1000, 2)
+            .background_compilation(false);
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let nest = instance
+            .get_typed_func::<i32, i64>(&mut store, "nest")
+            .unwrap();
+        let sum = nest.call(&mut store, inner).unwrap();
+        let expected = 3 * i64::from(inner) * i64::from(inner - 1) / 2;
+        assert_eq!(sum, expected, "{inner} inner iterations");
+        engine.native_stats()
+    };
+    // The nested countdown ends at inner iteration 128, the call waits, and the outer back
+    // edge after 200 takes it into the function's code.
+    let short = run(200);
+    assert_eq!(
+        (short.loop_transfers, short.loop_entries),
+        (1, 0),
+        "{short:?}"
+    );
+    // With 1000 inner iterations the countdown ends again at 256: an entry is compiled there.
+    let long = run(1000);
+    assert_eq!((long.loop_transfers, long.loop_entries), (1, 1), "{long:?}");
+}

@@ -108,10 +108,12 @@ impl<T> Host for HostCalls<T> {
 
     #[cfg(tandem_jit)]
     fn tier_up(&mut self, entry: &FuncEntry) -> bool {
+        // Asked again every few calls while a compilation is under way: no reference counts
+        // change here.
         let Some((native, engine)) = self.native_code(entry) else {
             return false;
         };
-        crate::jit::tier_up(&native, entry, &engine)
+        crate::jit::tier_up(native, entry, engine)
     }
 
     #[cfg(tandem_jit)]
@@ -119,6 +121,8 @@ impl<T> Host for HostCalls<T> {
         let Some((native, engine)) = self.native_code(entry) else {
             return Ok(false);
         };
+        // The call below borrows `self`.
+        let (native, engine) = (native.clone(), engine.clone());
         let code = match native.loop_entry(entry.index, loop_offset, &engine) {
             LoopEntry::InFunction { code, position } => {
                 // The function's code takes the request before anything else.
@@ -131,6 +135,10 @@ impl<T> Host for HostCalls<T> {
                 code
             }
             LoopEntry::Separate(code) => code,
+            LoopEntry::Later => {
+                crate::jit::rearm_nested_osr(entry, &engine);
+                return Ok(false);
+            }
             LoopEntry::Pending | LoopEntry::None => return Ok(false),
         };
         engine
@@ -159,13 +167,13 @@ impl<T> Host for HostCalls<T> {
 impl<T> HostCalls<T> {
     /// The native code of `entry`'s module, if its instance's strategy compiles, and the
     /// engine.
-    fn native_code(&mut self, entry: &FuncEntry) -> Option<(Arc<crate::jit::NativeCode>, Engine)> {
+    fn native_code(&self, entry: &FuncEntry) -> Option<(&Arc<crate::jit::NativeCode>, &Engine)> {
         // SAFETY: as in `call_host`.
-        let store = unsafe { &mut *self.store };
+        let store = unsafe { &*self.store };
         // SAFETY: a wasm entry's context is live while the entry is.
         let instance = unsafe { (*entry.vmctx).embedder_data };
-        let native = store.opaque.instances[instance]._native.clone()?;
-        Some((native, store.opaque.engine.clone()))
+        let native = store.opaque.instances[instance]._native.as_ref()?;
+        Some((native, &store.opaque.engine))
     }
 }
 
