@@ -20,9 +20,7 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, Type, Value, types};
 use cranelift_codegen::isa::CallConv;
 use tandem_interp::TrapCode;
-use tandem_interp::vm::{
-    FuncEntry, SigId, Slot, VMCTX_FUNCS, VMCTX_SIG_IDS, VMCTX_TABLES, VmTable,
-};
+use tandem_interp::vm::{FuncEntry, SigId, VMCTX_FUNCS, VMCTX_SIG_IDS};
 
 use super::{
     FuncTranslator, Result, clif_types, results_in_registers, slot_count, slot_offset, slots_of,
@@ -145,36 +143,7 @@ impl FuncTranslator<'_, '_> {
         let pointer = self.pointer();
         let index = self.pop();
         // Table32 indices are read as unsigned 32-bit numbers, table64 ones whole.
-        let index = self.extend_u64(index);
-
-        let tables =
-            self.b
-                .ins()
-                .load(pointer, vm_context_flags(), self.vmctx, VMCTX_TABLES as i32);
-        let table = self.b.ins().load(
-            pointer,
-            vm_context_flags(),
-            tables,
-            (table_index as usize * size_of::<*mut VmTable>()) as i32,
-        );
-        // The length and the element array change when the table grows: loaded every time.
-        let len = self.b.ins().load(
-            types::I64,
-            vm_flags(),
-            table,
-            offset_of!(VmTable, len) as i32,
-        );
-        let outside = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
-        self.trap_if(outside, TrapCode::UndefinedElement);
-        let elements =
-            self.b
-                .ins()
-                .load(pointer, vm_flags(), table, offset_of!(VmTable, base) as i32);
-        let offset = self.b.ins().imul_imm_u(index, size_of::<Slot>() as i64);
-        let element = self.b.ins().iadd(elements, offset);
+        let element = self.element_address(table_index, index, TrapCode::UndefinedElement);
         let entry = self.b.ins().load(pointer, vm_flags(), element, 0);
         self.trap_if_zero(entry, TrapCode::IndirectCallToNull);
 

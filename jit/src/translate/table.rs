@@ -145,22 +145,46 @@ impl FuncTranslator<'_, '_> {
     /// The address of element `index` of table `table`, trapping with "out of bounds table
     /// access" when the table has no such element.
     fn table_element(&mut self, table: u32, index: Value) -> Value {
+        self.element_address(table, index, TrapCode::TableOutOfBounds)
+    }
+
+    /// The address of element `index` (an `i32` or `i64` operand) of table `table`, trapping
+    /// with `outside` when the table has no such element.
+    ///
+    /// A table whose type fixes its size (its maximum is its minimum, so that even an
+    /// imported one has exactly that many elements) never grows: its length is a constant
+    /// and its element array never moves, so Cranelift may hoist the array's address out of
+    /// loops. Any other table's length and array are loaded at each access.
+    pub(crate) fn element_address(&mut self, table: u32, index: Value, outside: TrapCode) -> Value {
         let pointer = self.pointer();
         let index = self.extend_u64(index);
         let def = self.table_def(table);
-        let len = self
-            .b
-            .ins()
-            .load(types::I64, vm_flags(), def, offset_of!(VmTable, len) as i32);
-        let outside = self
+        let ty = self.info.table_types[table as usize];
+        let fixed_len = ty.maximum.filter(|&max| max == ty.initial);
+        let (len, elements_flags) = match fixed_len {
+            Some(len) => (
+                self.b.ins().iconst(types::I64, len as i64),
+                vm_context_flags(),
+            ),
+            None => {
+                let len =
+                    self.b
+                        .ins()
+                        .load(types::I64, vm_flags(), def, offset_of!(VmTable, len) as i32);
+                (len, vm_flags())
+            }
+        };
+        let beyond = self
             .b
             .ins()
             .icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
-        self.trap_if(outside, TrapCode::TableOutOfBounds);
-        let elements =
-            self.b
-                .ins()
-                .load(pointer, vm_flags(), def, offset_of!(VmTable, base) as i32);
+        self.trap_if(beyond, outside);
+        let elements = self.b.ins().load(
+            pointer,
+            elements_flags,
+            def,
+            offset_of!(VmTable, base) as i32,
+        );
         let offset = self.b.ins().imul_imm_u(index, size_of::<Slot>() as i64);
         self.b.ins().iadd(elements, offset)
     }
