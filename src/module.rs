@@ -4,7 +4,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use tandem_interp::lower::TranslateOptions;
-use tandem_interp::module::{ExportKind, ImportKind, ModuleCode, parse_module};
+use tandem_interp::module::{
+    ExportKind, ImportKind, ModuleCode, parse_module, parse_module_deferred,
+};
 use tandem_interp::vm::SigId;
 
 use crate::engine::Engine;
@@ -84,7 +86,7 @@ impl Module {
 
     /// Compiles a module from its binary form only.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
-        let info = parse_module(bytes, engine.config().features)?;
+        let (info, pending) = parse_module_deferred(bytes, engine.config().features)?;
         let options = TranslateOptions {
             fuel: engine.config().consume_fuel,
             epoch: engine.config().epoch_interruption,
@@ -93,6 +95,13 @@ impl Module {
                 && engine.config().tier_up_back_edges > 0,
         };
         let code = Arc::new(ModuleCode::new(info, options));
+        // The bodies are validated on the compilation threads; with eager translation, in
+        // the same pass as their translation.
+        code.validate_bodies(
+            pending,
+            engine.config().compilation_threads(),
+            !engine.config().lazy_translation,
+        )?;
         #[cfg(tandem_jit)]
         let native =
             match engine.config().strategy {
@@ -106,9 +115,6 @@ impl Module {
                 )?)),
                 crate::Strategy::Interpreter => None,
             };
-        if !engine.config().lazy_translation {
-            code.compile_all(engine.config().compilation_threads())?;
-        }
         let info = &code.info;
         // Types refer only to earlier types (each is its own recursion group), so each can be
         // interned once the ones it mentions are.

@@ -1,7 +1,9 @@
 //! Modules: compiling, validation, names, custom sections, imports and
 //! exports with their types.
 
-use tandem::{Engine, Extern, ExternType, Instance, Module, Mutability, RefType, Store, ValType};
+use tandem::{
+    Config, Engine, Extern, ExternType, Instance, Module, Mutability, RefType, Store, ValType,
+};
 
 const KITCHEN_SINK: &str = r#"
 (module $kitchen_sink
@@ -212,4 +214,38 @@ fn modules_are_shareable_across_threads_and_stores() {
         .collect();
     let results: Vec<i32> = handles.into_iter().map(|h| h.join().unwrap()).collect();
     assert_eq!(results, [0, 3]);
+}
+
+/// Function bodies are validated on the compilation threads (with eager translation, in the
+/// same pass as their translation): an invalid body anywhere fails compilation, with the
+/// error of the first invalid function whatever the number of threads.
+#[test]
+fn invalid_bodies_fail_compilation_in_every_mode() {
+    // 200 functions, so that compilation uses several threads; bodies 120 and 150 are
+    // invalid (an `i32.add` with one operand, an `i64` where an `i32` is returned).
+    let mut wat = String::from("(module\n");
+    for index in 0..200 {
+        let body = match index {
+            120 => "i32.const 1 i32.add",
+            150 => "i64.const 1",
+            _ => "local.get 0 i32.const 1 i32.add",
+        };
+        wat.push_str(&format!("(func (param i32) (result i32) {body})\n"));
+    }
+    wat.push(')');
+    for lazy in [true, false] {
+        for parallel in [true, false] {
+            let mut config = Config::new();
+            config.lazy_translation(lazy).parallel_compilation(parallel);
+            let engine = Engine::new(&config).unwrap();
+            let error = Module::new(&engine, &wat).expect_err("invalid bodies");
+            let text = format!("{error:#}");
+            // The first invalid body is reported: the `i32.add` missing an operand, not the
+            // later `i64` result.
+            assert!(
+                text.contains("type mismatch") && !text.contains("i64"),
+                "lazy {lazy}, parallel {parallel}: {text}"
+            );
+        }
+    }
 }

@@ -32,6 +32,9 @@ Options:
                         the interpreter until the first loop header it reaches, then
                         in compiled code entered there; compile it for its later
                         calls (on the calling thread).
+      --eager-translation
+                        Translate (and validate) every function when its module is
+                        compiled, instead of on its first call.
       --features NAME   Run FILE arguments with the proposals of directory NAME.
       --drop-unsupported
                         Switch off proposals the engine does not implement and
@@ -77,6 +80,7 @@ struct Args {
     list: bool,
     strategy: Option<Strategy>,
     eager_tier_up: bool,
+    eager_translation: bool,
     features: Option<String>,
     drop_unsupported: bool,
     jobs: Option<usize>,
@@ -94,6 +98,7 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, Str
         list: false,
         strategy: None,
         eager_tier_up: false,
+        eager_translation: false,
         features: None,
         drop_unsupported: false,
         jobs: None,
@@ -123,6 +128,7 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, Str
             "--list" => args.list = true,
             "--strategy" => args.strategy = Some(parse_strategy(&value("a strategy name")?)?),
             "--eager-tier-up" => args.eager_tier_up = true,
+            "--eager-translation" => args.eager_translation = true,
             "--features" => args.features = Some(value("a directory name")?),
             "--drop-unsupported" => args.drop_unsupported = true,
             "-j" | "--jobs" => {
@@ -200,6 +206,7 @@ fn main() -> ExitCode {
     let mut options = RunOptions {
         strategy: args.strategy,
         eager_tier_up: args.eager_tier_up,
+        eager_translation: args.eager_translation,
         fuel: args.fuel,
         ..RunOptions::default()
     };

@@ -178,6 +178,8 @@ pub struct RunOptions {
     /// Tier up at the second call and the first loop header, compiling on the calling
     /// thread.
     pub eager_tier_up: bool,
+    /// Translate every function when its module is compiled.
+    pub eager_translation: bool,
     /// How many scripts to run at once.
     pub jobs: usize,
     /// Meter fuel and give each directive this much, so a runtime bug that
@@ -190,6 +192,7 @@ impl Default for RunOptions {
         RunOptions {
             strategy: None,
             eager_tier_up: false,
+            eager_translation: false,
             jobs: thread::available_parallelism().map_or(1, |n| n.get()),
             fuel: None,
         }
@@ -305,6 +308,9 @@ fn build_engine(features: &Features, options: &RunOptions) -> Result<Engine, Str
     }
     if options.fuel.is_some() {
         config.consume_fuel(true);
+    }
+    if options.eager_translation {
+        config.lazy_translation(false);
     }
     match catch_unwind(AssertUnwindSafe(|| {
         Engine::new(&config).map_err(|e| e.to_string())

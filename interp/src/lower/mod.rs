@@ -12,7 +12,10 @@ pub mod fuel;
 
 use std::collections::HashMap;
 
-use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator, ValType};
+use wasmparser::{
+    BinaryReader, BlockType, FuncValidator, FunctionBody, MemArg, Operator, ValType,
+    ValidatorResources,
+};
 
 use crate::isa::{
     MemAccess, MemOp, NanLanes, Op, Reg, RmwOp, V128Access, V128LoadKind, WidthAccess,
@@ -126,6 +129,29 @@ pub fn translate(
     defined_index: u32,
     options: TranslateOptions,
 ) -> Result<CompiledFunc, CompileError> {
+    translate_body(info, defined_index, options, None)
+}
+
+/// Validates defined function `defined_index` with `validator` (its body's validator, left
+/// pending by [`crate::module::parse_module_deferred`]) and translates it, in one pass over
+/// its operators: each is validated before it is translated.
+pub fn validate_and_translate(
+    info: &ModuleInfo,
+    defined_index: u32,
+    options: TranslateOptions,
+    validator: &mut FuncValidator<ValidatorResources>,
+) -> Result<CompiledFunc, CompileError> {
+    translate_body(info, defined_index, options, Some(validator))
+}
+
+/// Translates defined function `defined_index`, validating it first with `validator` if the
+/// module's validation left it out.
+fn translate_body(
+    info: &ModuleInfo,
+    defined_index: u32,
+    options: TranslateOptions,
+    mut validator: Option<&mut FuncValidator<ValidatorResources>>,
+) -> Result<CompiledFunc, CompileError> {
     let func_index = info.imported_funcs + defined_index;
     let range = info.bodies[defined_index as usize].clone();
     let reader = BinaryReader::new_features(
@@ -141,8 +167,14 @@ pub fn translate(
         t.declare_local(param)?;
     }
     let param_slots = t.local_slots;
-    for local in body.get_locals_reader()? {
-        let (count, ty) = local?;
+    let mut locals = body.get_locals_reader()?;
+    for _ in 0..locals.get_count() {
+        let offset = locals.original_position();
+        let (count, ty) = locals.read()?;
+        // The validator bounds the number of locals before any is declared.
+        if let Some(validator) = validator.as_deref_mut() {
+            validator.define_locals(offset, count, ty)?;
+        }
         for _ in 0..count {
             t.declare_local(ty)?;
         }
@@ -159,9 +191,12 @@ pub fn translate(
     t.start_fuel_block();
     t.check_epoch();
 
-    let mut operators = body.get_operators_reader()?;
+    let mut operators = wasmparser::OperatorsReader::new(locals.get_binary_reader());
     while !operators.eof() {
         let (op, offset) = operators.read_with_offset()?;
+        if let Some(validator) = validator.as_deref_mut() {
+            validator.op(offset, &op)?;
+        }
         t.offset = offset as u32;
         #[cfg(debug_assertions)]
         let fuel_rule = t.fuel_rule_before(&op);
@@ -169,19 +204,51 @@ pub fn translate(
         #[cfg(debug_assertions)]
         t.check_fuel_rule(fuel_rule);
     }
+    if validator.is_some() {
+        // Nothing after the function's `end`, and no frame left open.
+        operators.finish()?;
+    }
     let result_slots = results.iter().map(|&ty| slot_count(ty)).sum();
     let frame_slots = t.place_consts()?.max(result_slots as u32) as u16;
-    Ok(CompiledFunc {
-        ops: t.ops.into_boxed_slice(),
-        offsets: t.offsets.into_boxed_slice(),
+    // Copied out at their exact size: the buffers go back to the thread for the next
+    // translation.
+    let compiled = CompiledFunc {
+        ops: t.ops.as_slice().into(),
+        offsets: t.offsets.as_slice().into(),
         frame_slots,
         local_slots: t.local_slots,
         param_slots,
         result_slots,
-        consts: t.consts.into_boxed_slice(),
-        handlers: t.handlers.into_boxed_slice(),
-    })
+        consts: t.consts.as_slice().into(),
+        handlers: std::mem::take(&mut t.handlers).into_boxed_slice(),
+    };
+    t.recycle();
+    Ok(compiled)
 }
+
+/// A translation's working buffers, kept by each thread between translations so that
+/// translating function after function (eager translation of a whole module) does not
+/// allocate and grow them anew every time.
+#[derive(Default)]
+struct Scratch {
+    ops: Vec<Op>,
+    offsets: Vec<u32>,
+    locals: Vec<(ValType, Reg)>,
+    consts: Vec<u64>,
+    const_regs: HashMap<u64, Reg, ConstHasher>,
+    vector_regs: HashMap<u128, Reg, ConstHasher>,
+    stack: Vec<Operand>,
+    controls: Vec<Control>,
+}
+
+thread_local! {
+    /// This thread's buffers, while no translation on it uses them.
+    static SCRATCH: std::cell::Cell<Option<Box<Scratch>>> = const { std::cell::Cell::new(None) };
+}
+
+/// Buffers above this many elements are not kept: one huge function should not pin its
+/// memory for the rest of the thread's life.
+const SCRATCH_KEEP: usize = 1 << 16;
 
 /// Constant registers are numbered down from here while translating, out of the way of the
 /// temporaries numbered up from the locals; [`Translator::place_consts`] moves them between
@@ -258,27 +325,65 @@ type Result<T, E = CompileError> = std::result::Result<T, E>;
 
 impl<'a> Translator<'a> {
     fn new(info: &'a ModuleInfo, body_start: usize, options: TranslateOptions) -> Self {
+        let scratch = SCRATCH.take().unwrap_or_default();
+        let Scratch {
+            ops,
+            offsets,
+            locals,
+            consts,
+            const_regs,
+            vector_regs,
+            stack,
+            controls,
+        } = *scratch;
         Translator {
             info,
-            ops: Vec::new(),
-            offsets: Vec::new(),
+            ops,
+            offsets,
             offset: 0,
             body_start,
-            locals: Vec::new(),
+            locals,
             local_slots: 0,
-            consts: Vec::new(),
-            const_regs: HashMap::default(),
-            vector_regs: HashMap::default(),
+            consts,
+            const_regs,
+            vector_regs,
             temp_base: 0,
-            stack: Vec::new(),
+            stack,
             max_slots: 0,
-            controls: Vec::new(),
+            controls,
             last_result: None,
             skipped_depth: 0,
             handlers: Vec::new(),
             options,
             fuel_op: None,
         }
+    }
+
+    /// Gives the working buffers back to the thread, emptied, for its next translation.
+    fn recycle(self) {
+        let keep = |len: usize| len <= SCRATCH_KEEP;
+        if !(keep(self.ops.capacity()) && keep(self.const_regs.capacity())) {
+            return;
+        }
+        let mut scratch = Box::new(Scratch {
+            ops: self.ops,
+            offsets: self.offsets,
+            locals: self.locals,
+            consts: self.consts,
+            const_regs: self.const_regs,
+            vector_regs: self.vector_regs,
+            stack: self.stack,
+            controls: self.controls,
+        });
+        scratch.ops.clear();
+        scratch.offsets.clear();
+        scratch.locals.clear();
+        scratch.consts.clear();
+        scratch.const_regs.clear();
+        scratch.vector_regs.clear();
+        scratch.stack.clear();
+        scratch.controls.clear();
+        SCRATCH.set(Some(scratch));
     }
 
     fn too_many_memories(&self) -> CompileError {

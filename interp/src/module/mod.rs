@@ -5,10 +5,10 @@ mod parse;
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub use const_expr::{ConstExpr, ConstOp, slot_count};
-pub use parse::{CompileError, parse_module};
+pub use parse::{CompileError, PendingBodies, parse_module, parse_module_deferred};
 pub use wasmparser::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType, WasmFeatures};
 
 use crate::lower::{self, CompiledFunc, TranslateOptions};
@@ -249,39 +249,105 @@ impl ModuleCode {
             .map_err(Clone::clone)
     }
 
+    /// Validates the function bodies that [`parse_module_deferred`] left unchecked, on up to
+    /// `threads` threads, translating each in the same pass with `translate` (eager
+    /// translation, which then reads every body once instead of twice). The error reported,
+    /// if any, is that of the first function that fails, whatever the number of threads.
+    pub fn validate_bodies(
+        &self,
+        pending: PendingBodies,
+        threads: usize,
+        translate: bool,
+    ) -> Result<(), CompileError> {
+        debug_assert_eq!(pending.len(), self.compiled.len());
+        let pending: Vec<Mutex<Option<_>>> =
+            pending.into_iter().map(|f| Mutex::new(Some(f))).collect();
+        // Each function's outcome; translation results go into its bytecode cell.
+        let outcomes: Vec<OnceLock<Result<(), CompileError>>> =
+            (0..pending.len()).map(|_| OnceLock::new()).collect();
+        let work = |allocs: &mut wasmparser::FuncValidatorAllocations, index: usize| {
+            let Some(func) = pending[index]
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+            else {
+                return;
+            };
+            let mut validator = func.into_validator(std::mem::take(allocs));
+            let outcome = if translate {
+                let translated = lower::validate_and_translate(
+                    &self.info,
+                    index as u32,
+                    self.options,
+                    &mut validator,
+                );
+                let outcome = translated.as_ref().map(|_| ()).map_err(Clone::clone);
+                let _ = self.compiled[index].set(translated.map(Arc::new));
+                outcome
+            } else {
+                let range = self.info.bodies[index].clone();
+                let body = wasmparser::FunctionBody::new(wasmparser::BinaryReader::new_features(
+                    &self.info.bytes[range.clone()],
+                    range.start as u64,
+                    self.info.features,
+                ));
+                validator.validate(&body).map_err(CompileError::from)
+            };
+            *allocs = validator.into_allocations();
+            let _ = outcomes[index].set(outcome);
+        };
+        run_in_batches(pending.len(), threads, work);
+        for outcome in outcomes {
+            if let Some(Err(error)) = outcome.into_inner() {
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
+
     /// Translates every function now (eager translation), on up to `threads` threads; the
     /// error reported, if any, is that of the first function that fails, whatever the
     /// number of threads.
     pub fn compile_all(&self, threads: usize) -> Result<(), CompileError> {
-        // Below this many functions per thread, starting threads costs more than it saves.
-        const MIN_FUNCS_PER_THREAD: usize = 32;
-        let threads = threads.min(self.compiled.len() / MIN_FUNCS_PER_THREAD);
-        if threads > 1 {
-            // Workers take functions in small batches from a shared counter, so a few big
-            // functions do not leave one thread with all the work.
-            const BATCH: usize = 8;
-            let next = std::sync::atomic::AtomicUsize::new(0);
-            std::thread::scope(|scope| {
-                for _ in 0..threads {
-                    scope.spawn(|| {
-                        loop {
-                            let start = next.fetch_add(BATCH, std::sync::atomic::Ordering::Relaxed);
-                            if start >= self.compiled.len() {
-                                break;
-                            }
-                            let end = (start + BATCH).min(self.compiled.len());
-                            for index in start..end {
-                                // Failures are kept in the function's cell and reported below.
-                                let _ = self.compiled(index as u32);
-                            }
-                        }
-                    });
-                }
-            });
-        }
+        run_in_batches(self.compiled.len(), threads, |_: &mut (), index| {
+            // Failures are kept in the function's cell and reported below.
+            let _ = self.compiled(index as u32);
+        });
         for index in 0..self.compiled.len() {
             self.compiled(index as u32)?;
         }
         Ok(())
+    }
+}
+
+/// Runs `work` on every index below `count`, on up to `threads` threads, each with scratch
+/// state of its own; workers take indices in small batches from a shared counter, so a few
+/// big functions do not leave one thread with all the work.
+fn run_in_batches<S: Default>(count: usize, threads: usize, work: impl Fn(&mut S, usize) + Sync) {
+    // Below this many functions per thread, starting threads costs more than it saves.
+    const MIN_FUNCS_PER_THREAD: usize = 32;
+    const BATCH: usize = 8;
+    let threads = threads.min(count / MIN_FUNCS_PER_THREAD);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let worker = || {
+        let mut scratch = S::default();
+        loop {
+            let start = next.fetch_add(BATCH, std::sync::atomic::Ordering::Relaxed);
+            if start >= count {
+                break;
+            }
+            for index in start..(start + BATCH).min(count) {
+                work(&mut scratch, index);
+            }
+        }
+    };
+    if threads > 1 {
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(worker);
+            }
+        });
+    } else {
+        worker();
     }
 }

@@ -5,9 +5,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use wasmparser::{
-    CompositeInnerType, DataKind, ElementItems, ElementKind, ExternalKind,
+    CompositeInnerType, DataKind, ElementItems, ElementKind, ExternalKind, FuncToValidate,
     FuncValidatorAllocations, KnownCustom, Name, Parser, Payload, TypeRef, ValidPayload, Validator,
-    WasmFeatures,
+    ValidatorResources, WasmFeatures,
 };
 
 use super::{
@@ -54,10 +54,37 @@ impl From<wasmparser::BinaryReaderError> for CompileError {
     }
 }
 
+/// The validators of function bodies [`parse_module_deferred`] left unchecked, one per defined
+/// function in index order.
+pub type PendingBodies = Vec<FuncToValidate<ValidatorResources>>;
+
 /// Validates `bytes` (every function body included) with `features` and collects the module's
 /// metadata.
 pub fn parse_module(bytes: &[u8], features: WasmFeatures) -> Result<ModuleInfo, CompileError> {
+    let (info, pending) = parse(bytes, features, false)?;
+    debug_assert!(pending.is_empty());
+    Ok(info)
+}
+
+/// As [`parse_module`], except that the function bodies are left for the caller to validate
+/// (see [`super::ModuleCode::validate_bodies`]), which can then validate them on several
+/// threads, or in the same pass as their translation. The module is valid only once they are.
+pub fn parse_module_deferred(
+    bytes: &[u8],
+    features: WasmFeatures,
+) -> Result<(ModuleInfo, PendingBodies), CompileError> {
+    parse(bytes, features, true)
+}
+
+/// Parses and validates `bytes`; with `defer_bodies`, returns the function bodies' validators
+/// instead of running them.
+fn parse(
+    bytes: &[u8],
+    features: WasmFeatures,
+    defer_bodies: bool,
+) -> Result<(ModuleInfo, PendingBodies), CompileError> {
     let mut validator = Validator::new_with_features(features);
+    let mut pending = Vec::new();
     let mut allocs = FuncValidatorAllocations::default();
     let mut info = ModuleInfo {
         bytes: bytes.into(),
@@ -93,6 +120,7 @@ pub fn parse_module(bytes: &[u8], features: WasmFeatures) -> Result<ModuleInfo, 
     for payload in parser.parse_all(bytes) {
         let payload = payload?;
         match validator.payload(&payload)? {
+            ValidPayload::Func(func, _) if defer_bodies => pending.push(func),
             ValidPayload::Func(func, body) => {
                 let mut func_validator = func.into_validator(std::mem::take(&mut allocs));
                 func_validator.validate(&body)?;
@@ -295,5 +323,5 @@ pub fn parse_module(bytes: &[u8], features: WasmFeatures) -> Result<ModuleInfo, 
             }
         }
     }
-    Ok(info)
+    Ok((info, pending))
 }
