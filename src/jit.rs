@@ -412,11 +412,26 @@ impl NativeCode {
 
     /// The entry of defined function `index` at the loop header at wasm offset `loop_offset`,
     /// compiled now if needed; null if the tier cannot enter there.
+    ///
+    /// Where the function's own code has loop entries, the entry hands the call over to it
+    /// at the first of their headers it reaches (see [`JitCompiler::compile_osr_with_exits`]).
     fn osr_entry(&self, index: u32, loop_offset: u32) -> *mut u8 {
         let mut entries = self.osr_entries.lock().unwrap_or_else(|e| e.into_inner());
         let entry = *entries.entry((index, loop_offset)).or_insert_with(|| {
+            let code = self.entry(index);
+            let loop_entries = self.loop_entries[index as usize].get();
+            let info = &self.code.info;
             let compiled = self
-                .with_compiler(|compiler| compiler.compile_osr(&self.code.info, index, loop_offset))
+                .with_compiler(|compiler| match loop_entries {
+                    Some(loop_entries) if !code.is_null() && !loop_entries.is_empty() => {
+                        // SAFETY: a non-null entry is the function's array-call code, which
+                        // lives as long as this native code.
+                        let code = unsafe { std::mem::transmute::<*mut u8, ArrayCallFn>(code) };
+                        let exits = tandem_jit::LoopExits { code, loop_entries };
+                        compiler.compile_osr_with_exits(info, index, loop_offset, exits)
+                    }
+                    _ => compiler.compile_osr(info, index, loop_offset),
+                })
                 .ok()?
                 .ok()?;
             self.stats.loop_entries.fetch_add(1, Ordering::Relaxed);

@@ -116,6 +116,17 @@ impl From<TranslateOptions> for JitOptions {
     }
 }
 
+/// The function's own code an OSR entry hands the call over to (see
+/// [`JitCompiler::compile_osr_with_exits`]).
+#[derive(Debug, Clone, Copy)]
+pub struct LoopExits<'a> {
+    /// The array-call entry of the function's code, compiled with loop entries; it must live
+    /// as long as the OSR entry.
+    pub code: ArrayCallFn,
+    /// The wasm offsets of that code's loop entries ([`CompiledCode::loop_entries`]).
+    pub loop_entries: &'a [u32],
+}
+
 /// A compiled function: its entry point with the array-call convention and facts about it.
 ///
 /// The code stays valid, and `entry` callable, as long as the [`JitCompiler`] that produced it
@@ -282,7 +293,7 @@ impl JitCompiler {
         info: &ModuleInfo,
         defined_index: u32,
     ) -> Result<CompiledCode, JitError> {
-        self.compile_entry(info, defined_index, EntryKind::Call)
+        self.compile_entry(info, defined_index, EntryKind::Call, None)
     }
 
     /// Compiles an on-stack-replacement (OSR) entry of defined function `defined_index` of
@@ -338,15 +349,37 @@ impl JitCompiler {
         defined_index: u32,
         loop_offset: u32,
     ) -> Result<CompiledCode, JitError> {
-        self.compile_entry(info, defined_index, EntryKind::Osr { loop_offset })
+        self.compile_entry(info, defined_index, EntryKind::Osr { loop_offset }, None)
     }
 
-    /// Compiles `defined_index` with the entry `entry`.
+    /// As [`JitCompiler::compile_osr`], for a function whose own code has loop entries
+    /// ([`JitOptions::loop_entries`]): the OSR entry runs only until the call reaches the
+    /// header of one of those loops, then hands the call over to the function's code there
+    /// (as its embedder would, with a request in the context) and returns what that code
+    /// returns. An entry at a nested loop thus runs the rest of the call in code that has the
+    /// loop nest's structure, once the enclosing outermost loop takes its next back edge.
+    pub fn compile_osr_with_exits(
+        &mut self,
+        info: &ModuleInfo,
+        defined_index: u32,
+        loop_offset: u32,
+        exits: LoopExits<'_>,
+    ) -> Result<CompiledCode, JitError> {
+        self.compile_entry(
+            info,
+            defined_index,
+            EntryKind::Osr { loop_offset },
+            Some(exits),
+        )
+    }
+
+    /// Compiles `defined_index` with the entry `entry`, and for an OSR entry, `exits`.
     fn compile_entry(
         &mut self,
         info: &ModuleInfo,
         defined_index: u32,
         entry_kind: EntryKind,
+        exits: Option<LoopExits<'_>>,
     ) -> Result<CompiledCode, JitError> {
         let body_count = info.bodies.len();
         if defined_index as usize >= body_count {
@@ -384,6 +417,7 @@ impl JitCompiler {
             defined_index,
             entry_kind,
             self_ref,
+            exits,
         );
         let slots = match translated {
             Ok(slots) => slots,
@@ -557,6 +591,7 @@ pub fn osr_loops(info: &ModuleInfo, defined_index: u32) -> Result<Vec<u32>, JitE
         info,
         defined_index,
         EntryKind::Call,
+        None,
         None,
     )?;
     Ok(translated.osr_loops)

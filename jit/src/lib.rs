@@ -56,6 +56,6 @@ pub use abi::{
     Status, decode_status, make_tail_call, resolve_tail_calls, take_pending_tail_call, trap_status,
 };
 pub use backtrace::{CompiledFrame, take_backtrace};
-pub use compiler::{CompiledCode, JitCompiler, JitOptions, OptLevel, osr_loops};
+pub use compiler::{CompiledCode, JitCompiler, JitOptions, LoopExits, OptLevel, osr_loops};
 pub use error::JitError;
 pub use signals::{enter, install_signal_handler, signals_supported};

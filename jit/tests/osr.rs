@@ -25,8 +25,8 @@ use tandem_interp::lower::{TranslateOptions, fuel};
 use tandem_interp::module::{ModuleCode, ModuleInfo};
 use tandem_interp::vm::Slot;
 use tandem_jit::{
-    CompiledCode, JitCompiler, JitError, JitOptions, STATUS_EMBEDDER_MIN, Status, decode_status,
-    osr_loops,
+    CompiledCode, JitCompiler, JitError, JitOptions, LoopExits, STATUS_EMBEDDER_MIN, Status,
+    decode_status, osr_loops,
 };
 use wasmparser::{BinaryReader, FunctionBody, Operator};
 
@@ -254,6 +254,18 @@ fn call_loop_entry(
     }
 }
 
+/// How a check enters compiled code at a loop header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Way {
+    /// An OSR entry compiled for the loop.
+    Osr,
+    /// The function's code with loop entries, at the loop's entry.
+    LoopEntry,
+    /// An OSR entry compiled for a nested loop that hands the call over to the function's
+    /// code with loop entries.
+    HandingOver,
+}
+
 /// The outcome of a run: results or stop, the instance's state, and the fuel left.
 #[derive(Debug, PartialEq, Eq)]
 struct Outcome {
@@ -339,6 +351,18 @@ fn check(program: &Program, args: &[Slot], marker: &str, ordinal: usize, fuel: O
     let osr = compiler
         .compile_osr(&original.info, defined, loop_offset)
         .expect("OSR entry");
+    // At a nested loop: an entry that hands the call over to the function's code with loop
+    // entries at the first of their headers it reaches.
+    let handing_over = position.is_none().then(|| {
+        let own = &entries_code[defined as usize];
+        let exits = LoopExits {
+            code: own.entry,
+            loop_entries: &own.loop_entries,
+        };
+        entries_compiler
+            .compile_osr_with_exits(&original.info, defined, loop_offset, exits)
+            .expect("OSR entry handing over")
+    });
     // How often the header is reached (with plenty of fuel, so the probe's own cost does not
     // stop the count early).
     let budget = i64::MAX / 4;
@@ -362,8 +386,11 @@ fn check(program: &Program, args: &[Slot], marker: &str, ordinal: usize, fuel: O
     ks.dedup();
     let mut checked = 0;
     for k in ks {
-        for in_function in [false, true] {
-            if in_function && position.is_none() {
+        for way in [Way::Osr, Way::LoopEntry, Way::HandingOver] {
+            let in_function = way == Way::LoopEntry;
+            if (in_function && position.is_none())
+                || (way == Way::HandingOver && handing_over.is_none())
+            {
                 continue;
             }
             let mut instance = Instance::new(probed.clone(), &hosts);
@@ -387,15 +414,22 @@ fn check(program: &Program, args: &[Slot], marker: &str, ordinal: usize, fuel: O
                 instance.set_fuel(fuel - before);
             }
             // Calls from the loop run the original's code.
-            let (result, way) = if in_function {
-                instance.install(&entries_code);
-                let code = &entries_code[defined as usize];
-                let position = position.expect("checked") as u32;
-                let result = call_loop_entry(&instance, code, func_index, position, &locals);
-                (result, "loop entry")
-            } else {
-                instance.install(&code);
-                (call_osr(&instance, &osr, func_index, &locals), "OSR")
+            let result = match way {
+                Way::LoopEntry => {
+                    instance.install(&entries_code);
+                    let code = &entries_code[defined as usize];
+                    let position = position.expect("checked") as u32;
+                    call_loop_entry(&instance, code, func_index, position, &locals)
+                }
+                Way::Osr => {
+                    instance.install(&code);
+                    call_osr(&instance, &osr, func_index, &locals)
+                }
+                Way::HandingOver => {
+                    instance.install(&entries_code);
+                    let osr = handing_over.as_ref().expect("checked");
+                    call_osr(&instance, osr, func_index, &locals)
+                }
             };
             let outcome = Outcome {
                 result,
@@ -405,11 +439,14 @@ fn check(program: &Program, args: &[Slot], marker: &str, ordinal: usize, fuel: O
             let expected_fuel = if metered { expected.fuel } else { 0 };
             assert_eq!(
                 outcome.result, expected.result,
-                "result, {way} at arrival {k}"
+                "result, {way:?} at arrival {k}"
             );
-            assert_eq!(outcome.state, expected.state, "state, {way} at arrival {k}");
-            assert_eq!(outcome.fuel, expected_fuel, "fuel, {way} at arrival {k}");
-            if !in_function {
+            assert_eq!(
+                outcome.state, expected.state,
+                "state, {way:?} at arrival {k}"
+            );
+            assert_eq!(outcome.fuel, expected_fuel, "fuel, {way:?} at arrival {k}");
+            if way == Way::Osr {
                 checked += 1;
             }
         }

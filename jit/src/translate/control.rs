@@ -112,6 +112,7 @@ impl FuncTranslator<'_, '_> {
         self.b.ins().jump(header, &[]);
         // The header stays unsealed until the loop's `end`: back edges are still to come.
         self.b.switch_to_block(header);
+        self.hand_over_at_loop();
         let height = self.stack.len();
         for &var in &param_vars {
             let value = self.b.use_var(var);

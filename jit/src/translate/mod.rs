@@ -55,7 +55,7 @@ use tandem_interp::vm::{VMCTX_OSR_LOOP, VMCTX_OSR_VALUES};
 use wasmparser::{BinaryReader, FunctionBody, Operator, ValType};
 
 use crate::abi::CallHelper;
-use crate::compiler::JitOptions;
+use crate::compiler::{JitOptions, LoopExits};
 use crate::error::JitError;
 use control::ControlFrame;
 use memory::MemoryState;
@@ -212,7 +212,9 @@ pub(crate) enum ValuesIn {
 /// Translates defined function `defined_index` of `info` into `func`, whose signature is
 /// already the one of `entry`: the wasm-call signature for [`EntryKind::Call`] (then
 /// `self_ref`, if given, refers to `func` itself, for direct recursive calls), the array-call
-/// one for [`EntryKind::Osr`].
+/// one for [`EntryKind::Osr`], which hands the call over to the function's own code at the
+/// loops of `exits`, if given (see [`crate::JitCompiler::compile_osr_with_exits`]).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn translate_function(
     func: &mut Function,
     builder_ctx: &mut FunctionBuilderContext,
@@ -221,6 +223,7 @@ pub(crate) fn translate_function(
     defined_index: u32,
     entry: EntryKind,
     self_ref: Option<ir::FuncRef>,
+    exits: Option<LoopExits<'_>>,
 ) -> Result<Translated> {
     let range = info.bodies[defined_index as usize].clone();
     let reader = BinaryReader::new_features(
@@ -253,6 +256,9 @@ pub(crate) fn translate_function(
     };
     let mut t = FuncTranslator::new(builder, env, info, func_index, fuel_plan, values_in);
     t.self_ref = self_ref;
+    if matches!(entry, EntryKind::Osr { .. }) {
+        t.osr_exits = exits.map(|exits| (exits.code as usize, exits.loop_entries.to_vec()));
+    }
     // Checks made on entry (stack limit, fuel, epoch) report the body's first operator.
     let body_start = body.get_operators_reader()?.original_position() as u32;
     t.offset = body_start;
@@ -518,6 +524,9 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     osr_loops: Vec<u32>,
     /// The loop entries of a call's code that has them.
     loop_entries: Option<LoopEntries>,
+    /// For an OSR entry that hands over to the function's own code: that code's array-call
+    /// entry and the offsets of its loop entries.
+    osr_exits: Option<(usize, Vec<u32>)>,
 }
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
@@ -571,6 +580,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             osr: None,
             osr_loops: Vec::new(),
             loop_entries: None,
+            osr_exits: None,
         }
     }
 
@@ -854,6 +864,43 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let mut cursor = FuncCursor::new(func).at_first_insertion_point(block);
         let (copy, dfg) = cursor.ins().build(data, ty);
         Some(dfg.first_result(copy))
+    }
+
+    /// At the header of the `loop` at the current offset, in an OSR entry that hands over to
+    /// the function's own code: if that code has an entry at this loop, fills the header
+    /// with the handing over (the locals to the value slots, the request in the context, a
+    /// call of the code's array-call entry, whose status and results the OSR entry returns)
+    /// and continues in a new block, which only the loop's body reaches, if anything.
+    ///
+    /// The code's entry charges the header's fuel and checks the epoch itself, as a back
+    /// edge would have here.
+    pub(crate) fn hand_over_at_loop(&mut self) {
+        let Some((code, entries)) = &self.osr_exits else {
+            return;
+        };
+        let Some(position) = entries.iter().position(|&offset| offset == self.offset) else {
+            return;
+        };
+        let code = *code;
+        let values = self.values.expect("an OSR entry takes value slots");
+        let mut slot = 0;
+        for index in 0..self.locals.len() {
+            let value = self.b.use_var(self.locals[index]);
+            slot += self.store_value_at(value, values, slot);
+        }
+        let position = self.b.ins().iconst(types::I32, position as i64);
+        self.b
+            .ins()
+            .store(vm_flags(), position, self.vmctx, VMCTX_OSR_LOOP as i32);
+        self.b
+            .ins()
+            .store(vm_flags(), values, self.vmctx, VMCTX_OSR_VALUES as i32);
+        let vmctx = self.vmctx;
+        let status = self.call_native(code, &[vmctx, values], &[types::I32])[0];
+        self.b.ins().return_(&[status]);
+        let rest = self.b.create_block();
+        self.b.switch_to_block(rest);
+        self.b.seal_block(rest);
     }
 
     /// Fills the dispatch block of a call's code with loop entries: it clears the request,
