@@ -29,7 +29,9 @@ pub struct JitOptions {
     /// "interrupt" once `VmLimits::epoch` reaches `VmLimits::epoch_deadline`.
     pub epoch: bool,
     /// Compare the stack pointer with `VmLimits::stack_limit` at function entry, trapping
-    /// with "call stack exhausted" below it (see [`crate::abi`]).
+    /// with "call stack exhausted" below it (see [`crate::abi`]). Functions that call nothing
+    /// and have small frames skip the check (only calls can exhaust the stack), as do
+    /// Wasmtime's; entries at loop headers always make it.
     pub stack_check: bool,
     /// Replace NaN results of float arithmetic with the canonical NaN (deterministic
     /// execution), as the interpreter's option of the same name does.

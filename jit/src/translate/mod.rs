@@ -326,6 +326,14 @@ struct LoopEntries {
     landings: Vec<(u32, Block)>,
 }
 
+/// Most locals a function that calls nothing may have and still skip the stack-limit check
+/// (see [`FuncTranslator::enter`]): with a short body, its frame stays within a few tens of
+/// KiB even if every value is spilled.
+const LEAF_MAX_LOCALS: usize = 1024;
+
+/// Longest body, in bytes, of a function that skips the stack-limit check.
+const LEAF_MAX_BODY_BYTES: usize = 4096;
+
 /// What a body touches, found before translating it so the entry block loads only that.
 #[derive(Debug, Default)]
 struct Uses {
@@ -338,6 +346,10 @@ struct Uses {
     self_tail_call: bool,
     /// The body has a `loop`.
     loops: bool,
+    /// The body calls a function (in any form, tail calls of itself, which jump, excepted).
+    calls: bool,
+    /// The size of the body's operators in bytes.
+    body_len: usize,
     /// The offset of each loop not nested in another, with the locals its body assigns.
     outermost_loops: Vec<(u32, Vec<u32>)>,
 }
@@ -348,6 +360,8 @@ fn scan_uses(body: &FunctionBody<'_>, info: &ModuleInfo, func_index: u32) -> Res
         reads_len: vec![false; info.memory_types.len()],
         self_tail_call: false,
         loops: false,
+        calls: false,
+        body_len: body.as_bytes().len(),
         outermost_loops: Vec::new(),
     };
     // Whether each open frame is a loop, and how many are.
@@ -370,6 +384,12 @@ fn scan_uses(body: &FunctionBody<'_>, info: &ModuleInfo, func_index: u32) -> Res
             Operator::ReturnCall { function_index } if function_index == func_index => {
                 uses.self_tail_call = true;
             }
+            Operator::Call { .. }
+            | Operator::CallIndirect { .. }
+            | Operator::CallRef { .. }
+            | Operator::ReturnCall { .. }
+            | Operator::ReturnCallIndirect { .. }
+            | Operator::ReturnCallRef { .. } => uses.calls = true,
             Operator::Loop { .. } => {
                 uses.loops = true;
                 if open_loops == 0 {
@@ -636,7 +656,12 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             self.locals.push(var);
         }
 
-        if self.env.options.stack_check {
+        // A call of a function that calls nothing cannot lead to another: its caller's check
+        // leaves room below the limit for such a frame, provided it is small (few locals, a
+        // short body). Entries at loop headers always check.
+        let small_leaf =
+            !uses.calls && locals.len() <= LEAF_MAX_LOCALS && uses.body_len <= LEAF_MAX_BODY_BYTES;
+        if self.env.options.stack_check && !(small_leaf && entry == EntryKind::Call) {
             self.check_stack_limit();
         }
         if let EntryKind::Osr { loop_offset } = entry {
