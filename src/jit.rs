@@ -354,10 +354,19 @@ impl NativeCode {
         match self.compile(index) {
             Ok(entry) => entry,
             Err(_) => {
+                // Also when no compiler could start, before `compile_with` decides.
                 self.states[index as usize].store(REFUSED, Ordering::Release);
                 std::ptr::null_mut()
             }
         }
+    }
+
+    /// The wasm offsets of the loops defined function `index`'s code can be entered at (see
+    /// [`JitOptions::loop_entries`]): none until it is compiled.
+    fn loop_entry_offsets(&self, index: u32) -> &[u32] {
+        self.loop_entries[index as usize]
+            .get()
+            .map_or(&[], |offsets| offsets)
     }
 
     /// Where a running call of defined function `index` can continue in compiled code at the
@@ -378,10 +387,8 @@ impl NativeCode {
                 // The tier refused the function, so it cannot enter it anywhere.
                 return LoopEntry::None;
             }
-            let position = self.loop_entries[index as usize]
-                .get()
-                .and_then(|offsets| offsets.iter().position(|&offset| offset == loop_offset));
-            if let Some(position) = position {
+            let offsets = self.loop_entry_offsets(index);
+            if let Some(position) = offsets.iter().position(|&offset| offset == loop_offset) {
                 return LoopEntry::InFunction {
                     code,
                     position: position as u32,
@@ -391,9 +398,7 @@ impl NativeCode {
             // outermost loop around it, where the code has an entry, unless that loop's
             // iterations are long. It waits for that once before an entry of its own is
             // compiled here, on this thread.
-            let has_entries = self.loop_entries[index as usize]
-                .get()
-                .is_some_and(|offsets| !offsets.is_empty());
+            let has_entries = !offsets.is_empty();
             let first_time = || {
                 self.waited_at
                     .lock()
@@ -419,11 +424,11 @@ impl NativeCode {
         let mut entries = self.osr_entries.lock().unwrap_or_else(|e| e.into_inner());
         let entry = *entries.entry((index, loop_offset)).or_insert_with(|| {
             let code = self.entry(index);
-            let loop_entries = self.loop_entries[index as usize].get();
+            let loop_entries = self.loop_entry_offsets(index);
             let info = &self.code.info;
             let compiled = self
                 .with_compiler(|compiler| match loop_entries {
-                    Some(loop_entries) if !code.is_null() && !loop_entries.is_empty() => {
+                    loop_entries if !code.is_null() && !loop_entries.is_empty() => {
                         // SAFETY: a non-null entry is the function's array-call code, which
                         // lives as long as this native code.
                         let code = unsafe { std::mem::transmute::<*mut u8, ArrayCallFn>(code) };
@@ -489,9 +494,7 @@ pub(crate) fn tier_up(native: &Arc<NativeCode>, entry: &FuncEntry, engine: &Engi
             .store(TIER_UP_RECHECK, Ordering::Relaxed);
     }
     let installed = !code.is_null() && native.install(entry);
-    let has_loop_entries = native.loop_entries[entry.index as usize]
-        .get()
-        .is_some_and(|offsets| !offsets.is_empty());
+    let has_loop_entries = !native.loop_entry_offsets(entry.index).is_empty();
     if installed && has_loop_entries && engine.config().tier_up_back_edges != 0 {
         counters(entry).back_edges.store(1, Ordering::Relaxed);
     }
@@ -513,14 +516,9 @@ pub(crate) fn rearm_nested_osr(entry: &FuncEntry, engine: &Engine) {
 /// hot, so they move into compiled code at the first back edge they take (through the
 /// cached loop entry, or one compiled then), not after as many as the first call needed.
 pub(crate) fn rearm_osr(entry: &FuncEntry, engine: &Engine) {
-    let back_edges = engine.config().tier_up_back_edges;
-    if !entry.has_native_code() && back_edges != 0 {
-        let counters = counters(entry);
-        counters.back_edges.store(1, Ordering::Relaxed);
-        counters.nested_back_edges.store(
-            back_edges.saturating_mul(NESTED_BACK_EDGE_FACTOR),
-            Ordering::Relaxed,
-        );
+    if !entry.has_native_code() && engine.config().tier_up_back_edges != 0 {
+        counters(entry).back_edges.store(1, Ordering::Relaxed);
+        rearm_nested_osr(entry, engine);
     }
 }
 

@@ -423,12 +423,7 @@ impl JitCompiler {
         );
         let slots = match translated {
             Ok(slots) => slots,
-            Err(error) => {
-                // A translation abandoned half way leaves the builder's scratch state behind.
-                self.builder_ctx = FunctionBuilderContext::new();
-                module.clear_context(&mut self.ctx);
-                return Err(error);
-            }
+            Err(error) => return abandon(&mut self.builder_ctx, module, &mut self.ctx, error),
         };
         let id = match self_id {
             Some(id) => id,
@@ -450,9 +445,7 @@ impl JitCompiler {
                     body_ref,
                 );
                 if let Err(error) = wrapped {
-                    self.builder_ctx = FunctionBuilderContext::new();
-                    module.clear_context(&mut self.ctx);
-                    return Err(error);
+                    return abandon(&mut self.builder_ctx, module, &mut self.ctx, error);
                 }
                 let id = module.declare_anonymous_function(&array_signature)?;
                 Some((id, define(module, &mut self.ctx, id)?))
@@ -505,6 +498,19 @@ impl JitCompiler {
             loop_entries: slots.loop_entries.into(),
         })
     }
+}
+
+/// Fails with `error` after a translation abandoned half way, clearing what it leaves behind:
+/// the builder's scratch state and the function in `ctx`.
+fn abandon<T>(
+    builder_ctx: &mut FunctionBuilderContext,
+    module: &mut JITModule,
+    ctx: &mut cranelift_codegen::Context,
+    error: JitError,
+) -> Result<T, JitError> {
+    *builder_ctx = FunctionBuilderContext::new();
+    module.clear_context(ctx);
+    Err(error)
 }
 
 /// What defining one function produced.

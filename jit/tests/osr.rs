@@ -235,10 +235,7 @@ fn call_loop_entry(
     let vmctx = instance.func(func_index).vmctx;
     // SAFETY: the context is the instance's, live and used by nothing else meanwhile.
     let context = unsafe { &*vmctx };
-    context.osr_loop.store(position, Ordering::Relaxed);
-    context
-        .osr_values
-        .store(values.as_mut_ptr(), Ordering::Relaxed);
+    context.request_loop_entry(position, values.as_mut_ptr());
     // SAFETY: as in `call_osr`; the code takes the request before anything else.
     let status = unsafe { code.call(vmctx, &mut values) };
     assert!(

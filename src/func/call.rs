@@ -127,11 +127,7 @@ impl<T> Host for HostCalls<T> {
             LoopEntry::InFunction { code, position } => {
                 // The function's code takes the request before anything else.
                 // SAFETY: a wasm entry's context is live while the entry is.
-                let vmctx = unsafe { &*entry.vmctx };
-                vmctx.osr_loop.store(position, Ordering::Relaxed);
-                vmctx
-                    .osr_values
-                    .store(frame.as_mut_ptr(), Ordering::Relaxed);
+                unsafe { &*entry.vmctx }.request_loop_entry(position, frame.as_mut_ptr());
                 code
             }
             LoopEntry::Separate(code) => code,
@@ -154,9 +150,7 @@ impl<T> Host for HostCalls<T> {
         let returned = unsafe { crate::jit::call_compiled(self, entry, code, frame, false) };
         // SAFETY: as above. The code cleared the request; nothing may find it set if it did not
         // get that far.
-        unsafe { &*entry.vmctx }
-            .osr_values
-            .store(std::ptr::null_mut(), Ordering::Relaxed);
+        unsafe { &*entry.vmctx }.clear_loop_entry_request();
         returned?;
         crate::jit::rearm_osr(entry, &engine);
         Ok(true)

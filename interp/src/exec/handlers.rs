@@ -241,16 +241,14 @@ handler!(CheckEpoch {} => {
 });
 
 handler!(OsrCheck {} => {
-    cx!().count_back_edge_as_call();
-    if super::counts_down(&*cx!().func, super::Countdown::BackEdges) {
+    if cx!().count_back_edge(super::Countdown::BackEdges) {
         resume!(cx!().osr(ip!()))
     }
     next!()
 });
 
 handler!(OsrCheckNested {} => {
-    cx!().count_back_edge_as_call();
-    if super::counts_down(&*cx!().func, super::Countdown::NestedBackEdges) {
+    if cx!().count_back_edge(super::Countdown::NestedBackEdges) {
         resume!(cx!().osr(ip!()))
     }
     next!()

@@ -470,12 +470,10 @@ fn effective(addr: u64, offset: u32, size: usize, len: usize) -> Result<usize, T
 unsafe fn memory0(vmctx: *mut VmCtx) -> (*mut u8, usize) {
     // SAFETY: guaranteed by the caller; memory definitions live as long as the context.
     unsafe {
-        match (*vmctx).memory_count() {
-            0 => (std::ptr::NonNull::dangling().as_ptr(), 0),
-            _ => {
-                let memory = &**(*vmctx).memories;
-                (memory.base, memory.len())
-            }
+        let memory = (*vmctx).memory0;
+        match memory.is_null() {
+            true => (std::ptr::NonNull::dangling().as_ptr(), 0),
+            false => ((*vmctx).memory0_base, (*memory).len()),
         }
     }
 }
@@ -748,16 +746,21 @@ impl Cx<'_> {
         ip
     }
 
-    /// At a loop header: a back edge counts towards the running function's compilation as a
-    /// call does, so a function whose time goes into loops gets compiled for its next calls
-    /// even if it is called rarely.
+    /// Counts a back edge at a loop header whose countdown is `which`: whether the call
+    /// should now try to continue in compiled code there. The back edge also counts towards
+    /// the running function's compilation as a call does, so a function whose time goes into
+    /// loops gets compiled for its next calls even if it is called rarely.
     #[inline(always)]
-    fn count_back_edge_as_call(&mut self) {
+    fn count_back_edge(&mut self, which: Countdown) -> bool {
         // SAFETY: the running function's entry is valid while it runs.
         let func = unsafe { &*self.func };
-        if counts_down(func, Countdown::Calls) {
+        let Some(counters) = tier_counters(func) else {
+            return false;
+        };
+        if count_down(&counters.calls) {
             self.request_tier_up();
         }
+        count_down(which.of(counters))
     }
 
     #[inline(never)]
@@ -1069,25 +1072,35 @@ pub fn native_stack_pointer() -> usize {
 
 /// Which of a function's tier-up countdowns to count down.
 #[derive(Clone, Copy)]
-enum Countdown {
+pub(super) enum Countdown {
     Calls,
     BackEdges,
     NestedBackEdges,
 }
 
-/// Counts down `func`'s countdown `which` if its instance tiers up; whether it just ran out.
+/// `func`'s tier-up counters, if its instance tiers up.
 #[inline(always)]
-fn counts_down(func: &FuncEntry, which: Countdown) -> bool {
+fn tier_counters(func: &FuncEntry) -> Option<&crate::vm::TierCounters> {
     // SAFETY: a wasm entry's context is live while the entry is.
     let counters = unsafe { &(*func.vmctx).tier_counters };
-    let Some(counters) = counters.get(func.index as usize) else {
-        return false;
-    };
-    let counter = match which {
-        Countdown::Calls => &counters.calls,
-        Countdown::BackEdges => &counters.back_edges,
-        Countdown::NestedBackEdges => &counters.nested_back_edges,
-    };
+    counters.get(func.index as usize)
+}
+
+impl Countdown {
+    /// This countdown among `counters`.
+    #[inline(always)]
+    fn of(self, counters: &crate::vm::TierCounters) -> &std::sync::atomic::AtomicU32 {
+        match self {
+            Countdown::Calls => &counters.calls,
+            Countdown::BackEdges => &counters.back_edges,
+            Countdown::NestedBackEdges => &counters.nested_back_edges,
+        }
+    }
+}
+
+/// Counts down `counter`; whether it just ran out (a countdown at zero stays there).
+#[inline(always)]
+fn count_down(counter: &std::sync::atomic::AtomicU32) -> bool {
     // Only the store's thread runs its instances: a load and a store suffice.
     let left = counter.load(std::sync::atomic::Ordering::Relaxed);
     if left == 0 {
@@ -1095,6 +1108,12 @@ fn counts_down(func: &FuncEntry, which: Countdown) -> bool {
     }
     counter.store(left - 1, std::sync::atomic::Ordering::Relaxed);
     left == 1
+}
+
+/// Counts down `func`'s countdown `which` if its instance tiers up; whether it just ran out.
+#[inline(always)]
+fn counts_down(func: &FuncEntry, which: Countdown) -> bool {
+    tier_counters(func).is_some_and(|counters| count_down(which.of(counters)))
 }
 
 /// The function at `table[index]` of `vmctx`, checked against type `ty`.

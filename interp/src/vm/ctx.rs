@@ -440,6 +440,20 @@ impl VmCtx {
         })
     }
 
+    /// Leaves a request for the next call, through its array-call entry, of a function of
+    /// this instance whose compiled code has loop entries: start at its loop entry
+    /// `position`, with the running call's locals in `values` (see [`VmCtx::osr_values`]).
+    pub fn request_loop_entry(&self, position: u32, values: *mut Slot) {
+        self.osr_loop.store(position, Ordering::Relaxed);
+        self.osr_values.store(values, Ordering::Relaxed);
+    }
+
+    /// Withdraws a request left by [`VmCtx::request_loop_entry`] that no code took.
+    pub fn clear_loop_entry_request(&self) {
+        self.osr_values
+            .store(std::ptr::null_mut(), Ordering::Relaxed);
+    }
+
     /// Makes the interpreter count calls and loop back edges of this instance's defined
     /// functions and ask the embedder to compile a function after `calls` calls, or to enter
     /// compiled code at a loop header after `back_edges` back edges of its outermost loops

@@ -260,16 +260,9 @@ impl FuncTranslator<'_, '_> {
                     entry,
                     offset_of!(FuncEntry, native_wasm_call) as i32,
                 );
-                let direct = self.b.create_block();
-                let through_helper = self.b.create_block();
                 // Callees without compiled code pay for the helper anyway: their path is
                 // laid out of line.
-                self.b.set_cold_block(through_helper);
-                self.b.ins().brif(code, direct, &[], through_helper, &[]);
-                self.b.seal_block(direct);
-                self.b.seal_block(through_helper);
-
-                self.b.switch_to_block(direct);
+                let through_helper = self.branch_out_of_line(code, true);
                 let callee_vmctx = self.b.ins().load(
                     pointer,
                     vm_readonly_flags(),

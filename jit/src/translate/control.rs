@@ -33,7 +33,7 @@ pub(crate) enum FrameKind {
 
 /// An open control construct.
 pub(crate) struct ControlFrame {
-    pub(crate) kind: FrameKind,
+    kind: FrameKind,
     /// The code after the `end`.
     next: Block,
     /// The frame's results, assigned by every path that reaches `next`.

@@ -184,10 +184,8 @@ pub(crate) fn translate_array_wrapper(
     let call = t.b.ins().call(body, &args);
     let returned = t.b.inst_results(call).to_vec();
     let (status, results) = (returned[0], &returned[1..]);
-    let stopped = t.b.create_block();
-    let returned_ok = t.b.create_block();
-    t.b.set_cold_block(stopped);
-    t.b.ins().brif(status, stopped, &[], returned_ok, &[]);
+    let stopped = t.branch_out_of_line(status, false);
+    let returned_ok = t.b.current_block().expect("continuing after the branch");
     t.b.switch_to_block(stopped);
     t.b.ins().return_(&[status]);
     t.b.switch_to_block(returned_ok);
@@ -242,7 +240,7 @@ pub(crate) fn translate_function(
         let ty = clif_type(ty)?;
         local_types.extend(std::iter::repeat_n(ty, count as usize));
     }
-    let uses = scan_uses(&body, info, func_index)?;
+    let mut uses = scan_uses(&body, info, func_index, local_types.len())?;
     let fuel_plan = if env.options.fuel {
         Some(fuel::plan(&body)?)
     } else {
@@ -266,7 +264,7 @@ pub(crate) fn translate_function(
     if values_in == ValuesIn::Registers && !results_in_registers(&results) {
         t.results_out = t.entry_params.pop();
     }
-    t.enter(&params, &local_types, &results, &uses, entry)?;
+    t.enter(&params, &local_types, &results, &mut uses, entry)?;
     let mut operators = body.get_operators_reader()?;
     let mut index = 0u32;
     while !operators.eof() {
@@ -319,7 +317,7 @@ struct LoopEntries {
     /// The request's value slots, null without a request (loaded in the entry block).
     values: Value,
     /// The outermost loops of the body, with the locals each assigns (see [`Uses`]).
-    outermost_loops: Vec<(u32, Vec<u32>)>,
+    outermost_loops: Vec<(u32, Vec<bool>)>,
     /// The block taking a request, filled once every loop is known.
     dispatch: Block,
     /// The offset of each entry's loop and its landing block, in dispatch order.
@@ -350,11 +348,17 @@ struct Uses {
     calls: bool,
     /// The size of the body's operators in bytes.
     body_len: usize,
-    /// The offset of each loop not nested in another, with the locals its body assigns.
-    outermost_loops: Vec<(u32, Vec<u32>)>,
+    /// The offset of each loop not nested in another, with whether its body assigns each
+    /// local.
+    outermost_loops: Vec<(u32, Vec<bool>)>,
 }
 
-fn scan_uses(body: &FunctionBody<'_>, info: &ModuleInfo, func_index: u32) -> Result<Uses> {
+fn scan_uses(
+    body: &FunctionBody<'_>,
+    info: &ModuleInfo,
+    func_index: u32,
+    local_count: usize,
+) -> Result<Uses> {
     let mut uses = Uses {
         memories: vec![false; info.memory_types.len()],
         reads_len: vec![false; info.memory_types.len()],
@@ -393,7 +397,8 @@ fn scan_uses(body: &FunctionBody<'_>, info: &ModuleInfo, func_index: u32) -> Res
             Operator::Loop { .. } => {
                 uses.loops = true;
                 if open_loops == 0 {
-                    uses.outermost_loops.push((offset as u32, Vec::new()));
+                    uses.outermost_loops
+                        .push((offset as u32, vec![false; local_count]));
                 }
                 open_loops += 1;
                 frames.push(true);
@@ -409,8 +414,9 @@ fn scan_uses(body: &FunctionBody<'_>, info: &ModuleInfo, func_index: u32) -> Res
             Operator::LocalSet { local_index } | Operator::LocalTee { local_index } => {
                 if open_loops > 0
                     && let Some((_, assigned)) = uses.outermost_loops.last_mut()
+                    && let Some(assigned) = assigned.get_mut(local_index as usize)
                 {
-                    assigned.push(local_index);
+                    *assigned = true;
                 }
             }
             _ => {}
@@ -621,7 +627,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         params: &[Type],
         locals: &[Type],
         results: &[Type],
-        uses: &Uses,
+        uses: &mut Uses,
         entry: EntryKind,
     ) -> Result<()> {
         self.param_count = params.len();
@@ -634,7 +640,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             }
         }
         if entry == EntryKind::Call && self.env.options.loop_entries && uses.loops {
-            self.start_loop_entries(uses.outermost_loops.clone());
+            self.start_loop_entries(std::mem::take(&mut uses.outermost_loops));
         }
         let loaded = match entry {
             EntryKind::Call => params.len(),
@@ -785,20 +791,14 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
 
     /// Starts the loop entries of a call's code: takes the context's pending request, if any,
     /// to the dispatch block, which [`FuncTranslator::finish_loop_entries`] fills.
-    fn start_loop_entries(&mut self, outermost_loops: Vec<(u32, Vec<u32>)>) {
+    fn start_loop_entries(&mut self, outermost_loops: Vec<(u32, Vec<bool>)>) {
         let entry = self.b.current_block().expect("in the entry block");
         let pointer = self.pointer();
         let values = self
             .b
             .ins()
             .load(pointer, vm_flags(), self.vmctx, VMCTX_OSR_VALUES as i32);
-        let dispatch = self.b.create_block();
-        let start = self.b.create_block();
-        self.b.set_cold_block(dispatch);
-        self.b.ins().brif(values, dispatch, &[], start, &[]);
-        self.b.seal_block(dispatch);
-        self.b.seal_block(start);
-        self.b.switch_to_block(start);
+        let dispatch = self.branch_out_of_line(values, false);
         self.loop_entries = Some(LoopEntries {
             entry,
             values,
@@ -818,34 +818,34 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     /// loop still sees a constant (which Cranelift folds into instructions) rather than a
     /// value merged from two paths (which takes a register, or a spill slot).
     pub(crate) fn loop_entry(&mut self) {
-        let Some(entries) = &self.loop_entries else {
+        let offset = self.offset;
+        // An outermost loop (the scan listed it) where an entry can start (the last loop
+        // `note_loop` accepted).
+        let Some(entries) = &mut self.loop_entries else {
             return;
         };
-        let (values, entry_block) = (entries.values, entries.entry);
-        let outermost = !self
-            .controls
-            .iter()
-            .any(|frame| matches!(frame.kind, control::FrameKind::Loop { .. }));
-        if !outermost || self.osr_loops.last() != Some(&self.offset) {
-            return;
-        }
-        let Some(assigned) = entries
+        let Some((_, assigned)) = entries
             .outermost_loops
-            .iter()
-            .find(|(offset, _)| *offset == self.offset)
-            .map(|(_, assigned)| assigned.clone())
+            .iter_mut()
+            .find(|(loop_offset, _)| *loop_offset == offset)
         else {
             return;
         };
-        let mut constants = Vec::new();
-        for index in 0..self.locals.len() {
-            if assigned.contains(&(index as u32)) {
+        if self.osr_loops.last() != Some(&offset) {
+            return;
+        }
+        // Each loop is translated once: its list is not needed after this.
+        let assigned = std::mem::take(assigned);
+        let (values, entry_block) = (entries.values, entries.entry);
+        let mut constants: Vec<Option<Value>> = vec![None; self.locals.len()];
+        for (index, constant) in constants.iter_mut().enumerate() {
+            if assigned[index] {
                 continue;
             }
             let value = self.b.use_var(self.locals[index]);
-            if let Some(copy) = self.copy_constant_to(entry_block, value) {
+            *constant = self.copy_constant_to(entry_block, value);
+            if let Some(copy) = *constant {
                 self.b.def_var(self.locals[index], copy);
-                constants.push((index, copy));
             }
         }
         let preheader = self.b.create_block();
@@ -854,10 +854,10 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         self.b.set_cold_block(landing);
         self.b.switch_to_block(landing);
         let mut slot = 0;
-        for index in 0..self.locals.len() {
+        for (index, constant) in constants.into_iter().enumerate() {
             let ty = self.local_types[index];
-            let value = match constants.iter().find(|&&(i, _)| i == index) {
-                Some(&(_, constant)) => constant,
+            let value = match constant {
+                Some(constant) => constant,
                 None => self.load_slots(ty, values, slot_offset(slot)),
             };
             slot += slot_count(ty);
@@ -866,7 +866,6 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         self.b.ins().jump(preheader, &[]);
         self.b.seal_block(preheader);
         self.b.switch_to_block(preheader);
-        let offset = self.offset;
         if let Some(entries) = &mut self.loop_entries {
             entries.landings.push((offset, landing));
         }
@@ -1245,17 +1244,32 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     /// goes through a cold block of its own, so the offset is only materialized off the hot
     /// path.
     fn leave_if(&mut self, cond: Value, exit: Block, status: Option<Value>) {
-        let site = self.b.create_block();
-        self.b.set_cold_block(site);
-        let next = self.b.create_block();
-        self.b.ins().brif(cond, site, &[], next, &[]);
-        self.b.seal_block(site);
+        let site = self.branch_out_of_line(cond, false);
+        let next = self.b.current_block().expect("continuing after the branch");
         self.b.switch_to_block(site);
         let mut args: Vec<ir::BlockArg> = status.map(ir::BlockArg::Value).into_iter().collect();
         args.push(self.offset_arg());
         self.b.ins().jump(exit, &args);
+        self.b.switch_to_block(next);
+    }
+
+    /// Branches on `cond` to a new block laid out of line when it is non-zero (with
+    /// `when_zero`, when it is zero) and continues in another new block; returns the
+    /// out-of-line block, empty, for the caller to fill. This branch is the only predecessor
+    /// of both, which are sealed.
+    pub(crate) fn branch_out_of_line(&mut self, cond: Value, when_zero: bool) -> Block {
+        let cold = self.b.create_block();
+        self.b.set_cold_block(cold);
+        let next = self.b.create_block();
+        if when_zero {
+            self.b.ins().brif(cond, next, &[], cold, &[]);
+        } else {
+            self.b.ins().brif(cond, cold, &[], next, &[]);
+        }
+        self.b.seal_block(cold);
         self.b.seal_block(next);
         self.b.switch_to_block(next);
+        cold
     }
 
     /// Continues in a new block if `value` is not zero, else leaves with trap `code`.
