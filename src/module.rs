@@ -119,8 +119,8 @@ impl Module {
         // Types refer only to earlier types (each is its own recursion group), so each can be
         // interned once the ones it mentions are.
         let mut sig_ids: Vec<SigId> = Vec::with_capacity(info.types.len());
-        for ty in &info.types {
-            let id = match ty {
+        for index in 0..info.types.len() as u32 {
+            let id = match info.try_func_type(index) {
                 Some(ty) => engine.intern(&FuncType::from_wasmparser(ty, &sig_ids)),
                 None => SigId(u32::MAX),
             };

@@ -9,7 +9,7 @@ use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Module, default_libcall_names};
 use tandem_interp::lower::TranslateOptions;
-use tandem_interp::module::ModuleInfo;
+use tandem_interp::module::{ModuleInfo, WasmFeatures};
 use tandem_interp::vm::Slot;
 
 use crate::abi::{ArrayCallFn, CallHelper, resolve_tail_calls};
@@ -386,6 +386,11 @@ impl JitCompiler {
         let body_count = info.bodies.len();
         if defined_index as usize >= body_count {
             return Err(JitError::NoSuchFunction(defined_index));
+        }
+        // With GC on, a reference of the any or extern hierarchy may be a GC object, which
+        // compiled code has no stack maps for; such modules stay on the interpreter.
+        if info.features.contains(WasmFeatures::GC) && info.uses_gc_refs {
+            return Err(JitError::Unsupported("GC references".into()));
         }
         let module = self.module.as_mut().expect("the module lives until drop");
         module.clear_context(&mut self.ctx);

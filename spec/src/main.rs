@@ -35,6 +35,9 @@ Options:
       --eager-translation
                         Translate (and validate) every function when its module is
                         compiled, instead of on its first call.
+      --unfinished-gc   Let the engine switch GC on while it is being built, so the
+                        gc, wasm-v3 and wasm-latest directories run (what GC does
+                        not do yet fails).
       --features NAME   Run FILE arguments with the proposals of directory NAME.
       --drop-unsupported
                         Switch off proposals the engine does not implement and
@@ -81,6 +84,7 @@ struct Args {
     strategy: Option<Strategy>,
     eager_tier_up: bool,
     eager_translation: bool,
+    unfinished_gc: bool,
     features: Option<String>,
     drop_unsupported: bool,
     jobs: Option<usize>,
@@ -99,6 +103,7 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, Str
         strategy: None,
         eager_tier_up: false,
         eager_translation: false,
+        unfinished_gc: false,
         features: None,
         drop_unsupported: false,
         jobs: None,
@@ -129,6 +134,7 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, Str
             "--strategy" => args.strategy = Some(parse_strategy(&value("a strategy name")?)?),
             "--eager-tier-up" => args.eager_tier_up = true,
             "--eager-translation" => args.eager_translation = true,
+            "--unfinished-gc" => args.unfinished_gc = true,
             "--features" => args.features = Some(value("a directory name")?),
             "--drop-unsupported" => args.drop_unsupported = true,
             "-j" | "--jobs" => {
@@ -207,6 +213,7 @@ fn main() -> ExitCode {
         strategy: args.strategy,
         eager_tier_up: args.eager_tier_up,
         eager_translation: args.eager_translation,
+        unfinished_gc: args.unfinished_gc,
         fuel: args.fuel,
         ..RunOptions::default()
     };

@@ -180,6 +180,8 @@ pub struct RunOptions {
     pub eager_tier_up: bool,
     /// Translate every function when its module is compiled.
     pub eager_translation: bool,
+    /// Let GC be switched on while it is being built (its missing parts fail).
+    pub unfinished_gc: bool,
     /// How many scripts to run at once.
     pub jobs: usize,
     /// Meter fuel and give each directive this much, so a runtime bug that
@@ -193,6 +195,7 @@ impl Default for RunOptions {
             strategy: None,
             eager_tier_up: false,
             eager_translation: false,
+            unfinished_gc: false,
             jobs: thread::available_parallelism().map_or(1, |n| n.get()),
             fuel: None,
         }
@@ -312,6 +315,7 @@ fn build_engine(features: &Features, options: &RunOptions) -> Result<Engine, Str
     if options.eager_translation {
         config.lazy_translation(false);
     }
+    config.wasm_gc_unfinished(options.unfinished_gc);
     match catch_unwind(AssertUnwindSafe(|| {
         Engine::new(&config).map_err(|e| e.to_string())
     })) {

@@ -9,7 +9,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 pub use const_expr::{ConstExpr, ConstOp, slot_count};
 pub use parse::{CompileError, PendingBodies, parse_module, parse_module_deferred};
-pub use wasmparser::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType, WasmFeatures};
+use wasmparser::CompositeInnerType;
+pub use wasmparser::{
+    FuncType, GlobalType, MemoryType, RefType, SubType, TableType, ValType, WasmFeatures,
+};
 
 use crate::lower::{self, CompiledFunc, TranslateOptions};
 
@@ -140,8 +143,15 @@ pub struct ModuleInfo {
     pub features: WasmFeatures,
     /// Module name from the name section.
     pub name: Option<String>,
-    /// Types by index; `None` for non-function types.
-    pub types: Vec<Option<FuncType>>,
+    /// Types by index, as the type section declares them (type indices in module form).
+    pub types: Vec<SubType>,
+    /// The type indices of each recursion group, in order (a type outside an explicit `rec`
+    /// is a group of its own).
+    pub rec_groups: Vec<Range<u32>>,
+    /// Whether any declared type (a type-section entry, an import, a table, a global or an
+    /// element segment) mentions a reference of the `any` or `extern` hierarchy, which can
+    /// hold GC values once GC is on.
+    pub uses_gc_refs: bool,
     /// Imports in module order.
     pub imports: Vec<Import>,
     /// Type index of every function, imported ones first.
@@ -187,16 +197,21 @@ pub struct ModuleInfo {
 impl ModuleInfo {
     /// The type of function `index`.
     pub fn func_type(&self, index: u32) -> &FuncType {
-        self.types[self.funcs[index as usize] as usize]
-            .as_ref()
-            .expect("validated function type")
+        self.type_at(self.funcs[index as usize])
     }
 
-    /// The function type with type index `index`.
+    /// The function type with type index `index`; validation guarantees that every index a
+    /// function, a call or a block names is one.
     pub fn type_at(&self, index: u32) -> &FuncType {
-        self.types[index as usize]
-            .as_ref()
-            .expect("validated function type")
+        self.try_func_type(index).expect("validated function type")
+    }
+
+    /// The function type with type index `index`, or `None` for a struct or array type.
+    pub fn try_func_type(&self, index: u32) -> Option<&FuncType> {
+        match &self.types.get(index as usize)?.composite_type.inner {
+            CompositeInnerType::Func(ty) => Some(ty),
+            _ => None,
+        }
     }
 
     /// Function `index`'s name from the name section.

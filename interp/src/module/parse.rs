@@ -5,9 +5,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use wasmparser::{
-    CompositeInnerType, DataKind, ElementItems, ElementKind, ExternalKind, FuncToValidate,
-    FuncValidatorAllocations, KnownCustom, Name, Parser, Payload, TypeRef, ValidPayload, Validator,
-    ValidatorResources, WasmFeatures,
+    AbstractHeapType, CompositeInnerType, DataKind, ElementItems, ElementKind, ExternalKind,
+    FuncToValidate, FuncValidatorAllocations, HeapType, KnownCustom, Name, Parser, Payload,
+    RefType, SubType, TypeRef, ValType, ValidPayload, Validator, ValidatorResources, WasmFeatures,
 };
 
 use super::{
@@ -91,6 +91,8 @@ fn parse(
         features,
         name: None,
         types: Vec::new(),
+        rec_groups: Vec::new(),
+        uses_gc_refs: false,
         imports: Vec::new(),
         funcs: Vec::new(),
         imported_funcs: 0,
@@ -137,12 +139,12 @@ fn parse(
         match payload {
             Payload::TypeSection(reader) => {
                 for group in reader {
+                    let start = info.types.len() as u32;
                     for sub in group?.into_types() {
-                        info.types.push(match sub.composite_type.inner {
-                            CompositeInnerType::Func(ty) => Some(ty),
-                            _ => None,
-                        });
+                        info.uses_gc_refs |= mentions_gc_refs(&sub);
+                        info.types.push(sub);
                     }
+                    info.rec_groups.push(start..info.types.len() as u32);
                 }
             }
             Payload::ImportSection(reader) => {
@@ -155,6 +157,7 @@ fn parse(
                             ImportKind::Func(ty)
                         }
                         TypeRef::Table(ty) => {
+                            info.uses_gc_refs |= is_gc_hierarchy(ty.element_type);
                             info.table_types.push(ty);
                             info.imported_tables += 1;
                             ImportKind::Table(ty)
@@ -165,6 +168,7 @@ fn parse(
                             ImportKind::Memory(ty)
                         }
                         TypeRef::Global(ty) => {
+                            info.uses_gc_refs |= is_gc_value(ty.content_type);
                             info.global_types.push(ty);
                             info.imported_globals += 1;
                             ImportKind::Global(ty)
@@ -194,6 +198,7 @@ fn parse(
                         wasmparser::TableInit::RefNull => None,
                         wasmparser::TableInit::Expr(expr) => Some(ConstExpr::parse(&expr)?),
                     };
+                    info.uses_gc_refs |= is_gc_hierarchy(table.ty.element_type);
                     info.table_types.push(table.ty);
                     info.tables.push(TableDef { ty: table.ty, init });
                 }
@@ -206,6 +211,7 @@ fn parse(
             Payload::GlobalSection(reader) => {
                 for global in reader {
                     let global = global?;
+                    info.uses_gc_refs |= is_gc_value(global.ty.content_type);
                     info.global_types.push(global.ty);
                     info.globals.push(GlobalDef {
                         ty: global.ty,
@@ -267,6 +273,7 @@ fn parse(
                                 .collect::<Result<Vec<_>, _>>()?,
                         ),
                     };
+                    info.uses_gc_refs |= is_gc_hierarchy(ty);
                     info.elems.push(ElemSegment { mode, ty, items });
                 }
             }
@@ -324,4 +331,42 @@ fn parse(
         }
     }
     Ok((info, pending))
+}
+
+/// Whether a reference of type `ty` belongs to the `any` or `extern` hierarchy: with GC on,
+/// such a reference can be an i31, a GC object, or a host value turned into one.
+fn is_gc_hierarchy(ty: RefType) -> bool {
+    match ty.heap_type() {
+        HeapType::Abstract { ty, .. } => !matches!(
+            ty,
+            AbstractHeapType::Func
+                | AbstractHeapType::NoFunc
+                | AbstractHeapType::Exn
+                | AbstractHeapType::NoExn
+                | AbstractHeapType::Cont
+                | AbstractHeapType::NoCont
+        ),
+        // A concrete type names a struct or array (then the type section already mentions
+        // GC types) or a function.
+        HeapType::Concrete(_) | HeapType::Exact(_) => false,
+    }
+}
+
+/// Whether a value of type `ty` is a reference of the `any` or `extern` hierarchy.
+fn is_gc_value(ty: ValType) -> bool {
+    matches!(ty, ValType::Ref(r) if is_gc_hierarchy(r))
+}
+
+/// Whether a type-section entry is a GC type or mentions references that can be GC values.
+fn mentions_gc_refs(sub: &SubType) -> bool {
+    match &sub.composite_type.inner {
+        CompositeInnerType::Func(ty) => ty
+            .params()
+            .iter()
+            .chain(ty.results())
+            .any(|&t| is_gc_value(t)),
+        CompositeInnerType::Struct(_)
+        | CompositeInnerType::Array(_)
+        | CompositeInnerType::Cont(_) => true,
+    }
 }

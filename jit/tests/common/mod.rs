@@ -84,7 +84,8 @@ fn sig_ids(code: &ModuleCode) -> Vec<SigId> {
     code.info
         .types
         .iter()
-        .map(|ty| match ty {
+        .enumerate()
+        .map(|(index, _)| match code.info.try_func_type(index as u32) {
             Some(ty) => {
                 let id = seen.iter().position(|t| *t == ty).unwrap_or_else(|| {
                     seen.push(ty);
