@@ -1,10 +1,9 @@
 //! The engine: configuration and state shared by every store and module.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tandem_interp::vm::{LinearMemory, Reservation, SigId};
+use tandem_interp::vm::{LinearMemory, Reservation, SigId, TypeInfo, TypeRegistry};
 
 use crate::config::{Config, Strategy};
 use crate::error::Result;
@@ -25,7 +24,9 @@ pub struct Engine {
 #[derive(Debug)]
 struct EngineInner {
     config: Config,
-    signatures: Mutex<Signatures>,
+    /// Every defined type of the engine's modules and host functions, by canonical
+    /// recursion group: equal types get equal ids, which `call_indirect` compares.
+    types: TypeRegistry,
     epoch: AtomicU64,
     /// Jobs for the background compilation thread, started on first use; it ends when the
     /// engine is dropped.
@@ -63,13 +64,6 @@ pub(crate) struct NativeStatsCounters {
 /// Work for the background compilation thread.
 pub(crate) type CompileJob = Box<dyn FnOnce() + Send>;
 
-/// Interned function types: equal types get equal ids, which `call_indirect` compares.
-#[derive(Debug, Default)]
-struct Signatures {
-    ids: HashMap<FuncType, SigId>,
-    types: Vec<FuncType>,
-}
-
 impl Default for Engine {
     fn default() -> Self {
         Engine::new(&Config::default()).expect("the default configuration is valid")
@@ -96,7 +90,7 @@ impl Engine {
         Ok(Engine {
             inner: Arc::new(EngineInner {
                 config,
-                signatures: Mutex::new(Signatures::default()),
+                types: TypeRegistry::new(),
                 epoch: AtomicU64::new(0),
                 compile_jobs: Mutex::new(None),
                 native_stats: Arc::default(),
@@ -204,27 +198,33 @@ impl Engine {
         &self.inner.epoch
     }
 
-    pub(crate) fn intern(&self, ty: &FuncType) -> SigId {
-        let mut signatures = self
-            .inner
-            .signatures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if let Some(&id) = signatures.ids.get(ty) {
-            return id;
-        }
-        let id = SigId(signatures.types.len() as u32);
-        signatures.types.push(ty.clone());
-        signatures.ids.insert(ty.clone(), id);
-        id
+    /// The engine's type registry.
+    pub(crate) fn types(&self) -> &TypeRegistry {
+        &self.inner.types
     }
 
-    pub(crate) fn signature(&self, id: SigId) -> FuncType {
-        let signatures = self
-            .inner
-            .signatures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        signatures.types[id.0 as usize].clone()
+    /// Registers a host function's type (final, no supertype), giving it the same id as an
+    /// equal `(type (func ...))` of any module.
+    pub(crate) fn register_func_type(&self, ty: &FuncType) -> Arc<TypeInfo> {
+        self.inner.types.register(ty.to_canon())
+    }
+
+    /// The function type with id `id`.
+    pub(crate) fn func_type(&self, id: SigId) -> FuncType {
+        self.inner
+            .types
+            .info(id)
+            .and_then(|info| FuncType::from_canon(&info.ty, &|id| self.inner.types.info(id)))
+            .expect("function entries carry ids of registered function types")
+    }
+
+    /// Whether defined type `sub` is defined type `sup` or declares it as a supertype.
+    pub(crate) fn is_subtype(&self, sub: u32, sup: u32) -> bool {
+        sub == sup
+            || self
+                .inner
+                .types
+                .info(SigId(sub))
+                .is_some_and(|info| info.has_supertype(SigId(sup)))
     }
 }

@@ -228,9 +228,14 @@ fn instantiate<T>(
                 let tandem_interp::module::ImportKind::Func(ty) = import.kind else {
                     unreachable!()
                 };
-                f.entry(opaque).sig == module.inner.sig_ids[ty as usize]
+                // A function of a subtype may be given where its supertype is expected.
+                f.entry(opaque)
+                    .has_type(module.inner.type_infos[ty as usize].id)
             }
-            (ExternType::Global(e), ExternType::Global(f), _) => f.matches(e),
+            (ExternType::Global(e), ExternType::Global(f), _) => {
+                let engine = &opaque.engine;
+                f.matches(e, &|sub, sup| engine.is_subtype(sub, sup))
+            }
             (ExternType::Table(e), ExternType::Table(f), _) => f.matches(e),
             (ExternType::Memory(e), ExternType::Memory(f), _) => f.matches(e),
             (ExternType::Tag(e), ExternType::Tag(f), _) => e == f,
@@ -315,7 +320,7 @@ fn instantiate<T>(
         let index = opaque.tables.len() as u32;
         opaque.tables.push(TableEntry {
             table: Box::new(table),
-            ty: TableType::from_wasmparser(&def.ty, &module.inner.sig_ids),
+            ty: TableType::from_wasmparser(&def.ty, &module.inner.type_infos),
         });
         tables.push(Table {
             store_id: opaque.id,
@@ -323,7 +328,7 @@ fn instantiate<T>(
         });
     }
     for def in &info.globals {
-        let ty = GlobalType::from_wasmparser(&def.ty, &module.inner.sig_ids);
+        let ty = GlobalType::from_wasmparser(&def.ty, &module.inner.type_infos);
         globals.push(opaque.push_global(GlobalEntry {
             cell: Box::new(VmGlobal::default()),
             ty,
@@ -333,7 +338,7 @@ fn instantiate<T>(
     for &ty in &info.tags[info.imported_tags as usize..] {
         let ty = TagType::new(FuncType::from_wasmparser(
             info.type_at(ty),
-            &module.inner.sig_ids,
+            &module.inner.type_infos,
         ));
         tags.push(opaque.push_tag(ty));
     }
@@ -355,7 +360,7 @@ fn instantiate<T>(
             .iter()
             .map(|f| &*opaque.funcs[f.index as usize] as *const FuncEntry)
             .collect(),
-        sig_ids: module.inner.sig_ids.clone(),
+        sig_ids: module.inner.type_infos.iter().map(|info| info.id).collect(),
         tags: tags.iter().map(|t| t.index).collect(),
     };
     parts.funcs.resize(info.funcs.len(), std::ptr::null());
@@ -386,7 +391,8 @@ fn instantiate<T>(
             native_wasm_call: Default::default(),
             code: Default::default(),
             vmctx: vmctx_ptr,
-            sig: module.inner.sig_ids[ty as usize],
+            sig: module.inner.type_infos[ty as usize].id,
+            ty: Arc::as_ptr(&module.inner.type_infos[ty as usize]),
             kind: FuncKind::Wasm,
             index: defined as u32,
             store_index: opaque.funcs.len() as u32,

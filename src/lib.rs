@@ -66,6 +66,6 @@ pub use types::{
     ExportType, ExternType, FuncType, GlobalType, HeapType, ImportType, MemoryType, Mutability,
     RefType, TableType, ValType,
 };
-pub use values::{ExternRef, Ref, V128, Val};
+pub use values::{AnyRef, ExnRef, ExternRef, I31, Ref, V128, Val};
 #[cfg(feature = "wat")]
 pub use wat::{wasm2wat, wat2wasm};

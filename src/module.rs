@@ -7,7 +7,7 @@ use tandem_interp::lower::TranslateOptions;
 use tandem_interp::module::{
     ExportKind, ImportKind, ModuleCode, parse_module, parse_module_deferred,
 };
-use tandem_interp::vm::SigId;
+use tandem_interp::vm::TypeInfo;
 
 use crate::engine::Engine;
 use crate::error::{CompileError, Error, Result};
@@ -60,8 +60,8 @@ pub struct Module {
 pub(crate) struct ModuleInner {
     pub engine: Engine,
     pub code: Arc<ModuleCode>,
-    /// Engine signature id of each type index (function types only; others unused).
-    pub sig_ids: Vec<SigId>,
+    /// The engine's registered type behind each type index.
+    pub type_infos: Vec<Arc<TypeInfo>>,
     pub import_types: Vec<ExternType>,
     pub export_types: Vec<ExternType>,
     /// Native code of the functions the Cranelift tier compiled.
@@ -116,17 +116,10 @@ impl Module {
                 crate::Strategy::Interpreter => None,
             };
         let info = &code.info;
-        // Types refer only to earlier types (each is its own recursion group), so each can be
-        // interned once the ones it mentions are.
-        let mut sig_ids: Vec<SigId> = Vec::with_capacity(info.types.len());
-        for index in 0..info.types.len() as u32 {
-            let id = match info.try_func_type(index) {
-                Some(ty) => engine.intern(&FuncType::from_wasmparser(ty, &sig_ids)),
-                None => SigId(u32::MAX),
-            };
-            sig_ids.push(id);
-        }
-        let types = &sig_ids[..];
+        let type_infos = engine
+            .types()
+            .register_module(&info.types, &info.rec_groups);
+        let types = &type_infos[..];
         let func_type = |index: u32| FuncType::from_wasmparser(info.type_at(index), types);
         let import_types = info
             .imports
@@ -166,7 +159,7 @@ impl Module {
             inner: Arc::new(ModuleInner {
                 engine: engine.clone(),
                 code,
-                sig_ids,
+                type_infos,
                 import_types,
                 export_types,
                 #[cfg(tandem_jit)]

@@ -2,7 +2,13 @@
 
 use std::fmt;
 
+use std::sync::Arc;
+
 use tandem_interp::vm::SigId;
+use tandem_interp::vm::TypeInfo;
+use tandem_interp::vm::types::{
+    CanonComposite, CanonHeap, CanonIndex, CanonRef, CanonSubType, CanonVal,
+};
 
 /// The type of a WebAssembly value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -48,7 +54,7 @@ impl ValType {
         }
     }
 
-    pub(crate) fn from_wasmparser(ty: wasmparser::ValType, types: &[SigId]) -> Self {
+    pub(crate) fn from_wasmparser(ty: wasmparser::ValType, types: &[Arc<TypeInfo>]) -> Self {
         match ty {
             wasmparser::ValType::I32 => ValType::I32,
             wasmparser::ValType::I64 => ValType::I64,
@@ -59,11 +65,50 @@ impl ValType {
         }
     }
 
-    /// Whether a value of this type is also of type `other` (subtyping of references).
+    /// Whether a value of this type is also of type `other` (subtyping of references; see
+    /// [`RefType::matches`]).
     pub fn matches(&self, other: &ValType) -> bool {
+        self.matches_with(other, &|a, b| a == b)
+    }
+
+    /// As [`ValType::matches`], with `concrete` deciding between defined types.
+    pub(crate) fn matches_with(
+        &self,
+        other: &ValType,
+        concrete: &impl Fn(u32, u32) -> bool,
+    ) -> bool {
         match (self, other) {
-            (ValType::Ref(a), ValType::Ref(b)) => a.matches(b),
+            (ValType::Ref(a), ValType::Ref(b)) => a.matches_with(b, concrete),
             (a, b) => a == b,
+        }
+    }
+
+    /// The canonical form the engine's type registry keys types by.
+    pub(crate) fn to_canon(self) -> CanonVal {
+        match self {
+            ValType::I32 => CanonVal::I32,
+            ValType::I64 => CanonVal::I64,
+            ValType::F32 => CanonVal::F32,
+            ValType::F64 => CanonVal::F64,
+            ValType::V128 => CanonVal::V128,
+            ValType::Ref(r) => CanonVal::Ref(CanonRef {
+                nullable: r.nullable,
+                heap: r.heap.to_canon(),
+            }),
+        }
+    }
+
+    /// The value type of a canonical one whose defined types are engine ids.
+    pub(crate) fn from_canon(ty: CanonVal, info: &impl Fn(SigId) -> Option<Arc<TypeInfo>>) -> Self {
+        match ty {
+            CanonVal::I32 => ValType::I32,
+            CanonVal::I64 => ValType::I64,
+            CanonVal::F32 => ValType::F32,
+            CanonVal::F64 => ValType::F64,
+            CanonVal::V128 => ValType::V128,
+            CanonVal::Ref(r) => {
+                ValType::Ref(RefType::new(r.nullable, HeapType::from_canon(r.heap, info)))
+            }
         }
     }
 
@@ -90,16 +135,203 @@ impl fmt::Display for ValType {
 }
 
 /// What a reference points to.
+///
+/// References form three hierarchies with the abstract types at the top and bottom:
+/// `func` (defined function types between `func` and `nofunc`), `extern` (down to
+/// `noextern`), and `any` (`eq`, then `i31`, `struct` and `array` with the defined struct and
+/// array types under those, down to `none`), plus `exn` over `noexn`. Defined types are named
+/// by their engine-wide id, so equal ids mean equal types in every module of the engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HeapType {
     /// Any function.
     Func,
-    /// Any host value.
+    /// No function: only null.
+    NoFunc,
+    /// Any host value, or an internal value turned external.
     Extern,
-    /// Functions of one type, named by its engine-wide type id (typed function references).
+    /// No extern value: only null.
+    NoExtern,
+    /// Any internal value (`eq` values, and host values turned internal).
+    Any,
+    /// Values `ref.eq` can compare: i31s, structs and arrays.
+    Eq,
+    /// 31-bit integers stored in a reference.
+    I31,
+    /// Any struct.
+    Struct,
+    /// Any array.
+    Array,
+    /// No internal value: only null.
+    None,
+    /// Any exception.
+    Exn,
+    /// No exception: only null.
+    NoExn,
+    /// Functions of one defined type (or its subtypes), by engine-wide type id.
     ConcreteFunc(u32),
-    /// Any other heap type (from proposals not yet exposed in the API).
-    Other,
+    /// Structs of one defined type (or its subtypes), by engine-wide type id.
+    ConcreteStruct(u32),
+    /// Arrays of one defined type (or its subtypes), by engine-wide type id.
+    ConcreteArray(u32),
+}
+
+impl HeapType {
+    /// The top of this type's hierarchy: `func`, `extern`, `any` or `exn`.
+    pub fn top(&self) -> HeapType {
+        match self {
+            HeapType::Func | HeapType::NoFunc | HeapType::ConcreteFunc(_) => HeapType::Func,
+            HeapType::Extern | HeapType::NoExtern => HeapType::Extern,
+            HeapType::Exn | HeapType::NoExn => HeapType::Exn,
+            HeapType::Any
+            | HeapType::Eq
+            | HeapType::I31
+            | HeapType::Struct
+            | HeapType::Array
+            | HeapType::None
+            | HeapType::ConcreteStruct(_)
+            | HeapType::ConcreteArray(_) => HeapType::Any,
+        }
+    }
+
+    /// The bottom of this type's hierarchy: `nofunc`, `noextern`, `none` or `noexn`.
+    pub fn bottom(&self) -> HeapType {
+        match self.top() {
+            HeapType::Func => HeapType::NoFunc,
+            HeapType::Extern => HeapType::NoExtern,
+            HeapType::Exn => HeapType::NoExn,
+            _ => HeapType::None,
+        }
+    }
+
+    /// Whether every reference to this type is one to `other`, where `concrete(sub, sup)`
+    /// tells whether defined type `sub` is defined type `sup` or declares it as a supertype.
+    pub(crate) fn matches_with(
+        &self,
+        other: &HeapType,
+        concrete: &impl Fn(u32, u32) -> bool,
+    ) -> bool {
+        use HeapType::*;
+        if self == other || (*self == self.bottom() && self.top() == other.top()) {
+            return true;
+        }
+        match (*self, *other) {
+            (_, Any) => self.top() == Any,
+            (I31 | Struct | Array | ConcreteStruct(_) | ConcreteArray(_), Eq) => true,
+            (ConcreteStruct(_), Struct) | (ConcreteArray(_), Array) => true,
+            (ConcreteFunc(_), Func) => true,
+            (ConcreteFunc(a), ConcreteFunc(b))
+            | (ConcreteStruct(a), ConcreteStruct(b))
+            | (ConcreteArray(a), ConcreteArray(b)) => concrete(a, b),
+            _ => false,
+        }
+    }
+
+    pub(crate) fn from_wasmparser(heap: wasmparser::HeapType, types: &[Arc<TypeInfo>]) -> Self {
+        use wasmparser::AbstractHeapType as A;
+        match heap {
+            wasmparser::HeapType::Abstract { ty, .. } => match ty {
+                A::Func => HeapType::Func,
+                A::NoFunc => HeapType::NoFunc,
+                A::Extern => HeapType::Extern,
+                A::NoExtern => HeapType::NoExtern,
+                A::Any => HeapType::Any,
+                A::Eq => HeapType::Eq,
+                A::I31 => HeapType::I31,
+                A::Struct => HeapType::Struct,
+                A::Array => HeapType::Array,
+                A::None => HeapType::None,
+                A::Exn => HeapType::Exn,
+                A::NoExn => HeapType::NoExn,
+                // Stack switching is never switched on, so validation rejects these.
+                A::Cont | A::NoCont => HeapType::None,
+            },
+            wasmparser::HeapType::Concrete(index) | wasmparser::HeapType::Exact(index) => {
+                match index.as_module_index().and_then(|i| types.get(i as usize)) {
+                    Some(info) => HeapType::concrete(info),
+                    // Validated modules name only their own types.
+                    None => HeapType::None,
+                }
+            }
+        }
+    }
+
+    /// The heap type naming defined type `info`.
+    pub(crate) fn concrete(info: &TypeInfo) -> Self {
+        match info.ty.composite {
+            CanonComposite::Func { .. } => HeapType::ConcreteFunc(info.id.0),
+            CanonComposite::Struct(_) => HeapType::ConcreteStruct(info.id.0),
+            CanonComposite::Array(_) => HeapType::ConcreteArray(info.id.0),
+        }
+    }
+
+    /// The canonical form the engine's type registry keys types by.
+    pub(crate) fn to_canon(self) -> CanonHeap {
+        use wasmparser::AbstractHeapType as A;
+        let ty = match self {
+            HeapType::ConcreteFunc(id)
+            | HeapType::ConcreteStruct(id)
+            | HeapType::ConcreteArray(id) => {
+                return CanonHeap::Concrete(CanonIndex::Engine(SigId(id)));
+            }
+            HeapType::Func => A::Func,
+            HeapType::NoFunc => A::NoFunc,
+            HeapType::Extern => A::Extern,
+            HeapType::NoExtern => A::NoExtern,
+            HeapType::Any => A::Any,
+            HeapType::Eq => A::Eq,
+            HeapType::I31 => A::I31,
+            HeapType::Struct => A::Struct,
+            HeapType::Array => A::Array,
+            HeapType::None => A::None,
+            HeapType::Exn => A::Exn,
+            HeapType::NoExn => A::NoExn,
+        };
+        CanonHeap::Abstract { shared: false, ty }
+    }
+
+    /// The heap type of a canonical one whose defined types are engine ids; `info` looks
+    /// those up.
+    pub(crate) fn from_canon(
+        heap: CanonHeap,
+        info: &impl Fn(SigId) -> Option<Arc<TypeInfo>>,
+    ) -> Self {
+        match heap {
+            CanonHeap::Abstract { ty, shared } => {
+                HeapType::from_wasmparser(wasmparser::HeapType::Abstract { shared, ty }, &[])
+            }
+            CanonHeap::Concrete(CanonIndex::Engine(id)) => match info(id) {
+                Some(info) => HeapType::concrete(&info),
+                None => HeapType::None,
+            },
+            // Registered types have every index resolved to an engine id.
+            CanonHeap::Concrete(CanonIndex::Local(_)) => HeapType::None,
+        }
+    }
+}
+
+impl fmt::Display for HeapType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            HeapType::Func => "func",
+            HeapType::NoFunc => "nofunc",
+            HeapType::Extern => "extern",
+            HeapType::NoExtern => "noextern",
+            HeapType::Any => "any",
+            HeapType::Eq => "eq",
+            HeapType::I31 => "i31",
+            HeapType::Struct => "struct",
+            HeapType::Array => "array",
+            HeapType::None => "none",
+            HeapType::Exn => "exn",
+            HeapType::NoExn => "noexn",
+            HeapType::ConcreteFunc(id)
+            | HeapType::ConcreteStruct(id)
+            | HeapType::ConcreteArray(id) => {
+                return write!(f, "(type {id})");
+            }
+        };
+        f.write_str(name)
+    }
 }
 
 /// The type of a reference.
@@ -120,6 +352,16 @@ impl RefType {
         nullable: true,
         heap: HeapType::Extern,
     };
+    /// `anyref`.
+    pub const ANYREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Any,
+    };
+    /// `exnref`.
+    pub const EXNREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Exn,
+    };
 
     /// A reference type.
     pub fn new(nullable: bool, heap: HeapType) -> Self {
@@ -136,59 +378,51 @@ impl RefType {
         &self.heap
     }
 
-    pub(crate) fn from_wasmparser(r: wasmparser::RefType, types: &[SigId]) -> Self {
-        let heap = match r.heap_type() {
-            wasmparser::HeapType::Abstract {
-                ty: wasmparser::AbstractHeapType::Func,
-                ..
-            } => HeapType::Func,
-            wasmparser::HeapType::Abstract {
-                ty: wasmparser::AbstractHeapType::Extern,
-                ..
-            } => HeapType::Extern,
-            wasmparser::HeapType::Concrete(index) | wasmparser::HeapType::Exact(index) => {
-                match index.as_module_index().and_then(|i| types.get(i as usize)) {
-                    Some(id) => HeapType::ConcreteFunc(id.0),
-                    None => HeapType::Other,
-                }
-            }
-            _ => HeapType::Other,
-        };
+    pub(crate) fn from_wasmparser(r: wasmparser::RefType, types: &[Arc<TypeInfo>]) -> Self {
         RefType {
             nullable: r.is_nullable(),
-            heap,
+            heap: HeapType::from_wasmparser(r.heap_type(), types),
         }
     }
 
-    /// Whether a reference of this type is also of type `other` (subtyping).
+    /// Whether a reference of this type is also of type `other`. Defined types match only
+    /// themselves here; [`Engine`](crate::Engine)-aware checks (imports, host values) also
+    /// accept their declared subtypes.
     pub fn matches(&self, other: &RefType) -> bool {
-        (!self.nullable || other.nullable)
-            && match (self.heap, other.heap) {
-                (a, b) if a == b => true,
-                (HeapType::ConcreteFunc(_), HeapType::Func) => true,
-                _ => false,
-            }
+        self.matches_with(other, &|a, b| a == b)
+    }
+
+    /// As [`RefType::matches`], with `concrete` deciding between defined types.
+    pub(crate) fn matches_with(
+        &self,
+        other: &RefType,
+        concrete: &impl Fn(u32, u32) -> bool,
+    ) -> bool {
+        (!self.nullable || other.nullable) && self.heap.matches_with(&other.heap, concrete)
     }
 }
 
 impl fmt::Display for RefType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.nullable, self.heap) {
-            (true, HeapType::Func) => f.write_str("funcref"),
-            (true, HeapType::Extern) => f.write_str("externref"),
-            (nullable, heap) => {
-                let heap = match heap {
-                    HeapType::Func => "func".to_string(),
-                    HeapType::Extern => "extern".to_string(),
-                    HeapType::ConcreteFunc(id) => format!("(type {id})"),
-                    HeapType::Other => "any".to_string(),
-                };
-                if nullable {
-                    write!(f, "(ref null {heap})")
-                } else {
-                    write!(f, "(ref {heap})")
-                }
-            }
+        let shorthand = match self.heap {
+            HeapType::Func => "funcref",
+            HeapType::NoFunc => "nullfuncref",
+            HeapType::Extern => "externref",
+            HeapType::NoExtern => "nullexternref",
+            HeapType::Any => "anyref",
+            HeapType::Eq => "eqref",
+            HeapType::I31 => "i31ref",
+            HeapType::Struct => "structref",
+            HeapType::Array => "arrayref",
+            HeapType::None => "nullref",
+            HeapType::Exn => "exnref",
+            HeapType::NoExn => "nullexnref",
+            _ => "",
+        };
+        match (self.nullable, shorthand) {
+            (true, name) if !name.is_empty() => f.write_str(name),
+            (true, _) => write!(f, "(ref null {})", self.heap),
+            (false, _) => write!(f, "(ref {})", self.heap),
         }
     }
 }
@@ -238,7 +472,30 @@ impl FuncType {
         self.results.iter().map(ValType::slots).sum()
     }
 
-    pub(crate) fn from_wasmparser(ty: &wasmparser::FuncType, types: &[SigId]) -> Self {
+    /// The canonical form of a final function type without supertype, as the engine's type
+    /// registry keys it.
+    pub(crate) fn to_canon(&self) -> CanonSubType {
+        CanonSubType::func(
+            self.params.iter().map(|t| t.to_canon()).collect(),
+            self.results.iter().map(|t| t.to_canon()).collect(),
+        )
+    }
+
+    /// The function type of registered type `ty`, or `None` if it is not a function type.
+    pub(crate) fn from_canon(
+        ty: &CanonSubType,
+        info: &impl Fn(SigId) -> Option<Arc<TypeInfo>>,
+    ) -> Option<Self> {
+        match &ty.composite {
+            CanonComposite::Func { params, results } => Some(FuncType::new(
+                params.iter().map(|&t| ValType::from_canon(t, info)),
+                results.iter().map(|&t| ValType::from_canon(t, info)),
+            )),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn from_wasmparser(ty: &wasmparser::FuncType, types: &[Arc<TypeInfo>]) -> Self {
         FuncType::new(
             ty.params()
                 .iter()
@@ -432,7 +689,7 @@ impl TableType {
         self.table64
     }
 
-    pub(crate) fn from_wasmparser(ty: &wasmparser::TableType, types: &[SigId]) -> Self {
+    pub(crate) fn from_wasmparser(ty: &wasmparser::TableType, types: &[Arc<TypeInfo>]) -> Self {
         TableType {
             element: RefType::from_wasmparser(ty.element_type, types),
             minimum: ty.initial,
@@ -493,7 +750,7 @@ impl GlobalType {
         self.mutability
     }
 
-    pub(crate) fn from_wasmparser(ty: &wasmparser::GlobalType, types: &[SigId]) -> Self {
+    pub(crate) fn from_wasmparser(ty: &wasmparser::GlobalType, types: &[Arc<TypeInfo>]) -> Self {
         GlobalType {
             content: ValType::from_wasmparser(ty.content_type, types),
             mutability: if ty.mutable {
@@ -507,11 +764,18 @@ impl GlobalType {
 
 impl GlobalType {
     /// Whether a global of type `self` can be given for an import of type `import`: mutable
-    /// globals must match exactly, immutable ones may be of a subtype.
-    pub(crate) fn matches(&self, import: &GlobalType) -> bool {
+    /// globals must match exactly, immutable ones may be of a subtype (`concrete` decides
+    /// between defined types).
+    pub(crate) fn matches(
+        &self,
+        import: &GlobalType,
+        concrete: &impl Fn(u32, u32) -> bool,
+    ) -> bool {
         match (self.mutability, import.mutability) {
             (Mutability::Var, Mutability::Var) => self.content == import.content,
-            (Mutability::Const, Mutability::Const) => self.content.matches(&import.content),
+            (Mutability::Const, Mutability::Const) => {
+                self.content.matches_with(&import.content, concrete)
+            }
             _ => false,
         }
     }

@@ -2,11 +2,12 @@
 
 use std::any::Any;
 
-use tandem_interp::vm::{FuncEntry, Slot};
+use tandem_interp::vm::gc::GcRef;
+use tandem_interp::vm::{FuncEntry, SigId, Slot};
 
 use crate::error::{Error, Result};
 use crate::func::Func;
-use crate::store::{AsContextMut, StoreContext, StoreOpaque};
+use crate::store::{AsContext, AsContextMut, StoreContext, StoreOpaque};
 use crate::types::{HeapType, RefType, ValType};
 
 /// A 128-bit vector value.
@@ -32,47 +33,232 @@ impl From<V128> for u128 {
     }
 }
 
-/// A reference to a host value, owned by a store.
+/// How a reference of the `any` or `extern` hierarchy is held on the host side (the slot
+/// encoding of `tandem_interp::vm::gc`, decoded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum GcRepr {
+    /// A 31-bit integer.
+    I31(u32),
+    /// The store's host value with this index.
+    Host(u32),
+    /// A GC object's address.
+    Object(usize),
+}
+
+impl GcRepr {
+    fn from_slot(slot: Slot) -> Option<GcRepr> {
+        match GcRef::from_slot(slot) {
+            GcRef::Null => None,
+            GcRef::I31(value) => Some(GcRepr::I31(value)),
+            GcRef::Host(index) => Some(GcRepr::Host(index)),
+            GcRef::Object(address) => Some(GcRepr::Object(address)),
+        }
+    }
+
+    fn to_slot(self) -> Slot {
+        match self {
+            GcRepr::I31(value) => GcRef::I31(value),
+            GcRepr::Host(index) => GcRef::Host(index),
+            GcRepr::Object(address) => GcRef::Object(address),
+        }
+        .to_slot()
+    }
+}
+
+/// A 31-bit integer stored in a reference (`i31ref`), kept zero-extended.
+///
+/// ```
+/// use tandem::I31;
+/// assert_eq!(I31::wrapping_i32(-1).get_i32(), -1);
+/// assert_eq!(I31::wrapping_i32(-1).get_u32(), 0x7fff_ffff);
+/// assert_eq!(I31::new_u32(1 << 31), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct I31(u32);
+
+impl I31 {
+    /// `value` if it fits in 31 unsigned bits.
+    pub fn new_u32(value: u32) -> Option<I31> {
+        (value >> 31 == 0).then_some(I31(value))
+    }
+
+    /// `value` if it fits in 31 signed bits.
+    pub fn new_i32(value: i32) -> Option<I31> {
+        let wrapped = I31::wrapping_i32(value);
+        (wrapped.get_i32() == value).then_some(wrapped)
+    }
+
+    /// The low 31 bits of `value` (what `ref.i31` keeps).
+    pub fn wrapping_u32(value: u32) -> I31 {
+        I31(value & 0x7fff_ffff)
+    }
+
+    /// The low 31 bits of `value`.
+    pub fn wrapping_i32(value: i32) -> I31 {
+        I31::wrapping_u32(value as u32)
+    }
+
+    /// The value read unsigned (`i31.get_u`).
+    pub fn get_u32(&self) -> u32 {
+        self.0
+    }
+
+    /// The value read signed (`i31.get_s`).
+    pub fn get_i32(&self) -> i32 {
+        ((self.0 << 1) as i32) >> 1
+    }
+}
+
+/// A reference of the `any` hierarchy: an `i31`, or a host value made internal with
+/// `any.convert_extern`.
+///
+/// ```
+/// use tandem::{AnyRef, Engine, I31, Store};
+/// let mut store = Store::new(&Engine::default(), ());
+/// let r = AnyRef::from_i31(&mut store, I31::wrapping_i32(-7));
+/// assert_eq!(r.as_i31(&store)?.map(|i| i.get_i32()), Some(-7));
+/// # Ok::<(), tandem::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AnyRef {
+    store_id: u64,
+    repr: GcRepr,
+}
+
+impl AnyRef {
+    /// The `i31` reference holding `value`.
+    pub fn from_i31(store: impl AsContextMut, value: I31) -> AnyRef {
+        AnyRef {
+            store_id: store.as_context().0.opaque.id,
+            repr: GcRepr::I31(value.0),
+        }
+    }
+
+    /// The internal view of an extern reference (`any.convert_extern`); converting it back
+    /// gives the same extern reference.
+    pub fn convert_extern(store: impl AsContextMut, value: ExternRef) -> Result<AnyRef> {
+        store.as_context().0.opaque.check_owner(value.store_id);
+        Ok(AnyRef {
+            store_id: value.store_id,
+            repr: value.repr,
+        })
+    }
+
+    /// Whether this is an `i31`.
+    pub fn is_i31(&self, store: impl AsContext) -> Result<bool> {
+        Ok(self.as_i31(store)?.is_some())
+    }
+
+    /// The integer, if this is an `i31`.
+    pub fn as_i31(&self, store: impl AsContext) -> Result<Option<I31>> {
+        store.as_context().0.opaque.check_owner(self.store_id);
+        Ok(match self.repr {
+            GcRepr::I31(value) => Some(I31(value)),
+            _ => None,
+        })
+    }
+
+    pub(crate) fn to_slot(self, store: &StoreOpaque) -> Slot {
+        store.check_owner(self.store_id);
+        self.repr.to_slot()
+    }
+
+    pub(crate) fn from_slot(slot: Slot, store: &StoreOpaque) -> Option<AnyRef> {
+        GcRepr::from_slot(slot).map(|repr| AnyRef {
+            store_id: store.id,
+            repr,
+        })
+    }
+
+    /// Whether the value has heap type `heap` (of the `any` hierarchy).
+    fn has_heap_type(&self, heap: &HeapType) -> bool {
+        match self.repr {
+            GcRepr::I31(_) => matches!(heap, HeapType::Any | HeapType::Eq | HeapType::I31),
+            GcRepr::Host(_) => *heap == HeapType::Any,
+            // Objects come with the GC heap; until then none exists.
+            GcRepr::Object(_) => false,
+        }
+    }
+}
+
+/// A reference of the `extern` hierarchy: a host value owned by a store, or an internal
+/// value made external with `extern.convert_any`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ExternRef {
     store_id: u64,
-    index: u32,
+    repr: GcRepr,
 }
 
 impl ExternRef {
     /// Moves `value` into the store and returns a reference to it.
     pub fn new<T: Any + Send + Sync>(mut store: impl AsContextMut, value: T) -> Result<ExternRef> {
         let store = &mut store.as_context_mut().0.opaque;
+        // Host numbers take the slot's upper 62 bits: any u32 fits.
         let index = u32::try_from(store.externrefs.len())
             .ok()
-            .filter(|&i| i < u32::MAX - 1)
+            .filter(|&i| i < u32::MAX)
             .ok_or_else(|| Error::msg("too many extern references in one store"))?;
         store.externrefs.push(Box::new(value));
         Ok(ExternRef {
             store_id: store.id,
-            index,
+            repr: GcRepr::Host(index),
         })
     }
 
-    /// The host value.
+    /// The external view of an internal reference (`extern.convert_any`); converting it
+    /// back gives the same internal reference.
+    pub fn convert_any(store: impl AsContextMut, value: AnyRef) -> Result<ExternRef> {
+        store.as_context().0.opaque.check_owner(value.store_id);
+        Ok(ExternRef {
+            store_id: value.store_id,
+            repr: value.repr,
+        })
+    }
+
+    /// The host value, or `None` if this is an internal value made external.
     pub fn data<'a, T: 'a>(
         &self,
         store: impl Into<StoreContext<'a, T>>,
-    ) -> Result<&'a (dyn Any + Send + Sync)> {
+    ) -> Result<Option<&'a (dyn Any + Send + Sync)>> {
         let store = &store.into().0.opaque;
         store.check_owner(self.store_id);
-        Ok(&*store.externrefs[self.index as usize])
+        Ok(match self.repr {
+            GcRepr::Host(index) => Some(&*store.externrefs[index as usize]),
+            _ => None,
+        })
     }
 
     pub(crate) fn to_slot(self, store: &StoreOpaque) -> Slot {
         store.check_owner(self.store_id);
-        self.index as Slot + 1
+        self.repr.to_slot()
     }
 
     pub(crate) fn from_slot(slot: Slot, store: &StoreOpaque) -> Option<ExternRef> {
-        (slot != 0).then(|| ExternRef {
+        GcRepr::from_slot(slot).map(|repr| ExternRef {
             store_id: store.id,
-            index: (slot - 1) as u32,
+            repr,
+        })
+    }
+}
+
+/// A reference to a caught exception (`exnref`), owned by a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ExnRef {
+    store_id: u64,
+    /// The exception's slot encoding: its index in the store plus one.
+    slot: Slot,
+}
+
+impl ExnRef {
+    pub(crate) fn to_slot(self, store: &StoreOpaque) -> Slot {
+        store.check_owner(self.store_id);
+        self.slot
+    }
+
+    pub(crate) fn from_slot(slot: Slot, store: &StoreOpaque) -> Option<ExnRef> {
+        (slot != 0).then_some(ExnRef {
+            store_id: store.id,
+            slot,
         })
     }
 }
@@ -84,12 +270,19 @@ pub enum Ref {
     Func(Option<Func>),
     /// An extern reference (or null).
     Extern(Option<ExternRef>),
+    /// An internal reference of the `any` hierarchy (or null).
+    Any(Option<AnyRef>),
+    /// An exception reference (or null).
+    Exn(Option<ExnRef>),
 }
 
 impl Ref {
     /// Whether this is null.
     pub fn is_null(&self) -> bool {
-        matches!(self, Ref::Func(None) | Ref::Extern(None))
+        matches!(
+            self,
+            Ref::Func(None) | Ref::Extern(None) | Ref::Any(None) | Ref::Exn(None)
+        )
     }
 
     /// The function, if this is a non-null function reference.
@@ -100,34 +293,56 @@ impl Ref {
         }
     }
 
+    /// The null reference of `ty`'s hierarchy.
+    pub fn null(ty: &RefType) -> Ref {
+        match ty.heap_type().top() {
+            HeapType::Extern => Ref::Extern(None),
+            HeapType::Any => Ref::Any(None),
+            HeapType::Exn => Ref::Exn(None),
+            _ => Ref::Func(None),
+        }
+    }
+
     pub(crate) fn to_slot(self, store: &StoreOpaque) -> Slot {
         match self {
             Ref::Func(f) => f.map_or(0, |f| f.to_slot(store)),
             Ref::Extern(e) => e.map_or(0, |e| e.to_slot(store)),
+            Ref::Any(a) => a.map_or(0, |a| a.to_slot(store)),
+            Ref::Exn(e) => e.map_or(0, |e| e.to_slot(store)),
         }
     }
 
     pub(crate) fn from_slot(slot: Slot, ty: &RefType, store: &StoreOpaque) -> Ref {
-        match ty.heap_type() {
+        match ty.heap_type().top() {
             HeapType::Extern => Ref::Extern(ExternRef::from_slot(slot, store)),
+            HeapType::Any => Ref::Any(AnyRef::from_slot(slot, store)),
+            HeapType::Exn => Ref::Exn(ExnRef::from_slot(slot, store)),
             _ => Ref::Func(Func::from_slot(slot, store)),
         }
     }
 
     pub(crate) fn matches(&self, ty: &RefType, store: &StoreOpaque) -> bool {
-        match (self, ty.heap_type()) {
-            (Ref::Func(None) | Ref::Extern(None), _) => ty.is_nullable() && self.kind_matches(ty),
+        let heap = ty.heap_type();
+        if self.is_null() {
+            return ty.is_nullable() && self.hierarchy() == heap.top();
+        }
+        match (self, heap) {
             (Ref::Func(Some(_)), HeapType::Func) => true,
-            (Ref::Func(Some(f)), HeapType::ConcreteFunc(id)) => f.entry(store).sig.0 == *id,
+            (Ref::Func(Some(f)), HeapType::ConcreteFunc(id)) => f.entry(store).has_type(SigId(*id)),
             (Ref::Extern(Some(_)), HeapType::Extern) => true,
+            (Ref::Any(Some(a)), heap) => a.has_heap_type(heap),
+            (Ref::Exn(Some(_)), HeapType::Exn) => true,
             _ => false,
         }
     }
 
-    fn kind_matches(&self, ty: &RefType) -> bool {
+    /// The top type of the reference's hierarchy.
+    fn hierarchy(&self) -> HeapType {
         match self {
-            Ref::Func(_) => matches!(ty.heap_type(), HeapType::Func | HeapType::ConcreteFunc(_)),
-            Ref::Extern(_) => matches!(ty.heap_type(), HeapType::Extern),
+            Ref::Func(_) => HeapType::Func,
+            Ref::Extern(_) => HeapType::Extern,
+            Ref::Any(_) => HeapType::Any,
+            Ref::Exn(_) => HeapType::Exn,
         }
     }
 }
@@ -141,6 +356,12 @@ impl From<Func> for Ref {
 impl From<ExternRef> for Ref {
     fn from(e: ExternRef) -> Self {
         Ref::Extern(Some(e))
+    }
+}
+
+impl From<AnyRef> for Ref {
+    fn from(a: AnyRef) -> Self {
+        Ref::Any(Some(a))
     }
 }
 
@@ -161,6 +382,10 @@ pub enum Val {
     FuncRef(Option<Func>),
     /// An `externref`.
     ExternRef(Option<ExternRef>),
+    /// An `anyref` (GC): an `i31`, or a host value made internal.
+    AnyRef(Option<AnyRef>),
+    /// An `exnref`.
+    ExnRef(Option<ExnRef>),
 }
 
 macro_rules! accessors {
@@ -203,6 +428,8 @@ impl Val {
             Val::V128(_) => ValType::V128,
             Val::FuncRef(_) => ValType::FUNCREF,
             Val::ExternRef(_) => ValType::EXTERNREF,
+            Val::AnyRef(_) => ValType::Ref(RefType::ANYREF),
+            Val::ExnRef(_) => ValType::Ref(RefType::EXNREF),
         }
     }
 
@@ -222,12 +449,17 @@ impl Val {
         }
     }
 
+    /// The internal reference, if this is an `anyref`.
+    pub fn anyref(&self) -> Option<Option<&AnyRef>> {
+        match self {
+            Val::AnyRef(a) => Some(a.as_ref()),
+            _ => None,
+        }
+    }
+
     /// A null reference of type `ty`.
     pub fn null_ref(ty: &RefType) -> Val {
-        match ty.heap_type() {
-            HeapType::Extern => Val::ExternRef(None),
-            _ => Val::FuncRef(None),
-        }
+        Ref::null(ty).into()
     }
 
     /// The reference, if this is one.
@@ -235,6 +467,8 @@ impl Val {
         match *self {
             Val::FuncRef(f) => Some(Ref::Func(f)),
             Val::ExternRef(e) => Some(Ref::Extern(e)),
+            Val::AnyRef(a) => Some(Ref::Any(a)),
+            Val::ExnRef(e) => Some(Ref::Exn(e)),
             _ => None,
         }
     }
@@ -263,8 +497,9 @@ impl Val {
                 out[0] = v.0 as Slot;
                 out[1] = (v.0 >> 64) as Slot;
             }
-            Val::FuncRef(f) => out[0] = Ref::Func(f).to_slot(store),
-            Val::ExternRef(e) => out[0] = Ref::Extern(e).to_slot(store),
+            Val::FuncRef(_) | Val::ExternRef(_) | Val::AnyRef(_) | Val::ExnRef(_) => {
+                out[0] = self.as_ref().map_or(0, |r| r.to_slot(store));
+            }
         }
     }
 
@@ -276,10 +511,7 @@ impl Val {
             ValType::F32 => Val::F32(slots[0] as u32),
             ValType::F64 => Val::F64(slots[0]),
             ValType::V128 => Val::V128(V128(slots[0] as u128 | (slots[1] as u128) << 64)),
-            ValType::Ref(r) => match Ref::from_slot(slots[0], r, store) {
-                Ref::Func(f) => Val::FuncRef(f),
-                Ref::Extern(e) => Val::ExternRef(e),
-            },
+            ValType::Ref(r) => Ref::from_slot(slots[0], r, store).into(),
         }
     }
 }
@@ -319,11 +551,18 @@ impl From<ExternRef> for Val {
         Val::ExternRef(Some(e))
     }
 }
+impl From<AnyRef> for Val {
+    fn from(a: AnyRef) -> Self {
+        Val::AnyRef(Some(a))
+    }
+}
 impl From<Ref> for Val {
     fn from(r: Ref) -> Self {
         match r {
             Ref::Func(f) => Val::FuncRef(f),
             Ref::Extern(e) => Val::ExternRef(e),
+            Ref::Any(a) => Val::AnyRef(a),
+            Ref::Exn(e) => Val::ExnRef(e),
         }
     }
 }

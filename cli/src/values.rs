@@ -71,8 +71,12 @@ pub fn format(val: &Val) -> String {
         Val::F32(bits) => f32::from_bits(*bits).to_string(),
         Val::F64(bits) => f64::from_bits(*bits).to_string(),
         Val::V128(v) => format!("{:#034x}", v.as_u128()),
-        Val::FuncRef(None) | Val::ExternRef(None) => "null".to_string(),
+        Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None) | Val::ExnRef(None) => {
+            "null".to_string()
+        }
         Val::FuncRef(Some(_)) => "<funcref>".to_string(),
         Val::ExternRef(Some(_)) => "<externref>".to_string(),
+        Val::AnyRef(Some(_)) => "<anyref>".to_string(),
+        Val::ExnRef(Some(_)) => "<exnref>".to_string(),
     }
 }

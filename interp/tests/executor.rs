@@ -76,6 +76,7 @@ fn instantiate(wat: &str) -> Instance {
                 index: index as u32,
                 store_index: index as u32,
                 param_slots: func_ty.params().len() as u16,
+                ty: std::ptr::null(),
                 result_slots: func_ty.results().len() as u16,
             })
         })

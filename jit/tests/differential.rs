@@ -376,7 +376,7 @@ fn wide_arithmetic_agrees_with_the_interpreter() {
             (func (export "mul_wide_u") (param i64 i64) (result i64 i64)
                 local.get 0 local.get 1 i64.mul_wide_u))"#,
         TranslateOptions::default(),
-        WasmFeatures::default() | WasmFeatures::WIDE_ARITHMETIC,
+        common::features() | WasmFeatures::WIDE_ARITHMETIC,
     );
     let mut compiler = compiler();
     let instance = Instance::new(code, &[]);

@@ -1180,7 +1180,11 @@ fn every_spec_loop_compiles_or_is_refused() {
     let mut loop_entries = 0usize;
     for file in files.iter().filter(|f| f.name().ends_with(".wast")) {
         for bytes in spec_modules(file.raw()) {
-            let Ok(info) = parse_module(&bytes, WasmFeatures::all()) else {
+            // Without GC where the module allows it, as engines run today: with GC on, the
+            // tier refuses every module whose types could hold GC references.
+            let Ok(info) = parse_module(&bytes, WasmFeatures::all() - WasmFeatures::GC)
+                .or_else(|_| parse_module(&bytes, WasmFeatures::all()))
+            else {
                 continue;
             };
             for defined in 0..info.bodies.len() as u32 {

@@ -3,8 +3,18 @@
 
 mod common;
 
-use common::{Instance, compiler, i32, module};
+use std::sync::Arc;
+
+use common::{Instance, compiler, i32, module_with_features};
+use tandem_interp::lower::TranslateOptions;
+use tandem_interp::module::{ModuleCode, WasmFeatures};
 use tandem_jit::JitError;
+
+/// `wat` validated with every default proposal, GC included, so that GC operators reach the
+/// compiler (which refuses them one function at a time).
+fn module(wat: &str) -> Arc<ModuleCode> {
+    module_with_features(wat, TranslateOptions::default(), WasmFeatures::default())
+}
 
 /// Compiles the single function of `wat` and returns the error.
 fn refusal(wat: &str) -> JitError {
@@ -44,9 +54,14 @@ fn gc_and_atomics() {
         unsupported("(module (memory 1 1 shared) (func (result i32) i32.const 0 i32.atomic.load))"),
         "I32AtomicLoad"
     );
+    // A module that declares GC types is refused whole.
     assert_eq!(
         unsupported("(module (type $s (struct)) (func struct.new $s drop))"),
-        "StructNew"
+        "GC references"
+    );
+    assert_eq!(
+        unsupported("(module (func (param externref)))"),
+        "GC references"
     );
 }
 

@@ -463,7 +463,7 @@ impl<'e> ScriptRunner<'e> {
         Ok(results)
     }
 
-    fn check_results(&self, expected: &[wast::WastRet<'_>], actual: &[Val]) -> Outcome {
+    fn check_results(&mut self, expected: &[wast::WastRet<'_>], actual: &[Val]) -> Outcome {
         if expected.len() != actual.len() {
             return Outcome::Fail(format!(
                 "expected {} results, got {}",
@@ -476,7 +476,7 @@ impl<'e> ScriptRunner<'e> {
             .zip(actual)
             .enumerate()
             .filter_map(|(i, (e, a))| {
-                values::match_result(e, a, &self.store)
+                values::match_result(e, a, &mut self.store)
                     .err()
                     .map(|m| format!("result {i}: {m}"))
             })

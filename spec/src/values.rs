@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use tandem::{ExternRef, Store, V128, Val};
+use tandem::{AnyRef, ExternRef, Store, V128, Val};
 use wast::core::{AbstractHeapType, HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::{WastArg, WastRet};
 
@@ -47,41 +47,72 @@ pub fn arg_to_val(
         WastArgCore::F64(v) => Val::F64(v.bits),
         WastArgCore::V128(v) => Val::V128(V128::from(u128::from_le_bytes(v.to_le_bytes()))),
         WastArgCore::RefNull(heap) => match null_kind(heap) {
-            Some(RefKind::Func) => Val::FuncRef(None),
+            // A script names defined types without their module; their nulls are taken as
+            // function references, the common case.
+            Some(RefKind::Func) | None => Val::FuncRef(None),
             Some(RefKind::Extern) => Val::ExternRef(None),
-            None => return Err(format!("unsupported null reference type {heap:?}")),
+            Some(RefKind::Any) => Val::AnyRef(None),
+            Some(RefKind::Exn) => Val::ExnRef(None),
         },
         WastArgCore::RefExtern(number) => Val::ExternRef(Some(externs.get(store, *number)?)),
-        WastArgCore::RefHost(_) => {
-            return Err("ref.host arguments (anyref) are not supported".to_string());
+        // `ref.host N` is host value N seen from inside: the same value as `ref.extern N`,
+        // made internal.
+        WastArgCore::RefHost(number) => {
+            let host = externs.get(store, *number)?;
+            Val::AnyRef(Some(
+                AnyRef::convert_extern(&mut *store, host).map_err(|e| e.to_string())?,
+            ))
         }
     })
 }
 
-/// The two reference hierarchies the runtime's values can express.
+/// The reference hierarchies, by their top types.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum RefKind {
     Func,
     Extern,
+    Any,
+    Exn,
 }
 
-/// Which hierarchy a null of the given heap type belongs to.
+/// Which hierarchy a null of the given heap type belongs to; `None` for a defined type,
+/// whose hierarchy a script cannot tell without its module.
 fn null_kind(heap: &HeapType<'_>) -> Option<RefKind> {
     match heap {
         HeapType::Abstract { ty, .. } => match ty {
             AbstractHeapType::Func | AbstractHeapType::NoFunc => Some(RefKind::Func),
             AbstractHeapType::Extern | AbstractHeapType::NoExtern => Some(RefKind::Extern),
-            _ => None,
+            AbstractHeapType::Exn | AbstractHeapType::NoExn => Some(RefKind::Exn),
+            AbstractHeapType::Any
+            | AbstractHeapType::Eq
+            | AbstractHeapType::I31
+            | AbstractHeapType::Struct
+            | AbstractHeapType::Array
+            | AbstractHeapType::None => Some(RefKind::Any),
+            AbstractHeapType::Cont | AbstractHeapType::NoCont => None,
         },
-        // A typed function reference is always in the func hierarchy as far as
-        // null values go; GC struct/array types cannot be represented anyway.
-        HeapType::Concrete(_) | HeapType::Exact(_) => Some(RefKind::Func),
+        HeapType::Concrete(_) | HeapType::Exact(_) => None,
     }
+}
+
+/// The hierarchy of a runtime reference value and whether it is null.
+fn ref_kind(val: &Val) -> Option<(RefKind, bool)> {
+    Some(match val {
+        Val::FuncRef(r) => (RefKind::Func, r.is_none()),
+        Val::ExternRef(r) => (RefKind::Extern, r.is_none()),
+        Val::AnyRef(r) => (RefKind::Any, r.is_none()),
+        Val::ExnRef(r) => (RefKind::Exn, r.is_none()),
+        _ => return None,
+    })
 }
 
 /// Checks `actual` against one expected result, returning why it does not
 /// match.
-pub fn match_result(expected: &WastRet<'_>, actual: &Val, store: &Store<()>) -> Result<(), String> {
+pub fn match_result(
+    expected: &WastRet<'_>,
+    actual: &Val,
+    store: &mut Store<()>,
+) -> Result<(), String> {
     let WastRet::Core(expected) = expected else {
         return Err("component-model results are not supported".to_string());
     };
@@ -99,7 +130,7 @@ pub fn match_result(expected: &WastRet<'_>, actual: &Val, store: &Store<()>) -> 
 fn matches_core(
     expected: &WastRetCore<'_>,
     actual: &Val,
-    store: &Store<()>,
+    store: &mut Store<()>,
 ) -> Result<bool, String> {
     Ok(match (expected, actual) {
         (WastRetCore::I32(e), Val::I32(a)) => e == a,
@@ -107,18 +138,12 @@ fn matches_core(
         (WastRetCore::F32(e), Val::F32(a)) => f32_matches(e, *a),
         (WastRetCore::F64(e), Val::F64(a)) => f64_matches(e, *a),
         (WastRetCore::V128(e), Val::V128(a)) => v128_matches(e, a.as_u128()),
-        (WastRetCore::RefNull(ty), Val::FuncRef(r)) => {
-            r.is_none()
-                && ty
-                    .as_ref()
-                    .is_none_or(|t| null_kind(t) == Some(RefKind::Func))
-        }
-        (WastRetCore::RefNull(ty), Val::ExternRef(r)) => {
-            r.is_none()
-                && ty
-                    .as_ref()
-                    .is_none_or(|t| null_kind(t) == Some(RefKind::Extern))
-        }
+        (WastRetCore::RefNull(ty), actual) => match ref_kind(actual) {
+            Some((kind, true)) => ty
+                .as_ref()
+                .is_none_or(|t| null_kind(t).is_none_or(|k| k == kind)),
+            _ => false,
+        },
         // The script names the function by index in the defining module, which
         // the runtime does not expose; any non-null function is accepted.
         (WastRetCore::RefFunc(_), Val::FuncRef(r)) => r.is_some(),
@@ -135,18 +160,19 @@ fn matches_core(
             }
             false
         }
-        (
-            WastRetCore::RefHost(_)
-            | WastRetCore::RefAny
-            | WastRetCore::RefEq
-            | WastRetCore::RefArray
-            | WastRetCore::RefStruct
-            | WastRetCore::RefI31
-            | WastRetCore::RefI31Shared,
-            _,
-        ) => {
+        (WastRetCore::RefHost(number), Val::AnyRef(Some(r))) => {
+            let host = ExternRef::convert_any(&mut *store, *r).map_err(|e| e.to_string())?;
+            extern_number(&host, store) == Some(*number)
+        }
+        (WastRetCore::RefAny, Val::AnyRef(r)) => r.is_some(),
+        (WastRetCore::RefEq | WastRetCore::RefI31, Val::AnyRef(Some(r))) => {
+            r.is_i31(&*store).map_err(|e| e.to_string())?
+        }
+        // No struct or array exists before the GC heap does.
+        (WastRetCore::RefStruct | WastRetCore::RefArray, Val::AnyRef(_)) => false,
+        (WastRetCore::RefI31Shared, _) => {
             return Err(format!(
-                "cannot check {}: GC references are not supported",
+                "cannot check {}: shared references are not supported",
                 describe_expected(expected)
             ));
         }
@@ -156,7 +182,7 @@ fn matches_core(
 
 /// The number stored in an externref created by [`ExternRefs::get`].
 fn extern_number(r: &ExternRef, store: &Store<()>) -> Option<u32> {
-    r.data(store).ok()?.downcast_ref::<u32>().copied()
+    r.data(store).ok()??.downcast_ref::<u32>().copied()
 }
 
 // A canonical NaN has only the quiet bit of the mantissa set; an arithmetic NaN
@@ -227,6 +253,13 @@ pub fn describe_val(val: &Val, store: &Store<()>) -> String {
             Some(number) => format!("ref.extern {number}"),
             None => "ref.extern (foreign)".to_string(),
         },
+        Val::AnyRef(None) => "ref.null any".to_string(),
+        Val::AnyRef(Some(r)) => match r.as_i31(store) {
+            Ok(Some(i31)) => format!("ref.i31 {}", i31.get_u32()),
+            _ => "ref.any".to_string(),
+        },
+        Val::ExnRef(None) => "ref.null exn".to_string(),
+        Val::ExnRef(Some(_)) => "ref.exn".to_string(),
     }
 }
 

@@ -119,13 +119,15 @@ impl Func {
 
     pub(crate) fn from_host<T>(store: &mut StoreInner<T>, host: Arc<HostFunc<T>>) -> Func {
         let engine = store.opaque.engine.clone();
-        let sig = engine.intern(&host.ty);
+        let ty = engine.register_func_type(&host.ty);
         let entry = FuncEntry {
             native: Default::default(),
             native_wasm_call: Default::default(),
             code: Default::default(),
             vmctx: std::ptr::null_mut(),
-            sig,
+            sig: ty.id,
+            // The engine's registry keeps the info alive for as long as the engine lives.
+            ty: Arc::as_ptr(&ty),
             kind: FuncKind::Host,
             index: store.host_funcs.len() as u32,
             store_index: store.opaque.funcs.len() as u32,
@@ -208,7 +210,7 @@ impl Func {
 
 impl Func {
     pub(crate) fn ty_opaque(&self, store: &StoreOpaque) -> FuncType {
-        store.engine.signature(self.entry(store).sig)
+        store.engine.func_type(self.entry(store).sig)
     }
 }
 

@@ -522,6 +522,11 @@ handler!(I64MulWideU { dst, lhs, rhs } => {
     next!()
 });
 
+handler!(RefI31 { dst, src } => {
+    r!(dst) = crate::vm::gc::i31_slot(r!(src) as u32);
+    next!()
+});
+
 handler!(TrapIfNull { src } => {
     if r!(src) == 0 {
         trap!(TrapCode::NullReference);

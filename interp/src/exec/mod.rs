@@ -1139,7 +1139,8 @@ unsafe fn indirect_callee(
         if callee.is_null() {
             return Err(TrapCode::IndirectCallToNull);
         }
-        if (*callee).sig != *(*vmctx).sig_ids.add(ty as usize) {
+        let expected = *(*vmctx).sig_ids.add(ty as usize);
+        if (*callee).sig != expected && !(*callee).has_type(expected) {
             return Err(TrapCode::BadSignature);
         }
         Ok(callee)

@@ -10,6 +10,20 @@ fn bool_i32(b: bool) -> i32 {
     b as i32
 }
 
+// ---- i31 references (GC): the slot of a reference is taken as an i64 ----
+pub fn i31_get_s(a: i64) -> Trapping<i32> {
+    match a {
+        0 => Err(TrapCode::NullReference),
+        _ => Ok(crate::vm::gc::i31_get_s(a as u64)),
+    }
+}
+pub fn i31_get_u(a: i64) -> Trapping<i32> {
+    match a {
+        0 => Err(TrapCode::NullReference),
+        _ => Ok(crate::vm::gc::i31_get_u(a as u64) as i32),
+    }
+}
+
 // ---- comparisons ----
 pub fn i32_eqz(a: i32) -> i32 {
     bool_i32(a == 0)

@@ -470,11 +470,15 @@ macro_rules! for_each_op {
             ElemDrop { seg: u32 } = "elem.drop";
             /// A reference to function `func`.
             RefFunc { dst: Reg, func: u32 } -> dst = "ref.func";
+            /// An `i31` reference to the low 31 bits of `src`.
+            RefI31 { dst: Reg, src: Reg } -> dst = "ref.i31";
           }
 
             unary {
                 I32Eqz = "i32.eqz" : (i32) -> i32 => total i32_eqz;
                 I64Eqz = "i64.eqz" : (i64) -> i32 => total i64_eqz;
+                I31GetS = "i31.get_s" : (i64) -> i32 => trapping i31_get_s;
+                I31GetU = "i31.get_u" : (i64) -> i32 => trapping i31_get_u;
                 I32Clz = "i32.clz" : (i32) -> i32 => total i32_clz;
                 I32Ctz = "i32.ctz" : (i32) -> i32 => total i32_ctz;
                 I32Popcnt = "i32.popcnt" : (i32) -> i32 => total i32_popcnt;

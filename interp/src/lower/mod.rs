@@ -1470,6 +1470,19 @@ impl<'a> Translator<'a> {
                     ValType::Ref(wasmparser::RefType::new(true, hty).expect("validated heap type"));
                 self.push(Source::Const(0), ty)?;
             }
+            Operator::RefI31 => {
+                let ty = ValType::Ref(wasmparser::RefType::new(false, I31_HEAP).expect("i31ref"));
+                self.unary(ty, |dst, src| Op::RefI31 { dst, src })?;
+            }
+            // i31s and objects are equal exactly when their slots are (see `vm::gc`).
+            Operator::RefEq => {
+                self.binary(ValType::I32, |dst, lhs, rhs| Op::I64Eq { dst, lhs, rhs })?
+            }
+            // Both hierarchies share one encoding: the conversions change the type only.
+            Operator::AnyConvertExtern => self.convert_hierarchy(wasmparser::AbstractHeapType::Any),
+            Operator::ExternConvertAny => {
+                self.convert_hierarchy(wasmparser::AbstractHeapType::Extern)
+            }
             Operator::RefIsNull => {
                 // Non-null references are non-zero slots.
                 self.unary(ValType::I32, |dst, src| Op::I64Eqz { dst, src })?;
@@ -1513,6 +1526,21 @@ impl<'a> Translator<'a> {
 
     fn retype(&mut self, ty: ValType) {
         self.stack.last_mut().expect("validated").ty = ty;
+    }
+
+    /// Retypes the reference on top as one of hierarchy `top`, keeping its nullability.
+    fn convert_hierarchy(&mut self, top: wasmparser::AbstractHeapType) {
+        let nullable = match self.stack.last().expect("validated").ty {
+            ValType::Ref(r) => r.is_nullable(),
+            _ => true,
+        };
+        let heap = wasmparser::HeapType::Abstract {
+            shared: false,
+            ty: top,
+        };
+        self.retype(ValType::Ref(
+            wasmparser::RefType::new(nullable, heap).expect("abstract heap type"),
+        ));
     }
 
     fn label_arity(&self, depth: u32) -> usize {
@@ -1948,6 +1976,12 @@ fn fuse_compare(op: &Op, cond: Reg, jump_if: bool) -> Option<Op> {
         F64Ge => BrF64Ge / BrF64NotGe,
     }
 }
+
+/// The heap type of `ref.i31` results.
+const I31_HEAP: wasmparser::HeapType = wasmparser::HeapType::Abstract {
+    shared: false,
+    ty: wasmparser::AbstractHeapType::I31,
+};
 
 /// Maps a Rust value type of the ISA table to a wasm value type.
 macro_rules! val_type {

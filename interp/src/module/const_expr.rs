@@ -21,6 +21,8 @@ pub enum ConstOp {
     RefFunc(u32),
     /// Push global `index`'s value.
     GlobalGet(u32),
+    /// `ref.i31` of the `i32` on top (GC).
+    RefI31,
     /// `i32.add` (extended-const).
     I32Add,
     /// `i32.sub`.
@@ -64,6 +66,9 @@ impl ConstExpr {
                 Operator::RefNull { .. } => ConstOp::RefNull,
                 Operator::RefFunc { function_index } => ConstOp::RefFunc(function_index),
                 Operator::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
+                Operator::RefI31 => ConstOp::RefI31,
+                // One encoding serves both hierarchies (see `vm::gc`).
+                Operator::AnyConvertExtern | Operator::ExternConvertAny => continue,
                 Operator::I32Add => ConstOp::I32Add,
                 Operator::I32Sub => ConstOp::I32Sub,
                 Operator::I32Mul => ConstOp::I32Mul,
@@ -101,6 +106,10 @@ impl ConstExpr {
                 ConstOp::RefNull => [0, 0],
                 ConstOp::RefFunc(index) => [func_ref(index), 0],
                 ConstOp::GlobalGet(index) => global(index),
+                ConstOp::RefI31 => {
+                    let value = stack.pop().unwrap_or_default()[0] as u32;
+                    [crate::vm::gc::i31_slot(value), 0]
+                }
                 ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
                     let b = stack.pop().unwrap_or_default()[0] as u32;
                     let a = stack.pop().unwrap_or_default()[0] as u32;

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use crate::lower::CompiledFunc;
 use crate::module::ModuleCode;
-use crate::vm::{LinearMemory, TableData};
+use crate::vm::{LinearMemory, TableData, TypeInfo};
 
 /// One 64-bit value slot. `i32`/`f32` live in the low half, and an `i32` is always kept
 /// zero-extended (both tiers rely on it: `i64.extend_i32_u` is free and a branch may test the
@@ -19,8 +19,9 @@ use crate::vm::{LinearMemory, TableData};
 /// meaning null.
 pub type Slot = u64;
 
-/// An engine-wide id of a function signature: equal ids mean equal types, which is what
-/// `call_indirect` compares.
+/// An engine-wide id of a defined type (function, struct or array; see
+/// [`TypeRegistry`](super::TypeRegistry)): equal ids mean equal types, which is what
+/// `call_indirect` compares first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(transparent)]
 pub struct SigId(pub u32);
@@ -138,6 +139,12 @@ pub struct FuncEntry {
     pub param_slots: u16,
     /// Slots taken by the results.
     pub result_slots: u16,
+    /// The registered type behind `sig`, whose supertype chain answers subtype checks
+    /// (`call_indirect` to a supertype); owned by the engine's registry, which outlives
+    /// every store and so every entry. Null when there is no registry (an interpreter
+    /// embedded without one): the type then has no supertypes. Whoever builds an entry
+    /// guarantees that a non-null `ty` outlives it.
+    pub ty: *const TypeInfo,
 }
 
 // SAFETY: the entry's pointers refer to store-owned data that outlives it; the store is only
@@ -147,6 +154,22 @@ unsafe impl Send for FuncEntry {}
 unsafe impl Sync for FuncEntry {}
 
 impl FuncEntry {
+    /// The registered type behind [`FuncEntry::sig`], if the entry has one.
+    pub fn type_info(&self) -> Option<&TypeInfo> {
+        // SAFETY: a non-null `ty` outlives the entry (the field's contract).
+        unsafe { self.ty.as_ref() }
+    }
+
+    /// Whether the function's type is the type with id `expected` or declares it as a
+    /// supertype: what `call_indirect` and import matching accept.
+    #[inline]
+    pub fn has_type(&self, expected: SigId) -> bool {
+        self.sig == expected
+            || self
+                .type_info()
+                .is_some_and(|ty| ty.has_supertype(expected))
+    }
+
     /// Whether the Cranelift tier has installed native code for this function: calls then
     /// run it instead of the bytecode.
     #[inline(always)]

@@ -1,12 +1,15 @@
 //! The VM ABI both tiers share: instance context, function entries, memories, tables, traps.
 
 pub mod ctx;
+pub mod gc;
 pub mod memory;
 pub mod parking;
 pub mod table;
 pub mod trap;
+pub mod types;
 
 pub use ctx::*;
 pub use memory::{GUARD_SIZE, LinearMemory, MemoryError, Reservation, WASM_PAGE_SIZE};
 pub use table::{TableData, TableError};
 pub use trap::TrapCode;
+pub use types::{TypeInfo, TypeRegistry};

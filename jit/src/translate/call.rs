@@ -91,7 +91,7 @@ impl FuncTranslator<'_, '_> {
     pub(super) fn call_indirect(&mut self, type_index: u32, table_index: u32) -> Result<()> {
         let (params, results) = self.call_signature(type_index)?;
         self.helper()?;
-        let entry = self.indirect_callee(type_index, table_index);
+        let entry = self.indirect_callee(type_index, table_index)?;
         self.call_entry(entry, &params, &results)
     }
 
@@ -121,7 +121,7 @@ impl FuncTranslator<'_, '_> {
     pub(super) fn return_call_indirect(&mut self, type_index: u32, table_index: u32) -> Result<()> {
         let (params, _) = self.call_signature(type_index)?;
         self.helper()?;
-        let entry = self.indirect_callee(type_index, table_index);
+        let entry = self.indirect_callee(type_index, table_index)?;
         self.tail_call(entry, &params);
         Ok(())
     }
@@ -139,7 +139,16 @@ impl FuncTranslator<'_, '_> {
     /// table `table_index`. The element must be in the table (else "undefined element"), not
     /// null ("uninitialized element") and of type `type_index` ("indirect call type
     /// mismatch"), checked in that order as the interpreter does.
-    fn indirect_callee(&mut self, type_index: u32, table_index: u32) -> Value {
+    ///
+    /// The type check is one comparison of ids, which is exact only for a final type (no
+    /// subtype can exist); calls to non-final types, which a subtype also satisfies, stay on
+    /// the interpreter.
+    fn indirect_callee(&mut self, type_index: u32, table_index: u32) -> Result<Value> {
+        if !self.info.types[type_index as usize].is_final {
+            return Err(JitError::Unsupported(
+                "call_indirect to a non-final type".into(),
+            ));
+        }
         let pointer = self.pointer();
         let index = self.pop();
         // Table32 indices are read as unsigned 32-bit numbers, table64 ones whole.
@@ -167,7 +176,7 @@ impl FuncTranslator<'_, '_> {
         );
         let mismatch = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
         self.trap_if(mismatch, TrapCode::BadSignature);
-        entry
+        Ok(entry)
     }
 
     /// Writes `args` into the value slots at `slots`.

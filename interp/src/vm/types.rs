@@ -1,0 +1,424 @@
+//! The engine-wide registry of defined types (function, struct and array types).
+//!
+//! Under the GC proposal a type's identity is its *recursion group* plus its position in it:
+//! two structurally equal groups, from any modules or from host functions, define the same
+//! types, while equal function types in different groups, or declared with different
+//! supertypes or finality, are different. The registry hash-conses whole groups in a
+//! canonical form whose references inside the group are group-relative and whose other
+//! references are engine ids, so equal ids mean equal types everywhere: `call_indirect`
+//! compares ids, and import matching and casts walk each type's supertype chain.
+//!
+//! Types are never removed: an engine's modules and host functions keep theirs for as long
+//! as the engine lives, so a [`TypeInfo`] pointer stays valid while any store of the engine
+//! does (stores hold their engine).
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
+
+use wasmparser::{
+    AbstractHeapType, CompositeInnerType, HeapType, StorageType, SubType, UnpackedIndex,
+};
+
+use super::ctx::SigId;
+
+/// A reference to a defined type inside a canonical type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CanonIndex {
+    /// A type registered before the group: its engine id.
+    Engine(SigId),
+    /// A type of the same recursion group, by position in it.
+    Local(u32),
+}
+
+/// What a reference points to, in canonical form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CanonHeap {
+    /// An abstract heap type (`func`, `any`, `i31`, `extern`, ...).
+    Abstract {
+        /// Shared (shared-everything threads).
+        shared: bool,
+        /// Which one.
+        ty: AbstractHeapType,
+    },
+    /// A defined type.
+    Concrete(CanonIndex),
+}
+
+/// A reference type in canonical form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CanonRef {
+    /// Whether null is a value of the type.
+    pub nullable: bool,
+    /// What it points to.
+    pub heap: CanonHeap,
+}
+
+/// A value type in canonical form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CanonVal {
+    /// `i32`.
+    I32,
+    /// `i64`.
+    I64,
+    /// `f32`.
+    F32,
+    /// `f64`.
+    F64,
+    /// `v128`.
+    V128,
+    /// A reference.
+    Ref(CanonRef),
+}
+
+/// How a struct field or array element is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CanonStorage {
+    /// Packed 8-bit integer.
+    I8,
+    /// Packed 16-bit integer.
+    I16,
+    /// A full value.
+    Val(CanonVal),
+}
+
+/// A struct field or array element type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CanonField {
+    /// How it is stored.
+    pub storage: CanonStorage,
+    /// Whether it may be written after allocation.
+    pub mutable: bool,
+}
+
+/// The body of a defined type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CanonComposite {
+    /// A function type.
+    Func {
+        /// Parameter types.
+        params: Box<[CanonVal]>,
+        /// Result types.
+        results: Box<[CanonVal]>,
+    },
+    /// A struct type: its fields in order.
+    Struct(Box<[CanonField]>),
+    /// An array type: its element.
+    Array(CanonField),
+}
+
+/// A defined type with its place in the subtype hierarchy, in canonical form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CanonSubType {
+    /// Whether no type may declare it as its supertype.
+    pub is_final: bool,
+    /// The declared supertype, if any.
+    pub supertype: Option<CanonIndex>,
+    /// The type's body.
+    pub composite: CanonComposite,
+}
+
+impl CanonSubType {
+    /// A final function type without supertype: what a host function or an MVP module's
+    /// `(type (func ...))` declares.
+    pub fn func(params: Box<[CanonVal]>, results: Box<[CanonVal]>) -> Self {
+        CanonSubType {
+            is_final: true,
+            supertype: None,
+            composite: CanonComposite::Func { params, results },
+        }
+    }
+}
+
+/// A registered type: its engine id, its definition with every reference resolved to an
+/// engine id, and its supertype chain.
+#[derive(Debug)]
+pub struct TypeInfo {
+    /// The engine-wide id.
+    pub id: SigId,
+    /// The definition; every [`CanonIndex`] in it is [`CanonIndex::Engine`].
+    pub ty: CanonSubType,
+    /// The supertype chain from the root to this type itself (a Cohen display), so subtype
+    /// checks against a known type take one comparison.
+    pub display: Box<[SigId]>,
+}
+
+impl TypeInfo {
+    /// The number of declared supertypes above this type.
+    pub fn depth(&self) -> usize {
+        self.display.len() - 1
+    }
+
+    /// Whether this type is `sup` or declares it, directly or not, as a supertype.
+    #[inline]
+    pub fn is_subtype_of(&self, sup: &TypeInfo) -> bool {
+        self.display.get(sup.depth()) == Some(&sup.id)
+    }
+
+    /// Whether this type is the type with id `sup` or one of its subtypes.
+    pub fn has_supertype(&self, sup: SigId) -> bool {
+        self.display.contains(&sup)
+    }
+
+    /// Whether this is a function type.
+    pub fn is_func(&self) -> bool {
+        matches!(self.ty.composite, CanonComposite::Func { .. })
+    }
+}
+
+/// The engine-wide type registry (see the module documentation).
+#[derive(Debug, Default)]
+pub struct TypeRegistry {
+    inner: Mutex<RegistryInner>,
+}
+
+#[derive(Debug, Default)]
+struct RegistryInner {
+    /// Each registered group (canonical form) to the id of its first type.
+    groups: HashMap<Box<[CanonSubType]>, SigId>,
+    /// Every registered type, by id.
+    infos: Vec<Arc<TypeInfo>>,
+}
+
+impl TypeRegistry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        TypeRegistry::default()
+    }
+
+    /// Registers a module's types, given as the type section declares them with its
+    /// recursion groups, and returns their infos by module type index. The module must be
+    /// valid: supertypes precede their subtypes, and references only point back to earlier
+    /// groups or into their own.
+    pub fn register_module(&self, types: &[SubType], groups: &[Range<u32>]) -> Vec<Arc<TypeInfo>> {
+        let mut inner = self.lock();
+        let mut infos: Vec<Arc<TypeInfo>> = Vec::with_capacity(types.len());
+        for group in groups {
+            let key: Box<[CanonSubType]> = types[group.start as usize..group.end as usize]
+                .iter()
+                .map(|sub| canonicalize(sub, group, &infos))
+                .collect();
+            let first = inner.intern(key);
+            for offset in 0..group.len() {
+                infos.push(inner.infos[first.0 as usize + offset].clone());
+            }
+        }
+        infos
+    }
+
+    /// Registers one type as a group of its own (a host function's type), returning its
+    /// info. Its references must all be [`CanonIndex::Engine`] ids of this registry.
+    pub fn register(&self, ty: CanonSubType) -> Arc<TypeInfo> {
+        let mut inner = self.lock();
+        let id = inner.intern(Box::new([ty]));
+        inner.infos[id.0 as usize].clone()
+    }
+
+    /// The type with id `id`, if this registry gave it out.
+    pub fn info(&self, id: SigId) -> Option<Arc<TypeInfo>> {
+        self.lock().infos.get(id.0 as usize).cloned()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, RegistryInner> {
+        // The data stays consistent even if a holder panicked: every update is one push.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl RegistryInner {
+    /// The id of `group`'s first type, registering the group if it is new.
+    fn intern(&mut self, group: Box<[CanonSubType]>) -> SigId {
+        if let Some(&first) = self.groups.get(&group) {
+            return first;
+        }
+        let first = SigId(self.infos.len() as u32);
+        let resolve = |index: CanonIndex| match index {
+            CanonIndex::Engine(id) => id,
+            CanonIndex::Local(k) => SigId(first.0 + k),
+        };
+        for (offset, sub) in group.iter().enumerate() {
+            let id = SigId(first.0 + offset as u32);
+            let ty = sub.map_indices(&resolve);
+            // Validation puts a supertype before its subtypes, so its info exists already.
+            let mut display: Vec<SigId> = match ty.supertype {
+                Some(CanonIndex::Engine(sup)) => self
+                    .infos
+                    .get(sup.0 as usize)
+                    .map(|info| info.display.to_vec())
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            display.push(id);
+            self.infos.push(Arc::new(TypeInfo {
+                id,
+                ty,
+                display: display.into(),
+            }));
+        }
+        self.groups.insert(group, first);
+        first
+    }
+}
+
+impl CanonSubType {
+    /// This type with every index passed through `f`, which resolves group-relative ones.
+    fn map_indices(&self, f: &impl Fn(CanonIndex) -> SigId) -> CanonSubType {
+        let val = |v: &CanonVal| match *v {
+            CanonVal::Ref(CanonRef {
+                nullable,
+                heap: CanonHeap::Concrete(index),
+            }) => CanonVal::Ref(CanonRef {
+                nullable,
+                heap: CanonHeap::Concrete(CanonIndex::Engine(f(index))),
+            }),
+            other => other,
+        };
+        let field = |field: &CanonField| CanonField {
+            storage: match &field.storage {
+                CanonStorage::Val(v) => CanonStorage::Val(val(v)),
+                packed => *packed,
+            },
+            mutable: field.mutable,
+        };
+        CanonSubType {
+            is_final: self.is_final,
+            supertype: self.supertype.map(|index| CanonIndex::Engine(f(index))),
+            composite: match &self.composite {
+                CanonComposite::Func { params, results } => CanonComposite::Func {
+                    params: params.iter().map(val).collect(),
+                    results: results.iter().map(val).collect(),
+                },
+                CanonComposite::Struct(fields) => {
+                    CanonComposite::Struct(fields.iter().map(field).collect())
+                }
+                CanonComposite::Array(element) => CanonComposite::Array(field(element)),
+            },
+        }
+    }
+}
+
+/// The canonical form of module type `sub`, member of the group of type indices `group`;
+/// `earlier` holds the infos of the module's types before the group.
+fn canonicalize(sub: &SubType, group: &Range<u32>, earlier: &[Arc<TypeInfo>]) -> CanonSubType {
+    let index = |index: UnpackedIndex| match index {
+        UnpackedIndex::Module(i) if group.contains(&i) => CanonIndex::Local(i - group.start),
+        UnpackedIndex::Module(i) => match earlier.get(i as usize) {
+            Some(info) => CanonIndex::Engine(info.id),
+            // Validation rules out forward references across groups.
+            None => CanonIndex::Local(u32::MAX),
+        },
+        UnpackedIndex::RecGroup(k) => CanonIndex::Local(k),
+        // Type sections hold module indices only; ids belong to a validator.
+        UnpackedIndex::Id(_) => CanonIndex::Local(u32::MAX),
+    };
+    let val = |v: &wasmparser::ValType| match *v {
+        wasmparser::ValType::I32 => CanonVal::I32,
+        wasmparser::ValType::I64 => CanonVal::I64,
+        wasmparser::ValType::F32 => CanonVal::F32,
+        wasmparser::ValType::F64 => CanonVal::F64,
+        wasmparser::ValType::V128 => CanonVal::V128,
+        wasmparser::ValType::Ref(r) => CanonVal::Ref(CanonRef {
+            nullable: r.is_nullable(),
+            heap: match r.heap_type() {
+                HeapType::Abstract { shared, ty } => CanonHeap::Abstract { shared, ty },
+                HeapType::Concrete(i) | HeapType::Exact(i) => CanonHeap::Concrete(index(i)),
+            },
+        }),
+    };
+    let field = |f: &wasmparser::FieldType| CanonField {
+        storage: match &f.element_type {
+            StorageType::I8 => CanonStorage::I8,
+            StorageType::I16 => CanonStorage::I16,
+            StorageType::Val(v) => CanonStorage::Val(val(v)),
+        },
+        mutable: f.mutable,
+    };
+    let composite = match &sub.composite_type.inner {
+        CompositeInnerType::Func(ty) => CanonComposite::Func {
+            params: ty.params().iter().map(val).collect(),
+            results: ty.results().iter().map(val).collect(),
+        },
+        CompositeInnerType::Struct(ty) => {
+            CanonComposite::Struct(ty.fields.iter().map(field).collect())
+        }
+        CompositeInnerType::Array(ty) => CanonComposite::Array(field(&ty.0)),
+        // Continuation types belong to a proposal no engine switches on; validation
+        // rejects them before registration.
+        CompositeInnerType::Cont(_) => CanonComposite::Struct(Box::new([])),
+    };
+    CanonSubType {
+        is_final: sub.is_final,
+        supertype: sub.supertype_idxs.first().map(|p| index(p.unpack())),
+        composite,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn register(registry: &TypeRegistry, wat: &str) -> Vec<Arc<TypeInfo>> {
+        let bytes = wat::parse_str(wat).expect("valid WAT");
+        let info = crate::module::parse_module(&bytes, wasmparser::WasmFeatures::all())
+            .expect("valid module");
+        registry.register_module(&info.types, &info.rec_groups)
+    }
+
+    #[test]
+    fn equal_groups_share_ids_across_modules() {
+        let registry = TypeRegistry::new();
+        let text = "(module (rec (type $a (func (param (ref $b)))) (type $b (struct (field (ref null $a))))))";
+        let first = register(&registry, text);
+        let second = register(&registry, text);
+        assert_eq!(first[0].id, second[0].id);
+        assert_eq!(first[1].id, second[1].id);
+        assert_ne!(first[0].id, first[1].id);
+    }
+
+    #[test]
+    fn an_equal_function_in_another_group_is_another_type() {
+        let registry = TypeRegistry::new();
+        let types = register(
+            &registry,
+            "(module (type (func)) (rec (type (func)) (type (struct))) (type (sub (func))))",
+        );
+        assert_ne!(types[0].id, types[1].id);
+        // Non-final differs from final.
+        assert_ne!(types[0].id, types[3].id);
+    }
+
+    #[test]
+    fn a_singleton_group_is_a_host_functions_type() {
+        let registry = TypeRegistry::new();
+        let types = register(&registry, "(module (type (func (param i32) (result i64))))");
+        let host = registry.register(CanonSubType::func(
+            Box::new([CanonVal::I32]),
+            Box::new([CanonVal::I64]),
+        ));
+        assert_eq!(types[0].id, host.id);
+    }
+
+    #[test]
+    fn supertype_chains_answer_subtype_checks() {
+        let registry = TypeRegistry::new();
+        let types = register(
+            &registry,
+            "(module
+               (type $a (sub (struct)))
+               (type $b (sub $a (struct (field i32))))
+               (type $c (sub $b (struct (field i32 i64))))
+               (type $d (sub $c (struct (field i32 i64 f32))))
+               (type $e (sub $a (struct (field f64)))))",
+        );
+        let (a, b, c, d, e) = (&types[0], &types[1], &types[2], &types[3], &types[4]);
+        assert_eq!(d.depth(), 3);
+        for (sub, sup) in [(a, a), (b, a), (c, a), (d, a), (d, b), (d, c), (e, a)] {
+            assert!(sub.is_subtype_of(sup));
+            assert!(sub.has_supertype(sup.id));
+        }
+        for (sub, sup) in [(a, b), (c, d), (e, b), (b, e), (d, e)] {
+            assert!(!sub.is_subtype_of(sup));
+            assert!(!sub.has_supertype(sup.id));
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! The parts of GC that exist so far: rec-group type identity across modules, subtyping in
+//! `call_indirect` and imports, `i31` references, and the `any`/`extern` conversions, seen
+//! from the embedding API.
+
+use tandem::{
+    AnyRef, Config, Engine, ExternRef, I31, Instance, Module, Store, Strategy, TrapCode, Val,
+};
+
+fn gc_engine(strategy: Strategy) -> Engine {
+    let mut config = Config::new();
+    config
+        .wasm_gc_unfinished(true)
+        .wasm_gc(true)
+        .strategy(strategy);
+    Engine::new(&config).expect("GC can be switched on for tests")
+}
+
+fn strategies() -> Vec<Strategy> {
+    let mut all = vec![Strategy::Interpreter];
+    if Engine::new(Config::new().strategy(Strategy::Cranelift)).is_ok() {
+        all.extend([Strategy::Cranelift, Strategy::Tiered]);
+    }
+    all
+}
+
+fn instantiate(engine: &Engine, wat: &str) -> (Store<()>, Instance) {
+    let module = Module::new(engine, wat).expect("valid module");
+    let mut store = Store::new(engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
+    (store, instance)
+}
+
+#[test]
+fn i31_references_cross_the_host_boundary() {
+    for strategy in strategies() {
+        let engine = gc_engine(strategy);
+        let (mut store, instance) = instantiate(
+            &engine,
+            r#"(module
+                (global $g (ref i31) (ref.i31 (i32.const -3)))
+                (func (export "make") (param i32) (result anyref) (ref.i31 (local.get 0)))
+                (func (export "get_s") (param i31ref) (result i32) (i31.get_s (local.get 0)))
+                (func (export "get_u") (param i31ref) (result i32) (i31.get_u (local.get 0)))
+                (func (export "global") (result i32) (i31.get_s (global.get $g)))
+                (func (export "eq") (param eqref eqref) (result i32)
+                    (ref.eq (local.get 0) (local.get 1))))"#,
+        );
+        let make = instance.get_func(&mut store, "make").unwrap();
+        let mut out = [Val::I32(0)];
+        make.call(&mut store, &[Val::I32(-5)], &mut out).unwrap();
+        let Val::AnyRef(Some(r)) = out[0] else {
+            panic!("expected an anyref, got {:?}", out[0]);
+        };
+        assert_eq!(r.as_i31(&store).unwrap(), Some(I31::wrapping_i32(-5)));
+
+        let seven = AnyRef::from_i31(&mut store, I31::wrapping_u32(0x7fff_fff9));
+        let get_s = instance.get_func(&mut store, "get_s").unwrap();
+        get_s
+            .call(&mut store, &[Val::AnyRef(Some(seven))], &mut out)
+            .unwrap();
+        assert_eq!(out[0].unwrap_i32(), -7);
+        let get_u = instance.get_func(&mut store, "get_u").unwrap();
+        get_u
+            .call(&mut store, &[Val::AnyRef(Some(seven))], &mut out)
+            .unwrap();
+        assert_eq!(out[0].unwrap_i32(), 0x7fff_fff9);
+
+        // A null i31 traps.
+        let trap = get_u
+            .call(&mut store, &[Val::AnyRef(None)], &mut out)
+            .unwrap_err();
+        assert_eq!(trap.trap_code(), Some(TrapCode::NullReference));
+
+        let global = instance.get_func(&mut store, "global").unwrap();
+        global.call(&mut store, &[], &mut out).unwrap();
+        assert_eq!(out[0].unwrap_i32(), -3);
+
+        // Equal i31s are `ref.eq`, whichever side made them.
+        let eq = instance.get_func(&mut store, "eq").unwrap();
+        let a = AnyRef::from_i31(&mut store, I31::wrapping_i32(-5));
+        eq.call(
+            &mut store,
+            &[Val::AnyRef(Some(a)), Val::AnyRef(Some(r))],
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out[0].unwrap_i32(), 1);
+        eq.call(
+            &mut store,
+            &[Val::AnyRef(Some(a)), Val::AnyRef(Some(seven))],
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out[0].unwrap_i32(), 0);
+    }
+}
+
+#[test]
+fn host_values_convert_between_hierarchies_unchanged() {
+    for strategy in strategies() {
+        let engine = gc_engine(strategy);
+        let (mut store, instance) = instantiate(
+            &engine,
+            r#"(module
+                (func (export "internalize") (param externref) (result anyref)
+                    (any.convert_extern (local.get 0)))
+                (func (export "externalize") (param anyref) (result externref)
+                    (extern.convert_any (local.get 0))))"#,
+        );
+        let host = ExternRef::new(&mut store, "host value").unwrap();
+        let internalize = instance.get_func(&mut store, "internalize").unwrap();
+        let mut out = [Val::I32(0)];
+        internalize
+            .call(&mut store, &[Val::ExternRef(Some(host))], &mut out)
+            .unwrap();
+        let Val::AnyRef(Some(inside)) = out[0] else {
+            panic!("expected an anyref, got {:?}", out[0]);
+        };
+        assert_eq!(inside, AnyRef::convert_extern(&mut store, host).unwrap());
+        assert!(!inside.is_i31(&store).unwrap());
+
+        let externalize = instance.get_func(&mut store, "externalize").unwrap();
+        externalize
+            .call(&mut store, &[Val::AnyRef(Some(inside))], &mut out)
+            .unwrap();
+        let Val::ExternRef(Some(back)) = out[0] else {
+            panic!("expected an externref, got {:?}", out[0]);
+        };
+        assert_eq!(back, host);
+        let data = back.data(&store).unwrap().expect("a host value");
+        assert_eq!(data.downcast_ref::<&str>(), Some(&"host value"));
+
+        // An i31 made external is no host value, and comes back as the same i31.
+        let i31 = AnyRef::from_i31(&mut store, I31::wrapping_i32(12));
+        externalize
+            .call(&mut store, &[Val::AnyRef(Some(i31))], &mut out)
+            .unwrap();
+        let Val::ExternRef(Some(outside)) = out[0] else {
+            panic!("expected an externref, got {:?}", out[0]);
+        };
+        assert!(outside.data(&store).unwrap().is_none());
+        let inside = AnyRef::convert_extern(&mut store, outside).unwrap();
+        assert_eq!(inside.as_i31(&store).unwrap(), Some(I31::wrapping_i32(12)));
+    }
+}
+
+#[test]
+fn call_indirect_accepts_declared_subtypes_only() {
+    for strategy in strategies() {
+        let engine = gc_engine(strategy);
+        let (mut store, instance) = instantiate(
+            &engine,
+            r#"(module
+                (type $base (sub (func (result i32))))
+                (type $derived (sub $base (func (result i32))))
+                ;; Structurally equal to $base but final: another type.
+                (type $other (sub final (func (result i32))))
+                (func $a (type $base) (i32.const 1))
+                (func $b (type $derived) (i32.const 2))
+                (func $c (type $other) (i32.const 3))
+                (table funcref (elem $a $b $c))
+                (func (export "as_base") (param i32) (result i32)
+                    (call_indirect (type $base) (local.get 0)))
+                (func (export "as_derived") (param i32) (result i32)
+                    (call_indirect (type $derived) (local.get 0))))"#,
+        );
+        let as_base = instance.get_func(&mut store, "as_base").unwrap();
+        let as_derived = instance.get_func(&mut store, "as_derived").unwrap();
+        let mut out = [Val::I32(0)];
+        for (func, index, expected) in [
+            (as_base, 0, Ok(1)),
+            (as_base, 1, Ok(2)),
+            (as_base, 2, Err(TrapCode::BadSignature)),
+            (as_derived, 0, Err(TrapCode::BadSignature)),
+            (as_derived, 1, Ok(2)),
+        ] {
+            let result = func
+                .call(&mut store, &[Val::I32(index)], &mut out)
+                .map(|()| out[0].unwrap_i32())
+                .map_err(|e| e.trap_code().expect("a trap"));
+            assert_eq!(result, expected, "{strategy:?}, element {index}");
+        }
+    }
+}
+
+#[test]
+fn equal_rec_groups_are_one_type_across_modules() {
+    let engine = gc_engine(Strategy::Interpreter);
+    let group = r#"(rec (type $f (func (param (ref null $s)) (result i32)))
+                        (type $s (struct (field (ref null $f)))))"#;
+    let exporter = Module::new(
+        &engine,
+        format!(r#"(module {group} (func (export "f") (type $f) (i32.const 9)))"#),
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let exports = Instance::new(&mut store, &exporter, &[]).unwrap();
+    let f = exports.get_func(&mut store, "f").unwrap();
+
+    // The same group, written again in another module, names the same function type.
+    let same = Module::new(
+        &engine,
+        format!(r#"(module {group} (import "m" "f" (func (type $f))))"#),
+    )
+    .unwrap();
+    assert!(Instance::new(&mut store, &same, &[f.into()]).is_ok());
+
+    // The same function type alone in its group is another type.
+    let alone = Module::new(
+        &engine,
+        r#"(module
+            (rec (type $s (struct (field funcref))))
+            (type $f (func (param (ref null $s)) (result i32)))
+            (import "m" "f" (func (type $f))))"#,
+    )
+    .unwrap();
+    assert!(Instance::new(&mut store, &alone, &[f.into()]).is_err());
+}
+
+#[test]
+fn null_references_of_every_hierarchy_read_back_as_their_own_kind() {
+    let engine = gc_engine(Strategy::Interpreter);
+    let (mut store, instance) = instantiate(
+        &engine,
+        r#"(module
+            (func (export "nulls") (result anyref nullref externref exnref funcref)
+                (ref.null any) (ref.null none) (ref.null extern) (ref.null exn)
+                (ref.null func)))"#,
+    );
+    let nulls = instance.get_func(&mut store, "nulls").unwrap();
+    let mut out = vec![Val::I32(0); 5];
+    nulls.call(&mut store, &[], &mut out).unwrap();
+    assert!(matches!(
+        out[..],
+        [
+            Val::AnyRef(None),
+            Val::AnyRef(None),
+            Val::ExternRef(None),
+            Val::ExnRef(None),
+            Val::FuncRef(None)
+        ]
+    ));
+    assert!(out[0].as_ref().is_some_and(|r| r.is_null()));
+}
