@@ -361,6 +361,7 @@ fn instantiate<T>(
             .map(|f| &*opaque.funcs[f.index as usize] as *const FuncEntry)
             .collect(),
         sig_ids: module.inner.type_infos.iter().map(|info| info.id).collect(),
+        type_infos: module.inner.type_infos.iter().map(Arc::as_ptr).collect(),
         tags: tags.iter().map(|t| t.index).collect(),
     };
     parts.funcs.resize(info.funcs.len(), std::ptr::null());
@@ -462,15 +463,32 @@ fn instantiate<T>(
             .cell
             .slots
     };
+    // Constant expressions may allocate GC objects. Nothing collects before instantiation
+    // is over (no wasm runs until the start function), and by then every object is held by
+    // a global, a table or an element segment.
+    let type_infos = &module.inner.type_infos;
+    let trap = |code: TrapCode| Error::Trap(Trap::new(code));
+    let eval = |opaque: &mut StoreOpaque, expr: &tandem_interp::module::ConstExpr| {
+        let mut heap = opaque.gc_heap.take();
+        let value = expr.eval_with(
+            |i| global_slots(opaque, i),
+            |f| func_slot(opaque, f),
+            |ty, len, init| {
+                let heap = heap.as_deref_mut().ok_or(TrapCode::AllocationTooLarge)?;
+                let object = heap.alloc_init(&type_infos[ty as usize], len, init)?;
+                Ok(object.as_ptr() as Slot)
+            },
+        );
+        opaque.gc_heap = heap;
+        value.map_err(trap)
+    };
 
     for (def, global) in info
         .globals
         .iter()
         .zip(&globals[info.imported_globals as usize..])
     {
-        let value = def
-            .init
-            .eval(|i| global_slots(opaque, i), |f| func_slot(opaque, f));
+        let value = eval(opaque, &def.init)?;
         opaque.globals[global.index as usize].cell.slots = value;
     }
     for (def, table) in info
@@ -479,7 +497,7 @@ fn instantiate<T>(
         .zip(&tables[info.imported_tables as usize..])
     {
         if let Some(init) = &def.init {
-            let value = init.eval(|i| global_slots(opaque, i), |f| func_slot(opaque, f))[0];
+            let value = eval(opaque, init)?[0];
             opaque.tables[table.index as usize]
                 .table
                 .elements_mut()
@@ -487,7 +505,6 @@ fn instantiate<T>(
         }
     }
 
-    let trap = |code: TrapCode| Error::Trap(Trap::new(code));
     // Every segment's items are evaluated once; the instance keeps the passive ones for
     // `table.init` (before any active one can trap, since its functions may already sit in
     // an imported table), and the active ones are then copied in order.
@@ -498,10 +515,10 @@ fn instantiate<T>(
             segment
                 .items
                 .iter()
-                .map(|item| item.eval(|i| global_slots(opaque, i), |f| func_slot(opaque, f))[0])
+                .map(|item| eval(opaque, item).map(|value| value[0]))
                 .collect()
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let mut kept: Vec<Box<[Slot]>> = Vec::with_capacity(elems.len());
     for (segment, items) in info.elems.iter().zip(&mut elems) {
         kept.push(match segment.mode {
@@ -512,7 +529,7 @@ fn instantiate<T>(
     opaque.instances[instance_index].vmctx.get_mut().elems = kept;
     for (segment, items) in info.elems.iter().zip(&elems) {
         if let ElemMode::Active { table, offset } = &segment.mode {
-            let offset = offset.eval(|i| global_slots(opaque, i), |f| func_slot(opaque, f))[0];
+            let offset = eval(opaque, offset)?[0];
             let table64 = info.table_types[*table as usize].table64;
             let table = &mut opaque.tables[tables[*table as usize].index as usize].table;
             let offset = if table64 {
@@ -531,7 +548,7 @@ fn instantiate<T>(
     }
     for (index, segment) in info.datas.iter().enumerate() {
         if let DataMode::Active { memory, offset } = &segment.mode {
-            let offset = offset.eval(|i| global_slots(opaque, i), |f| func_slot(opaque, f))[0];
+            let offset = eval(opaque, offset)?[0];
             let memory_ty = &info.memory_types[*memory as usize];
             let offset = if memory_ty.memory64 {
                 offset

@@ -36,6 +36,7 @@ mod engine;
 mod error;
 mod externals;
 mod func;
+mod gc;
 mod instance;
 #[cfg(tandem_jit)]
 mod jit;
@@ -60,7 +61,9 @@ pub use instance::{Export, Instance};
 pub use linker::Linker;
 pub use module::{Module, ModuleSizes};
 pub use shared_memory::SharedMemory;
-pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut, StoreLimits};
+pub use store::{
+    AsContext, AsContextMut, GcHeapStats, Store, StoreContext, StoreContextMut, StoreLimits,
+};
 pub use tag::{Tag, TagType, ThrownException};
 pub use types::{
     ExportType, ExternType, FuncType, GlobalType, HeapType, ImportType, MemoryType, Mutability,

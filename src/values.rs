@@ -2,11 +2,12 @@
 
 use std::any::Any;
 
-use tandem_interp::vm::gc::GcRef;
+use tandem_interp::vm::gc::{GcLayout, GcRef};
 use tandem_interp::vm::{FuncEntry, SigId, Slot};
 
 use crate::error::{Error, Result};
 use crate::func::Func;
+use crate::gc::Rooted;
 use crate::store::{AsContext, AsContextMut, StoreContext, StoreOpaque};
 use crate::types::{HeapType, RefType, ValType};
 
@@ -34,35 +35,49 @@ impl From<V128> for u128 {
 }
 
 /// How a reference of the `any` or `extern` hierarchy is held on the host side (the slot
-/// encoding of `tandem_interp::vm::gc`, decoded).
+/// encoding of `tandem_interp::vm::gc`, decoded; objects through the store's root table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum GcRepr {
     /// A 31-bit integer.
     I31(u32),
     /// The store's host value with this index.
     Host(u32),
-    /// A GC object's address.
-    Object(usize),
+    /// A GC object, rooted for the host.
+    Object(Rooted),
 }
 
 impl GcRepr {
-    fn from_slot(slot: Slot) -> Option<GcRepr> {
+    /// Decodes a slot read from wasm, rooting an object.
+    fn from_slot(slot: Slot, store: &StoreOpaque) -> Option<GcRepr> {
         match GcRef::from_slot(slot) {
             GcRef::Null => None,
             GcRef::I31(value) => Some(GcRepr::I31(value)),
             GcRef::Host(index) => Some(GcRepr::Host(index)),
-            GcRef::Object(address) => Some(GcRepr::Object(address)),
+            GcRef::Object(_) => Some(GcRepr::Object(store.root(slot))),
         }
     }
 
-    fn to_slot(self) -> Slot {
+    /// The slot; a released handle (which type checks reject first) reads as null.
+    fn to_slot(self, store: &StoreOpaque) -> Slot {
         match self {
-            GcRepr::I31(value) => GcRef::I31(value),
-            GcRepr::Host(index) => GcRef::Host(index),
-            GcRepr::Object(address) => GcRef::Object(address),
+            GcRepr::I31(value) => GcRef::I31(value).to_slot(),
+            GcRepr::Host(index) => GcRef::Host(index).to_slot(),
+            GcRepr::Object(handle) => store.rooted(handle).unwrap_or(0),
         }
-        .to_slot()
     }
+
+    /// Whether the value is still usable: a handle to an object must not be released.
+    fn is_live(self, store: &StoreOpaque) -> bool {
+        match self {
+            GcRepr::Object(handle) => store.rooted(handle).is_some(),
+            _ => true,
+        }
+    }
+}
+
+/// The error for a handle used after its release.
+fn released() -> Error {
+    Error::msg("GC reference used after the host call it was made in returned")
 }
 
 /// A 31-bit integer stored in a reference (`i31ref`), kept zero-extended.
@@ -158,26 +173,48 @@ impl AnyRef {
         })
     }
 
-    pub(crate) fn to_slot(self, store: &StoreOpaque) -> Slot {
-        store.check_owner(self.store_id);
-        self.repr.to_slot()
+    /// Whether this is a struct.
+    pub fn is_struct(&self, store: impl AsContext) -> Result<bool> {
+        self.has_heap_type(&HeapType::Struct, &store.as_context().0.opaque)
     }
 
-    pub(crate) fn from_slot(slot: Slot, store: &StoreOpaque) -> Option<AnyRef> {
-        GcRepr::from_slot(slot).map(|repr| AnyRef {
-            store_id: store.id,
-            repr,
+    /// Whether this is an array.
+    pub fn is_array(&self, store: impl AsContext) -> Result<bool> {
+        self.has_heap_type(&HeapType::Array, &store.as_context().0.opaque)
+    }
+
+    /// Whether the value has heap type `heap` (any hierarchy's types give `false`), or an
+    /// error if it is a handle released with the host call it was made in.
+    pub(crate) fn has_heap_type(&self, heap: &HeapType, store: &StoreOpaque) -> Result<bool> {
+        store.check_owner(self.store_id);
+        Ok(match self.repr {
+            GcRepr::I31(_) => matches!(heap, HeapType::Any | HeapType::Eq | HeapType::I31),
+            GcRepr::Host(_) => *heap == HeapType::Any,
+            GcRepr::Object(handle) => {
+                let info = store.object_type(handle).ok_or_else(released)?;
+                match (heap, &info.layout) {
+                    (HeapType::Any | HeapType::Eq, _) => true,
+                    (HeapType::Struct, GcLayout::Struct(_)) => true,
+                    (HeapType::Array, GcLayout::Array(_)) => true,
+                    (HeapType::ConcreteStruct(id) | HeapType::ConcreteArray(id), _) => {
+                        info.has_supertype(SigId(*id))
+                    }
+                    _ => false,
+                }
+            }
         })
     }
 
-    /// Whether the value has heap type `heap` (of the `any` hierarchy).
-    fn has_heap_type(&self, heap: &HeapType) -> bool {
-        match self.repr {
-            GcRepr::I31(_) => matches!(heap, HeapType::Any | HeapType::Eq | HeapType::I31),
-            GcRepr::Host(_) => *heap == HeapType::Any,
-            // Objects come with the GC heap; until then none exists.
-            GcRepr::Object(_) => false,
-        }
+    pub(crate) fn to_slot(self, store: &StoreOpaque) -> Slot {
+        store.check_owner(self.store_id);
+        self.repr.to_slot(store)
+    }
+
+    pub(crate) fn from_slot(slot: Slot, store: &StoreOpaque) -> Option<AnyRef> {
+        GcRepr::from_slot(slot, store).map(|repr| AnyRef {
+            store_id: store.id,
+            repr,
+        })
     }
 }
 
@@ -230,11 +267,11 @@ impl ExternRef {
 
     pub(crate) fn to_slot(self, store: &StoreOpaque) -> Slot {
         store.check_owner(self.store_id);
-        self.repr.to_slot()
+        self.repr.to_slot(store)
     }
 
     pub(crate) fn from_slot(slot: Slot, store: &StoreOpaque) -> Option<ExternRef> {
-        GcRepr::from_slot(slot).map(|repr| ExternRef {
+        GcRepr::from_slot(slot, store).map(|repr| ExternRef {
             store_id: store.id,
             repr,
         })
@@ -329,8 +366,8 @@ impl Ref {
         match (self, heap) {
             (Ref::Func(Some(_)), HeapType::Func) => true,
             (Ref::Func(Some(f)), HeapType::ConcreteFunc(id)) => f.entry(store).has_type(SigId(*id)),
-            (Ref::Extern(Some(_)), HeapType::Extern) => true,
-            (Ref::Any(Some(a)), heap) => a.has_heap_type(heap),
+            (Ref::Extern(Some(e)), HeapType::Extern) => e.repr.is_live(store),
+            (Ref::Any(Some(a)), heap) => a.has_heap_type(heap, store).unwrap_or(false),
             (Ref::Exn(Some(_)), HeapType::Exn) => true,
             _ => false,
         }

@@ -242,3 +242,124 @@ fn null_references_of_every_hierarchy_read_back_as_their_own_kind() {
     ));
     assert!(out[0].as_ref().is_some_and(|r| r.is_null()));
 }
+
+/// A module whose `churn` builds and drops `n` lists of `len` cells, and whose other exports
+/// keep cells alive in a global, a table and a suspended call.
+const HEAP_WAT: &str = r#"(module
+    (type $cell (struct (field $value i32) (field $next (ref null $cell))))
+    (import "host" "reenter" (func $reenter))
+    (global $kept (mut (ref null $cell)) (ref.null $cell))
+    (table $cells 4 anyref)
+    (func $list (param $len i32) (result (ref null $cell))
+        (local $head (ref null $cell))
+        (block $done
+            (loop $more
+                (br_if $done (i32.eqz (local.get $len)))
+                (local.set $head (struct.new $cell (local.get $len) (local.get $head)))
+                (local.set $len (i32.sub (local.get $len) (i32.const 1)))
+                (br $more)))
+        (local.get $head))
+    (func $sum (param $list (ref null $cell)) (result i32)
+        (local $total i32)
+        (block $done
+            (loop $more
+                (br_if $done (ref.is_null (local.get $list)))
+                (local.set $total (i32.add (local.get $total)
+                    (struct.get $cell $value (local.get $list))))
+                (local.set $list (struct.get $cell $next (local.get $list)))
+                (br $more)))
+        (local.get $total))
+    (func (export "churn") (param $n i32) (param $len i32)
+        (block $done
+            (loop $more
+                (br_if $done (i32.eqz (local.get $n)))
+                (drop (call $list (local.get $len)))
+                (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                (br $more))))
+    (func (export "keep") (param $len i32)
+        (global.set $kept (call $list (local.get $len)))
+        (table.set $cells (i32.const 2) (call $list (local.get $len))))
+    (func (export "sum_kept") (result i32)
+        (i32.add (call $sum (global.get $kept))
+            (call $sum (ref.cast (ref null $cell) (table.get $cells (i32.const 2))))))
+    (func (export "make") (param $len i32) (result anyref) (call $list (local.get $len)))
+    (func (export "sum_any") (param anyref) (result i32)
+        (call $sum (ref.cast (ref null $cell) (local.get 0))))
+    ;; Holds a list only in a local while the host runs wasm that allocates.
+    (func (export "across_reentry") (param $len i32) (result i32)
+        (local $mine (ref null $cell))
+        (local.set $mine (call $list (local.get $len)))
+        (call $reenter)
+        (call $sum (local.get $mine))))"#;
+
+fn heap_instance(stress: bool) -> (Store<()>, Instance) {
+    let engine = gc_engine(Strategy::Interpreter);
+    let module = Module::new(&engine, HEAP_WAT).expect("valid module");
+    let mut store = Store::new(&engine, ());
+    store.gc_stress(stress);
+    let reenter = tandem::Func::wrap(&mut store, |mut caller: tandem::Caller<'_, ()>| {
+        let churn = caller
+            .get_export("churn")
+            .and_then(|e| e.into_func())
+            .expect("churn export");
+        churn
+            .call(&mut caller, &[Val::I32(20), Val::I32(50)], &mut [])
+            .expect("churn runs");
+        caller.gc();
+    });
+    let instance = Instance::new(&mut store, &module, &[reenter.into()]).expect("instantiates");
+    (store, instance)
+}
+
+fn call_i32(store: &mut Store<()>, instance: &Instance, name: &str, args: &[Val]) -> i32 {
+    let func = instance.get_func(&mut *store, name).unwrap();
+    let mut out = [Val::I32(0)];
+    func.call(&mut *store, args, &mut out).unwrap();
+    out[0].unwrap_i32()
+}
+
+#[test]
+fn garbage_is_collected_as_wasm_allocates() {
+    let (mut store, instance) = heap_instance(false);
+    let churn = instance.get_func(&mut store, "churn").unwrap();
+    // 2,000 lists of 1,000 cells: far more than the first collection threshold.
+    churn
+        .call(&mut store, &[Val::I32(2_000), Val::I32(1_000)], &mut [])
+        .unwrap();
+    let stats = store.gc_heap_stats();
+    assert!(stats.freed > 1_000_000, "{stats:?}");
+    assert!(stats.bytes < 8 << 20, "the heap stays bounded: {stats:?}");
+    store.gc();
+    assert_eq!(store.gc_heap_stats().objects, 0, "nothing is reachable");
+}
+
+#[test]
+fn reachable_objects_survive_collections() {
+    for stress in [false, true] {
+        let (mut store, instance) = heap_instance(stress);
+        let keep = instance.get_func(&mut store, "keep").unwrap();
+        keep.call(&mut store, &[Val::I32(100)], &mut []).unwrap();
+        let make = instance.get_func(&mut store, "make").unwrap();
+        let mut out = [Val::I32(0)];
+        make.call(&mut store, &[Val::I32(10)], &mut out).unwrap();
+        let held = out[0];
+        assert!(matches!(held, Val::AnyRef(Some(r)) if r.is_struct(&store).unwrap()));
+
+        let churn = instance.get_func(&mut store, "churn").unwrap();
+        churn
+            .call(&mut store, &[Val::I32(100), Val::I32(1_000)], &mut [])
+            .unwrap();
+        store.gc();
+        // The global's and the table's lists, and the host's handle.
+        assert_eq!(call_i32(&mut store, &instance, "sum_kept", &[]), 2 * 5050);
+        assert_eq!(call_i32(&mut store, &instance, "sum_any", &[held]), 55);
+        // A list held only by a suspended call while the host reenters wasm and collects.
+        assert_eq!(
+            call_i32(&mut store, &instance, "across_reentry", &[Val::I32(30)]),
+            465
+        );
+        // What stays: the two kept lists and the host's handle.
+        store.gc();
+        assert_eq!(store.gc_heap_stats().objects, 210, "stress: {stress}");
+    }
+}

@@ -49,6 +49,7 @@ fn instantiate(wat: &str) -> Instance {
         max_memory_bytes: u64::MAX,
         max_table_elements: u64::MAX,
         stack_limit: 0,
+        gc_heap: std::ptr::null_mut(),
     });
     let info = &code.info;
     let parts = VmCtxParts {

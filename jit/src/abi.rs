@@ -152,7 +152,7 @@ pub const STATUS_EMBEDDER_MIN: u32 = 0x100;
 
 /// Every [`TrapCode`], in discriminant order, so that a status can be decoded without
 /// transmuting. A test checks that position and discriminant agree.
-pub(crate) const TRAP_CODES: [TrapCode; 15] = [
+pub(crate) const TRAP_CODES: [TrapCode; 18] = [
     TrapCode::Unreachable,
     TrapCode::IntegerOverflow,
     TrapCode::IntegerDivisionByZero,
@@ -168,6 +168,9 @@ pub(crate) const TRAP_CODES: [TrapCode; 15] = [
     TrapCode::Interrupt,
     TrapCode::UnalignedAtomic,
     TrapCode::AtomicWaitNonSharedMemory,
+    TrapCode::ArrayOutOfBounds,
+    TrapCode::AllocationTooLarge,
+    TrapCode::CastFailure,
 ];
 
 /// The status that reports trap `code`.

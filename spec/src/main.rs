@@ -38,6 +38,8 @@ Options:
       --unfinished-gc   Let the engine switch GC on while it is being built, so the
                         gc, wasm-v3 and wasm-latest directories run (what GC does
                         not do yet fails).
+      --gc-stress       Collect garbage before every allocation wasm makes, to
+                        find objects the collector is not told about.
       --features NAME   Run FILE arguments with the proposals of directory NAME.
       --drop-unsupported
                         Switch off proposals the engine does not implement and
@@ -85,6 +87,7 @@ struct Args {
     eager_tier_up: bool,
     eager_translation: bool,
     unfinished_gc: bool,
+    gc_stress: bool,
     features: Option<String>,
     drop_unsupported: bool,
     jobs: Option<usize>,
@@ -104,6 +107,7 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, Str
         eager_tier_up: false,
         eager_translation: false,
         unfinished_gc: false,
+        gc_stress: false,
         features: None,
         drop_unsupported: false,
         jobs: None,
@@ -135,6 +139,7 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, Str
             "--eager-tier-up" => args.eager_tier_up = true,
             "--eager-translation" => args.eager_translation = true,
             "--unfinished-gc" => args.unfinished_gc = true,
+            "--gc-stress" => args.gc_stress = true,
             "--features" => args.features = Some(value("a directory name")?),
             "--drop-unsupported" => args.drop_unsupported = true,
             "-j" | "--jobs" => {
@@ -214,6 +219,7 @@ fn main() -> ExitCode {
         eager_tier_up: args.eager_tier_up,
         eager_translation: args.eager_translation,
         unfinished_gc: args.unfinished_gc,
+        gc_stress: args.gc_stress,
         fuel: args.fuel,
         ..RunOptions::default()
     };

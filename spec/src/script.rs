@@ -28,6 +28,7 @@ pub fn run_script(
     engine: &Engine,
     features: &Features,
     fuel: Option<u64>,
+    gc_stress: bool,
 ) -> FileReport {
     let mut report = FileReport {
         name: name.to_string(),
@@ -53,7 +54,7 @@ pub fn run_script(
     };
 
     let mut runner = match catch_unwind(AssertUnwindSafe(|| {
-        ScriptRunner::new(engine, features, fuel)
+        ScriptRunner::new(engine, features, fuel, gc_stress)
     })) {
         Ok(Ok(runner)) => runner,
         Ok(Err(message)) => {
@@ -181,8 +182,14 @@ struct ScriptRunner<'e> {
 }
 
 impl<'e> ScriptRunner<'e> {
-    fn new(engine: &'e Engine, features: &Features, fuel: Option<u64>) -> Result<Self, String> {
+    fn new(
+        engine: &'e Engine,
+        features: &Features,
+        fuel: Option<u64>,
+        gc_stress: bool,
+    ) -> Result<Self, String> {
         let mut store = Store::new(engine, ());
+        store.gc_stress(gc_stress);
         let mut linker = Linker::new(engine);
         // Scripts register several instances under the same name over time, and
         // later registrations must win.

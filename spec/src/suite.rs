@@ -182,6 +182,8 @@ pub struct RunOptions {
     pub eager_translation: bool,
     /// Let GC be switched on while it is being built (its missing parts fail).
     pub unfinished_gc: bool,
+    /// Collect garbage before every allocation wasm makes (to find missing roots).
+    pub gc_stress: bool,
     /// How many scripts to run at once.
     pub jobs: usize,
     /// Meter fuel and give each directive this much, so a runtime bug that
@@ -196,6 +198,7 @@ impl Default for RunOptions {
             eager_tier_up: false,
             eager_translation: false,
             unfinished_gc: false,
+            gc_stress: false,
             jobs: thread::available_parallelism().map_or(1, |n| n.get()),
             fuel: None,
         }
@@ -348,6 +351,7 @@ fn run_scripts(scripts: &[&Script], prepared: &Prepared, options: &RunOptions) -
                     &prepared.engine,
                     &prepared.features,
                     options.fuel,
+                    options.gc_stress,
                 )
             }))
             .unwrap_or_else(|_| FileReport {

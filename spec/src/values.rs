@@ -165,11 +165,21 @@ fn matches_core(
             extern_number(&host, store) == Some(*number)
         }
         (WastRetCore::RefAny, Val::AnyRef(r)) => r.is_some(),
-        (WastRetCore::RefEq | WastRetCore::RefI31, Val::AnyRef(Some(r))) => {
+        (WastRetCore::RefI31, Val::AnyRef(Some(r))) => {
             r.is_i31(&*store).map_err(|e| e.to_string())?
         }
-        // No struct or array exists before the GC heap does.
-        (WastRetCore::RefStruct | WastRetCore::RefArray, Val::AnyRef(_)) => false,
+        (WastRetCore::RefStruct, Val::AnyRef(Some(r))) => {
+            r.is_struct(&*store).map_err(|e| e.to_string())?
+        }
+        (WastRetCore::RefArray, Val::AnyRef(Some(r))) => {
+            r.is_array(&*store).map_err(|e| e.to_string())?
+        }
+        (WastRetCore::RefEq, Val::AnyRef(Some(r))) => {
+            let check = || -> tandem::Result<bool> {
+                Ok(r.is_i31(&*store)? || r.is_struct(&*store)? || r.is_array(&*store)?)
+            };
+            check().map_err(|e| e.to_string())?
+        }
         (WastRetCore::RefI31Shared, _) => {
             return Err(format!(
                 "cannot check {}: shared references are not supported",
@@ -256,6 +266,8 @@ pub fn describe_val(val: &Val, store: &Store<()>) -> String {
         Val::AnyRef(None) => "ref.null any".to_string(),
         Val::AnyRef(Some(r)) => match r.as_i31(store) {
             Ok(Some(i31)) => format!("ref.i31 {}", i31.get_u32()),
+            _ if r.is_struct(store).unwrap_or(false) => "ref.struct".to_string(),
+            _ if r.is_array(store).unwrap_or(false) => "ref.array".to_string(),
             _ => "ref.any".to_string(),
         },
         Val::ExnRef(None) => "ref.null exn".to_string(),

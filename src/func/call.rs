@@ -91,7 +91,18 @@ impl<T> Host for HostCalls<T> {
         // SAFETY: a non-null caller is the context of a live instance of this store.
         let instance = (!caller.is_null()).then(|| unsafe { (*caller).embedder_data });
         let host = store.host_funcs[entry.index as usize].clone();
-        (host.callback)(Caller { store, instance }, io)
+        // Handles the function makes are released when it returns: what it gives back to
+        // wasm, wasm keeps alive.
+        let roots = store.opaque.root_mark();
+        let result = (host.callback)(Caller { store, instance }, io);
+        // SAFETY: as above; the callback's borrow of the store has ended.
+        unsafe { &*self.store }.opaque.release_roots(roots);
+        result
+    }
+
+    fn gc(&mut self) {
+        // SAFETY: as in `call_host`: the executor asks while `call_raw` runs.
+        unsafe { &mut *self.store }.opaque.collect_garbage();
     }
 
     #[cfg(tandem_jit)]

@@ -249,6 +249,12 @@ pub struct Caller<'a, T> {
 }
 
 impl<T> Caller<'_, T> {
+    /// Collects garbage now (see [`Store::gc`](crate::Store::gc)); the calling wasm code's
+    /// values stay alive.
+    pub fn gc(&mut self) {
+        self.store.opaque.collect_garbage();
+    }
+
     /// An export of the calling instance (for example its `"memory"`).
     pub fn get_export(&mut self, name: &str) -> Option<Extern> {
         let instance = self.instance?;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tandem_interp::exec::Stack;
+use tandem_interp::vm::gc::GcHeap;
 use tandem_interp::vm::{FuncEntry, LinearMemory, TableData, VmGlobal, VmLimits};
 
 pub use context::{AsContext, AsContextMut, StoreContext, StoreContextMut};
@@ -66,6 +67,10 @@ pub struct StoreOpaque {
     #[allow(clippy::box_collection)]
     pub(crate) exceptions: Box<Vec<tandem_interp::vm::Exception>>,
     pub(crate) limits: Box<VmLimits>,
+    /// The GC heap, when the engine has GC on; `limits` points at it.
+    pub(crate) gc_heap: Option<Box<GcHeap>>,
+    /// The objects host handles refer to.
+    pub(crate) gc_roots: crate::gc::RootTable,
     pub(crate) stack: Option<Stack>,
     pub(crate) nesting: u32,
 }
@@ -93,6 +98,17 @@ unsafe impl Send for StoreOpaque {}
 unsafe impl Sync for StoreOpaque {}
 
 static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// The contents of a store's GC heap (see [`Store::gc_heap_stats`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GcHeapStats {
+    /// Live objects (reachable or not yet collected).
+    pub objects: usize,
+    /// Bytes they take, headers included.
+    pub bytes: usize,
+    /// Objects freed by collections so far.
+    pub freed: u64,
+}
 
 /// Resource limits of a store; see [`Store::limiter`]. Everything is unlimited by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,6 +205,11 @@ impl<T> Store<T> {
     /// A new, empty store.
     pub fn new(engine: &Engine, data: T) -> Self {
         let mut exceptions = Box::new(Vec::new());
+        let mut gc_heap = engine
+            .config()
+            .features
+            .contains(wasmparser::WasmFeatures::GC)
+            .then(|| Box::new(GcHeap::new()));
         let limits = Box::new(VmLimits {
             fuel: 0,
             epoch_deadline: u64::MAX,
@@ -197,6 +218,9 @@ impl<T> Store<T> {
             max_memory_bytes: u64::MAX,
             max_table_elements: u64::MAX,
             stack_limit: 0,
+            gc_heap: gc_heap
+                .as_deref_mut()
+                .map_or(std::ptr::null_mut(), |heap| heap as *mut GcHeap),
         });
         Store {
             inner: Box::new(StoreInner {
@@ -215,6 +239,8 @@ impl<T> Store<T> {
                     resource_limits: StoreLimits::default(),
                     exceptions,
                     limits,
+                    gc_heap,
+                    gc_roots: Default::default(),
                     stack: None,
                     nesting: 0,
                 },
@@ -235,6 +261,33 @@ impl<T> Store<T> {
     /// Consumes the store, returning the host data.
     pub fn into_data(self) -> T {
         self.inner.data
+    }
+
+    /// Collects garbage: frees every GC object that no global, table, element segment,
+    /// exception, running wasm call or host handle can reach. Wasm allocation also collects
+    /// on its own as the heap grows; this does nothing when the engine has GC off.
+    pub fn gc(&mut self) {
+        self.inner.opaque.collect_garbage();
+    }
+
+    /// What the GC heap holds now.
+    pub fn gc_heap_stats(&self) -> GcHeapStats {
+        match &self.inner.opaque.gc_heap {
+            Some(heap) => GcHeapStats {
+                objects: heap.object_count(),
+                bytes: heap.bytes(),
+                freed: heap.freed(),
+            },
+            None => GcHeapStats::default(),
+        }
+    }
+
+    /// Makes every allocation by wasm collect first, to find missing roots (for tests).
+    #[doc(hidden)]
+    pub fn gc_stress(&mut self, stress: bool) {
+        if let Some(heap) = &mut self.inner.opaque.gc_heap {
+            heap.set_stress(stress);
+        }
     }
 
     /// The engine.

@@ -527,6 +527,105 @@ handler!(RefI31 { dst, src } => {
     next!()
 });
 
+handler!(StructNew { dst, base, ty } => {
+    r!(dst) = check!(cx!().struct_new(regs!(), base, ty));
+    next!()
+});
+
+handler!(StructNewDefault { dst, ty } => {
+    r!(dst) = check!(cx!().struct_new_default(ty));
+    next!()
+});
+
+handler!(StructGet { dst, obj, offset, access } => {
+    let at = check!(super::gc::object_field(r!(obj), offset));
+    access.read(at, regs!().add(dst.0 as usize));
+    next!()
+});
+
+handler!(StructSet { obj, src, offset, access } => {
+    let at = check!(super::gc::object_field(r!(obj), offset));
+    access.write(at, regs!().add(src.0 as usize));
+    next!()
+});
+
+handler!(ArrayNew { dst, init, len, ty } => {
+    r!(dst) = check!(cx!().array_new(ty, r!(len), Some(regs!().add(init.0 as usize))));
+    next!()
+});
+
+handler!(ArrayNewDefault { dst, len, ty } => {
+    r!(dst) = check!(cx!().array_new(ty, r!(len), None));
+    next!()
+});
+
+handler!(ArrayNewFixed { dst, base, ty, count } => {
+    r!(dst) = check!(cx!().array_new_fixed(regs!(), base, ty, count));
+    next!()
+});
+
+handler!(ArrayNewData { dst, offset, len, ty, seg } => {
+    r!(dst) = check!(cx!().array_new_data(ty, seg, r!(offset), r!(len)));
+    next!()
+});
+
+handler!(ArrayNewElem { dst, offset, len, ty, seg } => {
+    r!(dst) = check!(cx!().array_new_elem(ty, seg, r!(offset), r!(len)));
+    next!()
+});
+
+handler!(ArrayGet { dst, arr, index, access } => {
+    let at = check!(super::gc::array_element(r!(arr), r!(index), access.size()));
+    access.read(at, regs!().add(dst.0 as usize));
+    next!()
+});
+
+handler!(ArraySet { arr, index, src, access } => {
+    let at = check!(super::gc::array_element(r!(arr), r!(index), access.size()));
+    access.write(at, regs!().add(src.0 as usize));
+    next!()
+});
+
+handler!(ArrayLen { dst, arr } => {
+    let header = check!(super::gc::array_header(r!(arr)));
+    r!(dst) = (*header).len as Slot;
+    next!()
+});
+
+handler!(ArrayFill { arr, offset, val, len } => {
+    check!(super::gc::array_fill(r!(arr), r!(offset), regs!().add(val.0 as usize), r!(len)));
+    next!()
+});
+
+handler!(ArrayCopy { dst, dst_off, src, src_off, len } => {
+    check!(super::gc::array_copy(r!(dst), r!(dst_off), r!(src), r!(src_off), r!(len)));
+    next!()
+});
+
+handler!(ArrayInitData { arr, d, s, n, seg } => {
+    check!(cx!().array_init_data(r!(arr), r!(d), r!(s), r!(n), seg));
+    next!()
+});
+
+handler!(ArrayInitElem { arr, d, s, n, seg } => {
+    check!(cx!().array_init_elem(r!(arr), r!(d), r!(s), r!(n), seg));
+    next!()
+});
+
+handler!(RefTest { dst, src, target } => {
+    r!(dst) = super::gc::ref_test(r!(src), target, vmctx!()) as Slot;
+    next!()
+});
+
+handler!(RefCast { dst, src, target } => {
+    let value = r!(src);
+    if !super::gc::ref_test(value, target, vmctx!()) {
+        trap!(TrapCode::CastFailure);
+    }
+    r!(dst) = value;
+    next!()
+});
+
 handler!(TrapIfNull { src } => {
     if r!(src) == 0 {
         trap!(TrapCode::NullReference);

@@ -14,6 +14,7 @@
 //! the loop calls the next one.
 
 pub mod atomic;
+mod gc;
 mod handlers;
 pub mod num;
 pub mod simd;
@@ -23,7 +24,10 @@ use std::sync::Arc;
 use crate::isa::{Op, Reg};
 use crate::lower::{CatchKind, CompiledFunc};
 use crate::module::{CompileError, ModuleCode};
-use crate::vm::{FuncEntry, FuncKind, Slot, TrapCode, VmCtx};
+use std::ptr::NonNull;
+
+use crate::vm::gc::{GcHeader, GcHeap};
+use crate::vm::{FuncEntry, FuncKind, Slot, TrapCode, TypeInfo, VmCtx};
 
 /// The default bound of a store's wasm stack, in bytes.
 pub const DEFAULT_MAX_WASM_STACK: usize = 4 << 20;
@@ -173,6 +177,12 @@ pub trait Host {
         false
     }
 
+    /// The interpreter is about to allocate a GC object and the store's heap (see
+    /// [`VmLimits::gc_heap`](crate::vm::VmLimits::gc_heap)) asks for a collection: the
+    /// embedder collects with every root it knows of (the heap adds the interpreter's
+    /// register files itself). The default does nothing, and the heap just grows.
+    fn gc(&mut self) {}
+
     /// A running call of wasm function `entry` reached the header of the loop at wasm offset
     /// `loop_offset` when its back-edge countdown ran out. `frame` holds the function's
     /// locals (its first `local_slots` slots) and has room for its results. The embedder may
@@ -231,6 +241,8 @@ trait ErasedHost {
     fn tier_up(&mut self, entry: &FuncEntry) -> bool;
     /// As [`Host::osr`]; on failure the error is kept for [`execute`] to return.
     fn osr(&mut self, entry: &FuncEntry, loop_offset: u32, frame: &mut [Slot]) -> Result<bool, ()>;
+    /// As [`Host::gc`].
+    fn gc(&mut self);
 }
 
 /// A [`Host`] and the error its last failed call returned.
@@ -260,6 +272,10 @@ impl<H: Host> ErasedHost for HostAdapter<'_, H> {
         self.host.osr(entry, loop_offset, frame).map_err(|error| {
             self.error = Some(error);
         })
+    }
+
+    fn gc(&mut self) {
+        self.host.gc()
     }
 }
 
@@ -813,6 +829,30 @@ impl Cx<'_> {
         }
     }
 
+    /// Allocates a zeroed GC object of type `info` with `len` elements, collecting first
+    /// when the heap asks for it. Out of line, so that allocating handlers stay small; no
+    /// object address held in a Rust local survives the call.
+    #[inline(never)]
+    fn gc_alloc(&mut self, info: *const TypeInfo, len: u32) -> Result<NonNull<GcHeader>, TrapCode> {
+        // SAFETY: `limits` is valid for the whole call (the caller's contract), and a
+        // non-null heap is the store's, alive while its instances run; `info` is a type of
+        // the running instance, owned by the engine's registry.
+        unsafe {
+            let heap = (*(*self.vmctx).limits).gc_heap;
+            if heap.is_null() {
+                return Err(TrapCode::AllocationTooLarge);
+            }
+            let info = &*info;
+            let size = GcHeap::object_size(info, len).ok_or(TrapCode::AllocationTooLarge)?;
+            if (*heap).wants_collection(size) {
+                (*heap).push_window(self.stack.values.as_ptr(), self.stack.values.len());
+                self.host.gc();
+                (*heap).pop_window();
+            }
+            (*heap).alloc(info, len)
+        }
+    }
+
     /// Calls what the interpreter does not run itself: host function `callee`, or wasm
     /// function `callee` through its native code, with its arguments and results in the slots
     /// from `base`. Returns the function a compiled callee handed back a tail call of, whose
@@ -830,6 +870,14 @@ impl Cx<'_> {
         let callee = unsafe { &*callee };
         let len = callee.param_slots.max(callee.result_slots) as usize;
         self.stack.reserve(base + len)?;
+        // The host may collect garbage while this activation waits: its registers are roots.
+        // (Nested activations get stacks of their own, so this one does not move meanwhile.)
+        // SAFETY: `limits` is valid for the whole call (the caller's contract).
+        let heap = unsafe { (*(*self.vmctx).limits).gc_heap };
+        if !heap.is_null() {
+            // SAFETY: a non-null heap is the store's, alive while its instances run.
+            unsafe { (*heap).push_window(self.stack.values.as_ptr(), self.stack.values.len()) };
+        }
         let io = &mut self.stack.values[base..base + len];
         let returned = match callee.kind {
             FuncKind::Host => self
@@ -838,6 +886,10 @@ impl Cx<'_> {
                 .map(|()| NativeReturn::Returned),
             FuncKind::Wasm => self.host.call_native(callee, io),
         };
+        if !heap.is_null() {
+            // SAFETY: as above.
+            unsafe { (*heap).pop_window() };
+        }
         match returned.map_err(|()| Stop::Host)? {
             NativeReturn::Returned => Ok(None),
             NativeReturn::TailCall { callee, args } => {

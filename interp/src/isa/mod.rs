@@ -9,6 +9,8 @@
 
 use std::fmt;
 
+pub use crate::vm::gc::FieldAccess;
+
 /// A register: a slot of the current frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(transparent)]
@@ -229,6 +231,78 @@ impl V128Access {
     /// Whether addresses are 64-bit.
     pub fn index64(self) -> bool {
         self.0 & Self::INDEX64 != 0
+    }
+}
+
+/// The target type of `ref.test`, `ref.cast` and the casting branches: nullability, an
+/// abstract heap type or a module type index, packed in 32 bits.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct CastTarget(u32);
+
+/// The heap type a [`CastTarget`] names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CastHeap {
+    /// Every non-null value of the hierarchy (`any`, `func`, `extern`, `exn`).
+    Top,
+    /// `eq`: i31s and objects.
+    Eq,
+    /// `i31`.
+    I31,
+    /// Any struct.
+    Struct,
+    /// Any array.
+    Array,
+    /// A bottom type (`none`, `nofunc`, `noextern`, `noexn`): no non-null value.
+    Bottom,
+    /// Module type index `.0` or one of its subtypes.
+    Concrete(u32),
+}
+
+impl CastTarget {
+    const NULLABLE: u32 = 1 << 31;
+    const KIND_SHIFT: u32 = 24;
+    const INDEX: u32 = (1 << 24) - 1;
+
+    /// The target `(ref null? heap)`; `None` if a module type index does not fit (types
+    /// are limited to far fewer).
+    pub fn new(nullable: bool, heap: CastHeap) -> Option<Self> {
+        let (kind, index) = match heap {
+            CastHeap::Top => (0, 0),
+            CastHeap::Eq => (1, 0),
+            CastHeap::I31 => (2, 0),
+            CastHeap::Struct => (3, 0),
+            CastHeap::Array => (4, 0),
+            CastHeap::Bottom => (5, 0),
+            CastHeap::Concrete(index) if index <= Self::INDEX => (6, index),
+            CastHeap::Concrete(_) => return None,
+        };
+        let nullable = if nullable { Self::NULLABLE } else { 0 };
+        Some(CastTarget(nullable | kind << Self::KIND_SHIFT | index))
+    }
+
+    /// Whether null passes.
+    pub fn nullable(self) -> bool {
+        self.0 & Self::NULLABLE != 0
+    }
+
+    /// The heap type.
+    pub fn heap(self) -> CastHeap {
+        match (self.0 >> Self::KIND_SHIFT) & 0x7f {
+            0 => CastHeap::Top,
+            1 => CastHeap::Eq,
+            2 => CastHeap::I31,
+            3 => CastHeap::Struct,
+            4 => CastHeap::Array,
+            5 => CastHeap::Bottom,
+            _ => CastHeap::Concrete(self.0 & Self::INDEX),
+        }
+    }
+}
+
+impl fmt::Debug for CastTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let null = if self.nullable() { "null " } else { "" };
+        write!(f, "(ref {null}{:?})", self.heap())
     }
 }
 
@@ -472,6 +546,49 @@ macro_rules! for_each_op {
             RefFunc { dst: Reg, func: u32 } -> dst = "ref.func";
             /// An `i31` reference to the low 31 bits of `src`.
             RefI31 { dst: Reg, src: Reg } -> dst = "ref.i31";
+            /// A struct of module type `ty`, its field values in consecutive registers from
+            /// `base` (a `v128` takes two).
+            StructNew { dst: Reg, base: Reg, ty: u32 } -> dst = "struct.new";
+            /// A struct of module type `ty` with every field at its default.
+            StructNewDefault { dst: Reg, ty: u32 } -> dst = "struct.new_default";
+            /// Reads the field at byte `offset` of struct `obj`.
+            StructGet { dst: Reg, obj: Reg, offset: u32, access: FieldAccess } -> dst = "struct.get";
+            /// Writes `src` to the field at byte `offset` of struct `obj`.
+            StructSet { obj: Reg, src: Reg, offset: u32, access: FieldAccess } = "struct.set";
+            /// An array of module type `ty` of `len` copies of `init`.
+            ArrayNew { dst: Reg, init: Reg, len: Reg, ty: u32 } -> dst = "array.new";
+            /// An array of module type `ty` of `len` default elements.
+            ArrayNewDefault { dst: Reg, len: Reg, ty: u32 } -> dst = "array.new_default";
+            /// An array of module type `ty` of the `count` values in consecutive registers
+            /// from `base`.
+            ArrayNewFixed { dst: Reg, base: Reg, ty: u32, count: u32 } -> dst = "array.new_fixed";
+            /// An array of module type `ty` of `len` elements read from data segment `seg` at
+            /// byte `offset`.
+            ArrayNewData { dst: Reg, offset: Reg, len: Reg, ty: u32, seg: u32 } -> dst = "array.new_data";
+            /// An array of module type `ty` of `len` elements of element segment `seg` from
+            /// `offset`.
+            ArrayNewElem { dst: Reg, offset: Reg, len: Reg, ty: u32, seg: u32 } -> dst = "array.new_elem";
+            /// Reads element `index` of array `arr`.
+            ArrayGet { dst: Reg, arr: Reg, index: Reg, access: FieldAccess } -> dst = "array.get";
+            /// Writes `src` to element `index` of array `arr`.
+            ArraySet { arr: Reg, index: Reg, src: Reg, access: FieldAccess } = "array.set";
+            /// The length of array `arr`.
+            ArrayLen { dst: Reg, arr: Reg } -> dst = "array.len";
+            /// Writes `val` to `len` elements of array `arr` from `offset`.
+            ArrayFill { arr: Reg, offset: Reg, val: Reg, len: Reg } = "array.fill";
+            /// Copies `len` elements of array `src` from `src_off` to array `dst` at `dst_off`
+            /// (the two may be the same array and overlap).
+            ArrayCopy { dst: Reg, dst_off: Reg, src: Reg, src_off: Reg, len: Reg } = "array.copy";
+            /// Copies `n` elements read from data segment `seg` at byte `s` into array `arr`
+            /// at `d`.
+            ArrayInitData { arr: Reg, d: Reg, s: Reg, n: Reg, seg: u32 } = "array.init_data";
+            /// Copies `n` references of element segment `seg` from `s` into array `arr` at
+            /// `d`.
+            ArrayInitElem { arr: Reg, d: Reg, s: Reg, n: Reg, seg: u32 } = "array.init_elem";
+            /// Whether the reference in `src` is of type `target` (1 or 0).
+            RefTest { dst: Reg, src: Reg, target: CastTarget } -> dst = "ref.test";
+            /// The reference in `src` if it is of type `target`; traps otherwise.
+            RefCast { dst: Reg, src: Reg, target: CastTarget } -> dst = "ref.cast";
           }
 
             unary {
@@ -1106,6 +1223,8 @@ impl RegOperand for WidthAccess {}
 impl RegOperand for V128Access {}
 impl RegOperand for RmwOp {}
 impl RegOperand for NanLanes {}
+impl RegOperand for FieldAccess {}
+impl RegOperand for CastTarget {}
 
 /// Formats any operand kind in the disassembly.
 struct DisplayOperand<'a, T>(&'a T);

@@ -56,6 +56,8 @@ pub fn starts_block_after(op: &Operator<'_>) -> bool {
             | Operator::BrIf { .. }
             | Operator::BrOnNull { .. }
             | Operator::BrOnNonNull { .. }
+            | Operator::BrOnCast { .. }
+            | Operator::BrOnCastFail { .. }
             | Operator::TryTable { .. }
     )
 }
@@ -183,7 +185,9 @@ pub fn plan(body: &FunctionBody<'_>) -> Result<FuelPlan, BinaryReaderError> {
             }
             Operator::BrIf { relative_depth }
             | Operator::BrOnNull { relative_depth }
-            | Operator::BrOnNonNull { relative_depth } => {
+            | Operator::BrOnNonNull { relative_depth }
+            | Operator::BrOnCast { relative_depth, .. }
+            | Operator::BrOnCastFail { relative_depth, .. } => {
                 mark_target(&mut frames, *relative_depth);
             }
             Operator::BrTable { targets } => {

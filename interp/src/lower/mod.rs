@@ -9,6 +9,7 @@
 
 mod control;
 pub mod fuel;
+mod gc;
 
 use std::collections::HashMap;
 
@@ -1513,7 +1514,10 @@ impl<'a> Translator<'a> {
             Operator::F64ReinterpretI64 => self.retype(ValType::F64),
             // The rarer families last, so common operators are found after one match.
             other => {
-                if !self.translate_atomic(&other)? && !self.translate_simd(&other)? {
+                if !self.translate_atomic(&other)?
+                    && !self.translate_simd(&other)?
+                    && !self.translate_gc(&other)?
+                {
                     return Err(CompileError::at(
                         format!("operator not supported yet: {other:?}"),
                         self.offset as usize,

@@ -1,6 +1,9 @@
 //! Constant expressions (global initializers, segment offsets and element items).
 
-use wasmparser::{Operator, ValType};
+use wasmparser::{CompositeInnerType, CompositeType, Operator, SubType, ValType};
+
+use crate::vm::TrapCode;
+use crate::vm::gc::Init;
 
 /// One operation of a constant expression.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -23,6 +26,16 @@ pub enum ConstOp {
     GlobalGet(u32),
     /// `ref.i31` of the `i32` on top (GC).
     RefI31,
+    /// `struct.new` of module type `.0`, which has `.1` fields (GC).
+    StructNew(u32, u32),
+    /// `struct.new_default` of module type `.0`.
+    StructNewDefault(u32),
+    /// `array.new` of module type `.0`.
+    ArrayNew(u32),
+    /// `array.new_default` of module type `.0`.
+    ArrayNewDefault(u32),
+    /// `array.new_fixed` of module type `.0` with `.1` elements.
+    ArrayNewFixed(u32, u32),
     /// `i32.add` (extended-const).
     I32Add,
     /// `i32.sub`.
@@ -53,7 +66,10 @@ impl ConstExpr {
     }
 
     /// Reads a validated expression.
-    pub(crate) fn parse(expr: &wasmparser::ConstExpr<'_>) -> Result<Self, super::CompileError> {
+    pub(crate) fn parse(
+        expr: &wasmparser::ConstExpr<'_>,
+        types: &[SubType],
+    ) -> Result<Self, super::CompileError> {
         let mut ops = Vec::new();
         let mut reader = expr.get_operators_reader();
         while !reader.eof() {
@@ -67,6 +83,31 @@ impl ConstExpr {
                 Operator::RefFunc { function_index } => ConstOp::RefFunc(function_index),
                 Operator::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
                 Operator::RefI31 => ConstOp::RefI31,
+                Operator::StructNew { struct_type_index } => {
+                    let fields = match types.get(struct_type_index as usize) {
+                        Some(SubType {
+                            composite_type:
+                                CompositeType {
+                                    inner: CompositeInnerType::Struct(ty),
+                                    ..
+                                },
+                            ..
+                        }) => ty.fields.len() as u32,
+                        _ => 0,
+                    };
+                    ConstOp::StructNew(struct_type_index, fields)
+                }
+                Operator::StructNewDefault { struct_type_index } => {
+                    ConstOp::StructNewDefault(struct_type_index)
+                }
+                Operator::ArrayNew { array_type_index } => ConstOp::ArrayNew(array_type_index),
+                Operator::ArrayNewDefault { array_type_index } => {
+                    ConstOp::ArrayNewDefault(array_type_index)
+                }
+                Operator::ArrayNewFixed {
+                    array_type_index,
+                    array_size,
+                } => ConstOp::ArrayNewFixed(array_type_index, array_size),
                 // One encoding serves both hierarchies (see `vm::gc`).
                 Operator::AnyConvertExtern | Operator::ExternConvertAny => continue,
                 Operator::I32Add => ConstOp::I32Add,
@@ -88,13 +129,29 @@ impl ConstExpr {
         Ok(ConstExpr { ops })
     }
 
-    /// Evaluates the expression. `global` reads a global's two slots and `func_ref` turns a
-    /// function index into a reference slot.
+    /// Evaluates an expression that allocates nothing (every constant expression without
+    /// GC). `global` reads a global's two slots and `func_ref` turns a function index into a
+    /// reference slot; an allocation would read as null.
     pub fn eval(
+        &self,
+        global: impl FnMut(u32) -> [u64; 2],
+        func_ref: impl FnMut(u32) -> u64,
+    ) -> [u64; 2] {
+        self.eval_with(global, func_ref, |_, _, _| {
+            Err(TrapCode::AllocationTooLarge)
+        })
+        .unwrap_or_default()
+    }
+
+    /// Evaluates the expression. `global` reads a global's two slots, `func_ref` turns a
+    /// function index into a reference slot, and `alloc(ty, len, init)` allocates a GC
+    /// object of module type `ty` (failing, for instance, when it is too large).
+    pub fn eval_with(
         &self,
         mut global: impl FnMut(u32) -> [u64; 2],
         mut func_ref: impl FnMut(u32) -> u64,
-    ) -> [u64; 2] {
+        mut alloc: impl FnMut(u32, u32, Init<'_>) -> Result<u64, TrapCode>,
+    ) -> Result<[u64; 2], TrapCode> {
         let mut stack: smallvec::SmallVec<[[u64; 2]; 4]> = smallvec::SmallVec::new();
         for op in &self.ops {
             let value = match *op {
@@ -109,6 +166,26 @@ impl ConstExpr {
                 ConstOp::RefI31 => {
                     let value = stack.pop().unwrap_or_default()[0] as u32;
                     [crate::vm::gc::i31_slot(value), 0]
+                }
+                ConstOp::StructNew(ty, fields) => {
+                    let fields = (fields as usize).min(stack.len());
+                    let values: Vec<[u64; 2]> = stack.drain(stack.len() - fields..).collect();
+                    [alloc(ty, 0, Init::Values(&values))?, 0]
+                }
+                ConstOp::StructNewDefault(ty) => [alloc(ty, 0, Init::Default)?, 0],
+                ConstOp::ArrayNew(ty) => {
+                    let len = stack.pop().unwrap_or_default()[0] as u32;
+                    let init = stack.pop().unwrap_or_default();
+                    [alloc(ty, len, Init::Repeat(init))?, 0]
+                }
+                ConstOp::ArrayNewDefault(ty) => {
+                    let len = stack.pop().unwrap_or_default()[0] as u32;
+                    [alloc(ty, len, Init::Default)?, 0]
+                }
+                ConstOp::ArrayNewFixed(ty, count) => {
+                    let count = (count as usize).min(stack.len());
+                    let values: Vec<[u64; 2]> = stack.drain(stack.len() - count..).collect();
+                    [alloc(ty, count as u32, Init::Values(&values))?, 0]
                 }
                 ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
                     let b = stack.pop().unwrap_or_default()[0] as u32;
@@ -133,7 +210,7 @@ impl ConstExpr {
             };
             stack.push(value);
         }
-        stack.pop().unwrap_or_default()
+        Ok(stack.pop().unwrap_or_default())
     }
 }
 

@@ -5,9 +5,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use wasmparser::{
-    AbstractHeapType, CompositeInnerType, DataKind, ElementItems, ElementKind, ExternalKind,
-    FuncToValidate, FuncValidatorAllocations, HeapType, KnownCustom, Name, Parser, Payload,
-    RefType, SubType, TypeRef, ValType, ValidPayload, Validator, ValidatorResources, WasmFeatures,
+    CompositeInnerType, DataKind, ElementItems, ElementKind, ExternalKind, FuncToValidate,
+    FuncValidatorAllocations, HeapType, KnownCustom, Name, Parser, Payload, RefType, SubType,
+    TypeRef, ValType, ValidPayload, Validator, ValidatorResources, WasmFeatures,
 };
 
 use super::{
@@ -196,7 +196,9 @@ fn parse(
                     let table = table?;
                     let init = match table.init {
                         wasmparser::TableInit::RefNull => None,
-                        wasmparser::TableInit::Expr(expr) => Some(ConstExpr::parse(&expr)?),
+                        wasmparser::TableInit::Expr(expr) => {
+                            Some(ConstExpr::parse(&expr, &info.types)?)
+                        }
                     };
                     info.uses_gc_refs |= is_gc_hierarchy(table.ty.element_type);
                     info.table_types.push(table.ty);
@@ -212,10 +214,11 @@ fn parse(
                 for global in reader {
                     let global = global?;
                     info.uses_gc_refs |= is_gc_value(global.ty.content_type);
+                    let init = ConstExpr::parse(&global.init_expr, &info.types)?;
                     info.global_types.push(global.ty);
                     info.globals.push(GlobalDef {
                         ty: global.ty,
-                        init: ConstExpr::parse(&global.init_expr)?,
+                        init,
                     });
                 }
             }
@@ -254,7 +257,7 @@ fn parse(
                             offset_expr,
                         } => ElemMode::Active {
                             table: table_index.unwrap_or(0),
-                            offset: ConstExpr::parse(&offset_expr)?,
+                            offset: ConstExpr::parse(&offset_expr, &info.types)?,
                         },
                     };
                     let (ty, items) = match elem.items {
@@ -269,7 +272,7 @@ fn parse(
                             ty,
                             exprs
                                 .into_iter()
-                                .map(|e| ConstExpr::parse(&e?))
+                                .map(|e| ConstExpr::parse(&e?, &info.types))
                                 .collect::<Result<Vec<_>, _>>()?,
                         ),
                     };
@@ -287,7 +290,7 @@ fn parse(
                             offset_expr,
                         } => DataMode::Active {
                             memory: memory_index,
-                            offset: ConstExpr::parse(&offset_expr)?,
+                            offset: ConstExpr::parse(&offset_expr, &info.types)?,
                         },
                     };
                     let start = data.data.as_ptr() as usize - bytes.as_ptr() as usize;
@@ -337,15 +340,7 @@ fn parse(
 /// such a reference can be an i31, a GC object, or a host value turned into one.
 fn is_gc_hierarchy(ty: RefType) -> bool {
     match ty.heap_type() {
-        HeapType::Abstract { ty, .. } => !matches!(
-            ty,
-            AbstractHeapType::Func
-                | AbstractHeapType::NoFunc
-                | AbstractHeapType::Exn
-                | AbstractHeapType::NoExn
-                | AbstractHeapType::Cont
-                | AbstractHeapType::NoCont
-        ),
+        HeapType::Abstract { ty, .. } => crate::vm::types::is_gc_hierarchy(ty),
         // A concrete type names a struct or array (then the type section already mentions
         // GC types) or a function.
         HeapType::Concrete(_) | HeapType::Exact(_) => false,

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use crate::lower::CompiledFunc;
 use crate::module::ModuleCode;
+use crate::vm::gc::GcHeap;
 use crate::vm::{LinearMemory, TableData, TypeInfo};
 
 /// One 64-bit value slot. `i32`/`f32` live in the low half, and an `i32` is always kept
@@ -99,6 +100,8 @@ pub struct VmLimits {
     /// budget of wasm (leaving headroom below it for one frame and the runtime's helpers);
     /// `0` disables the check. The interpreter does not use it.
     pub stack_limit: usize,
+    /// The store's GC heap; null when the engine has GC off (no GC object can exist then).
+    pub gc_heap: *mut GcHeap,
 }
 
 /// What a [`FuncEntry`] runs.
@@ -228,6 +231,9 @@ pub struct VmCtx {
     sig_id_list: VmArray<SigId>,
     /// Store-wide identity of each tag, imported ones first.
     pub tag_ids: Box<[u32]>,
+    /// The engine's registered type behind each module type index (what allocations and
+    /// casts name), owned by the engine's registry.
+    pub type_infos: Box<[*const TypeInfo]>,
     /// Element segments as resolved references; a dropped segment is empty.
     pub elems: Vec<Box<[Slot]>>,
     /// Data segments; `true` once dropped.
@@ -393,6 +399,8 @@ pub struct VmCtxParts {
     pub sig_ids: Vec<SigId>,
     /// Store-wide tag identities.
     pub tags: Vec<u32>,
+    /// The engine's registered type behind each module type index.
+    pub type_infos: Vec<*const TypeInfo>,
 }
 
 impl VmCtx {
@@ -456,6 +464,7 @@ impl VmCtx {
             func_ptrs,
             sig_id_list,
             tag_ids: parts.tags.into_boxed_slice(),
+            type_infos: parts.type_infos.into_boxed_slice(),
             elems: Vec::new(),
             data_dropped,
             embedder_data: 0,

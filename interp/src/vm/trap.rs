@@ -40,6 +40,12 @@ pub enum TrapCode {
     UnalignedAtomic,
     /// `memory.atomic.wait` on a memory that is not shared.
     AtomicWaitNonSharedMemory,
+    /// A GC array access outside the array.
+    ArrayOutOfBounds,
+    /// A GC allocation larger than the heap allows.
+    AllocationTooLarge,
+    /// `ref.cast` of a value not of the target type.
+    CastFailure,
 }
 
 impl TrapCode {
@@ -61,6 +67,9 @@ impl TrapCode {
             TrapCode::Interrupt => "interrupt",
             TrapCode::UnalignedAtomic => "unaligned atomic",
             TrapCode::AtomicWaitNonSharedMemory => "expected shared memory",
+            TrapCode::ArrayOutOfBounds => "out of bounds array access",
+            TrapCode::AllocationTooLarge => "allocation size too large",
+            TrapCode::CastFailure => "cast failure",
         }
     }
 }

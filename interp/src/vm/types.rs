@@ -21,6 +21,7 @@ use wasmparser::{
 };
 
 use super::ctx::SigId;
+use super::gc::{FieldKind, GcLayout, StructLayout};
 
 /// A reference to a defined type inside a canonical type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -141,6 +142,8 @@ pub struct TypeInfo {
     /// The supertype chain from the root to this type itself (a Cohen display), so subtype
     /// checks against a known type take one comparison.
     pub display: Box<[SigId]>,
+    /// How objects of the type are laid out (struct and array types).
+    pub layout: GcLayout,
 }
 
 impl TypeInfo {
@@ -236,7 +239,18 @@ impl RegistryInner {
             CanonIndex::Engine(id) => id,
             CanonIndex::Local(k) => SigId(first.0 + k),
         };
-        for (offset, sub) in group.iter().enumerate() {
+        // Whether a defined type is a function type (its references are then no GC values).
+        let is_func = |index: CanonIndex| match index {
+            CanonIndex::Local(k) => group
+                .get(k as usize)
+                .is_some_and(|sub| matches!(sub.composite, CanonComposite::Func { .. })),
+            CanonIndex::Engine(id) => self
+                .infos
+                .get(id.0 as usize)
+                .is_some_and(|info| info.is_func()),
+        };
+        let layouts: Vec<GcLayout> = group.iter().map(|sub| layout(sub, &is_func)).collect();
+        for ((offset, sub), layout) in group.iter().enumerate().zip(layouts) {
             let id = SigId(first.0 + offset as u32);
             let ty = sub.map_indices(&resolve);
             // Validation puts a supertype before its subtypes, so its info exists already.
@@ -253,6 +267,7 @@ impl RegistryInner {
                 id,
                 ty,
                 display: display.into(),
+                layout,
             }));
         }
         self.groups.insert(group, first);
@@ -295,6 +310,44 @@ impl CanonSubType {
             },
         }
     }
+}
+
+/// The object layout of `sub`; `is_func` tells whether a defined type is a function type.
+fn layout(sub: &CanonSubType, is_func: &impl Fn(CanonIndex) -> bool) -> GcLayout {
+    let kind = |field: &CanonField| match field.storage {
+        CanonStorage::I8 => FieldKind::I8,
+        CanonStorage::I16 => FieldKind::I16,
+        CanonStorage::Val(CanonVal::I32 | CanonVal::F32) => FieldKind::I32,
+        CanonStorage::Val(CanonVal::I64 | CanonVal::F64) => FieldKind::I64,
+        CanonStorage::Val(CanonVal::V128) => FieldKind::V128,
+        CanonStorage::Val(CanonVal::Ref(r)) => match r.heap {
+            CanonHeap::Abstract { ty, .. } if is_gc_hierarchy(ty) => FieldKind::GcRef,
+            CanonHeap::Abstract { .. } => FieldKind::OtherRef,
+            CanonHeap::Concrete(index) if is_func(index) => FieldKind::OtherRef,
+            CanonHeap::Concrete(_) => FieldKind::GcRef,
+        },
+    };
+    match &sub.composite {
+        CanonComposite::Func { .. } => GcLayout::None,
+        CanonComposite::Struct(fields) => {
+            GcLayout::Struct(StructLayout::new(fields.iter().map(kind)))
+        }
+        CanonComposite::Array(element) => GcLayout::Array(kind(element)),
+    }
+}
+
+/// Whether references to abstract heap type `ty` belong to the `any` or `extern` hierarchy,
+/// whose values may be GC objects.
+pub fn is_gc_hierarchy(ty: AbstractHeapType) -> bool {
+    !matches!(
+        ty,
+        AbstractHeapType::Func
+            | AbstractHeapType::NoFunc
+            | AbstractHeapType::Exn
+            | AbstractHeapType::NoExn
+            | AbstractHeapType::Cont
+            | AbstractHeapType::NoCont
+    )
 }
 
 /// The canonical form of module type `sub`, member of the group of type indices `group`;

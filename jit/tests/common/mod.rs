@@ -130,6 +130,7 @@ impl Instance {
             max_memory_bytes: u64::MAX,
             max_table_elements: u64::MAX,
             stack_limit: 0,
+            gc_heap: std::ptr::null_mut(),
         });
         let memories: Vec<LinearMemory> = info
             .memory_types
@@ -167,6 +168,8 @@ impl Instance {
             funcs: vec![std::ptr::null(); info.funcs.len()],
             sig_ids: sig_ids.clone(),
             tags: Vec::new(),
+            // No GC here: the tier refuses modules that could hold GC references.
+            type_infos: Vec::new(),
         };
         // SAFETY: every pointer in `parts` points into a buffer or box the instance owns and
         // never reallocates, and the instance drops the context before them.

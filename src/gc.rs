@@ -1,0 +1,118 @@
+//! The store's side of garbage collection: its heap, the roots only the store knows of, and
+//! the table of objects the host holds handles to.
+//!
+//! The interpreter publishes its register files to the heap itself (see
+//! `tandem_interp::vm::gc`); the store adds globals, tables of the `any` and `extern`
+//! hierarchies, element segments, exception payloads and the host's handles. Compiled code
+//! never holds GC references: the Cranelift tier leaves modules that could to the
+//! interpreter.
+//!
+//! Host handles ([`AnyRef`](crate::AnyRef) and [`ExternRef`](crate::ExternRef) to objects)
+//! are entries of a root table. Those made while a host function runs are released when it
+//! returns (wasm gets the values it returned, and keeps them alive itself); the others live
+//! as long as the store. A handle checks that its entry still holds it, so a handle used after
+//! its release is an error, never a dangling object.
+
+use std::sync::Mutex;
+
+use tandem_interp::vm::gc::{GcHeader, GcHeap};
+use tandem_interp::vm::{Slot, TypeInfo};
+
+use crate::store::StoreOpaque;
+use crate::types::HeapType;
+
+/// Objects the host holds handles to.
+#[derive(Debug, Default)]
+pub(crate) struct HostRoots {
+    /// Each entry's object, and the id the handles to it carry.
+    entries: Vec<(Slot, u32)>,
+    /// The id of the next entry (wrapping; an entry is only ever compared with its own).
+    next_id: u32,
+}
+
+/// A handle's entry in the root table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Rooted {
+    index: u32,
+    id: u32,
+}
+
+/// The root table, shared with handles created through `&StoreOpaque`.
+pub(crate) type RootTable = Mutex<HostRoots>;
+
+impl StoreOpaque {
+    fn roots(&self) -> std::sync::MutexGuard<'_, HostRoots> {
+        // Every update is a push or a truncation: the table stays consistent after a panic.
+        self.gc_roots.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Roots the object in `slot` for a host handle.
+    pub(crate) fn root(&self, slot: Slot) -> Rooted {
+        let mut roots = self.roots();
+        let id = roots.next_id;
+        roots.next_id = roots.next_id.wrapping_add(1);
+        let index = roots.entries.len() as u32;
+        roots.entries.push((slot, id));
+        Rooted { index, id }
+    }
+
+    /// The object a handle roots, or `None` once its entry was released.
+    pub(crate) fn rooted(&self, handle: Rooted) -> Option<Slot> {
+        match self.roots().entries.get(handle.index as usize) {
+            Some(&(slot, id)) if id == handle.id => Some(slot),
+            _ => None,
+        }
+    }
+
+    /// The current extent of the root table, for [`StoreOpaque::release_roots`].
+    pub(crate) fn root_mark(&self) -> usize {
+        self.roots().entries.len()
+    }
+
+    /// Releases the handles made since `mark`.
+    pub(crate) fn release_roots(&self, mark: usize) {
+        self.roots().entries.truncate(mark);
+    }
+
+    /// The type of the object a handle roots.
+    pub(crate) fn object_type(&self, handle: Rooted) -> Option<&TypeInfo> {
+        let slot = self.rooted(handle)?;
+        // SAFETY: a rooted slot holds a live object (only objects are rooted, and roots keep
+        // them alive); its type info is owned by the engine's registry, which the store keeps
+        // alive through its engine.
+        Some(unsafe { &*(*(slot as usize as *const GcHeader)).info })
+    }
+
+    /// Collects garbage now, with every root the store knows of.
+    pub(crate) fn collect_garbage(&mut self) {
+        let Some(heap) = self.gc_heap.as_deref_mut() else {
+            return;
+        };
+        let heap: *mut GcHeap = heap;
+        let roots = self.roots().entries.clone();
+        // SAFETY: the heap is boxed in this store; the roots below read the store's other
+        // fields only.
+        unsafe { &mut *heap }.collect(|marker| {
+            for global in &self.globals {
+                marker.slots(&global.cell.slots);
+            }
+            for table in &self.tables {
+                let top = table.ty.element().heap_type().top();
+                if top == HeapType::Any || top == HeapType::Extern {
+                    marker.slots(table.table.elements());
+                }
+            }
+            for instance in &self.instances {
+                for segment in &instance.vmctx.get().elems {
+                    marker.slots(segment);
+                }
+            }
+            for exception in self.exceptions.iter() {
+                marker.slots(&exception.payload);
+            }
+            for (slot, _) in roots {
+                marker.slot(slot);
+            }
+        });
+    }
+}
