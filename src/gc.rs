@@ -83,6 +83,16 @@ impl StoreOpaque {
         Some(unsafe { &*(*(slot as usize as *const GcHeader)).info })
     }
 
+    /// Makes the GC heap if the store has none yet.
+    pub(crate) fn ensure_gc_heap(&mut self) {
+        if self.gc_heap.is_none() {
+            let mut heap = Box::new(GcHeap::new());
+            heap.set_stress(self.gc_stress);
+            self.limits.gc_heap = &mut *heap;
+            self.gc_heap = Some(heap);
+        }
+    }
+
     /// Collects garbage now, with every root the store knows of.
     pub(crate) fn collect_garbage(&mut self) {
         let Some(heap) = self.gc_heap.as_deref_mut() else {

@@ -181,7 +181,7 @@ fn extern_type(store: &StoreOpaque, item: &Extern) -> ExternType {
             ))
         }
         Extern::SharedMemory(m) => ExternType::Memory(m.ty()),
-        Extern::Tag(t) => ExternType::Tag(t.entry(store).clone()),
+        Extern::Tag(t) => ExternType::Tag(t.entry(store).ty.clone()),
         Extern::Memory(m) => {
             store.check_owner(m.store_id);
             let entry = &store.memories[m.index as usize];
@@ -238,7 +238,13 @@ fn instantiate<T>(
             }
             (ExternType::Table(e), ExternType::Table(f), _) => f.matches(e),
             (ExternType::Memory(e), ExternType::Memory(f), _) => f.matches(e),
-            (ExternType::Tag(e), ExternType::Tag(f), _) => e == f,
+            // Tags match when their types are the same defined type.
+            (ExternType::Tag(_), ExternType::Tag(_), Extern::Tag(t)) => {
+                let tandem_interp::module::ImportKind::Tag(ty) = import.kind else {
+                    unreachable!()
+                };
+                t.entry(opaque).id == module.inner.type_infos[ty as usize].id
+            }
             _ => false,
         };
         if !ok {
@@ -272,6 +278,10 @@ fn instantiate<T>(
             Extern::Table(t) => tables.push(t),
             Extern::Global(g) => globals.push(g),
         }
+    }
+
+    if info.uses_gc_refs && info.features.contains(wasmparser::WasmFeatures::GC) {
+        opaque.ensure_gc_heap();
     }
 
     // Resource limits, before anything is created.
@@ -336,11 +346,11 @@ fn instantiate<T>(
     }
 
     for &ty in &info.tags[info.imported_tags as usize..] {
-        let ty = TagType::new(FuncType::from_wasmparser(
+        let tag_type = TagType::new(FuncType::from_wasmparser(
             info.type_at(ty),
             &module.inner.type_infos,
         ));
-        tags.push(opaque.push_tag(ty));
+        tags.push(opaque.push_tag(tag_type, module.inner.type_infos[ty as usize].id));
     }
 
     let mut parts = VmCtxParts {

@@ -1,7 +1,7 @@
 //! Exception tags (exception-handling proposal).
 
 use crate::error::Result;
-use crate::store::{AsContext, AsContextMut, StoreOpaque};
+use crate::store::{AsContext, AsContextMut, StoreOpaque, TagEntry};
 use crate::types::FuncType;
 use crate::values::Val;
 
@@ -52,15 +52,17 @@ pub struct Tag {
 impl Tag {
     /// A new tag owned by the store.
     pub fn new(mut store: impl AsContextMut, ty: &TagType) -> Result<Tag> {
-        Ok(store.as_context_mut().0.opaque.push_tag(ty.clone()))
+        let store = &mut store.as_context_mut().0.opaque;
+        let id = store.engine.register_func_type(ty.ty()).id;
+        Ok(store.push_tag(ty.clone(), id))
     }
 
     /// Its type.
     pub fn ty(&self, store: impl AsContext) -> TagType {
-        self.entry(&store.as_context().0.opaque).clone()
+        self.entry(&store.as_context().0.opaque).ty.clone()
     }
 
-    pub(crate) fn entry<'a>(&self, store: &'a StoreOpaque) -> &'a TagType {
+    pub(crate) fn entry<'a>(&self, store: &'a StoreOpaque) -> &'a TagEntry {
         store.check_owner(self.store_id);
         &store.tags[self.index as usize]
     }

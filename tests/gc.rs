@@ -8,11 +8,8 @@ use tandem::{
 
 fn gc_engine(strategy: Strategy) -> Engine {
     let mut config = Config::new();
-    config
-        .wasm_gc_unfinished(true)
-        .wasm_gc(true)
-        .strategy(strategy);
-    Engine::new(&config).expect("GC can be switched on for tests")
+    config.wasm_gc(true).strategy(strategy);
+    Engine::new(&config).expect("GC is implemented")
 }
 
 fn strategies() -> Vec<Strategy> {
@@ -362,4 +359,89 @@ fn reachable_objects_survive_collections() {
         store.gc();
         assert_eq!(store.gc_heap_stats().objects, 210, "stress: {stress}");
     }
+}
+
+#[test]
+fn typed_calls_take_and_return_gc_values() {
+    let engine = gc_engine(Strategy::Interpreter);
+    let (mut store, instance) = instantiate(
+        &engine,
+        r#"(module
+            (func (export "double") (param (ref i31)) (result (ref i31))
+                (ref.i31 (i32.mul (i31.get_s (local.get 0)) (i32.const 2))))
+            (func (export "is_i31") (param anyref) (result i32)
+                (ref.test (ref i31) (local.get 0))))"#,
+    );
+    let double = instance
+        .get_typed_func::<I31, I31>(&mut store, "double")
+        .unwrap();
+    let doubled = double.call(&mut store, I31::wrapping_i32(-21)).unwrap();
+    assert_eq!(doubled.get_i32(), -42);
+    let is_i31 = instance
+        .get_typed_func::<Option<AnyRef>, i32>(&mut store, "is_i31")
+        .unwrap();
+    let seven = AnyRef::from_i31(&mut store, I31::wrapping_u32(7));
+    assert_eq!(is_i31.call(&mut store, Some(seven)).unwrap(), 1);
+    assert_eq!(is_i31.call(&mut store, None).unwrap(), 0);
+}
+
+#[test]
+fn oversized_allocations_trap() {
+    let engine = gc_engine(Strategy::Interpreter);
+    let (mut store, instance) = instantiate(
+        &engine,
+        r#"(module
+            (type $big (array (mut i64)))
+            (func (export "alloc") (param i32) (result i32)
+                (array.len (array.new_default $big (local.get 0)))))"#,
+    );
+    assert_eq!(
+        call_i32(&mut store, &instance, "alloc", &[Val::I32(1000)]),
+        1000
+    );
+    let alloc = instance.get_func(&mut store, "alloc").unwrap();
+    let mut out = [Val::I32(0)];
+    let trap = alloc
+        .call(&mut store, &[Val::I32(-1)], &mut out)
+        .unwrap_err();
+    assert_eq!(trap.trap_code(), Some(TrapCode::AllocationTooLarge));
+}
+
+#[test]
+fn handles_made_in_a_host_call_end_with_it() {
+    use std::sync::{Arc, Mutex};
+    let engine = gc_engine(Strategy::Interpreter);
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (type $s (struct (field i32)))
+            (import "host" "see" (func $see (param anyref)))
+            (func (export "run") (call $see (struct.new $s (i32.const 5)))))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let seen: Arc<Mutex<Option<AnyRef>>> = Arc::default();
+    let keep = seen.clone();
+    let see = tandem::Func::wrap(
+        &mut store,
+        move |caller: tandem::Caller<'_, ()>, r: Option<AnyRef>| {
+            let r = r.expect("a struct");
+            assert!(r.is_struct(&caller).unwrap());
+            *keep.lock().unwrap() = Some(r);
+        },
+    );
+    let instance = Instance::new(&mut store, &module, &[see.into()]).unwrap();
+    let run = instance.get_func(&mut store, "run").unwrap();
+    run.call(&mut store, &[], &mut []).unwrap();
+    store.gc();
+    assert_eq!(
+        store.gc_heap_stats().objects,
+        0,
+        "the handle did not keep it"
+    );
+    let stale = seen.lock().unwrap().expect("seen");
+    assert!(
+        stale.is_struct(&store).is_err(),
+        "a released handle is an error"
+    );
 }

@@ -310,12 +310,9 @@ impl Features {
                 gc: true,
                 ..v2
             },
-            // The exception tests use tail calls and typed references, which
-            // are part of 3.0 like the proposal itself.
-            "exceptions" => Features {
-                gc: false,
-                ..Features::WASM3
-            },
+            // The exception tests use tail calls, typed references and rec
+            // groups, which are part of 3.0 like the proposal itself.
+            "exceptions" => Features::WASM3,
             // The threads proposal forked before reference types, and its
             // tests still reject multiple tables.
             "threads" => Features {

@@ -35,9 +35,6 @@ Options:
       --eager-translation
                         Translate (and validate) every function when its module is
                         compiled, instead of on its first call.
-      --unfinished-gc   Let the engine switch GC on while it is being built, so the
-                        gc, wasm-v3 and wasm-latest directories run (what GC does
-                        not do yet fails).
       --gc-stress       Collect garbage before every allocation wasm makes, to
                         find objects the collector is not told about.
       --features NAME   Run FILE arguments with the proposals of directory NAME.
@@ -86,7 +83,6 @@ struct Args {
     strategy: Option<Strategy>,
     eager_tier_up: bool,
     eager_translation: bool,
-    unfinished_gc: bool,
     gc_stress: bool,
     features: Option<String>,
     drop_unsupported: bool,
@@ -106,7 +102,6 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, Str
         strategy: None,
         eager_tier_up: false,
         eager_translation: false,
-        unfinished_gc: false,
         gc_stress: false,
         features: None,
         drop_unsupported: false,
@@ -138,7 +133,6 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, Str
             "--strategy" => args.strategy = Some(parse_strategy(&value("a strategy name")?)?),
             "--eager-tier-up" => args.eager_tier_up = true,
             "--eager-translation" => args.eager_translation = true,
-            "--unfinished-gc" => args.unfinished_gc = true,
             "--gc-stress" => args.gc_stress = true,
             "--features" => args.features = Some(value("a directory name")?),
             "--drop-unsupported" => args.drop_unsupported = true,
@@ -218,7 +212,6 @@ fn main() -> ExitCode {
         strategy: args.strategy,
         eager_tier_up: args.eager_tier_up,
         eager_translation: args.eager_translation,
-        unfinished_gc: args.unfinished_gc,
         gc_stress: args.gc_stress,
         fuel: args.fuel,
         ..RunOptions::default()

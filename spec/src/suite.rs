@@ -68,6 +68,10 @@ pub const DEFAULT_DIRECTORIES: &[&str] = &[
     "wide-arithmetic",
     "custom-page-sizes",
     "function-references",
+    "gc",
+    "exceptions",
+    "wasm-v3",
+    "wasm-latest",
 ];
 
 /// Thread stack for workers. Scripts such as `skip-stack-guard-page.wast` and
@@ -180,8 +184,6 @@ pub struct RunOptions {
     pub eager_tier_up: bool,
     /// Translate every function when its module is compiled.
     pub eager_translation: bool,
-    /// Let GC be switched on while it is being built (its missing parts fail).
-    pub unfinished_gc: bool,
     /// Collect garbage before every allocation wasm makes (to find missing roots).
     pub gc_stress: bool,
     /// How many scripts to run at once.
@@ -197,7 +199,6 @@ impl Default for RunOptions {
             strategy: None,
             eager_tier_up: false,
             eager_translation: false,
-            unfinished_gc: false,
             gc_stress: false,
             jobs: thread::available_parallelism().map_or(1, |n| n.get()),
             fuel: None,
@@ -318,7 +319,6 @@ fn build_engine(features: &Features, options: &RunOptions) -> Result<Engine, Str
     if options.eager_translation {
         config.lazy_translation(false);
     }
-    config.wasm_gc_unfinished(options.unfinished_gc);
     match catch_unwind(AssertUnwindSafe(|| {
         Engine::new(&config).map_err(|e| e.to_string())
     })) {

@@ -69,4 +69,8 @@ directory_tests! {
     wide_arithmetic => "wide-arithmetic";
     custom_page_sizes => "custom-page-sizes";
     function_references => "function-references";
+    gc => "gc";
+    exceptions => "exceptions";
+    wasm_v3 => "wasm-v3";
+    wasm_latest => "wasm-latest";
 }

@@ -54,7 +54,7 @@ fn into_error(e: ExecError<Error>, store: &StoreOpaque) -> Error {
                 store_id: store.id,
                 index: exception.tag,
             };
-            let ty = store.tags[exception.tag as usize].ty().clone();
+            let ty = store.tags[exception.tag as usize].ty.ty().clone();
             let mut at = 0;
             let payload = ty
                 .params()

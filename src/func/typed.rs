@@ -8,8 +8,8 @@ use tandem_interp::vm::Slot;
 use super::{Caller, Func, HostFunc, call};
 use crate::error::Result;
 use crate::store::{AsContextMut, StoreOpaque};
-use crate::types::{FuncType, ValType};
-use crate::values::{ExternRef, V128};
+use crate::types::{FuncType, HeapType, RefType, ValType};
+use crate::values::{AnyRef, ExternRef, I31, V128};
 
 /// A Rust type that is a wasm value type.
 pub trait WasmTy: Send + Sized + 'static {
@@ -83,6 +83,31 @@ impl WasmTy for Option<ExternRef> {
     }
     fn load_slots(store: &StoreOpaque, slots: &[Slot]) -> Self {
         ExternRef::from_slot(slots[0], store)
+    }
+}
+
+impl WasmTy for Option<AnyRef> {
+    fn valtype() -> ValType {
+        ValType::Ref(RefType::ANYREF)
+    }
+    fn store_slots(self, store: &StoreOpaque, out: &mut [Slot]) {
+        out[0] = self.map_or(0, |a| a.to_slot(store));
+    }
+    fn load_slots(store: &StoreOpaque, slots: &[Slot]) -> Self {
+        AnyRef::from_slot(slots[0], store)
+    }
+}
+
+/// A non-null `(ref i31)`.
+impl WasmTy for I31 {
+    fn valtype() -> ValType {
+        ValType::Ref(RefType::new(false, HeapType::I31))
+    }
+    fn store_slots(self, _: &StoreOpaque, out: &mut [Slot]) {
+        out[0] = tandem_interp::vm::gc::i31_slot(self.get_u32());
+    }
+    fn load_slots(_: &StoreOpaque, slots: &[Slot]) -> Self {
+        I31::wrapping_u32(tandem_interp::vm::gc::i31_get_u(slots[0]))
     }
 }
 

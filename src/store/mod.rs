@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use tandem_interp::exec::Stack;
 use tandem_interp::vm::gc::GcHeap;
-use tandem_interp::vm::{FuncEntry, LinearMemory, TableData, VmGlobal, VmLimits};
+use tandem_interp::vm::{FuncEntry, LinearMemory, SigId, TableData, VmGlobal, VmLimits};
 
 pub use context::{AsContext, AsContextMut, StoreContext, StoreContextMut};
 
@@ -62,15 +62,20 @@ pub struct StoreOpaque {
     /// Limits on what wasm may allocate in this store.
     pub(crate) resource_limits: StoreLimits,
     /// Tags by store-wide identity.
-    pub(crate) tags: Vec<crate::tag::TagType>,
+    pub(crate) tags: Vec<TagEntry>,
     /// Thrown exceptions; boxed because the VM reaches the vector through `limits`.
     #[allow(clippy::box_collection)]
     pub(crate) exceptions: Box<Vec<tandem_interp::vm::Exception>>,
     pub(crate) limits: Box<VmLimits>,
-    /// The GC heap, when the engine has GC on; `limits` points at it.
+    /// The GC heap, made when the first module whose types can hold GC references is
+    /// instantiated (until then no object can exist, and calls need not publish their
+    /// registers as roots); `limits` points at it.
     pub(crate) gc_heap: Option<Box<GcHeap>>,
     /// The objects host handles refer to.
     pub(crate) gc_roots: crate::gc::RootTable,
+    /// Whether the heap collects before every allocation wasm makes (see
+    /// [`Store::gc_stress`]).
+    pub(crate) gc_stress: bool,
     pub(crate) stack: Option<Stack>,
     pub(crate) nesting: u32,
 }
@@ -84,6 +89,12 @@ pub(crate) struct MemoryEntry {
 pub(crate) struct TableEntry {
     pub table: Box<TableData>,
     pub ty: TableType,
+}
+
+pub(crate) struct TagEntry {
+    pub ty: crate::tag::TagType,
+    /// The engine id of its function type: tag imports match when the ids are equal.
+    pub id: SigId,
 }
 
 pub(crate) struct GlobalEntry {
@@ -205,11 +216,6 @@ impl<T> Store<T> {
     /// A new, empty store.
     pub fn new(engine: &Engine, data: T) -> Self {
         let mut exceptions = Box::new(Vec::new());
-        let mut gc_heap = engine
-            .config()
-            .features
-            .contains(wasmparser::WasmFeatures::GC)
-            .then(|| Box::new(GcHeap::new()));
         let limits = Box::new(VmLimits {
             fuel: 0,
             epoch_deadline: u64::MAX,
@@ -218,9 +224,7 @@ impl<T> Store<T> {
             max_memory_bytes: u64::MAX,
             max_table_elements: u64::MAX,
             stack_limit: 0,
-            gc_heap: gc_heap
-                .as_deref_mut()
-                .map_or(std::ptr::null_mut(), |heap| heap as *mut GcHeap),
+            gc_heap: std::ptr::null_mut(),
         });
         Store {
             inner: Box::new(StoreInner {
@@ -239,8 +243,9 @@ impl<T> Store<T> {
                     resource_limits: StoreLimits::default(),
                     exceptions,
                     limits,
-                    gc_heap,
+                    gc_heap: None,
                     gc_roots: Default::default(),
+                    gc_stress: false,
                     stack: None,
                     nesting: 0,
                 },
@@ -285,6 +290,7 @@ impl<T> Store<T> {
     /// Makes every allocation by wasm collect first, to find missing roots (for tests).
     #[doc(hidden)]
     pub fn gc_stress(&mut self, stress: bool) {
+        self.inner.opaque.gc_stress = stress;
         if let Some(heap) = &mut self.inner.opaque.gc_heap {
             heap.set_stress(stress);
         }
@@ -370,9 +376,10 @@ impl StoreOpaque {
         }
     }
 
-    pub(crate) fn push_tag(&mut self, ty: crate::tag::TagType) -> crate::tag::Tag {
+    /// Adds a tag whose function type has engine id `id`.
+    pub(crate) fn push_tag(&mut self, ty: crate::tag::TagType, id: SigId) -> crate::tag::Tag {
         let index = self.tags.len() as u32;
-        self.tags.push(ty);
+        self.tags.push(TagEntry { ty, id });
         crate::tag::Tag {
             store_id: self.id,
             index,
