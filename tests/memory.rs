@@ -216,3 +216,58 @@ fn data_segments_are_copied_at_instantiation() {
     .unwrap();
     assert!(Instance::new(&mut store, &module, &[]).is_err());
 }
+
+/// An address computed with `i32.add` wraps at 32 bits before the static offset is added,
+/// also where the interpreter fuses the addition into the access.
+#[test]
+fn computed_addresses_wrap_before_the_offset() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (memory 1)
+            (func (export "store") (param i32 i32 i64)
+                (i64.store offset=8 (i32.add (local.get 0) (local.get 1)) (local.get 2)))
+            (func (export "load") (param i32 i32) (result i64)
+                (i64.load offset=8 (i32.add (local.get 0) (local.get 1))))
+            (func (export "load32") (param i32 i32) (result i32)
+                (i32.load (i32.add (local.get 0) (local.get 1))))
+            (func (export "vload") (param i32 i32) (result i64)
+                (i64x2.extract_lane 1 (v128.load (i32.add (local.get 0) (local.get 1))))))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let store_fn = instance
+        .get_typed_func::<(i32, i32, i64), ()>(&mut store, "store")
+        .unwrap();
+    let load = instance
+        .get_typed_func::<(i32, i32), i64>(&mut store, "load")
+        .unwrap();
+    let load32 = instance
+        .get_typed_func::<(i32, i32), i32>(&mut store, "load32")
+        .unwrap();
+    let vload = instance
+        .get_typed_func::<(i32, i32), i64>(&mut store, "vload")
+        .unwrap();
+    // -4 + 12 wraps to 8; the access is at 16.
+    store_fn
+        .call(&mut store, (-4, 12, 0x1122_3344_5566_7788))
+        .unwrap();
+    assert_eq!(
+        load.call(&mut store, (8, 0)).unwrap(),
+        0x1122_3344_5566_7788
+    );
+    assert_eq!(
+        load.call(&mut store, (-1, 9)).unwrap(),
+        0x1122_3344_5566_7788
+    );
+    assert_eq!(load32.call(&mut store, (-2, 22)).unwrap(), 0x1122_3344);
+    assert_eq!(
+        vload.call(&mut store, (-8, 16)).unwrap(),
+        0x1122_3344_5566_7788
+    );
+    // No wrap: past the end of the memory.
+    let trap = load.call(&mut store, (PAGE as i32, 0)).unwrap_err();
+    assert_eq!(trap.trap_code(), Some(TrapCode::MemoryOutOfBounds));
+}

@@ -204,6 +204,8 @@ fn handlers_run_in_constant_native_stack() {
                   (local.set $acc (i64.xor (i64.rotl (local.get $acc) (i64.const 5))
                                            (i64.mul (local.get $i) (i64.const 0x9e3779b97f4a7c15))))
                   (local.set $f (f64.add (local.get $f) (f64.convert_i64_u (local.get $i))))
+                  ;; A multiplication feeding an addition: one fused instruction.
+                  (local.set $f (f64.add (f64.mul (local.get $f) (f64.const 0.5)) (local.get $f)))
                   (local.set $g (f32.mul (f32.demote_f64 (local.get $f)) (f32.const 0.5)))
                   (local.set $k (i32.wrap_i64 (local.get $i)))
                   (block $b2 (block $b1 (block $b0

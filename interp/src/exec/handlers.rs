@@ -626,6 +626,34 @@ handler!(RefCast { dst, src, target } => {
     next!()
 });
 
+/// The handler of a fused multiply and add: `$mul` then `$add` on values of type `$ty`.
+macro_rules! mul_add {
+    ($name:ident, $ty:ty, $mul:path, $add:path) => {
+        handler!($name { dst, a, b, c } => {
+            let product = $mul(<$ty>::read(regs!(), a), <$ty>::read(regs!(), b));
+            $add(product, <$ty>::read(regs!(), c)).write(regs!(), dst);
+            next!()
+        });
+    };
+}
+
+mul_add!(I32MulAdd, i32, num::i32_mul, num::i32_add);
+mul_add!(I64MulAdd, i64, num::i64_mul, num::i64_add);
+mul_add!(F32MulAdd, f32, num::f32_mul, num::f32_add);
+mul_add!(F64MulAdd, f64, num::f64_mul, num::f64_add);
+mul_add!(
+    F32x4MulAdd,
+    u128,
+    super::simd::f32x4_mul,
+    super::simd::f32x4_add
+);
+mul_add!(
+    F64x2MulAdd,
+    u128,
+    super::simd::f64x2_mul,
+    super::simd::f64x2_add
+);
+
 handler!(TrapIfNull { src } => {
     if r!(src) == 0 {
         trap!(TrapCode::NullReference);
@@ -737,6 +765,47 @@ handler!(I64Load32S { dst, addr, offset } => {
 handler!(Store8 { addr, src, offset } => store!(addr, src, offset, u8));
 handler!(Store16 { addr, src, offset } => store!(addr, src, offset, u16));
 handler!(Store32 { addr, src, offset } => store!(addr, src, offset, u32));
+handler!(Load32Add { dst, base, index, offset } => {
+    let addr = (r!(base) as u32).wrapping_add(r!(index) as u32) as u64;
+    let (base0, size0) = memory0!();
+    let ea = check!(effective(addr, offset, 4, size0));
+    r!(dst) = u32::from_le(base0.add(ea).cast::<u32>().read_unaligned()) as Slot;
+    next!()
+});
+handler!(Load64Add { dst, base, index, offset } => {
+    let addr = (r!(base) as u32).wrapping_add(r!(index) as u32) as u64;
+    let (base0, size0) = memory0!();
+    let ea = check!(effective(addr, offset, 8, size0));
+    r!(dst) = u64::from_le(base0.add(ea).cast::<u64>().read_unaligned());
+    next!()
+});
+handler!(Store32Add { base, index, src, offset } => {
+    let addr = (r!(base) as u32).wrapping_add(r!(index) as u32) as u64;
+    let (base0, size0) = memory0!();
+    let ea = check!(effective(addr, offset, 4, size0));
+    base0.add(ea).cast::<u32>().write_unaligned((r!(src) as u32).to_le());
+    next!()
+});
+handler!(Store64Add { base, index, src, offset } => {
+    let addr = (r!(base) as u32).wrapping_add(r!(index) as u32) as u64;
+    let (base0, size0) = memory0!();
+    let ea = check!(effective(addr, offset, 8, size0));
+    base0.add(ea).cast::<u64>().write_unaligned(r!(src).to_le());
+    next!()
+});
+handler!(V128Load0 { dst, addr, offset } => {
+    let (base0, size0) = memory0!();
+    let ea = check!(effective(r!(addr) as u32 as u64, offset, 16, size0));
+    u128::from_le(base0.add(ea).cast::<u128>().read_unaligned()).write(regs!(), dst);
+    next!()
+});
+handler!(V128Load0Add { dst, base, index, offset } => {
+    let addr = (r!(base) as u32).wrapping_add(r!(index) as u32) as u64;
+    let (base0, size0) = memory0!();
+    let ea = check!(effective(addr, offset, 16, size0));
+    u128::from_le(base0.add(ea).cast::<u128>().read_unaligned()).write(regs!(), dst);
+    next!()
+});
 handler!(Store64 { addr, src, offset } => store!(addr, src, offset, u64));
 
 handler!(MemorySize { dst, mem } => {

@@ -490,6 +490,18 @@ macro_rules! for_each_op {
             GlobalSet2 { src: Reg, index: u32 } = "global.set2";
             /// Loads 4 bytes from memory 0.
             Load32 { dst: Reg, addr: Reg, offset: u32 } -> dst = "load32";
+            /// As `load32`, at address `base + index` (an `i32.add` fused into the load).
+            Load32Add { dst: Reg, base: Reg, index: Reg, offset: u32 } -> dst = "load32_add";
+            /// As `load64`, at address `base + index`.
+            Load64Add { dst: Reg, base: Reg, index: Reg, offset: u32 } -> dst = "load64_add";
+            /// As `store32`, at address `base + index`.
+            Store32Add { base: Reg, index: Reg, src: Reg, offset: u32 } = "store32_add";
+            /// As `store64`, at address `base + index`.
+            Store64Add { base: Reg, index: Reg, src: Reg, offset: u32 } = "store64_add";
+            /// Loads 16 bytes of memory 0 (32-bit addresses) at `addr + offset`.
+            V128Load0 { dst: Reg, addr: Reg, offset: u32 } -> dst = "v128.load0";
+            /// As `v128.load0`, at address `base + index`.
+            V128Load0Add { dst: Reg, base: Reg, index: Reg, offset: u32 } -> dst = "v128.load0_add";
             /// Loads 8 bytes from memory 0.
             Load64 { dst: Reg, addr: Reg, offset: u32 } -> dst = "load64";
             /// Loads a byte, sign-extended to 32 bits.
@@ -544,6 +556,18 @@ macro_rules! for_each_op {
             ElemDrop { seg: u32 } = "elem.drop";
             /// A reference to function `func`.
             RefFunc { dst: Reg, func: u32 } -> dst = "ref.func";
+            /// `i32.mul` then `i32.add`: `dst = a * b + c`.
+            I32MulAdd { dst: Reg, a: Reg, b: Reg, c: Reg } -> dst = "i32.mul_add";
+            /// `i64.mul` then `i64.add`.
+            I64MulAdd { dst: Reg, a: Reg, b: Reg, c: Reg } -> dst = "i64.mul_add";
+            /// `f32.mul` then `f32.add`, rounding after each as the two instructions do.
+            F32MulAdd { dst: Reg, a: Reg, b: Reg, c: Reg } -> dst = "f32.mul_add";
+            /// `f64.mul` then `f64.add`, rounding after each.
+            F64MulAdd { dst: Reg, a: Reg, b: Reg, c: Reg } -> dst = "f64.mul_add";
+            /// `f32x4.mul` then `f32x4.add`, rounding after each.
+            F32x4MulAdd { dst: Reg, a: Reg, b: Reg, c: Reg } -> dst = "f32x4.mul_add";
+            /// `f64x2.mul` then `f64x2.add`, rounding after each.
+            F64x2MulAdd { dst: Reg, a: Reg, b: Reg, c: Reg } -> dst = "f64x2.mul_add";
             /// An `i31` reference to the low 31 bits of `src`.
             RefI31 { dst: Reg, src: Reg } -> dst = "ref.i31";
             /// A struct of module type `ty`, its field values in consecutive registers from

@@ -10,6 +10,7 @@
 mod control;
 pub mod fuel;
 mod gc;
+mod peephole;
 
 use std::collections::HashMap;
 
@@ -211,6 +212,7 @@ fn translate_body(
     }
     let result_slots = results.iter().map(|&ty| slot_count(ty)).sum();
     let frame_slots = t.place_consts()?.max(result_slots as u32) as u16;
+    peephole::thread_jumps(&mut t.ops);
     // Copied out at their exact size: the buffers go back to the thread for the next
     // translation.
     let compiled = CompiledFunc {
@@ -967,8 +969,58 @@ impl<'a> Translator<'a> {
         Ok((self.small_index(mem)?, index64))
     }
 
+    /// Replaces instruction `pc` (the last one) with `op`, which also does the work of the
+    /// operator being translated: a trap it raises is that operator's, so it takes that
+    /// operator's wasm offset.
+    fn fuse_into(&mut self, pc: usize, op: Op) {
+        self.ops[pc] = op;
+        self.offsets[pc] = self.offset;
+    }
+
+    /// If the operand on top is the sum the last instruction computed with `i32.add`, and
+    /// only that operand reads it: pops it and returns the summands and the addition's
+    /// position, for an access at `base + index` to replace the addition.
+    fn take_address_sum(&mut self) -> Option<(Reg, Reg, usize)> {
+        let pc = self.last_result.filter(|&pc| pc + 1 == self.ops.len())?;
+        let top = *self.stack.last()?;
+        match self.ops[pc] {
+            Op::I32Add { dst, lhs, rhs } if top.source == Source::Temp && top.slot == dst.0 => {
+                self.stack.pop();
+                Some((lhs, rhs, pc))
+            }
+            _ => None,
+        }
+    }
+
     fn load(&mut self, memarg: MemArg, ty: ValType, op: MemOp) -> Result<()> {
         let (mem, index64) = self.memory_of(&memarg)?;
+        // Memory 0 with 32-bit addresses: a computed address fuses into the load.
+        if let (0, false, Ok(offset), MemOp::Load32 | MemOp::Load64) =
+            (mem, index64, u32::try_from(memarg.offset), op)
+            && let Some((base, index, pc)) = self.take_address_sum()
+        {
+            let dst = self.push_temp(ty)?;
+            self.fuse_into(
+                pc,
+                if op == MemOp::Load32 {
+                    Op::Load32Add {
+                        dst,
+                        base,
+                        index,
+                        offset,
+                    }
+                } else {
+                    Op::Load64Add {
+                        dst,
+                        base,
+                        index,
+                        offset,
+                    }
+                },
+            );
+            self.last_result = Some(pc);
+            return Ok(());
+        }
         let addr = self.pop_reg();
         let dst = self.push_temp(ty)?;
         // Memory 0 with a 32-bit index and offset has compact instructions of its own.
@@ -990,6 +1042,44 @@ impl<'a> Translator<'a> {
 
     fn store(&mut self, memarg: MemArg, op: MemOp) -> Result<()> {
         let (mem, index64) = self.memory_of(&memarg)?;
+        // As in `load`, when the value needs no instruction of its own (it is a local or a
+        // pooled constant), so the address's `i32.add` is still the last instruction.
+        if let (0, false, Ok(offset), MemOp::Store32 | MemOp::Store64) =
+            (mem, index64, u32::try_from(memarg.offset), op)
+        {
+            let value = *self.stack.last().expect("validated");
+            let src = match value.source {
+                Source::Local(reg) | Source::Pooled(reg) => Some(reg),
+                Source::Const(bits) => self.const_reg(bits),
+                Source::Temp => None,
+            };
+            if let Some(src) = src {
+                self.stack.pop();
+                if let Some((base, index, pc)) = self.take_address_sum() {
+                    self.fuse_into(
+                        pc,
+                        if op == MemOp::Store32 {
+                            Op::Store32Add {
+                                base,
+                                index,
+                                src,
+                                offset,
+                            }
+                        } else {
+                            Op::Store64Add {
+                                base,
+                                index,
+                                src,
+                                offset,
+                            }
+                        },
+                    );
+                    self.last_result = None;
+                    return Ok(());
+                }
+                self.stack.push(value);
+            }
+        }
         let [addr, src] = self.pop2();
         let instruction = match u32::try_from(memarg.offset) {
             Ok(offset) if mem == 0 && !index64 => op.store0(addr, src, offset),
@@ -1075,7 +1165,7 @@ impl<'a> Translator<'a> {
             self.retype(ValType::I64);
             return Ok(());
         }
-        if self.translate_numeric(&op)? {
+        if self.fuse_mul_add(&op)? || self.translate_numeric(&op)? {
             return Ok(());
         }
         match op {
@@ -1528,6 +1618,69 @@ impl<'a> Translator<'a> {
         Ok(())
     }
 
+    /// Translates an addition of the product just computed (`a * b + c` or `c + a * b`) as
+    /// one fused instruction that replaces the multiplication; `false` if `op` is no such
+    /// addition. The product is a temporary that only this addition reads, so dropping it
+    /// changes nothing else.
+    fn fuse_mul_add(&mut self, op: &Operator<'_>) -> Result<bool> {
+        type Fused = fn(Reg, Reg, Reg, Reg) -> Op;
+        let (ty, fused): (ValType, Fused) = match op {
+            Operator::I32Add => (ValType::I32, |dst, a, b, c| Op::I32MulAdd { dst, a, b, c }),
+            Operator::I64Add => (ValType::I64, |dst, a, b, c| Op::I64MulAdd { dst, a, b, c }),
+            Operator::F32Add => (ValType::F32, |dst, a, b, c| Op::F32MulAdd { dst, a, b, c }),
+            Operator::F64Add => (ValType::F64, |dst, a, b, c| Op::F64MulAdd { dst, a, b, c }),
+            Operator::F32x4Add => (ValType::V128, |dst, a, b, c| Op::F32x4MulAdd {
+                dst,
+                a,
+                b,
+                c,
+            }),
+            Operator::F64x2Add => (ValType::V128, |dst, a, b, c| Op::F64x2MulAdd {
+                dst,
+                a,
+                b,
+                c,
+            }),
+            _ => return Ok(false),
+        };
+        let Some(pc) = self.last_result.filter(|&pc| pc + 1 == self.ops.len()) else {
+            return Ok(false);
+        };
+        let (product, a, b) = match (self.ops[pc], op) {
+            (Op::I32Mul { dst, lhs, rhs }, Operator::I32Add)
+            | (Op::I64Mul { dst, lhs, rhs }, Operator::I64Add)
+            | (Op::F32Mul { dst, lhs, rhs }, Operator::F32Add)
+            | (Op::F64Mul { dst, lhs, rhs }, Operator::F64Add)
+            | (Op::F32x4Mul { dst, lhs, rhs }, Operator::F32x4Add)
+            | (Op::F64x2Mul { dst, lhs, rhs }, Operator::F64x2Add) => (dst, lhs, rhs),
+            _ => return Ok(false),
+        };
+        let n = self.stack.len();
+        let is_product = |o: &Operand| o.source == Source::Temp && o.slot == product.0;
+        let other = match (self.stack[n - 2], self.stack[n - 1]) {
+            (x, y) if is_product(&y) => x,
+            (x, y) if is_product(&x) => y,
+            _ => return Ok(false),
+        };
+        // The addend must already be in a register: nothing may be emitted after the
+        // multiplication, which the fused instruction replaces in place.
+        let c = match other.source {
+            Source::Temp => Reg(other.slot),
+            Source::Local(reg) | Source::Pooled(reg) => reg,
+            // Vector constants are pooled; a scalar constant takes one pooled slot.
+            Source::Const(bits) if ty != ValType::V128 => match self.const_reg(bits) {
+                Some(reg) => reg,
+                None => return Ok(false),
+            },
+            Source::Const(_) => return Ok(false),
+        };
+        self.stack.truncate(n - 2);
+        let dst = self.push_temp(ty)?;
+        self.fuse_into(pc, fused(dst, a, b, c));
+        self.last_result = Some(pc);
+        Ok(true)
+    }
+
     fn retype(&mut self, ty: ValType) {
         self.stack.last_mut().expect("validated").ty = ty;
     }
@@ -1758,6 +1911,26 @@ impl<'a> Translator<'a> {
 
     fn v128_load(&mut self, memarg: MemArg, kind: V128LoadKind) -> Result<()> {
         let (mem, access, offset) = self.sized_access(&memarg, 16)?;
+        if mem == 0 && !access.index64() && kind == V128LoadKind::Load {
+            if let Some((base, index, pc)) = self.take_address_sum() {
+                let dst = self.push_temp(ValType::V128)?;
+                self.fuse_into(
+                    pc,
+                    Op::V128Load0Add {
+                        dst,
+                        base,
+                        index,
+                        offset,
+                    },
+                );
+                self.last_result = Some(pc);
+                return Ok(());
+            }
+            let addr = self.pop_reg();
+            let dst = self.push_temp(ValType::V128)?;
+            self.emit_result(Op::V128Load0 { dst, addr, offset });
+            return Ok(());
+        }
         let addr = self.pop_reg();
         let dst = self.push_temp(ValType::V128)?;
         let access = V128Access::new(kind, access.index64());
@@ -1921,6 +2094,48 @@ impl<'a> Translator<'a> {
     }
 }
 
+/// Every comparison that fuses with a following branch, with the fused branches taken when
+/// it holds and when it fails: `$m! { Cmp => Holds / Fails, ... }`.
+macro_rules! compare_branches {
+    ($m:ident) => {
+        $m! {
+            I32Eq => BrI32Eq / BrI32Ne,
+            I32Ne => BrI32Ne / BrI32Eq,
+            I32LtS => BrI32LtS / BrI32GeS,
+            I32LtU => BrI32LtU / BrI32GeU,
+            I32GtS => BrI32GtS / BrI32LeS,
+            I32GtU => BrI32GtU / BrI32LeU,
+            I32LeS => BrI32LeS / BrI32GtS,
+            I32LeU => BrI32LeU / BrI32GtU,
+            I32GeS => BrI32GeS / BrI32LtS,
+            I32GeU => BrI32GeU / BrI32LtU,
+            I64Eq => BrI64Eq / BrI64Ne,
+            I64Ne => BrI64Ne / BrI64Eq,
+            I64LtS => BrI64LtS / BrI64GeS,
+            I64LtU => BrI64LtU / BrI64GeU,
+            I64GtS => BrI64GtS / BrI64LeS,
+            I64GtU => BrI64GtU / BrI64LeU,
+            I64LeS => BrI64LeS / BrI64GtS,
+            I64LeU => BrI64LeU / BrI64GtU,
+            I64GeS => BrI64GeS / BrI64LtS,
+            I64GeU => BrI64GeU / BrI64LtU,
+            F32Eq => BrF32Eq / BrF32Ne,
+            F32Ne => BrF32Ne / BrF32Eq,
+            F32Lt => BrF32Lt / BrF32NotLt,
+            F32Gt => BrF32Gt / BrF32NotGt,
+            F32Le => BrF32Le / BrF32NotLe,
+            F32Ge => BrF32Ge / BrF32NotGe,
+            F64Eq => BrF64Eq / BrF64Ne,
+            F64Ne => BrF64Ne / BrF64Eq,
+            F64Lt => BrF64Lt / BrF64NotLt,
+            F64Gt => BrF64Gt / BrF64NotGt,
+            F64Le => BrF64Le / BrF64NotLe,
+            F64Ge => BrF64Ge / BrF64NotGe,
+        }
+    };
+}
+pub(crate) use compare_branches;
+
 /// The fused form of comparison `op` (whose result is `cond`) followed by a branch taken when
 /// the comparison is true (`jump_if`) or false.
 fn fuse_compare(op: &Op, cond: Reg, jump_if: bool) -> Option<Op> {
@@ -1945,40 +2160,7 @@ fn fuse_compare(op: &Op, cond: Reg, jump_if: bool) -> Option<Op> {
             }
         };
     }
-    fuse! {
-        I32Eq => BrI32Eq / BrI32Ne,
-        I32Ne => BrI32Ne / BrI32Eq,
-        I32LtS => BrI32LtS / BrI32GeS,
-        I32LtU => BrI32LtU / BrI32GeU,
-        I32GtS => BrI32GtS / BrI32LeS,
-        I32GtU => BrI32GtU / BrI32LeU,
-        I32LeS => BrI32LeS / BrI32GtS,
-        I32LeU => BrI32LeU / BrI32GtU,
-        I32GeS => BrI32GeS / BrI32LtS,
-        I32GeU => BrI32GeU / BrI32LtU,
-        I64Eq => BrI64Eq / BrI64Ne,
-        I64Ne => BrI64Ne / BrI64Eq,
-        I64LtS => BrI64LtS / BrI64GeS,
-        I64LtU => BrI64LtU / BrI64GeU,
-        I64GtS => BrI64GtS / BrI64LeS,
-        I64GtU => BrI64GtU / BrI64LeU,
-        I64LeS => BrI64LeS / BrI64GtS,
-        I64LeU => BrI64LeU / BrI64GtU,
-        I64GeS => BrI64GeS / BrI64LtS,
-        I64GeU => BrI64GeU / BrI64LtU,
-        F32Eq => BrF32Eq / BrF32Ne,
-        F32Ne => BrF32Ne / BrF32Eq,
-        F32Lt => BrF32Lt / BrF32NotLt,
-        F32Gt => BrF32Gt / BrF32NotGt,
-        F32Le => BrF32Le / BrF32NotLe,
-        F32Ge => BrF32Ge / BrF32NotGe,
-        F64Eq => BrF64Eq / BrF64Ne,
-        F64Ne => BrF64Ne / BrF64Eq,
-        F64Lt => BrF64Lt / BrF64NotLt,
-        F64Gt => BrF64Gt / BrF64NotGt,
-        F64Le => BrF64Le / BrF64NotLe,
-        F64Ge => BrF64Ge / BrF64NotGe,
-    }
+    compare_branches!(fuse)
 }
 
 /// The heap type of `ref.i31` results.

@@ -1,0 +1,196 @@
+//! Jump threading over a finished function's bytecode.
+//!
+//! Structured control flow leaves branches whose only job is to reach another branch or a
+//! return: the `br` closing an `if` arm that jumps to the function's `return`, the `br` at
+//! the bottom of a loop that jumps back to the loop's exit test. Each rewrite below replaces
+//! one instruction with another that has exactly the same effect when executed at the same
+//! place, so no instruction moves, offsets into the code (wasm offsets, exception ranges,
+//! loop entries) stay valid, and other branches to the rewritten targets are unaffected.
+//! Fuel charges stay where they were: a block that charges fuel starts with `consume_fuel`,
+//! which no rewrite looks through.
+
+use super::compare_branches;
+use crate::isa::Op;
+
+/// How many unconditional branches a chain is followed through.
+const MAX_HOPS: usize = 4;
+
+/// Applies every rewrite to `ops`.
+pub(super) fn thread_jumps(ops: &mut [Op]) {
+    for at in 0..ops.len() {
+        follow_branches(ops, at);
+        if let Op::Br { offset } = ops[at] {
+            let target = at as isize + offset as isize;
+            if let Some(&next) = usize::try_from(target).ok().and_then(|t| ops.get(t)) {
+                if is_return(&next) {
+                    // Jumping to a return is returning.
+                    ops[at] = next;
+                } else if let Some(test) = loop_test_here(next, target as usize, at) {
+                    ops[at] = test;
+                }
+            }
+        }
+    }
+    for at in 1..ops.len() {
+        // A copy into the register that the next instruction returns: return the source.
+        ops[at - 1] = match (ops[at - 1], ops[at]) {
+            (Op::Copy { dst, src }, Op::ReturnReg { src: returned }) if dst == returned => {
+                Op::ReturnReg { src }
+            }
+            (
+                Op::Copy2 { dst, src },
+                Op::ReturnSpan {
+                    src: returned,
+                    len: 2,
+                },
+            ) if dst == returned => Op::ReturnSpan { src, len: 2 },
+            (op, _) => op,
+        };
+    }
+}
+
+/// Points the branch at `at` past the unconditional branches its target starts a chain of.
+fn follow_branches(ops: &mut [Op], at: usize) {
+    for _ in 0..MAX_HOPS {
+        let mut op = ops[at];
+        let Some(offset) = op.branch_offset_mut().map(|o| *o as isize) else {
+            return;
+        };
+        let Some(Op::Br { offset: further }) = usize::try_from(at as isize + offset)
+            .ok()
+            .and_then(|target| ops.get(target))
+        else {
+            return;
+        };
+        let total = offset + *further as isize;
+        // A branch to itself stays as it is (an infinite loop is the program's business).
+        if total == 0 || i32::try_from(total).is_err() {
+            return;
+        }
+        *ops[at].branch_offset_mut().expect("a branch") = total as i32;
+    }
+}
+
+fn is_return(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Return {} | Op::ReturnReg { .. } | Op::ReturnSpan { .. }
+    )
+}
+
+/// The rewrite of a `br` at `at` whose target, at `target`, is the conditional branch `test`
+/// taken to `at + 1`: the inverted test, taken to `target + 1` (where `test` falls through),
+/// falls through to `at + 1` itself. This is how a loop whose exit test heads its body
+/// saves the jump back to that test on every iteration.
+fn loop_test_here(test: Op, target: usize, at: usize) -> Option<Op> {
+    let mut inverted = invert(test)?;
+    let mut probe = test;
+    let taken = target as isize + *probe.branch_offset_mut()? as isize;
+    if taken != at as isize + 1 {
+        return None;
+    }
+    *inverted.branch_offset_mut()? = i32::try_from(target as isize + 1 - at as isize).ok()?;
+    Some(inverted)
+}
+
+/// The conditional branch taken exactly when `op` is not (offset left as in `op`).
+fn invert(op: Op) -> Option<Op> {
+    macro_rules! invert {
+        ($($cmp:ident => $holds:ident / $fails:ident,)*) => {
+            // Each pair appears once per direction; the repeats never match.
+            #[allow(unreachable_patterns)]
+            match op {
+                Op::BrIfEqz { cond, offset } => Some(Op::BrIfNez { cond, offset }),
+                Op::BrIfNez { cond, offset } => Some(Op::BrIfEqz { cond, offset }),
+                $(
+                    Op::$holds { lhs, rhs, offset } => Some(Op::$fails { lhs, rhs, offset }),
+                    Op::$fails { lhs, rhs, offset } => Some(Op::$holds { lhs, rhs, offset }),
+                )*
+                _ => None,
+            }
+        };
+    }
+    compare_branches!(invert)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::isa::Reg;
+
+    #[test]
+    fn a_branch_to_a_return_returns_and_copies_fold_into_it() {
+        let mut ops = [
+            Op::Copy {
+                dst: Reg(3),
+                src: Reg(0),
+            },
+            Op::Br { offset: 2 },
+            Op::Unreachable {},
+            Op::ReturnReg { src: Reg(3) },
+        ];
+        thread_jumps(&mut ops);
+        assert_eq!(ops[0], Op::ReturnReg { src: Reg(0) });
+        assert_eq!(ops[1], Op::ReturnReg { src: Reg(3) });
+        assert_eq!(ops[3], Op::ReturnReg { src: Reg(3) });
+    }
+
+    #[test]
+    fn a_loop_tests_its_exit_at_the_bottom() {
+        // 0: exit test (taken to 4), 1-2: body, 3: back to the test.
+        let mut ops = [
+            Op::BrIfEqz {
+                cond: Reg(1),
+                offset: 4,
+            },
+            Op::Copy {
+                dst: Reg(2),
+                src: Reg(1),
+            },
+            Op::Copy {
+                dst: Reg(1),
+                src: Reg(0),
+            },
+            Op::Br { offset: -3 },
+            Op::Return {},
+        ];
+        thread_jumps(&mut ops);
+        assert_eq!(
+            ops[3],
+            Op::BrIfNez {
+                cond: Reg(1),
+                offset: -2
+            }
+        );
+        assert_eq!(
+            ops[0],
+            Op::BrIfEqz {
+                cond: Reg(1),
+                offset: 4
+            }
+        );
+    }
+
+    #[test]
+    fn chains_of_branches_are_followed_but_self_loops_kept() {
+        let mut ops = [
+            Op::BrIfNez {
+                cond: Reg(0),
+                offset: 2,
+            },
+            Op::Br { offset: 0 },
+            Op::Br { offset: 2 },
+            Op::Unreachable {},
+            Op::Unreachable {},
+        ];
+        thread_jumps(&mut ops);
+        assert_eq!(
+            ops[0],
+            Op::BrIfNez {
+                cond: Reg(0),
+                offset: 4
+            }
+        );
+        assert_eq!(ops[1], Op::Br { offset: 0 });
+    }
+}
