@@ -94,9 +94,14 @@ macro_rules! dispatch {
 /// of reach of code written outside this macro):
 /// `r!(reg)` a register, `regs!()` the register file, `ip!()` the instruction, `vmctx!()` the instance, `cx!()` the
 /// state, `next!()` / `jump!(offset)` / `resume!(ip)` to continue, `trap!(code)` and
-/// `check!(result)` to stop with a trap, `reload_memory!()` after memory 0 may have grown.
+/// `check!(result)` to stop with a trap, `reload_memory!()` after memory 0 may have grown,
+/// `tail!(f)` to continue in another function of a handler's signature. `handler!(fn F for
+/// Name { .. })` defines such a function `F` for instructions `Name`.
 macro_rules! handler {
     ($name:ident { $($field:ident),* } => $body:expr) => {
+        handler!(fn $name for $name { $($field),* } => $body);
+    };
+    (fn $fname:ident for $name:ident { $($field:ident),* } => $body:expr) => {
         #[allow(
             non_snake_case,
             unused_mut,
@@ -105,7 +110,10 @@ macro_rules! handler {
             unused_unsafe,
             unused_assignments
         )]
-        unsafe fn $name(
+        // Handlers are reached through the table or `tail!`, and must stay functions of
+        // their own for either.
+        #[inline(never)]
+        unsafe fn $fname(
             ip: *const Op,
             mut regs: *mut Slot,
             mut mem: *mut u8,
@@ -163,6 +171,11 @@ macro_rules! handler {
                     return cx.trap(ip, $code)
                 };
             }
+            macro_rules! tail {
+                ($f:ident) => {
+                    return $f(ip, regs, mem, len, cx)
+                };
+            }
             macro_rules! check {
                 ($result:expr) => {
                     match $result {
@@ -177,10 +190,13 @@ macro_rules! handler {
                     (mem, len)
                 };
             }
+            // Also refreshes the state's copy, which calls and returns within the instance
+            // keep instead of reading memory 0 again.
             macro_rules! reload_memory {
-                () => {
-                    (mem, len) = memory0(cx.vmctx)
-                };
+                () => {{
+                    (mem, len) = memory0(cx.vmctx);
+                    (cx.mem, cx.len) = (mem, len);
+                }};
             }
             // A load from memory 0 with a 32-bit address.
             macro_rules! load {
@@ -271,8 +287,12 @@ handler!(BrIfEqz { cond, offset } => {
 });
 
 handler!(BrTable { index, len } => {
-    let index = (r!(index) as u32).min(len);
-    jump!(1 + index as isize)
+    let entry = 1 + (r!(index) as u32).min(len) as isize;
+    // Most entries are plain `br`s: take them here rather than dispatching to them.
+    match *ip!().offset(entry) {
+        Op::Br { offset } => jump!(entry + offset as isize),
+        _ => jump!(entry),
+    }
 });
 
 handler!(Return {} => resume!(cx!().return_to_caller()));
@@ -287,14 +307,35 @@ handler!(ReturnSpan { src, len } => {
     resume!(cx!().return_to_caller())
 });
 
+// Each call instruction enters an interpreted callee itself and leaves every other case
+// (host functions, compiled code, first calls, tier-up, stack growth) to a twin that it
+// jumps to, so that the common path saves no registers.
+
 handler!(Call { func, base } => {
     let callee = *(*vmctx!()).funcs.add(func as usize);
-    resume!(cx!().call(ip!(), callee, base))
+    match cx!().enter_translated(ip!(), &*callee, base) {
+        Some(next) => resume!(next),
+        None => tail!(CallGeneral),
+    }
+});
+
+handler!(fn CallGeneral for Call { func, base } => {
+    let callee = *(*vmctx!()).funcs.add(func as usize);
+    resume!(cx!().call_general(ip!(), callee, base))
 });
 
 handler!(CallIndirect { ty, table, index, base } => {
     let callee = check!(indirect_callee(vmctx!(), ty, table, r!(index)));
-    resume!(cx!().call(ip!(), callee, base))
+    match cx!().enter_translated(ip!(), &*callee, base) {
+        Some(next) => resume!(next),
+        None => tail!(CallIndirectGeneral),
+    }
+});
+
+handler!(fn CallIndirectGeneral for CallIndirect { ty, table, index, base } => {
+    // The callee passed its checks a moment ago; nothing has changed since.
+    let callee = check!(indirect_callee(vmctx!(), ty, table, r!(index)));
+    resume!(cx!().call_general(ip!(), callee, base))
 });
 
 handler!(CallRef { func, base } => {
@@ -302,7 +343,14 @@ handler!(CallRef { func, base } => {
     if callee.is_null() {
         trap!(TrapCode::NullReference);
     }
-    resume!(cx!().call(ip!(), callee, base))
+    match cx!().enter_translated(ip!(), &*callee, base) {
+        Some(next) => resume!(next),
+        None => tail!(CallRefGeneral),
+    }
+});
+
+handler!(fn CallRefGeneral for CallRef { func, base } => {
+    resume!(cx!().call_general(ip!(), r!(func) as usize as *const FuncEntry, base))
 });
 
 handler!(ReturnCall { func, base } => {

@@ -434,19 +434,33 @@ unsafe fn enter(
     // (kept alive by the store) owns.
     let code_ref = unsafe { &*code };
     stack.reserve(base + code_ref.frame_slots as usize)?;
-    // SAFETY: `reserve` made `values[base..base + frame_slots]` exist; the locals and the
-    // constant registers lie inside the frame.
+    // SAFETY: `reserve` made `values[base..base + frame_slots]` exist.
+    unsafe { init_frame(stack.values.as_mut_ptr().add(base), code_ref) };
+    Ok(code)
+}
+
+/// Zeroes the locals of a new frame of `code` at `frame` that are not parameters, and writes
+/// its constants after them.
+///
+/// # Safety
+///
+/// `frame` must point to `code.frame_slots` writable slots.
+#[inline(always)]
+unsafe fn init_frame(frame: *mut Slot, code: &CompiledFunc) {
+    // SAFETY: guaranteed by the caller; the template ends within the frame.
     unsafe {
-        let frame = stack.values.as_mut_ptr().add(base);
-        for slot in code_ref.param_slots as usize..code_ref.local_slots as usize {
-            *frame.add(slot) = 0;
-        }
-        let consts = frame.add(code_ref.local_slots as usize);
-        for (i, &value) in code_ref.consts.iter().enumerate() {
-            *consts.add(i) = value;
+        let to = frame.add(code.param_slots as usize);
+        // Four slots at a time (templates are padded to a multiple of four, and frames
+        // have room for the padding). Volatile reads keep this a plain loop: templates are
+        // a few slots long, and a call to `memcpy` would cost more than the copy (and make
+        // every call handler save registers around it).
+        let from = code.frame_init.as_ptr().cast::<[Slot; 4]>();
+        for i in 0..code.frame_init.len() / 4 {
+            to.cast::<[Slot; 4]>()
+                .add(i)
+                .write_unaligned(std::ptr::read_volatile(from.add(i)));
         }
     }
-    Ok(code)
 }
 
 /// Translates `func`'s body on its first call and caches the bytecode in its entry.
@@ -900,14 +914,99 @@ impl Cx<'_> {
         }
     }
 
-    /// Calls `callee` from instruction `ip`, its frame starting at register `base`; returns
-    /// the next instruction to run, or null if execution stopped.
+    /// Calls `callee` from instruction `ip`, its frame starting at register `base`, when
+    /// this is the common call: of an interpreted wasm function already translated, whose
+    /// frame fits in the stack as it is, and whose tier-up countdown (if any) does not run
+    /// out now. Returns its first instruction, or `None` (having changed nothing) for
+    /// [`Cx::call_general`] to make the call.
     ///
     /// # Safety
     ///
     /// `callee` must be a valid entry and `ip` the running function's call instruction.
+    #[inline(always)]
+    unsafe fn enter_translated(
+        &mut self,
+        ip: *const Op,
+        callee: &FuncEntry,
+        base: Reg,
+    ) -> Option<*const Op> {
+        if callee.kind != FuncKind::Wasm || callee.has_native_code() {
+            return None;
+        }
+        let code = callee
+            .code
+            .load(std::sync::atomic::Ordering::Acquire)
+            .cast_const();
+        if code.is_null() {
+            return None;
+        }
+        // SAFETY: a non-null `code` is the entry's translation, owned by its module.
+        let code_ref = unsafe { &*code };
+        let new_base = self.base + base.0 as usize;
+        let frame_end = new_base + code_ref.frame_slots as usize;
+        let frames = self.stack.frames.len() + 1;
+        if frame_end > self.stack.values.len()
+            || frame_end * size_of::<Slot>() + frames * size_of::<Frame>() > self.stack.max_bytes
+        {
+            return None;
+        }
+        if let Some(counters) = tier_counters(callee) {
+            // The call that ends the countdown asks for a compilation: the general path's.
+            match counters.calls.load(std::sync::atomic::Ordering::Relaxed) {
+                0 => {}
+                1 => return None,
+                left => counters
+                    .calls
+                    .store(left - 1, std::sync::atomic::Ordering::Relaxed),
+            }
+        }
+        let depth = self.stack.frames.len();
+        if depth == self.stack.frames.capacity() {
+            return None;
+        }
+        // SAFETY: the record fits in the capacity (checked above); `ip` is a call, which is
+        // never the function's last instruction.
+        unsafe {
+            self.stack.frames.as_mut_ptr().add(depth).write(Frame {
+                func: self.func,
+                code: self.code,
+                resume: ip.add(1),
+                base: self.base,
+            });
+            self.stack.frames.set_len(depth + 1);
+        }
+        // SAFETY: the frame lies inside the stack's values (checked above).
+        unsafe {
+            let regs = self.stack.values.as_mut_ptr().add(new_base);
+            init_frame(regs, code_ref);
+            // The homes of memory 0 are current (handlers refresh them when they grow it).
+            if callee.vmctx != self.vmctx {
+                self.vmctx = callee.vmctx;
+                (self.mem, self.len) = memory0(self.vmctx);
+            }
+            self.regs = regs;
+        }
+        self.func = callee;
+        self.code = code;
+        self.base = new_base;
+        Some(code_ref.ops.as_ptr())
+    }
+
+    /// Calls `callee` from instruction `ip`, its frame starting at register `base`, in every
+    /// case [`Cx::enter_translated`] leaves: host functions, compiled code, first calls
+    /// (translating), tier-up, and frames that need the stack to grow. Returns the next
+    /// instruction to run, or null if execution stopped.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Cx::enter_translated`].
     #[inline(never)]
-    unsafe fn call(&mut self, ip: *const Op, callee: *const FuncEntry, base: Reg) -> *const Op {
+    unsafe fn call_general(
+        &mut self,
+        ip: *const Op,
+        callee: *const FuncEntry,
+        base: Reg,
+    ) -> *const Op {
         let new_base = self.base + base.0 as usize;
         let mut callee = callee;
         // SAFETY: guaranteed by the caller; entries keep their instance and code alive.
@@ -954,7 +1053,7 @@ impl Cx<'_> {
     ///
     /// # Safety
     ///
-    /// As for [`Cx::call`].
+    /// As for [`Cx::enter_translated`].
     #[inline(never)]
     unsafe fn tail_call(
         &mut self,
@@ -1009,19 +1108,32 @@ impl Cx<'_> {
                 self.func = frame.func;
                 self.code = frame.code;
                 self.base = frame.base;
-                // SAFETY: frames hold live entries.
-                self.vmctx = unsafe { (*frame.func).vmctx };
-                // SAFETY: the caller's frame is still reserved below the callee's.
-                unsafe { self.resume_at(frame.resume) }
+                // SAFETY: frames hold live entries; the caller's frame is still reserved
+                // below the callee's.
+                unsafe {
+                    let vmctx = (*frame.func).vmctx;
+                    // Within one instance the homes of memory 0 are current (handlers
+                    // refresh them when they grow it, calls elsewhere on their return).
+                    if vmctx != self.vmctx {
+                        self.vmctx = vmctx;
+                        (self.mem, self.len) = memory0(vmctx);
+                    }
+                    self.regs = self.stack.values.as_mut_ptr().add(self.base);
+                }
+                frame.resume
             }
-            None => {
-                // SAFETY: the running function is a valid wasm entry.
-                let results = unsafe { (*self.func).result_slots } as usize;
-                self.io[..results]
-                    .copy_from_slice(&self.stack.values[self.base..self.base + results]);
-                std::ptr::null()
-            }
+            None => self.return_to_host(),
         }
+    }
+
+    /// Ends the outermost call: copies its results out.
+    #[cold]
+    #[inline(never)]
+    fn return_to_host(&mut self) -> *const Op {
+        // SAFETY: the running function is a valid wasm entry.
+        let results = unsafe { (*self.func).result_slots } as usize;
+        self.io[..results].copy_from_slice(&self.stack.values[self.base..self.base + results]);
+        std::ptr::null()
     }
 
     /// Unwinds from instruction `ip` to the innermost handler that catches exception `exn`,

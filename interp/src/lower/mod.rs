@@ -74,9 +74,11 @@ pub struct CompiledFunc {
     pub param_slots: u16,
     /// Slots taken by the results.
     pub result_slots: u16,
-    /// Constants the function's instructions read from registers `local_slots..`; they are
-    /// written into every new frame, right after the locals.
-    pub consts: Box<[u64]>,
+    /// What every new frame holds from slot `param_slots` on: the locals that are not
+    /// parameters (zero), then the constants the instructions read from registers
+    /// `local_slots..`, then zeros up to a multiple of four slots (the frame has room for
+    /// them). One copy sets up a frame.
+    pub frame_init: Box<[u64]>,
     /// Exception handlers (`try_table`s), innermost first.
     pub handlers: Box<[Handler]>,
 }
@@ -211,7 +213,13 @@ fn translate_body(
         operators.finish()?;
     }
     let result_slots = results.iter().map(|&ty| slot_count(ty)).sum();
-    let frame_slots = t.place_consts()?.max(result_slots as u32) as u16;
+    // Frames start as a copy of `frame_init`, padded to whole groups of four slots.
+    let init_len = ((t.local_slots - param_slots) as usize + t.consts.len()).next_multiple_of(4);
+    let frame_slots = t
+        .place_consts()?
+        .max(result_slots as u32)
+        .max(param_slots as u32 + init_len as u32);
+    let frame_slots = u16::try_from(frame_slots).map_err(|_| t.too_large())?;
     peephole::thread_jumps(&mut t.ops);
     // Copied out at their exact size: the buffers go back to the thread for the next
     // translation.
@@ -222,7 +230,11 @@ fn translate_body(
         local_slots: t.local_slots,
         param_slots,
         result_slots,
-        consts: t.consts.as_slice().into(),
+        frame_init: std::iter::repeat_n(0, (t.local_slots - param_slots) as usize)
+            .chain(t.consts.iter().copied())
+            .chain(std::iter::repeat(0))
+            .take(init_len)
+            .collect(),
         handlers: std::mem::take(&mut t.handlers).into_boxed_slice(),
     };
     t.recycle();
