@@ -11,12 +11,14 @@ fn bool_i32(b: bool) -> i32 {
 }
 
 // ---- i31 references (GC): the slot of a reference is taken as an i64 ----
+#[inline]
 pub fn i31_get_s(a: i64) -> Trapping<i32> {
     match a {
         0 => Err(TrapCode::NullReference),
         _ => Ok(crate::vm::gc::i31_get_s(a as u64)),
     }
 }
+#[inline]
 pub fn i31_get_u(a: i64) -> Trapping<i32> {
     match a {
         0 => Err(TrapCode::NullReference),
@@ -25,105 +27,139 @@ pub fn i31_get_u(a: i64) -> Trapping<i32> {
 }
 
 // ---- comparisons ----
+#[inline]
 pub fn i32_eqz(a: i32) -> i32 {
     bool_i32(a == 0)
 }
+#[inline]
 pub fn i64_eqz(a: i64) -> i32 {
     bool_i32(a == 0)
 }
+#[inline]
 pub fn i32_eq(a: i32, b: i32) -> i32 {
     bool_i32(a == b)
 }
+#[inline]
 pub fn i32_ne(a: i32, b: i32) -> i32 {
     bool_i32(a != b)
 }
+#[inline]
 pub fn i32_lt_s(a: i32, b: i32) -> i32 {
     bool_i32(a < b)
 }
+#[inline]
 pub fn i32_lt_u(a: i32, b: i32) -> i32 {
     bool_i32((a as u32) < (b as u32))
 }
+#[inline]
 pub fn i32_gt_s(a: i32, b: i32) -> i32 {
     bool_i32(a > b)
 }
+#[inline]
 pub fn i32_gt_u(a: i32, b: i32) -> i32 {
     bool_i32((a as u32) > (b as u32))
 }
+#[inline]
 pub fn i32_le_s(a: i32, b: i32) -> i32 {
     bool_i32(a <= b)
 }
+#[inline]
 pub fn i32_le_u(a: i32, b: i32) -> i32 {
     bool_i32((a as u32) <= (b as u32))
 }
+#[inline]
 pub fn i32_ge_s(a: i32, b: i32) -> i32 {
     bool_i32(a >= b)
 }
+#[inline]
 pub fn i32_ge_u(a: i32, b: i32) -> i32 {
     bool_i32((a as u32) >= (b as u32))
 }
+#[inline]
 pub fn i64_eq(a: i64, b: i64) -> i32 {
     bool_i32(a == b)
 }
+#[inline]
 pub fn i64_ne(a: i64, b: i64) -> i32 {
     bool_i32(a != b)
 }
+#[inline]
 pub fn i64_lt_s(a: i64, b: i64) -> i32 {
     bool_i32(a < b)
 }
+#[inline]
 pub fn i64_lt_u(a: i64, b: i64) -> i32 {
     bool_i32((a as u64) < (b as u64))
 }
+#[inline]
 pub fn i64_gt_s(a: i64, b: i64) -> i32 {
     bool_i32(a > b)
 }
+#[inline]
 pub fn i64_gt_u(a: i64, b: i64) -> i32 {
     bool_i32((a as u64) > (b as u64))
 }
+#[inline]
 pub fn i64_le_s(a: i64, b: i64) -> i32 {
     bool_i32(a <= b)
 }
+#[inline]
 pub fn i64_le_u(a: i64, b: i64) -> i32 {
     bool_i32((a as u64) <= (b as u64))
 }
+#[inline]
 pub fn i64_ge_s(a: i64, b: i64) -> i32 {
     bool_i32(a >= b)
 }
+#[inline]
 pub fn i64_ge_u(a: i64, b: i64) -> i32 {
     bool_i32((a as u64) >= (b as u64))
 }
+#[inline]
 pub fn f32_eq(a: f32, b: f32) -> i32 {
     bool_i32(a == b)
 }
+#[inline]
 pub fn f32_ne(a: f32, b: f32) -> i32 {
     bool_i32(a != b)
 }
+#[inline]
 pub fn f32_lt(a: f32, b: f32) -> i32 {
     bool_i32(a < b)
 }
+#[inline]
 pub fn f32_gt(a: f32, b: f32) -> i32 {
     bool_i32(a > b)
 }
+#[inline]
 pub fn f32_le(a: f32, b: f32) -> i32 {
     bool_i32(a <= b)
 }
+#[inline]
 pub fn f32_ge(a: f32, b: f32) -> i32 {
     bool_i32(a >= b)
 }
+#[inline]
 pub fn f64_eq(a: f64, b: f64) -> i32 {
     bool_i32(a == b)
 }
+#[inline]
 pub fn f64_ne(a: f64, b: f64) -> i32 {
     bool_i32(a != b)
 }
+#[inline]
 pub fn f64_lt(a: f64, b: f64) -> i32 {
     bool_i32(a < b)
 }
+#[inline]
 pub fn f64_gt(a: f64, b: f64) -> i32 {
     bool_i32(a > b)
 }
+#[inline]
 pub fn f64_le(a: f64, b: f64) -> i32 {
     bool_i32(a <= b)
 }
+#[inline]
 pub fn f64_ge(a: f64, b: f64) -> i32 {
     bool_i32(a >= b)
 }
@@ -131,166 +167,210 @@ pub fn f64_ge(a: f64, b: f64) -> i32 {
 // Negated float comparisons, for branches taken when a comparison fails: with NaNs,
 // `!(a < b)` is not `a >= b`.
 #[allow(clippy::neg_cmp_op_on_partial_ord)] // the negation is the point: NaN makes it true
+#[inline]
 pub fn f32_not_lt(a: f32, b: f32) -> i32 {
     bool_i32(!(a < b))
 }
 #[allow(clippy::neg_cmp_op_on_partial_ord)] // the negation is the point: NaN makes it true
+#[inline]
 pub fn f32_not_gt(a: f32, b: f32) -> i32 {
     bool_i32(!(a > b))
 }
 #[allow(clippy::neg_cmp_op_on_partial_ord)] // the negation is the point: NaN makes it true
+#[inline]
 pub fn f32_not_le(a: f32, b: f32) -> i32 {
     bool_i32(!(a <= b))
 }
 #[allow(clippy::neg_cmp_op_on_partial_ord)] // the negation is the point: NaN makes it true
+#[inline]
 pub fn f32_not_ge(a: f32, b: f32) -> i32 {
     bool_i32(!(a >= b))
 }
 #[allow(clippy::neg_cmp_op_on_partial_ord)] // the negation is the point: NaN makes it true
+#[inline]
 pub fn f64_not_lt(a: f64, b: f64) -> i32 {
     bool_i32(!(a < b))
 }
 #[allow(clippy::neg_cmp_op_on_partial_ord)] // the negation is the point: NaN makes it true
+#[inline]
 pub fn f64_not_gt(a: f64, b: f64) -> i32 {
     bool_i32(!(a > b))
 }
 #[allow(clippy::neg_cmp_op_on_partial_ord)] // the negation is the point: NaN makes it true
+#[inline]
 pub fn f64_not_le(a: f64, b: f64) -> i32 {
     bool_i32(!(a <= b))
 }
 #[allow(clippy::neg_cmp_op_on_partial_ord)] // the negation is the point: NaN makes it true
+#[inline]
 pub fn f64_not_ge(a: f64, b: f64) -> i32 {
     bool_i32(!(a >= b))
 }
 
 // ---- integer arithmetic ----
+#[inline]
 pub fn i32_clz(a: i32) -> i32 {
     a.leading_zeros() as i32
 }
+#[inline]
 pub fn i32_ctz(a: i32) -> i32 {
     a.trailing_zeros() as i32
 }
+#[inline]
 pub fn i32_popcnt(a: i32) -> i32 {
     a.count_ones() as i32
 }
+#[inline]
 pub fn i64_clz(a: i64) -> i64 {
     a.leading_zeros() as i64
 }
+#[inline]
 pub fn i64_ctz(a: i64) -> i64 {
     a.trailing_zeros() as i64
 }
+#[inline]
 pub fn i64_popcnt(a: i64) -> i64 {
     a.count_ones() as i64
 }
+#[inline]
 pub fn i32_add(a: i32, b: i32) -> i32 {
     a.wrapping_add(b)
 }
+#[inline]
 pub fn i32_sub(a: i32, b: i32) -> i32 {
     a.wrapping_sub(b)
 }
+#[inline]
 pub fn i32_mul(a: i32, b: i32) -> i32 {
     a.wrapping_mul(b)
 }
+#[inline]
 pub fn i32_and(a: i32, b: i32) -> i32 {
     a & b
 }
+#[inline]
 pub fn i32_or(a: i32, b: i32) -> i32 {
     a | b
 }
+#[inline]
 pub fn i32_xor(a: i32, b: i32) -> i32 {
     a ^ b
 }
+#[inline]
 pub fn i32_shl(a: i32, b: i32) -> i32 {
     a.wrapping_shl(b as u32)
 }
+#[inline]
 pub fn i32_shr_s(a: i32, b: i32) -> i32 {
     a.wrapping_shr(b as u32)
 }
+#[inline]
 pub fn i32_shr_u(a: i32, b: i32) -> i32 {
     (a as u32).wrapping_shr(b as u32) as i32
 }
+#[inline]
 pub fn i32_rotl(a: i32, b: i32) -> i32 {
     a.rotate_left(b as u32 % 32)
 }
+#[inline]
 pub fn i32_rotr(a: i32, b: i32) -> i32 {
     a.rotate_right(b as u32 % 32)
 }
+#[inline]
 pub fn i64_add(a: i64, b: i64) -> i64 {
     a.wrapping_add(b)
 }
+#[inline]
 pub fn i64_sub(a: i64, b: i64) -> i64 {
     a.wrapping_sub(b)
 }
+#[inline]
 pub fn i64_mul(a: i64, b: i64) -> i64 {
     a.wrapping_mul(b)
 }
+#[inline]
 pub fn i64_and(a: i64, b: i64) -> i64 {
     a & b
 }
+#[inline]
 pub fn i64_or(a: i64, b: i64) -> i64 {
     a | b
 }
+#[inline]
 pub fn i64_xor(a: i64, b: i64) -> i64 {
     a ^ b
 }
+#[inline]
 pub fn i64_shl(a: i64, b: i64) -> i64 {
     a.wrapping_shl(b as u32)
 }
+#[inline]
 pub fn i64_shr_s(a: i64, b: i64) -> i64 {
     a.wrapping_shr(b as u32)
 }
+#[inline]
 pub fn i64_shr_u(a: i64, b: i64) -> i64 {
     (a as u64).wrapping_shr(b as u32) as i64
 }
+#[inline]
 pub fn i64_rotl(a: i64, b: i64) -> i64 {
     a.rotate_left((b as u64 % 64) as u32)
 }
+#[inline]
 pub fn i64_rotr(a: i64, b: i64) -> i64 {
     a.rotate_right((b as u64 % 64) as u32)
 }
 
+#[inline]
 pub fn i32_div_s(a: i32, b: i32) -> Trapping<i32> {
     if b == 0 {
         return Err(TrapCode::IntegerDivisionByZero);
     }
     a.checked_div(b).ok_or(TrapCode::IntegerOverflow)
 }
+#[inline]
 pub fn i32_div_u(a: i32, b: i32) -> Trapping<i32> {
     (a as u32)
         .checked_div(b as u32)
         .map(|r| r as i32)
         .ok_or(TrapCode::IntegerDivisionByZero)
 }
+#[inline]
 pub fn i32_rem_s(a: i32, b: i32) -> Trapping<i32> {
     if b == 0 {
         return Err(TrapCode::IntegerDivisionByZero);
     }
     Ok(a.wrapping_rem(b))
 }
+#[inline]
 pub fn i32_rem_u(a: i32, b: i32) -> Trapping<i32> {
     (a as u32)
         .checked_rem(b as u32)
         .map(|r| r as i32)
         .ok_or(TrapCode::IntegerDivisionByZero)
 }
+#[inline]
 pub fn i64_div_s(a: i64, b: i64) -> Trapping<i64> {
     if b == 0 {
         return Err(TrapCode::IntegerDivisionByZero);
     }
     a.checked_div(b).ok_or(TrapCode::IntegerOverflow)
 }
+#[inline]
 pub fn i64_div_u(a: i64, b: i64) -> Trapping<i64> {
     (a as u64)
         .checked_div(b as u64)
         .map(|r| r as i64)
         .ok_or(TrapCode::IntegerDivisionByZero)
 }
+#[inline]
 pub fn i64_rem_s(a: i64, b: i64) -> Trapping<i64> {
     if b == 0 {
         return Err(TrapCode::IntegerDivisionByZero);
     }
     Ok(a.wrapping_rem(b))
 }
+#[inline]
 pub fn i64_rem_u(a: i64, b: i64) -> Trapping<i64> {
     (a as u64)
         .checked_rem(b as u64)
@@ -316,74 +396,97 @@ fn quiet_f64(a: f64) -> f64 {
         a
     }
 }
+#[inline]
 pub fn f32_abs(a: f32) -> f32 {
     f32::from_bits(a.to_bits() & 0x7fff_ffff)
 }
+#[inline]
 pub fn f32_neg(a: f32) -> f32 {
     f32::from_bits(a.to_bits() ^ 0x8000_0000)
 }
+#[inline]
 pub fn f32_ceil(a: f32) -> f32 {
     quiet_f32(a.ceil())
 }
+#[inline]
 pub fn f32_floor(a: f32) -> f32 {
     quiet_f32(a.floor())
 }
+#[inline]
 pub fn f32_trunc(a: f32) -> f32 {
     quiet_f32(a.trunc())
 }
+#[inline]
 pub fn f32_nearest(a: f32) -> f32 {
     quiet_f32(a.round_ties_even())
 }
+#[inline]
 pub fn f32_sqrt(a: f32) -> f32 {
     quiet_f32(a.sqrt())
 }
+#[inline]
 pub fn f64_abs(a: f64) -> f64 {
     f64::from_bits(a.to_bits() & 0x7fff_ffff_ffff_ffff)
 }
+#[inline]
 pub fn f64_neg(a: f64) -> f64 {
     f64::from_bits(a.to_bits() ^ 0x8000_0000_0000_0000)
 }
+#[inline]
 pub fn f64_ceil(a: f64) -> f64 {
     quiet_f64(a.ceil())
 }
+#[inline]
 pub fn f64_floor(a: f64) -> f64 {
     quiet_f64(a.floor())
 }
+#[inline]
 pub fn f64_trunc(a: f64) -> f64 {
     quiet_f64(a.trunc())
 }
+#[inline]
 pub fn f64_nearest(a: f64) -> f64 {
     quiet_f64(a.round_ties_even())
 }
+#[inline]
 pub fn f64_sqrt(a: f64) -> f64 {
     quiet_f64(a.sqrt())
 }
+#[inline]
 pub fn f32_add(a: f32, b: f32) -> f32 {
     a + b
 }
+#[inline]
 pub fn f32_sub(a: f32, b: f32) -> f32 {
     a - b
 }
+#[inline]
 pub fn f32_mul(a: f32, b: f32) -> f32 {
     a * b
 }
+#[inline]
 pub fn f32_div(a: f32, b: f32) -> f32 {
     a / b
 }
+#[inline]
 pub fn f64_add(a: f64, b: f64) -> f64 {
     a + b
 }
+#[inline]
 pub fn f64_sub(a: f64, b: f64) -> f64 {
     a - b
 }
+#[inline]
 pub fn f64_mul(a: f64, b: f64) -> f64 {
     a * b
 }
+#[inline]
 pub fn f64_div(a: f64, b: f64) -> f64 {
     a / b
 }
 
 /// Wasm `min`: NaN if either is NaN; -0 is less than +0.
+#[inline]
 pub fn f32_min(a: f32, b: f32) -> f32 {
     if a.is_nan() || b.is_nan() {
         return f32::NAN;
@@ -395,6 +498,7 @@ pub fn f32_min(a: f32, b: f32) -> f32 {
     }
 }
 /// Wasm `max`: NaN if either is NaN; +0 is greater than -0.
+#[inline]
 pub fn f32_max(a: f32, b: f32) -> f32 {
     if a.is_nan() || b.is_nan() {
         return f32::NAN;
@@ -405,6 +509,7 @@ pub fn f32_max(a: f32, b: f32) -> f32 {
         a.max(b)
     }
 }
+#[inline]
 pub fn f64_min(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() {
         return f64::NAN;
@@ -415,6 +520,7 @@ pub fn f64_min(a: f64, b: f64) -> f64 {
         a.min(b)
     }
 }
+#[inline]
 pub fn f64_max(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() {
         return f64::NAN;
@@ -425,65 +531,85 @@ pub fn f64_max(a: f64, b: f64) -> f64 {
         a.max(b)
     }
 }
+#[inline]
 pub fn f32_copysign(a: f32, b: f32) -> f32 {
     f32::from_bits((a.to_bits() & 0x7fff_ffff) | (b.to_bits() & 0x8000_0000))
 }
+#[inline]
 pub fn f64_copysign(a: f64, b: f64) -> f64 {
     f64::from_bits((a.to_bits() & 0x7fff_ffff_ffff_ffff) | (b.to_bits() & 0x8000_0000_0000_0000))
 }
 
 // ---- conversions ----
+#[inline]
 pub fn i32_wrap_i64(a: i64) -> i32 {
     a as i32
 }
+#[inline]
 pub fn i64_extend_i32_s(a: i32) -> i64 {
     a as i64
 }
+#[inline]
 pub fn i64_extend_i32_u(a: i32) -> i64 {
     a as u32 as i64
 }
+#[inline]
 pub fn i32_extend8_s(a: i32) -> i32 {
     a as i8 as i32
 }
+#[inline]
 pub fn i32_extend16_s(a: i32) -> i32 {
     a as i16 as i32
 }
+#[inline]
 pub fn i64_extend8_s(a: i64) -> i64 {
     a as i8 as i64
 }
+#[inline]
 pub fn i64_extend16_s(a: i64) -> i64 {
     a as i16 as i64
 }
+#[inline]
 pub fn i64_extend32_s(a: i64) -> i64 {
     a as i32 as i64
 }
+#[inline]
 pub fn f32_convert_i32_s(a: i32) -> f32 {
     a as f32
 }
+#[inline]
 pub fn f32_convert_i32_u(a: i32) -> f32 {
     a as u32 as f32
 }
+#[inline]
 pub fn f32_convert_i64_s(a: i64) -> f32 {
     a as f32
 }
+#[inline]
 pub fn f32_convert_i64_u(a: i64) -> f32 {
     a as u64 as f32
 }
+#[inline]
 pub fn f64_convert_i32_s(a: i32) -> f64 {
     a as f64
 }
+#[inline]
 pub fn f64_convert_i32_u(a: i32) -> f64 {
     a as u32 as f64
 }
+#[inline]
 pub fn f64_convert_i64_s(a: i64) -> f64 {
     a as f64
 }
+#[inline]
 pub fn f64_convert_i64_u(a: i64) -> f64 {
     a as u64 as f64
 }
+#[inline]
 pub fn f32_demote_f64(a: f64) -> f32 {
     a as f32
 }
+#[inline]
 pub fn f64_promote_f32(a: f32) -> f64 {
     a as f64
 }
@@ -524,53 +650,69 @@ checked_trunc!(
 );
 checked_trunc!(trunc_f64_u64, f64, u64, -1.0f64, 18446744073709551616.0f64);
 
+#[inline]
 pub fn i32_trunc_f32_s(a: f32) -> Trapping<i32> {
     trunc_f32_i32(a)
 }
+#[inline]
 pub fn i32_trunc_f32_u(a: f32) -> Trapping<i32> {
     trunc_f32_u32(a).map(|v| v as i32)
 }
+#[inline]
 pub fn i32_trunc_f64_s(a: f64) -> Trapping<i32> {
     trunc_f64_i32(a)
 }
+#[inline]
 pub fn i32_trunc_f64_u(a: f64) -> Trapping<i32> {
     trunc_f64_u32(a).map(|v| v as i32)
 }
+#[inline]
 pub fn i64_trunc_f32_s(a: f32) -> Trapping<i64> {
     trunc_f32_i64(a)
 }
+#[inline]
 pub fn i64_trunc_f32_u(a: f32) -> Trapping<i64> {
     trunc_f32_u64(a).map(|v| v as i64)
 }
+#[inline]
 pub fn i64_trunc_f64_s(a: f64) -> Trapping<i64> {
     trunc_f64_i64(a)
 }
+#[inline]
 pub fn i64_trunc_f64_u(a: f64) -> Trapping<i64> {
     trunc_f64_u64(a).map(|v| v as i64)
 }
 
 // Rust's `as` from float to int saturates and maps NaN to 0: exactly `trunc_sat`.
+#[inline]
 pub fn i32_trunc_sat_f32_s(a: f32) -> i32 {
     a as i32
 }
+#[inline]
 pub fn i32_trunc_sat_f32_u(a: f32) -> i32 {
     a as u32 as i32
 }
+#[inline]
 pub fn i32_trunc_sat_f64_s(a: f64) -> i32 {
     a as i32
 }
+#[inline]
 pub fn i32_trunc_sat_f64_u(a: f64) -> i32 {
     a as u32 as i32
 }
+#[inline]
 pub fn i64_trunc_sat_f32_s(a: f32) -> i64 {
     a as i64
 }
+#[inline]
 pub fn i64_trunc_sat_f32_u(a: f32) -> i64 {
     a as u64 as i64
 }
+#[inline]
 pub fn i64_trunc_sat_f64_s(a: f64) -> i64 {
     a as i64
 }
+#[inline]
 pub fn i64_trunc_sat_f64_u(a: f64) -> i64 {
     a as u64 as i64
 }

@@ -209,66 +209,80 @@ fn relaxed_dot_i16(a: u128, b: u128) -> [i16; 8] {
 // ---- memory helpers ----
 
 /// `v128.load`: the vector read from 16 bytes of memory.
+#[inline]
 pub fn v128_load(bytes: [u8; 16]) -> u128 {
     u128::from_le_bytes(bytes)
 }
 /// `v128.store`: the 16 bytes written to memory.
+#[inline]
 pub fn v128_store(a: u128) -> [u8; 16] {
     a.to_le_bytes()
 }
 /// `v128.load8x8_s`
+#[inline]
 pub fn v128_load8x8_s(bytes: [u8; 8]) -> u128 {
     from_i16s(std::array::from_fn(|i| i16::from(bytes[i] as i8)))
 }
 /// `v128.load8x8_u`
+#[inline]
 pub fn v128_load8x8_u(bytes: [u8; 8]) -> u128 {
     from_u16s(std::array::from_fn(|i| u16::from(bytes[i])))
 }
 /// `v128.load16x4_s`
+#[inline]
 pub fn v128_load16x4_s(bytes: [u8; 8]) -> u128 {
     from_i32s(std::array::from_fn(|i| {
         i32::from(i16::from_le_bytes([bytes[2 * i], bytes[2 * i + 1]]))
     }))
 }
 /// `v128.load16x4_u`
+#[inline]
 pub fn v128_load16x4_u(bytes: [u8; 8]) -> u128 {
     from_u32s(std::array::from_fn(|i| {
         u32::from(u16::from_le_bytes([bytes[2 * i], bytes[2 * i + 1]]))
     }))
 }
 /// `v128.load32x2_s`
+#[inline]
 pub fn v128_load32x2_s(bytes: [u8; 8]) -> u128 {
     let lo = i32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
     let hi = i32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
     from_i64s([i64::from(lo), i64::from(hi)])
 }
 /// `v128.load32x2_u`
+#[inline]
 pub fn v128_load32x2_u(bytes: [u8; 8]) -> u128 {
     let lo = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
     let hi = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
     from_u64s([u64::from(lo), u64::from(hi)])
 }
 /// `v128.load8_splat`
+#[inline]
 pub fn v128_load8_splat(bytes: [u8; 1]) -> u128 {
     repeat(u128::from(bytes[0]), 8)
 }
 /// `v128.load16_splat`
+#[inline]
 pub fn v128_load16_splat(bytes: [u8; 2]) -> u128 {
     repeat(u128::from(u16::from_le_bytes(bytes)), 16)
 }
 /// `v128.load32_splat`
+#[inline]
 pub fn v128_load32_splat(bytes: [u8; 4]) -> u128 {
     repeat(u128::from(u32::from_le_bytes(bytes)), 32)
 }
 /// `v128.load64_splat`
+#[inline]
 pub fn v128_load64_splat(bytes: [u8; 8]) -> u128 {
     repeat(u128::from(u64::from_le_bytes(bytes)), 64)
 }
 /// `v128.load32_zero`
+#[inline]
 pub fn v128_load32_zero(bytes: [u8; 4]) -> u128 {
     u128::from(u32::from_le_bytes(bytes))
 }
 /// `v128.load64_zero`
+#[inline]
 pub fn v128_load64_zero(bytes: [u8; 8]) -> u128 {
     u128::from(u64::from_le_bytes(bytes))
 }
@@ -289,66 +303,82 @@ fn lane_bits(a: u128, lane: u8, bits: u32) -> u128 {
 }
 
 /// Lane `lane` of `a` replaced by the byte `x`: the core of `v128.load8_lane`.
+#[inline]
 pub fn load_lane8(a: u128, lane: u8, x: u8) -> u128 {
     insert_lane(a, lane, 8, u128::from(x))
 }
 /// Lane `lane` of `a` replaced by `x`: the core of `v128.load16_lane`.
+#[inline]
 pub fn load_lane16(a: u128, lane: u8, x: u16) -> u128 {
     insert_lane(a, lane, 16, u128::from(x))
 }
 /// Lane `lane` of `a` replaced by `x`: the core of `v128.load32_lane`.
+#[inline]
 pub fn load_lane32(a: u128, lane: u8, x: u32) -> u128 {
     insert_lane(a, lane, 32, u128::from(x))
 }
 /// Lane `lane` of `a` replaced by `x`: the core of `v128.load64_lane`.
+#[inline]
 pub fn load_lane64(a: u128, lane: u8, x: u64) -> u128 {
     insert_lane(a, lane, 64, u128::from(x))
 }
 /// The 8-bit lane `lane` of `a`: the value `v128.store8_lane` writes.
+#[inline]
 pub fn extract_lane_bytes8(a: u128, lane: u8) -> u8 {
     lane_bits(a, lane, 8) as u8
 }
 /// The 16-bit lane `lane` of `a`: the value `v128.store16_lane` writes.
+#[inline]
 pub fn extract_lane_bytes16(a: u128, lane: u8) -> u16 {
     lane_bits(a, lane, 16) as u16
 }
 /// The 32-bit lane `lane` of `a`: the value `v128.store32_lane` writes.
+#[inline]
 pub fn extract_lane_bytes32(a: u128, lane: u8) -> u32 {
     lane_bits(a, lane, 32) as u32
 }
 /// The 64-bit lane `lane` of `a`: the value `v128.store64_lane` writes.
+#[inline]
 pub fn extract_lane_bytes64(a: u128, lane: u8) -> u64 {
     lane_bits(a, lane, 64) as u64
 }
 /// `v128.load8_lane`
+#[inline]
 pub fn v128_load8_lane(a: u128, lane: u8, bytes: [u8; 1]) -> u128 {
     load_lane8(a, lane, bytes[0])
 }
 /// `v128.load16_lane`
+#[inline]
 pub fn v128_load16_lane(a: u128, lane: u8, bytes: [u8; 2]) -> u128 {
     load_lane16(a, lane, u16::from_le_bytes(bytes))
 }
 /// `v128.load32_lane`
+#[inline]
 pub fn v128_load32_lane(a: u128, lane: u8, bytes: [u8; 4]) -> u128 {
     load_lane32(a, lane, u32::from_le_bytes(bytes))
 }
 /// `v128.load64_lane`
+#[inline]
 pub fn v128_load64_lane(a: u128, lane: u8, bytes: [u8; 8]) -> u128 {
     load_lane64(a, lane, u64::from_le_bytes(bytes))
 }
 /// `v128.store8_lane`: the bytes written to memory.
+#[inline]
 pub fn v128_store8_lane(a: u128, lane: u8) -> [u8; 1] {
     [extract_lane_bytes8(a, lane)]
 }
 /// `v128.store16_lane`: the bytes written to memory.
+#[inline]
 pub fn v128_store16_lane(a: u128, lane: u8) -> [u8; 2] {
     extract_lane_bytes16(a, lane).to_le_bytes()
 }
 /// `v128.store32_lane`: the bytes written to memory.
+#[inline]
 pub fn v128_store32_lane(a: u128, lane: u8) -> [u8; 4] {
     extract_lane_bytes32(a, lane).to_le_bytes()
 }
 /// `v128.store64_lane`: the bytes written to memory.
+#[inline]
 pub fn v128_store64_lane(a: u128, lane: u8) -> [u8; 8] {
     extract_lane_bytes64(a, lane).to_le_bytes()
 }
@@ -356,6 +386,7 @@ pub fn v128_store64_lane(a: u128, lane: u8) -> [u8; 8] {
 // ---- lane access, shuffles and splats ----
 
 /// `i8x16.shuffle`: lane `i` of the result is byte `lanes[i]` of `a` followed by `b`.
+#[inline]
 pub fn i8x16_shuffle(a: u128, b: u128, lanes: [u8; 16]) -> u128 {
     let mut table = [0u8; 32];
     table[..16].copy_from_slice(&u8s(a));
@@ -363,87 +394,108 @@ pub fn i8x16_shuffle(a: u128, b: u128, lanes: [u8; 16]) -> u128 {
     from_u8s(lanes.map(|l| table[usize::from(l & 31)]))
 }
 /// `i8x16.swizzle`: lane `i` is byte `b[i]` of `a`, or 0 if `b[i]` is 16 or more.
+#[inline]
 pub fn i8x16_swizzle(a: u128, b: u128) -> u128 {
     let a = u8s(a);
     from_u8s(u8s(b).map(|l| a[usize::from(l & 15)] & u8::from(l < 16).wrapping_neg()))
 }
 /// `i8x16.extract_lane_s`
+#[inline]
 pub fn i8x16_extract_lane_s(a: u128, lane: u8) -> i32 {
     i32::from(extract_lane_bytes8(a, lane) as i8)
 }
 /// `i8x16.extract_lane_u`
+#[inline]
 pub fn i8x16_extract_lane_u(a: u128, lane: u8) -> i32 {
     i32::from(extract_lane_bytes8(a, lane))
 }
 /// `i8x16.replace_lane`
+#[inline]
 pub fn i8x16_replace_lane(a: u128, lane: u8, x: i32) -> u128 {
     load_lane8(a, lane, x as u8)
 }
 /// `i16x8.extract_lane_s`
+#[inline]
 pub fn i16x8_extract_lane_s(a: u128, lane: u8) -> i32 {
     i32::from(extract_lane_bytes16(a, lane) as i16)
 }
 /// `i16x8.extract_lane_u`
+#[inline]
 pub fn i16x8_extract_lane_u(a: u128, lane: u8) -> i32 {
     i32::from(extract_lane_bytes16(a, lane))
 }
 /// `i16x8.replace_lane`
+#[inline]
 pub fn i16x8_replace_lane(a: u128, lane: u8, x: i32) -> u128 {
     load_lane16(a, lane, x as u16)
 }
 /// `i32x4.extract_lane`
+#[inline]
 pub fn i32x4_extract_lane(a: u128, lane: u8) -> i32 {
     extract_lane_bytes32(a, lane) as i32
 }
 /// `i32x4.replace_lane`
+#[inline]
 pub fn i32x4_replace_lane(a: u128, lane: u8, x: i32) -> u128 {
     load_lane32(a, lane, x as u32)
 }
 /// `i64x2.extract_lane`
+#[inline]
 pub fn i64x2_extract_lane(a: u128, lane: u8) -> i64 {
     extract_lane_bytes64(a, lane) as i64
 }
 /// `i64x2.replace_lane`
+#[inline]
 pub fn i64x2_replace_lane(a: u128, lane: u8, x: i64) -> u128 {
     load_lane64(a, lane, x as u64)
 }
 /// `f32x4.extract_lane`
+#[inline]
 pub fn f32x4_extract_lane(a: u128, lane: u8) -> f32 {
     f32::from_bits(extract_lane_bytes32(a, lane))
 }
 /// `f32x4.replace_lane`
+#[inline]
 pub fn f32x4_replace_lane(a: u128, lane: u8, x: f32) -> u128 {
     load_lane32(a, lane, x.to_bits())
 }
 /// `f64x2.extract_lane`
+#[inline]
 pub fn f64x2_extract_lane(a: u128, lane: u8) -> f64 {
     f64::from_bits(extract_lane_bytes64(a, lane))
 }
 /// `f64x2.replace_lane`
+#[inline]
 pub fn f64x2_replace_lane(a: u128, lane: u8, x: f64) -> u128 {
     load_lane64(a, lane, x.to_bits())
 }
 /// `i8x16.splat`
+#[inline]
 pub fn i8x16_splat(x: i32) -> u128 {
     repeat(u128::from(x as u8), 8)
 }
 /// `i16x8.splat`
+#[inline]
 pub fn i16x8_splat(x: i32) -> u128 {
     repeat(u128::from(x as u16), 16)
 }
 /// `i32x4.splat`
+#[inline]
 pub fn i32x4_splat(x: i32) -> u128 {
     repeat(u128::from(x as u32), 32)
 }
 /// `i64x2.splat`
+#[inline]
 pub fn i64x2_splat(x: i64) -> u128 {
     repeat(u128::from(x as u64), 64)
 }
 /// `f32x4.splat`
+#[inline]
 pub fn f32x4_splat(x: f32) -> u128 {
     repeat(u128::from(x.to_bits()), 32)
 }
 /// `f64x2.splat`
+#[inline]
 pub fn f64x2_splat(x: f64) -> u128 {
     repeat(u128::from(x.to_bits()), 64)
 }
@@ -451,194 +503,242 @@ pub fn f64x2_splat(x: f64) -> u128 {
 // ---- comparisons: each lane becomes all ones if the relation holds, else zero ----
 
 /// `i8x16.eq`
+#[inline]
 pub fn i8x16_eq(a: u128, b: u128) -> u128 {
     from_i8s(zip(i8s(a), i8s(b), |x, y| mask(x == y)))
 }
 /// `i8x16.ne`
+#[inline]
 pub fn i8x16_ne(a: u128, b: u128) -> u128 {
     from_i8s(zip(i8s(a), i8s(b), |x, y| mask(x != y)))
 }
 /// `i8x16.lt_s`
+#[inline]
 pub fn i8x16_lt_s(a: u128, b: u128) -> u128 {
     from_i8s(zip(i8s(a), i8s(b), |x, y| mask(x < y)))
 }
 /// `i8x16.lt_u`
+#[inline]
 pub fn i8x16_lt_u(a: u128, b: u128) -> u128 {
     from_i8s(zip(u8s(a), u8s(b), |x, y| mask(x < y)))
 }
 /// `i8x16.gt_s`
+#[inline]
 pub fn i8x16_gt_s(a: u128, b: u128) -> u128 {
     from_i8s(zip(i8s(a), i8s(b), |x, y| mask(x > y)))
 }
 /// `i8x16.gt_u`
+#[inline]
 pub fn i8x16_gt_u(a: u128, b: u128) -> u128 {
     from_i8s(zip(u8s(a), u8s(b), |x, y| mask(x > y)))
 }
 /// `i8x16.le_s`
+#[inline]
 pub fn i8x16_le_s(a: u128, b: u128) -> u128 {
     from_i8s(zip(i8s(a), i8s(b), |x, y| mask(x <= y)))
 }
 /// `i8x16.le_u`
+#[inline]
 pub fn i8x16_le_u(a: u128, b: u128) -> u128 {
     from_i8s(zip(u8s(a), u8s(b), |x, y| mask(x <= y)))
 }
 /// `i8x16.ge_s`
+#[inline]
 pub fn i8x16_ge_s(a: u128, b: u128) -> u128 {
     from_i8s(zip(i8s(a), i8s(b), |x, y| mask(x >= y)))
 }
 /// `i8x16.ge_u`
+#[inline]
 pub fn i8x16_ge_u(a: u128, b: u128) -> u128 {
     from_i8s(zip(u8s(a), u8s(b), |x, y| mask(x >= y)))
 }
 /// `i16x8.eq`
+#[inline]
 pub fn i16x8_eq(a: u128, b: u128) -> u128 {
     from_i16s(zip(i16s(a), i16s(b), |x, y| mask(x == y)))
 }
 /// `i16x8.ne`
+#[inline]
 pub fn i16x8_ne(a: u128, b: u128) -> u128 {
     from_i16s(zip(i16s(a), i16s(b), |x, y| mask(x != y)))
 }
 /// `i16x8.lt_s`
+#[inline]
 pub fn i16x8_lt_s(a: u128, b: u128) -> u128 {
     from_i16s(zip(i16s(a), i16s(b), |x, y| mask(x < y)))
 }
 /// `i16x8.lt_u`
+#[inline]
 pub fn i16x8_lt_u(a: u128, b: u128) -> u128 {
     from_i16s(zip(u16s(a), u16s(b), |x, y| mask(x < y)))
 }
 /// `i16x8.gt_s`
+#[inline]
 pub fn i16x8_gt_s(a: u128, b: u128) -> u128 {
     from_i16s(zip(i16s(a), i16s(b), |x, y| mask(x > y)))
 }
 /// `i16x8.gt_u`
+#[inline]
 pub fn i16x8_gt_u(a: u128, b: u128) -> u128 {
     from_i16s(zip(u16s(a), u16s(b), |x, y| mask(x > y)))
 }
 /// `i16x8.le_s`
+#[inline]
 pub fn i16x8_le_s(a: u128, b: u128) -> u128 {
     from_i16s(zip(i16s(a), i16s(b), |x, y| mask(x <= y)))
 }
 /// `i16x8.le_u`
+#[inline]
 pub fn i16x8_le_u(a: u128, b: u128) -> u128 {
     from_i16s(zip(u16s(a), u16s(b), |x, y| mask(x <= y)))
 }
 /// `i16x8.ge_s`
+#[inline]
 pub fn i16x8_ge_s(a: u128, b: u128) -> u128 {
     from_i16s(zip(i16s(a), i16s(b), |x, y| mask(x >= y)))
 }
 /// `i16x8.ge_u`
+#[inline]
 pub fn i16x8_ge_u(a: u128, b: u128) -> u128 {
     from_i16s(zip(u16s(a), u16s(b), |x, y| mask(x >= y)))
 }
 /// `i32x4.eq`
+#[inline]
 pub fn i32x4_eq(a: u128, b: u128) -> u128 {
     from_i32s(zip(i32s(a), i32s(b), |x, y| mask(x == y)))
 }
 /// `i32x4.ne`
+#[inline]
 pub fn i32x4_ne(a: u128, b: u128) -> u128 {
     from_i32s(zip(i32s(a), i32s(b), |x, y| mask(x != y)))
 }
 /// `i32x4.lt_s`
+#[inline]
 pub fn i32x4_lt_s(a: u128, b: u128) -> u128 {
     from_i32s(zip(i32s(a), i32s(b), |x, y| mask(x < y)))
 }
 /// `i32x4.lt_u`
+#[inline]
 pub fn i32x4_lt_u(a: u128, b: u128) -> u128 {
     from_i32s(zip(u32s(a), u32s(b), |x, y| mask(x < y)))
 }
 /// `i32x4.gt_s`
+#[inline]
 pub fn i32x4_gt_s(a: u128, b: u128) -> u128 {
     from_i32s(zip(i32s(a), i32s(b), |x, y| mask(x > y)))
 }
 /// `i32x4.gt_u`
+#[inline]
 pub fn i32x4_gt_u(a: u128, b: u128) -> u128 {
     from_i32s(zip(u32s(a), u32s(b), |x, y| mask(x > y)))
 }
 /// `i32x4.le_s`
+#[inline]
 pub fn i32x4_le_s(a: u128, b: u128) -> u128 {
     from_i32s(zip(i32s(a), i32s(b), |x, y| mask(x <= y)))
 }
 /// `i32x4.le_u`
+#[inline]
 pub fn i32x4_le_u(a: u128, b: u128) -> u128 {
     from_i32s(zip(u32s(a), u32s(b), |x, y| mask(x <= y)))
 }
 /// `i32x4.ge_s`
+#[inline]
 pub fn i32x4_ge_s(a: u128, b: u128) -> u128 {
     from_i32s(zip(i32s(a), i32s(b), |x, y| mask(x >= y)))
 }
 /// `i32x4.ge_u`
+#[inline]
 pub fn i32x4_ge_u(a: u128, b: u128) -> u128 {
     from_i32s(zip(u32s(a), u32s(b), |x, y| mask(x >= y)))
 }
 /// `i64x2.eq`
+#[inline]
 pub fn i64x2_eq(a: u128, b: u128) -> u128 {
     from_i64s(zip(i64s(a), i64s(b), |x, y| mask(x == y)))
 }
 /// `i64x2.ne`
+#[inline]
 pub fn i64x2_ne(a: u128, b: u128) -> u128 {
     from_i64s(zip(i64s(a), i64s(b), |x, y| mask(x != y)))
 }
 /// `i64x2.lt_s`
+#[inline]
 pub fn i64x2_lt_s(a: u128, b: u128) -> u128 {
     from_i64s(zip(i64s(a), i64s(b), |x, y| mask(x < y)))
 }
 /// `i64x2.gt_s`
+#[inline]
 pub fn i64x2_gt_s(a: u128, b: u128) -> u128 {
     from_i64s(zip(i64s(a), i64s(b), |x, y| mask(x > y)))
 }
 /// `i64x2.le_s`
+#[inline]
 pub fn i64x2_le_s(a: u128, b: u128) -> u128 {
     from_i64s(zip(i64s(a), i64s(b), |x, y| mask(x <= y)))
 }
 /// `i64x2.ge_s`
+#[inline]
 pub fn i64x2_ge_s(a: u128, b: u128) -> u128 {
     from_i64s(zip(i64s(a), i64s(b), |x, y| mask(x >= y)))
 }
 /// `f32x4.eq`
+#[inline]
 pub fn f32x4_eq(a: u128, b: u128) -> u128 {
     from_i32s(zip(f32s(a), f32s(b), |x, y| mask(x == y)))
 }
 /// `f32x4.ne`
+#[inline]
 pub fn f32x4_ne(a: u128, b: u128) -> u128 {
     from_i32s(zip(f32s(a), f32s(b), |x, y| mask(x != y)))
 }
 /// `f32x4.lt`
+#[inline]
 pub fn f32x4_lt(a: u128, b: u128) -> u128 {
     from_i32s(zip(f32s(a), f32s(b), |x, y| mask(x < y)))
 }
 /// `f32x4.gt`
+#[inline]
 pub fn f32x4_gt(a: u128, b: u128) -> u128 {
     from_i32s(zip(f32s(a), f32s(b), |x, y| mask(x > y)))
 }
 /// `f32x4.le`
+#[inline]
 pub fn f32x4_le(a: u128, b: u128) -> u128 {
     from_i32s(zip(f32s(a), f32s(b), |x, y| mask(x <= y)))
 }
 /// `f32x4.ge`
+#[inline]
 pub fn f32x4_ge(a: u128, b: u128) -> u128 {
     from_i32s(zip(f32s(a), f32s(b), |x, y| mask(x >= y)))
 }
 /// `f64x2.eq`
+#[inline]
 pub fn f64x2_eq(a: u128, b: u128) -> u128 {
     from_i64s(zip(f64s(a), f64s(b), |x, y| mask(x == y)))
 }
 /// `f64x2.ne`
+#[inline]
 pub fn f64x2_ne(a: u128, b: u128) -> u128 {
     from_i64s(zip(f64s(a), f64s(b), |x, y| mask(x != y)))
 }
 /// `f64x2.lt`
+#[inline]
 pub fn f64x2_lt(a: u128, b: u128) -> u128 {
     from_i64s(zip(f64s(a), f64s(b), |x, y| mask(x < y)))
 }
 /// `f64x2.gt`
+#[inline]
 pub fn f64x2_gt(a: u128, b: u128) -> u128 {
     from_i64s(zip(f64s(a), f64s(b), |x, y| mask(x > y)))
 }
 /// `f64x2.le`
+#[inline]
 pub fn f64x2_le(a: u128, b: u128) -> u128 {
     from_i64s(zip(f64s(a), f64s(b), |x, y| mask(x <= y)))
 }
 /// `f64x2.ge`
+#[inline]
 pub fn f64x2_ge(a: u128, b: u128) -> u128 {
     from_i64s(zip(f64s(a), f64s(b), |x, y| mask(x >= y)))
 }
@@ -646,30 +746,37 @@ pub fn f64x2_ge(a: u128, b: u128) -> u128 {
 // ---- whole-vector bitwise operations ----
 
 /// `v128.not`
+#[inline]
 pub fn v128_not(a: u128) -> u128 {
     !a
 }
 /// `v128.and`
+#[inline]
 pub fn v128_and(a: u128, b: u128) -> u128 {
     a & b
 }
 /// `v128.andnot`: `a & !b`.
+#[inline]
 pub fn v128_andnot(a: u128, b: u128) -> u128 {
     a & !b
 }
 /// `v128.or`
+#[inline]
 pub fn v128_or(a: u128, b: u128) -> u128 {
     a | b
 }
 /// `v128.xor`
+#[inline]
 pub fn v128_xor(a: u128, b: u128) -> u128 {
     a ^ b
 }
 /// `v128.bitselect`: the bits of `a` where `c` is set, of `b` where it is clear.
+#[inline]
 pub fn v128_bitselect(a: u128, b: u128, c: u128) -> u128 {
     (a & c) | (b & !c)
 }
 /// `v128.any_true`
+#[inline]
 pub fn v128_any_true(a: u128) -> i32 {
     i32::from(a != 0)
 }
@@ -677,22 +784,27 @@ pub fn v128_any_true(a: u128) -> i32 {
 // ---- i8x16 arithmetic ----
 
 /// `i8x16.abs`
+#[inline]
 pub fn i8x16_abs(a: u128) -> u128 {
     from_i8s(i8s(a).map(i8::wrapping_abs))
 }
 /// `i8x16.neg`
+#[inline]
 pub fn i8x16_neg(a: u128) -> u128 {
     from_i8s(i8s(a).map(i8::wrapping_neg))
 }
 /// `i8x16.popcnt`
+#[inline]
 pub fn i8x16_popcnt(a: u128) -> u128 {
     from_u8s(u8s(a).map(|x| x.count_ones() as u8))
 }
 /// `i8x16.all_true`
+#[inline]
 pub fn i8x16_all_true(a: u128) -> i32 {
     i32::from(u8s(a).iter().all(|&x| x != 0))
 }
 /// `i8x16.bitmask`
+#[inline]
 pub fn i8x16_bitmask(a: u128) -> i32 {
     // Moves the top bit of each byte of a 64-bit half into the top byte, lane 0 lowest: the
     // multiplier's partial products never overlap, so there are no carries.
@@ -702,6 +814,7 @@ pub fn i8x16_bitmask(a: u128) -> i32 {
     (gather(lo) | (gather(hi) << 8)) as i32
 }
 /// `i8x16.narrow_i16x8_s`: lanes of `a` then of `b`, saturated to `i8`.
+#[inline]
 pub fn i8x16_narrow_i16x8_s(a: u128, b: u128) -> u128 {
     let (a, b) = (i16s(a), i16s(b));
     from_i8s(std::array::from_fn(|i| {
@@ -710,6 +823,7 @@ pub fn i8x16_narrow_i16x8_s(a: u128, b: u128) -> u128 {
     }))
 }
 /// `i8x16.narrow_i16x8_u`: signed lanes of `a` then of `b`, saturated to `u8`.
+#[inline]
 pub fn i8x16_narrow_i16x8_u(a: u128, b: u128) -> u128 {
     let (a, b) = (i16s(a), i16s(b));
     from_u8s(std::array::from_fn(|i| {
@@ -718,61 +832,75 @@ pub fn i8x16_narrow_i16x8_u(a: u128, b: u128) -> u128 {
     }))
 }
 /// `i8x16.shl`
+#[inline]
 pub fn i8x16_shl(a: u128, shift: i32) -> u128 {
     let s = (shift & 7) as u32;
     from_u8s(u8s(a).map(|x| x << s))
 }
 /// `i8x16.shr_s`
+#[inline]
 pub fn i8x16_shr_s(a: u128, shift: i32) -> u128 {
     let s = (shift & 7) as u32;
     from_i8s(i8s(a).map(|x| x >> s))
 }
 /// `i8x16.shr_u`
+#[inline]
 pub fn i8x16_shr_u(a: u128, shift: i32) -> u128 {
     let s = (shift & 7) as u32;
     from_u8s(u8s(a).map(|x| x >> s))
 }
 /// `i8x16.add`
+#[inline]
 pub fn i8x16_add(a: u128, b: u128) -> u128 {
     from_u8s(zip(u8s(a), u8s(b), u8::wrapping_add))
 }
 /// `i8x16.add_sat_s`
+#[inline]
 pub fn i8x16_add_sat_s(a: u128, b: u128) -> u128 {
     from_i8s(zip(i8s(a), i8s(b), i8::saturating_add))
 }
 /// `i8x16.add_sat_u`
+#[inline]
 pub fn i8x16_add_sat_u(a: u128, b: u128) -> u128 {
     from_u8s(zip(u8s(a), u8s(b), u8::saturating_add))
 }
 /// `i8x16.sub`
+#[inline]
 pub fn i8x16_sub(a: u128, b: u128) -> u128 {
     from_u8s(zip(u8s(a), u8s(b), u8::wrapping_sub))
 }
 /// `i8x16.sub_sat_s`
+#[inline]
 pub fn i8x16_sub_sat_s(a: u128, b: u128) -> u128 {
     from_i8s(zip(i8s(a), i8s(b), i8::saturating_sub))
 }
 /// `i8x16.sub_sat_u`
+#[inline]
 pub fn i8x16_sub_sat_u(a: u128, b: u128) -> u128 {
     from_u8s(zip(u8s(a), u8s(b), u8::saturating_sub))
 }
 /// `i8x16.min_s`
+#[inline]
 pub fn i8x16_min_s(a: u128, b: u128) -> u128 {
     from_i8s(zip(i8s(a), i8s(b), Ord::min))
 }
 /// `i8x16.min_u`
+#[inline]
 pub fn i8x16_min_u(a: u128, b: u128) -> u128 {
     from_u8s(zip(u8s(a), u8s(b), Ord::min))
 }
 /// `i8x16.max_s`
+#[inline]
 pub fn i8x16_max_s(a: u128, b: u128) -> u128 {
     from_i8s(zip(i8s(a), i8s(b), Ord::max))
 }
 /// `i8x16.max_u`
+#[inline]
 pub fn i8x16_max_u(a: u128, b: u128) -> u128 {
     from_u8s(zip(u8s(a), u8s(b), Ord::max))
 }
 /// `i8x16.avgr_u`: the unsigned average, rounding up.
+#[inline]
 pub fn i8x16_avgr_u(a: u128, b: u128) -> u128 {
     from_u8s(zip(u8s(a), u8s(b), |x, y| {
         ((u16::from(x) + u16::from(y) + 1) >> 1) as u8
@@ -782,6 +910,7 @@ pub fn i8x16_avgr_u(a: u128, b: u128) -> u128 {
 // ---- i16x8 arithmetic ----
 
 /// `i16x8.extadd_pairwise_i8x16_s`
+#[inline]
 pub fn i16x8_extadd_pairwise_i8x16_s(a: u128) -> u128 {
     let a = i8s(a);
     from_i16s(std::array::from_fn(|i| {
@@ -789,6 +918,7 @@ pub fn i16x8_extadd_pairwise_i8x16_s(a: u128) -> u128 {
     }))
 }
 /// `i16x8.extadd_pairwise_i8x16_u`
+#[inline]
 pub fn i16x8_extadd_pairwise_i8x16_u(a: u128) -> u128 {
     let a = u8s(a);
     from_u16s(std::array::from_fn(|i| {
@@ -796,22 +926,27 @@ pub fn i16x8_extadd_pairwise_i8x16_u(a: u128) -> u128 {
     }))
 }
 /// `i16x8.abs`
+#[inline]
 pub fn i16x8_abs(a: u128) -> u128 {
     from_i16s(i16s(a).map(i16::wrapping_abs))
 }
 /// `i16x8.neg`
+#[inline]
 pub fn i16x8_neg(a: u128) -> u128 {
     from_i16s(i16s(a).map(i16::wrapping_neg))
 }
 /// `i16x8.q15mulr_sat_s`: `(a * b + 0x4000) >> 15`, saturated.
+#[inline]
 pub fn i16x8_q15mulr_sat_s(a: u128, b: u128) -> u128 {
     from_i16s(zip(i16s(a), i16s(b), q15mulr_sat))
 }
 /// `i16x8.all_true`
+#[inline]
 pub fn i16x8_all_true(a: u128) -> i32 {
     i32::from(u16s(a).iter().all(|&x| x != 0))
 }
 /// `i16x8.bitmask`
+#[inline]
 pub fn i16x8_bitmask(a: u128) -> i32 {
     u16s(a)
         .iter()
@@ -819,6 +954,7 @@ pub fn i16x8_bitmask(a: u128) -> i32 {
         .fold(0, |m, (i, &x)| m | (i32::from(x >> 15) << i))
 }
 /// `i16x8.narrow_i32x4_s`: lanes of `a` then of `b`, saturated to `i16`.
+#[inline]
 pub fn i16x8_narrow_i32x4_s(a: u128, b: u128) -> u128 {
     let (a, b) = (i32s(a), i32s(b));
     from_i16s(std::array::from_fn(|i| {
@@ -827,6 +963,7 @@ pub fn i16x8_narrow_i32x4_s(a: u128, b: u128) -> u128 {
     }))
 }
 /// `i16x8.narrow_i32x4_u`: signed lanes of `a` then of `b`, saturated to `u16`.
+#[inline]
 pub fn i16x8_narrow_i32x4_u(a: u128, b: u128) -> u128 {
     let (a, b) = (i32s(a), i32s(b));
     from_u16s(std::array::from_fn(|i| {
@@ -835,96 +972,117 @@ pub fn i16x8_narrow_i32x4_u(a: u128, b: u128) -> u128 {
     }))
 }
 /// `i16x8.extend_low_i8x16_s`
+#[inline]
 pub fn i16x8_extend_low_i8x16_s(a: u128) -> u128 {
     let a = i8s(a);
     from_i16s(std::array::from_fn(|i| i16::from(a[i])))
 }
 /// `i16x8.extend_high_i8x16_s`
+#[inline]
 pub fn i16x8_extend_high_i8x16_s(a: u128) -> u128 {
     let a = i8s(a);
     from_i16s(std::array::from_fn(|i| i16::from(a[i + 8])))
 }
 /// `i16x8.extend_low_i8x16_u`
+#[inline]
 pub fn i16x8_extend_low_i8x16_u(a: u128) -> u128 {
     let a = u8s(a);
     from_u16s(std::array::from_fn(|i| u16::from(a[i])))
 }
 /// `i16x8.extend_high_i8x16_u`
+#[inline]
 pub fn i16x8_extend_high_i8x16_u(a: u128) -> u128 {
     let a = u8s(a);
     from_u16s(std::array::from_fn(|i| u16::from(a[i + 8])))
 }
 /// `i16x8.shl`
+#[inline]
 pub fn i16x8_shl(a: u128, shift: i32) -> u128 {
     let s = (shift & 15) as u32;
     from_u16s(u16s(a).map(|x| x << s))
 }
 /// `i16x8.shr_s`
+#[inline]
 pub fn i16x8_shr_s(a: u128, shift: i32) -> u128 {
     let s = (shift & 15) as u32;
     from_i16s(i16s(a).map(|x| x >> s))
 }
 /// `i16x8.shr_u`
+#[inline]
 pub fn i16x8_shr_u(a: u128, shift: i32) -> u128 {
     let s = (shift & 15) as u32;
     from_u16s(u16s(a).map(|x| x >> s))
 }
 /// `i16x8.add`
+#[inline]
 pub fn i16x8_add(a: u128, b: u128) -> u128 {
     from_u16s(zip(u16s(a), u16s(b), u16::wrapping_add))
 }
 /// `i16x8.add_sat_s`
+#[inline]
 pub fn i16x8_add_sat_s(a: u128, b: u128) -> u128 {
     from_i16s(zip(i16s(a), i16s(b), i16::saturating_add))
 }
 /// `i16x8.add_sat_u`
+#[inline]
 pub fn i16x8_add_sat_u(a: u128, b: u128) -> u128 {
     from_u16s(zip(u16s(a), u16s(b), u16::saturating_add))
 }
 /// `i16x8.sub`
+#[inline]
 pub fn i16x8_sub(a: u128, b: u128) -> u128 {
     from_u16s(zip(u16s(a), u16s(b), u16::wrapping_sub))
 }
 /// `i16x8.sub_sat_s`
+#[inline]
 pub fn i16x8_sub_sat_s(a: u128, b: u128) -> u128 {
     from_i16s(zip(i16s(a), i16s(b), i16::saturating_sub))
 }
 /// `i16x8.sub_sat_u`
+#[inline]
 pub fn i16x8_sub_sat_u(a: u128, b: u128) -> u128 {
     from_u16s(zip(u16s(a), u16s(b), u16::saturating_sub))
 }
 /// `i16x8.mul`
+#[inline]
 pub fn i16x8_mul(a: u128, b: u128) -> u128 {
     from_u16s(zip(u16s(a), u16s(b), u16::wrapping_mul))
 }
 /// `i16x8.min_s`
+#[inline]
 pub fn i16x8_min_s(a: u128, b: u128) -> u128 {
     from_i16s(zip(i16s(a), i16s(b), Ord::min))
 }
 /// `i16x8.min_u`
+#[inline]
 pub fn i16x8_min_u(a: u128, b: u128) -> u128 {
     from_u16s(zip(u16s(a), u16s(b), Ord::min))
 }
 /// `i16x8.max_s`
+#[inline]
 pub fn i16x8_max_s(a: u128, b: u128) -> u128 {
     from_i16s(zip(i16s(a), i16s(b), Ord::max))
 }
 /// `i16x8.max_u`
+#[inline]
 pub fn i16x8_max_u(a: u128, b: u128) -> u128 {
     from_u16s(zip(u16s(a), u16s(b), Ord::max))
 }
 /// `i16x8.avgr_u`: the unsigned average, rounding up.
+#[inline]
 pub fn i16x8_avgr_u(a: u128, b: u128) -> u128 {
     from_u16s(zip(u16s(a), u16s(b), |x, y| {
         ((u32::from(x) + u32::from(y) + 1) >> 1) as u16
     }))
 }
 /// `i16x8.extmul_low_i8x16_s`
+#[inline]
 pub fn i16x8_extmul_low_i8x16_s(a: u128, b: u128) -> u128 {
     let (a, b) = (i8s(a), i8s(b));
     from_i16s(std::array::from_fn(|i| i16::from(a[i]) * i16::from(b[i])))
 }
 /// `i16x8.extmul_high_i8x16_s`
+#[inline]
 pub fn i16x8_extmul_high_i8x16_s(a: u128, b: u128) -> u128 {
     let (a, b) = (i8s(a), i8s(b));
     from_i16s(std::array::from_fn(|i| {
@@ -932,11 +1090,13 @@ pub fn i16x8_extmul_high_i8x16_s(a: u128, b: u128) -> u128 {
     }))
 }
 /// `i16x8.extmul_low_i8x16_u`
+#[inline]
 pub fn i16x8_extmul_low_i8x16_u(a: u128, b: u128) -> u128 {
     let (a, b) = (u8s(a), u8s(b));
     from_u16s(std::array::from_fn(|i| u16::from(a[i]) * u16::from(b[i])))
 }
 /// `i16x8.extmul_high_i8x16_u`
+#[inline]
 pub fn i16x8_extmul_high_i8x16_u(a: u128, b: u128) -> u128 {
     let (a, b) = (u8s(a), u8s(b));
     from_u16s(std::array::from_fn(|i| {
@@ -947,6 +1107,7 @@ pub fn i16x8_extmul_high_i8x16_u(a: u128, b: u128) -> u128 {
 // ---- i32x4 arithmetic ----
 
 /// `i32x4.extadd_pairwise_i16x8_s`
+#[inline]
 pub fn i32x4_extadd_pairwise_i16x8_s(a: u128) -> u128 {
     let a = i16s(a);
     from_i32s(std::array::from_fn(|i| {
@@ -954,6 +1115,7 @@ pub fn i32x4_extadd_pairwise_i16x8_s(a: u128) -> u128 {
     }))
 }
 /// `i32x4.extadd_pairwise_i16x8_u`
+#[inline]
 pub fn i32x4_extadd_pairwise_i16x8_u(a: u128) -> u128 {
     let a = u16s(a);
     from_u32s(std::array::from_fn(|i| {
@@ -961,18 +1123,22 @@ pub fn i32x4_extadd_pairwise_i16x8_u(a: u128) -> u128 {
     }))
 }
 /// `i32x4.abs`
+#[inline]
 pub fn i32x4_abs(a: u128) -> u128 {
     from_i32s(i32s(a).map(i32::wrapping_abs))
 }
 /// `i32x4.neg`
+#[inline]
 pub fn i32x4_neg(a: u128) -> u128 {
     from_i32s(i32s(a).map(i32::wrapping_neg))
 }
 /// `i32x4.all_true`
+#[inline]
 pub fn i32x4_all_true(a: u128) -> i32 {
     i32::from(u32s(a).iter().all(|&x| x != 0))
 }
 /// `i32x4.bitmask`
+#[inline]
 pub fn i32x4_bitmask(a: u128) -> i32 {
     u32s(a)
         .iter()
@@ -980,79 +1146,96 @@ pub fn i32x4_bitmask(a: u128) -> i32 {
         .fold(0, |m, (i, &x)| m | (((x >> 31) as i32) << i))
 }
 /// `i32x4.extend_low_i16x8_s`
+#[inline]
 pub fn i32x4_extend_low_i16x8_s(a: u128) -> u128 {
     let a = i16s(a);
     from_i32s(std::array::from_fn(|i| i32::from(a[i])))
 }
 /// `i32x4.extend_high_i16x8_s`
+#[inline]
 pub fn i32x4_extend_high_i16x8_s(a: u128) -> u128 {
     let a = i16s(a);
     from_i32s(std::array::from_fn(|i| i32::from(a[i + 4])))
 }
 /// `i32x4.extend_low_i16x8_u`
+#[inline]
 pub fn i32x4_extend_low_i16x8_u(a: u128) -> u128 {
     let a = u16s(a);
     from_u32s(std::array::from_fn(|i| u32::from(a[i])))
 }
 /// `i32x4.extend_high_i16x8_u`
+#[inline]
 pub fn i32x4_extend_high_i16x8_u(a: u128) -> u128 {
     let a = u16s(a);
     from_u32s(std::array::from_fn(|i| u32::from(a[i + 4])))
 }
 /// `i32x4.shl`
+#[inline]
 pub fn i32x4_shl(a: u128, shift: i32) -> u128 {
     let s = (shift & 31) as u32;
     from_u32s(u32s(a).map(|x| x << s))
 }
 /// `i32x4.shr_s`
+#[inline]
 pub fn i32x4_shr_s(a: u128, shift: i32) -> u128 {
     let s = (shift & 31) as u32;
     from_i32s(i32s(a).map(|x| x >> s))
 }
 /// `i32x4.shr_u`
+#[inline]
 pub fn i32x4_shr_u(a: u128, shift: i32) -> u128 {
     let s = (shift & 31) as u32;
     from_u32s(u32s(a).map(|x| x >> s))
 }
 /// `i32x4.add`
+#[inline]
 pub fn i32x4_add(a: u128, b: u128) -> u128 {
     from_u32s(zip(u32s(a), u32s(b), u32::wrapping_add))
 }
 /// `i32x4.sub`
+#[inline]
 pub fn i32x4_sub(a: u128, b: u128) -> u128 {
     from_u32s(zip(u32s(a), u32s(b), u32::wrapping_sub))
 }
 /// `i32x4.mul`
+#[inline]
 pub fn i32x4_mul(a: u128, b: u128) -> u128 {
     from_u32s(zip(u32s(a), u32s(b), u32::wrapping_mul))
 }
 /// `i32x4.min_s`
+#[inline]
 pub fn i32x4_min_s(a: u128, b: u128) -> u128 {
     from_i32s(zip(i32s(a), i32s(b), Ord::min))
 }
 /// `i32x4.min_u`
+#[inline]
 pub fn i32x4_min_u(a: u128, b: u128) -> u128 {
     from_u32s(zip(u32s(a), u32s(b), Ord::min))
 }
 /// `i32x4.max_s`
+#[inline]
 pub fn i32x4_max_s(a: u128, b: u128) -> u128 {
     from_i32s(zip(i32s(a), i32s(b), Ord::max))
 }
 /// `i32x4.max_u`
+#[inline]
 pub fn i32x4_max_u(a: u128, b: u128) -> u128 {
     from_u32s(zip(u32s(a), u32s(b), Ord::max))
 }
 /// `i32x4.dot_i16x8_s`: sums of adjacent signed products, wrapping.
+#[inline]
 pub fn i32x4_dot_i16x8_s(a: u128, b: u128) -> u128 {
     let p: [i32; 8] = zip(i16s(a), i16s(b), |x, y| i32::from(x) * i32::from(y));
     from_i32s(std::array::from_fn(|i| p[2 * i].wrapping_add(p[2 * i + 1])))
 }
 /// `i32x4.extmul_low_i16x8_s`
+#[inline]
 pub fn i32x4_extmul_low_i16x8_s(a: u128, b: u128) -> u128 {
     let (a, b) = (i16s(a), i16s(b));
     from_i32s(std::array::from_fn(|i| i32::from(a[i]) * i32::from(b[i])))
 }
 /// `i32x4.extmul_high_i16x8_s`
+#[inline]
 pub fn i32x4_extmul_high_i16x8_s(a: u128, b: u128) -> u128 {
     let (a, b) = (i16s(a), i16s(b));
     from_i32s(std::array::from_fn(|i| {
@@ -1060,11 +1243,13 @@ pub fn i32x4_extmul_high_i16x8_s(a: u128, b: u128) -> u128 {
     }))
 }
 /// `i32x4.extmul_low_i16x8_u`
+#[inline]
 pub fn i32x4_extmul_low_i16x8_u(a: u128, b: u128) -> u128 {
     let (a, b) = (u16s(a), u16s(b));
     from_u32s(std::array::from_fn(|i| u32::from(a[i]) * u32::from(b[i])))
 }
 /// `i32x4.extmul_high_i16x8_u`
+#[inline]
 pub fn i32x4_extmul_high_i16x8_u(a: u128, b: u128) -> u128 {
     let (a, b) = (u16s(a), u16s(b));
     from_u32s(std::array::from_fn(|i| {
@@ -1075,70 +1260,85 @@ pub fn i32x4_extmul_high_i16x8_u(a: u128, b: u128) -> u128 {
 // ---- i64x2 arithmetic ----
 
 /// `i64x2.abs`
+#[inline]
 pub fn i64x2_abs(a: u128) -> u128 {
     from_i64s(i64s(a).map(i64::wrapping_abs))
 }
 /// `i64x2.neg`
+#[inline]
 pub fn i64x2_neg(a: u128) -> u128 {
     from_i64s(i64s(a).map(i64::wrapping_neg))
 }
 /// `i64x2.all_true`
+#[inline]
 pub fn i64x2_all_true(a: u128) -> i32 {
     i32::from(u64s(a).iter().all(|&x| x != 0))
 }
 /// `i64x2.bitmask`
+#[inline]
 pub fn i64x2_bitmask(a: u128) -> i32 {
     let [lo, hi] = u64s(a);
     ((lo >> 63) | ((hi >> 63) << 1)) as i32
 }
 /// `i64x2.extend_low_i32x4_s`
+#[inline]
 pub fn i64x2_extend_low_i32x4_s(a: u128) -> u128 {
     let a = i32s(a);
     from_i64s([i64::from(a[0]), i64::from(a[1])])
 }
 /// `i64x2.extend_high_i32x4_s`
+#[inline]
 pub fn i64x2_extend_high_i32x4_s(a: u128) -> u128 {
     let a = i32s(a);
     from_i64s([i64::from(a[2]), i64::from(a[3])])
 }
 /// `i64x2.extend_low_i32x4_u`
+#[inline]
 pub fn i64x2_extend_low_i32x4_u(a: u128) -> u128 {
     let a = u32s(a);
     from_u64s([u64::from(a[0]), u64::from(a[1])])
 }
 /// `i64x2.extend_high_i32x4_u`
+#[inline]
 pub fn i64x2_extend_high_i32x4_u(a: u128) -> u128 {
     let a = u32s(a);
     from_u64s([u64::from(a[2]), u64::from(a[3])])
 }
 /// `i64x2.shl`
+#[inline]
 pub fn i64x2_shl(a: u128, shift: i32) -> u128 {
     let s = (shift & 63) as u32;
     from_u64s(u64s(a).map(|x| x << s))
 }
 /// `i64x2.shr_s`
+#[inline]
 pub fn i64x2_shr_s(a: u128, shift: i32) -> u128 {
     let s = (shift & 63) as u32;
     from_i64s(i64s(a).map(|x| x >> s))
 }
 /// `i64x2.shr_u`
+#[inline]
 pub fn i64x2_shr_u(a: u128, shift: i32) -> u128 {
     let s = (shift & 63) as u32;
     from_u64s(u64s(a).map(|x| x >> s))
 }
 /// `i64x2.add`
+#[inline]
 pub fn i64x2_add(a: u128, b: u128) -> u128 {
     from_u64s(zip(u64s(a), u64s(b), u64::wrapping_add))
 }
 /// `i64x2.sub`
+#[inline]
 pub fn i64x2_sub(a: u128, b: u128) -> u128 {
     from_u64s(zip(u64s(a), u64s(b), u64::wrapping_sub))
 }
 /// `i64x2.mul`
+#[inline]
 pub fn i64x2_mul(a: u128, b: u128) -> u128 {
     from_u64s(zip(u64s(a), u64s(b), u64::wrapping_mul))
 }
 /// `i64x2.extmul_low_i32x4_s`
+#[inline]
 pub fn i64x2_extmul_low_i32x4_s(a: u128, b: u128) -> u128 {
     let (a, b) = (i32s(a), i32s(b));
     from_i64s([
@@ -1147,6 +1347,7 @@ pub fn i64x2_extmul_low_i32x4_s(a: u128, b: u128) -> u128 {
     ])
 }
 /// `i64x2.extmul_high_i32x4_s`
+#[inline]
 pub fn i64x2_extmul_high_i32x4_s(a: u128, b: u128) -> u128 {
     let (a, b) = (i32s(a), i32s(b));
     from_i64s([
@@ -1155,6 +1356,7 @@ pub fn i64x2_extmul_high_i32x4_s(a: u128, b: u128) -> u128 {
     ])
 }
 /// `i64x2.extmul_low_i32x4_u`
+#[inline]
 pub fn i64x2_extmul_low_i32x4_u(a: u128, b: u128) -> u128 {
     let (a, b) = (u32s(a), u32s(b));
     from_u64s([
@@ -1163,6 +1365,7 @@ pub fn i64x2_extmul_low_i32x4_u(a: u128, b: u128) -> u128 {
     ])
 }
 /// `i64x2.extmul_high_i32x4_u`
+#[inline]
 pub fn i64x2_extmul_high_i32x4_u(a: u128, b: u128) -> u128 {
     let (a, b) = (u32s(a), u32s(b));
     from_u64s([
@@ -1174,58 +1377,72 @@ pub fn i64x2_extmul_high_i32x4_u(a: u128, b: u128) -> u128 {
 // ---- f32x4 arithmetic ----
 
 /// `f32x4.ceil`
+#[inline]
 pub fn f32x4_ceil(a: u128) -> u128 {
     from_f32s(f32s(a).map(|x| quiet_f32(x.ceil())))
 }
 /// `f32x4.floor`
+#[inline]
 pub fn f32x4_floor(a: u128) -> u128 {
     from_f32s(f32s(a).map(|x| quiet_f32(x.floor())))
 }
 /// `f32x4.trunc`
+#[inline]
 pub fn f32x4_trunc(a: u128) -> u128 {
     from_f32s(f32s(a).map(|x| quiet_f32(x.trunc())))
 }
 /// `f32x4.nearest`: round to nearest, ties to even.
+#[inline]
 pub fn f32x4_nearest(a: u128) -> u128 {
     from_f32s(f32s(a).map(|x| quiet_f32(x.round_ties_even())))
 }
 /// `f32x4.abs`: clears each sign bit, NaNs included.
+#[inline]
 pub fn f32x4_abs(a: u128) -> u128 {
     a & !F32_SIGNS
 }
 /// `f32x4.neg`: flips each sign bit, NaNs included.
+#[inline]
 pub fn f32x4_neg(a: u128) -> u128 {
     a ^ F32_SIGNS
 }
 /// `f32x4.sqrt`
+#[inline]
 pub fn f32x4_sqrt(a: u128) -> u128 {
     from_f32s(f32s(a).map(|x| quiet_f32(x.sqrt())))
 }
 /// `f32x4.add`
+#[inline]
 pub fn f32x4_add(a: u128, b: u128) -> u128 {
     from_f32s(zip(f32s(a), f32s(b), |x, y| x + y))
 }
 /// `f32x4.sub`
+#[inline]
 pub fn f32x4_sub(a: u128, b: u128) -> u128 {
     from_f32s(zip(f32s(a), f32s(b), |x, y| x - y))
 }
 /// `f32x4.mul`
+#[inline]
 pub fn f32x4_mul(a: u128, b: u128) -> u128 {
     from_f32s(zip(f32s(a), f32s(b), |x, y| x * y))
 }
 /// `f32x4.div`
+#[inline]
 pub fn f32x4_div(a: u128, b: u128) -> u128 {
     from_f32s(zip(f32s(a), f32s(b), |x, y| x / y))
 }
 /// `f32x4.min`: NaN if either lane is NaN; -0 is less than +0.
+#[inline]
 pub fn f32x4_min(a: u128, b: u128) -> u128 {
     from_f32s(zip(f32s(a), f32s(b), fmin32))
 }
 /// `f32x4.max`: NaN if either lane is NaN; +0 is greater than -0.
+#[inline]
 pub fn f32x4_max(a: u128, b: u128) -> u128 {
     from_f32s(zip(f32s(a), f32s(b), fmax32))
 }
 /// `f32x4.pmin`: `b < a ? b : a`, returning the chosen lane's exact bits.
+#[inline]
 pub fn f32x4_pmin(a: u128, b: u128) -> u128 {
     from_u32s(zip(u32s(a), u32s(b), |x, y| {
         if f32::from_bits(y) < f32::from_bits(x) {
@@ -1236,6 +1453,7 @@ pub fn f32x4_pmin(a: u128, b: u128) -> u128 {
     }))
 }
 /// `f32x4.pmax`: `a < b ? b : a`, returning the chosen lane's exact bits.
+#[inline]
 pub fn f32x4_pmax(a: u128, b: u128) -> u128 {
     from_u32s(zip(u32s(a), u32s(b), |x, y| {
         if f32::from_bits(x) < f32::from_bits(y) {
@@ -1249,58 +1467,72 @@ pub fn f32x4_pmax(a: u128, b: u128) -> u128 {
 // ---- f64x2 arithmetic ----
 
 /// `f64x2.ceil`
+#[inline]
 pub fn f64x2_ceil(a: u128) -> u128 {
     from_f64s(f64s(a).map(|x| quiet_f64(x.ceil())))
 }
 /// `f64x2.floor`
+#[inline]
 pub fn f64x2_floor(a: u128) -> u128 {
     from_f64s(f64s(a).map(|x| quiet_f64(x.floor())))
 }
 /// `f64x2.trunc`
+#[inline]
 pub fn f64x2_trunc(a: u128) -> u128 {
     from_f64s(f64s(a).map(|x| quiet_f64(x.trunc())))
 }
 /// `f64x2.nearest`: round to nearest, ties to even.
+#[inline]
 pub fn f64x2_nearest(a: u128) -> u128 {
     from_f64s(f64s(a).map(|x| quiet_f64(x.round_ties_even())))
 }
 /// `f64x2.abs`: clears each sign bit, NaNs included.
+#[inline]
 pub fn f64x2_abs(a: u128) -> u128 {
     a & !F64_SIGNS
 }
 /// `f64x2.neg`: flips each sign bit, NaNs included.
+#[inline]
 pub fn f64x2_neg(a: u128) -> u128 {
     a ^ F64_SIGNS
 }
 /// `f64x2.sqrt`
+#[inline]
 pub fn f64x2_sqrt(a: u128) -> u128 {
     from_f64s(f64s(a).map(|x| quiet_f64(x.sqrt())))
 }
 /// `f64x2.add`
+#[inline]
 pub fn f64x2_add(a: u128, b: u128) -> u128 {
     from_f64s(zip(f64s(a), f64s(b), |x, y| x + y))
 }
 /// `f64x2.sub`
+#[inline]
 pub fn f64x2_sub(a: u128, b: u128) -> u128 {
     from_f64s(zip(f64s(a), f64s(b), |x, y| x - y))
 }
 /// `f64x2.mul`
+#[inline]
 pub fn f64x2_mul(a: u128, b: u128) -> u128 {
     from_f64s(zip(f64s(a), f64s(b), |x, y| x * y))
 }
 /// `f64x2.div`
+#[inline]
 pub fn f64x2_div(a: u128, b: u128) -> u128 {
     from_f64s(zip(f64s(a), f64s(b), |x, y| x / y))
 }
 /// `f64x2.min`: NaN if either lane is NaN; -0 is less than +0.
+#[inline]
 pub fn f64x2_min(a: u128, b: u128) -> u128 {
     from_f64s(zip(f64s(a), f64s(b), fmin64))
 }
 /// `f64x2.max`: NaN if either lane is NaN; +0 is greater than -0.
+#[inline]
 pub fn f64x2_max(a: u128, b: u128) -> u128 {
     from_f64s(zip(f64s(a), f64s(b), fmax64))
 }
 /// `f64x2.pmin`: `b < a ? b : a`, returning the chosen lane's exact bits.
+#[inline]
 pub fn f64x2_pmin(a: u128, b: u128) -> u128 {
     from_u64s(zip(u64s(a), u64s(b), |x, y| {
         if f64::from_bits(y) < f64::from_bits(x) {
@@ -1311,6 +1543,7 @@ pub fn f64x2_pmin(a: u128, b: u128) -> u128 {
     }))
 }
 /// `f64x2.pmax`: `a < b ? b : a`, returning the chosen lane's exact bits.
+#[inline]
 pub fn f64x2_pmax(a: u128, b: u128) -> u128 {
     from_u64s(zip(u64s(a), u64s(b), |x, y| {
         if f64::from_bits(x) < f64::from_bits(y) {
@@ -1324,47 +1557,57 @@ pub fn f64x2_pmax(a: u128, b: u128) -> u128 {
 // ---- conversions ----
 
 /// `i32x4.trunc_sat_f32x4_s`: NaN gives 0, out-of-range values saturate.
+#[inline]
 pub fn i32x4_trunc_sat_f32x4_s(a: u128) -> u128 {
     from_i32s(f32s(a).map(|x| x as i32))
 }
 /// `i32x4.trunc_sat_f32x4_u`: NaN gives 0, out-of-range values saturate.
+#[inline]
 pub fn i32x4_trunc_sat_f32x4_u(a: u128) -> u128 {
     from_u32s(f32s(a).map(|x| x as u32))
 }
 /// `f32x4.convert_i32x4_s`
+#[inline]
 pub fn f32x4_convert_i32x4_s(a: u128) -> u128 {
     from_f32s(i32s(a).map(|x| x as f32))
 }
 /// `f32x4.convert_i32x4_u`
+#[inline]
 pub fn f32x4_convert_i32x4_u(a: u128) -> u128 {
     from_f32s(u32s(a).map(|x| x as f32))
 }
 /// `i32x4.trunc_sat_f64x2_s_zero`: the two converted lanes, then two zero lanes.
+#[inline]
 pub fn i32x4_trunc_sat_f64x2_s_zero(a: u128) -> u128 {
     let [x, y] = f64s(a);
     from_i32s([x as i32, y as i32, 0, 0])
 }
 /// `i32x4.trunc_sat_f64x2_u_zero`: the two converted lanes, then two zero lanes.
+#[inline]
 pub fn i32x4_trunc_sat_f64x2_u_zero(a: u128) -> u128 {
     let [x, y] = f64s(a);
     from_u32s([x as u32, y as u32, 0, 0])
 }
 /// `f64x2.convert_low_i32x4_s`
+#[inline]
 pub fn f64x2_convert_low_i32x4_s(a: u128) -> u128 {
     let a = i32s(a);
     from_f64s([f64::from(a[0]), f64::from(a[1])])
 }
 /// `f64x2.convert_low_i32x4_u`
+#[inline]
 pub fn f64x2_convert_low_i32x4_u(a: u128) -> u128 {
     let a = u32s(a);
     from_f64s([f64::from(a[0]), f64::from(a[1])])
 }
 /// `f32x4.demote_f64x2_zero`: the two rounded lanes, then two zero lanes.
+#[inline]
 pub fn f32x4_demote_f64x2_zero(a: u128) -> u128 {
     let [x, y] = f64s(a);
     from_f32s([quiet_f32(x as f32), quiet_f32(y as f32), 0.0, 0.0])
 }
 /// `f64x2.promote_low_f32x4`
+#[inline]
 pub fn f64x2_promote_low_f32x4(a: u128) -> u128 {
     let a = f32s(a);
     from_f64s([quiet_f64(f64::from(a[0])), quiet_f64(f64::from(a[1]))])
@@ -1373,87 +1616,107 @@ pub fn f64x2_promote_low_f32x4(a: u128) -> u128 {
 // ---- relaxed SIMD (one fixed behaviour each; see the module documentation) ----
 
 /// `i8x16.relaxed_swizzle`: behaves as `i8x16.swizzle`.
+#[inline]
 pub fn i8x16_relaxed_swizzle(a: u128, b: u128) -> u128 {
     i8x16_swizzle(a, b)
 }
 /// `i32x4.relaxed_trunc_f32x4_s`: behaves as `i32x4.trunc_sat_f32x4_s`.
+#[inline]
 pub fn i32x4_relaxed_trunc_f32x4_s(a: u128) -> u128 {
     i32x4_trunc_sat_f32x4_s(a)
 }
 /// `i32x4.relaxed_trunc_f32x4_u`: behaves as `i32x4.trunc_sat_f32x4_u`.
+#[inline]
 pub fn i32x4_relaxed_trunc_f32x4_u(a: u128) -> u128 {
     i32x4_trunc_sat_f32x4_u(a)
 }
 /// `i32x4.relaxed_trunc_f64x2_s_zero`: behaves as `i32x4.trunc_sat_f64x2_s_zero`.
+#[inline]
 pub fn i32x4_relaxed_trunc_f64x2_s_zero(a: u128) -> u128 {
     i32x4_trunc_sat_f64x2_s_zero(a)
 }
 /// `i32x4.relaxed_trunc_f64x2_u_zero`: behaves as `i32x4.trunc_sat_f64x2_u_zero`.
+#[inline]
 pub fn i32x4_relaxed_trunc_f64x2_u_zero(a: u128) -> u128 {
     i32x4_trunc_sat_f64x2_u_zero(a)
 }
 /// `f32x4.relaxed_madd`: `a * b + c`, fused (rounded once).
+#[inline]
 pub fn f32x4_relaxed_madd(a: u128, b: u128, c: u128) -> u128 {
     from_f32s(zip3(f32s(a), f32s(b), f32s(c), f32::mul_add))
 }
 /// `f32x4.relaxed_nmadd`: `-(a * b) + c`, fused (rounded once).
+#[inline]
 pub fn f32x4_relaxed_nmadd(a: u128, b: u128, c: u128) -> u128 {
     from_f32s(zip3(f32s(a), f32s(b), f32s(c), |x, y, z| {
         (-x).mul_add(y, z)
     }))
 }
 /// `f64x2.relaxed_madd`: `a * b + c`, fused (rounded once).
+#[inline]
 pub fn f64x2_relaxed_madd(a: u128, b: u128, c: u128) -> u128 {
     from_f64s(zip3(f64s(a), f64s(b), f64s(c), f64::mul_add))
 }
 /// `f64x2.relaxed_nmadd`: `-(a * b) + c`, fused (rounded once).
+#[inline]
 pub fn f64x2_relaxed_nmadd(a: u128, b: u128, c: u128) -> u128 {
     from_f64s(zip3(f64s(a), f64s(b), f64s(c), |x, y, z| {
         (-x).mul_add(y, z)
     }))
 }
 /// `i8x16.relaxed_laneselect`: behaves as `v128.bitselect`.
+#[inline]
 pub fn i8x16_relaxed_laneselect(a: u128, b: u128, c: u128) -> u128 {
     v128_bitselect(a, b, c)
 }
 /// `i16x8.relaxed_laneselect`: behaves as `v128.bitselect`.
+#[inline]
 pub fn i16x8_relaxed_laneselect(a: u128, b: u128, c: u128) -> u128 {
     v128_bitselect(a, b, c)
 }
 /// `i32x4.relaxed_laneselect`: behaves as `v128.bitselect`.
+#[inline]
 pub fn i32x4_relaxed_laneselect(a: u128, b: u128, c: u128) -> u128 {
     v128_bitselect(a, b, c)
 }
 /// `i64x2.relaxed_laneselect`: behaves as `v128.bitselect`.
+#[inline]
 pub fn i64x2_relaxed_laneselect(a: u128, b: u128, c: u128) -> u128 {
     v128_bitselect(a, b, c)
 }
 /// `f32x4.relaxed_min`: behaves as `f32x4.min`.
+#[inline]
 pub fn f32x4_relaxed_min(a: u128, b: u128) -> u128 {
     f32x4_min(a, b)
 }
 /// `f32x4.relaxed_max`: behaves as `f32x4.max`.
+#[inline]
 pub fn f32x4_relaxed_max(a: u128, b: u128) -> u128 {
     f32x4_max(a, b)
 }
 /// `f64x2.relaxed_min`: behaves as `f64x2.min`.
+#[inline]
 pub fn f64x2_relaxed_min(a: u128, b: u128) -> u128 {
     f64x2_min(a, b)
 }
 /// `f64x2.relaxed_max`: behaves as `f64x2.max`.
+#[inline]
 pub fn f64x2_relaxed_max(a: u128, b: u128) -> u128 {
     f64x2_max(a, b)
 }
 /// `i16x8.relaxed_q15mulr_s`: behaves as `i16x8.q15mulr_sat_s`.
+#[inline]
 pub fn i16x8_relaxed_q15mulr_s(a: u128, b: u128) -> u128 {
     i16x8_q15mulr_sat_s(a, b)
 }
 /// `i16x8.relaxed_dot_i8x16_i7x16_s`: sums of adjacent signed 8-bit products, wrapping to 16 bits.
+#[inline]
 pub fn i16x8_relaxed_dot_i8x16_i7x16_s(a: u128, b: u128) -> u128 {
     from_i16s(relaxed_dot_i16(a, b))
 }
 /// `i32x4.relaxed_dot_i8x16_i7x16_add_s`: sums of four adjacent signed 8-bit products (added
 /// in pairs to 16 bits first), plus the lanes of `c`.
+#[inline]
 pub fn i32x4_relaxed_dot_i8x16_i7x16_add_s(a: u128, b: u128, c: u128) -> u128 {
     let d = relaxed_dot_i16(a, b);
     let c = i32s(c);
