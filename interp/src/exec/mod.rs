@@ -1101,7 +1101,7 @@ impl Cx<'_> {
     /// # Safety
     ///
     /// The frames must be those of this activation.
-    #[inline(never)]
+    #[inline(always)]
     unsafe fn return_to_caller(&mut self) -> *const Op {
         match self.stack.frames.pop() {
             Some(frame) => {
