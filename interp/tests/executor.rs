@@ -9,7 +9,8 @@ use tandem_interp::exec::{self, ExecError, Host, Stack};
 use tandem_interp::lower::TranslateOptions;
 use tandem_interp::module::{ModuleCode, parse_module};
 use tandem_interp::vm::{
-    Exception, FuncEntry, FuncKind, OwnedVmCtx, SigId, Slot, TrapCode, VmCtx, VmCtxParts, VmLimits,
+    Exception, FuncEntry, FuncKind, LinearMemory, OwnedVmCtx, SigId, Slot, TrapCode, VmCtx,
+    VmCtxParts, VmLimits,
 };
 use wasmparser::WasmFeatures;
 
@@ -17,9 +18,11 @@ use wasmparser::WasmFeatures;
 /// exception list are boxed because the VM holds their addresses.
 #[allow(clippy::vec_box, clippy::box_collection)]
 struct Instance {
-    // Field order matters for drop: entries point at the context, the context at limits.
+    // Field order matters for drop: entries point at the context, the context at limits
+    // and memories.
     entries: Vec<Box<FuncEntry>>,
     _vmctx: OwnedVmCtx,
+    _memories: Vec<Box<LinearMemory>>,
     _limits: Box<VmLimits>,
     _exceptions: Box<Vec<Exception>>,
     _epoch: Box<AtomicU64>,
@@ -52,7 +55,16 @@ fn instantiate(wat: &str) -> Instance {
         gc_heap: std::ptr::null_mut(),
     });
     let info = &code.info;
+    let memories: Vec<Box<LinearMemory>> = info
+        .memory_types
+        .iter()
+        .map(|ty| Box::new(LinearMemory::new(ty.initial, ty.maximum).expect("memory")))
+        .collect();
     let parts = VmCtxParts {
+        memories: memories
+            .iter()
+            .map(|m| &**m as *const LinearMemory)
+            .collect(),
         funcs: vec![std::ptr::null(); info.funcs.len()],
         // Types are compared by index: each module type is its own signature here.
         sig_ids: (0..info.types.len() as u32).map(SigId).collect(),
@@ -88,6 +100,7 @@ fn instantiate(wat: &str) -> Instance {
     Instance {
         entries,
         _vmctx: vmctx,
+        _memories: memories,
         _limits: limits,
         _exceptions: exceptions,
         _epoch: epoch,
@@ -234,6 +247,44 @@ fn handlers_run_in_constant_native_stack() {
                 unsafe { exec::execute(&mut stack, &mut NoHost, &*instance.entries[2], &mut io) };
             assert!(result.is_ok());
             assert_eq!(io[0], depth);
+        });
+    worker
+        .expect("spawn")
+        .join()
+        .expect("no native stack overflow");
+    assert_eq!(exec::unexpected_dispatch_depth(), 0);
+}
+
+/// The same for memory and vector instructions, including the fused address forms and
+/// every kind of `v128` load (linear memory is out of Miri's reach).
+#[test]
+#[cfg(not(miri))]
+fn memory_and_vector_handlers_run_in_constant_native_stack() {
+    let worker = std::thread::Builder::new()
+        .stack_size(64 << 10)
+        .spawn(|| {
+            let instance = instantiate(
+                r#"(module
+              (memory 1)
+              (func (param $n i32) (result i64)
+                (local $i i32) (local $v v128) (local $a i32)
+                (loop $next
+                  (local.set $a (i32.and (i32.mul (local.get $i) (i32.const 8)) (i32.const 4080)))
+                  (i64.store (i32.add (local.get $a) (i32.const 8)) (i64.extend_i32_u (local.get $i)))
+                  (local.set $v (v128.xor (local.get $v) (v128.load (i32.add (local.get $a) (i32.const 0)))))
+                  (local.set $v (i32x4.add (local.get $v) (v128.load32_splat (local.get $a))))
+                  (local.set $v (i16x8.add (local.get $v) (v128.load8x8_s (local.get $a))))
+                  (local.set $v (v128.or (local.get $v) (v128.load64_zero (local.get $a))))
+                  (local.set $v (f32x4.add (f32x4.mul (local.get $v) (local.get $v)) (local.get $v)))
+                  (local.set $v (i8x16.shuffle 3 2 1 0 7 6 5 4 11 10 9 8 15 14 13 12
+                                  (local.get $v) (local.get $v)))
+                  (i32.store (local.get $a) (i32.add (i32.load (i32.add (local.get $a) (i32.const 4)))
+                                                    (i32x4.extract_lane 0 (local.get $v))))
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  (br_if $next (i32.lt_u (local.get $i) (local.get $n))))
+                (i64x2.extract_lane 0 (local.get $v))))"#,
+            );
+            assert!(call(&instance, 0, &[200_000]).is_ok());
         });
     worker
         .expect("spawn")

@@ -479,11 +479,24 @@ handler!(V128Load { dst, addr, mem, access, offset } => {
         next!()
     }
     let ea = check!(effective_any(r!(addr), access.index64(), offset as u64, kind.size(), memory.len()));
-    let mut bytes = [0u8; 16];
-    std::ptr::copy_nonoverlapping(memory.base.add(ea), bytes.as_mut_ptr(), kind.size());
-    simd_load(kind, bytes).write(regs!(), dst);
+    load_v128_kind(memory.base.add(ea), kind).write(regs!(), dst);
     next!()
 });
+
+/// A `v128` load of `kind` from `from`. Out of line: its byte buffer would otherwise live
+/// in the handler's frame, whose address escaping into the copy keeps the handler from
+/// tail-calling the next one.
+///
+/// # Safety
+///
+/// `from` must point to `kind.size()` readable bytes.
+#[inline(never)]
+unsafe fn load_v128_kind(from: *const u8, kind: crate::isa::V128LoadKind) -> u128 {
+    let mut bytes = [0u8; 16];
+    // SAFETY: guaranteed by the caller.
+    unsafe { std::ptr::copy_nonoverlapping(from, bytes.as_mut_ptr(), kind.size()) };
+    simd_load(kind, bytes)
+}
 
 handler!(V128Store { addr, src, mem, access, offset } => {
     let memory = &**(*vmctx!()).memories.add(mem as usize);
