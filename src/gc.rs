@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use tandem_interp::vm::gc::{GcHeader, GcHeap};
 use tandem_interp::vm::{Slot, TypeInfo};
 
-use crate::store::StoreOpaque;
+use crate::store::{AsContext, AsContextMut, StoreContext, StoreContextMut, StoreOpaque};
 use crate::types::HeapType;
 
 /// Objects the host holds handles to.
@@ -124,5 +124,66 @@ impl StoreOpaque {
                 marker.slot(slot);
             }
         });
+    }
+}
+
+/// A scope for GC handles: every [`AnyRef`](crate::AnyRef) or
+/// [`ExternRef`](crate::ExternRef) to a GC object made through it is released when it
+/// ends, so the objects it alone kept alive can be collected. Without one, handles made
+/// outside host calls live as long as the store. Using a released handle is an error.
+///
+/// ```
+/// use tandem::{Engine, Instance, Module, RootScope, Store, Val};
+/// let engine = Engine::default();
+/// let module = Module::new(&engine, r#"(module
+///     (type $pair (struct (field i32) (field i32)))
+///     (func (export "make") (result anyref) (struct.new $pair (i32.const 1) (i32.const 2))))"#)?;
+/// let mut store = Store::new(&engine, ());
+/// let instance = Instance::new(&mut store, &module, &[])?;
+/// let make = instance.get_func(&mut store, "make").unwrap();
+/// for _ in 0..3 {
+///     let mut scope = RootScope::new(&mut store);
+///     let mut out = [Val::I32(0)];
+///     make.call(&mut scope, &[], &mut out)?;
+///     let Val::AnyRef(Some(pair)) = out[0] else { unreachable!() };
+///     assert!(pair.is_struct(&scope)?);
+/// }
+/// store.gc();
+/// assert_eq!(store.gc_heap_stats().objects, 0);
+/// # Ok::<(), tandem::Error>(())
+/// ```
+pub struct RootScope<C: AsContextMut> {
+    context: C,
+    mark: usize,
+}
+
+impl<C: AsContextMut> RootScope<C> {
+    /// Opens a scope over `context` (a store, a store context or a caller).
+    pub fn new(mut context: C) -> Self {
+        let mark = context.as_context_mut().0.opaque.root_mark();
+        RootScope { context, mark }
+    }
+}
+
+impl<C: AsContextMut> Drop for RootScope<C> {
+    fn drop(&mut self) {
+        self.context
+            .as_context_mut()
+            .0
+            .opaque
+            .release_roots(self.mark);
+    }
+}
+
+impl<C: AsContextMut> AsContext for RootScope<C> {
+    type Data = C::Data;
+    fn as_context(&self) -> StoreContext<'_, C::Data> {
+        self.context.as_context()
+    }
+}
+
+impl<C: AsContextMut> AsContextMut for RootScope<C> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, C::Data> {
+        self.context.as_context_mut()
     }
 }

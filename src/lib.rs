@@ -57,6 +57,7 @@ pub use error::{
 };
 pub use externals::{Extern, Global, Memory, Table};
 pub use func::{Caller, Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
+pub use gc::RootScope;
 pub use instance::{Export, Instance};
 pub use linker::Linker;
 pub use module::{Module, ModuleSizes};

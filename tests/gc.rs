@@ -445,3 +445,23 @@ fn handles_made_in_a_host_call_end_with_it() {
         "a released handle is an error"
     );
 }
+
+#[test]
+fn handles_made_in_a_root_scope_end_with_it() {
+    let (mut store, instance) = heap_instance(false);
+    let make = instance.get_func(&mut store, "make").unwrap();
+    let mut out = [Val::I32(0)];
+    make.call(&mut store, &[Val::I32(3)], &mut out).unwrap();
+    let kept = out[0];
+    let inner = {
+        let mut scope = tandem::RootScope::new(&mut store);
+        make.call(&mut scope, &[Val::I32(4)], &mut out).unwrap();
+        out[0]
+    };
+    store.gc();
+    // The list made outside the scope is still there; the one made inside is gone.
+    assert_eq!(store.gc_heap_stats().objects, 3);
+    assert_eq!(call_i32(&mut store, &instance, "sum_any", &[kept]), 6);
+    let sum_any = instance.get_func(&mut store, "sum_any").unwrap();
+    assert!(sum_any.call(&mut store, &[inner], &mut out).is_err());
+}
