@@ -88,6 +88,9 @@ impl StoreOpaque {
         if self.gc_heap.is_none() {
             let mut heap = Box::new(GcHeap::new());
             heap.set_stress(self.gc_stress);
+            heap.set_max_bytes(
+                usize::try_from(self.resource_limits.gc_heap_size).unwrap_or(usize::MAX),
+            );
             self.limits.gc_heap = &mut *heap;
             self.gc_heap = Some(heap);
         }

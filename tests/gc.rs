@@ -465,3 +465,38 @@ fn handles_made_in_a_root_scope_end_with_it() {
     let sum_any = instance.get_func(&mut store, "sum_any").unwrap();
     assert!(sum_any.call(&mut store, &[inner], &mut out).is_err());
 }
+
+#[test]
+fn the_heap_size_limit_traps_allocations_past_it() {
+    let engine = gc_engine(Strategy::Interpreter);
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (type $bytes (array (mut i8)))
+            (table $keep 64 anyref)
+            (func (export "keep") (param $slot i32) (param $len i32)
+                (table.set $keep (local.get $slot) (array.new_default $bytes (local.get $len))))
+            (func (export "drop") (param $slot i32)
+                (table.set $keep (local.get $slot) (ref.null none))))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    store.limiter(tandem::StoreLimits::new().gc_heap_size(4 << 20));
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let keep = instance
+        .get_typed_func::<(i32, i32), ()>(&mut store, "keep")
+        .unwrap();
+    let drop = instance
+        .get_typed_func::<i32, ()>(&mut store, "drop")
+        .unwrap();
+    for slot in 0..3 {
+        keep.call(&mut store, (slot, 1 << 20)).unwrap();
+    }
+    // A fourth megabyte, and its header, would pass the limit: nothing can be freed.
+    let trap = keep.call(&mut store, (3, 1 << 20)).unwrap_err();
+    assert_eq!(trap.trap_code(), Some(TrapCode::AllocationTooLarge));
+    // Once an array is unreachable, the allocation collects it and fits.
+    drop.call(&mut store, 0).unwrap();
+    keep.call(&mut store, (3, 1 << 20)).unwrap();
+    assert!(store.gc_heap_stats().bytes <= 4 << 20);
+}

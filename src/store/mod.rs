@@ -129,6 +129,7 @@ pub struct StoreLimits {
     pub(crate) instances: usize,
     pub(crate) memories: usize,
     pub(crate) tables: usize,
+    pub(crate) gc_heap_size: u64,
 }
 
 impl Default for StoreLimits {
@@ -139,6 +140,7 @@ impl Default for StoreLimits {
             instances: usize::MAX,
             memories: usize::MAX,
             tables: usize::MAX,
+            gc_heap_size: u64::MAX,
         }
     }
 }
@@ -176,6 +178,14 @@ impl StoreLimits {
     /// The most tables the store may hold.
     pub fn tables(mut self, count: usize) -> Self {
         self.tables = count;
+        self
+    }
+
+    /// The most bytes the store's live GC objects may take (headers included). An
+    /// allocation that would pass it, even after a collection, traps with
+    /// [`TrapCode::AllocationTooLarge`](crate::TrapCode::AllocationTooLarge).
+    pub fn gc_heap_size(mut self, bytes: u64) -> Self {
+        self.gc_heap_size = bytes;
         self
     }
 }
@@ -331,6 +341,9 @@ impl<T> Store<T> {
         self.inner.opaque.limits.max_memory_bytes = limits.memory_size;
         self.inner.opaque.limits.max_table_elements = limits.table_elements;
         self.inner.opaque.resource_limits = limits;
+        if let Some(heap) = &mut self.inner.opaque.gc_heap {
+            heap.set_max_bytes(usize::try_from(limits.gc_heap_size).unwrap_or(usize::MAX));
+        }
     }
 
     /// Interrupts wasm (with a trap of code [`TrapCode::Interrupt`](crate::TrapCode)) once

@@ -213,6 +213,9 @@ pub struct GcHeap {
     /// The value slots of interpreter activations suspended in a call to the host or to
     /// compiled code, or collecting: scanned conservatively.
     windows: Vec<(*const Slot, usize)>,
+    /// The most bytes live objects may take; an allocation beyond it, after a collection,
+    /// traps.
+    max_bytes: usize,
     /// Collect before every allocation (to find missing roots in tests).
     stress: bool,
     /// Objects freed by collections so far.
@@ -239,9 +242,15 @@ impl GcHeap {
             bytes: 0,
             threshold: MIN_THRESHOLD,
             windows: Vec::new(),
+            max_bytes: usize::MAX,
             stress: false,
             freed: 0,
         }
+    }
+
+    /// Limits the bytes live objects may take (the store's resource limit).
+    pub fn set_max_bytes(&mut self, max_bytes: usize) {
+        self.max_bytes = max_bytes;
     }
 
     /// Makes every allocation the interpreter makes collect first.
@@ -277,13 +286,17 @@ impl GcHeap {
 
     /// Whether allocating `size` more bytes should collect first.
     pub fn wants_collection(&self, size: usize) -> bool {
-        self.stress || self.bytes.saturating_add(size) > self.threshold
+        let after = self.bytes.saturating_add(size);
+        self.stress || after > self.threshold || after > self.max_bytes
     }
 
     /// Allocates a zeroed object of type `info` with `len` elements (0 for a struct): every
     /// field starts at its default (0, +0.0 or null). Never collects.
     pub fn alloc(&mut self, info: &TypeInfo, len: u32) -> Result<NonNull<GcHeader>, TrapCode> {
         let size = GcHeap::object_size(info, len).ok_or(TrapCode::AllocationTooLarge)?;
+        if self.bytes.saturating_add(size) > self.max_bytes {
+            return Err(TrapCode::AllocationTooLarge);
+        }
         let layout = Layout::from_size_align(size, OBJECT_ALIGN)
             .map_err(|_| TrapCode::AllocationTooLarge)?;
         self.objects
