@@ -184,8 +184,7 @@ impl Cx<'_> {
     /// Element segment `seg` of the running instance (empty once dropped).
     fn elem_segment(&self, seg: u32) -> &[Slot] {
         // SAFETY: the instance is valid while it runs.
-        let ctx = unsafe { &*self.vmctx };
-        ctx.elems.get(seg as usize).map_or(&[], |e| &e[..])
+        unsafe { &*self.vmctx }.elem_segment(seg)
     }
 
     /// The registered type of the running instance's module type `ty`.
@@ -301,17 +300,13 @@ impl Cx<'_> {
         // SAFETY: the instance is valid while it runs; validation bounds `seg`.
         let ctx = unsafe { &*self.vmctx };
         let size = element_kind(unsafe { &*info }).size() as u64;
-        let data_len = if ctx.data_dropped[seg as usize] {
-            0
-        } else {
-            ctx.module.info.data_bytes(seg).len() as u64
-        };
+        let data = ctx.data_segment(seg);
         let (offset, len) = (offset as u32 as u64, len as u32 as u64);
-        if !in_bounds(offset, len * size, data_len) {
+        if !in_bounds(offset, len * size, data.len() as u64) {
             return Err(TrapCode::MemoryOutOfBounds);
         }
         let object = self.gc_alloc(info, len as u32)?;
-        let bytes = &ctx.module.info.data_bytes(seg)[offset as usize..][..(len * size) as usize];
+        let bytes = &data[offset as usize..][..(len * size) as usize];
         // SAFETY: the new array has room for exactly these bytes. Elements are stored
         // little-endian, as the data segment holds them.
         unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), payload(object), bytes.len()) };
@@ -334,12 +329,7 @@ impl Cx<'_> {
         // SAFETY: guaranteed by the caller; the instance is live and validation bounds `seg`.
         unsafe {
             let (at, access) = array_range(arr, d, n)?;
-            let ctx = &*self.vmctx;
-            let data: &[u8] = if ctx.data_dropped[seg as usize] {
-                &[]
-            } else {
-                ctx.module.info.data_bytes(seg)
-            };
+            let data = (*self.vmctx).data_segment(seg);
             let (s, bytes) = (s as u32 as u64, n as u32 as u64 * access.size() as u64);
             if !in_bounds(s, bytes, data.len() as u64) {
                 return Err(TrapCode::MemoryOutOfBounds);

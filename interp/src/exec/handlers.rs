@@ -931,11 +931,7 @@ handler!(MemoryCopy { dst_mem, src_mem, d, s, n } => {
 handler!(MemoryInit { mem, seg, d, s, n } => {
     let ctx = &*vmctx!();
     let memory = &**ctx.memories.add(mem as usize);
-    let data: &[u8] = if ctx.data_dropped[seg as usize] {
-        &[]
-    } else {
-        ctx.module.info.data_bytes(seg)
-    };
+    let data = ctx.data_segment(seg);
     let (d, s, n) = (
         index_value(r!(d), ctx.memory_is_64(mem as u32)),
         r!(s) as u32 as u64,
@@ -1036,7 +1032,7 @@ handler!(TableInit { table, seg, d, s, n } => {
         r!(n) as u32 as u64,
     );
     let ctx = &*vmctx;
-    let segment: &[Slot] = ctx.elems.get(seg as usize).map(|e| &e[..]).unwrap_or(&[]);
+    let segment = ctx.elem_segment(seg);
     let table = &mut *ctx.table_owner(table as u32);
     if !in_bounds(d, n, table.len()) || !in_bounds(s, n, segment.len() as u64) {
         trap!(TrapCode::TableOutOfBounds);

@@ -984,7 +984,9 @@ impl<'a> Translator<'a> {
     /// Replaces instruction `pc` (the last one) with `op`, which also does the work of the
     /// operator being translated: a trap it raises is that operator's, so it takes that
     /// operator's wasm offset.
-    fn fuse_into(&mut self, pc: usize, op: Op) {
+    /// The fused instruction's result, if it has one, is the operand just pushed.
+    fn fuse_into(&mut self, pc: usize, mut op: Op) {
+        self.last_result = op.result_mut().is_some().then_some(pc);
         self.ops[pc] = op;
         self.offsets[pc] = self.offset;
     }
@@ -1030,7 +1032,6 @@ impl<'a> Translator<'a> {
                     }
                 },
             );
-            self.last_result = Some(pc);
             return Ok(());
         }
         let addr = self.pop_reg();
@@ -1086,7 +1087,6 @@ impl<'a> Translator<'a> {
                             }
                         },
                     );
-                    self.last_result = None;
                     return Ok(());
                 }
                 self.stack.push(value);
@@ -1689,7 +1689,6 @@ impl<'a> Translator<'a> {
         self.stack.truncate(n - 2);
         let dst = self.push_temp(ty)?;
         self.fuse_into(pc, fused(dst, a, b, c));
-        self.last_result = Some(pc);
         Ok(true)
     }
 
@@ -1935,7 +1934,6 @@ impl<'a> Translator<'a> {
                         offset,
                     },
                 );
-                self.last_result = Some(pc);
                 return Ok(());
             }
             let addr = self.pop_reg();

@@ -503,6 +503,22 @@ impl VmCtx {
             .collect();
     }
 
+    /// The bytes of data segment `seg` (`memory.init`, `array.new_data`,
+    /// `array.init_data`): empty once dropped.
+    pub fn data_segment(&self, seg: u32) -> &[u8] {
+        if self.data_dropped[seg as usize] {
+            &[]
+        } else {
+            self.module.info.data_bytes(seg)
+        }
+    }
+
+    /// The references of element segment `seg` (`table.init`, `array.new_elem`,
+    /// `array.init_elem`): empty once dropped, and for declared and active segments.
+    pub fn elem_segment(&self, seg: u32) -> &[Slot] {
+        self.elems.get(seg as usize).map_or(&[], |e| &e[..])
+    }
+
     /// Sets function `index` (used to fill defined functions once their entries exist).
     pub fn set_func(&mut self, index: usize, entry: *const FuncEntry) {
         self.func_ptrs.set(index, entry);
