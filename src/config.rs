@@ -273,15 +273,6 @@ impl Config {
         self
     }
 
-    /// The threads eager translation may use.
-    pub(crate) fn compilation_threads(&self) -> usize {
-        if self.parallel_compilation {
-            std::thread::available_parallelism().map_or(1, usize::from)
-        } else {
-            1
-        }
-    }
-
     /// Makes every NaN that float arithmetic produces the canonical NaN, so results do not
     /// depend on the host or on which instructions computed them (deterministic execution).
     pub fn canonicalize_nans(&mut self, enable: bool) -> &mut Self {

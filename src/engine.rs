@@ -36,6 +36,10 @@ struct EngineInner {
     /// Whether compiled code leaves bounds checks to guard pages (see
     /// [`Config::signals_based_traps`]).
     guard_pages: bool,
+    /// The threads validation and eager compilation may use, asked of the OS once: the
+    /// question reads several files on Linux, which would cost more than compiling a small
+    /// module.
+    compilation_threads: usize,
 }
 
 /// What the Cranelift tier compiled for an engine's modules (see [`Engine::native_stats`]).
@@ -87,6 +91,11 @@ impl Engine {
             && tandem_jit::install_signal_handler().is_ok();
         #[cfg(not(tandem_jit))]
         let guard_pages = false;
+        let compilation_threads = if config.parallel_compilation {
+            std::thread::available_parallelism().map_or(1, usize::from)
+        } else {
+            1
+        };
         Ok(Engine {
             inner: Arc::new(EngineInner {
                 config,
@@ -95,6 +104,7 @@ impl Engine {
                 compile_jobs: Mutex::new(None),
                 native_stats: Arc::default(),
                 guard_pages,
+                compilation_threads,
             }),
         })
     }
@@ -136,6 +146,11 @@ impl Engine {
     /// with [`Engine::memory_reservation`].
     pub(crate) fn guard_pages(&self) -> bool {
         self.inner.guard_pages
+    }
+
+    /// The threads validation and eager compilation may use.
+    pub(crate) fn compilation_threads(&self) -> usize {
+        self.inner.compilation_threads
     }
 
     /// The address space memories of this engine reserve.

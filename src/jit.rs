@@ -150,7 +150,7 @@ impl NativeCode {
         // Nothing runs on the interpreter first, so nothing enters at a loop.
         let native = NativeCode::new(engine, code, options, false)?;
         let functions = native.entries.len();
-        let threads = engine.config().compilation_threads().min(functions);
+        let threads = engine.compilation_threads().min(functions);
         if threads <= 1 {
             for index in 0..functions as u32 {
                 native.compile(index)?;

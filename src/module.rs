@@ -99,7 +99,7 @@ impl Module {
         // the same pass as their translation.
         code.validate_bodies(
             pending,
-            engine.config().compilation_threads(),
+            engine.compilation_threads(),
             !engine.config().lazy_translation,
         )?;
         #[cfg(tandem_jit)]

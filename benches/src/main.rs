@@ -24,7 +24,7 @@ use workloads::Workload;
 #[derive(Parser)]
 #[command(about = "Compare tandem with wasmi and Wasmtime (Pulley and Cranelift)")]
 struct Args {
-    /// Run only the workloads whose name contains NAME.
+    /// Run only the workloads whose name contains NAME (=NAME: only the one named NAME).
     #[arg(long, value_name = "NAME")]
     filter: Option<String>,
     /// Runtimes to run, comma-separated: the interpreters tandem, wasmi, pulley,
@@ -125,7 +125,10 @@ fn run_suite(
         .filter(|w| {
             args.filter
                 .as_ref()
-                .is_none_or(|f| w.name.contains(f.as_str()))
+                .is_none_or(|f| match f.strip_prefix('=') {
+                    Some(exact) => w.name == exact,
+                    None => w.name.contains(f.as_str()),
+                })
         })
         .collect();
     if selected.is_empty() {
