@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use super::num::{self, RegValue, v128};
+use super::num::{self, RegValue, SlotValue, v128};
 use super::{
     Cx, Flow, atomic, canonicalize_nan, effective, effective_any, in_bounds, index_value,
     indirect_callee, memory0, simd, simd_load,
@@ -23,8 +23,10 @@ use super::{
 use crate::isa::Op;
 use crate::vm::{Exception, FuncEntry, Slot, TrapCode, VmGlobal, parking};
 
-/// An instruction's handler.
-type Handler = unsafe fn(*const Op, *mut Slot, *mut u8, usize, &mut Cx<'_>) -> Flow;
+/// An instruction's handler. The last argument is the accumulator: the slot value of the
+/// previous instruction's result when that instruction has an [`Op::acc_result`], and
+/// meaningless otherwise.
+type Handler = unsafe fn(*const Op, *mut Slot, *mut u8, usize, &mut Cx<'_>, Slot) -> Flow;
 
 /// Runs the instruction at `cx.ip` and everything after it until execution ends.
 ///
@@ -38,7 +40,7 @@ pub(super) unsafe fn run(cx: &mut Cx<'_>) {
         cx.native_entry = super::native_stack_pointer();
         let ip = cx.ip;
         let handler = *HANDLERS.get_unchecked(opcode(ip));
-        handler(ip, cx.regs, cx.mem, cx.len, cx);
+        handler(ip, cx.regs, cx.mem, cx.len, cx, 0);
     }
     #[cfg(any(debug_assertions, feature = "loop-dispatch"))]
     loop {
@@ -46,7 +48,7 @@ pub(super) unsafe fn run(cx: &mut Cx<'_>) {
         // SAFETY: guaranteed by the caller; the handlers keep it so.
         let flow = unsafe {
             let handler = *HANDLERS.get_unchecked(opcode(ip));
-            handler(ip, cx.regs, cx.mem, cx.len, cx)
+            handler(ip, cx.regs, cx.mem, cx.len, cx, cx.acc)
         };
         if flow == Flow::Exit {
             return;
@@ -66,25 +68,30 @@ unsafe fn opcode(ip: *const Op) -> usize {
     unsafe { *ip.cast::<u16>() as usize }
 }
 
-/// Continues with the instruction at `$ip` and the given registers and memory 0.
+/// Continues with the instruction at `$ip`, the given registers and memory 0, and `$acc` in
+/// the accumulator.
 #[cfg(not(any(debug_assertions, feature = "loop-dispatch")))]
 macro_rules! dispatch {
-    ($cx:ident, $ip:expr, $regs:expr, $mem:expr, $len:expr) => {{
-        let (ip, regs, mem, len): (*const Op, *mut Slot, *mut u8, usize) = ($ip, $regs, $mem, $len);
+    ($cx:ident, $ip:expr, $regs:expr, $mem:expr, $len:expr, $acc:expr) => {{
+        let (ip, regs, mem, len, acc): (*const Op, *mut Slot, *mut u8, usize, Slot) =
+            ($ip, $regs, $mem, $len, $acc);
         let handler = *HANDLERS.get_unchecked(opcode(ip));
-        return handler(ip, regs, mem, len, $cx);
+        return handler(ip, regs, mem, len, $cx, acc);
     }};
 }
 
-/// Continues with the instruction at `$ip` and the given registers and memory 0.
+/// Continues with the instruction at `$ip`, the given registers and memory 0, and `$acc` in
+/// the accumulator.
 #[cfg(any(debug_assertions, feature = "loop-dispatch"))]
 macro_rules! dispatch {
-    ($cx:ident, $ip:expr, $regs:expr, $mem:expr, $len:expr) => {{
-        let (ip, regs, mem, len): (*const Op, *mut Slot, *mut u8, usize) = ($ip, $regs, $mem, $len);
+    ($cx:ident, $ip:expr, $regs:expr, $mem:expr, $len:expr, $acc:expr) => {{
+        let (ip, regs, mem, len, acc): (*const Op, *mut Slot, *mut u8, usize, Slot) =
+            ($ip, $regs, $mem, $len, $acc);
         $cx.ip = ip;
         $cx.regs = regs;
         $cx.mem = mem;
         $cx.len = len;
+        $cx.acc = acc;
         return Flow::Continue;
     }};
 }
@@ -92,8 +99,9 @@ macro_rules! dispatch {
 /// Defines the handler of instruction `$name`, binding its operands to `$field`s. The body
 /// reaches the state only through the macros defined here (hygiene keeps the parameters out
 /// of reach of code written outside this macro):
-/// `r!(reg)` a register, `regs!()` the register file, `ip!()` the instruction, `vmctx!()` the instance, `cx!()` the
-/// state, `next!()` / `jump!(offset)` / `resume!(ip)` to continue, `trap!(code)` and
+/// `r!(reg)` a register, `regs!()` the register file, `acc!()` the accumulator, `ip!()` the
+/// instruction, `vmctx!()` the instance, `cx!()` the state, `next!()` / `jump!(offset)` /
+/// `resume!(ip)` to continue, `next_acc!(value)` to continue with `value` in the accumulator, `trap!(code)` and
 /// `check!(result)` to stop with a trap, `reload_memory!()` after memory 0 may have grown,
 /// `tail!(f)` to continue in another function of a handler's signature. `handler!(fn F for
 /// Name { .. })` defines such a function `F` for instructions `Name`.
@@ -119,6 +127,7 @@ macro_rules! handler {
             mut mem: *mut u8,
             mut len: usize,
             cx: &mut Cx<'_>,
+            acc: Slot,
         ) -> Flow {
             macro_rules! r {
                 ($reg:expr) => {
@@ -128,6 +137,11 @@ macro_rules! handler {
             macro_rules! regs {
                 () => {
                     regs
+                };
+            }
+            macro_rules! acc {
+                () => {
+                    acc
                 };
             }
             macro_rules! cx {
@@ -145,14 +159,21 @@ macro_rules! handler {
                     cx.vmctx
                 };
             }
+            // The accumulator passes through unchanged: in a machine register, that costs
+            // nothing.
             macro_rules! next {
                 () => {
-                    dispatch!(cx, ip.add(1), regs, mem, len)
+                    dispatch!(cx, ip.add(1), regs, mem, len, acc)
+                };
+            }
+            macro_rules! next_acc {
+                ($value:expr) => {
+                    dispatch!(cx, ip.add(1), regs, mem, len, $value)
                 };
             }
             macro_rules! jump {
                 ($offset:expr) => {
-                    dispatch!(cx, ip.offset($offset as isize), regs, mem, len)
+                    dispatch!(cx, ip.offset($offset as isize), regs, mem, len, acc)
                 };
             }
             // Continues at `$ip` as left by one of `Cx`'s out-of-line paths, or ends
@@ -163,7 +184,7 @@ macro_rules! handler {
                     if next.is_null() {
                         return cx.exited();
                     }
-                    dispatch!(cx, next, cx.regs, cx.mem, cx.len)
+                    dispatch!(cx, next, cx.regs, cx.mem, cx.len, 0)
                 }};
             }
             macro_rules! trap {
@@ -173,7 +194,7 @@ macro_rules! handler {
             }
             macro_rules! tail {
                 ($f:ident) => {
-                    return $f(ip, regs, mem, len, cx)
+                    return $f(ip, regs, mem, len, cx, acc)
                 };
             }
             macro_rules! check {
@@ -198,20 +219,22 @@ macro_rules! handler {
                     (cx.mem, cx.len) = (mem, len);
                 }};
             }
-            // A load from memory 0 with a 32-bit address.
+            // A load from memory 0 at 32-bit address `$addr` (a slot value); the value
+            // loaded goes to the accumulator too.
             macro_rules! load {
                 ($dst:expr, $addr:expr, $offset:expr, $ty:ty, $conv:expr) => {{
-                    let ea = check!(effective(r!($addr) as u32 as u64, $offset, size_of::<$ty>(), len));
+                    let ea = check!(effective($addr as u32 as u64, $offset, size_of::<$ty>(), len));
                     let raw = mem.add(ea).cast::<$ty>().read_unaligned();
-                    r!($dst) = ($conv)(<$ty>::from_le(raw));
-                    next!()
+                    let value: Slot = ($conv)(<$ty>::from_le(raw));
+                    r!($dst) = value;
+                    next_acc!(value)
                 }};
             }
-            // A store to memory 0 with a 32-bit address.
+            // A store of slot value `$value` to memory 0 with a 32-bit address.
             macro_rules! store {
-                ($addr:expr, $src:expr, $offset:expr, $ty:ty) => {{
+                ($addr:expr, $value:expr, $offset:expr, $ty:ty) => {{
                     let ea = check!(effective(r!($addr) as u32 as u64, $offset, size_of::<$ty>(), len));
-                    mem.add(ea).cast::<$ty>().write_unaligned((r!($src) as $ty).to_le());
+                    mem.add(ea).cast::<$ty>().write_unaligned(($value as $ty).to_le());
                     next!()
                 }};
             }
@@ -281,6 +304,20 @@ handler!(BrIfNez { cond, offset } => {
 
 handler!(BrIfEqz { cond, offset } => {
     if r!(cond) == 0 {
+        jump!(offset)
+    }
+    next!()
+});
+
+handler!(BrIfNezAcc { offset } => {
+    if acc!() != 0 {
+        jump!(offset)
+    }
+    next!()
+});
+
+handler!(BrIfEqzAcc { offset } => {
+    if acc!() == 0 {
         jump!(offset)
     }
     next!()
@@ -689,10 +726,14 @@ handler!(RefCast { dst, src, target } => {
 
 /// The handler of a fused multiply and add: `$mul` then `$add` on values of type `$ty`.
 macro_rules! mul_add {
-    ($name:ident, $ty:ty, $mul:path, $add:path) => {
+    ($name:ident, $ty:ident, $mul:path, $add:path) => {
         handler!($name { dst, a, b, c } => {
             let product = $mul(<$ty>::read(regs!(), a), <$ty>::read(regs!(), b));
-            $add(product, <$ty>::read(regs!(), c)).write(regs!(), dst);
+            let value = $add(product, <$ty>::read(regs!(), c));
+            value.write(regs!(), dst);
+            if crate::isa::is_scalar!($ty) {
+                next_acc!(value.into_acc())
+            }
             next!()
         });
     };
@@ -704,13 +745,13 @@ mul_add!(F32MulAdd, f32, num::f32_mul, num::f32_add);
 mul_add!(F64MulAdd, f64, num::f64_mul, num::f64_add);
 mul_add!(
     F32x4MulAdd,
-    u128,
+    v128,
     super::simd::f32x4_mul,
     super::simd::f32x4_add
 );
 mul_add!(
     F64x2MulAdd,
-    u128,
+    v128,
     super::simd::f64x2_mul,
     super::simd::f64x2_add
 );
@@ -742,8 +783,9 @@ handler!(ThrowRef { exn } => {
 });
 
 handler!(Copy { dst, src } => {
-    r!(dst) = r!(src);
-    next!()
+    let value = r!(src);
+    r!(dst) = value;
+    next_acc!(value)
 });
 
 handler!(Copy2 { dst, src } => {
@@ -760,17 +802,18 @@ handler!(CopySpan { dst, src, len } => {
 
 handler!(Const32 { dst, value } => {
     r!(dst) = value as u64;
-    next!()
+    next_acc!(value as u64)
 });
 
 handler!(Const64 { dst, value } => {
     r!(dst) = value;
-    next!()
+    next_acc!(value)
 });
 
 handler!(Select { dst, cond, a, b } => {
-    r!(dst) = if r!(cond) as u32 != 0 { r!(a) } else { r!(b) };
-    next!()
+    let value = if r!(cond) as u32 != 0 { r!(a) } else { r!(b) };
+    r!(dst) = value;
+    next_acc!(value)
 });
 
 handler!(Select2 { dst, cond, a, b } => {
@@ -782,8 +825,9 @@ handler!(Select2 { dst, cond, a, b } => {
 });
 
 handler!(GlobalGet { dst, index } => {
-    r!(dst) = (**(*vmctx!()).globals.add(index as usize)).slots[0];
-    next!()
+    let value = (**(*vmctx!()).globals.add(index as usize)).slots[0];
+    r!(dst) = value;
+    next_acc!(value)
 });
 
 handler!(GlobalSet { src, index } => {
@@ -804,41 +848,65 @@ handler!(GlobalSet2 { src, index } => {
     next!()
 });
 
-handler!(Load32 { dst, addr, offset } => load!(dst, addr, offset, u32, |v: u32| v as u64));
-handler!(Load64 { dst, addr, offset } => load!(dst, addr, offset, u64, |v: u64| v));
+handler!(Load32 { dst, addr, offset } => load!(dst, r!(addr), offset, u32, |v: u32| v as u64));
+handler!(Load64 { dst, addr, offset } => load!(dst, r!(addr), offset, u64, |v: u64| v));
 handler!(I32Load8S { dst, addr, offset } => {
-    load!(dst, addr, offset, u8, |v: u8| v as i8 as i32 as u32 as u64)
+    load!(dst, r!(addr), offset, u8, |v: u8| v as i8 as i32 as u32 as u64)
 });
-handler!(I32Load8U { dst, addr, offset } => load!(dst, addr, offset, u8, |v: u8| v as u64));
+handler!(I32Load8U { dst, addr, offset } => load!(dst, r!(addr), offset, u8, |v: u8| v as u64));
 handler!(I32Load16S { dst, addr, offset } => {
-    load!(dst, addr, offset, u16, |v: u16| v as i16 as i32 as u32 as u64)
+    load!(dst, r!(addr), offset, u16, |v: u16| v as i16 as i32 as u32 as u64)
 });
-handler!(I32Load16U { dst, addr, offset } => load!(dst, addr, offset, u16, |v: u16| v as u64));
+handler!(I32Load16U { dst, addr, offset } => load!(dst, r!(addr), offset, u16, |v: u16| v as u64));
 handler!(I64Load8S { dst, addr, offset } => {
-    load!(dst, addr, offset, u8, |v: u8| v as i8 as i64 as u64)
+    load!(dst, r!(addr), offset, u8, |v: u8| v as i8 as i64 as u64)
 });
 handler!(I64Load16S { dst, addr, offset } => {
-    load!(dst, addr, offset, u16, |v: u16| v as i16 as i64 as u64)
+    load!(dst, r!(addr), offset, u16, |v: u16| v as i16 as i64 as u64)
 });
 handler!(I64Load32S { dst, addr, offset } => {
-    load!(dst, addr, offset, u32, |v: u32| v as i32 as i64 as u64)
+    load!(dst, r!(addr), offset, u32, |v: u32| v as i32 as i64 as u64)
 });
-handler!(Store8 { addr, src, offset } => store!(addr, src, offset, u8));
-handler!(Store16 { addr, src, offset } => store!(addr, src, offset, u16));
-handler!(Store32 { addr, src, offset } => store!(addr, src, offset, u32));
+handler!(Load32Acc { dst, offset } => load!(dst, acc!(), offset, u32, |v: u32| v as u64));
+handler!(Load64Acc { dst, offset } => load!(dst, acc!(), offset, u64, |v: u64| v));
+handler!(I32Load8SAcc { dst, offset } => {
+    load!(dst, acc!(), offset, u8, |v: u8| v as i8 as i32 as u32 as u64)
+});
+handler!(I32Load8UAcc { dst, offset } => load!(dst, acc!(), offset, u8, |v: u8| v as u64));
+handler!(I32Load16SAcc { dst, offset } => {
+    load!(dst, acc!(), offset, u16, |v: u16| v as i16 as i32 as u32 as u64)
+});
+handler!(I32Load16UAcc { dst, offset } => load!(dst, acc!(), offset, u16, |v: u16| v as u64));
+handler!(I64Load8SAcc { dst, offset } => {
+    load!(dst, acc!(), offset, u8, |v: u8| v as i8 as i64 as u64)
+});
+handler!(I64Load16SAcc { dst, offset } => {
+    load!(dst, acc!(), offset, u16, |v: u16| v as i16 as i64 as u64)
+});
+handler!(I64Load32SAcc { dst, offset } => {
+    load!(dst, acc!(), offset, u32, |v: u32| v as i32 as i64 as u64)
+});
+handler!(Store8 { addr, src, offset } => store!(addr, r!(src), offset, u8));
+handler!(Store16 { addr, src, offset } => store!(addr, r!(src), offset, u16));
+handler!(Store32 { addr, src, offset } => store!(addr, r!(src), offset, u32));
+handler!(Store8Acc { addr, offset } => store!(addr, acc!(), offset, u8));
+handler!(Store16Acc { addr, offset } => store!(addr, acc!(), offset, u16));
+handler!(Store32Acc { addr, offset } => store!(addr, acc!(), offset, u32));
 handler!(Load32Add { dst, base, index, offset } => {
     let addr = (r!(base) as u32).wrapping_add(r!(index) as u32) as u64;
     let (base0, size0) = memory0!();
     let ea = check!(effective(addr, offset, 4, size0));
-    r!(dst) = u32::from_le(base0.add(ea).cast::<u32>().read_unaligned()) as Slot;
-    next!()
+    let value = u32::from_le(base0.add(ea).cast::<u32>().read_unaligned()) as Slot;
+    r!(dst) = value;
+    next_acc!(value)
 });
 handler!(Load64Add { dst, base, index, offset } => {
     let addr = (r!(base) as u32).wrapping_add(r!(index) as u32) as u64;
     let (base0, size0) = memory0!();
     let ea = check!(effective(addr, offset, 8, size0));
-    r!(dst) = u64::from_le(base0.add(ea).cast::<u64>().read_unaligned());
-    next!()
+    let value = u64::from_le(base0.add(ea).cast::<u64>().read_unaligned());
+    r!(dst) = value;
+    next_acc!(value)
 });
 handler!(Store32Add { base, index, src, offset } => {
     let addr = (r!(base) as u32).wrapping_add(r!(index) as u32) as u64;
@@ -867,7 +935,8 @@ handler!(V128Load0Add { dst, base, index, offset } => {
     u128::from_le(base0.add(ea).cast::<u128>().read_unaligned()).write(regs!(), dst);
     next!()
 });
-handler!(Store64 { addr, src, offset } => store!(addr, src, offset, u64));
+handler!(Store64 { addr, src, offset } => store!(addr, r!(src), offset, u64));
+handler!(Store64Acc { addr, offset } => store!(addr, acc!(), offset, u64));
 
 handler!(MemorySize { dst, mem } => {
     r!(dst) = (*(*vmctx!()).memory_owner(mem)).pages();
@@ -1058,9 +1127,9 @@ handler!(RefFunc { dst, func } => {
 macro_rules! generated_handlers {
     (
         ops { $( $(#[doc = $doc:literal])* $name:ident { $($field:ident : $fty:ty),* } $(-> $dst:ident)? = $mnemonic:literal; )* }
-        unary { $( $uname:ident = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )* }
-        binary { $( $bname:ident = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )* }
-        branch_compare { $( $cname:ident = $cmn:literal : ($cty:ident) => $cfn:ident; )* }
+        unary { $( $uname:ident $(/ $uacc:ident)? = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )* }
+        binary { $( $bname:ident $(/ $bacl:ident $bacr:ident)? = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )* }
+        branch_compare { $( $cname:ident $(/ $cacl:ident $cacr:ident)? = $cmn:literal : ($cty:ident) => $cfn:ident; )* }
         ternary { $( $tname:ident = $tmn:literal : ($ta:ident, $tb:ident, $tc:ident) -> $tout:ident => $tfn:ident; )* }
         extract_lane { $( $xname:ident = $xmn:literal : ($xin:ident) -> $xout:ident => $xfn:ident; )* }
         replace_lane { $( $rname:ident = $rmn:literal : ($rin:ident, $rx:ident) -> $rout:ident => $rfn:ident; )* }
@@ -1074,20 +1143,47 @@ macro_rules! generated_handlers {
                 $check!($e)
             };
         }
+        // Writes a result, and continues with it in the accumulator if it is a scalar.
+        macro_rules! write_result {
+            ($rty:ident, $rvalue:expr, $rdst:expr, $rregs:expr, $rnext:ident, $rnext_acc:ident) => {{
+                let value = $rvalue;
+                value.write($rregs, $rdst);
+                if crate::isa::is_scalar!($rty) {
+                    $rnext_acc!(value.into_acc())
+                }
+                $rnext!()
+            }};
+        }
         $(
             handler!($uname { dst, src } => {
                 let a = <$uin>::read(regs!(), src);
-                numeric_result!($ukind, num::$ufn(a), check).write(regs!(), dst);
-                next!()
+                write_result!($uout, numeric_result!($ukind, num::$ufn(a), check), dst, regs!(), next, next_acc)
             });
+            $(
+                handler!($uacc { dst } => {
+                    let a = <$uin as SlotValue>::from_slot(acc!());
+                    write_result!($uout, numeric_result!($ukind, num::$ufn(a), check), dst, regs!(), next, next_acc)
+                });
+            )?
         )*
         $(
             handler!($bname { dst, lhs, rhs } => {
                 let a = <$bl>::read(regs!(), lhs);
                 let b = <$br>::read(regs!(), rhs);
-                numeric_result!($bkind, num::$bfn(a, b), check).write(regs!(), dst);
-                next!()
+                write_result!($bout, numeric_result!($bkind, num::$bfn(a, b), check), dst, regs!(), next, next_acc)
             });
+            $(
+                handler!($bacl { dst, rhs } => {
+                    let a = <$bl as SlotValue>::from_slot(acc!());
+                    let b = <$br>::read(regs!(), rhs);
+                    write_result!($bout, numeric_result!($bkind, num::$bfn(a, b), check), dst, regs!(), next, next_acc)
+                });
+                handler!($bacr { dst, lhs } => {
+                    let a = <$bl>::read(regs!(), lhs);
+                    let b = <$br as SlotValue>::from_slot(acc!());
+                    write_result!($bout, numeric_result!($bkind, num::$bfn(a, b), check), dst, regs!(), next, next_acc)
+                });
+            )?
         )*
         $(
             handler!($tname { dst, a, b, c } => {
@@ -1098,8 +1194,7 @@ macro_rules! generated_handlers {
         )*
         $(
             handler!($xname { dst, src, lane } => {
-                num::$xfn(<$xin>::read(regs!(), src), lane).write(regs!(), dst);
-                next!()
+                write_result!($xout, num::$xfn(<$xin>::read(regs!(), src), lane), dst, regs!(), next, next_acc)
             });
         )*
         $(
@@ -1115,14 +1210,31 @@ macro_rules! generated_handlers {
                 }
                 next!()
             });
+            $(
+                handler!($cacl { rhs, offset } => {
+                    if num::$cfn(<$cty as SlotValue>::from_slot(acc!()), <$cty>::read(regs!(), rhs)) != 0 {
+                        jump!(offset)
+                    }
+                    next!()
+                });
+                handler!($cacr { lhs, offset } => {
+                    if num::$cfn(<$cty>::read(regs!(), lhs), <$cty as SlotValue>::from_slot(acc!())) != 0 {
+                        jump!(offset)
+                    }
+                    next!()
+                });
+            )?
         )*
 
         /// The handlers, indexed by opcode: the order of [`Op`]'s variants.
         static HANDLERS: [Handler; 0 $(+ { let _ = stringify!($name); 1 })*
-            $(+ { let _ = stringify!($uname); 1 })* $(+ { let _ = stringify!($bname); 1 })*
+            $(+ { let _ = stringify!($uname); 1 } $(+ { let _ = stringify!($uacc); 1 })?)*
+            $(+ { let _ = stringify!($bname); 1 } $(+ { let _ = (stringify!($bacl), stringify!($bacr)); 2 })?)*
             $(+ { let _ = stringify!($tname); 1 })* $(+ { let _ = stringify!($xname); 1 })*
-            $(+ { let _ = stringify!($rname); 1 })* $(+ { let _ = stringify!($cname); 1 })*] = [
-            $($name,)* $($uname,)* $($bname,)* $($tname,)* $($xname,)* $($rname,)* $($cname,)*
+            $(+ { let _ = stringify!($rname); 1 })*
+            $(+ { let _ = stringify!($cname); 1 } $(+ { let _ = (stringify!($cacl), stringify!($cacr)); 2 })?)*] = [
+            $($name,)* $($uname, $($uacc,)?)* $($bname, $($bacl, $bacr,)?)* $($tname,)* $($xname,)*
+            $($rname,)* $($cname, $($cacl, $cacr,)?)*
         ];
     };
 }

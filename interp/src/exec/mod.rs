@@ -622,7 +622,8 @@ enum Flow {
 }
 
 /// The executor's state between handlers, apart from the hot values handlers pass each other
-/// as arguments (instruction pointer, registers, memory 0's base and length). Those have
+/// as arguments (instruction pointer, registers, memory 0's base and length, accumulator).
+/// Those but the accumulator have
 /// homes here too, written by the out-of-line paths (calls, returns, unwinding) that change
 /// them, and by every handler of the loop backend.
 struct Cx<'a> {
@@ -639,6 +640,12 @@ struct Cx<'a> {
     regs: *mut Slot,
     mem: *mut u8,
     len: usize,
+    /// The accumulator, between the handlers of the loop backend.
+    #[cfg_attr(
+        not(any(debug_assertions, feature = "loop-dispatch")),
+        allow(dead_code)
+    )]
+    acc: Slot,
     /// Why execution stopped early, and where.
     stop: Option<Stop>,
     stop_pc: usize,
@@ -691,6 +698,7 @@ unsafe fn run(
             stop: None,
             stop_pc: 0,
             native_entry: 0,
+            acc: 0,
         };
         handlers::run(&mut cx);
         let at = StopPoint {

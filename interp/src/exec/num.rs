@@ -738,6 +738,9 @@ pub trait RegValue: Sized {
     ///
     /// As for [`RegValue::read`].
     unsafe fn write(self, regs: *mut u64, reg: crate::isa::Reg);
+    /// The value as the accumulator carries it: its slot, for a one-slot value. A vector
+    /// never passes through the accumulator, and gives its low half.
+    fn into_acc(self) -> u64;
 }
 
 impl<T: SlotValue> RegValue for T {
@@ -750,6 +753,10 @@ impl<T: SlotValue> RegValue for T {
     unsafe fn write(self, regs: *mut u64, reg: crate::isa::Reg) {
         // SAFETY: guaranteed by the caller.
         unsafe { *regs.add(reg.0 as usize) = self.into_slot() }
+    }
+    #[inline(always)]
+    fn into_acc(self) -> u64 {
+        self.into_slot()
     }
 }
 
@@ -770,6 +777,10 @@ impl RegValue for u128 {
                 .cast::<[u64; 2]>()
                 .write_unaligned([self as u64, (self >> 64) as u64]);
         }
+    }
+    #[inline(always)]
+    fn into_acc(self) -> u64 {
+        self as u64
     }
 }
 

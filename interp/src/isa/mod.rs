@@ -372,6 +372,12 @@ impl WidthAccess {
 /// has the same name in `wasmparser::Operator`. The `branch_compare` group fuses an integer
 /// comparison with the conditional branch that consumes it: `Name = "mnemonic" : (operand
 /// type) => comparison function`, jumping by `offset` when the comparison holds.
+///
+/// Operators on scalars also name their accumulator forms after a `/`: `Name / NameAcc` for a
+/// unary operator, `Name / NameAccL NameAccR` for a binary one or a fused comparison. Those
+/// read the operand (the left or right one) from the accumulator, which carries the result of
+/// the instruction just before (see [`Op::acc_result`]) from one handler to the next in a
+/// machine register, instead of from the register file.
 #[macro_export]
 macro_rules! for_each_op {
     ($m:ident) => {
@@ -399,6 +405,10 @@ macro_rules! for_each_op {
             BrIfNez { cond: Reg, offset: i32 } = "br_if_nez";
             /// Jumps by `offset` if `cond` is zero.
             BrIfEqz { cond: Reg, offset: i32 } = "br_if_eqz";
+            /// Jumps by `offset` if the accumulator is non-zero.
+            BrIfNezAcc { offset: i32 } = "br_if_nez.acc";
+            /// Jumps by `offset` if the accumulator is zero.
+            BrIfEqzAcc { offset: i32 } = "br_if_eqz.acc";
             /// Jumps through the `len + 1` `br` instructions that follow, the last being the
             /// default.
             BrTable { index: Reg, len: u32 } = "br_table";
@@ -526,6 +536,32 @@ macro_rules! for_each_op {
             Store32 { addr: Reg, src: Reg, offset: u32 } = "store32";
             /// Stores 8 bytes.
             Store64 { addr: Reg, src: Reg, offset: u32 } = "store64";
+            /// As `load32`, at the address in the accumulator.
+            Load32Acc { dst: Reg, offset: u32 } -> dst = "load32.acc";
+            /// As `load64`, at the address in the accumulator.
+            Load64Acc { dst: Reg, offset: u32 } -> dst = "load64.acc";
+            /// As `i32.load8_s`, at the address in the accumulator.
+            I32Load8SAcc { dst: Reg, offset: u32 } -> dst = "i32.load8_s.acc";
+            /// As `i32.load8_u`, at the address in the accumulator.
+            I32Load8UAcc { dst: Reg, offset: u32 } -> dst = "i32.load8_u.acc";
+            /// As `i32.load16_s`, at the address in the accumulator.
+            I32Load16SAcc { dst: Reg, offset: u32 } -> dst = "i32.load16_s.acc";
+            /// As `i32.load16_u`, at the address in the accumulator.
+            I32Load16UAcc { dst: Reg, offset: u32 } -> dst = "i32.load16_u.acc";
+            /// As `i64.load8_s`, at the address in the accumulator.
+            I64Load8SAcc { dst: Reg, offset: u32 } -> dst = "i64.load8_s.acc";
+            /// As `i64.load16_s`, at the address in the accumulator.
+            I64Load16SAcc { dst: Reg, offset: u32 } -> dst = "i64.load16_s.acc";
+            /// As `i64.load32_s`, at the address in the accumulator.
+            I64Load32SAcc { dst: Reg, offset: u32 } -> dst = "i64.load32_s.acc";
+            /// As `store8`, of the value in the accumulator.
+            Store8Acc { addr: Reg, offset: u32 } = "store8.acc";
+            /// As `store16`, of the value in the accumulator.
+            Store16Acc { addr: Reg, offset: u32 } = "store16.acc";
+            /// As `store32`, of the value in the accumulator.
+            Store32Acc { addr: Reg, offset: u32 } = "store32.acc";
+            /// As `store64`, of the value in the accumulator.
+            Store64Acc { addr: Reg, offset: u32 } = "store64.acc";
             /// Memory `mem`'s size in pages.
             MemorySize { dst: Reg, mem: u32 } -> dst = "memory.size";
             /// Grows memory `mem` by `delta` pages; the old size or -1.
@@ -616,70 +652,70 @@ macro_rules! for_each_op {
           }
 
             unary {
-                I32Eqz = "i32.eqz" : (i32) -> i32 => total i32_eqz;
-                I64Eqz = "i64.eqz" : (i64) -> i32 => total i64_eqz;
-                I31GetS = "i31.get_s" : (i64) -> i32 => trapping i31_get_s;
-                I31GetU = "i31.get_u" : (i64) -> i32 => trapping i31_get_u;
-                I32Clz = "i32.clz" : (i32) -> i32 => total i32_clz;
-                I32Ctz = "i32.ctz" : (i32) -> i32 => total i32_ctz;
-                I32Popcnt = "i32.popcnt" : (i32) -> i32 => total i32_popcnt;
-                I64Clz = "i64.clz" : (i64) -> i64 => total i64_clz;
-                I64Ctz = "i64.ctz" : (i64) -> i64 => total i64_ctz;
-                I64Popcnt = "i64.popcnt" : (i64) -> i64 => total i64_popcnt;
-                F32Abs = "f32.abs" : (f32) -> f32 => total f32_abs;
-                F32Neg = "f32.neg" : (f32) -> f32 => total f32_neg;
-                F32Ceil = "f32.ceil" : (f32) -> f32 => total f32_ceil;
-                F32Floor = "f32.floor" : (f32) -> f32 => total f32_floor;
-                F32Trunc = "f32.trunc" : (f32) -> f32 => total f32_trunc;
-                F32Nearest = "f32.nearest" : (f32) -> f32 => total f32_nearest;
-                F32Sqrt = "f32.sqrt" : (f32) -> f32 => total f32_sqrt;
-                F64Abs = "f64.abs" : (f64) -> f64 => total f64_abs;
-                F64Neg = "f64.neg" : (f64) -> f64 => total f64_neg;
-                F64Ceil = "f64.ceil" : (f64) -> f64 => total f64_ceil;
-                F64Floor = "f64.floor" : (f64) -> f64 => total f64_floor;
-                F64Trunc = "f64.trunc" : (f64) -> f64 => total f64_trunc;
-                F64Nearest = "f64.nearest" : (f64) -> f64 => total f64_nearest;
-                F64Sqrt = "f64.sqrt" : (f64) -> f64 => total f64_sqrt;
-                I32WrapI64 = "i32.wrap_i64" : (i64) -> i32 => total i32_wrap_i64;
-                I32TruncF32S = "i32.trunc_f32_s" : (f32) -> i32 => trapping i32_trunc_f32_s;
-                I32TruncF32U = "i32.trunc_f32_u" : (f32) -> i32 => trapping i32_trunc_f32_u;
-                I32TruncF64S = "i32.trunc_f64_s" : (f64) -> i32 => trapping i32_trunc_f64_s;
-                I32TruncF64U = "i32.trunc_f64_u" : (f64) -> i32 => trapping i32_trunc_f64_u;
-                I64ExtendI32S = "i64.extend_i32_s" : (i32) -> i64 => total i64_extend_i32_s;
-                I64ExtendI32U = "i64.extend_i32_u" : (i32) -> i64 => total i64_extend_i32_u;
-                I64TruncF32S = "i64.trunc_f32_s" : (f32) -> i64 => trapping i64_trunc_f32_s;
-                I64TruncF32U = "i64.trunc_f32_u" : (f32) -> i64 => trapping i64_trunc_f32_u;
-                I64TruncF64S = "i64.trunc_f64_s" : (f64) -> i64 => trapping i64_trunc_f64_s;
-                I64TruncF64U = "i64.trunc_f64_u" : (f64) -> i64 => trapping i64_trunc_f64_u;
-                F32ConvertI32S = "f32.convert_i32_s" : (i32) -> f32 => total f32_convert_i32_s;
-                F32ConvertI32U = "f32.convert_i32_u" : (i32) -> f32 => total f32_convert_i32_u;
-                F32ConvertI64S = "f32.convert_i64_s" : (i64) -> f32 => total f32_convert_i64_s;
-                F32ConvertI64U = "f32.convert_i64_u" : (i64) -> f32 => total f32_convert_i64_u;
-                F32DemoteF64 = "f32.demote_f64" : (f64) -> f32 => total f32_demote_f64;
-                F64ConvertI32S = "f64.convert_i32_s" : (i32) -> f64 => total f64_convert_i32_s;
-                F64ConvertI32U = "f64.convert_i32_u" : (i32) -> f64 => total f64_convert_i32_u;
-                F64ConvertI64S = "f64.convert_i64_s" : (i64) -> f64 => total f64_convert_i64_s;
-                F64ConvertI64U = "f64.convert_i64_u" : (i64) -> f64 => total f64_convert_i64_u;
-                F64PromoteF32 = "f64.promote_f32" : (f32) -> f64 => total f64_promote_f32;
-                I32Extend8S = "i32.extend8_s" : (i32) -> i32 => total i32_extend8_s;
-                I32Extend16S = "i32.extend16_s" : (i32) -> i32 => total i32_extend16_s;
-                I64Extend8S = "i64.extend8_s" : (i64) -> i64 => total i64_extend8_s;
-                I64Extend16S = "i64.extend16_s" : (i64) -> i64 => total i64_extend16_s;
-                I64Extend32S = "i64.extend32_s" : (i64) -> i64 => total i64_extend32_s;
-                I32TruncSatF32S = "i32.trunc_sat_f32_s" : (f32) -> i32 => total i32_trunc_sat_f32_s;
-                I32TruncSatF32U = "i32.trunc_sat_f32_u" : (f32) -> i32 => total i32_trunc_sat_f32_u;
-                I32TruncSatF64S = "i32.trunc_sat_f64_s" : (f64) -> i32 => total i32_trunc_sat_f64_s;
-                I32TruncSatF64U = "i32.trunc_sat_f64_u" : (f64) -> i32 => total i32_trunc_sat_f64_u;
-                I64TruncSatF32S = "i64.trunc_sat_f32_s" : (f32) -> i64 => total i64_trunc_sat_f32_s;
-                I64TruncSatF32U = "i64.trunc_sat_f32_u" : (f32) -> i64 => total i64_trunc_sat_f32_u;
-                I64TruncSatF64S = "i64.trunc_sat_f64_s" : (f64) -> i64 => total i64_trunc_sat_f64_s;
-                I64TruncSatF64U = "i64.trunc_sat_f64_u" : (f64) -> i64 => total i64_trunc_sat_f64_u;
-                I8x16Splat = "i8x16.splat" : (i32) -> v128 => total i8x16_splat;
-                I16x8Splat = "i16x8.splat" : (i32) -> v128 => total i16x8_splat;
-                I32x4Splat = "i32x4.splat" : (i32) -> v128 => total i32x4_splat;
-                I64x2Splat = "i64x2.splat" : (i64) -> v128 => total i64x2_splat;
-                F32x4Splat = "f32x4.splat" : (f32) -> v128 => total f32x4_splat;
-                F64x2Splat = "f64x2.splat" : (f64) -> v128 => total f64x2_splat;
+                I32Eqz / I32EqzAcc = "i32.eqz" : (i32) -> i32 => total i32_eqz;
+                I64Eqz / I64EqzAcc = "i64.eqz" : (i64) -> i32 => total i64_eqz;
+                I31GetS / I31GetSAcc = "i31.get_s" : (i64) -> i32 => trapping i31_get_s;
+                I31GetU / I31GetUAcc = "i31.get_u" : (i64) -> i32 => trapping i31_get_u;
+                I32Clz / I32ClzAcc = "i32.clz" : (i32) -> i32 => total i32_clz;
+                I32Ctz / I32CtzAcc = "i32.ctz" : (i32) -> i32 => total i32_ctz;
+                I32Popcnt / I32PopcntAcc = "i32.popcnt" : (i32) -> i32 => total i32_popcnt;
+                I64Clz / I64ClzAcc = "i64.clz" : (i64) -> i64 => total i64_clz;
+                I64Ctz / I64CtzAcc = "i64.ctz" : (i64) -> i64 => total i64_ctz;
+                I64Popcnt / I64PopcntAcc = "i64.popcnt" : (i64) -> i64 => total i64_popcnt;
+                F32Abs / F32AbsAcc = "f32.abs" : (f32) -> f32 => total f32_abs;
+                F32Neg / F32NegAcc = "f32.neg" : (f32) -> f32 => total f32_neg;
+                F32Ceil / F32CeilAcc = "f32.ceil" : (f32) -> f32 => total f32_ceil;
+                F32Floor / F32FloorAcc = "f32.floor" : (f32) -> f32 => total f32_floor;
+                F32Trunc / F32TruncAcc = "f32.trunc" : (f32) -> f32 => total f32_trunc;
+                F32Nearest / F32NearestAcc = "f32.nearest" : (f32) -> f32 => total f32_nearest;
+                F32Sqrt / F32SqrtAcc = "f32.sqrt" : (f32) -> f32 => total f32_sqrt;
+                F64Abs / F64AbsAcc = "f64.abs" : (f64) -> f64 => total f64_abs;
+                F64Neg / F64NegAcc = "f64.neg" : (f64) -> f64 => total f64_neg;
+                F64Ceil / F64CeilAcc = "f64.ceil" : (f64) -> f64 => total f64_ceil;
+                F64Floor / F64FloorAcc = "f64.floor" : (f64) -> f64 => total f64_floor;
+                F64Trunc / F64TruncAcc = "f64.trunc" : (f64) -> f64 => total f64_trunc;
+                F64Nearest / F64NearestAcc = "f64.nearest" : (f64) -> f64 => total f64_nearest;
+                F64Sqrt / F64SqrtAcc = "f64.sqrt" : (f64) -> f64 => total f64_sqrt;
+                I32WrapI64 / I32WrapI64Acc = "i32.wrap_i64" : (i64) -> i32 => total i32_wrap_i64;
+                I32TruncF32S / I32TruncF32SAcc = "i32.trunc_f32_s" : (f32) -> i32 => trapping i32_trunc_f32_s;
+                I32TruncF32U / I32TruncF32UAcc = "i32.trunc_f32_u" : (f32) -> i32 => trapping i32_trunc_f32_u;
+                I32TruncF64S / I32TruncF64SAcc = "i32.trunc_f64_s" : (f64) -> i32 => trapping i32_trunc_f64_s;
+                I32TruncF64U / I32TruncF64UAcc = "i32.trunc_f64_u" : (f64) -> i32 => trapping i32_trunc_f64_u;
+                I64ExtendI32S / I64ExtendI32SAcc = "i64.extend_i32_s" : (i32) -> i64 => total i64_extend_i32_s;
+                I64ExtendI32U / I64ExtendI32UAcc = "i64.extend_i32_u" : (i32) -> i64 => total i64_extend_i32_u;
+                I64TruncF32S / I64TruncF32SAcc = "i64.trunc_f32_s" : (f32) -> i64 => trapping i64_trunc_f32_s;
+                I64TruncF32U / I64TruncF32UAcc = "i64.trunc_f32_u" : (f32) -> i64 => trapping i64_trunc_f32_u;
+                I64TruncF64S / I64TruncF64SAcc = "i64.trunc_f64_s" : (f64) -> i64 => trapping i64_trunc_f64_s;
+                I64TruncF64U / I64TruncF64UAcc = "i64.trunc_f64_u" : (f64) -> i64 => trapping i64_trunc_f64_u;
+                F32ConvertI32S / F32ConvertI32SAcc = "f32.convert_i32_s" : (i32) -> f32 => total f32_convert_i32_s;
+                F32ConvertI32U / F32ConvertI32UAcc = "f32.convert_i32_u" : (i32) -> f32 => total f32_convert_i32_u;
+                F32ConvertI64S / F32ConvertI64SAcc = "f32.convert_i64_s" : (i64) -> f32 => total f32_convert_i64_s;
+                F32ConvertI64U / F32ConvertI64UAcc = "f32.convert_i64_u" : (i64) -> f32 => total f32_convert_i64_u;
+                F32DemoteF64 / F32DemoteF64Acc = "f32.demote_f64" : (f64) -> f32 => total f32_demote_f64;
+                F64ConvertI32S / F64ConvertI32SAcc = "f64.convert_i32_s" : (i32) -> f64 => total f64_convert_i32_s;
+                F64ConvertI32U / F64ConvertI32UAcc = "f64.convert_i32_u" : (i32) -> f64 => total f64_convert_i32_u;
+                F64ConvertI64S / F64ConvertI64SAcc = "f64.convert_i64_s" : (i64) -> f64 => total f64_convert_i64_s;
+                F64ConvertI64U / F64ConvertI64UAcc = "f64.convert_i64_u" : (i64) -> f64 => total f64_convert_i64_u;
+                F64PromoteF32 / F64PromoteF32Acc = "f64.promote_f32" : (f32) -> f64 => total f64_promote_f32;
+                I32Extend8S / I32Extend8SAcc = "i32.extend8_s" : (i32) -> i32 => total i32_extend8_s;
+                I32Extend16S / I32Extend16SAcc = "i32.extend16_s" : (i32) -> i32 => total i32_extend16_s;
+                I64Extend8S / I64Extend8SAcc = "i64.extend8_s" : (i64) -> i64 => total i64_extend8_s;
+                I64Extend16S / I64Extend16SAcc = "i64.extend16_s" : (i64) -> i64 => total i64_extend16_s;
+                I64Extend32S / I64Extend32SAcc = "i64.extend32_s" : (i64) -> i64 => total i64_extend32_s;
+                I32TruncSatF32S / I32TruncSatF32SAcc = "i32.trunc_sat_f32_s" : (f32) -> i32 => total i32_trunc_sat_f32_s;
+                I32TruncSatF32U / I32TruncSatF32UAcc = "i32.trunc_sat_f32_u" : (f32) -> i32 => total i32_trunc_sat_f32_u;
+                I32TruncSatF64S / I32TruncSatF64SAcc = "i32.trunc_sat_f64_s" : (f64) -> i32 => total i32_trunc_sat_f64_s;
+                I32TruncSatF64U / I32TruncSatF64UAcc = "i32.trunc_sat_f64_u" : (f64) -> i32 => total i32_trunc_sat_f64_u;
+                I64TruncSatF32S / I64TruncSatF32SAcc = "i64.trunc_sat_f32_s" : (f32) -> i64 => total i64_trunc_sat_f32_s;
+                I64TruncSatF32U / I64TruncSatF32UAcc = "i64.trunc_sat_f32_u" : (f32) -> i64 => total i64_trunc_sat_f32_u;
+                I64TruncSatF64S / I64TruncSatF64SAcc = "i64.trunc_sat_f64_s" : (f64) -> i64 => total i64_trunc_sat_f64_s;
+                I64TruncSatF64U / I64TruncSatF64UAcc = "i64.trunc_sat_f64_u" : (f64) -> i64 => total i64_trunc_sat_f64_u;
+                I8x16Splat / I8x16SplatAcc = "i8x16.splat" : (i32) -> v128 => total i8x16_splat;
+                I16x8Splat / I16x8SplatAcc = "i16x8.splat" : (i32) -> v128 => total i16x8_splat;
+                I32x4Splat / I32x4SplatAcc = "i32x4.splat" : (i32) -> v128 => total i32x4_splat;
+                I64x2Splat / I64x2SplatAcc = "i64x2.splat" : (i64) -> v128 => total i64x2_splat;
+                F32x4Splat / F32x4SplatAcc = "f32x4.splat" : (f32) -> v128 => total f32x4_splat;
+                F64x2Splat / F64x2SplatAcc = "f64x2.splat" : (f64) -> v128 => total f64x2_splat;
                 V128Not = "v128.not" : (v128) -> v128 => total v128_not;
                 V128AnyTrue = "v128.any_true" : (v128) -> i32 => total v128_any_true;
                 I8x16Abs = "i8x16.abs" : (v128) -> v128 => total i8x16_abs;
@@ -746,82 +782,82 @@ macro_rules! for_each_op {
             }
 
             binary {
-                I32Eq = "i32.eq" : (i32, i32) -> i32 => total i32_eq;
-                I32Ne = "i32.ne" : (i32, i32) -> i32 => total i32_ne;
-                I32LtS = "i32.lt_s" : (i32, i32) -> i32 => total i32_lt_s;
-                I32LtU = "i32.lt_u" : (i32, i32) -> i32 => total i32_lt_u;
-                I32GtS = "i32.gt_s" : (i32, i32) -> i32 => total i32_gt_s;
-                I32GtU = "i32.gt_u" : (i32, i32) -> i32 => total i32_gt_u;
-                I32LeS = "i32.le_s" : (i32, i32) -> i32 => total i32_le_s;
-                I32LeU = "i32.le_u" : (i32, i32) -> i32 => total i32_le_u;
-                I32GeS = "i32.ge_s" : (i32, i32) -> i32 => total i32_ge_s;
-                I32GeU = "i32.ge_u" : (i32, i32) -> i32 => total i32_ge_u;
-                I64Eq = "i64.eq" : (i64, i64) -> i32 => total i64_eq;
-                I64Ne = "i64.ne" : (i64, i64) -> i32 => total i64_ne;
-                I64LtS = "i64.lt_s" : (i64, i64) -> i32 => total i64_lt_s;
-                I64LtU = "i64.lt_u" : (i64, i64) -> i32 => total i64_lt_u;
-                I64GtS = "i64.gt_s" : (i64, i64) -> i32 => total i64_gt_s;
-                I64GtU = "i64.gt_u" : (i64, i64) -> i32 => total i64_gt_u;
-                I64LeS = "i64.le_s" : (i64, i64) -> i32 => total i64_le_s;
-                I64LeU = "i64.le_u" : (i64, i64) -> i32 => total i64_le_u;
-                I64GeS = "i64.ge_s" : (i64, i64) -> i32 => total i64_ge_s;
-                I64GeU = "i64.ge_u" : (i64, i64) -> i32 => total i64_ge_u;
-                F32Eq = "f32.eq" : (f32, f32) -> i32 => total f32_eq;
-                F32Ne = "f32.ne" : (f32, f32) -> i32 => total f32_ne;
-                F32Lt = "f32.lt" : (f32, f32) -> i32 => total f32_lt;
-                F32Gt = "f32.gt" : (f32, f32) -> i32 => total f32_gt;
-                F32Le = "f32.le" : (f32, f32) -> i32 => total f32_le;
-                F32Ge = "f32.ge" : (f32, f32) -> i32 => total f32_ge;
-                F64Eq = "f64.eq" : (f64, f64) -> i32 => total f64_eq;
-                F64Ne = "f64.ne" : (f64, f64) -> i32 => total f64_ne;
-                F64Lt = "f64.lt" : (f64, f64) -> i32 => total f64_lt;
-                F64Gt = "f64.gt" : (f64, f64) -> i32 => total f64_gt;
-                F64Le = "f64.le" : (f64, f64) -> i32 => total f64_le;
-                F64Ge = "f64.ge" : (f64, f64) -> i32 => total f64_ge;
-                I32Add = "i32.add" : (i32, i32) -> i32 => total i32_add;
-                I32Sub = "i32.sub" : (i32, i32) -> i32 => total i32_sub;
-                I32Mul = "i32.mul" : (i32, i32) -> i32 => total i32_mul;
-                I32DivS = "i32.div_s" : (i32, i32) -> i32 => trapping i32_div_s;
-                I32DivU = "i32.div_u" : (i32, i32) -> i32 => trapping i32_div_u;
-                I32RemS = "i32.rem_s" : (i32, i32) -> i32 => trapping i32_rem_s;
-                I32RemU = "i32.rem_u" : (i32, i32) -> i32 => trapping i32_rem_u;
-                I32And = "i32.and" : (i32, i32) -> i32 => total i32_and;
-                I32Or = "i32.or" : (i32, i32) -> i32 => total i32_or;
-                I32Xor = "i32.xor" : (i32, i32) -> i32 => total i32_xor;
-                I32Shl = "i32.shl" : (i32, i32) -> i32 => total i32_shl;
-                I32ShrS = "i32.shr_s" : (i32, i32) -> i32 => total i32_shr_s;
-                I32ShrU = "i32.shr_u" : (i32, i32) -> i32 => total i32_shr_u;
-                I32Rotl = "i32.rotl" : (i32, i32) -> i32 => total i32_rotl;
-                I32Rotr = "i32.rotr" : (i32, i32) -> i32 => total i32_rotr;
-                I64Add = "i64.add" : (i64, i64) -> i64 => total i64_add;
-                I64Sub = "i64.sub" : (i64, i64) -> i64 => total i64_sub;
-                I64Mul = "i64.mul" : (i64, i64) -> i64 => total i64_mul;
-                I64DivS = "i64.div_s" : (i64, i64) -> i64 => trapping i64_div_s;
-                I64DivU = "i64.div_u" : (i64, i64) -> i64 => trapping i64_div_u;
-                I64RemS = "i64.rem_s" : (i64, i64) -> i64 => trapping i64_rem_s;
-                I64RemU = "i64.rem_u" : (i64, i64) -> i64 => trapping i64_rem_u;
-                I64And = "i64.and" : (i64, i64) -> i64 => total i64_and;
-                I64Or = "i64.or" : (i64, i64) -> i64 => total i64_or;
-                I64Xor = "i64.xor" : (i64, i64) -> i64 => total i64_xor;
-                I64Shl = "i64.shl" : (i64, i64) -> i64 => total i64_shl;
-                I64ShrS = "i64.shr_s" : (i64, i64) -> i64 => total i64_shr_s;
-                I64ShrU = "i64.shr_u" : (i64, i64) -> i64 => total i64_shr_u;
-                I64Rotl = "i64.rotl" : (i64, i64) -> i64 => total i64_rotl;
-                I64Rotr = "i64.rotr" : (i64, i64) -> i64 => total i64_rotr;
-                F32Add = "f32.add" : (f32, f32) -> f32 => total f32_add;
-                F32Sub = "f32.sub" : (f32, f32) -> f32 => total f32_sub;
-                F32Mul = "f32.mul" : (f32, f32) -> f32 => total f32_mul;
-                F32Div = "f32.div" : (f32, f32) -> f32 => total f32_div;
-                F32Min = "f32.min" : (f32, f32) -> f32 => total f32_min;
-                F32Max = "f32.max" : (f32, f32) -> f32 => total f32_max;
-                F32Copysign = "f32.copysign" : (f32, f32) -> f32 => total f32_copysign;
-                F64Add = "f64.add" : (f64, f64) -> f64 => total f64_add;
-                F64Sub = "f64.sub" : (f64, f64) -> f64 => total f64_sub;
-                F64Mul = "f64.mul" : (f64, f64) -> f64 => total f64_mul;
-                F64Div = "f64.div" : (f64, f64) -> f64 => total f64_div;
-                F64Min = "f64.min" : (f64, f64) -> f64 => total f64_min;
-                F64Max = "f64.max" : (f64, f64) -> f64 => total f64_max;
-                F64Copysign = "f64.copysign" : (f64, f64) -> f64 => total f64_copysign;
+                I32Eq / I32EqAccL I32EqAccR = "i32.eq" : (i32, i32) -> i32 => total i32_eq;
+                I32Ne / I32NeAccL I32NeAccR = "i32.ne" : (i32, i32) -> i32 => total i32_ne;
+                I32LtS / I32LtSAccL I32LtSAccR = "i32.lt_s" : (i32, i32) -> i32 => total i32_lt_s;
+                I32LtU / I32LtUAccL I32LtUAccR = "i32.lt_u" : (i32, i32) -> i32 => total i32_lt_u;
+                I32GtS / I32GtSAccL I32GtSAccR = "i32.gt_s" : (i32, i32) -> i32 => total i32_gt_s;
+                I32GtU / I32GtUAccL I32GtUAccR = "i32.gt_u" : (i32, i32) -> i32 => total i32_gt_u;
+                I32LeS / I32LeSAccL I32LeSAccR = "i32.le_s" : (i32, i32) -> i32 => total i32_le_s;
+                I32LeU / I32LeUAccL I32LeUAccR = "i32.le_u" : (i32, i32) -> i32 => total i32_le_u;
+                I32GeS / I32GeSAccL I32GeSAccR = "i32.ge_s" : (i32, i32) -> i32 => total i32_ge_s;
+                I32GeU / I32GeUAccL I32GeUAccR = "i32.ge_u" : (i32, i32) -> i32 => total i32_ge_u;
+                I64Eq / I64EqAccL I64EqAccR = "i64.eq" : (i64, i64) -> i32 => total i64_eq;
+                I64Ne / I64NeAccL I64NeAccR = "i64.ne" : (i64, i64) -> i32 => total i64_ne;
+                I64LtS / I64LtSAccL I64LtSAccR = "i64.lt_s" : (i64, i64) -> i32 => total i64_lt_s;
+                I64LtU / I64LtUAccL I64LtUAccR = "i64.lt_u" : (i64, i64) -> i32 => total i64_lt_u;
+                I64GtS / I64GtSAccL I64GtSAccR = "i64.gt_s" : (i64, i64) -> i32 => total i64_gt_s;
+                I64GtU / I64GtUAccL I64GtUAccR = "i64.gt_u" : (i64, i64) -> i32 => total i64_gt_u;
+                I64LeS / I64LeSAccL I64LeSAccR = "i64.le_s" : (i64, i64) -> i32 => total i64_le_s;
+                I64LeU / I64LeUAccL I64LeUAccR = "i64.le_u" : (i64, i64) -> i32 => total i64_le_u;
+                I64GeS / I64GeSAccL I64GeSAccR = "i64.ge_s" : (i64, i64) -> i32 => total i64_ge_s;
+                I64GeU / I64GeUAccL I64GeUAccR = "i64.ge_u" : (i64, i64) -> i32 => total i64_ge_u;
+                F32Eq / F32EqAccL F32EqAccR = "f32.eq" : (f32, f32) -> i32 => total f32_eq;
+                F32Ne / F32NeAccL F32NeAccR = "f32.ne" : (f32, f32) -> i32 => total f32_ne;
+                F32Lt / F32LtAccL F32LtAccR = "f32.lt" : (f32, f32) -> i32 => total f32_lt;
+                F32Gt / F32GtAccL F32GtAccR = "f32.gt" : (f32, f32) -> i32 => total f32_gt;
+                F32Le / F32LeAccL F32LeAccR = "f32.le" : (f32, f32) -> i32 => total f32_le;
+                F32Ge / F32GeAccL F32GeAccR = "f32.ge" : (f32, f32) -> i32 => total f32_ge;
+                F64Eq / F64EqAccL F64EqAccR = "f64.eq" : (f64, f64) -> i32 => total f64_eq;
+                F64Ne / F64NeAccL F64NeAccR = "f64.ne" : (f64, f64) -> i32 => total f64_ne;
+                F64Lt / F64LtAccL F64LtAccR = "f64.lt" : (f64, f64) -> i32 => total f64_lt;
+                F64Gt / F64GtAccL F64GtAccR = "f64.gt" : (f64, f64) -> i32 => total f64_gt;
+                F64Le / F64LeAccL F64LeAccR = "f64.le" : (f64, f64) -> i32 => total f64_le;
+                F64Ge / F64GeAccL F64GeAccR = "f64.ge" : (f64, f64) -> i32 => total f64_ge;
+                I32Add / I32AddAccL I32AddAccR = "i32.add" : (i32, i32) -> i32 => total i32_add;
+                I32Sub / I32SubAccL I32SubAccR = "i32.sub" : (i32, i32) -> i32 => total i32_sub;
+                I32Mul / I32MulAccL I32MulAccR = "i32.mul" : (i32, i32) -> i32 => total i32_mul;
+                I32DivS / I32DivSAccL I32DivSAccR = "i32.div_s" : (i32, i32) -> i32 => trapping i32_div_s;
+                I32DivU / I32DivUAccL I32DivUAccR = "i32.div_u" : (i32, i32) -> i32 => trapping i32_div_u;
+                I32RemS / I32RemSAccL I32RemSAccR = "i32.rem_s" : (i32, i32) -> i32 => trapping i32_rem_s;
+                I32RemU / I32RemUAccL I32RemUAccR = "i32.rem_u" : (i32, i32) -> i32 => trapping i32_rem_u;
+                I32And / I32AndAccL I32AndAccR = "i32.and" : (i32, i32) -> i32 => total i32_and;
+                I32Or / I32OrAccL I32OrAccR = "i32.or" : (i32, i32) -> i32 => total i32_or;
+                I32Xor / I32XorAccL I32XorAccR = "i32.xor" : (i32, i32) -> i32 => total i32_xor;
+                I32Shl / I32ShlAccL I32ShlAccR = "i32.shl" : (i32, i32) -> i32 => total i32_shl;
+                I32ShrS / I32ShrSAccL I32ShrSAccR = "i32.shr_s" : (i32, i32) -> i32 => total i32_shr_s;
+                I32ShrU / I32ShrUAccL I32ShrUAccR = "i32.shr_u" : (i32, i32) -> i32 => total i32_shr_u;
+                I32Rotl / I32RotlAccL I32RotlAccR = "i32.rotl" : (i32, i32) -> i32 => total i32_rotl;
+                I32Rotr / I32RotrAccL I32RotrAccR = "i32.rotr" : (i32, i32) -> i32 => total i32_rotr;
+                I64Add / I64AddAccL I64AddAccR = "i64.add" : (i64, i64) -> i64 => total i64_add;
+                I64Sub / I64SubAccL I64SubAccR = "i64.sub" : (i64, i64) -> i64 => total i64_sub;
+                I64Mul / I64MulAccL I64MulAccR = "i64.mul" : (i64, i64) -> i64 => total i64_mul;
+                I64DivS / I64DivSAccL I64DivSAccR = "i64.div_s" : (i64, i64) -> i64 => trapping i64_div_s;
+                I64DivU / I64DivUAccL I64DivUAccR = "i64.div_u" : (i64, i64) -> i64 => trapping i64_div_u;
+                I64RemS / I64RemSAccL I64RemSAccR = "i64.rem_s" : (i64, i64) -> i64 => trapping i64_rem_s;
+                I64RemU / I64RemUAccL I64RemUAccR = "i64.rem_u" : (i64, i64) -> i64 => trapping i64_rem_u;
+                I64And / I64AndAccL I64AndAccR = "i64.and" : (i64, i64) -> i64 => total i64_and;
+                I64Or / I64OrAccL I64OrAccR = "i64.or" : (i64, i64) -> i64 => total i64_or;
+                I64Xor / I64XorAccL I64XorAccR = "i64.xor" : (i64, i64) -> i64 => total i64_xor;
+                I64Shl / I64ShlAccL I64ShlAccR = "i64.shl" : (i64, i64) -> i64 => total i64_shl;
+                I64ShrS / I64ShrSAccL I64ShrSAccR = "i64.shr_s" : (i64, i64) -> i64 => total i64_shr_s;
+                I64ShrU / I64ShrUAccL I64ShrUAccR = "i64.shr_u" : (i64, i64) -> i64 => total i64_shr_u;
+                I64Rotl / I64RotlAccL I64RotlAccR = "i64.rotl" : (i64, i64) -> i64 => total i64_rotl;
+                I64Rotr / I64RotrAccL I64RotrAccR = "i64.rotr" : (i64, i64) -> i64 => total i64_rotr;
+                F32Add / F32AddAccL F32AddAccR = "f32.add" : (f32, f32) -> f32 => total f32_add;
+                F32Sub / F32SubAccL F32SubAccR = "f32.sub" : (f32, f32) -> f32 => total f32_sub;
+                F32Mul / F32MulAccL F32MulAccR = "f32.mul" : (f32, f32) -> f32 => total f32_mul;
+                F32Div / F32DivAccL F32DivAccR = "f32.div" : (f32, f32) -> f32 => total f32_div;
+                F32Min / F32MinAccL F32MinAccR = "f32.min" : (f32, f32) -> f32 => total f32_min;
+                F32Max / F32MaxAccL F32MaxAccR = "f32.max" : (f32, f32) -> f32 => total f32_max;
+                F32Copysign / F32CopysignAccL F32CopysignAccR = "f32.copysign" : (f32, f32) -> f32 => total f32_copysign;
+                F64Add / F64AddAccL F64AddAccR = "f64.add" : (f64, f64) -> f64 => total f64_add;
+                F64Sub / F64SubAccL F64SubAccR = "f64.sub" : (f64, f64) -> f64 => total f64_sub;
+                F64Mul / F64MulAccL F64MulAccR = "f64.mul" : (f64, f64) -> f64 => total f64_mul;
+                F64Div / F64DivAccL F64DivAccR = "f64.div" : (f64, f64) -> f64 => total f64_div;
+                F64Min / F64MinAccL F64MinAccR = "f64.min" : (f64, f64) -> f64 => total f64_min;
+                F64Max / F64MaxAccL F64MaxAccR = "f64.max" : (f64, f64) -> f64 => total f64_max;
+                F64Copysign / F64CopysignAccL F64CopysignAccR = "f64.copysign" : (f64, f64) -> f64 => total f64_copysign;
                 I8x16Swizzle = "i8x16.swizzle" : (v128, v128) -> v128 => total i8x16_swizzle;
                 I8x16Eq = "i8x16.eq" : (v128, v128) -> v128 => total i8x16_eq;
                 I8x16Ne = "i8x16.ne" : (v128, v128) -> v128 => total i8x16_ne;
@@ -964,46 +1000,46 @@ macro_rules! for_each_op {
             }
 
             branch_compare {
-                BrI32Eq = "br_if.i32.eq" : (i32) => i32_eq;
-                BrI32Ne = "br_if.i32.ne" : (i32) => i32_ne;
-                BrI32LtS = "br_if.i32.lt_s" : (i32) => i32_lt_s;
-                BrI32LtU = "br_if.i32.lt_u" : (i32) => i32_lt_u;
-                BrI32GtS = "br_if.i32.gt_s" : (i32) => i32_gt_s;
-                BrI32GtU = "br_if.i32.gt_u" : (i32) => i32_gt_u;
-                BrI32LeS = "br_if.i32.le_s" : (i32) => i32_le_s;
-                BrI32LeU = "br_if.i32.le_u" : (i32) => i32_le_u;
-                BrI32GeS = "br_if.i32.ge_s" : (i32) => i32_ge_s;
-                BrI32GeU = "br_if.i32.ge_u" : (i32) => i32_ge_u;
-                BrI64Eq = "br_if.i64.eq" : (i64) => i64_eq;
-                BrI64Ne = "br_if.i64.ne" : (i64) => i64_ne;
-                BrI64LtS = "br_if.i64.lt_s" : (i64) => i64_lt_s;
-                BrI64LtU = "br_if.i64.lt_u" : (i64) => i64_lt_u;
-                BrI64GtS = "br_if.i64.gt_s" : (i64) => i64_gt_s;
-                BrI64GtU = "br_if.i64.gt_u" : (i64) => i64_gt_u;
-                BrI64LeS = "br_if.i64.le_s" : (i64) => i64_le_s;
-                BrI64LeU = "br_if.i64.le_u" : (i64) => i64_le_u;
-                BrI64GeS = "br_if.i64.ge_s" : (i64) => i64_ge_s;
-                BrI64GeU = "br_if.i64.ge_u" : (i64) => i64_ge_u;
-                BrF32Eq = "br_if.f32.eq" : (f32) => f32_eq;
-                BrF32Ne = "br_if.f32.ne" : (f32) => f32_ne;
-                BrF32Lt = "br_if.f32.lt" : (f32) => f32_lt;
-                BrF32Gt = "br_if.f32.gt" : (f32) => f32_gt;
-                BrF32Le = "br_if.f32.le" : (f32) => f32_le;
-                BrF32Ge = "br_if.f32.ge" : (f32) => f32_ge;
-                BrF32NotLt = "br_if.f32.not_lt" : (f32) => f32_not_lt;
-                BrF32NotGt = "br_if.f32.not_gt" : (f32) => f32_not_gt;
-                BrF32NotLe = "br_if.f32.not_le" : (f32) => f32_not_le;
-                BrF32NotGe = "br_if.f32.not_ge" : (f32) => f32_not_ge;
-                BrF64Eq = "br_if.f64.eq" : (f64) => f64_eq;
-                BrF64Ne = "br_if.f64.ne" : (f64) => f64_ne;
-                BrF64Lt = "br_if.f64.lt" : (f64) => f64_lt;
-                BrF64Gt = "br_if.f64.gt" : (f64) => f64_gt;
-                BrF64Le = "br_if.f64.le" : (f64) => f64_le;
-                BrF64Ge = "br_if.f64.ge" : (f64) => f64_ge;
-                BrF64NotLt = "br_if.f64.not_lt" : (f64) => f64_not_lt;
-                BrF64NotGt = "br_if.f64.not_gt" : (f64) => f64_not_gt;
-                BrF64NotLe = "br_if.f64.not_le" : (f64) => f64_not_le;
-                BrF64NotGe = "br_if.f64.not_ge" : (f64) => f64_not_ge;
+                BrI32Eq / BrI32EqAccL BrI32EqAccR = "br_if.i32.eq" : (i32) => i32_eq;
+                BrI32Ne / BrI32NeAccL BrI32NeAccR = "br_if.i32.ne" : (i32) => i32_ne;
+                BrI32LtS / BrI32LtSAccL BrI32LtSAccR = "br_if.i32.lt_s" : (i32) => i32_lt_s;
+                BrI32LtU / BrI32LtUAccL BrI32LtUAccR = "br_if.i32.lt_u" : (i32) => i32_lt_u;
+                BrI32GtS / BrI32GtSAccL BrI32GtSAccR = "br_if.i32.gt_s" : (i32) => i32_gt_s;
+                BrI32GtU / BrI32GtUAccL BrI32GtUAccR = "br_if.i32.gt_u" : (i32) => i32_gt_u;
+                BrI32LeS / BrI32LeSAccL BrI32LeSAccR = "br_if.i32.le_s" : (i32) => i32_le_s;
+                BrI32LeU / BrI32LeUAccL BrI32LeUAccR = "br_if.i32.le_u" : (i32) => i32_le_u;
+                BrI32GeS / BrI32GeSAccL BrI32GeSAccR = "br_if.i32.ge_s" : (i32) => i32_ge_s;
+                BrI32GeU / BrI32GeUAccL BrI32GeUAccR = "br_if.i32.ge_u" : (i32) => i32_ge_u;
+                BrI64Eq / BrI64EqAccL BrI64EqAccR = "br_if.i64.eq" : (i64) => i64_eq;
+                BrI64Ne / BrI64NeAccL BrI64NeAccR = "br_if.i64.ne" : (i64) => i64_ne;
+                BrI64LtS / BrI64LtSAccL BrI64LtSAccR = "br_if.i64.lt_s" : (i64) => i64_lt_s;
+                BrI64LtU / BrI64LtUAccL BrI64LtUAccR = "br_if.i64.lt_u" : (i64) => i64_lt_u;
+                BrI64GtS / BrI64GtSAccL BrI64GtSAccR = "br_if.i64.gt_s" : (i64) => i64_gt_s;
+                BrI64GtU / BrI64GtUAccL BrI64GtUAccR = "br_if.i64.gt_u" : (i64) => i64_gt_u;
+                BrI64LeS / BrI64LeSAccL BrI64LeSAccR = "br_if.i64.le_s" : (i64) => i64_le_s;
+                BrI64LeU / BrI64LeUAccL BrI64LeUAccR = "br_if.i64.le_u" : (i64) => i64_le_u;
+                BrI64GeS / BrI64GeSAccL BrI64GeSAccR = "br_if.i64.ge_s" : (i64) => i64_ge_s;
+                BrI64GeU / BrI64GeUAccL BrI64GeUAccR = "br_if.i64.ge_u" : (i64) => i64_ge_u;
+                BrF32Eq / BrF32EqAccL BrF32EqAccR = "br_if.f32.eq" : (f32) => f32_eq;
+                BrF32Ne / BrF32NeAccL BrF32NeAccR = "br_if.f32.ne" : (f32) => f32_ne;
+                BrF32Lt / BrF32LtAccL BrF32LtAccR = "br_if.f32.lt" : (f32) => f32_lt;
+                BrF32Gt / BrF32GtAccL BrF32GtAccR = "br_if.f32.gt" : (f32) => f32_gt;
+                BrF32Le / BrF32LeAccL BrF32LeAccR = "br_if.f32.le" : (f32) => f32_le;
+                BrF32Ge / BrF32GeAccL BrF32GeAccR = "br_if.f32.ge" : (f32) => f32_ge;
+                BrF32NotLt / BrF32NotLtAccL BrF32NotLtAccR = "br_if.f32.not_lt" : (f32) => f32_not_lt;
+                BrF32NotGt / BrF32NotGtAccL BrF32NotGtAccR = "br_if.f32.not_gt" : (f32) => f32_not_gt;
+                BrF32NotLe / BrF32NotLeAccL BrF32NotLeAccR = "br_if.f32.not_le" : (f32) => f32_not_le;
+                BrF32NotGe / BrF32NotGeAccL BrF32NotGeAccR = "br_if.f32.not_ge" : (f32) => f32_not_ge;
+                BrF64Eq / BrF64EqAccL BrF64EqAccR = "br_if.f64.eq" : (f64) => f64_eq;
+                BrF64Ne / BrF64NeAccL BrF64NeAccR = "br_if.f64.ne" : (f64) => f64_ne;
+                BrF64Lt / BrF64LtAccL BrF64LtAccR = "br_if.f64.lt" : (f64) => f64_lt;
+                BrF64Gt / BrF64GtAccL BrF64GtAccR = "br_if.f64.gt" : (f64) => f64_gt;
+                BrF64Le / BrF64LeAccL BrF64LeAccR = "br_if.f64.le" : (f64) => f64_le;
+                BrF64Ge / BrF64GeAccL BrF64GeAccR = "br_if.f64.ge" : (f64) => f64_ge;
+                BrF64NotLt / BrF64NotLtAccL BrF64NotLtAccR = "br_if.f64.not_lt" : (f64) => f64_not_lt;
+                BrF64NotGt / BrF64NotGtAccL BrF64NotGtAccR = "br_if.f64.not_gt" : (f64) => f64_not_gt;
+                BrF64NotLe / BrF64NotLeAccL BrF64NotLeAccR = "br_if.f64.not_le" : (f64) => f64_not_le;
+                BrF64NotGe / BrF64NotGeAccL BrF64NotGeAccR = "br_if.f64.not_ge" : (f64) => f64_not_ge;
             }
 
             ternary {
@@ -1042,6 +1078,91 @@ macro_rules! for_each_op {
     };
 }
 
+/// Whether values of an ISA table type fit one slot, so that they can pass through the
+/// accumulator.
+macro_rules! is_scalar {
+    (v128) => {
+        false
+    };
+    ($ty:ident) => {
+        true
+    };
+}
+pub(crate) use is_scalar;
+
+impl Op {
+    /// The register whose new value this instruction also leaves in the accumulator for the
+    /// next one, whose handler then finds it in a machine register instead of reading it back
+    /// from the register file. Every instruction listed here ends with `next_acc!` in its
+    /// handler.
+    pub fn acc_result(&self) -> Option<Reg> {
+        match *self {
+            Op::Copy { dst, .. }
+            | Op::Const32 { dst, .. }
+            | Op::Const64 { dst, .. }
+            | Op::Select { dst, .. }
+            | Op::GlobalGet { dst, .. }
+            | Op::Load32 { dst, .. }
+            | Op::Load64 { dst, .. }
+            | Op::I32Load8S { dst, .. }
+            | Op::I32Load8U { dst, .. }
+            | Op::I32Load16S { dst, .. }
+            | Op::I32Load16U { dst, .. }
+            | Op::I64Load8S { dst, .. }
+            | Op::I64Load16S { dst, .. }
+            | Op::I64Load32S { dst, .. }
+            | Op::Load32Acc { dst, .. }
+            | Op::Load64Acc { dst, .. }
+            | Op::I32Load8SAcc { dst, .. }
+            | Op::I32Load8UAcc { dst, .. }
+            | Op::I32Load16SAcc { dst, .. }
+            | Op::I32Load16UAcc { dst, .. }
+            | Op::I64Load8SAcc { dst, .. }
+            | Op::I64Load16SAcc { dst, .. }
+            | Op::I64Load32SAcc { dst, .. }
+            | Op::Load32Add { dst, .. }
+            | Op::Load64Add { dst, .. }
+            | Op::I32MulAdd { dst, .. }
+            | Op::I64MulAdd { dst, .. }
+            | Op::F32MulAdd { dst, .. }
+            | Op::F64MulAdd { dst, .. } => Some(dst),
+            _ => self.table_acc_result(),
+        }
+    }
+
+    /// This instruction reading register `reg` from the accumulator instead, if it has such a
+    /// form. Only valid where `reg` holds the accumulator's value: right after an instruction
+    /// whose [`Op::acc_result`] is `reg`, reached from it alone.
+    pub fn reading_acc(&self, reg: Reg) -> Option<Op> {
+        Some(match *self {
+            Op::BrIfNez { cond, offset } if cond == reg => Op::BrIfNezAcc { offset },
+            Op::BrIfEqz { cond, offset } if cond == reg => Op::BrIfEqzAcc { offset },
+            Op::Load32 { dst, addr, offset } if addr == reg => Op::Load32Acc { dst, offset },
+            Op::Load64 { dst, addr, offset } if addr == reg => Op::Load64Acc { dst, offset },
+            Op::I32Load8S { dst, addr, offset } if addr == reg => Op::I32Load8SAcc { dst, offset },
+            Op::I32Load8U { dst, addr, offset } if addr == reg => Op::I32Load8UAcc { dst, offset },
+            Op::I32Load16S { dst, addr, offset } if addr == reg => {
+                Op::I32Load16SAcc { dst, offset }
+            }
+            Op::I32Load16U { dst, addr, offset } if addr == reg => {
+                Op::I32Load16UAcc { dst, offset }
+            }
+            Op::I64Load8S { dst, addr, offset } if addr == reg => Op::I64Load8SAcc { dst, offset },
+            Op::I64Load16S { dst, addr, offset } if addr == reg => {
+                Op::I64Load16SAcc { dst, offset }
+            }
+            Op::I64Load32S { dst, addr, offset } if addr == reg => {
+                Op::I64Load32SAcc { dst, offset }
+            }
+            Op::Store8 { addr, src, offset } if src == reg => Op::Store8Acc { addr, offset },
+            Op::Store16 { addr, src, offset } if src == reg => Op::Store16Acc { addr, offset },
+            Op::Store32 { addr, src, offset } if src == reg => Op::Store32Acc { addr, offset },
+            Op::Store64 { addr, src, offset } if src == reg => Op::Store64Acc { addr, offset },
+            _ => return self.table_reading_acc(reg),
+        })
+    }
+}
+
 macro_rules! define_ops {
     (
         ops {
@@ -1051,13 +1172,13 @@ macro_rules! define_ops {
             )*
         }
         unary {
-            $( $uname:ident = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )*
+            $( $uname:ident $(/ $uacc:ident)? = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )*
         }
         binary {
-            $( $bname:ident = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )*
+            $( $bname:ident $(/ $bacl:ident $bacr:ident)? = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )*
         }
         branch_compare {
-            $( $cname:ident = $cmn:literal : ($cty:ident) => $cfn:ident; )*
+            $( $cname:ident $(/ $cacl:ident $cacr:ident)? = $cmn:literal : ($cty:ident) => $cfn:ident; )*
         }
         ternary {
             $( $tname:ident = $tmn:literal : ($ta:ident, $tb:ident, $tc:ident) -> $tout:ident => $tfn:ident; )*
@@ -1088,6 +1209,13 @@ macro_rules! define_ops {
                     /// Operand register.
                     src: Reg,
                 },
+                $(
+                    #[doc = concat!("`", $umn, "` of the accumulator")]
+                    $uacc {
+                        /// Result register.
+                        dst: Reg,
+                    },
+                )?
             )*
             $(
                 #[doc = concat!("`", $bmn, "`")]
@@ -1099,6 +1227,22 @@ macro_rules! define_ops {
                     /// Right operand register.
                     rhs: Reg,
                 },
+                $(
+                    #[doc = concat!("`", $bmn, "` with the accumulator on the left")]
+                    $bacl {
+                        /// Result register.
+                        dst: Reg,
+                        /// Right operand register.
+                        rhs: Reg,
+                    },
+                    #[doc = concat!("`", $bmn, "` with the accumulator on the right")]
+                    $bacr {
+                        /// Result register.
+                        dst: Reg,
+                        /// Left operand register.
+                        lhs: Reg,
+                    },
+                )?
             )*
             $(
                 #[doc = concat!("`", $tmn, "`")]
@@ -1147,6 +1291,22 @@ macro_rules! define_ops {
                     /// Branch offset.
                     offset: i32,
                 },
+                $(
+                    #[doc = concat!("`", $cmn, "` with the accumulator on the left")]
+                    $cacl {
+                        /// Right operand register.
+                        rhs: Reg,
+                        /// Branch offset.
+                        offset: i32,
+                    },
+                    #[doc = concat!("`", $cmn, "` with the accumulator on the right")]
+                    $cacr {
+                        /// Left operand register.
+                        lhs: Reg,
+                        /// Branch offset.
+                        offset: i32,
+                    },
+                )?
             )*
         }
 
@@ -1155,9 +1315,9 @@ macro_rules! define_ops {
             pub fn mnemonic(&self) -> &'static str {
                 match self {
                     $( Op::$name { .. } => $mnemonic, )*
-                    $( Op::$uname { .. } => $umn, )*
-                    $( Op::$bname { .. } => $bmn, )*
-                    $( Op::$cname { .. } => $cmn, )*
+                    $( Op::$uname { .. } $(| Op::$uacc { .. })? => $umn, )*
+                    $( Op::$bname { .. } $(| Op::$bacl { .. } | Op::$bacr { .. })? => $bmn, )*
+                    $( Op::$cname { .. } $(| Op::$cacl { .. } | Op::$cacr { .. })? => $cmn, )*
                     $( Op::$tname { .. } => $tmn, )*
                     $( Op::$xname { .. } => $xmn, )*
                     $( Op::$rname { .. } => $rmn, )*
@@ -1168,7 +1328,8 @@ macro_rules! define_ops {
             pub fn branch_offset_mut(&mut self) -> Option<&mut i32> {
                 match self {
                     Op::Br { offset } | Op::BrIfNez { offset, .. } | Op::BrIfEqz { offset, .. } => Some(offset),
-                    $( Op::$cname { offset, .. } => Some(offset), )*
+                    Op::BrIfNezAcc { offset } | Op::BrIfEqzAcc { offset } => Some(offset),
+                    $( Op::$cname { offset, .. } $(| Op::$cacl { offset, .. } | Op::$cacr { offset, .. })? => Some(offset), )*
                     _ => None,
                 }
             }
@@ -1177,12 +1338,20 @@ macro_rules! define_ops {
             pub fn for_each_reg_mut(&mut self, mut f: impl FnMut(&mut Reg)) {
                 match self {
                     $( Op::$name { $($field),* } => { $( RegOperand::visit($field, &mut f); )* } )*
-                    $( Op::$uname { dst, src } => { f(dst); f(src); } )*
-                    $( Op::$bname { dst, lhs, rhs } => { f(dst); f(lhs); f(rhs); } )*
+                    $( Op::$uname { dst, src } => { f(dst); f(src); } $( Op::$uacc { dst } => f(dst), )? )*
+                    $(
+                        Op::$bname { dst, lhs, rhs } => { f(dst); f(lhs); f(rhs); }
+                        $(
+                            Op::$bacl { dst, rhs: other } | Op::$bacr { dst, lhs: other } => { f(dst); f(other); }
+                        )?
+                    )*
                     $( Op::$tname { dst, a, b, c } => { f(dst); f(a); f(b); f(c); } )*
                     $( Op::$xname { dst, src, .. } => { f(dst); f(src); } )*
                     $( Op::$rname { dst, src, x, .. } => { f(dst); f(src); f(x); } )*
-                    $( Op::$cname { lhs, rhs, .. } => { f(lhs); f(rhs); } )*
+                    $(
+                        Op::$cname { lhs, rhs, .. } => { f(lhs); f(rhs); }
+                        $( Op::$cacl { rhs: other, .. } | Op::$cacr { lhs: other, .. } => f(other), )?
+                    )*
                 }
             }
 
@@ -1191,12 +1360,48 @@ macro_rules! define_ops {
             pub fn result_mut(&mut self) -> Option<&mut Reg> {
                 match self {
                     $( $( Op::$name { $dst: d, .. } => Some(d), )? )*
-                    $( Op::$uname { dst, .. } => Some(dst), )*
-                    $( Op::$bname { dst, .. } => Some(dst), )*
+                    $( Op::$uname { dst, .. } $(| Op::$uacc { dst })? => Some(dst), )*
+                    $( Op::$bname { dst, .. } $(| Op::$bacl { dst, .. } | Op::$bacr { dst, .. })? => Some(dst), )*
                     $( Op::$tname { dst, .. } => Some(dst), )*
                     $( Op::$xname { dst, .. } => Some(dst), )*
                     $( Op::$rname { dst, .. } => Some(dst), )*
                     #[allow(unreachable_patterns)]
+                    _ => None,
+                }
+            }
+
+            /// For the table's operators: the register whose value the handler also leaves in
+            /// the accumulator, if its result is a scalar.
+            fn table_acc_result(&self) -> Option<Reg> {
+                match *self {
+                    $(
+                        Op::$uname { dst, .. } $(| Op::$uacc { dst })? if is_scalar!($uout) => Some(dst),
+                    )*
+                    $(
+                        Op::$bname { dst, .. } $(| Op::$bacl { dst, .. } | Op::$bacr { dst, .. })?
+                            if is_scalar!($bout) => Some(dst),
+                    )*
+                    $( Op::$xname { dst, .. } if is_scalar!($xout) => Some(dst), )*
+                    _ => None,
+                }
+            }
+
+            /// For the table's operators: the form reading `reg` from the accumulator.
+            fn table_reading_acc(&self, reg: Reg) -> Option<Op> {
+                match *self {
+                    $( $( Op::$uname { dst, src } if src == reg => Some(Op::$uacc { dst }), )? )*
+                    $(
+                        $(
+                            Op::$bname { dst, lhs, rhs } if lhs == reg => Some(Op::$bacl { dst, rhs }),
+                            Op::$bname { dst, lhs, rhs } if rhs == reg => Some(Op::$bacr { dst, lhs }),
+                        )?
+                    )*
+                    $(
+                        $(
+                            Op::$cname { lhs, rhs, offset } if lhs == reg => Some(Op::$cacl { rhs, offset }),
+                            Op::$cname { lhs, rhs, offset } if rhs == reg => Some(Op::$cacr { lhs, offset }),
+                        )?
+                    )*
                     _ => None,
                 }
             }
@@ -1212,9 +1417,24 @@ macro_rules! define_ops {
                             Ok(())
                         }
                     )*
-                    $( Op::$uname { dst, src } => write!(f, "{} {dst}, {src}", $umn), )*
-                    $( Op::$bname { dst, lhs, rhs } => write!(f, "{} {dst}, {lhs}, {rhs}", $bmn), )*
-                    $( Op::$cname { lhs, rhs, offset } => write!(f, "{} {lhs}, {rhs}, offset={offset}", $cmn), )*
+                    $(
+                        Op::$uname { dst, src } => write!(f, "{} {dst}, {src}", $umn),
+                        $( Op::$uacc { dst } => write!(f, "{} {dst}, acc", $umn), )?
+                    )*
+                    $(
+                        Op::$bname { dst, lhs, rhs } => write!(f, "{} {dst}, {lhs}, {rhs}", $bmn),
+                        $(
+                            Op::$bacl { dst, rhs } => write!(f, "{} {dst}, acc, {rhs}", $bmn),
+                            Op::$bacr { dst, lhs } => write!(f, "{} {dst}, {lhs}, acc", $bmn),
+                        )?
+                    )*
+                    $(
+                        Op::$cname { lhs, rhs, offset } => write!(f, "{} {lhs}, {rhs}, offset={offset}", $cmn),
+                        $(
+                            Op::$cacl { rhs, offset } => write!(f, "{} acc, {rhs}, offset={offset}", $cmn),
+                            Op::$cacr { lhs, offset } => write!(f, "{} {lhs}, acc, offset={offset}", $cmn),
+                        )?
+                    )*
                     $( Op::$tname { dst, a, b, c } => write!(f, "{} {dst}, {a}, {b}, {c}", $tmn), )*
                     $( Op::$xname { dst, src, lane } => write!(f, "{} {dst}, {src}, lane={lane}", $xmn), )*
                     $( Op::$rname { dst, src, x, lane } => write!(f, "{} {dst}, {src}, {x}, lane={lane}", $rmn), )*

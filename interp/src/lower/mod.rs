@@ -7,6 +7,7 @@
 //! merges keep their values in the canonical registers of the block's stack positions, so
 //! branches only copy when the values are not already there.
 
+mod accumulator;
 mod control;
 pub mod fuel;
 mod gc;
@@ -221,6 +222,12 @@ fn translate_body(
         .max(param_slots as u32 + init_len as u32);
     let frame_slots = u16::try_from(frame_slots).map_err(|_| t.too_large())?;
     peephole::thread_jumps(&mut t.ops);
+    accumulator::forward_results(
+        &mut t.ops,
+        t.handlers
+            .iter()
+            .flat_map(|handler| handler.catches.iter().map(|clause| clause.target)),
+    );
     // Copied out at their exact size: the buffers go back to the thread for the next
     // translation.
     let compiled = CompiledFunc {
@@ -2201,9 +2208,9 @@ macro_rules! val_type {
 macro_rules! lower_numeric {
     (
         ops { $( $(#[doc = $doc:literal])* $name:ident { $($field:ident : $fty:ty),* } $(-> $dst:ident)? = $mnemonic:literal; )* }
-        unary { $( $uname:ident = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )* }
-        binary { $( $bname:ident = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )* }
-        branch_compare { $( $cname:ident = $cmn:literal : ($cty:ident) => $cfn:ident; )* }
+        unary { $( $uname:ident $(/ $uacc:ident)? = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )* }
+        binary { $( $bname:ident $(/ $bacl:ident $bacr:ident)? = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )* }
+        branch_compare { $( $cname:ident $(/ $cacl:ident $cacr:ident)? = $cmn:literal : ($cty:ident) => $cfn:ident; )* }
         ternary { $( $tname:ident = $tmn:literal : ($ta:ident, $tb:ident, $tc:ident) -> $tout:ident => $tfn:ident; )* }
         extract_lane { $( $xname:ident = $xmn:literal : ($xin:ident) -> $xout:ident => $xfn:ident; )* }
         replace_lane { $( $rname:ident = $rmn:literal : ($rin:ident, $rx:ident) -> $rout:ident => $rfn:ident; )* }

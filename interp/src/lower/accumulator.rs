@@ -1,0 +1,135 @@
+//! Result forwarding through the accumulator, over a finished function's bytecode.
+//!
+//! Most instructions read a value that the instruction just before computed: a stack
+//! machine evaluates each operand right before its use. Through the register file, that
+//! value is stored by one handler and loaded back by the next, and the load waits for the
+//! store to forward, several cycles on every link of a dependency chain. Handlers also pass
+//! each other an accumulator in a machine register: every instruction with an
+//! [`Op::acc_result`] leaves its result there as well as in its register, and an instruction
+//! rewritten to its [`Op::reading_acc`] form takes the operand from there.
+//!
+//! The rewrite needs no liveness: the producer still writes its register, so the value is
+//! in both places. It only needs the consumer to be reached from the producer alone, so it
+//! is not done where a branch, a `br_table` entry or a catch clause can also enter. Calls
+//! never produce, so an instruction entered by a return is never rewritten either. Like jump
+//! threading, the rewrite replaces instructions in place, so nothing moves.
+
+use crate::isa::Op;
+
+/// Rewrites every instruction of `ops` that reads the result of the instruction before it,
+/// and that only that instruction reaches, to read it from the accumulator. `entries` are
+/// the further instructions execution can enter other than by falling through or branching:
+/// the targets of catch clauses.
+pub(super) fn forward_results(ops: &mut [Op], entries: impl IntoIterator<Item = u32>) {
+    let mut entered = vec![false; ops.len()];
+    let mut enter = |target: isize| {
+        if let Some(slot) = usize::try_from(target)
+            .ok()
+            .and_then(|t| entered.get_mut(t))
+        {
+            *slot = true;
+        }
+    };
+    for (at, op) in ops.iter().enumerate() {
+        let mut op = *op;
+        if let Some(offset) = op.branch_offset_mut() {
+            enter(at as isize + *offset as isize);
+        }
+        // The table's entries are entered from the `br_table`, not from each other.
+        if let Op::BrTable { len, .. } = op {
+            for entry in 1..=len as isize + 1 {
+                enter(at as isize + entry);
+            }
+        }
+    }
+    for target in entries {
+        enter(target as isize);
+    }
+    for at in 1..ops.len() {
+        if entered[at] {
+            continue;
+        }
+        if let Some(reg) = ops[at - 1].acc_result()
+            && let Some(op) = ops[at].reading_acc(reg)
+        {
+            ops[at] = op;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::isa::Reg;
+
+    #[test]
+    fn a_chain_passes_its_values_through_the_accumulator() {
+        let mut ops = [
+            Op::I32Shl {
+                dst: Reg(5),
+                lhs: Reg(0),
+                rhs: Reg(1),
+            },
+            Op::I32Xor {
+                dst: Reg(0),
+                lhs: Reg(0),
+                rhs: Reg(5),
+            },
+            Op::BrIfNez {
+                cond: Reg(0),
+                offset: -2,
+            },
+        ];
+        forward_results(&mut ops, []);
+        // The branch enters the `i32.shl`, which reads no result anyway.
+        assert_eq!(
+            ops[1],
+            Op::I32XorAccR {
+                dst: Reg(0),
+                lhs: Reg(0)
+            }
+        );
+        assert_eq!(ops[2], Op::BrIfNezAcc { offset: -2 });
+    }
+
+    #[test]
+    fn instructions_entered_from_elsewhere_read_registers() {
+        let mut ops = [
+            Op::BrIfEqz {
+                cond: Reg(0),
+                offset: 2,
+            },
+            Op::Const32 {
+                dst: Reg(1),
+                value: 7,
+            },
+            Op::I32Add {
+                dst: Reg(2),
+                lhs: Reg(1),
+                rhs: Reg(1),
+            },
+            Op::I32Sub {
+                dst: Reg(3),
+                lhs: Reg(0),
+                rhs: Reg(2),
+            },
+            Op::Load32 {
+                dst: Reg(4),
+                addr: Reg(3),
+                offset: 0,
+            },
+        ];
+        let before = ops;
+        // The branch enters the `i32.add`; a catch clause enters the load.
+        forward_results(&mut ops, [4]);
+        assert_eq!(ops[2], before[2]);
+        assert_eq!(
+            ops[3],
+            Op::I32SubAccR {
+                dst: Reg(3),
+                lhs: Reg(0)
+            }
+        );
+        assert_eq!(ops[4], before[4]);
+    }
+}
