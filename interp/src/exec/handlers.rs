@@ -23,10 +23,14 @@ use super::{
 use crate::isa::Op;
 use crate::vm::{Exception, FuncEntry, Slot, TrapCode, VmGlobal, parking};
 
-/// An instruction's handler. The last argument is the accumulator: the slot value of the
-/// previous instruction's result when that instruction has an [`Op::acc_result`], and
-/// meaningless otherwise.
-type Handler = unsafe fn(*const Op, *mut Slot, *mut u8, usize, &mut Cx<'_>, Slot) -> Flow;
+/// An instruction's handler. The last argument is the accumulator.
+type Handler = unsafe fn(*const Op, *mut Slot, *mut u8, usize, &mut Cx<'_>, Acc) -> Flow;
+
+/// The accumulator: the slot value of the previous instruction's result when that
+/// instruction has an [`Op::acc_result`], and uninitialised otherwise. Only the instruction
+/// right after such a producer reads it, so every other handler passes it on uninitialised,
+/// which leaves its machine register free for other work and costs no instruction.
+pub(super) type Acc = std::mem::MaybeUninit<Slot>;
 
 /// Runs the instruction at `cx.ip` and everything after it until execution ends.
 ///
@@ -40,7 +44,7 @@ pub(super) unsafe fn run(cx: &mut Cx<'_>) {
         cx.native_entry = super::native_stack_pointer();
         let ip = cx.ip;
         let handler = *HANDLERS.get_unchecked(opcode(ip));
-        handler(ip, cx.regs, cx.mem, cx.len, cx, 0);
+        handler(ip, cx.regs, cx.mem, cx.len, cx, Acc::uninit());
     }
     #[cfg(any(debug_assertions, feature = "loop-dispatch"))]
     loop {
@@ -73,7 +77,7 @@ unsafe fn opcode(ip: *const Op) -> usize {
 #[cfg(not(any(debug_assertions, feature = "loop-dispatch")))]
 macro_rules! dispatch {
     ($cx:ident, $ip:expr, $regs:expr, $mem:expr, $len:expr, $acc:expr) => {{
-        let (ip, regs, mem, len, acc): (*const Op, *mut Slot, *mut u8, usize, Slot) =
+        let (ip, regs, mem, len, acc): (*const Op, *mut Slot, *mut u8, usize, Acc) =
             ($ip, $regs, $mem, $len, $acc);
         let handler = *HANDLERS.get_unchecked(opcode(ip));
         return handler(ip, regs, mem, len, $cx, acc);
@@ -85,7 +89,7 @@ macro_rules! dispatch {
 #[cfg(any(debug_assertions, feature = "loop-dispatch"))]
 macro_rules! dispatch {
     ($cx:ident, $ip:expr, $regs:expr, $mem:expr, $len:expr, $acc:expr) => {{
-        let (ip, regs, mem, len, acc): (*const Op, *mut Slot, *mut u8, usize, Slot) =
+        let (ip, regs, mem, len, acc): (*const Op, *mut Slot, *mut u8, usize, Acc) =
             ($ip, $regs, $mem, $len, $acc);
         $cx.ip = ip;
         $cx.regs = regs;
@@ -127,7 +131,7 @@ macro_rules! handler {
             mut mem: *mut u8,
             mut len: usize,
             cx: &mut Cx<'_>,
-            acc: Slot,
+            acc: Acc,
         ) -> Flow {
             macro_rules! r {
                 ($reg:expr) => {
@@ -139,9 +143,11 @@ macro_rules! handler {
                     regs
                 };
             }
+            // SAFETY: the translator gives an instruction an accumulator form only right
+            // after a producer, from which alone it is reached.
             macro_rules! acc {
                 () => {
-                    acc
+                    acc.assume_init()
                 };
             }
             macro_rules! cx {
@@ -159,21 +165,19 @@ macro_rules! handler {
                     cx.vmctx
                 };
             }
-            // The accumulator passes through unchanged: in a machine register, that costs
-            // nothing.
             macro_rules! next {
                 () => {
-                    dispatch!(cx, ip.add(1), regs, mem, len, acc)
+                    dispatch!(cx, ip.add(1), regs, mem, len, Acc::uninit())
                 };
             }
             macro_rules! next_acc {
                 ($value:expr) => {
-                    dispatch!(cx, ip.add(1), regs, mem, len, $value)
+                    dispatch!(cx, ip.add(1), regs, mem, len, Acc::new($value))
                 };
             }
             macro_rules! jump {
                 ($offset:expr) => {
-                    dispatch!(cx, ip.offset($offset as isize), regs, mem, len, acc)
+                    dispatch!(cx, ip.offset($offset as isize), regs, mem, len, Acc::uninit())
                 };
             }
             // Continues at `$ip` as left by one of `Cx`'s out-of-line paths, or ends
@@ -184,7 +188,7 @@ macro_rules! handler {
                     if next.is_null() {
                         return cx.exited();
                     }
-                    dispatch!(cx, next, cx.regs, cx.mem, cx.len, 0)
+                    dispatch!(cx, next, cx.regs, cx.mem, cx.len, Acc::uninit())
                 }};
             }
             macro_rules! trap {
@@ -336,6 +340,11 @@ handler!(Return {} => resume!(cx!().return_to_caller()));
 
 handler!(ReturnReg { src } => {
     *regs!() = r!(src);
+    resume!(cx!().return_to_caller())
+});
+
+handler!(ReturnRegAcc {} => {
+    *regs!() = acc!();
     resume!(cx!().return_to_caller())
 });
 
@@ -724,25 +733,79 @@ handler!(RefCast { dst, src, target } => {
     next!()
 });
 
-/// The handler of a fused multiply and add: `$mul` then `$add` on values of type `$ty`.
-macro_rules! mul_add {
-    ($name:ident, $ty:ident, $mul:path, $add:path) => {
-        handler!($name { dst, a, b, c } => {
-            let product = $mul(<$ty>::read(regs!(), a), <$ty>::read(regs!(), b));
-            let value = $add(product, <$ty>::read(regs!(), c));
-            value.write(regs!(), dst);
-            if crate::isa::is_scalar!($ty) {
-                next_acc!(value.into_acc())
-            }
-            next!()
+/// The handlers of a load of a `$ty` from memory 0 at `base + index` (an `i32.add` fused into
+/// the load; the sum wraps at 32 bits before the offset is added), with `base` in a register
+/// or in the accumulator.
+macro_rules! load_add {
+    ($name:ident / $acc_name:ident, $ty:ident) => {
+        handler!($name { dst, base, index, offset } => {
+            load_add!(@at dst, r!(base), r!(index), offset, $ty)
+        });
+        handler!($acc_name { dst, index, offset } => {
+            load_add!(@at dst, acc!(), r!(index), offset, $ty)
         });
     };
+    (@at $dst:ident, $base:expr, $index:expr, $offset:ident, $ty:ident) => {{
+        let addr = ($base as u32).wrapping_add($index as u32) as u64;
+        let (base0, size0) = memory0!();
+        let ea = check!(effective(addr, $offset, size_of::<$ty>(), size0));
+        let value = <$ty>::from_le(base0.add(ea).cast::<$ty>().read_unaligned());
+        value.write(regs!(), $dst);
+        if crate::isa::is_scalar!($ty) {
+            next_acc!(value.into_acc())
+        }
+        next!()
+    }};
 }
 
-mul_add!(I32MulAdd, i32, num::i32_mul, num::i32_add);
-mul_add!(I64MulAdd, i64, num::i64_mul, num::i64_add);
-mul_add!(F32MulAdd, f32, num::f32_mul, num::f32_add);
-mul_add!(F64MulAdd, f64, num::f64_mul, num::f64_add);
+/// The handlers of a store of a `$ty` to memory 0 at `base + index`, with `base` in a
+/// register or in the accumulator.
+macro_rules! store_add {
+    ($name:ident / $acc_name:ident, $ty:ident) => {
+        handler!($name { base, index, src, offset } => {
+            store_add!(@at r!(base), r!(index), src, offset, $ty)
+        });
+        handler!($acc_name { index, src, offset } => {
+            store_add!(@at acc!(), r!(index), src, offset, $ty)
+        });
+    };
+    (@at $base:expr, $index:expr, $src:ident, $offset:ident, $ty:ident) => {{
+        let addr = ($base as u32).wrapping_add($index as u32) as u64;
+        let (base0, size0) = memory0!();
+        let ea = check!(effective(addr, $offset, size_of::<$ty>(), size0));
+        base0.add(ea).cast::<$ty>().write_unaligned((r!($src) as $ty).to_le());
+        next!()
+    }};
+}
+
+/// The handler of a fused multiply and add: `$mul` then `$add` on values of type `$ty`.
+/// Scalar ones also have a form with `a` in the accumulator.
+macro_rules! mul_add {
+    ($name:ident $(/ $acc_name:ident)?, $ty:ident, $mul:path, $add:path) => {
+        handler!($name { dst, a, b, c } => {
+            mul_add!(@of dst, <$ty>::read(regs!(), a), b, c, $ty, $mul, $add)
+        });
+        $(
+            handler!($acc_name { dst, b, c } => {
+                mul_add!(@of dst, <$ty as SlotValue>::from_slot(acc!()), b, c, $ty, $mul, $add)
+            });
+        )?
+    };
+    (@of $dst:ident, $a:expr, $b:ident, $c:ident, $ty:ident, $mul:path, $add:path) => {{
+        let product = $mul($a, <$ty>::read(regs!(), $b));
+        let value = $add(product, <$ty>::read(regs!(), $c));
+        value.write(regs!(), $dst);
+        if crate::isa::is_scalar!($ty) {
+            next_acc!(value.into_acc())
+        }
+        next!()
+    }};
+}
+
+mul_add!(I32MulAdd / I32MulAddAcc, i32, num::i32_mul, num::i32_add);
+mul_add!(I64MulAdd / I64MulAddAcc, i64, num::i64_mul, num::i64_add);
+mul_add!(F32MulAdd / F32MulAddAcc, f32, num::f32_mul, num::f32_add);
+mul_add!(F64MulAdd / F64MulAddAcc, f64, num::f64_mul, num::f64_add);
 mul_add!(
     F32x4MulAdd,
     v128,
@@ -892,49 +955,23 @@ handler!(Store32 { addr, src, offset } => store!(addr, r!(src), offset, u32));
 handler!(Store8Acc { addr, offset } => store!(addr, acc!(), offset, u8));
 handler!(Store16Acc { addr, offset } => store!(addr, acc!(), offset, u16));
 handler!(Store32Acc { addr, offset } => store!(addr, acc!(), offset, u32));
-handler!(Load32Add { dst, base, index, offset } => {
-    let addr = (r!(base) as u32).wrapping_add(r!(index) as u32) as u64;
-    let (base0, size0) = memory0!();
-    let ea = check!(effective(addr, offset, 4, size0));
-    let value = u32::from_le(base0.add(ea).cast::<u32>().read_unaligned()) as Slot;
-    r!(dst) = value;
-    next_acc!(value)
-});
-handler!(Load64Add { dst, base, index, offset } => {
-    let addr = (r!(base) as u32).wrapping_add(r!(index) as u32) as u64;
-    let (base0, size0) = memory0!();
-    let ea = check!(effective(addr, offset, 8, size0));
-    let value = u64::from_le(base0.add(ea).cast::<u64>().read_unaligned());
-    r!(dst) = value;
-    next_acc!(value)
-});
-handler!(Store32Add { base, index, src, offset } => {
-    let addr = (r!(base) as u32).wrapping_add(r!(index) as u32) as u64;
-    let (base0, size0) = memory0!();
-    let ea = check!(effective(addr, offset, 4, size0));
-    base0.add(ea).cast::<u32>().write_unaligned((r!(src) as u32).to_le());
-    next!()
-});
-handler!(Store64Add { base, index, src, offset } => {
-    let addr = (r!(base) as u32).wrapping_add(r!(index) as u32) as u64;
-    let (base0, size0) = memory0!();
-    let ea = check!(effective(addr, offset, 8, size0));
-    base0.add(ea).cast::<u64>().write_unaligned(r!(src).to_le());
-    next!()
-});
 handler!(V128Load0 { dst, addr, offset } => {
     let (base0, size0) = memory0!();
     let ea = check!(effective(r!(addr) as u32 as u64, offset, 16, size0));
     u128::from_le(base0.add(ea).cast::<u128>().read_unaligned()).write(regs!(), dst);
     next!()
 });
-handler!(V128Load0Add { dst, base, index, offset } => {
-    let addr = (r!(base) as u32).wrapping_add(r!(index) as u32) as u64;
+handler!(V128Load0Acc { dst, offset } => {
     let (base0, size0) = memory0!();
-    let ea = check!(effective(addr, offset, 16, size0));
+    let ea = check!(effective(acc!() as u32 as u64, offset, 16, size0));
     u128::from_le(base0.add(ea).cast::<u128>().read_unaligned()).write(regs!(), dst);
     next!()
 });
+load_add!(Load32Add / Load32AddAcc, i32);
+load_add!(Load64Add / Load64AddAcc, i64);
+load_add!(V128Load0Add / V128Load0AddAcc, v128);
+store_add!(Store32Add / Store32AddAcc, i32);
+store_add!(Store64Add / Store64AddAcc, i64);
 handler!(Store64 { addr, src, offset } => store!(addr, r!(src), offset, u64));
 handler!(Store64Acc { addr, offset } => store!(addr, acc!(), offset, u64));
 

@@ -645,7 +645,7 @@ struct Cx<'a> {
         not(any(debug_assertions, feature = "loop-dispatch")),
         allow(dead_code)
     )]
-    acc: Slot,
+    acc: handlers::Acc,
     /// Why execution stopped early, and where.
     stop: Option<Stop>,
     stop_pc: usize,
@@ -698,7 +698,7 @@ unsafe fn run(
             stop: None,
             stop_pc: 0,
             native_entry: 0,
-            acc: 0,
+            acc: handlers::Acc::uninit(),
         };
         handlers::run(&mut cx);
         let at = StopPoint {

@@ -416,6 +416,8 @@ macro_rules! for_each_op {
             Return {} = "return";
             /// Moves one slot to slot 0 and returns.
             ReturnReg { src: Reg } = "return_reg";
+            /// Moves the accumulator to slot 0 and returns.
+            ReturnRegAcc {} = "return_reg.acc";
             /// Moves `len` slots from `src` to slot 0 and returns.
             ReturnSpan { src: Reg, len: u16 } = "return_span";
             /// Calls function `func`; its frame starts at `base`, where the arguments are and
@@ -508,10 +510,22 @@ macro_rules! for_each_op {
             Store32Add { base: Reg, index: Reg, src: Reg, offset: u32 } = "store32_add";
             /// As `store64`, at address `base + index`.
             Store64Add { base: Reg, index: Reg, src: Reg, offset: u32 } = "store64_add";
+            /// As `load32_add`, with the accumulator as `base`.
+            Load32AddAcc { dst: Reg, index: Reg, offset: u32 } -> dst = "load32_add.acc";
+            /// As `load64_add`, with the accumulator as `base`.
+            Load64AddAcc { dst: Reg, index: Reg, offset: u32 } -> dst = "load64_add.acc";
+            /// As `store32_add`, with the accumulator as `base`.
+            Store32AddAcc { index: Reg, src: Reg, offset: u32 } = "store32_add.acc";
+            /// As `store64_add`, with the accumulator as `base`.
+            Store64AddAcc { index: Reg, src: Reg, offset: u32 } = "store64_add.acc";
             /// Loads 16 bytes of memory 0 (32-bit addresses) at `addr + offset`.
             V128Load0 { dst: Reg, addr: Reg, offset: u32 } -> dst = "v128.load0";
             /// As `v128.load0`, at address `base + index`.
             V128Load0Add { dst: Reg, base: Reg, index: Reg, offset: u32 } -> dst = "v128.load0_add";
+            /// As `v128.load0`, at the address in the accumulator.
+            V128Load0Acc { dst: Reg, offset: u32 } -> dst = "v128.load0.acc";
+            /// As `v128.load0_add`, with the accumulator as `base`.
+            V128Load0AddAcc { dst: Reg, index: Reg, offset: u32 } -> dst = "v128.load0_add.acc";
             /// Loads 8 bytes from memory 0.
             Load64 { dst: Reg, addr: Reg, offset: u32 } -> dst = "load64";
             /// Loads a byte, sign-extended to 32 bits.
@@ -600,6 +614,14 @@ macro_rules! for_each_op {
             F32MulAdd { dst: Reg, a: Reg, b: Reg, c: Reg } -> dst = "f32.mul_add";
             /// `f64.mul` then `f64.add`, rounding after each.
             F64MulAdd { dst: Reg, a: Reg, b: Reg, c: Reg } -> dst = "f64.mul_add";
+            /// As `i32.mul_add`, with the accumulator as `a`.
+            I32MulAddAcc { dst: Reg, b: Reg, c: Reg } -> dst = "i32.mul_add.acc";
+            /// As `i64.mul_add`, with the accumulator as `a`.
+            I64MulAddAcc { dst: Reg, b: Reg, c: Reg } -> dst = "i64.mul_add.acc";
+            /// As `f32.mul_add`, with the accumulator as `a`.
+            F32MulAddAcc { dst: Reg, b: Reg, c: Reg } -> dst = "f32.mul_add.acc";
+            /// As `f64.mul_add`, with the accumulator as `a`.
+            F64MulAddAcc { dst: Reg, b: Reg, c: Reg } -> dst = "f64.mul_add.acc";
             /// `f32x4.mul` then `f32x4.add`, rounding after each.
             F32x4MulAdd { dst: Reg, a: Reg, b: Reg, c: Reg } -> dst = "f32x4.mul_add";
             /// `f64x2.mul` then `f64x2.add`, rounding after each.
@@ -1122,10 +1144,16 @@ impl Op {
             | Op::I64Load32SAcc { dst, .. }
             | Op::Load32Add { dst, .. }
             | Op::Load64Add { dst, .. }
+            | Op::Load32AddAcc { dst, .. }
+            | Op::Load64AddAcc { dst, .. }
             | Op::I32MulAdd { dst, .. }
             | Op::I64MulAdd { dst, .. }
             | Op::F32MulAdd { dst, .. }
-            | Op::F64MulAdd { dst, .. } => Some(dst),
+            | Op::F64MulAdd { dst, .. }
+            | Op::I32MulAddAcc { dst, .. }
+            | Op::I64MulAddAcc { dst, .. }
+            | Op::F32MulAddAcc { dst, .. }
+            | Op::F64MulAddAcc { dst, .. } => Some(dst),
             _ => self.table_acc_result(),
         }
     }
@@ -1134,7 +1162,91 @@ impl Op {
     /// form. Only valid where `reg` holds the accumulator's value: right after an instruction
     /// whose [`Op::acc_result`] is `reg`, reached from it alone.
     pub fn reading_acc(&self, reg: Reg) -> Option<Op> {
+        // Address sums and products commute: the accumulator takes either operand's place.
+        let other = |a: Reg, b: Reg| {
+            if a == reg {
+                Some(b)
+            } else if b == reg {
+                Some(a)
+            } else {
+                None
+            }
+        };
         Some(match *self {
+            Op::ReturnReg { src } if src == reg => Op::ReturnRegAcc {},
+            Op::V128Load0 { dst, addr, offset } if addr == reg => Op::V128Load0Acc { dst, offset },
+            Op::Load32Add {
+                dst,
+                base,
+                index,
+                offset,
+            } => Op::Load32AddAcc {
+                dst,
+                index: other(base, index)?,
+                offset,
+            },
+            Op::Load64Add {
+                dst,
+                base,
+                index,
+                offset,
+            } => Op::Load64AddAcc {
+                dst,
+                index: other(base, index)?,
+                offset,
+            },
+            Op::V128Load0Add {
+                dst,
+                base,
+                index,
+                offset,
+            } => Op::V128Load0AddAcc {
+                dst,
+                index: other(base, index)?,
+                offset,
+            },
+            // The stored value may be the address's other operand too: it is read from its
+            // register, which holds the same value.
+            Op::Store32Add {
+                base,
+                index,
+                src,
+                offset,
+            } => Op::Store32AddAcc {
+                index: other(base, index)?,
+                src,
+                offset,
+            },
+            Op::Store64Add {
+                base,
+                index,
+                src,
+                offset,
+            } => Op::Store64AddAcc {
+                index: other(base, index)?,
+                src,
+                offset,
+            },
+            Op::I32MulAdd { dst, a, b, c } => Op::I32MulAddAcc {
+                dst,
+                b: other(a, b)?,
+                c,
+            },
+            Op::I64MulAdd { dst, a, b, c } => Op::I64MulAddAcc {
+                dst,
+                b: other(a, b)?,
+                c,
+            },
+            Op::F32MulAdd { dst, a, b, c } => Op::F32MulAddAcc {
+                dst,
+                b: other(a, b)?,
+                c,
+            },
+            Op::F64MulAdd { dst, a, b, c } => Op::F64MulAddAcc {
+                dst,
+                b: other(a, b)?,
+                c,
+            },
             Op::BrIfNez { cond, offset } if cond == reg => Op::BrIfNezAcc { offset },
             Op::BrIfEqz { cond, offset } if cond == reg => Op::BrIfEqzAcc { offset },
             Op::Load32 { dst, addr, offset } if addr == reg => Op::Load32Acc { dst, offset },
