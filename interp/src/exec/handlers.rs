@@ -72,6 +72,22 @@ unsafe fn opcode(ip: *const Op) -> usize {
     unsafe { *ip.cast::<u16>() as usize }
 }
 
+/// Ends the outermost call, whose results are in the first slots of its frame: the cold end
+/// of every return handler, a function of its own so that theirs calls nothing.
+#[cold]
+#[inline(never)]
+unsafe fn exit_to_host(
+    _ip: *const Op,
+    _regs: *mut Slot,
+    _mem: *mut u8,
+    _len: usize,
+    cx: &mut Cx<'_>,
+    _acc: Acc,
+) -> Flow {
+    cx.return_to_host();
+    cx.exited()
+}
+
 /// Continues with the instruction at `$ip`, the given registers and memory 0, and `$acc` in
 /// the accumulator.
 #[cfg(not(any(debug_assertions, feature = "loop-dispatch")))]
@@ -190,6 +206,15 @@ macro_rules! handler {
                     }
                     dispatch!(cx, next, cx.regs, cx.mem, cx.len, Acc::uninit())
                 }};
+            }
+            // Returns to the caller, or ends the outermost call out of line.
+            macro_rules! return_ {
+                () => {
+                    match cx.pop_frame() {
+                        Some(next) => dispatch!(cx, next, cx.regs, cx.mem, cx.len, Acc::uninit()),
+                        None => return exit_to_host(ip, regs, mem, len, cx, acc),
+                    }
+                };
             }
             macro_rules! trap {
                 ($code:expr) => {
@@ -336,21 +361,21 @@ handler!(BrTable { index, len } => {
     }
 });
 
-handler!(Return {} => resume!(cx!().return_to_caller()));
+handler!(Return {} => return_!());
 
 handler!(ReturnReg { src } => {
     *regs!() = r!(src);
-    resume!(cx!().return_to_caller())
+    return_!()
 });
 
 handler!(ReturnRegAcc {} => {
     *regs!() = acc!();
-    resume!(cx!().return_to_caller())
+    return_!()
 });
 
 handler!(ReturnSpan { src, len } => {
     std::ptr::copy(regs!().add(src.0 as usize), regs!(), len as usize);
-    resume!(cx!().return_to_caller())
+    return_!()
 });
 
 // Each call instruction enters an interpreted callee itself and leaves every other case

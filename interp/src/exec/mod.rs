@@ -445,21 +445,74 @@ unsafe fn enter(
 /// # Safety
 ///
 /// `frame` must point to `code.frame_slots` writable slots.
-#[inline(always)]
 unsafe fn init_frame(frame: *mut Slot, code: &CompiledFunc) {
-    // SAFETY: guaranteed by the caller; the template ends within the frame.
+    // SAFETY: guaranteed by the caller; the template ends within the frame (frames have room
+    // for its padding).
     unsafe {
         let to = frame.add(code.param_slots as usize);
-        // Four slots at a time (templates are padded to a multiple of four, and frames
-        // have room for the padding). Volatile reads keep this a plain loop: templates are
-        // a few slots long, and a call to `memcpy` would cost more than the copy (and make
-        // every call handler save registers around it).
-        let from = code.frame_init.as_ptr().cast::<[Slot; 4]>();
-        for i in 0..code.frame_init.len() / 4 {
-            to.cast::<[Slot; 4]>()
-                .add(i)
-                .write_unaligned(std::ptr::read_volatile(from.add(i)));
+        for quad in 0..code.frame_init.len() {
+            copy_quad(to, code, quad);
         }
+    }
+}
+
+/// The longest frame template, in quads, that the call handlers copy themselves; calls of
+/// functions with more locals and constants take the general path.
+const INLINE_TEMPLATE_QUADS: usize = 8;
+
+/// As [`init_frame`], for a template of at most [`INLINE_TEMPLATE_QUADS`] quads, without a
+/// loop: the compiler unrolls a loop of unknown trip count into one that needs more
+/// registers than a call handler has free, and then every call saves and restores some.
+///
+/// # Safety
+///
+/// As for [`init_frame`].
+#[inline(always)]
+unsafe fn init_short_frame(frame: *mut Slot, code: &CompiledFunc) {
+    let quads = code.frame_init.len();
+    debug_assert!(quads <= INLINE_TEMPLATE_QUADS);
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        let to = frame.add(code.param_slots as usize);
+        // A constant trip count, so that it is unrolled completely: straight-line copies,
+        // each after a test for the template's end.
+        for quad in 0..INLINE_TEMPLATE_QUADS {
+            if quad == quads {
+                break;
+            }
+            copy_quad(to, code, quad);
+        }
+    }
+}
+
+/// Copies quad `quad` of `code`'s frame template to the slots `to + 4 * quad ..`.
+///
+/// # Safety
+///
+/// `quad` must be a quad of the template, and the four slots writable.
+#[inline(always)]
+unsafe fn copy_quad(to: *mut Slot, code: &CompiledFunc, quad: usize) {
+    // Volatile reads keep the copy as written: templates are a few slots long, and a call to
+    // `memcpy` would cost more than the copy (and make every call handler save registers
+    // around it). On x86_64 it goes through vector registers, which handlers keep nothing
+    // in, so it takes no general register from the call handlers.
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: guaranteed by the caller; SSE2 is part of x86_64, the template's quads are
+    // 16-byte aligned, and the unaligned store takes any alignment.
+    unsafe {
+        use std::arch::x86_64::{__m128i, _mm_storeu_si128};
+        let from = code.frame_init.as_ptr().add(quad).cast::<__m128i>();
+        let to = to.add(4 * quad).cast::<__m128i>();
+        _mm_storeu_si128(to, std::ptr::read_volatile(from));
+        _mm_storeu_si128(to.add(1), std::ptr::read_volatile(from.add(1)));
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        let from = code.frame_init.as_ptr().add(quad).cast::<[Slot; 4]>();
+        to.add(4 * quad)
+            .cast::<[Slot; 4]>()
+            .write_unaligned(std::ptr::read_volatile(from));
     }
 }
 
@@ -953,7 +1006,8 @@ impl Cx<'_> {
         let new_base = self.base + base.0 as usize;
         let frame_end = new_base + code_ref.frame_slots as usize;
         let frames = self.stack.frames.len() + 1;
-        if frame_end > self.stack.values.len()
+        if code_ref.frame_init.len() > INLINE_TEMPLATE_QUADS
+            || frame_end > self.stack.values.len()
             || frame_end * size_of::<Slot>() + frames * size_of::<Frame>() > self.stack.max_bytes
         {
             return None;
@@ -986,7 +1040,7 @@ impl Cx<'_> {
         // SAFETY: the frame lies inside the stack's values (checked above).
         unsafe {
             let regs = self.stack.values.as_mut_ptr().add(new_base);
-            init_frame(regs, code_ref);
+            init_short_frame(regs, code_ref);
             // The homes of memory 0 are current (handlers refresh them when they grow it).
             if callee.vmctx != self.vmctx {
                 self.vmctx = callee.vmctx;
@@ -1111,6 +1165,19 @@ impl Cx<'_> {
     /// The frames must be those of this activation.
     #[inline(always)]
     unsafe fn return_to_caller(&mut self) -> *const Op {
+        // SAFETY: guaranteed by the caller.
+        unsafe { self.pop_frame() }.unwrap_or_else(|| self.return_to_host())
+    }
+
+    /// As [`Cx::return_to_caller`], but `None` when the running function is the outermost
+    /// call, leaving [`Cx::return_to_host`] to the caller: the return handlers take that
+    /// path in a function of their own, so that theirs calls nothing and saves no registers.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Cx::return_to_caller`].
+    #[inline(always)]
+    unsafe fn pop_frame(&mut self) -> Option<*const Op> {
         match self.stack.frames.pop() {
             Some(frame) => {
                 self.func = frame.func;
@@ -1128,16 +1195,16 @@ impl Cx<'_> {
                     }
                     self.regs = self.stack.values.as_mut_ptr().add(self.base);
                 }
-                frame.resume
+                Some(frame.resume)
             }
-            None => self.return_to_host(),
+            None => None,
         }
     }
 
     /// Ends the outermost call: copies its results out.
     #[cold]
     #[inline(never)]
-    fn return_to_host(&mut self) -> *const Op {
+    pub(super) fn return_to_host(&mut self) -> *const Op {
         // SAFETY: the running function is a valid wasm entry.
         let results = unsafe { (*self.func).result_slots } as usize;
         self.io[..results].copy_from_slice(&self.stack.values[self.base..self.base + results]);

@@ -79,10 +79,15 @@ pub struct CompiledFunc {
     /// parameters (zero), then the constants the instructions read from registers
     /// `local_slots..`, then zeros up to a multiple of four slots (the frame has room for
     /// them). One copy sets up a frame.
-    pub frame_init: Box<[u64]>,
+    pub frame_init: Box<[SlotQuad]>,
     /// Exception handlers (`try_table`s), innermost first.
     pub handlers: Box<[Handler]>,
 }
+
+/// Four slots of a frame template, aligned for 16-byte copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, align(16))]
+pub struct SlotQuad(pub [u64; 4]);
 
 /// The catch clauses of one `try_table`, covering instructions `start..end`.
 #[derive(Debug, Clone)]
@@ -241,6 +246,9 @@ fn translate_body(
             .chain(t.consts.iter().copied())
             .chain(std::iter::repeat(0))
             .take(init_len)
+            .collect::<Vec<_>>()
+            .chunks_exact(4)
+            .map(|quad| SlotQuad([quad[0], quad[1], quad[2], quad[3]]))
             .collect(),
         handlers: std::mem::take(&mut t.handlers).into_boxed_slice(),
     };
