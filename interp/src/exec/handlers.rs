@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use super::num::{self, RegValue, SlotValue, v128};
 use super::{
-    Cx, Flow, atomic, canonicalize_nan, effective, effective_any, in_bounds, index_value,
-    indirect_callee, memory0, simd, simd_load,
+    Cx, Flow, atomic, canonicalize_nan, effective, effective_any, effective_end, in_bounds,
+    index_value, indirect_callee, memory0, simd, simd_load,
 };
 use crate::isa::Op;
 use crate::vm::{Exception, FuncEntry, Slot, TrapCode, VmGlobal, parking};
@@ -248,21 +248,22 @@ macro_rules! handler {
                     (cx.mem, cx.len) = (mem, len);
                 }};
             }
-            // A load from memory 0 at 32-bit address `$addr` (a slot value); the value
-            // loaded goes to the accumulator too.
+            // A load from memory 0 at 32-bit address `$addr` (a slot value) plus the
+            // instruction's offset, whose end `$end` is that offset plus the access's size;
+            // the value loaded goes to the accumulator too.
             macro_rules! load {
-                ($dst:expr, $addr:expr, $offset:expr, $ty:ty, $conv:expr) => {{
-                    let ea = check!(effective($addr as u32 as u64, $offset, size_of::<$ty>(), len));
+                ($dst:expr, $addr:expr, $end:expr, $ty:ty, $conv:expr) => {{
+                    let ea = check!(effective_end($addr as u32 as u64, $end, size_of::<$ty>(), len));
                     let raw = mem.add(ea).cast::<$ty>().read_unaligned();
                     let value: Slot = ($conv)(<$ty>::from_le(raw));
                     r!($dst) = value;
                     next_acc!(value)
                 }};
             }
-            // A store of slot value `$value` to memory 0 with a 32-bit address.
+            // A store of slot value `$value` to memory 0 with a 32-bit address, as `load!`.
             macro_rules! store {
-                ($addr:expr, $value:expr, $offset:expr, $ty:ty) => {{
-                    let ea = check!(effective(r!($addr) as u32 as u64, $offset, size_of::<$ty>(), len));
+                ($addr:expr, $value:expr, $end:expr, $ty:ty) => {{
+                    let ea = check!(effective_end(r!($addr) as u32 as u64, $end, size_of::<$ty>(), len));
                     mem.add(ea).cast::<$ty>().write_unaligned(($value as $ty).to_le());
                     next!()
                 }};
@@ -763,17 +764,17 @@ handler!(RefCast { dst, src, target } => {
 /// or in the accumulator.
 macro_rules! load_add {
     ($name:ident / $acc_name:ident, $ty:ident) => {
-        handler!($name { dst, base, index, offset } => {
-            load_add!(@at dst, r!(base), r!(index), offset, $ty)
+        handler!($name { dst, base, index, end } => {
+            load_add!(@at dst, r!(base), r!(index), end, $ty)
         });
-        handler!($acc_name { dst, index, offset } => {
-            load_add!(@at dst, acc!(), r!(index), offset, $ty)
+        handler!($acc_name { dst, index, end } => {
+            load_add!(@at dst, acc!(), r!(index), end, $ty)
         });
     };
-    (@at $dst:ident, $base:expr, $index:expr, $offset:ident, $ty:ident) => {{
+    (@at $dst:ident, $base:expr, $index:expr, $end:ident, $ty:ident) => {{
         let addr = ($base as u32).wrapping_add($index as u32) as u64;
         let (base0, size0) = memory0!();
-        let ea = check!(effective(addr, $offset, size_of::<$ty>(), size0));
+        let ea = check!(effective_end(addr, $end, size_of::<$ty>(), size0));
         let value = <$ty>::from_le(base0.add(ea).cast::<$ty>().read_unaligned());
         value.write(regs!(), $dst);
         if crate::isa::is_scalar!($ty) {
@@ -787,17 +788,17 @@ macro_rules! load_add {
 /// register or in the accumulator.
 macro_rules! store_add {
     ($name:ident / $acc_name:ident, $ty:ident) => {
-        handler!($name { base, index, src, offset } => {
-            store_add!(@at r!(base), r!(index), src, offset, $ty)
+        handler!($name { base, index, src, end } => {
+            store_add!(@at r!(base), r!(index), src, end, $ty)
         });
-        handler!($acc_name { index, src, offset } => {
-            store_add!(@at acc!(), r!(index), src, offset, $ty)
+        handler!($acc_name { index, src, end } => {
+            store_add!(@at acc!(), r!(index), src, end, $ty)
         });
     };
-    (@at $base:expr, $index:expr, $src:ident, $offset:ident, $ty:ident) => {{
+    (@at $base:expr, $index:expr, $src:ident, $end:ident, $ty:ident) => {{
         let addr = ($base as u32).wrapping_add($index as u32) as u64;
         let (base0, size0) = memory0!();
-        let ea = check!(effective(addr, $offset, size_of::<$ty>(), size0));
+        let ea = check!(effective_end(addr, $end, size_of::<$ty>(), size0));
         base0.add(ea).cast::<$ty>().write_unaligned((r!($src) as $ty).to_le());
         next!()
     }};
@@ -936,59 +937,59 @@ handler!(GlobalSet2 { src, index } => {
     next!()
 });
 
-handler!(Load32 { dst, addr, offset } => load!(dst, r!(addr), offset, u32, |v: u32| v as u64));
-handler!(Load64 { dst, addr, offset } => load!(dst, r!(addr), offset, u64, |v: u64| v));
-handler!(I32Load8S { dst, addr, offset } => {
-    load!(dst, r!(addr), offset, u8, |v: u8| v as i8 as i32 as u32 as u64)
+handler!(Load32 { dst, addr, end } => load!(dst, r!(addr), end, u32, |v: u32| v as u64));
+handler!(Load64 { dst, addr, end } => load!(dst, r!(addr), end, u64, |v: u64| v));
+handler!(I32Load8S { dst, addr, end } => {
+    load!(dst, r!(addr), end, u8, |v: u8| v as i8 as i32 as u32 as u64)
 });
-handler!(I32Load8U { dst, addr, offset } => load!(dst, r!(addr), offset, u8, |v: u8| v as u64));
-handler!(I32Load16S { dst, addr, offset } => {
-    load!(dst, r!(addr), offset, u16, |v: u16| v as i16 as i32 as u32 as u64)
+handler!(I32Load8U { dst, addr, end } => load!(dst, r!(addr), end, u8, |v: u8| v as u64));
+handler!(I32Load16S { dst, addr, end } => {
+    load!(dst, r!(addr), end, u16, |v: u16| v as i16 as i32 as u32 as u64)
 });
-handler!(I32Load16U { dst, addr, offset } => load!(dst, r!(addr), offset, u16, |v: u16| v as u64));
-handler!(I64Load8S { dst, addr, offset } => {
-    load!(dst, r!(addr), offset, u8, |v: u8| v as i8 as i64 as u64)
+handler!(I32Load16U { dst, addr, end } => load!(dst, r!(addr), end, u16, |v: u16| v as u64));
+handler!(I64Load8S { dst, addr, end } => {
+    load!(dst, r!(addr), end, u8, |v: u8| v as i8 as i64 as u64)
 });
-handler!(I64Load16S { dst, addr, offset } => {
-    load!(dst, r!(addr), offset, u16, |v: u16| v as i16 as i64 as u64)
+handler!(I64Load16S { dst, addr, end } => {
+    load!(dst, r!(addr), end, u16, |v: u16| v as i16 as i64 as u64)
 });
-handler!(I64Load32S { dst, addr, offset } => {
-    load!(dst, r!(addr), offset, u32, |v: u32| v as i32 as i64 as u64)
+handler!(I64Load32S { dst, addr, end } => {
+    load!(dst, r!(addr), end, u32, |v: u32| v as i32 as i64 as u64)
 });
-handler!(Load32Acc { dst, offset } => load!(dst, acc!(), offset, u32, |v: u32| v as u64));
-handler!(Load64Acc { dst, offset } => load!(dst, acc!(), offset, u64, |v: u64| v));
-handler!(I32Load8SAcc { dst, offset } => {
-    load!(dst, acc!(), offset, u8, |v: u8| v as i8 as i32 as u32 as u64)
+handler!(Load32Acc { dst, end } => load!(dst, acc!(), end, u32, |v: u32| v as u64));
+handler!(Load64Acc { dst, end } => load!(dst, acc!(), end, u64, |v: u64| v));
+handler!(I32Load8SAcc { dst, end } => {
+    load!(dst, acc!(), end, u8, |v: u8| v as i8 as i32 as u32 as u64)
 });
-handler!(I32Load8UAcc { dst, offset } => load!(dst, acc!(), offset, u8, |v: u8| v as u64));
-handler!(I32Load16SAcc { dst, offset } => {
-    load!(dst, acc!(), offset, u16, |v: u16| v as i16 as i32 as u32 as u64)
+handler!(I32Load8UAcc { dst, end } => load!(dst, acc!(), end, u8, |v: u8| v as u64));
+handler!(I32Load16SAcc { dst, end } => {
+    load!(dst, acc!(), end, u16, |v: u16| v as i16 as i32 as u32 as u64)
 });
-handler!(I32Load16UAcc { dst, offset } => load!(dst, acc!(), offset, u16, |v: u16| v as u64));
-handler!(I64Load8SAcc { dst, offset } => {
-    load!(dst, acc!(), offset, u8, |v: u8| v as i8 as i64 as u64)
+handler!(I32Load16UAcc { dst, end } => load!(dst, acc!(), end, u16, |v: u16| v as u64));
+handler!(I64Load8SAcc { dst, end } => {
+    load!(dst, acc!(), end, u8, |v: u8| v as i8 as i64 as u64)
 });
-handler!(I64Load16SAcc { dst, offset } => {
-    load!(dst, acc!(), offset, u16, |v: u16| v as i16 as i64 as u64)
+handler!(I64Load16SAcc { dst, end } => {
+    load!(dst, acc!(), end, u16, |v: u16| v as i16 as i64 as u64)
 });
-handler!(I64Load32SAcc { dst, offset } => {
-    load!(dst, acc!(), offset, u32, |v: u32| v as i32 as i64 as u64)
+handler!(I64Load32SAcc { dst, end } => {
+    load!(dst, acc!(), end, u32, |v: u32| v as i32 as i64 as u64)
 });
-handler!(Store8 { addr, src, offset } => store!(addr, r!(src), offset, u8));
-handler!(Store16 { addr, src, offset } => store!(addr, r!(src), offset, u16));
-handler!(Store32 { addr, src, offset } => store!(addr, r!(src), offset, u32));
-handler!(Store8Acc { addr, offset } => store!(addr, acc!(), offset, u8));
-handler!(Store16Acc { addr, offset } => store!(addr, acc!(), offset, u16));
-handler!(Store32Acc { addr, offset } => store!(addr, acc!(), offset, u32));
-handler!(V128Load0 { dst, addr, offset } => {
+handler!(Store8 { addr, src, end } => store!(addr, r!(src), end, u8));
+handler!(Store16 { addr, src, end } => store!(addr, r!(src), end, u16));
+handler!(Store32 { addr, src, end } => store!(addr, r!(src), end, u32));
+handler!(Store8Acc { addr, end } => store!(addr, acc!(), end, u8));
+handler!(Store16Acc { addr, end } => store!(addr, acc!(), end, u16));
+handler!(Store32Acc { addr, end } => store!(addr, acc!(), end, u32));
+handler!(V128Load0 { dst, addr, end } => {
     let (base0, size0) = memory0!();
-    let ea = check!(effective(r!(addr) as u32 as u64, offset, 16, size0));
+    let ea = check!(effective_end(r!(addr) as u32 as u64, end, 16, size0));
     u128::from_le(base0.add(ea).cast::<u128>().read_unaligned()).write(regs!(), dst);
     next!()
 });
-handler!(V128Load0Acc { dst, offset } => {
+handler!(V128Load0Acc { dst, end } => {
     let (base0, size0) = memory0!();
-    let ea = check!(effective(acc!() as u32 as u64, offset, 16, size0));
+    let ea = check!(effective_end(acc!() as u32 as u64, end, 16, size0));
     u128::from_le(base0.add(ea).cast::<u128>().read_unaligned()).write(regs!(), dst);
     next!()
 });
@@ -997,8 +998,8 @@ load_add!(Load64Add / Load64AddAcc, i64);
 load_add!(V128Load0Add / V128Load0AddAcc, v128);
 store_add!(Store32Add / Store32AddAcc, i32);
 store_add!(Store64Add / Store64AddAcc, i64);
-handler!(Store64 { addr, src, offset } => store!(addr, r!(src), offset, u64));
-handler!(Store64Acc { addr, offset } => store!(addr, acc!(), offset, u64));
+handler!(Store64 { addr, src, end } => store!(addr, r!(src), end, u64));
+handler!(Store64Acc { addr, end } => store!(addr, acc!(), end, u64));
 
 handler!(MemorySize { dst, mem } => {
     r!(dst) = (*(*vmctx!()).memory_owner(mem)).pages();

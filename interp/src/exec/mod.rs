@@ -544,6 +544,19 @@ fn effective(addr: u64, offset: u32, size: usize, len: usize) -> Result<usize, T
     }
 }
 
+/// As [`effective`], for an instruction that keeps the end of its access, `offset + size`,
+/// instead of its offset (the compact accesses of memory 0): one addition fewer, and the
+/// access's address is the checked end minus a constant.
+#[inline(always)]
+fn effective_end(addr: u64, end: u32, size: usize, len: usize) -> Result<usize, TrapCode> {
+    let last = addr + end as u64;
+    if last <= len as u64 {
+        Ok(last as usize - size)
+    } else {
+        Err(TrapCode::MemoryOutOfBounds)
+    }
+}
+
 /// Base and length of memory 0 of `vmctx`, or an empty memory if it has none.
 ///
 /// # Safety

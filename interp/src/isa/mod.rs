@@ -65,29 +65,33 @@ impl MemOp {
         }
     }
 
-    /// The compact load of memory 0 with a 32-bit index, if this is a load.
+    /// The compact load of memory 0 with a 32-bit index, if this is a load and the end of
+    /// the access, `offset` plus its size, fits 32 bits.
     pub fn load0(self, dst: Reg, addr: Reg, offset: u32) -> Option<Op> {
+        let end = access_end(offset, self.size())?;
         Some(match self {
-            MemOp::Load32 => Op::Load32 { dst, addr, offset },
-            MemOp::Load64 => Op::Load64 { dst, addr, offset },
-            MemOp::Load8U => Op::I32Load8U { dst, addr, offset },
-            MemOp::Load16U => Op::I32Load16U { dst, addr, offset },
-            MemOp::I32Load8S => Op::I32Load8S { dst, addr, offset },
-            MemOp::I32Load16S => Op::I32Load16S { dst, addr, offset },
-            MemOp::I64Load8S => Op::I64Load8S { dst, addr, offset },
-            MemOp::I64Load16S => Op::I64Load16S { dst, addr, offset },
-            MemOp::I64Load32S => Op::I64Load32S { dst, addr, offset },
+            MemOp::Load32 => Op::Load32 { dst, addr, end },
+            MemOp::Load64 => Op::Load64 { dst, addr, end },
+            MemOp::Load8U => Op::I32Load8U { dst, addr, end },
+            MemOp::Load16U => Op::I32Load16U { dst, addr, end },
+            MemOp::I32Load8S => Op::I32Load8S { dst, addr, end },
+            MemOp::I32Load16S => Op::I32Load16S { dst, addr, end },
+            MemOp::I64Load8S => Op::I64Load8S { dst, addr, end },
+            MemOp::I64Load16S => Op::I64Load16S { dst, addr, end },
+            MemOp::I64Load32S => Op::I64Load32S { dst, addr, end },
             _ => return None,
         })
     }
 
-    /// The compact store to memory 0 with a 32-bit index, if this is a store.
+    /// The compact store to memory 0 with a 32-bit index, if this is a store and the end of
+    /// the access fits 32 bits.
     pub fn store0(self, addr: Reg, src: Reg, offset: u32) -> Option<Op> {
+        let end = access_end(offset, self.size())?;
         Some(match self {
-            MemOp::Store8 => Op::Store8 { addr, src, offset },
-            MemOp::Store16 => Op::Store16 { addr, src, offset },
-            MemOp::Store32 => Op::Store32 { addr, src, offset },
-            MemOp::Store64 => Op::Store64 { addr, src, offset },
+            MemOp::Store8 => Op::Store8 { addr, src, end },
+            MemOp::Store16 => Op::Store16 { addr, src, end },
+            MemOp::Store32 => Op::Store32 { addr, src, end },
+            MemOp::Store64 => Op::Store64 { addr, src, end },
             _ => return None,
         })
     }
@@ -108,6 +112,12 @@ impl MemOp {
             MemOp::Store8 | MemOp::Store16 | MemOp::Store32 | MemOp::Store64 => 0,
         }
     }
+}
+
+/// The end of an access of `size` bytes at `offset` from its address, which the compact
+/// accesses of memory 0 keep instead of the offset, if it fits their 32-bit field.
+pub fn access_end(offset: u32, size: usize) -> Option<u32> {
+    offset.checked_add(size as u32)
 }
 
 /// A memory access: its [`MemOp`] and whether the memory's addresses are 64-bit, in one byte.
@@ -373,6 +383,9 @@ impl WidthAccess {
 /// comparison with the conditional branch that consumes it: `Name = "mnemonic" : (operand
 /// type) => comparison function`, jumping by `offset` when the comparison holds.
 ///
+/// The compact accesses of memory 0 (`load32`, `store8`, `load32_add`, `v128.load0`, ...) keep
+/// the end of the access, `end`: the wasm offset plus the access's size (see [`access_end`]).
+///
 /// Operators on scalars also name their accumulator forms after a `/`: `Name / NameAcc` for a
 /// unary operator, `Name / NameAccL NameAccR` for a binary one or a fused comparison. Those
 /// read the operand (the left or right one) from the accumulator, which carries the result of
@@ -501,81 +514,81 @@ macro_rules! for_each_op {
             /// Writes a two-slot global.
             GlobalSet2 { src: Reg, index: u32 } = "global.set2";
             /// Loads 4 bytes from memory 0.
-            Load32 { dst: Reg, addr: Reg, offset: u32 } -> dst = "load32";
+            Load32 { dst: Reg, addr: Reg, end: u32 } -> dst = "load32";
             /// As `load32`, at address `base + index` (an `i32.add` fused into the load).
-            Load32Add { dst: Reg, base: Reg, index: Reg, offset: u32 } -> dst = "load32_add";
+            Load32Add { dst: Reg, base: Reg, index: Reg, end: u32 } -> dst = "load32_add";
             /// As `load64`, at address `base + index`.
-            Load64Add { dst: Reg, base: Reg, index: Reg, offset: u32 } -> dst = "load64_add";
+            Load64Add { dst: Reg, base: Reg, index: Reg, end: u32 } -> dst = "load64_add";
             /// As `store32`, at address `base + index`.
-            Store32Add { base: Reg, index: Reg, src: Reg, offset: u32 } = "store32_add";
+            Store32Add { base: Reg, index: Reg, src: Reg, end: u32 } = "store32_add";
             /// As `store64`, at address `base + index`.
-            Store64Add { base: Reg, index: Reg, src: Reg, offset: u32 } = "store64_add";
+            Store64Add { base: Reg, index: Reg, src: Reg, end: u32 } = "store64_add";
             /// As `load32_add`, with the accumulator as `base`.
-            Load32AddAcc { dst: Reg, index: Reg, offset: u32 } -> dst = "load32_add.acc";
+            Load32AddAcc { dst: Reg, index: Reg, end: u32 } -> dst = "load32_add.acc";
             /// As `load64_add`, with the accumulator as `base`.
-            Load64AddAcc { dst: Reg, index: Reg, offset: u32 } -> dst = "load64_add.acc";
+            Load64AddAcc { dst: Reg, index: Reg, end: u32 } -> dst = "load64_add.acc";
             /// As `store32_add`, with the accumulator as `base`.
-            Store32AddAcc { index: Reg, src: Reg, offset: u32 } = "store32_add.acc";
+            Store32AddAcc { index: Reg, src: Reg, end: u32 } = "store32_add.acc";
             /// As `store64_add`, with the accumulator as `base`.
-            Store64AddAcc { index: Reg, src: Reg, offset: u32 } = "store64_add.acc";
+            Store64AddAcc { index: Reg, src: Reg, end: u32 } = "store64_add.acc";
             /// Loads 16 bytes of memory 0 (32-bit addresses) at `addr + offset`.
-            V128Load0 { dst: Reg, addr: Reg, offset: u32 } -> dst = "v128.load0";
+            V128Load0 { dst: Reg, addr: Reg, end: u32 } -> dst = "v128.load0";
             /// As `v128.load0`, at address `base + index`.
-            V128Load0Add { dst: Reg, base: Reg, index: Reg, offset: u32 } -> dst = "v128.load0_add";
+            V128Load0Add { dst: Reg, base: Reg, index: Reg, end: u32 } -> dst = "v128.load0_add";
             /// As `v128.load0`, at the address in the accumulator.
-            V128Load0Acc { dst: Reg, offset: u32 } -> dst = "v128.load0.acc";
+            V128Load0Acc { dst: Reg, end: u32 } -> dst = "v128.load0.acc";
             /// As `v128.load0_add`, with the accumulator as `base`.
-            V128Load0AddAcc { dst: Reg, index: Reg, offset: u32 } -> dst = "v128.load0_add.acc";
+            V128Load0AddAcc { dst: Reg, index: Reg, end: u32 } -> dst = "v128.load0_add.acc";
             /// Loads 8 bytes from memory 0.
-            Load64 { dst: Reg, addr: Reg, offset: u32 } -> dst = "load64";
+            Load64 { dst: Reg, addr: Reg, end: u32 } -> dst = "load64";
             /// Loads a byte, sign-extended to 32 bits.
-            I32Load8S { dst: Reg, addr: Reg, offset: u32 } -> dst = "i32.load8_s";
+            I32Load8S { dst: Reg, addr: Reg, end: u32 } -> dst = "i32.load8_s";
             /// Loads a byte, zero-extended.
-            I32Load8U { dst: Reg, addr: Reg, offset: u32 } -> dst = "i32.load8_u";
+            I32Load8U { dst: Reg, addr: Reg, end: u32 } -> dst = "i32.load8_u";
             /// Loads 2 bytes, sign-extended to 32 bits.
-            I32Load16S { dst: Reg, addr: Reg, offset: u32 } -> dst = "i32.load16_s";
+            I32Load16S { dst: Reg, addr: Reg, end: u32 } -> dst = "i32.load16_s";
             /// Loads 2 bytes, zero-extended.
-            I32Load16U { dst: Reg, addr: Reg, offset: u32 } -> dst = "i32.load16_u";
+            I32Load16U { dst: Reg, addr: Reg, end: u32 } -> dst = "i32.load16_u";
             /// Loads a byte, sign-extended to 64 bits.
-            I64Load8S { dst: Reg, addr: Reg, offset: u32 } -> dst = "i64.load8_s";
+            I64Load8S { dst: Reg, addr: Reg, end: u32 } -> dst = "i64.load8_s";
             /// Loads 2 bytes, sign-extended to 64 bits.
-            I64Load16S { dst: Reg, addr: Reg, offset: u32 } -> dst = "i64.load16_s";
+            I64Load16S { dst: Reg, addr: Reg, end: u32 } -> dst = "i64.load16_s";
             /// Loads 4 bytes, sign-extended to 64 bits.
-            I64Load32S { dst: Reg, addr: Reg, offset: u32 } -> dst = "i64.load32_s";
+            I64Load32S { dst: Reg, addr: Reg, end: u32 } -> dst = "i64.load32_s";
             /// Stores the low byte.
-            Store8 { addr: Reg, src: Reg, offset: u32 } = "store8";
+            Store8 { addr: Reg, src: Reg, end: u32 } = "store8";
             /// Stores the low 2 bytes.
-            Store16 { addr: Reg, src: Reg, offset: u32 } = "store16";
+            Store16 { addr: Reg, src: Reg, end: u32 } = "store16";
             /// Stores the low 4 bytes.
-            Store32 { addr: Reg, src: Reg, offset: u32 } = "store32";
+            Store32 { addr: Reg, src: Reg, end: u32 } = "store32";
             /// Stores 8 bytes.
-            Store64 { addr: Reg, src: Reg, offset: u32 } = "store64";
+            Store64 { addr: Reg, src: Reg, end: u32 } = "store64";
             /// As `load32`, at the address in the accumulator.
-            Load32Acc { dst: Reg, offset: u32 } -> dst = "load32.acc";
+            Load32Acc { dst: Reg, end: u32 } -> dst = "load32.acc";
             /// As `load64`, at the address in the accumulator.
-            Load64Acc { dst: Reg, offset: u32 } -> dst = "load64.acc";
+            Load64Acc { dst: Reg, end: u32 } -> dst = "load64.acc";
             /// As `i32.load8_s`, at the address in the accumulator.
-            I32Load8SAcc { dst: Reg, offset: u32 } -> dst = "i32.load8_s.acc";
+            I32Load8SAcc { dst: Reg, end: u32 } -> dst = "i32.load8_s.acc";
             /// As `i32.load8_u`, at the address in the accumulator.
-            I32Load8UAcc { dst: Reg, offset: u32 } -> dst = "i32.load8_u.acc";
+            I32Load8UAcc { dst: Reg, end: u32 } -> dst = "i32.load8_u.acc";
             /// As `i32.load16_s`, at the address in the accumulator.
-            I32Load16SAcc { dst: Reg, offset: u32 } -> dst = "i32.load16_s.acc";
+            I32Load16SAcc { dst: Reg, end: u32 } -> dst = "i32.load16_s.acc";
             /// As `i32.load16_u`, at the address in the accumulator.
-            I32Load16UAcc { dst: Reg, offset: u32 } -> dst = "i32.load16_u.acc";
+            I32Load16UAcc { dst: Reg, end: u32 } -> dst = "i32.load16_u.acc";
             /// As `i64.load8_s`, at the address in the accumulator.
-            I64Load8SAcc { dst: Reg, offset: u32 } -> dst = "i64.load8_s.acc";
+            I64Load8SAcc { dst: Reg, end: u32 } -> dst = "i64.load8_s.acc";
             /// As `i64.load16_s`, at the address in the accumulator.
-            I64Load16SAcc { dst: Reg, offset: u32 } -> dst = "i64.load16_s.acc";
+            I64Load16SAcc { dst: Reg, end: u32 } -> dst = "i64.load16_s.acc";
             /// As `i64.load32_s`, at the address in the accumulator.
-            I64Load32SAcc { dst: Reg, offset: u32 } -> dst = "i64.load32_s.acc";
+            I64Load32SAcc { dst: Reg, end: u32 } -> dst = "i64.load32_s.acc";
             /// As `store8`, of the value in the accumulator.
-            Store8Acc { addr: Reg, offset: u32 } = "store8.acc";
+            Store8Acc { addr: Reg, end: u32 } = "store8.acc";
             /// As `store16`, of the value in the accumulator.
-            Store16Acc { addr: Reg, offset: u32 } = "store16.acc";
+            Store16Acc { addr: Reg, end: u32 } = "store16.acc";
             /// As `store32`, of the value in the accumulator.
-            Store32Acc { addr: Reg, offset: u32 } = "store32.acc";
+            Store32Acc { addr: Reg, end: u32 } = "store32.acc";
             /// As `store64`, of the value in the accumulator.
-            Store64Acc { addr: Reg, offset: u32 } = "store64.acc";
+            Store64Acc { addr: Reg, end: u32 } = "store64.acc";
             /// Memory `mem`'s size in pages.
             MemorySize { dst: Reg, mem: u32 } -> dst = "memory.size";
             /// Grows memory `mem` by `delta` pages; the old size or -1.
@@ -1174,36 +1187,36 @@ impl Op {
         };
         Some(match *self {
             Op::ReturnReg { src } if src == reg => Op::ReturnRegAcc {},
-            Op::V128Load0 { dst, addr, offset } if addr == reg => Op::V128Load0Acc { dst, offset },
+            Op::V128Load0 { dst, addr, end } if addr == reg => Op::V128Load0Acc { dst, end },
             Op::Load32Add {
                 dst,
                 base,
                 index,
-                offset,
+                end,
             } => Op::Load32AddAcc {
                 dst,
                 index: other(base, index)?,
-                offset,
+                end,
             },
             Op::Load64Add {
                 dst,
                 base,
                 index,
-                offset,
+                end,
             } => Op::Load64AddAcc {
                 dst,
                 index: other(base, index)?,
-                offset,
+                end,
             },
             Op::V128Load0Add {
                 dst,
                 base,
                 index,
-                offset,
+                end,
             } => Op::V128Load0AddAcc {
                 dst,
                 index: other(base, index)?,
-                offset,
+                end,
             },
             // The stored value may be the address's other operand too: it is read from its
             // register, which holds the same value.
@@ -1211,21 +1224,21 @@ impl Op {
                 base,
                 index,
                 src,
-                offset,
+                end,
             } => Op::Store32AddAcc {
                 index: other(base, index)?,
                 src,
-                offset,
+                end,
             },
             Op::Store64Add {
                 base,
                 index,
                 src,
-                offset,
+                end,
             } => Op::Store64AddAcc {
                 index: other(base, index)?,
                 src,
-                offset,
+                end,
             },
             Op::I32MulAdd { dst, a, b, c } => Op::I32MulAddAcc {
                 dst,
@@ -1249,27 +1262,19 @@ impl Op {
             },
             Op::BrIfNez { cond, offset } if cond == reg => Op::BrIfNezAcc { offset },
             Op::BrIfEqz { cond, offset } if cond == reg => Op::BrIfEqzAcc { offset },
-            Op::Load32 { dst, addr, offset } if addr == reg => Op::Load32Acc { dst, offset },
-            Op::Load64 { dst, addr, offset } if addr == reg => Op::Load64Acc { dst, offset },
-            Op::I32Load8S { dst, addr, offset } if addr == reg => Op::I32Load8SAcc { dst, offset },
-            Op::I32Load8U { dst, addr, offset } if addr == reg => Op::I32Load8UAcc { dst, offset },
-            Op::I32Load16S { dst, addr, offset } if addr == reg => {
-                Op::I32Load16SAcc { dst, offset }
-            }
-            Op::I32Load16U { dst, addr, offset } if addr == reg => {
-                Op::I32Load16UAcc { dst, offset }
-            }
-            Op::I64Load8S { dst, addr, offset } if addr == reg => Op::I64Load8SAcc { dst, offset },
-            Op::I64Load16S { dst, addr, offset } if addr == reg => {
-                Op::I64Load16SAcc { dst, offset }
-            }
-            Op::I64Load32S { dst, addr, offset } if addr == reg => {
-                Op::I64Load32SAcc { dst, offset }
-            }
-            Op::Store8 { addr, src, offset } if src == reg => Op::Store8Acc { addr, offset },
-            Op::Store16 { addr, src, offset } if src == reg => Op::Store16Acc { addr, offset },
-            Op::Store32 { addr, src, offset } if src == reg => Op::Store32Acc { addr, offset },
-            Op::Store64 { addr, src, offset } if src == reg => Op::Store64Acc { addr, offset },
+            Op::Load32 { dst, addr, end } if addr == reg => Op::Load32Acc { dst, end },
+            Op::Load64 { dst, addr, end } if addr == reg => Op::Load64Acc { dst, end },
+            Op::I32Load8S { dst, addr, end } if addr == reg => Op::I32Load8SAcc { dst, end },
+            Op::I32Load8U { dst, addr, end } if addr == reg => Op::I32Load8UAcc { dst, end },
+            Op::I32Load16S { dst, addr, end } if addr == reg => Op::I32Load16SAcc { dst, end },
+            Op::I32Load16U { dst, addr, end } if addr == reg => Op::I32Load16UAcc { dst, end },
+            Op::I64Load8S { dst, addr, end } if addr == reg => Op::I64Load8SAcc { dst, end },
+            Op::I64Load16S { dst, addr, end } if addr == reg => Op::I64Load16SAcc { dst, end },
+            Op::I64Load32S { dst, addr, end } if addr == reg => Op::I64Load32SAcc { dst, end },
+            Op::Store8 { addr, src, end } if src == reg => Op::Store8Acc { addr, end },
+            Op::Store16 { addr, src, end } if src == reg => Op::Store16Acc { addr, end },
+            Op::Store32 { addr, src, end } if src == reg => Op::Store32Acc { addr, end },
+            Op::Store64 { addr, src, end } if src == reg => Op::Store64Acc { addr, end },
             _ => return self.table_reading_acc(reg),
         })
     }

@@ -116,7 +116,7 @@ mod tests {
             Op::Load32 {
                 dst: Reg(4),
                 addr: Reg(3),
-                offset: 0,
+                end: 0,
             },
         ];
         let before = ops;

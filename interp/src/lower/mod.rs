@@ -21,7 +21,7 @@ use wasmparser::{
 };
 
 use crate::isa::{
-    MemAccess, MemOp, NanLanes, Op, Reg, RmwOp, V128Access, V128LoadKind, WidthAccess,
+    MemAccess, MemOp, NanLanes, Op, Reg, RmwOp, V128Access, V128LoadKind, WidthAccess, access_end,
 };
 use crate::module::{CompileError, ModuleInfo, slot_count};
 use control::{Control, ControlKind};
@@ -1024,8 +1024,8 @@ impl<'a> Translator<'a> {
     fn load(&mut self, memarg: MemArg, ty: ValType, op: MemOp) -> Result<()> {
         let (mem, index64) = self.memory_of(&memarg)?;
         // Memory 0 with 32-bit addresses: a computed address fuses into the load.
-        if let (0, false, Ok(offset), MemOp::Load32 | MemOp::Load64) =
-            (mem, index64, u32::try_from(memarg.offset), op)
+        if let (0, false, Some(end), MemOp::Load32 | MemOp::Load64) =
+            (mem, index64, compact_end(&memarg, op.size()), op)
             && let Some((base, index, pc)) = self.take_address_sum()
         {
             let dst = self.push_temp(ty)?;
@@ -1036,14 +1036,14 @@ impl<'a> Translator<'a> {
                         dst,
                         base,
                         index,
-                        offset,
+                        end,
                     }
                 } else {
                     Op::Load64Add {
                         dst,
                         base,
                         index,
-                        offset,
+                        end,
                     }
                 },
             );
@@ -1072,8 +1072,8 @@ impl<'a> Translator<'a> {
         let (mem, index64) = self.memory_of(&memarg)?;
         // As in `load`, when the value needs no instruction of its own (it is a local or a
         // pooled constant), so the address's `i32.add` is still the last instruction.
-        if let (0, false, Ok(offset), MemOp::Store32 | MemOp::Store64) =
-            (mem, index64, u32::try_from(memarg.offset), op)
+        if let (0, false, Some(end), MemOp::Store32 | MemOp::Store64) =
+            (mem, index64, compact_end(&memarg, op.size()), op)
         {
             let value = *self.stack.last().expect("validated");
             let src = match value.source {
@@ -1091,14 +1091,14 @@ impl<'a> Translator<'a> {
                                 base,
                                 index,
                                 src,
-                                offset,
+                                end,
                             }
                         } else {
                             Op::Store64Add {
                                 base,
                                 index,
                                 src,
-                                offset,
+                                end,
                             }
                         },
                     );
@@ -1937,7 +1937,9 @@ impl<'a> Translator<'a> {
 
     fn v128_load(&mut self, memarg: MemArg, kind: V128LoadKind) -> Result<()> {
         let (mem, access, offset) = self.sized_access(&memarg, 16)?;
-        if mem == 0 && !access.index64() && kind == V128LoadKind::Load {
+        if let (0, false, V128LoadKind::Load, Some(end)) =
+            (mem, access.index64(), kind, access_end(offset, 16))
+        {
             if let Some((base, index, pc)) = self.take_address_sum() {
                 let dst = self.push_temp(ValType::V128)?;
                 self.fuse_into(
@@ -1946,14 +1948,14 @@ impl<'a> Translator<'a> {
                         dst,
                         base,
                         index,
-                        offset,
+                        end,
                     },
                 );
                 return Ok(());
             }
             let addr = self.pop_reg();
             let dst = self.push_temp(ValType::V128)?;
-            self.emit_result(Op::V128Load0 { dst, addr, offset });
+            self.emit_result(Op::V128Load0 { dst, addr, end });
             return Ok(());
         }
         let addr = self.pop_reg();
@@ -2160,6 +2162,14 @@ macro_rules! compare_branches {
     };
 }
 pub(crate) use compare_branches;
+
+/// The end of a `size`-byte access with `memarg`'s offset, if the compact accesses of memory 0
+/// can hold it.
+fn compact_end(memarg: &MemArg, size: usize) -> Option<u32> {
+    u32::try_from(memarg.offset)
+        .ok()
+        .and_then(|offset| access_end(offset, size))
+}
 
 /// The fused form of comparison `op` (whose result is `cond`) followed by a branch taken when
 /// the comparison is true (`jump_if`) or false.
