@@ -348,8 +348,8 @@ impl Module {
                 "func[{index}] {name} (frame {} slots, {} locals)",
                 compiled.frame_slots, compiled.local_slots
             );
-            for (pc, op) in compiled.ops.iter().enumerate() {
-                let _ = writeln!(out, "  {pc:>5}: {op}");
+            for (pc, instruction) in compiled.code.iter().enumerate() {
+                let _ = writeln!(out, "  {pc:>5}: {}", instruction.op);
             }
         }
         Ok(out)

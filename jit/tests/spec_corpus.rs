@@ -87,9 +87,9 @@ fn every_spec_function_compiles_or_is_refused() {
                 // follows.
                 if let Ok(func) = lower::translate(&info, index, options) {
                     let charged: Vec<u32> = func
-                        .ops
+                        .code
                         .iter()
-                        .filter_map(|op| match *op {
+                        .filter_map(|instruction| match instruction.op {
                             Op::ConsumeFuel { amount } if amount > 0 => Some(amount),
                             _ => None,
                         })

