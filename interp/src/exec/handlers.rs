@@ -291,7 +291,7 @@ macro_rules! handler {
 handler!(Unreachable {} => trap!(TrapCode::Unreachable));
 
 handler!(ConsumeFuel { amount } => {
-    let limits = &mut *(*vmctx!()).limits;
+    let limits = &mut *cx!().limits;
     if limits.fuel < amount as i64 {
         trap!(TrapCode::OutOfFuel);
     }

@@ -723,6 +723,9 @@ struct Cx<'a> {
     code: *const CompiledFunc,
     base: usize,
     vmctx: *mut VmCtx,
+    /// The store's limits, which every instance the call reaches shares: fuel metering finds
+    /// them one load closer than through the running instance.
+    limits: *mut crate::vm::VmLimits,
     ip: *const Threaded,
     regs: *mut Slot,
     mem: *mut u8,
@@ -779,6 +782,7 @@ unsafe fn run(
             code,
             base: 0,
             vmctx,
+            limits: (*vmctx).limits,
             ip: (*code).code.as_ptr(),
             mem,
             len,

@@ -335,6 +335,9 @@ struct Translator<'a> {
     options: TranslateOptions,
     /// The `consume_fuel` of the current straight-line block.
     fuel_op: Option<usize>,
+    /// Fuel blocks started so far (a block may reuse the empty one before it's
+    /// `consume_fuel`, so this is not the number of those).
+    fuel_blocks: u32,
 }
 
 /// What the translation of a module's functions depends on besides the module.
@@ -387,6 +390,7 @@ impl<'a> Translator<'a> {
             handlers: Vec::new(),
             options,
             fuel_op: None,
+            fuel_blocks: 0,
         }
     }
 
@@ -530,13 +534,26 @@ impl<'a> Translator<'a> {
         self.last_result = None;
         let here = self.pc();
         self.start_fuel_block();
-        here
+        // With fuel, the label is at the block's `consume_fuel`, which may be that of an
+        // empty block just before.
+        self.fuel_op.filter(|_| self.options.fuel).unwrap_or(here)
     }
 
     /// With fuel metering, starts a straight-line block whose `consume_fuel` is charged with
     /// the cost of every operator translated until the next block starts.
     fn start_fuel_block(&mut self) {
         if self.options.fuel {
+            self.fuel_blocks += 1;
+            // A block that has charged nothing and emitted nothing yet (one that a label ends
+            // right after it started) lends its `consume_fuel` to the new one: falling into
+            // it or branching to it then charges the same as the new block's own would, and
+            // there is one dispatch fewer.
+            if let Some(at) = self.fuel_op
+                && at + 1 == self.ops.len()
+                && self.ops[at] == (Op::ConsumeFuel { amount: 0 })
+            {
+                return;
+            }
             self.fuel_op = Some(self.emit(Op::ConsumeFuel { amount: 0 }));
         }
     }
@@ -604,22 +621,22 @@ impl<'a> Translator<'a> {
     /// With fuel metering, whether the shared rule starts a fuel block after `op` (which is
     /// about to be translated, and reachable), and the block current before it.
     #[cfg(debug_assertions)]
-    fn fuel_rule_before(&self, op: &Operator<'_>) -> Option<(bool, Option<usize>)> {
+    fn fuel_rule_before(&self, op: &Operator<'_>) -> Option<(bool, u32)> {
         let translated = !self.is_unreachable()
             || (matches!(op, Operator::Else | Operator::End) && self.skipped_depth == 0);
-        (self.options.fuel && translated).then(|| (fuel::starts_block_after(op), self.fuel_op))
+        (self.options.fuel && translated).then(|| (fuel::starts_block_after(op), self.fuel_blocks))
     }
 
     /// Checks that the operator just translated started a fuel block exactly where the shared
     /// rule of [`fuel`] says, so the Cranelift tier's charges stay the same as these.
     #[cfg(debug_assertions)]
-    fn check_fuel_rule(&self, before: Option<(bool, Option<usize>)>) {
+    fn check_fuel_rule(&self, before: Option<(bool, u32)>) {
         if let Some((starts, block)) = before
             && !self.controls.is_empty()
         {
             debug_assert_eq!(
                 starts,
-                self.fuel_op != block,
+                self.fuel_blocks != block,
                 "fuel block placement departs from lower::fuel at offset {}",
                 self.offset
             );
@@ -825,8 +842,10 @@ impl<'a> Translator<'a> {
                     Op::OsrCheck {}
                 });
             }
-            self.bind_label();
-            control.header = Some(header);
+            let label = self.bind_label();
+            // Without the check, the header is the label, which may be the `consume_fuel` of
+            // an empty block just before.
+            control.header = Some(if osr_entry { header } else { label });
             self.check_epoch();
         }
         self.controls.push(control);
