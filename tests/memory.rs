@@ -271,3 +271,77 @@ fn computed_addresses_wrap_before_the_offset() {
     let trap = load.call(&mut store, (PAGE as i32, 0)).unwrap_err();
     assert_eq!(trap.trap_code(), Some(TrapCode::MemoryOutOfBounds));
 }
+
+/// An array access `base + (index << shift)` wraps at 32 bits before the static offset is
+/// added, also where the interpreter fuses the shift and the addition into the access; the
+/// shift amount is taken modulo 32, as `i32.shl` takes it.
+#[test]
+fn scaled_indices_wrap_before_the_offset() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (memory 1)
+            (func (export "store") (param i32 i32 i64)
+                (i64.store offset=8
+                    (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 3)))
+                    (local.get 2)))
+            (func (export "load") (param i32 i32) (result i64)
+                (i64.load offset=8
+                    (i32.add (i32.shl (local.get 1) (i32.const 3)) (local.get 0))))
+            (func (export "load32") (param i32 i32) (result i32)
+                (i32.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 34)))))
+            (func (export "sum") (param $base i32) (param $n i32) (result i32)
+                (local $i i32) (local $sum i32)
+                (block $done
+                    (loop $next
+                        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+                        (local.set $sum
+                            (i32.add (local.get $sum)
+                                (i32.load (i32.add (local.get $base)
+                                    (i32.shl (local.get $i) (i32.const 2))))))
+                        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                        (br $next)))
+                (local.get $sum)))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let store_fn = instance
+        .get_typed_func::<(i32, i32, i64), ()>(&mut store, "store")
+        .unwrap();
+    let load = instance
+        .get_typed_func::<(i32, i32), i64>(&mut store, "load")
+        .unwrap();
+    let load32 = instance
+        .get_typed_func::<(i32, i32), i32>(&mut store, "load32")
+        .unwrap();
+    let sum = instance
+        .get_typed_func::<(i32, i32), i32>(&mut store, "sum")
+        .unwrap();
+    // -8 + (2 << 3) wraps to 8; the access is at 16.
+    store_fn
+        .call(&mut store, (-8, 2, 0x1122_3344_5566_7788))
+        .unwrap();
+    assert_eq!(
+        load.call(&mut store, (0, 1)).unwrap(),
+        0x1122_3344_5566_7788
+    );
+    // (1 << 61) << 3 wraps to 0 in 32 bits.
+    assert_eq!(
+        load.call(&mut store, (8, 0x2000_0000)).unwrap(),
+        0x1122_3344_5566_7788
+    );
+    // A shift by 34 is a shift by 2: 4 + (3 << 2) = 16.
+    assert_eq!(load32.call(&mut store, (4, 3)).unwrap(), 0x5566_7788);
+    // The words at 16 and 20 and zeros elsewhere.
+    assert_eq!(
+        sum.call(&mut store, (0, 8)).unwrap(),
+        0x5566_7788_u32.wrapping_add(0x1122_3344) as i32
+    );
+    // The last 8 bytes of the memory, then one byte past them.
+    assert_eq!(load.call(&mut store, (PAGE as i32 - 16, 0)).unwrap(), 0);
+    assert_eq!(load.call(&mut store, (PAGE as i32 - 24, 1)).unwrap(), 0);
+    let trap = load.call(&mut store, (PAGE as i32 - 15, 0)).unwrap_err();
+    assert_eq!(trap.trap_code(), Some(TrapCode::MemoryOutOfBounds));
+}

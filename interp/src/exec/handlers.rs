@@ -763,19 +763,28 @@ handler!(RefCast { dst, src, target } => {
 });
 
 /// The handlers of a load of a `$ty` from memory 0 at `base + index` (an `i32.add` fused into
-/// the load; the sum wraps at 32 bits before the offset is added), with `base` in a register
-/// or in the accumulator.
+/// the load), or with `scaled`, at `base + (index << shift)` (the `i32.shl` of one of its
+/// operands fused too; the translator keeps `shift` below 32); the address wraps at 32 bits
+/// before the offset is added; `base` is in a register or in the accumulator.
 macro_rules! load_add {
     ($name:ident / $acc_name:ident, $ty:ident) => {
         handler!($name { dst, base, index, end } => {
-            load_add!(@at dst, r!(base), r!(index), end, $ty)
+            load_add!(@at dst, r!(base), r!(index), 0, end, $ty)
         });
         handler!($acc_name { dst, index, end } => {
-            load_add!(@at dst, acc!(), r!(index), end, $ty)
+            load_add!(@at dst, acc!(), r!(index), 0, end, $ty)
         });
     };
-    (@at $dst:ident, $base:expr, $index:expr, $end:ident, $ty:ident) => {{
-        let addr = ($base as u32).wrapping_add($index as u32) as u64;
+    ($name:ident / $acc_name:ident, $ty:ident, scaled) => {
+        handler!($name { dst, base, index, shift, end } => {
+            load_add!(@at dst, r!(base), r!(index), shift, end, $ty)
+        });
+        handler!($acc_name { dst, index, shift, end } => {
+            load_add!(@at dst, acc!(), r!(index), shift, end, $ty)
+        });
+    };
+    (@at $dst:ident, $base:expr, $index:expr, $shift:expr, $end:ident, $ty:ident) => {{
+        let addr = ($base as u32).wrapping_add(($index as u32) << $shift) as u64;
         let (base0, size0) = memory0!();
         let ea = check!(effective_end(addr, $end, size_of::<$ty>(), size0));
         let value = <$ty>::from_le(base0.add(ea).cast::<$ty>().read_unaligned());
@@ -787,19 +796,27 @@ macro_rules! load_add {
     }};
 }
 
-/// The handlers of a store of a `$ty` to memory 0 at `base + index`, with `base` in a
-/// register or in the accumulator.
+/// The handlers of a store of a `$ty` to memory 0 at `base + index`, or with `scaled`, at
+/// `base + (index << shift)`, with `base` in a register or in the accumulator.
 macro_rules! store_add {
     ($name:ident / $acc_name:ident, $ty:ident) => {
         handler!($name { base, index, src, end } => {
-            store_add!(@at r!(base), r!(index), src, end, $ty)
+            store_add!(@at r!(base), r!(index), src, 0, end, $ty)
         });
         handler!($acc_name { index, src, end } => {
-            store_add!(@at acc!(), r!(index), src, end, $ty)
+            store_add!(@at acc!(), r!(index), src, 0, end, $ty)
         });
     };
-    (@at $base:expr, $index:expr, $src:ident, $end:ident, $ty:ident) => {{
-        let addr = ($base as u32).wrapping_add($index as u32) as u64;
+    ($name:ident / $acc_name:ident, $ty:ident, scaled) => {
+        handler!($name { base, index, src, shift, end } => {
+            store_add!(@at r!(base), r!(index), src, shift, end, $ty)
+        });
+        handler!($acc_name { index, src, shift, end } => {
+            store_add!(@at acc!(), r!(index), src, shift, end, $ty)
+        });
+    };
+    (@at $base:expr, $index:expr, $src:ident, $shift:expr, $end:ident, $ty:ident) => {{
+        let addr = ($base as u32).wrapping_add(($index as u32) << $shift) as u64;
         let (base0, size0) = memory0!();
         let ea = check!(effective_end(addr, $end, size_of::<$ty>(), size0));
         base0.add(ea).cast::<$ty>().write_unaligned((r!($src) as $ty).to_le());
@@ -1001,6 +1018,11 @@ load_add!(Load64Add / Load64AddAcc, i64);
 load_add!(V128Load0Add / V128Load0AddAcc, v128);
 store_add!(Store32Add / Store32AddAcc, i32);
 store_add!(Store64Add / Store64AddAcc, i64);
+load_add!(Load32Scaled / Load32ScaledAcc, i32, scaled);
+load_add!(Load64Scaled / Load64ScaledAcc, i64, scaled);
+load_add!(V128Load0Scaled / V128Load0ScaledAcc, v128, scaled);
+store_add!(Store32Scaled / Store32ScaledAcc, i32, scaled);
+store_add!(Store64Scaled / Store64ScaledAcc, i64, scaled);
 handler!(Store64 { addr, src, end } => store!(addr, r!(src), end, u64));
 handler!(Store64Acc { addr, end } => store!(addr, acc!(), end, u64));
 

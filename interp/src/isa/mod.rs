@@ -531,6 +531,27 @@ macro_rules! for_each_op {
             Store32AddAcc { index: Reg, src: Reg, end: u32 } = "store32_add.acc";
             /// As `store64_add`, with the accumulator as `base`.
             Store64AddAcc { index: Reg, src: Reg, end: u32 } = "store64_add.acc";
+            /// As `load32`, at address `base + (index << shift)`, wrapping at 32 bits (an
+            /// `i32.add` and the `i32.shl` by a constant of one of its operands, fused).
+            Load32Scaled { dst: Reg, base: Reg, index: Reg, shift: u8, end: u32 } -> dst = "load32_scaled";
+            /// As `load64`, at address `base + (index << shift)`.
+            Load64Scaled { dst: Reg, base: Reg, index: Reg, shift: u8, end: u32 } -> dst = "load64_scaled";
+            /// As `store32`, at address `base + (index << shift)`.
+            Store32Scaled { base: Reg, index: Reg, src: Reg, shift: u8, end: u32 } = "store32_scaled";
+            /// As `store64`, at address `base + (index << shift)`.
+            Store64Scaled { base: Reg, index: Reg, src: Reg, shift: u8, end: u32 } = "store64_scaled";
+            /// As `v128.load0`, at address `base + (index << shift)`.
+            V128Load0Scaled { dst: Reg, base: Reg, index: Reg, shift: u8, end: u32 } -> dst = "v128.load0_scaled";
+            /// As `load32_scaled`, with the accumulator as `base`.
+            Load32ScaledAcc { dst: Reg, index: Reg, shift: u8, end: u32 } -> dst = "load32_scaled.acc";
+            /// As `load64_scaled`, with the accumulator as `base`.
+            Load64ScaledAcc { dst: Reg, index: Reg, shift: u8, end: u32 } -> dst = "load64_scaled.acc";
+            /// As `store32_scaled`, with the accumulator as `base`.
+            Store32ScaledAcc { index: Reg, src: Reg, shift: u8, end: u32 } = "store32_scaled.acc";
+            /// As `store64_scaled`, with the accumulator as `base`.
+            Store64ScaledAcc { index: Reg, src: Reg, shift: u8, end: u32 } = "store64_scaled.acc";
+            /// As `v128.load0_scaled`, with the accumulator as `base`.
+            V128Load0ScaledAcc { dst: Reg, index: Reg, shift: u8, end: u32 } -> dst = "v128.load0_scaled.acc";
             /// Loads 16 bytes of memory 0 (32-bit addresses) at `addr + offset`.
             V128Load0 { dst: Reg, addr: Reg, end: u32 } -> dst = "v128.load0";
             /// As `v128.load0`, at address `base + index`.
@@ -1159,6 +1180,10 @@ impl Op {
             | Op::Load64Add { dst, .. }
             | Op::Load32AddAcc { dst, .. }
             | Op::Load64AddAcc { dst, .. }
+            | Op::Load32Scaled { dst, .. }
+            | Op::Load64Scaled { dst, .. }
+            | Op::Load32ScaledAcc { dst, .. }
+            | Op::Load64ScaledAcc { dst, .. }
             | Op::I32MulAdd { dst, .. }
             | Op::I64MulAdd { dst, .. }
             | Op::F32MulAdd { dst, .. }
@@ -1238,6 +1263,67 @@ impl Op {
             } => Op::Store64AddAcc {
                 index: other(base, index)?,
                 src,
+                end,
+            },
+            // A scaled address takes only its base from the accumulator.
+            Op::Load32Scaled {
+                dst,
+                base,
+                index,
+                shift,
+                end,
+            } if base == reg => Op::Load32ScaledAcc {
+                dst,
+                index,
+                shift,
+                end,
+            },
+            Op::Load64Scaled {
+                dst,
+                base,
+                index,
+                shift,
+                end,
+            } if base == reg => Op::Load64ScaledAcc {
+                dst,
+                index,
+                shift,
+                end,
+            },
+            Op::V128Load0Scaled {
+                dst,
+                base,
+                index,
+                shift,
+                end,
+            } if base == reg => Op::V128Load0ScaledAcc {
+                dst,
+                index,
+                shift,
+                end,
+            },
+            Op::Store32Scaled {
+                base,
+                index,
+                src,
+                shift,
+                end,
+            } if base == reg => Op::Store32ScaledAcc {
+                index,
+                src,
+                shift,
+                end,
+            },
+            Op::Store64Scaled {
+                base,
+                index,
+                src,
+                shift,
+                end,
+            } if base == reg => Op::Store64ScaledAcc {
+                index,
+                src,
+                shift,
                 end,
             },
             Op::I32MulAdd { dst, a, b, c } => Op::I32MulAddAcc {

@@ -338,6 +338,8 @@ struct Translator<'a> {
     /// Fuel blocks started so far (a block may reuse the empty one before it's
     /// `consume_fuel`, so this is not the number of those).
     fuel_blocks: u32,
+    /// Where the last label was bound: no instruction before it may be fused with one after.
+    last_label: usize,
 }
 
 /// What the translation of a module's functions depends on besides the module.
@@ -391,6 +393,7 @@ impl<'a> Translator<'a> {
             options,
             fuel_op: None,
             fuel_blocks: 0,
+            last_label: 0,
         }
     }
 
@@ -533,6 +536,7 @@ impl<'a> Translator<'a> {
     fn bind_label(&mut self) -> usize {
         self.last_result = None;
         let here = self.pc();
+        self.last_label = here;
         self.start_fuel_block();
         // With fuel, the label is at the block's `consume_fuel`, which may be that of an
         // empty block just before.
@@ -1027,18 +1031,76 @@ impl<'a> Translator<'a> {
     }
 
     /// If the operand on top is the sum the last instruction computed with `i32.add`, and
-    /// only that operand reads it: pops it and returns the summands and the addition's
-    /// position, for an access at `base + index` to replace the addition.
-    fn take_address_sum(&mut self) -> Option<(Reg, Reg, usize)> {
+    /// only that operand reads it: pops it and returns the address, for an access at
+    /// `base + (index << shift)` to replace the addition (and the shift, see
+    /// [`Translator::scaled_summand`]) at the returned position.
+    fn take_address_sum(&mut self) -> Option<AddressSum> {
         let pc = self.last_result.filter(|&pc| pc + 1 == self.ops.len())?;
         let top = *self.stack.last()?;
-        match self.ops[pc] {
-            Op::I32Add { dst, lhs, rhs } if top.source == Source::Temp && top.slot == dst.0 => {
-                self.stack.pop();
-                Some((lhs, rhs, pc))
-            }
-            _ => None,
+        let Op::I32Add { dst, lhs, rhs } = self.ops[pc] else {
+            return None;
+        };
+        if top.source != Source::Temp || top.slot != dst.0 {
+            return None;
         }
+        self.stack.pop();
+        Some(self.scaled_summand(pc, lhs, rhs).unwrap_or(AddressSum {
+            base: lhs,
+            index: rhs,
+            shift: 0,
+            at: pc,
+        }))
+    }
+
+    /// When one summand of the addition at `pc` is a temporary that the instruction just
+    /// before computed with `i32.shl` by a constant (an array index scaled to bytes), removes
+    /// the addition and returns the address with the shift's operand as its index, for the
+    /// access to replace the shift too. The addition consumed that temporary, so nothing
+    /// else reads it, and no label lies between the two, so the shift is the only way in.
+    fn scaled_summand(&mut self, pc: usize, lhs: Reg, rhs: Reg) -> Option<AddressSum> {
+        let shl = pc.checked_sub(1)?;
+        if self.last_label > shl {
+            return None;
+        }
+        let Op::I32Shl {
+            dst: shifted,
+            lhs: index,
+            rhs: amount,
+        } = self.ops[shl]
+        else {
+            return None;
+        };
+        let base = match (lhs == shifted, rhs == shifted) {
+            (true, false) => rhs,
+            (false, true) => lhs,
+            _ => return None,
+        };
+        if !self.is_temp(shifted) {
+            return None;
+        }
+        let shift = (self.const_value(amount)? & 31) as u8;
+        self.ops.truncate(pc);
+        self.offsets.truncate(pc);
+        Some(AddressSum {
+            base,
+            index,
+            shift,
+            at: shl,
+        })
+    }
+
+    /// Whether `reg` is an operand-stack temporary (not a local or a pooled constant).
+    fn is_temp(&self, reg: Reg) -> bool {
+        reg.0 >= self.temp_base && (reg.0 as u32) < CONST_CEILING - self.consts.len() as u32
+    }
+
+    /// The value of pooled constant register `reg`, if it is one.
+    fn const_value(&self, reg: Reg) -> Option<u64> {
+        let pool_start = CONST_CEILING - self.consts.len() as u32;
+        let reg = reg.0 as u32;
+        (pool_start..CONST_CEILING)
+            .contains(&reg)
+            .then(|| self.consts[(CONST_CEILING - 1 - reg) as usize])
     }
 
     fn load(&mut self, memarg: MemArg, ty: ValType, op: MemOp) -> Result<()> {
@@ -1046,27 +1108,43 @@ impl<'a> Translator<'a> {
         // Memory 0 with 32-bit addresses: a computed address fuses into the load.
         if let (0, false, Some(end), MemOp::Load32 | MemOp::Load64) =
             (mem, index64, compact_end(&memarg, op.size()), op)
-            && let Some((base, index, pc)) = self.take_address_sum()
+            && let Some(AddressSum {
+                base,
+                index,
+                shift,
+                at,
+            }) = self.take_address_sum()
         {
             let dst = self.push_temp(ty)?;
-            self.fuse_into(
-                pc,
-                if op == MemOp::Load32 {
-                    Op::Load32Add {
-                        dst,
-                        base,
-                        index,
-                        end,
-                    }
-                } else {
-                    Op::Load64Add {
-                        dst,
-                        base,
-                        index,
-                        end,
-                    }
+            let fused = match (op, shift) {
+                (MemOp::Load32, 0) => Op::Load32Add {
+                    dst,
+                    base,
+                    index,
+                    end,
                 },
-            );
+                (MemOp::Load32, _) => Op::Load32Scaled {
+                    dst,
+                    base,
+                    index,
+                    shift,
+                    end,
+                },
+                (_, 0) => Op::Load64Add {
+                    dst,
+                    base,
+                    index,
+                    end,
+                },
+                _ => Op::Load64Scaled {
+                    dst,
+                    base,
+                    index,
+                    shift,
+                    end,
+                },
+            };
+            self.fuse_into(at, fused);
             return Ok(());
         }
         let addr = self.pop_reg();
@@ -1103,25 +1181,42 @@ impl<'a> Translator<'a> {
             };
             if let Some(src) = src {
                 self.stack.pop();
-                if let Some((base, index, pc)) = self.take_address_sum() {
-                    self.fuse_into(
-                        pc,
-                        if op == MemOp::Store32 {
-                            Op::Store32Add {
-                                base,
-                                index,
-                                src,
-                                end,
-                            }
-                        } else {
-                            Op::Store64Add {
-                                base,
-                                index,
-                                src,
-                                end,
-                            }
+                if let Some(AddressSum {
+                    base,
+                    index,
+                    shift,
+                    at,
+                }) = self.take_address_sum()
+                {
+                    let fused = match (op, shift) {
+                        (MemOp::Store32, 0) => Op::Store32Add {
+                            base,
+                            index,
+                            src,
+                            end,
                         },
-                    );
+                        (MemOp::Store32, _) => Op::Store32Scaled {
+                            base,
+                            index,
+                            src,
+                            shift,
+                            end,
+                        },
+                        (_, 0) => Op::Store64Add {
+                            base,
+                            index,
+                            src,
+                            end,
+                        },
+                        _ => Op::Store64Scaled {
+                            base,
+                            index,
+                            src,
+                            shift,
+                            end,
+                        },
+                    };
+                    self.fuse_into(at, fused);
                     return Ok(());
                 }
                 self.stack.push(value);
@@ -1960,17 +2055,30 @@ impl<'a> Translator<'a> {
         if let (0, false, V128LoadKind::Load, Some(end)) =
             (mem, access.index64(), kind, access_end(offset, 16))
         {
-            if let Some((base, index, pc)) = self.take_address_sum() {
+            if let Some(AddressSum {
+                base,
+                index,
+                shift,
+                at,
+            }) = self.take_address_sum()
+            {
                 let dst = self.push_temp(ValType::V128)?;
-                self.fuse_into(
-                    pc,
-                    Op::V128Load0Add {
+                let fused = match shift {
+                    0 => Op::V128Load0Add {
                         dst,
                         base,
                         index,
                         end,
                     },
-                );
+                    _ => Op::V128Load0Scaled {
+                        dst,
+                        base,
+                        index,
+                        shift,
+                        end,
+                    },
+                };
+                self.fuse_into(at, fused);
                 return Ok(());
             }
             let addr = self.pop_reg();
@@ -2182,6 +2290,15 @@ macro_rules! compare_branches {
     };
 }
 pub(crate) use compare_branches;
+
+/// An address a memory access computes itself: `base + (index << shift)`, wrapping at 32 bits,
+/// for an access that replaces the instructions from position `at` on.
+struct AddressSum {
+    base: Reg,
+    index: Reg,
+    shift: u8,
+    at: usize,
+}
 
 /// The end of a `size`-byte access with `memarg`'s offset, if the compact accesses of memory 0
 /// can hold it.
