@@ -1,11 +1,12 @@
 //! One handler per instruction, and the two ways of running them.
 //!
 //! Every handler has the signature [`Handler`]: it takes the instruction pointer, the frame's
-//! registers, memory 0's base and length, and the rest of the state in [`Cx`]. It does its
-//! instruction's work and ends with `dispatch!`, which in the threaded backend tail-calls the
-//! next instruction's handler (LLVM emits a jump, so each handler ends in its own indirect
-//! branch and the hot state never leaves machine registers), and in the loop backend stores
-//! the state in `Cx` and returns to [`run`]'s loop. Handlers of the structural instructions
+//! registers, memory 0's base and length, the rest of the state in [`Cx`], and the
+//! accumulator ([`Acc`]). It does its instruction's work and ends with `dispatch!`, which in
+//! the threaded backend tail-calls the next instruction's handler, whose address is stored
+//! with the instruction (LLVM emits a jump, so each handler ends in its own indirect branch
+//! and the hot state never leaves machine registers), and in the loop backend stores the
+//! state in `Cx` and returns to [`run`]'s loop. Handlers of the structural instructions
 //! are written out below; the numeric ones are generated from the ISA table, which also gives
 //! [`HANDLERS`] its order (the opcodes of `repr(u16)` [`Op`]), from which [`thread`] gives
 //! each translated instruction its handler.

@@ -385,9 +385,68 @@ pub fn v128_store64_lane(a: u128, lane: u8) -> [u8; 8] {
 
 // ---- lane access, shuffles and splats ----
 
+/// The byte permutations with SSSE3's `pshufb`, where the processor has it (checked at run
+/// time: SSSE3 is not part of baseline x86_64). Without it a permutation is a loop over the
+/// 16 lanes.
+#[cfg(target_arch = "x86_64")]
+mod ssse3 {
+    use std::arch::x86_64::{
+        __m128i, _mm_adds_epu8, _mm_or_si128, _mm_set1_epi8, _mm_shuffle_epi8, _mm_sub_epi8,
+    };
+
+    fn vector(a: u128) -> __m128i {
+        // SAFETY: both are 16 plain bytes; lane order is memory order on either side.
+        unsafe { std::mem::transmute::<u128, __m128i>(a) }
+    }
+
+    fn bits(a: __m128i) -> u128 {
+        // SAFETY: as for `vector`.
+        unsafe { std::mem::transmute::<__m128i, u128>(a) }
+    }
+
+    /// `pshufb` zeroes a lane whose index has its high bit set and otherwise takes the byte
+    /// its low four bits select. Adding 0x70 with unsigned saturation keeps indices 0..16 in
+    /// that range (0x70..0x80) and sets the high bit of every index from 16 on.
+    ///
+    /// # Safety
+    ///
+    /// The processor must have SSSE3.
+    #[target_feature(enable = "ssse3")]
+    pub(super) unsafe fn i8x16_swizzle(a: u128, indices: u128) -> u128 {
+        let selector = _mm_adds_epu8(vector(indices), _mm_set1_epi8(0x70));
+        bits(_mm_shuffle_epi8(vector(a), selector))
+    }
+
+    /// The lanes of `a` through indices 0..16 (as in the swizzle), then those of `b` through
+    /// the indices minus 16, whose high bit is set for indices below 16: lanes take one
+    /// byte from `a` or `b` and zero from the other.
+    ///
+    /// # Safety
+    ///
+    /// The processor must have SSSE3.
+    #[target_feature(enable = "ssse3")]
+    pub(super) unsafe fn i8x16_shuffle(a: u128, b: u128, lanes: u128) -> u128 {
+        // Indices are below 32 once validated; reduce them as the portable code does.
+        let lanes = vector(lanes & u128::from_le_bytes([31; 16]));
+        let from_a = _mm_shuffle_epi8(vector(a), _mm_adds_epu8(lanes, _mm_set1_epi8(0x70)));
+        let from_b = _mm_shuffle_epi8(vector(b), _mm_sub_epi8(lanes, _mm_set1_epi8(16)));
+        bits(_mm_or_si128(from_a, from_b))
+    }
+}
+
 /// `i8x16.shuffle`: lane `i` of the result is byte `lanes[i]` of `a` followed by `b`.
 #[inline]
 pub fn i8x16_shuffle(a: u128, b: u128, lanes: [u8; 16]) -> u128 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("ssse3") {
+        // SAFETY: the processor has SSSE3.
+        return unsafe { ssse3::i8x16_shuffle(a, b, u128::from_le_bytes(lanes)) };
+    }
+    portable_shuffle(a, b, lanes)
+}
+
+/// [`i8x16_shuffle`] without vector instructions.
+fn portable_shuffle(a: u128, b: u128, lanes: [u8; 16]) -> u128 {
     let mut table = [0u8; 32];
     table[..16].copy_from_slice(&u8s(a));
     table[16..].copy_from_slice(&u8s(b));
@@ -396,6 +455,16 @@ pub fn i8x16_shuffle(a: u128, b: u128, lanes: [u8; 16]) -> u128 {
 /// `i8x16.swizzle`: lane `i` is byte `b[i]` of `a`, or 0 if `b[i]` is 16 or more.
 #[inline]
 pub fn i8x16_swizzle(a: u128, b: u128) -> u128 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("ssse3") {
+        // SAFETY: the processor has SSSE3.
+        return unsafe { ssse3::i8x16_swizzle(a, b) };
+    }
+    portable_swizzle(a, b)
+}
+
+/// [`i8x16_swizzle`] without vector instructions.
+fn portable_swizzle(a: u128, b: u128) -> u128 {
     let a = u8s(a);
     from_u8s(u8s(b).map(|l| a[usize::from(l & 15)] & u8::from(l < 16).wrapping_neg()))
 }
@@ -2187,5 +2256,22 @@ mod tests {
             )),
             [-65023, 64518, 3, 4]
         );
+    }
+
+    /// The permutations give what the portable loops give, for every index from 0 to 255
+    /// (beyond what validation lets through), whichever implementation the host selects.
+    #[test]
+    fn permutations_agree_with_the_portable_loops() {
+        let a = u128::from_le_bytes(std::array::from_fn(|i| 0x10 + i as u8));
+        let b = u128::from_le_bytes(std::array::from_fn(|i| 0xa0 + i as u8));
+        for start in 0..=255u8 {
+            let indices: [u8; 16] = std::array::from_fn(|i| start.wrapping_add(i as u8 * 7));
+            let packed = u128::from_le_bytes(indices);
+            assert_eq!(i8x16_swizzle(a, packed), portable_swizzle(a, packed));
+            assert_eq!(
+                i8x16_shuffle(a, b, indices),
+                portable_shuffle(a, b, indices)
+            );
+        }
     }
 }
