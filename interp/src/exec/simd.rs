@@ -385,24 +385,50 @@ pub fn v128_store64_lane(a: u128, lane: u8) -> [u8; 8] {
 
 // ---- lane access, shuffles and splats ----
 
+/// Vectors as x86_64's vector registers hold them.
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use std::arch::x86_64::__m128i;
+
+    pub(super) fn vector(a: u128) -> __m128i {
+        // SAFETY: both are 16 plain bytes; lane order is memory order on either side.
+        unsafe { std::mem::transmute::<u128, __m128i>(a) }
+    }
+
+    pub(super) fn bits(a: __m128i) -> u128 {
+        // SAFETY: as for `vector`.
+        unsafe { std::mem::transmute::<__m128i, u128>(a) }
+    }
+}
+
+/// On x86_64 the SSE2 instruction `$intrinsic` of `$a` and `$b` (SSE2 is part of every x86_64
+/// target); elsewhere `$portable`, the lane loop, for which LLVM does not always find that
+/// single instruction (`i16x8.add` compiled to twenty).
+macro_rules! sse2_or {
+    ($intrinsic:ident($a:expr, $b:expr), $portable:expr) => {{
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE2 is enabled on every x86_64 target.
+        let result = unsafe {
+            x86::bits(std::arch::x86_64::$intrinsic(
+                x86::vector($a),
+                x86::vector($b),
+            ))
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let result = $portable;
+        result
+    }};
+}
+
 /// The byte permutations with SSSE3's `pshufb`, where the processor has it (checked at run
 /// time: SSSE3 is not part of baseline x86_64). Without it a permutation is a loop over the
 /// 16 lanes.
 #[cfg(target_arch = "x86_64")]
 mod ssse3 {
+    use super::x86::{bits, vector};
     use std::arch::x86_64::{
-        __m128i, _mm_adds_epu8, _mm_or_si128, _mm_set1_epi8, _mm_shuffle_epi8, _mm_sub_epi8,
+        _mm_adds_epu8, _mm_or_si128, _mm_set1_epi8, _mm_shuffle_epi8, _mm_sub_epi8,
     };
-
-    fn vector(a: u128) -> __m128i {
-        // SAFETY: both are 16 plain bytes; lane order is memory order on either side.
-        unsafe { std::mem::transmute::<u128, __m128i>(a) }
-    }
-
-    fn bits(a: __m128i) -> u128 {
-        // SAFETY: as for `vector`.
-        unsafe { std::mem::transmute::<__m128i, u128>(a) }
-    }
 
     /// `pshufb` zeroes a lane whose index has its high bit set and otherwise takes the byte
     /// its low four bits select. Adding 0x70 with unsigned saturation keeps indices 0..16 in
@@ -574,7 +600,9 @@ pub fn f64x2_splat(x: f64) -> u128 {
 /// `i8x16.eq`
 #[inline]
 pub fn i8x16_eq(a: u128, b: u128) -> u128 {
-    from_i8s(zip(i8s(a), i8s(b), |x, y| mask(x == y)))
+    sse2_or!(_mm_cmpeq_epi8(a, b), {
+        from_i8s(zip(i8s(a), i8s(b), |x, y| mask(x == y)))
+    })
 }
 /// `i8x16.ne`
 #[inline]
@@ -624,7 +652,9 @@ pub fn i8x16_ge_u(a: u128, b: u128) -> u128 {
 /// `i16x8.eq`
 #[inline]
 pub fn i16x8_eq(a: u128, b: u128) -> u128 {
-    from_i16s(zip(i16s(a), i16s(b), |x, y| mask(x == y)))
+    sse2_or!(_mm_cmpeq_epi16(a, b), {
+        from_i16s(zip(i16s(a), i16s(b), |x, y| mask(x == y)))
+    })
 }
 /// `i16x8.ne`
 #[inline]
@@ -674,7 +704,9 @@ pub fn i16x8_ge_u(a: u128, b: u128) -> u128 {
 /// `i32x4.eq`
 #[inline]
 pub fn i32x4_eq(a: u128, b: u128) -> u128 {
-    from_i32s(zip(i32s(a), i32s(b), |x, y| mask(x == y)))
+    sse2_or!(_mm_cmpeq_epi32(a, b), {
+        from_i32s(zip(i32s(a), i32s(b), |x, y| mask(x == y)))
+    })
 }
 /// `i32x4.ne`
 #[inline]
@@ -921,32 +953,44 @@ pub fn i8x16_shr_u(a: u128, shift: i32) -> u128 {
 /// `i8x16.add`
 #[inline]
 pub fn i8x16_add(a: u128, b: u128) -> u128 {
-    from_u8s(zip(u8s(a), u8s(b), u8::wrapping_add))
+    sse2_or!(_mm_add_epi8(a, b), {
+        from_u8s(zip(u8s(a), u8s(b), u8::wrapping_add))
+    })
 }
 /// `i8x16.add_sat_s`
 #[inline]
 pub fn i8x16_add_sat_s(a: u128, b: u128) -> u128 {
-    from_i8s(zip(i8s(a), i8s(b), i8::saturating_add))
+    sse2_or!(_mm_adds_epi8(a, b), {
+        from_i8s(zip(i8s(a), i8s(b), i8::saturating_add))
+    })
 }
 /// `i8x16.add_sat_u`
 #[inline]
 pub fn i8x16_add_sat_u(a: u128, b: u128) -> u128 {
-    from_u8s(zip(u8s(a), u8s(b), u8::saturating_add))
+    sse2_or!(_mm_adds_epu8(a, b), {
+        from_u8s(zip(u8s(a), u8s(b), u8::saturating_add))
+    })
 }
 /// `i8x16.sub`
 #[inline]
 pub fn i8x16_sub(a: u128, b: u128) -> u128 {
-    from_u8s(zip(u8s(a), u8s(b), u8::wrapping_sub))
+    sse2_or!(_mm_sub_epi8(a, b), {
+        from_u8s(zip(u8s(a), u8s(b), u8::wrapping_sub))
+    })
 }
 /// `i8x16.sub_sat_s`
 #[inline]
 pub fn i8x16_sub_sat_s(a: u128, b: u128) -> u128 {
-    from_i8s(zip(i8s(a), i8s(b), i8::saturating_sub))
+    sse2_or!(_mm_subs_epi8(a, b), {
+        from_i8s(zip(i8s(a), i8s(b), i8::saturating_sub))
+    })
 }
 /// `i8x16.sub_sat_u`
 #[inline]
 pub fn i8x16_sub_sat_u(a: u128, b: u128) -> u128 {
-    from_u8s(zip(u8s(a), u8s(b), u8::saturating_sub))
+    sse2_or!(_mm_subs_epu8(a, b), {
+        from_u8s(zip(u8s(a), u8s(b), u8::saturating_sub))
+    })
 }
 /// `i8x16.min_s`
 #[inline]
@@ -956,7 +1000,9 @@ pub fn i8x16_min_s(a: u128, b: u128) -> u128 {
 /// `i8x16.min_u`
 #[inline]
 pub fn i8x16_min_u(a: u128, b: u128) -> u128 {
-    from_u8s(zip(u8s(a), u8s(b), Ord::min))
+    sse2_or!(_mm_min_epu8(a, b), {
+        from_u8s(zip(u8s(a), u8s(b), Ord::min))
+    })
 }
 /// `i8x16.max_s`
 #[inline]
@@ -966,14 +1012,18 @@ pub fn i8x16_max_s(a: u128, b: u128) -> u128 {
 /// `i8x16.max_u`
 #[inline]
 pub fn i8x16_max_u(a: u128, b: u128) -> u128 {
-    from_u8s(zip(u8s(a), u8s(b), Ord::max))
+    sse2_or!(_mm_max_epu8(a, b), {
+        from_u8s(zip(u8s(a), u8s(b), Ord::max))
+    })
 }
 /// `i8x16.avgr_u`: the unsigned average, rounding up.
 #[inline]
 pub fn i8x16_avgr_u(a: u128, b: u128) -> u128 {
-    from_u8s(zip(u8s(a), u8s(b), |x, y| {
-        ((u16::from(x) + u16::from(y) + 1) >> 1) as u8
-    }))
+    sse2_or!(_mm_avg_epu8(a, b), {
+        from_u8s(zip(u8s(a), u8s(b), |x, y| {
+            ((u16::from(x) + u16::from(y) + 1) >> 1) as u8
+        }))
+    })
 }
 
 // ---- i16x8 arithmetic ----
@@ -1085,42 +1135,58 @@ pub fn i16x8_shr_u(a: u128, shift: i32) -> u128 {
 /// `i16x8.add`
 #[inline]
 pub fn i16x8_add(a: u128, b: u128) -> u128 {
-    from_u16s(zip(u16s(a), u16s(b), u16::wrapping_add))
+    sse2_or!(_mm_add_epi16(a, b), {
+        from_u16s(zip(u16s(a), u16s(b), u16::wrapping_add))
+    })
 }
 /// `i16x8.add_sat_s`
 #[inline]
 pub fn i16x8_add_sat_s(a: u128, b: u128) -> u128 {
-    from_i16s(zip(i16s(a), i16s(b), i16::saturating_add))
+    sse2_or!(_mm_adds_epi16(a, b), {
+        from_i16s(zip(i16s(a), i16s(b), i16::saturating_add))
+    })
 }
 /// `i16x8.add_sat_u`
 #[inline]
 pub fn i16x8_add_sat_u(a: u128, b: u128) -> u128 {
-    from_u16s(zip(u16s(a), u16s(b), u16::saturating_add))
+    sse2_or!(_mm_adds_epu16(a, b), {
+        from_u16s(zip(u16s(a), u16s(b), u16::saturating_add))
+    })
 }
 /// `i16x8.sub`
 #[inline]
 pub fn i16x8_sub(a: u128, b: u128) -> u128 {
-    from_u16s(zip(u16s(a), u16s(b), u16::wrapping_sub))
+    sse2_or!(_mm_sub_epi16(a, b), {
+        from_u16s(zip(u16s(a), u16s(b), u16::wrapping_sub))
+    })
 }
 /// `i16x8.sub_sat_s`
 #[inline]
 pub fn i16x8_sub_sat_s(a: u128, b: u128) -> u128 {
-    from_i16s(zip(i16s(a), i16s(b), i16::saturating_sub))
+    sse2_or!(_mm_subs_epi16(a, b), {
+        from_i16s(zip(i16s(a), i16s(b), i16::saturating_sub))
+    })
 }
 /// `i16x8.sub_sat_u`
 #[inline]
 pub fn i16x8_sub_sat_u(a: u128, b: u128) -> u128 {
-    from_u16s(zip(u16s(a), u16s(b), u16::saturating_sub))
+    sse2_or!(_mm_subs_epu16(a, b), {
+        from_u16s(zip(u16s(a), u16s(b), u16::saturating_sub))
+    })
 }
 /// `i16x8.mul`
 #[inline]
 pub fn i16x8_mul(a: u128, b: u128) -> u128 {
-    from_u16s(zip(u16s(a), u16s(b), u16::wrapping_mul))
+    sse2_or!(_mm_mullo_epi16(a, b), {
+        from_u16s(zip(u16s(a), u16s(b), u16::wrapping_mul))
+    })
 }
 /// `i16x8.min_s`
 #[inline]
 pub fn i16x8_min_s(a: u128, b: u128) -> u128 {
-    from_i16s(zip(i16s(a), i16s(b), Ord::min))
+    sse2_or!(_mm_min_epi16(a, b), {
+        from_i16s(zip(i16s(a), i16s(b), Ord::min))
+    })
 }
 /// `i16x8.min_u`
 #[inline]
@@ -1130,7 +1196,9 @@ pub fn i16x8_min_u(a: u128, b: u128) -> u128 {
 /// `i16x8.max_s`
 #[inline]
 pub fn i16x8_max_s(a: u128, b: u128) -> u128 {
-    from_i16s(zip(i16s(a), i16s(b), Ord::max))
+    sse2_or!(_mm_max_epi16(a, b), {
+        from_i16s(zip(i16s(a), i16s(b), Ord::max))
+    })
 }
 /// `i16x8.max_u`
 #[inline]
@@ -1140,9 +1208,11 @@ pub fn i16x8_max_u(a: u128, b: u128) -> u128 {
 /// `i16x8.avgr_u`: the unsigned average, rounding up.
 #[inline]
 pub fn i16x8_avgr_u(a: u128, b: u128) -> u128 {
-    from_u16s(zip(u16s(a), u16s(b), |x, y| {
-        ((u32::from(x) + u32::from(y) + 1) >> 1) as u16
-    }))
+    sse2_or!(_mm_avg_epu16(a, b), {
+        from_u16s(zip(u16s(a), u16s(b), |x, y| {
+            ((u32::from(x) + u32::from(y) + 1) >> 1) as u16
+        }))
+    })
 }
 /// `i16x8.extmul_low_i8x16_s`
 #[inline]
@@ -1259,12 +1329,16 @@ pub fn i32x4_shr_u(a: u128, shift: i32) -> u128 {
 /// `i32x4.add`
 #[inline]
 pub fn i32x4_add(a: u128, b: u128) -> u128 {
-    from_u32s(zip(u32s(a), u32s(b), u32::wrapping_add))
+    sse2_or!(_mm_add_epi32(a, b), {
+        from_u32s(zip(u32s(a), u32s(b), u32::wrapping_add))
+    })
 }
 /// `i32x4.sub`
 #[inline]
 pub fn i32x4_sub(a: u128, b: u128) -> u128 {
-    from_u32s(zip(u32s(a), u32s(b), u32::wrapping_sub))
+    sse2_or!(_mm_sub_epi32(a, b), {
+        from_u32s(zip(u32s(a), u32s(b), u32::wrapping_sub))
+    })
 }
 /// `i32x4.mul`
 #[inline]
@@ -1394,12 +1468,16 @@ pub fn i64x2_shr_u(a: u128, shift: i32) -> u128 {
 /// `i64x2.add`
 #[inline]
 pub fn i64x2_add(a: u128, b: u128) -> u128 {
-    from_u64s(zip(u64s(a), u64s(b), u64::wrapping_add))
+    sse2_or!(_mm_add_epi64(a, b), {
+        from_u64s(zip(u64s(a), u64s(b), u64::wrapping_add))
+    })
 }
 /// `i64x2.sub`
 #[inline]
 pub fn i64x2_sub(a: u128, b: u128) -> u128 {
-    from_u64s(zip(u64s(a), u64s(b), u64::wrapping_sub))
+    sse2_or!(_mm_sub_epi64(a, b), {
+        from_u64s(zip(u64s(a), u64s(b), u64::wrapping_sub))
+    })
 }
 /// `i64x2.mul`
 #[inline]
