@@ -1108,43 +1108,10 @@ impl<'a> Translator<'a> {
         // Memory 0 with 32-bit addresses: a computed address fuses into the load.
         if let (0, false, Some(end), MemOp::Load32 | MemOp::Load64) =
             (mem, index64, compact_end(&memarg, op.size()), op)
-            && let Some(AddressSum {
-                base,
-                index,
-                shift,
-                at,
-            }) = self.take_address_sum()
+            && let Some(sum) = self.take_address_sum()
         {
             let dst = self.push_temp(ty)?;
-            let fused = match (op, shift) {
-                (MemOp::Load32, 0) => Op::Load32Add {
-                    dst,
-                    base,
-                    index,
-                    end,
-                },
-                (MemOp::Load32, _) => Op::Load32Scaled {
-                    dst,
-                    base,
-                    index,
-                    shift,
-                    end,
-                },
-                (_, 0) => Op::Load64Add {
-                    dst,
-                    base,
-                    index,
-                    end,
-                },
-                _ => Op::Load64Scaled {
-                    dst,
-                    base,
-                    index,
-                    shift,
-                    end,
-                },
-            };
-            self.fuse_into(at, fused);
+            self.fuse_into(sum.at, sum.load(op, dst, end));
             return Ok(());
         }
         let addr = self.pop_reg();
@@ -1181,42 +1148,8 @@ impl<'a> Translator<'a> {
             };
             if let Some(src) = src {
                 self.stack.pop();
-                if let Some(AddressSum {
-                    base,
-                    index,
-                    shift,
-                    at,
-                }) = self.take_address_sum()
-                {
-                    let fused = match (op, shift) {
-                        (MemOp::Store32, 0) => Op::Store32Add {
-                            base,
-                            index,
-                            src,
-                            end,
-                        },
-                        (MemOp::Store32, _) => Op::Store32Scaled {
-                            base,
-                            index,
-                            src,
-                            shift,
-                            end,
-                        },
-                        (_, 0) => Op::Store64Add {
-                            base,
-                            index,
-                            src,
-                            end,
-                        },
-                        _ => Op::Store64Scaled {
-                            base,
-                            index,
-                            src,
-                            shift,
-                            end,
-                        },
-                    };
-                    self.fuse_into(at, fused);
+                if let Some(sum) = self.take_address_sum() {
+                    self.fuse_into(sum.at, sum.store(op, src, end));
                     return Ok(());
                 }
                 self.stack.push(value);
@@ -2055,30 +1988,9 @@ impl<'a> Translator<'a> {
         if let (0, false, V128LoadKind::Load, Some(end)) =
             (mem, access.index64(), kind, access_end(offset, 16))
         {
-            if let Some(AddressSum {
-                base,
-                index,
-                shift,
-                at,
-            }) = self.take_address_sum()
-            {
+            if let Some(sum) = self.take_address_sum() {
                 let dst = self.push_temp(ValType::V128)?;
-                let fused = match shift {
-                    0 => Op::V128Load0Add {
-                        dst,
-                        base,
-                        index,
-                        end,
-                    },
-                    _ => Op::V128Load0Scaled {
-                        dst,
-                        base,
-                        index,
-                        shift,
-                        end,
-                    },
-                };
-                self.fuse_into(at, fused);
+                self.fuse_into(sum.at, sum.v128_load(dst, end));
                 return Ok(());
             }
             let addr = self.pop_reg();
@@ -2293,11 +2205,106 @@ pub(crate) use compare_branches;
 
 /// An address a memory access computes itself: `base + (index << shift)`, wrapping at 32 bits,
 /// for an access that replaces the instructions from position `at` on.
+#[derive(Clone, Copy)]
 struct AddressSum {
     base: Reg,
     index: Reg,
     shift: u8,
     at: usize,
+}
+
+impl AddressSum {
+    /// The `load32` (or `load64`, by `op`) of memory 0 at this address, into `dst`.
+    fn load(&self, op: MemOp, dst: Reg, end: u32) -> Op {
+        let AddressSum {
+            base, index, shift, ..
+        } = *self;
+        match (op, shift) {
+            (MemOp::Load32, 0) => Op::Load32Add {
+                dst,
+                base,
+                index,
+                end,
+            },
+            (MemOp::Load32, _) => Op::Load32Scaled {
+                dst,
+                base,
+                index,
+                shift,
+                end,
+            },
+            (_, 0) => Op::Load64Add {
+                dst,
+                base,
+                index,
+                end,
+            },
+            _ => Op::Load64Scaled {
+                dst,
+                base,
+                index,
+                shift,
+                end,
+            },
+        }
+    }
+
+    /// The `store32` (or `store64`, by `op`) of register `src` to memory 0 at this address.
+    fn store(&self, op: MemOp, src: Reg, end: u32) -> Op {
+        let AddressSum {
+            base, index, shift, ..
+        } = *self;
+        match (op, shift) {
+            (MemOp::Store32, 0) => Op::Store32Add {
+                base,
+                index,
+                src,
+                end,
+            },
+            (MemOp::Store32, _) => Op::Store32Scaled {
+                base,
+                index,
+                src,
+                shift,
+                end,
+            },
+            (_, 0) => Op::Store64Add {
+                base,
+                index,
+                src,
+                end,
+            },
+            _ => Op::Store64Scaled {
+                base,
+                index,
+                src,
+                shift,
+                end,
+            },
+        }
+    }
+
+    /// The `v128.load0` of memory 0 at this address, into `dst`.
+    fn v128_load(&self, dst: Reg, end: u32) -> Op {
+        let AddressSum {
+            base, index, shift, ..
+        } = *self;
+        match shift {
+            0 => Op::V128Load0Add {
+                dst,
+                base,
+                index,
+                end,
+            },
+            _ => Op::V128Load0Scaled {
+                dst,
+                base,
+                index,
+                shift,
+                end,
+            },
+        }
+    }
 }
 
 /// The end of a `size`-byte access with `memarg`'s offset, if the compact accesses of memory 0
