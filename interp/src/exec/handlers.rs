@@ -125,8 +125,10 @@ macro_rules! dispatch {
 /// of reach of code written outside this macro):
 /// `r!(reg)` a register, `regs!()` the register file, `acc!()` the accumulator, `ip!()` the
 /// instruction, `vmctx!()` the instance, `cx!()` the state, `next!()` / `jump!(offset)` /
-/// `resume!(ip)` to continue, `next_acc!(value)` to continue with `value` in the accumulator, `trap!(code)` and
-/// `check!(result)` to stop with a trap, `reload_memory!()` after memory 0 may have grown,
+/// `resume!(ip)` / `return_!()` to continue, `next_acc!(value)` to continue with `value` in
+/// the accumulator, `next_result!(type, value, dst)` to write a result and continue with it
+/// in the accumulator if it is a scalar, `trap!(code)` and `check!(result)` to stop with a
+/// trap, `reload_memory!()` after memory 0 may have grown,
 /// `tail!(f)` to continue in another function of a handler's signature. `handler!(fn F for
 /// Name { .. })` defines such a function `F` for instructions `Name`.
 macro_rules! handler {
@@ -142,8 +144,8 @@ macro_rules! handler {
             unused_unsafe,
             unused_assignments
         )]
-        // Handlers are reached through the table or `tail!`, and must stay functions of
-        // their own for either.
+        // Handlers are reached through their instructions' handler addresses or `tail!`,
+        // and must stay functions of their own for either.
         #[inline(never)]
         unsafe fn $fname(
             ip: *const Threaded,
@@ -194,6 +196,18 @@ macro_rules! handler {
                 ($value:expr) => {
                     dispatch!(cx, ip.add(1), regs, mem, len, Acc::new($value))
                 };
+            }
+            // Writes `$value`, of ISA table type `$ty`, to register `$dst` and continues,
+            // with the value in the accumulator if it fits one slot.
+            macro_rules! next_result {
+                ($ty:ident, $value:expr, $dst:expr) => {{
+                    let value = $value;
+                    value.write(regs, $dst);
+                    if crate::isa::is_scalar!($ty) {
+                        next_acc!(value.into_acc())
+                    }
+                    next!()
+                }};
             }
             macro_rules! jump {
                 ($offset:expr) => {
@@ -306,7 +320,7 @@ handler!(CanonicalizeNan { reg, lanes } => {
 });
 
 handler!(CheckEpoch {} => {
-    let limits = &*(*vmctx!()).limits;
+    let limits = &*cx!().limits;
     if (*limits.epoch).load(std::sync::atomic::Ordering::Relaxed) >= limits.epoch_deadline {
         trap!(TrapCode::Interrupt);
     }
@@ -763,6 +777,24 @@ handler!(RefCast { dst, src, target } => {
     next!()
 });
 
+/// The handlers of a compact load of memory 0, of a `$ty` extended to a slot by `$conv`, at
+/// an address in a register or in the accumulator.
+macro_rules! loads {
+    ($name:ident / $acc_name:ident, $ty:ty, $conv:expr) => {
+        handler!($name { dst, addr, end } => load!(dst, r!(addr), end, $ty, $conv));
+        handler!($acc_name { dst, end } => load!(dst, acc!(), end, $ty, $conv));
+    };
+}
+
+/// The handlers of a compact store to memory 0 of the low `$ty` of a slot in a register or
+/// in the accumulator.
+macro_rules! stores {
+    ($name:ident / $acc_name:ident, $ty:ty) => {
+        handler!($name { addr, src, end } => store!(addr, r!(src), end, $ty));
+        handler!($acc_name { addr, end } => store!(addr, acc!(), end, $ty));
+    };
+}
+
 /// The handlers of a load of a `$ty` from memory 0 at `base + index` (an `i32.add` fused into
 /// the load), or with `scaled`, at `base + (index << shift)` (the `i32.shl` of one of its
 /// operands fused too; the translator keeps `shift` below 32); the address wraps at 32 bits
@@ -788,12 +820,7 @@ macro_rules! load_add {
         let addr = ($base as u32).wrapping_add(($index as u32) << $shift) as u64;
         let (base0, size0) = memory0!();
         let ea = check!(effective_end(addr, $end, size_of::<$ty>(), size0));
-        let value = <$ty>::from_le(base0.add(ea).cast::<$ty>().read_unaligned());
-        value.write(regs!(), $dst);
-        if crate::isa::is_scalar!($ty) {
-            next_acc!(value.into_acc())
-        }
-        next!()
+        next_result!($ty, <$ty>::from_le(base0.add(ea).cast::<$ty>().read_unaligned()), $dst)
     }};
 }
 
@@ -840,12 +867,7 @@ macro_rules! mul_add {
     };
     (@of $dst:ident, $a:expr, $b:ident, $c:ident, $ty:ident, $mul:path, $add:path) => {{
         let product = $mul($a, <$ty>::read(regs!(), $b));
-        let value = $add(product, <$ty>::read(regs!(), $c));
-        value.write(regs!(), $dst);
-        if crate::isa::is_scalar!($ty) {
-            next_acc!(value.into_acc())
-        }
-        next!()
+        next_result!($ty, $add(product, <$ty>::read(regs!(), $c)), $dst)
     }};
 }
 
@@ -958,50 +980,26 @@ handler!(GlobalSet2 { src, index } => {
     next!()
 });
 
-handler!(Load32 { dst, addr, end } => load!(dst, r!(addr), end, u32, |v: u32| v as u64));
-handler!(Load64 { dst, addr, end } => load!(dst, r!(addr), end, u64, |v: u64| v));
-handler!(I32Load8S { dst, addr, end } => {
-    load!(dst, r!(addr), end, u8, |v: u8| v as i8 as i32 as u32 as u64)
-});
-handler!(I32Load8U { dst, addr, end } => load!(dst, r!(addr), end, u8, |v: u8| v as u64));
-handler!(I32Load16S { dst, addr, end } => {
-    load!(dst, r!(addr), end, u16, |v: u16| v as i16 as i32 as u32 as u64)
-});
-handler!(I32Load16U { dst, addr, end } => load!(dst, r!(addr), end, u16, |v: u16| v as u64));
-handler!(I64Load8S { dst, addr, end } => {
-    load!(dst, r!(addr), end, u8, |v: u8| v as i8 as i64 as u64)
-});
-handler!(I64Load16S { dst, addr, end } => {
-    load!(dst, r!(addr), end, u16, |v: u16| v as i16 as i64 as u64)
-});
-handler!(I64Load32S { dst, addr, end } => {
-    load!(dst, r!(addr), end, u32, |v: u32| v as i32 as i64 as u64)
-});
-handler!(Load32Acc { dst, end } => load!(dst, acc!(), end, u32, |v: u32| v as u64));
-handler!(Load64Acc { dst, end } => load!(dst, acc!(), end, u64, |v: u64| v));
-handler!(I32Load8SAcc { dst, end } => {
-    load!(dst, acc!(), end, u8, |v: u8| v as i8 as i32 as u32 as u64)
-});
-handler!(I32Load8UAcc { dst, end } => load!(dst, acc!(), end, u8, |v: u8| v as u64));
-handler!(I32Load16SAcc { dst, end } => {
-    load!(dst, acc!(), end, u16, |v: u16| v as i16 as i32 as u32 as u64)
-});
-handler!(I32Load16UAcc { dst, end } => load!(dst, acc!(), end, u16, |v: u16| v as u64));
-handler!(I64Load8SAcc { dst, end } => {
-    load!(dst, acc!(), end, u8, |v: u8| v as i8 as i64 as u64)
-});
-handler!(I64Load16SAcc { dst, end } => {
-    load!(dst, acc!(), end, u16, |v: u16| v as i16 as i64 as u64)
-});
-handler!(I64Load32SAcc { dst, end } => {
-    load!(dst, acc!(), end, u32, |v: u32| v as i32 as i64 as u64)
-});
-handler!(Store8 { addr, src, end } => store!(addr, r!(src), end, u8));
-handler!(Store16 { addr, src, end } => store!(addr, r!(src), end, u16));
-handler!(Store32 { addr, src, end } => store!(addr, r!(src), end, u32));
-handler!(Store8Acc { addr, end } => store!(addr, acc!(), end, u8));
-handler!(Store16Acc { addr, end } => store!(addr, acc!(), end, u16));
-handler!(Store32Acc { addr, end } => store!(addr, acc!(), end, u32));
+loads!(Load32 / Load32Acc, u32, |v: u32| v as u64);
+loads!(Load64 / Load64Acc, u64, |v: u64| v);
+loads!(I32Load8S / I32Load8SAcc, u8, |v: u8| v as i8 as i32 as u32
+    as u64);
+loads!(I32Load8U / I32Load8UAcc, u8, |v: u8| v as u64);
+loads!(
+    I32Load16S / I32Load16SAcc,
+    u16,
+    |v: u16| v as i16 as i32 as u32 as u64
+);
+loads!(I32Load16U / I32Load16UAcc, u16, |v: u16| v as u64);
+loads!(I64Load8S / I64Load8SAcc, u8, |v: u8| v as i8 as i64 as u64);
+loads!(I64Load16S / I64Load16SAcc, u16, |v: u16| v as i16 as i64
+    as u64);
+loads!(I64Load32S / I64Load32SAcc, u32, |v: u32| v as i32 as i64
+    as u64);
+stores!(Store8 / Store8Acc, u8);
+stores!(Store16 / Store16Acc, u16);
+stores!(Store32 / Store32Acc, u32);
+stores!(Store64 / Store64Acc, u64);
 handler!(V128Load0 { dst, addr, end } => {
     let (base0, size0) = memory0!();
     let ea = check!(effective_end(r!(addr) as u32 as u64, end, 16, size0));
@@ -1024,8 +1022,6 @@ load_add!(Load64Scaled / Load64ScaledAcc, i64, scaled);
 load_add!(V128Load0Scaled / V128Load0ScaledAcc, v128, scaled);
 store_add!(Store32Scaled / Store32ScaledAcc, i32, scaled);
 store_add!(Store64Scaled / Store64ScaledAcc, i64, scaled);
-handler!(Store64 { addr, src, end } => store!(addr, r!(src), end, u64));
-handler!(Store64Acc { addr, end } => store!(addr, acc!(), end, u64));
 
 handler!(MemorySize { dst, mem } => {
     r!(dst) = (*(*vmctx!()).memory_owner(mem)).pages();
@@ -1232,26 +1228,15 @@ macro_rules! generated_handlers {
                 $check!($e)
             };
         }
-        // Writes a result, and continues with it in the accumulator if it is a scalar.
-        macro_rules! write_result {
-            ($rty:ident, $rvalue:expr, $rdst:expr, $rregs:expr, $rnext:ident, $rnext_acc:ident) => {{
-                let value = $rvalue;
-                value.write($rregs, $rdst);
-                if crate::isa::is_scalar!($rty) {
-                    $rnext_acc!(value.into_acc())
-                }
-                $rnext!()
-            }};
-        }
         $(
             handler!($uname { dst, src } => {
                 let a = <$uin>::read(regs!(), src);
-                write_result!($uout, numeric_result!($ukind, num::$ufn(a), check), dst, regs!(), next, next_acc)
+                next_result!($uout, numeric_result!($ukind, num::$ufn(a), check), dst)
             });
             $(
                 handler!($uacc { dst } => {
                     let a = <$uin as SlotValue>::from_slot(acc!());
-                    write_result!($uout, numeric_result!($ukind, num::$ufn(a), check), dst, regs!(), next, next_acc)
+                    next_result!($uout, numeric_result!($ukind, num::$ufn(a), check), dst)
                 });
             )?
         )*
@@ -1259,18 +1244,18 @@ macro_rules! generated_handlers {
             handler!($bname { dst, lhs, rhs } => {
                 let a = <$bl>::read(regs!(), lhs);
                 let b = <$br>::read(regs!(), rhs);
-                write_result!($bout, numeric_result!($bkind, num::$bfn(a, b), check), dst, regs!(), next, next_acc)
+                next_result!($bout, numeric_result!($bkind, num::$bfn(a, b), check), dst)
             });
             $(
                 handler!($bacl { dst, rhs } => {
                     let a = <$bl as SlotValue>::from_slot(acc!());
                     let b = <$br>::read(regs!(), rhs);
-                    write_result!($bout, numeric_result!($bkind, num::$bfn(a, b), check), dst, regs!(), next, next_acc)
+                    next_result!($bout, numeric_result!($bkind, num::$bfn(a, b), check), dst)
                 });
                 handler!($bacr { dst, lhs } => {
                     let a = <$bl>::read(regs!(), lhs);
                     let b = <$br as SlotValue>::from_slot(acc!());
-                    write_result!($bout, numeric_result!($bkind, num::$bfn(a, b), check), dst, regs!(), next, next_acc)
+                    next_result!($bout, numeric_result!($bkind, num::$bfn(a, b), check), dst)
                 });
             )?
         )*
@@ -1283,7 +1268,7 @@ macro_rules! generated_handlers {
         )*
         $(
             handler!($xname { dst, src, lane } => {
-                write_result!($xout, num::$xfn(<$xin>::read(regs!(), src), lane), dst, regs!(), next, next_acc)
+                next_result!($xout, num::$xfn(<$xin>::read(regs!(), src), lane), dst)
             });
         )*
         $(

@@ -30,6 +30,9 @@ use crate::module::{CompileError, ModuleCode};
 pub(crate) use handlers::thread;
 use std::ptr::NonNull;
 
+use crate::vm::gc::{GcHeader, GcHeap};
+use crate::vm::{FuncEntry, FuncKind, Slot, TrapCode, TypeInfo, VmCtx};
+
 /// An instruction as the executor runs it: the address of its handler, which the handler
 /// of the instruction before jumps to (direct threading: no table lookup between two
 /// instructions), then the instruction itself.
@@ -46,9 +49,6 @@ impl std::fmt::Debug for Threaded {
         self.op.fmt(f)
     }
 }
-
-use crate::vm::gc::{GcHeader, GcHeap};
-use crate::vm::{FuncEntry, FuncKind, Slot, TrapCode, TypeInfo, VmCtx};
 
 /// The default bound of a store's wasm stack, in bytes.
 pub const DEFAULT_MAX_WASM_STACK: usize = 4 << 20;
@@ -710,9 +710,9 @@ enum Flow {
 
 /// The executor's state between handlers, apart from the hot values handlers pass each other
 /// as arguments (instruction pointer, registers, memory 0's base and length, accumulator).
-/// Those but the accumulator have
-/// homes here too, written by the out-of-line paths (calls, returns, unwinding) that change
-/// them, and by every handler of the loop backend.
+/// They have homes here too: all but the accumulator are written by the out-of-line paths
+/// (calls, returns, unwinding) that change them, and all by every handler of the loop
+/// backend.
 struct Cx<'a> {
     stack: &'a mut Stack,
     host: &'a mut dyn ErasedHost,
