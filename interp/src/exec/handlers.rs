@@ -239,6 +239,16 @@ macro_rules! handler {
                     return cx.trap(ip, $code)
                 };
             }
+            // Charges `$amount` fuel for the block entered here, or traps if there is less.
+            macro_rules! charge_fuel {
+                ($amount:expr) => {{
+                    let limits = &mut *cx.limits;
+                    if limits.fuel < $amount as i64 {
+                        trap!(TrapCode::OutOfFuel);
+                    }
+                    limits.fuel -= $amount as i64;
+                }};
+            }
             macro_rules! tail {
                 ($f:ident) => {
                     return $f(ip, regs, mem, len, cx, acc)
@@ -306,12 +316,13 @@ macro_rules! handler {
 handler!(Unreachable {} => trap!(TrapCode::Unreachable));
 
 handler!(ConsumeFuel { amount } => {
-    let limits = &mut *cx!().limits;
-    if limits.fuel < amount as i64 {
-        trap!(TrapCode::OutOfFuel);
-    }
-    limits.fuel -= amount as i64;
+    charge_fuel!(amount);
     next!()
+});
+
+handler!(BrFuel { amount, offset } => {
+    charge_fuel!(amount);
+    jump!(offset as isize)
 });
 
 handler!(CanonicalizeNan { reg, lanes } => {

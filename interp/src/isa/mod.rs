@@ -413,6 +413,9 @@ macro_rules! for_each_op {
             OsrCheckNested {} = "osr_check_nested";
             /// Jumps by `offset`.
             Br { offset: i32 } = "br";
+            /// Charges `amount` fuel, then jumps by `offset`: a `br` to the `consume_fuel` of
+            /// a block, which it charges itself and jumps past.
+            BrFuel { amount: u32, offset: i32 } = "br_fuel";
             /// Jumps by `offset` if `cond` is non-zero (the whole slot: `i32` values are kept
             /// zero-extended, and references are non-zero unless null).
             BrIfNez { cond: Reg, offset: i32 } = "br_if_nez";
@@ -1530,7 +1533,8 @@ macro_rules! define_ops {
             /// The branch offset, for the translator to patch.
             pub fn branch_offset_mut(&mut self) -> Option<&mut i32> {
                 match self {
-                    Op::Br { offset } | Op::BrIfNez { offset, .. } | Op::BrIfEqz { offset, .. } => Some(offset),
+                    Op::Br { offset } | Op::BrFuel { offset, .. } => Some(offset),
+                    Op::BrIfNez { offset, .. } | Op::BrIfEqz { offset, .. } => Some(offset),
                     Op::BrIfNezAcc { offset } | Op::BrIfEqzAcc { offset } => Some(offset),
                     $( Op::$cname { offset, .. } $(| Op::$cacl { offset, .. } | Op::$cacr { offset, .. })? => Some(offset), )*
                     _ => None,

@@ -8,8 +8,7 @@
 //! - the first block starts at the function's entry;
 //! - a new block starts right after every reachable operator for which
 //!   [`starts_block_after`] holds: `loop` (the block is the loop header, which every back
-//!   edge re-enters), `if` (the `then` arm), `else` (the `else` arm), `end` of any frame but
-//!   the function's, `br_if`, `br_on_null`, `br_on_non_null` (the fall-through path) and
+//!   edge re-enters), `else` (the `else` arm), `end` of any frame but the function's, and
 //!   `try_table` (its body).
 //!
 //! Each block is charged once, when execution enters it, with the summed [`cost`] of its
@@ -17,6 +16,13 @@
 //! `u32::MAX`. A charge of `amount` traps with "all fuel consumed" when the remaining fuel is
 //! below `amount` and subtracts it otherwise; so an operator that traps, calls or branches in
 //! the middle of a block has already paid for the rest of its block.
+//!
+//! Conditional branches (`if`, `br_if`, `br_on_null`, `br_on_non_null`, `br_on_cast`,
+//! `br_on_cast_fail`) do not end a block: the path on which they do not branch (for `if`,
+//! its `then` arm) is only entered from them, so it is paid for with the block they are in,
+//! also when they branch. A loop that tests its exit at the top and branches back at the
+//! bottom then pays once per iteration, not twice; a call whose body is an `if` pays once on
+//! the `then` path.
 //!
 //! Operators that cannot execute are not charged: those after an unconditional transfer
 //! (`br`, `br_table`, `return`, `unreachable`, `return_call*`, `throw`, `throw_ref`) up to the
@@ -49,16 +55,7 @@ pub fn cost(op: &Operator<'_>) -> u32 {
 pub fn starts_block_after(op: &Operator<'_>) -> bool {
     matches!(
         op,
-        Operator::Loop { .. }
-            | Operator::If { .. }
-            | Operator::Else
-            | Operator::End
-            | Operator::BrIf { .. }
-            | Operator::BrOnNull { .. }
-            | Operator::BrOnNonNull { .. }
-            | Operator::BrOnCast { .. }
-            | Operator::BrOnCastFail { .. }
-            | Operator::TryTable { .. }
+        Operator::Loop { .. } | Operator::Else | Operator::End | Operator::TryTable { .. }
     )
 }
 
@@ -259,7 +256,7 @@ mod tests {
     }
 
     #[test]
-    fn blocks_start_after_control_operators() {
+    fn blocks_start_after_control_operators_but_not_conditional_branches() {
         // 0 local.get, 1 if, 2 i32.const, 3 br_if, 4 i32.const, 5 drop, 6 else, 7 nop,
         // 8 end, 9 loop, 10 br 0, 11 i32.const and 12 drop (dead), 13 end (not reached),
         // 14 end.
@@ -269,10 +266,12 @@ mod tests {
                 if i32.const 1 br_if 0 i32.const 2 drop else nop end
                 loop br 0 i32.const 3 drop end))",
         );
-        assert_eq!(plan.entry, 2);
-        assert_eq!(plan.after, vec![(1, 2), (3, 1), (6, 0), (8, 0), (9, 1)]);
-        assert_eq!(plan.charge_after(3), Some(1));
-        assert_eq!(plan.charge_after(2), None);
+        // The `then` arm belongs to the entry block: neither `if` nor `br_if` ends it.
+        assert_eq!(plan.entry, 5);
+        assert_eq!(plan.after, vec![(6, 0), (8, 0), (9, 1)]);
+        assert_eq!(plan.charge_after(1), None);
+        assert_eq!(plan.charge_after(3), None);
+        assert_eq!(plan.charge_after(9), Some(1));
     }
 
     #[test]

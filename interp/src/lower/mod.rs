@@ -534,13 +534,20 @@ impl<'a> Translator<'a> {
     /// Binds a label at the current position: instructions before it may be jumped over, so
     /// none of them may be retargeted from here on.
     fn bind_label(&mut self) -> usize {
-        self.last_result = None;
-        let here = self.pc();
-        self.last_label = here;
+        let here = self.bind_label_in_block();
         self.start_fuel_block();
         // With fuel, the label is at the block's `consume_fuel`, which may be that of an
         // empty block just before.
         self.fuel_op.filter(|_| self.options.fuel).unwrap_or(here)
+    }
+
+    /// Binds a label that only a branch of the current fuel block reaches, so that no new
+    /// fuel block starts there.
+    fn bind_label_in_block(&mut self) -> usize {
+        self.last_result = None;
+        let here = self.pc();
+        self.last_label = here;
+        here
     }
 
     /// With fuel metering, starts a straight-line block whose `consume_fuel` is charged with
@@ -660,11 +667,12 @@ impl<'a> Translator<'a> {
     fn branch_if(&mut self, depth: u32, cond: Operand, jump_if: bool) {
         let count = self.label_arity(depth);
         self.materialize_top(count);
+        // The fall-through stays in the current fuel block (see `fuel`).
         if self.branch_needs_copy(depth) {
             let skip = self.emit_cond_branch(cond, !jump_if);
             self.copy_to_label(depth);
             self.emit_branch_to(depth);
-            let here = self.bind_label();
+            let here = self.bind_label_in_block();
             self.patch_branch(skip, here);
         } else {
             let index = self.controls.len() - 1 - depth as usize;
@@ -673,7 +681,6 @@ impl<'a> Translator<'a> {
                 Some(header) => self.patch_branch(at, header),
                 None => self.controls[index].patches.push(at),
             }
-            self.start_fuel_block();
         }
     }
 
@@ -1255,8 +1262,8 @@ impl<'a> Translator<'a> {
                 let cond = self.pop();
                 self.push_control(ControlKind::If, blockty);
                 let at = self.emit_cond_branch(cond, false);
+                // The `then` arm stays in the current fuel block (see `fuel`).
                 self.controls.last_mut().expect("just pushed").else_branch = Some(at);
-                self.start_fuel_block();
             }
             Operator::Else => {
                 let control = self.controls.last_mut().expect("validated");

@@ -7,7 +7,8 @@
 //! place, so no instruction moves, offsets into the code (wasm offsets, exception ranges,
 //! loop entries) stay valid, and other branches to the rewritten targets are unaffected.
 //! Fuel charges stay where they were: a block that charges fuel starts with `consume_fuel`,
-//! which no rewrite looks through.
+//! which no rewrite looks through, except that a `br` to it may charge it itself
+//! (`br_fuel`) and jump past it.
 
 use super::compare_branches;
 use crate::isa::Op;
@@ -17,6 +18,18 @@ const MAX_HOPS: usize = 4;
 
 /// Applies every rewrite to `ops`.
 pub(super) fn thread_jumps(ops: &mut [Op]) {
+    for at in 0..ops.len().saturating_sub(1) {
+        // A block that charges no fuel (one of `end`s and `else`s only) has nothing to
+        // check: fuel is never negative. Its `consume_fuel` can take the place of the
+        // transfer that follows it, and branches to it pass it by (`follow_branches`).
+        if ops[at] == (Op::ConsumeFuel { amount: 0 }) {
+            match ops[at + 1] {
+                next if is_return(&next) => ops[at] = next,
+                Op::Br { offset } if offset != -1 => ops[at] = Op::Br { offset: offset + 1 },
+                _ => {}
+            }
+        }
+    }
     for at in 0..ops.len() {
         follow_branches(ops, at);
         if let Op::Br { offset } = ops[at] {
@@ -27,6 +40,14 @@ pub(super) fn thread_jumps(ops: &mut [Op]) {
                     ops[at] = next;
                 } else if let Some(test) = loop_test_here(next, target as usize, at) {
                     ops[at] = test;
+                } else if let Op::ConsumeFuel { amount } = next {
+                    // Jumping into a fuel block: charge it here and jump past its charge,
+                    // one dispatch instead of two on every back edge of a metered loop.
+                    ops[at] = Op::BrFuel {
+                        amount,
+                        offset: offset + 1,
+                    };
+                    follow_branches(ops, at);
                 }
             }
         }
@@ -49,20 +70,23 @@ pub(super) fn thread_jumps(ops: &mut [Op]) {
     }
 }
 
-/// Points the branch at `at` past the unconditional branches its target starts a chain of.
+/// Points the branch at `at` past the unconditional branches and empty fuel charges its
+/// target starts a chain of.
 fn follow_branches(ops: &mut [Op], at: usize) {
     for _ in 0..MAX_HOPS {
         let mut op = ops[at];
         let Some(offset) = op.branch_offset_mut().map(|o| *o as isize) else {
             return;
         };
-        let Some(Op::Br { offset: further }) = usize::try_from(at as isize + offset)
+        let further = match usize::try_from(at as isize + offset)
             .ok()
             .and_then(|target| ops.get(target))
-        else {
-            return;
+        {
+            Some(Op::Br { offset }) => *offset as isize,
+            Some(Op::ConsumeFuel { amount: 0 }) => 1,
+            _ => return,
         };
-        let total = offset + *further as isize;
+        let total = offset + further;
         // A branch to itself stays as it is (an infinite loop is the program's business).
         if total == 0 || i32::try_from(total).is_err() {
             return;
@@ -169,6 +193,78 @@ mod tests {
                 offset: 4
             }
         );
+    }
+
+    #[test]
+    fn a_branch_into_a_fuel_block_charges_it_and_jumps_past_it() {
+        // 0: the loop header's charge, 1: exit test (taken to 4), 2: body, 3: back edge.
+        let mut ops = [
+            Op::ConsumeFuel { amount: 3 },
+            Op::BrIfEqz {
+                cond: Reg(1),
+                offset: 3,
+            },
+            Op::Copy {
+                dst: Reg(1),
+                src: Reg(0),
+            },
+            Op::Br { offset: -3 },
+            Op::Return {},
+        ];
+        thread_jumps(&mut ops);
+        assert_eq!(
+            ops[3],
+            Op::BrFuel {
+                amount: 3,
+                offset: -2
+            }
+        );
+        // A loop of one block that only branches back charges itself on every turn.
+        let mut ops = [Op::ConsumeFuel { amount: 1 }, Op::Br { offset: -1 }];
+        thread_jumps(&mut ops);
+        assert_eq!(
+            ops[1],
+            Op::BrFuel {
+                amount: 1,
+                offset: 0
+            }
+        );
+    }
+
+    #[test]
+    fn empty_fuel_charges_are_passed_by() {
+        // 0: a branch over the `else` arm to the `if`'s end, 2: the end's empty charge.
+        let mut ops = [
+            Op::Br { offset: 2 },
+            Op::Unreachable {},
+            Op::ConsumeFuel { amount: 0 },
+            Op::ReturnReg { src: Reg(1) },
+        ];
+        thread_jumps(&mut ops);
+        assert_eq!(ops[0], Op::ReturnReg { src: Reg(1) });
+        assert_eq!(ops[2], Op::ReturnReg { src: Reg(1) });
+        let mut ops = [
+            Op::BrIfNez {
+                cond: Reg(0),
+                offset: 2,
+            },
+            Op::Unreachable {},
+            Op::ConsumeFuel { amount: 0 },
+            Op::Copy {
+                dst: Reg(1),
+                src: Reg(0),
+            },
+            Op::Return {},
+        ];
+        thread_jumps(&mut ops);
+        assert_eq!(
+            ops[0],
+            Op::BrIfNez {
+                cond: Reg(0),
+                offset: 3
+            }
+        );
+        assert_eq!(ops[2], Op::ConsumeFuel { amount: 0 });
     }
 
     #[test]
