@@ -401,6 +401,7 @@ fn instantiate<T>(
             native: Default::default(),
             native_wasm_call: Default::default(),
             code: Default::default(),
+            short_call: Default::default(),
             vmctx: vmctx_ptr,
             sig: module.inner.type_infos[ty as usize].id,
             ty: Arc::as_ptr(&module.inner.type_infos[ty as usize]),

@@ -286,10 +286,7 @@ impl NativeCode {
             return false;
         }
         let wasm_call = self.wasm_call_entries[entry.index as usize].load(Ordering::Acquire);
-        entry
-            .native_wasm_call
-            .store(wasm_call as *mut u8, Ordering::Release);
-        entry.native.store(code, Ordering::Release);
+        entry.set_native(code, wasm_call as *mut u8);
         true
     }
 

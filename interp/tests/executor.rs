@@ -83,6 +83,7 @@ fn instantiate(wat: &str) -> Instance {
                 native: Default::default(),
                 native_wasm_call: Default::default(),
                 code: Default::default(),
+                short_call: Default::default(),
                 vmctx: vmctx_ptr,
                 sig: SigId(ty),
                 kind: FuncKind::Wasm,

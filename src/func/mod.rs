@@ -124,6 +124,7 @@ impl Func {
             native: Default::default(),
             native_wasm_call: Default::default(),
             code: Default::default(),
+            short_call: Default::default(),
             vmctx: std::ptr::null_mut(),
             sig: ty.id,
             // The engine's registry keeps the info alive for as long as the engine lives.

@@ -56,8 +56,8 @@ pub const DEFAULT_MAX_WASM_STACK: usize = 4 << 20;
 /// A suspended caller.
 #[derive(Debug, Clone, Copy)]
 struct Frame {
+    /// The caller, whose entry leads to its code.
     func: *const FuncEntry,
-    code: *const CompiledFunc,
     /// Where to continue in the caller: the instruction after the call.
     resume: *const Threaded,
     /// The caller's register window.
@@ -70,6 +70,12 @@ pub struct Stack {
     values: Vec<Slot>,
     frames: Vec<Frame>,
     max_bytes: usize,
+    /// The end, in slots, of the frames that the call instructions may set up on their own
+    /// while `frames` has room for the record: such a frame lies within `values`, and the
+    /// bound holds even with `frames` full to its capacity. One compare on every call; calls
+    /// past it take the general path, which checks the bound exactly and grows the stack.
+    /// Kept by [`Stack::update_quick_limit`] whenever either vector grows.
+    quick_limit: usize,
 }
 
 impl Stack {
@@ -79,7 +85,22 @@ impl Stack {
             values: Vec::new(),
             frames: Vec::new(),
             max_bytes,
+            quick_limit: 0,
         }
+    }
+
+    fn update_quick_limit(&mut self) {
+        let records = self.frames.capacity() * size_of::<Frame>();
+        self.quick_limit = self
+            .values
+            .len()
+            .min(self.max_bytes.saturating_sub(records) / size_of::<Slot>());
+    }
+
+    /// Pushes a frame record.
+    fn push_frame(&mut self, frame: Frame) {
+        self.frames.push(frame);
+        self.update_quick_limit();
     }
 
     /// The bound, in bytes.
@@ -110,6 +131,7 @@ impl Stack {
             .min(self.max_bytes / size_of::<Slot>())
             .max(len);
         self.values.resize(target, 0);
+        self.update_quick_limit();
     }
 }
 
@@ -385,11 +407,10 @@ pub unsafe fn execute<H: Host>(
     })
 }
 
-/// Where execution stopped: the function, its code and the instruction's index.
+/// Where execution stopped: the function and the instruction's index.
 #[derive(Clone, Copy)]
 struct StopPoint {
     func: *const FuncEntry,
-    code: *const CompiledFunc,
     pc: usize,
 }
 
@@ -413,19 +434,36 @@ impl FrameInfo {
     }
 }
 
-fn frame_info(func: *const FuncEntry, code: *const CompiledFunc, pc: usize) -> Option<FrameInfo> {
-    // SAFETY: frames only hold entries and code of live instances.
-    let (func, code) = unsafe { (&*func, code.as_ref()?) };
+/// The bytecode of wasm function `func`, null if it is not translated yet. A function that
+/// runs has its translation, so frames keep only their entry.
+///
+/// # Safety
+///
+/// `func` must be a live entry.
+#[inline(always)]
+unsafe fn code_of(func: *const FuncEntry) -> *const CompiledFunc {
+    // SAFETY: guaranteed by the caller.
+    unsafe { (*func).code.load(std::sync::atomic::Ordering::Acquire) }
+}
+
+fn frame_info(func: *const FuncEntry, pc: usize) -> Option<FrameInfo> {
+    // SAFETY: frames only hold entries of live instances, whose code lives as long.
+    let (func, code) = unsafe { (&*func, code_of(func).as_ref()?) };
     Some(FrameInfo::of(func, code.wasm_offset(pc)))
 }
 
 fn backtrace(stack: &Stack, at: StopPoint) -> Vec<FrameInfo> {
-    let mut frames: Vec<FrameInfo> = frame_info(at.func, at.code, at.pc).into_iter().collect();
+    let mut frames: Vec<FrameInfo> = frame_info(at.func, at.pc).into_iter().collect();
     for frame in stack.frames.iter().rev() {
-        // SAFETY: a frame's code is alive, and `resume` points into its instructions.
-        let resume = unsafe { frame.resume.offset_from((*frame.code).code.as_ptr()) } as usize;
+        // SAFETY: a frame's function runs, so its code is alive, and `resume` points into
+        // its instructions.
+        let resume = unsafe {
+            frame
+                .resume
+                .offset_from((*code_of(frame.func)).code.as_ptr())
+        };
         // The call is the instruction before `resume`.
-        frames.extend(frame_info(frame.func, frame.code, resume.saturating_sub(1)));
+        frames.extend(frame_info(frame.func, (resume as usize).saturating_sub(1)));
     }
     frames
 }
@@ -479,7 +517,7 @@ unsafe fn init_frame(frame: *mut Slot, code: &CompiledFunc) {
 
 /// The longest frame template, in quads, that the call handlers copy themselves; calls of
 /// functions with more locals and constants take the general path.
-const INLINE_TEMPLATE_QUADS: usize = 8;
+pub(crate) const INLINE_TEMPLATE_QUADS: usize = 8;
 
 /// As [`init_frame`], for a template of at most [`INLINE_TEMPLATE_QUADS`] quads, without a
 /// loop: the compiler unrolls a loop of unknown trip count into one that needs more
@@ -545,8 +583,7 @@ fn translate(func: &FuncEntry) -> Result<*const CompiledFunc, Stop> {
     let module = unsafe { &(*func.vmctx).module };
     let code: &CompiledFunc = module.compiled(func.index).map_err(Stop::Compile)?;
     let code = code as *const CompiledFunc;
-    func.code
-        .store(code.cast_mut(), std::sync::atomic::Ordering::Release);
+    func.set_code(code);
     Ok(code)
 }
 
@@ -718,9 +755,8 @@ struct Cx<'a> {
     host: &'a mut dyn ErasedHost,
     /// The outermost call's arguments and results.
     io: &'a mut [Slot],
-    /// The running function, its code, register window and instance.
+    /// The running function, its register window and instance.
     func: *const FuncEntry,
-    code: *const CompiledFunc,
     base: usize,
     vmctx: *mut VmCtx,
     /// The store's limits, which every instance the call reaches shares: fuel metering finds
@@ -756,11 +792,7 @@ unsafe fn run(
     func: *const FuncEntry,
     io: &mut [Slot],
 ) -> (Result<(), Stop>, StopPoint) {
-    let at = StopPoint {
-        func,
-        code: std::ptr::null(),
-        pc: 0,
-    };
+    let at = StopPoint { func, pc: 0 };
     // SAFETY: the caller guarantees that `func` is a valid wasm entry.
     let code = match unsafe { enter(stack, func, 0) } {
         Ok(code) => code,
@@ -779,7 +811,6 @@ unsafe fn run(
             host,
             io,
             func,
-            code,
             base: 0,
             vmctx,
             limits: (*vmctx).limits,
@@ -794,7 +825,6 @@ unsafe fn run(
         handlers::run(&mut cx);
         let at = StopPoint {
             func: cx.func,
-            code: cx.code,
             pc: cx.stop_pc,
         };
         match cx.stop {
@@ -805,6 +835,18 @@ unsafe fn run(
 }
 
 impl Cx<'_> {
+    /// The running function's code.
+    ///
+    /// # Safety
+    ///
+    /// `self.func` must be running (so translated).
+    #[inline(always)]
+    unsafe fn code(&self) -> &CompiledFunc {
+        // SAFETY: guaranteed by the caller; the module owns the code for as long as the
+        // entry lives.
+        unsafe { &*code_of(self.func) }
+    }
+
     /// The index of instruction `ip` in the running function.
     ///
     /// # Safety
@@ -812,7 +854,7 @@ impl Cx<'_> {
     /// `ip` must point into the running function's instructions.
     unsafe fn pc(&self, ip: *const Threaded) -> usize {
         // SAFETY: guaranteed by the caller.
-        unsafe { ip.offset_from((*self.code).code.as_ptr()) as usize }
+        unsafe { ip.offset_from(self.code().code.as_ptr()) as usize }
     }
 
     /// Ends execution at instruction `ip` of the running function with `stop`.
@@ -926,7 +968,7 @@ impl Cx<'_> {
         // `frame_slots` slots, at least the locals and the results.
         unsafe {
             let func = &*self.func;
-            let code = &*self.code;
+            let code = self.code();
             let pc = self.pc(ip);
             let loop_offset = code.wasm_offset(pc).unwrap_or(0);
             let len = (code.local_slots.max(code.result_slots)) as usize;
@@ -1029,11 +1071,9 @@ impl Cx<'_> {
         callee: &FuncEntry,
         base: Reg,
     ) -> Option<*const Threaded> {
-        if callee.kind != FuncKind::Wasm || callee.has_native_code() {
-            return None;
-        }
+        // A wasm function, translated, without native code, with a short frame template.
         let code = callee
-            .code
+            .short_call
             .load(std::sync::atomic::Ordering::Acquire)
             .cast_const();
         if code.is_null() {
@@ -1043,11 +1083,8 @@ impl Cx<'_> {
         let code_ref = unsafe { &*code };
         let new_base = self.base + base.0 as usize;
         let frame_end = new_base + code_ref.frame_slots as usize;
-        let frames = self.stack.frames.len() + 1;
-        if code_ref.frame_init.len() > INLINE_TEMPLATE_QUADS
-            || frame_end > self.stack.values.len()
-            || frame_end * size_of::<Slot>() + frames * size_of::<Frame>() > self.stack.max_bytes
-        {
+        let depth = self.stack.frames.len();
+        if frame_end > self.stack.quick_limit || depth == self.stack.frames.capacity() {
             return None;
         }
         if let Some(counters) = tier_counters(callee) {
@@ -1060,16 +1097,11 @@ impl Cx<'_> {
                     .store(left - 1, std::sync::atomic::Ordering::Relaxed),
             }
         }
-        let depth = self.stack.frames.len();
-        if depth == self.stack.frames.capacity() {
-            return None;
-        }
         // SAFETY: the record fits in the capacity (checked above); `ip` is a call, which is
         // never the function's last instruction.
         unsafe {
             self.stack.frames.as_mut_ptr().add(depth).write(Frame {
                 func: self.func,
-                code: self.code,
                 resume: ip.add(1),
                 base: self.base,
             });
@@ -1087,7 +1119,6 @@ impl Cx<'_> {
             self.regs = regs;
         }
         self.func = callee;
-        self.code = code;
         self.base = new_base;
         Some(code_ref.code.as_ptr())
     }
@@ -1113,16 +1144,14 @@ impl Cx<'_> {
         unsafe {
             loop {
                 if (*callee).kind == FuncKind::Wasm && !self.runs_native(callee) {
-                    self.stack.frames.push(Frame {
+                    self.stack.push_frame(Frame {
                         func: self.func,
-                        code: self.code,
                         resume: ip.add(1),
                         base: self.base,
                     });
                     return match enter(self.stack, callee, new_base) {
                         Ok(code) => {
                             self.func = callee;
-                            self.code = code;
                             self.base = new_base;
                             self.vmctx = (*callee).vmctx;
                             self.resume_at((*code).code.as_ptr())
@@ -1172,7 +1201,6 @@ impl Cx<'_> {
                     return match enter(self.stack, callee, self.base) {
                         Ok(code) => {
                             self.func = callee;
-                            self.code = code;
                             self.vmctx = (*callee).vmctx;
                             self.resume_at((*code).code.as_ptr())
                         }
@@ -1219,7 +1247,6 @@ impl Cx<'_> {
         match self.stack.frames.pop() {
             Some(frame) => {
                 self.func = frame.func;
-                self.code = frame.code;
                 self.base = frame.base;
                 // SAFETY: frames hold live entries; the caller's frame is still reserved
                 // below the callee's.
@@ -1267,7 +1294,7 @@ impl Cx<'_> {
             // The instruction that threw, or the call in a caller frame.
             let mut at = self.pc(ip);
             loop {
-                let code = &*self.code;
+                let code = self.code();
                 let vmctx = self.vmctx;
                 let clause = code
                     .handlers
@@ -1301,7 +1328,6 @@ impl Cx<'_> {
                 match self.stack.frames.pop() {
                     Some(frame) => {
                         self.func = frame.func;
-                        self.code = frame.code;
                         self.base = frame.base;
                         self.vmctx = (*frame.func).vmctx;
                         at = self.pc(frame.resume) - 1;

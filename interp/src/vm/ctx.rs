@@ -127,7 +127,14 @@ pub struct FuncEntry {
     /// what compiled code calls), null while there is none. Set before `native`.
     pub native_wasm_call: AtomicPtr<u8>,
     /// The function's bytecode, null until it is first translated (wasm functions only).
+    /// Set through [`FuncEntry::set_code`].
     pub code: AtomicPtr<CompiledFunc>,
+    /// The bytecode again while the call instructions may enter it on their own: translated,
+    /// with a frame template short enough for them to copy, and no native code installed.
+    /// Null otherwise, which sends calls down the general path. Derived from the fields
+    /// above by [`FuncEntry::set_code`] and [`FuncEntry::set_native`]: one load and test
+    /// stand for those three checks on every call.
+    pub short_call: AtomicPtr<CompiledFunc>,
     /// The instance that owns a wasm function; null for host functions.
     pub vmctx: *mut VmCtx,
     /// The function's signature.
@@ -153,7 +160,7 @@ pub struct FuncEntry {
 // SAFETY: the entry's pointers refer to store-owned data that outlives it; the store is only
 // ever used by one thread at a time.
 unsafe impl Send for FuncEntry {}
-// SAFETY: as for `Send`; the only field mutated through `&self` is the atomic `native`.
+// SAFETY: as for `Send`; the fields mutated through `&self` are atomics.
 unsafe impl Sync for FuncEntry {}
 
 impl FuncEntry {
@@ -181,6 +188,31 @@ impl FuncEntry {
             .native
             .load(std::sync::atomic::Ordering::Acquire)
             .is_null()
+    }
+
+    /// Publishes the function's translation.
+    pub fn set_code(&self, code: *const CompiledFunc) {
+        self.code.store(code.cast_mut(), Ordering::Release);
+        self.update_short_call();
+    }
+
+    /// Installs native code, `array_call` with the array-call convention and `wasm_call`
+    /// with the wasm-call one (the latter first, so that code finding the former set finds
+    /// both); nulls set the function's native code aside, and calls run its bytecode.
+    pub fn set_native(&self, array_call: *mut u8, wasm_call: *mut u8) {
+        self.native_wasm_call.store(wasm_call, Ordering::Release);
+        self.native.store(array_call, Ordering::Release);
+        self.update_short_call();
+    }
+
+    fn update_short_call(&self) {
+        let code = self.code.load(Ordering::Acquire);
+        // SAFETY: a non-null `code` is the entry's translation, owned by its module.
+        let short = unsafe { code.as_ref() }.is_some_and(|code| {
+            code.frame_init.len() <= crate::exec::INLINE_TEMPLATE_QUADS && !self.has_native_code()
+        });
+        let short_call = if short { code } else { std::ptr::null_mut() };
+        self.short_call.store(short_call, Ordering::Release);
     }
 
     /// The entry's address as a funcref slot value.

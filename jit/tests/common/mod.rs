@@ -186,6 +186,7 @@ impl Instance {
                 native: AtomicPtr::default(),
                 native_wasm_call: AtomicPtr::default(),
                 code: AtomicPtr::default(),
+                short_call: AtomicPtr::default(),
                 vmctx: if imported {
                     std::ptr::null_mut()
                 } else {
@@ -358,16 +359,21 @@ impl Instance {
         let mut values = io_slots(entry, args);
         let mut stack = Stack::new(DEFAULT_MAX_WASM_STACK);
         let mut host = TestHost;
-        let natives: Vec<*mut u8> = self
+        let natives: Vec<(*mut u8, *mut u8)> = self
             .entries
             .iter()
-            .map(|e| e.native.swap(std::ptr::null_mut(), Ordering::AcqRel))
+            .map(|e| {
+                let native = e.native.load(Ordering::Acquire);
+                let wasm_call = e.native_wasm_call.load(Ordering::Acquire);
+                e.set_native(std::ptr::null_mut(), std::ptr::null_mut());
+                (native, wasm_call)
+            })
             .collect();
         // SAFETY: the entry and everything its context points at belong to this instance,
         // which nothing else uses during the call; `values` is large enough.
         let result = unsafe { exec::execute(&mut stack, &mut host, entry, &mut values) };
-        for (entry, native) in self.entries.iter().zip(natives) {
-            entry.native.store(native, Ordering::Release);
+        for (entry, (native, wasm_call)) in self.entries.iter().zip(natives) {
+            entry.set_native(native, wasm_call);
         }
         match result {
             Ok(()) => {
@@ -627,8 +633,5 @@ pub fn f64(value: f64) -> Slot {
 
 /// Installs `code` in `entry`, both entry points, as the embedder does.
 fn install(entry: &FuncEntry, code: &CompiledCode) {
-    entry
-        .native_wasm_call
-        .store(code.wasm_call, Ordering::Release);
-    entry.native.store(code.as_ptr(), Ordering::Release);
+    entry.set_native(code.as_ptr(), code.wasm_call);
 }
