@@ -345,3 +345,54 @@ fn scaled_indices_wrap_before_the_offset() {
     let trap = load.call(&mut store, (PAGE as i32 - 15, 0)).unwrap_err();
     assert_eq!(trap.trap_code(), Some(TrapCode::MemoryOutOfBounds));
 }
+
+/// A vector multiply-add whose operand is loaded at `base + index` (which the interpreter
+/// fuses into one instruction) loads where `v128.load` does, wrapping the sum at 32 bits
+/// before the offset, and traps past the end of memory.
+#[test]
+fn vector_multiply_adds_load_their_operand_in_bounds() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (memory 1)
+            ;; f32 1.0 to 5.0 from 0, f64 1.5 and 2.5 from 32.
+            (data (i32.const 0) "\00\00\80\3f\00\00\00\40\00\00\40\40\00\00\80\40\00\00\a0\40")
+            (data (i32.const 32) "\00\00\00\00\00\00\f8\3f\00\00\00\00\00\00\04\40")
+            (func (export "mad32") (param i32 i32 f32 f32) (result f32)
+                (f32x4.extract_lane 3
+                    (f32x4.add (f32x4.splat (local.get 3))
+                        (f32x4.mul (f32x4.splat (local.get 2))
+                            (v128.load offset=4 (i32.add (local.get 0) (local.get 1)))))))
+            (func (export "mad64") (param i32 i32 f64 f64) (result f64) (local $c v128)
+                (local.set $c (f64x2.splat (local.get 3)))
+                (f64x2.extract_lane 1
+                    (f64x2.add
+                        (f64x2.mul (f64x2.splat (local.get 2))
+                            (v128.load (i32.add (local.get 0) (local.get 1))))
+                        (local.get $c)))))"#,
+    )
+    .unwrap();
+    let code = module.disassemble().unwrap();
+    assert!(code.contains("f32x4.mul_add_load"), "{code}");
+    assert!(code.contains("f64x2.mul_add_load"), "{code}");
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let mad32 = instance
+        .get_typed_func::<(i32, i32, f32, f32), f32>(&mut store, "mad32")
+        .unwrap();
+    let mad64 = instance
+        .get_typed_func::<(i32, i32, f64, f64), f64>(&mut store, "mad64")
+        .unwrap();
+    // Lanes 2.0 to 5.0: 1 + 2 * 5.
+    assert_eq!(mad32.call(&mut store, (0, 0, 2.0, 1.0)).unwrap(), 11.0);
+    // -8 + 8 wraps to 0 before the offset is added.
+    assert_eq!(mad32.call(&mut store, (-8, 8, 2.0, 1.0)).unwrap(), 11.0);
+    assert_eq!(mad64.call(&mut store, (30, 2, 4.0, 0.5)).unwrap(), 10.5);
+    // The last 16 bytes of the page load; one byte further traps.
+    assert_eq!(mad32.call(&mut store, (65000, 516, 2.0, 1.0)).unwrap(), 1.0);
+    let err = mad32.call(&mut store, (65000, 517, 2.0, 1.0)).unwrap_err();
+    assert_eq!(err.trap_code(), Some(TrapCode::MemoryOutOfBounds), "{err}");
+    let err = mad64.call(&mut store, (65521, 0, 1.0, 1.0)).unwrap_err();
+    assert_eq!(err.trap_code(), Some(TrapCode::MemoryOutOfBounds), "{err}");
+}

@@ -899,6 +899,35 @@ mul_add!(
     super::simd::f64x2_add
 );
 
+/// The handler of a fused multiply and add of vectors whose `b` is loaded from memory 0 at
+/// `base + index`, as `v128.load0_add` loads it.
+macro_rules! mul_add_load {
+    ($name:ident, $mul:path, $add:path) => {
+        handler!($name { dst, a, c, base, index, end } => {
+            let addr = (r!(base) as u32).wrapping_add(r!(index) as u32) as u64;
+            let (base0, size0) = memory0!();
+            let ea = check!(effective_end(addr, end, 16, size0));
+            // One 16-byte access, read as the registers are (see `RegValue for u128`):
+            // read as one `u128`, the vector takes a detour through general registers.
+            let [lo, hi] = base0.add(ea).cast::<[u64; 2]>().read_unaligned();
+            let b = u64::from_le(lo) as u128 | (u64::from_le(hi) as u128) << 64;
+            let product = $mul(<v128>::read(regs!(), a), b);
+            next_result!(v128, $add(product, <v128>::read(regs!(), c)), dst)
+        });
+    };
+}
+
+mul_add_load!(
+    F32x4MulAddLoad,
+    super::simd::f32x4_mul,
+    super::simd::f32x4_add
+);
+mul_add_load!(
+    F64x2MulAddLoad,
+    super::simd::f64x2_mul,
+    super::simd::f64x2_add
+);
+
 handler!(TrapIfNull { src } => {
     if r!(src) == 0 {
         trap!(TrapCode::NullReference);

@@ -663,6 +663,11 @@ macro_rules! for_each_op {
             F32x4MulAdd { dst: Reg, a: Reg, b: Reg, c: Reg } -> dst = "f32x4.mul_add";
             /// `f64x2.mul` then `f64x2.add`, rounding after each.
             F64x2MulAdd { dst: Reg, a: Reg, b: Reg, c: Reg } -> dst = "f64x2.mul_add";
+            /// `f32x4.mul_add` whose `b` is loaded by `v128.load0_add` at `base + index`:
+            /// the inner step of vector dot products and matrix multiplication.
+            F32x4MulAddLoad { dst: Reg, a: Reg, c: Reg, base: Reg, index: Reg, end: u32 } -> dst = "f32x4.mul_add_load";
+            /// As `f32x4.mul_add_load`, for `f64x2.mul_add`.
+            F64x2MulAddLoad { dst: Reg, a: Reg, c: Reg, base: Reg, index: Reg, end: u32 } -> dst = "f64x2.mul_add_load";
             /// An `i31` reference to the low 31 bits of `src`.
             RefI31 { dst: Reg, src: Reg } -> dst = "ref.i31";
             /// A struct of module type `ty`, its field values in consecutive registers from

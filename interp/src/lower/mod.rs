@@ -1758,8 +1758,57 @@ impl<'a> Translator<'a> {
         };
         self.stack.truncate(n - 2);
         let dst = self.push_temp(ty)?;
-        self.fuse_into(pc, fused(dst, a, b, c));
+        match self.vector_operand_load(pc, b) {
+            Some((load, base, index, end)) => {
+                // The loaded vector goes straight into the product: its temporary, which
+                // only the multiplication read, is not written.
+                self.ops.truncate(pc);
+                self.offsets.truncate(pc);
+                let fused = match op {
+                    Operator::F32x4Add => Op::F32x4MulAddLoad {
+                        dst,
+                        a,
+                        c,
+                        base,
+                        index,
+                        end,
+                    },
+                    _ => Op::F64x2MulAddLoad {
+                        dst,
+                        a,
+                        c,
+                        base,
+                        index,
+                        end,
+                    },
+                };
+                self.fuse_into(load, fused);
+            }
+            None => self.fuse_into(pc, fused(dst, a, b, c)),
+        }
         Ok(true)
+    }
+
+    /// If the vector multiplication at `pc` takes its operand `b` from the `v128.load0_add`
+    /// just before it, into a temporary that nothing else reads and with no label between
+    /// them: the load's position, base, index and end.
+    fn vector_operand_load(&self, pc: usize, b: Reg) -> Option<(usize, Reg, Reg, u32)> {
+        if !matches!(self.ops[pc], Op::F32x4Mul { .. } | Op::F64x2Mul { .. }) {
+            return None;
+        }
+        let load = pc.checked_sub(1)?;
+        if self.last_label > load {
+            return None;
+        }
+        match self.ops[load] {
+            Op::V128Load0Add {
+                dst,
+                base,
+                index,
+                end,
+            } if dst == b && self.is_temp(b) => Some((load, base, index, end)),
+            _ => None,
+        }
     }
 
     fn retype(&mut self, ty: ValType) {
