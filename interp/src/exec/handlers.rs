@@ -214,6 +214,12 @@ macro_rules! handler {
                     dispatch!(cx, ip.offset($offset as isize), regs, mem, len, Acc::uninit())
                 };
             }
+            // Continues `$offset` instructions on with `$value` in the accumulator.
+            macro_rules! jump_acc {
+                ($offset:expr, $value:expr) => {
+                    dispatch!(cx, ip.offset($offset as isize), regs, mem, len, Acc::new($value))
+                };
+            }
             // Continues at `$ip` as left by one of `Cx`'s out-of-line paths, or ends
             // execution if it returned null.
             macro_rules! resume {
@@ -958,6 +964,19 @@ handler!(Copy { dst, src } => {
     let value = r!(src);
     r!(dst) = value;
     next_acc!(value)
+});
+
+handler!(CopyPair { dst0, src0, dst1, src1 } => {
+    r!(dst0) = r!(src0);
+    let value = r!(src1);
+    r!(dst1) = value;
+    // Past the second `copy`, with the accumulator it leaves.
+    jump_acc!(2, value)
+});
+
+handler!(CopyBr { dst, src, offset } => {
+    r!(dst) = r!(src);
+    jump!(offset)
 });
 
 handler!(Copy2 { dst, src } => {

@@ -496,6 +496,12 @@ macro_rules! for_each_op {
             ThrowRef { exn: Reg } = "throw_ref";
             /// Copies one slot.
             Copy { dst: Reg, src: Reg } -> dst = "copy";
+            /// Copies `src0` to `dst0`, then `src1` to `dst1`, and continues two instructions
+            /// on, with `src1`'s value in the accumulator: the two `copy` instructions it
+            /// stands for, the second of which stays in place for branches to it.
+            CopyPair { dst0: Reg, src0: Reg, dst1: Reg, src1: Reg } = "copy_pair";
+            /// Copies `src` to `dst`, then jumps by `offset`: a `copy` and the `br` after it.
+            CopyBr { dst: Reg, src: Reg, offset: i32 } = "copy_br";
             /// Copies two slots (a `v128`).
             Copy2 { dst: Reg, src: Reg } -> dst = "copy2";
             /// Copies `len` slots, as `memmove` does.
@@ -1538,7 +1544,7 @@ macro_rules! define_ops {
             /// The branch offset, for the translator to patch.
             pub fn branch_offset_mut(&mut self) -> Option<&mut i32> {
                 match self {
-                    Op::Br { offset } | Op::BrFuel { offset, .. } => Some(offset),
+                    Op::Br { offset } | Op::BrFuel { offset, .. } | Op::CopyBr { offset, .. } => Some(offset),
                     Op::BrIfNez { offset, .. } | Op::BrIfEqz { offset, .. } => Some(offset),
                     Op::BrIfNezAcc { offset } | Op::BrIfEqzAcc { offset } => Some(offset),
                     $( Op::$cname { offset, .. } $(| Op::$cacl { offset, .. } | Op::$cacr { offset, .. })? => Some(offset), )*

@@ -9,6 +9,7 @@
 
 mod accumulator;
 mod control;
+mod copies;
 pub mod fuel;
 mod gc;
 mod peephole;
@@ -234,6 +235,7 @@ fn translate_body(
             .iter()
             .flat_map(|handler| handler.catches.iter().map(|clause| clause.target)),
     );
+    copies::fuse_copies(&mut t.ops);
     // Copied out at their exact size: the buffers go back to the thread for the next
     // translation.
     let compiled = CompiledFunc {
