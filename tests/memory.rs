@@ -396,3 +396,56 @@ fn vector_multiply_adds_load_their_operand_in_bounds() {
     let err = mad64.call(&mut store, (65521, 0, 1.0, 1.0)).unwrap_err();
     assert_eq!(err.trap_code(), Some(TrapCode::MemoryOutOfBounds), "{err}");
 }
+
+/// A sum `base + (index << shift)` that is not an access's address (the interpreter makes it
+/// one `i32.add_shl`) wraps at 32 bits and takes the shift modulo 32, also when it becomes
+/// a store's address only after the value stored is computed.
+#[test]
+fn scaled_sums_wrap_as_values_and_as_later_addresses() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (memory 1)
+            (func (export "sum") (param i32 i32) (result i32)
+                (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 35))))
+            ;; Stores the word at `src` at `base + (index << 2)`, the address computed first.
+            (func (export "move") (param $base i32) (param $index i32) (param $src i32)
+                (i32.store
+                    (i32.add (local.get $base) (i32.shl (local.get $index) (i32.const 2)))
+                    (i32.load (local.get $src))))
+            (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+            (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1))))"#,
+    )
+    .unwrap();
+    let code = module.disassemble().unwrap();
+    assert!(code.contains("i32.add_shl"), "{code}");
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let sum = instance
+        .get_typed_func::<(i32, i32), i32>(&mut store, "sum")
+        .unwrap();
+    let move_word = instance
+        .get_typed_func::<(i32, i32, i32), ()>(&mut store, "move")
+        .unwrap();
+    let load = instance
+        .get_typed_func::<i32, i32>(&mut store, "load")
+        .unwrap();
+    let store_fn = instance
+        .get_typed_func::<(i32, i32), ()>(&mut store, "store")
+        .unwrap();
+    // The shift is 35 mod 32 = 3; the sum wraps.
+    assert_eq!(
+        sum.call(&mut store, (0x7fff_fff0, 3)).unwrap(),
+        i32::MIN + 8
+    );
+    assert_eq!(sum.call(&mut store, (-8, 1)).unwrap(), 0);
+    store_fn.call(&mut store, (100, 0x1234_5678)).unwrap();
+    // -16 + (8 << 2) wraps to 16.
+    move_word.call(&mut store, (-16, 8, 100)).unwrap();
+    assert_eq!(load.call(&mut store, 16).unwrap(), 0x1234_5678);
+    move_word.call(&mut store, (65536 - 8, 1, 100)).unwrap();
+    assert_eq!(load.call(&mut store, 65532).unwrap(), 0x1234_5678);
+    let err = move_word.call(&mut store, (65536 - 4, 1, 100)).unwrap_err();
+    assert_eq!(err.trap_code(), Some(TrapCode::MemoryOutOfBounds), "{err}");
+}

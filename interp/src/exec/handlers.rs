@@ -888,6 +888,11 @@ macro_rules! mul_add {
     }};
 }
 
+handler!(I32AddShl { dst, base, index, shift } => {
+    let value = (r!(base) as i32).wrapping_add((r!(index) as i32).wrapping_shl(shift as u32));
+    next_result!(i32, value, dst)
+});
+
 mul_add!(I32MulAdd / I32MulAddAcc, i32, num::i32_mul, num::i32_add);
 mul_add!(I64MulAdd / I64MulAddAcc, i64, num::i64_mul, num::i64_add);
 mul_add!(F32MulAdd / F32MulAddAcc, f32, num::f32_mul, num::f32_add);

@@ -651,6 +651,9 @@ macro_rules! for_each_op {
             RefFunc { dst: Reg, func: u32 } -> dst = "ref.func";
             /// `i32.mul` then `i32.add`: `dst = a * b + c`.
             I32MulAdd { dst: Reg, a: Reg, b: Reg, c: Reg } -> dst = "i32.mul_add";
+            /// `i32.shl` by a constant then `i32.add`: `dst = base + (index << shift)`, an
+            /// address scaled to bytes.
+            I32AddShl { dst: Reg, base: Reg, index: Reg, shift: u8 } -> dst = "i32.add_shl";
             /// `i64.mul` then `i64.add`.
             I64MulAdd { dst: Reg, a: Reg, b: Reg, c: Reg } -> dst = "i64.mul_add";
             /// `f32.mul` then `f32.add`, rounding after each as the two instructions do.
@@ -1199,6 +1202,7 @@ impl Op {
             | Op::Load32ScaledAcc { dst, .. }
             | Op::Load64ScaledAcc { dst, .. }
             | Op::I32MulAdd { dst, .. }
+            | Op::I32AddShl { dst, .. }
             | Op::I64MulAdd { dst, .. }
             | Op::F32MulAdd { dst, .. }
             | Op::F64MulAdd { dst, .. }

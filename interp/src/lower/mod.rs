@@ -1039,32 +1039,62 @@ impl<'a> Translator<'a> {
         self.offsets[pc] = self.offset;
     }
 
-    /// If the operand on top is the sum the last instruction computed with `i32.add`, and
-    /// only that operand reads it: pops it and returns the address, for an access at
-    /// `base + (index << shift)` to replace the addition (and the shift, see
-    /// [`Translator::scaled_summand`]) at the returned position.
+    /// If the operand on top is the sum the last instruction computed (`i32.add`, or
+    /// `i32.add_shl` for an index scaled by a shift), and only that operand reads it: pops it
+    /// and returns the address, for an access at `base + (index << shift)` to replace the
+    /// sum at the returned position.
     fn take_address_sum(&mut self) -> Option<AddressSum> {
         let pc = self.last_result.filter(|&pc| pc + 1 == self.ops.len())?;
         let top = *self.stack.last()?;
-        let Op::I32Add { dst, lhs, rhs } = self.ops[pc] else {
-            return None;
+        let (dst, base, index, shift) = match self.ops[pc] {
+            Op::I32Add { dst, lhs, rhs } => (dst, lhs, rhs, 0),
+            Op::I32AddShl {
+                dst,
+                base,
+                index,
+                shift,
+            } => (dst, base, index, shift),
+            _ => return None,
         };
         if top.source != Source::Temp || top.slot != dst.0 {
             return None;
         }
         self.stack.pop();
-        Some(self.scaled_summand(pc, lhs, rhs).unwrap_or(AddressSum {
-            base: lhs,
-            index: rhs,
-            shift: 0,
+        Some(AddressSum {
+            base,
+            index,
+            shift,
             at: pc,
-        }))
+        })
+    }
+
+    /// After an `i32.add` just translated: if it adds an index scaled by the `i32.shl` just
+    /// before it (see [`Translator::scaled_summand`]), makes the two one `i32.add_shl`. A
+    /// memory access that takes the sum as its address still fuses it (`take_address_sum`).
+    fn fuse_scaled_add(&mut self) {
+        let Some(pc) = self.last_result.filter(|&pc| pc + 1 == self.ops.len()) else {
+            return;
+        };
+        let Op::I32Add { dst, lhs, rhs } = self.ops[pc] else {
+            return;
+        };
+        if let Some(sum) = self.scaled_summand(pc, lhs, rhs) {
+            self.fuse_into(
+                sum.at,
+                Op::I32AddShl {
+                    dst,
+                    base: sum.base,
+                    index: sum.index,
+                    shift: sum.shift,
+                },
+            );
+        }
     }
 
     /// When one summand of the addition at `pc` is a temporary that the instruction just
     /// before computed with `i32.shl` by a constant (an array index scaled to bytes), removes
-    /// the addition and returns the address with the shift's operand as its index, for the
-    /// access to replace the shift too. The addition consumed that temporary, so nothing
+    /// the addition and returns the sum with the shift's operand as its index, for an
+    /// `i32.add_shl` to replace the shift. The addition consumed that temporary, so nothing
     /// else reads it, and no label lies between the two, so the shift is the only way in.
     fn scaled_summand(&mut self, pc: usize, lhs: Reg, rhs: Reg) -> Option<AddressSum> {
         let shl = pc.checked_sub(1)?;
@@ -1250,6 +1280,9 @@ impl<'a> Translator<'a> {
             return Ok(());
         }
         if self.fuse_mul_add(&op)? || self.translate_numeric(&op)? {
+            if let Operator::I32Add = op {
+                self.fuse_scaled_add();
+            }
             return Ok(());
         }
         match op {
