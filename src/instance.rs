@@ -405,6 +405,7 @@ fn instantiate<T>(
             vmctx: vmctx_ptr,
             sig: module.inner.type_infos[ty as usize].id,
             ty: Arc::as_ptr(&module.inner.type_infos[ty as usize]),
+            tier_counters: FuncEntry::tier_counters_of(vmctx.get_mut(), defined as u32),
             kind: FuncKind::Wasm,
             index: defined as u32,
             store_index: opaque.funcs.len() as u32,

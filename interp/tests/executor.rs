@@ -91,6 +91,7 @@ fn instantiate(wat: &str) -> Instance {
                 store_index: index as u32,
                 param_slots: func_ty.params().len() as u16,
                 ty: std::ptr::null(),
+                tier_counters: std::ptr::null(),
                 result_slots: func_ty.results().len() as u16,
             })
         })

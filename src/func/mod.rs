@@ -129,6 +129,7 @@ impl Func {
             sig: ty.id,
             // The engine's registry keeps the info alive for as long as the engine lives.
             ty: Arc::as_ptr(&ty),
+            tier_counters: std::ptr::null(),
             kind: FuncKind::Host,
             index: store.host_funcs.len() as u32,
             store_index: store.opaque.funcs.len() as u32,

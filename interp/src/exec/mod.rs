@@ -1384,9 +1384,8 @@ pub(super) enum Countdown {
 /// `func`'s tier-up counters, if its instance tiers up.
 #[inline(always)]
 fn tier_counters(func: &FuncEntry) -> Option<&crate::vm::TierCounters> {
-    // SAFETY: a wasm entry's context is live while the entry is.
-    let counters = unsafe { &(*func.vmctx).tier_counters };
-    counters.get(func.index as usize)
+    // SAFETY: a non-null pointer outlives the entry (the field's contract).
+    unsafe { func.tier_counters.as_ref() }
 }
 
 impl Countdown {

@@ -155,6 +155,11 @@ pub struct FuncEntry {
     /// embedded without one): the type then has no supertypes. Whoever builds an entry
     /// guarantees that a non-null `ty` outlives it.
     pub ty: *const TypeInfo,
+    /// The function's tier-up countdowns among its instance's
+    /// [`VmCtx::tier_counters`], null when the instance does not tier up: one load on every
+    /// call instead of a lookup through the instance. Whoever builds an entry guarantees that
+    /// a non-null pointer outlives it.
+    pub tier_counters: *const TierCounters,
 }
 
 // SAFETY: the entry's pointers refer to store-owned data that outlives it; the store is only
@@ -188,6 +193,15 @@ impl FuncEntry {
             .native
             .load(std::sync::atomic::Ordering::Acquire)
             .is_null()
+    }
+
+    /// The counters that [`FuncEntry::tier_counters`] of defined function `index` points
+    /// at: null unless the instance tiers up.
+    pub fn tier_counters_of(vmctx: &VmCtx, index: u32) -> *const TierCounters {
+        vmctx
+            .tier_counters
+            .get(index as usize)
+            .map_or(std::ptr::null(), |counters| counters as *const TierCounters)
     }
 
     /// Publishes the function's translation.
@@ -273,7 +287,7 @@ pub struct VmCtx {
     /// A value the embedder associates with the instance (tandem stores its instance index).
     pub embedder_data: usize,
     /// Tier-up counters of the defined functions, empty unless the embedder tiers up (see
-    /// [`VmCtx::enable_tier_up`]).
+    /// [`VmCtx::enable_tier_up`]). Function entries point into it.
     pub tier_counters: Box<[TierCounters]>,
 }
 
@@ -521,7 +535,8 @@ impl VmCtx {
     /// Makes the interpreter count calls and loop back edges of this instance's defined
     /// functions and ask the embedder to compile a function after `calls` calls, or to enter
     /// compiled code at a loop header after `back_edges` back edges of its outermost loops
-    /// or [`NESTED_BACK_EDGE_FACTOR`] times as many of nested loops (0: never).
+    /// or [`NESTED_BACK_EDGE_FACTOR`] times as many of nested loops (0: never). Called
+    /// before the instance's function entries are built, which point at the counters.
     pub fn enable_tier_up(&mut self, calls: u32, back_edges: u32) {
         let defined = self.module.info.bodies.len();
         self.tier_counters = (0..defined)

@@ -206,6 +206,7 @@ impl Instance {
                 store_index: index as u32,
                 param_slots: func_ty.params().iter().map(|&t| slot_count(t)).sum(),
                 ty: std::ptr::null(),
+                tier_counters: std::ptr::null(),
                 result_slots: func_ty.results().iter().map(|&t| slot_count(t)).sum(),
             });
         }
