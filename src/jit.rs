@@ -521,8 +521,9 @@ pub(crate) fn rearm_osr(entry: &FuncEntry, engine: &Engine) {
 
 /// The tier-up counters of wasm function `entry`, whose instance tiers up.
 fn counters(entry: &FuncEntry) -> &TierCounters {
-    // SAFETY: a wasm entry's context is live while the entry is.
-    unsafe { &(*entry.vmctx).tier_counters[entry.index as usize] }
+    entry
+        .tier_counters()
+        .expect("the entry of a function that tiers up has countdowns")
 }
 
 /// Whether this host runs code Cranelift generates: checked once per process by compiling

@@ -812,6 +812,17 @@ macro_rules! stores {
     };
 }
 
+/// Where in memory 0 an access of `$size` bytes at `base + (index << shift)` starts (the sum
+/// wrapping at 32 bits, then the offset added through `$end`, the offset of the access's
+/// end), or a trap if it does not fit: the address of every fused access of memory 0.
+macro_rules! summed_address {
+    ($base:expr, $index:expr, $shift:expr, $end:expr, $size:expr) => {{
+        let addr = ($base as u32).wrapping_add(($index as u32) << $shift) as u64;
+        let (base0, size0) = memory0!();
+        base0.add(check!(effective_end(addr, $end, $size, size0)))
+    }};
+}
+
 /// The handlers of a load of a `$ty` from memory 0 at `base + index` (an `i32.add` fused into
 /// the load), or with `scaled`, at `base + (index << shift)` (the `i32.shl` of one of its
 /// operands fused too; the translator keeps `shift` below 32); the address wraps at 32 bits
@@ -834,10 +845,8 @@ macro_rules! load_add {
         });
     };
     (@at $dst:ident, $base:expr, $index:expr, $shift:expr, $end:ident, $ty:ident) => {{
-        let addr = ($base as u32).wrapping_add(($index as u32) << $shift) as u64;
-        let (base0, size0) = memory0!();
-        let ea = check!(effective_end(addr, $end, size_of::<$ty>(), size0));
-        next_result!($ty, <$ty>::from_le(base0.add(ea).cast::<$ty>().read_unaligned()), $dst)
+        let at = summed_address!($base, $index, $shift, $end, size_of::<$ty>());
+        next_result!($ty, <$ty>::from_le(at.cast::<$ty>().read_unaligned()), $dst)
     }};
 }
 
@@ -861,10 +870,8 @@ macro_rules! store_add {
         });
     };
     (@at $base:expr, $index:expr, $src:ident, $shift:expr, $end:ident, $ty:ident) => {{
-        let addr = ($base as u32).wrapping_add(($index as u32) << $shift) as u64;
-        let (base0, size0) = memory0!();
-        let ea = check!(effective_end(addr, $end, size_of::<$ty>(), size0));
-        base0.add(ea).cast::<$ty>().write_unaligned((r!($src) as $ty).to_le());
+        let at = summed_address!($base, $index, $shift, $end, size_of::<$ty>());
+        at.cast::<$ty>().write_unaligned((r!($src) as $ty).to_le());
         next!()
     }};
 }
@@ -915,12 +922,10 @@ mul_add!(
 macro_rules! mul_add_load {
     ($name:ident, $mul:path, $add:path) => {
         handler!($name { dst, a, c, base, index, end } => {
-            let addr = (r!(base) as u32).wrapping_add(r!(index) as u32) as u64;
-            let (base0, size0) = memory0!();
-            let ea = check!(effective_end(addr, end, 16, size0));
+            let at = summed_address!(r!(base), r!(index), 0, end, 16);
             // One 16-byte access, read as the registers are (see `RegValue for u128`):
             // read as one `u128`, the vector takes a detour through general registers.
-            let [lo, hi] = base0.add(ea).cast::<[u64; 2]>().read_unaligned();
+            let [lo, hi] = at.cast::<[u64; 2]>().read_unaligned();
             let b = u64::from_le(lo) as u128 | (u64::from_le(hi) as u128) << 64;
             let product = $mul(<v128>::read(regs!(), a), b);
             next_result!(v128, $add(product, <v128>::read(regs!(), c)), dst)

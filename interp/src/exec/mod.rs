@@ -925,7 +925,7 @@ impl Cx<'_> {
     fn count_back_edge(&mut self, which: Countdown) -> bool {
         // SAFETY: the running function's entry is valid while it runs.
         let func = unsafe { &*self.func };
-        let Some(counters) = tier_counters(func) else {
+        let Some(counters) = func.tier_counters() else {
             return false;
         };
         if count_down(&counters.calls) {
@@ -1087,7 +1087,7 @@ impl Cx<'_> {
         if frame_end > self.stack.quick_limit || depth == self.stack.frames.capacity() {
             return None;
         }
-        if let Some(counters) = tier_counters(callee) {
+        if let Some(counters) = callee.tier_counters() {
             // The call that ends the countdown asks for a compilation: the general path's.
             match counters.calls.load(std::sync::atomic::Ordering::Relaxed) {
                 0 => {}
@@ -1381,13 +1381,6 @@ pub(super) enum Countdown {
     NestedBackEdges,
 }
 
-/// `func`'s tier-up counters, if its instance tiers up.
-#[inline(always)]
-fn tier_counters(func: &FuncEntry) -> Option<&crate::vm::TierCounters> {
-    // SAFETY: a non-null pointer outlives the entry (the field's contract).
-    unsafe { func.tier_counters.as_ref() }
-}
-
 impl Countdown {
     /// This countdown among `counters`.
     #[inline(always)]
@@ -1415,7 +1408,8 @@ fn count_down(counter: &std::sync::atomic::AtomicU32) -> bool {
 /// Counts down `func`'s countdown `which` if its instance tiers up; whether it just ran out.
 #[inline(always)]
 fn counts_down(func: &FuncEntry, which: Countdown) -> bool {
-    tier_counters(func).is_some_and(|counters| count_down(which.of(counters)))
+    func.tier_counters()
+        .is_some_and(|counters| count_down(which.of(counters)))
 }
 
 /// The function at `table[index]` of `vmctx`, checked against type `ty`.

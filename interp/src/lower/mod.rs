@@ -1097,10 +1097,7 @@ impl<'a> Translator<'a> {
     /// `i32.add_shl` to replace the shift. The addition consumed that temporary, so nothing
     /// else reads it, and no label lies between the two, so the shift is the only way in.
     fn scaled_summand(&mut self, pc: usize, lhs: Reg, rhs: Reg) -> Option<AddressSum> {
-        let shl = pc.checked_sub(1)?;
-        if self.last_label > shl {
-            return None;
-        }
+        let shl = self.only_way_into(pc)?;
         let Op::I32Shl {
             dst: shifted,
             lhs: index,
@@ -1126,6 +1123,13 @@ impl<'a> Translator<'a> {
             shift,
             at: shl,
         })
+    }
+
+    /// The position of the instruction before `pc`, if no label lies between them: that
+    /// instruction is then the only way into `pc`, and the two may fuse.
+    fn only_way_into(&self, pc: usize) -> Option<usize> {
+        pc.checked_sub(1)
+            .filter(|&before| self.last_label <= before)
     }
 
     /// Whether `reg` is an operand-stack temporary (not a local or a pooled constant).
@@ -1831,10 +1835,7 @@ impl<'a> Translator<'a> {
         if !matches!(self.ops[pc], Op::F32x4Mul { .. } | Op::F64x2Mul { .. }) {
             return None;
         }
-        let load = pc.checked_sub(1)?;
-        if self.last_label > load {
-            return None;
-        }
+        let load = self.only_way_into(pc)?;
         match self.ops[load] {
             Op::V128Load0Add {
                 dst,

@@ -204,6 +204,13 @@ impl FuncEntry {
             .map_or(std::ptr::null(), |counters| counters as *const TierCounters)
     }
 
+    /// The function's tier-up countdowns, if its instance tiers up.
+    #[inline(always)]
+    pub fn tier_counters(&self) -> Option<&TierCounters> {
+        // SAFETY: a non-null pointer outlives the entry (the field's contract).
+        unsafe { self.tier_counters.as_ref() }
+    }
+
     /// Publishes the function's translation.
     pub fn set_code(&self, code: *const CompiledFunc) {
         self.code.store(code.cast_mut(), Ordering::Release);
