@@ -151,6 +151,64 @@ fn recursion_loops_and_locals() {
     assert_eq!(call(&instance, 2, &[0, a, b]), Ok(b));
 }
 
+/// A loop's step (adding to its counter, then branching on the sum) runs as one instruction:
+/// counting up or down, by constants or registers, on both widths, across the 32-bit wrap,
+/// and leaving the counter for what follows the loop.
+#[test]
+fn loop_steps_count_and_test_their_sum() {
+    let instance = instantiate(
+        r#"(module
+          (func $up (param $from i32) (param $to i32) (result i32) (local $n i32)
+            (loop $next
+              (local.set $n (i32.add (local.get $n) (i32.const 1)))
+              (local.set $from (i32.add (local.get $from) (i32.const 1)))
+              (br_if $next (i32.ne (local.get $from) (local.get $to))))
+            (i32.add (i32.mul (local.get $from) (i32.const 1000)) (local.get $n)))
+          (func $down (param $n i32) (result i32) (local $acc i32)
+            (loop $next
+              (local.set $acc (i32.add (local.get $acc) (local.get $n)))
+              (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+              (br_if $next (local.get $n)))
+            (local.get $acc))
+          (func $until_zero (param $n i32) (param $step i32) (result i32) (local $k i32)
+            (block $done
+              (loop $next
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (local.set $n (i32.add (local.get $n) (local.get $step)))
+                (br_if $done (i32.eqz (local.get $n)))
+                (br $next)))
+            (local.get $k))
+          (func $signed (param $i i32) (result i32) (local $k i32)
+            (loop $next
+              (local.set $k (i32.add (local.get $k) (i32.const 1)))
+              (local.set $i (i32.add (local.get $i) (i32.const 3)))
+              (br_if $next (i32.lt_s (local.get $i) (i32.const 10))))
+            (local.get $k))
+          (func $wide (param $i i64) (param $to i64) (result i64) (local $k i64)
+            (loop $next
+              (local.set $k (i64.add (local.get $k) (i64.const 1)))
+              (local.set $i (i64.sub (local.get $i) (i64.const 2)))
+              (br_if $next (i64.gt_u (local.get $i) (local.get $to))))
+            (i64.add (i64.mul (local.get $k) (i64.const 1000)) (local.get $i))))"#,
+    );
+    assert_eq!(call(&instance, 0, &[5, 9]), Ok(9004));
+    // From 2^32 - 2 the counter wraps through 0 to 3.
+    assert_eq!(call(&instance, 0, &[0xffff_fffe, 3]), Ok(3005));
+    assert_eq!(call(&instance, 1, &[100]), Ok(5050));
+    assert_eq!(call(&instance, 2, &[12, -3i32 as u32 as u64]), Ok(4));
+    assert_eq!(call(&instance, 2, &[0xffff_fff0, 1]), Ok(16));
+    // Signed: from -20 by 3 up to 10 or more; unsigned 2^32 - 20 would stop at once.
+    assert_eq!(call(&instance, 3, &[-20i32 as u32 as u64]), Ok(10));
+    assert_eq!(call(&instance, 3, &[50]), Ok(1));
+    assert_eq!(call(&instance, 4, &[11, 4]), Ok(4003));
+    assert_eq!(call(&instance, 4, &[20, 0]), Ok(10000));
+    // Unsigned: from 0 the first step wraps to 2^64 - 2, then two more reach 2^64 - 6.
+    assert_eq!(
+        call(&instance, 4, &[0, u64::MAX - 5]),
+        Ok(3000u64.wrapping_add(u64::MAX - 5))
+    );
+}
+
 #[test]
 fn multi_value_blocks_and_br_table() {
     let instance = instantiate(

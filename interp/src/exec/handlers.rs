@@ -381,6 +381,26 @@ handler!(BrIfNezAcc { offset } => {
     next!()
 });
 
+// The loop steps continue past the branch they stand for, with the sum in the accumulator as
+// the `add` left it.
+handler!(BrI32AddNez { dst, lhs, rhs, offset } => {
+    let sum = (r!(lhs) as u32).wrapping_add(r!(rhs) as u32);
+    r!(dst) = sum as u64;
+    if sum != 0 {
+        jump!(offset)
+    }
+    jump_acc!(2, sum as u64)
+});
+
+handler!(BrI32AddEqz { dst, lhs, rhs, offset } => {
+    let sum = (r!(lhs) as u32).wrapping_add(r!(rhs) as u32);
+    r!(dst) = sum as u64;
+    if sum == 0 {
+        jump!(offset)
+    }
+    jump_acc!(2, sum as u64)
+});
+
 handler!(BrIfEqzAcc { offset } => {
     if acc!() == 0 {
         jump!(offset)
@@ -1283,7 +1303,7 @@ macro_rules! generated_handlers {
         ops { $( $(#[doc = $doc:literal])* $name:ident { $($field:ident : $fty:ty),* } $(-> $dst:ident)? = $mnemonic:literal; )* }
         unary { $( $uname:ident $(/ $uacc:ident)? = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )* }
         binary { $( $bname:ident $(/ $bacl:ident $bacr:ident)? = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )* }
-        branch_compare { $( $cname:ident $(/ $cacl:ident $cacr:ident)? = $cmn:literal : ($cty:ident) => $cfn:ident; )* }
+        branch_compare { $( $cname:ident $(/ $cacl:ident $cacr:ident $(/ $cstep:ident)?)? = $cmn:literal : ($cty:ident) => $cfn:ident; )* }
         ternary { $( $tname:ident = $tmn:literal : ($ta:ident, $tb:ident, $tc:ident) -> $tout:ident => $tfn:ident; )* }
         extract_lane { $( $xname:ident = $xmn:literal : ($xin:ident) -> $xout:ident => $xfn:ident; )* }
         replace_lane { $( $rname:ident = $rmn:literal : ($rin:ident, $rx:ident) -> $rout:ident => $rfn:ident; )* }
@@ -1366,6 +1386,16 @@ macro_rules! generated_handlers {
                     }
                     next!()
                 });
+                $(
+                    handler!($cstep { dst, lhs, rhs, limit, offset } => {
+                        let sum = <$cty>::read(regs!(), lhs).wrapping_add(<$cty>::read(regs!(), rhs));
+                        sum.write(regs!(), dst);
+                        if num::$cfn(sum, <$cty>::read(regs!(), limit)) != 0 {
+                            jump!(offset)
+                        }
+                        jump_acc!(2, sum.into_acc())
+                    });
+                )?
             )?
         )*
 
@@ -1375,9 +1405,10 @@ macro_rules! generated_handlers {
             $(+ { let _ = stringify!($bname); 1 } $(+ { let _ = (stringify!($bacl), stringify!($bacr)); 2 })?)*
             $(+ { let _ = stringify!($tname); 1 })* $(+ { let _ = stringify!($xname); 1 })*
             $(+ { let _ = stringify!($rname); 1 })*
-            $(+ { let _ = stringify!($cname); 1 } $(+ { let _ = (stringify!($cacl), stringify!($cacr)); 2 })?)*] = [
+            $(+ { let _ = stringify!($cname); 1 } $(+ { let _ = (stringify!($cacl), stringify!($cacr)); 2 }
+                $(+ { let _ = stringify!($cstep); 1 })?)?)*] = [
             $($name,)* $($uname, $($uacc,)?)* $($bname, $($bacl, $bacr,)?)* $($tname,)* $($xname,)*
-            $($rname,)* $($cname, $($cacl, $cacr,)?)*
+            $($rname,)* $($cname, $($cacl, $cacr, $($cstep,)?)?)*
         ];
     };
 }

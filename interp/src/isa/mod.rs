@@ -391,6 +391,11 @@ impl WidthAccess {
 /// read the operand (the left or right one) from the accumulator, which carries the result of
 /// the instruction just before (see [`Op::acc_result`]) from one handler to the next in a
 /// machine register, instead of from the register file.
+///
+/// Integer comparisons name a third form after another `/`, the loop step: `Name / NameAccL
+/// NameAccR / AddName` adds two registers into `dst`, then compares the sum with `limit` and
+/// jumps by `offset` if the comparison holds. It stands where an `add` was followed by the
+/// comparison's `AccL` form, and continues past both (see `lower::pairs`).
 #[macro_export]
 macro_rules! for_each_op {
     ($m:ident) => {
@@ -425,6 +430,11 @@ macro_rules! for_each_op {
             BrIfNezAcc { offset: i32 } = "br_if_nez.acc";
             /// Jumps by `offset` if the accumulator is zero.
             BrIfEqzAcc { offset: i32 } = "br_if_eqz.acc";
+            /// A loop step: `i32.add` into `dst`, then jumps by `offset` if the sum is
+            /// non-zero (see the `branch_compare` group's loop steps).
+            BrI32AddNez { dst: Reg, lhs: Reg, rhs: Reg, offset: i32 } = "add.br_if_nez";
+            /// A loop step: `i32.add` into `dst`, then jumps by `offset` if the sum is zero.
+            BrI32AddEqz { dst: Reg, lhs: Reg, rhs: Reg, offset: i32 } = "add.br_if_eqz";
             /// Jumps through the `len + 1` `br` instructions that follow, the last being the
             /// default.
             BrTable { index: Reg, len: u32 } = "br_table";
@@ -1073,26 +1083,26 @@ macro_rules! for_each_op {
             }
 
             branch_compare {
-                BrI32Eq / BrI32EqAccL BrI32EqAccR = "br_if.i32.eq" : (i32) => i32_eq;
-                BrI32Ne / BrI32NeAccL BrI32NeAccR = "br_if.i32.ne" : (i32) => i32_ne;
-                BrI32LtS / BrI32LtSAccL BrI32LtSAccR = "br_if.i32.lt_s" : (i32) => i32_lt_s;
-                BrI32LtU / BrI32LtUAccL BrI32LtUAccR = "br_if.i32.lt_u" : (i32) => i32_lt_u;
-                BrI32GtS / BrI32GtSAccL BrI32GtSAccR = "br_if.i32.gt_s" : (i32) => i32_gt_s;
-                BrI32GtU / BrI32GtUAccL BrI32GtUAccR = "br_if.i32.gt_u" : (i32) => i32_gt_u;
-                BrI32LeS / BrI32LeSAccL BrI32LeSAccR = "br_if.i32.le_s" : (i32) => i32_le_s;
-                BrI32LeU / BrI32LeUAccL BrI32LeUAccR = "br_if.i32.le_u" : (i32) => i32_le_u;
-                BrI32GeS / BrI32GeSAccL BrI32GeSAccR = "br_if.i32.ge_s" : (i32) => i32_ge_s;
-                BrI32GeU / BrI32GeUAccL BrI32GeUAccR = "br_if.i32.ge_u" : (i32) => i32_ge_u;
-                BrI64Eq / BrI64EqAccL BrI64EqAccR = "br_if.i64.eq" : (i64) => i64_eq;
-                BrI64Ne / BrI64NeAccL BrI64NeAccR = "br_if.i64.ne" : (i64) => i64_ne;
-                BrI64LtS / BrI64LtSAccL BrI64LtSAccR = "br_if.i64.lt_s" : (i64) => i64_lt_s;
-                BrI64LtU / BrI64LtUAccL BrI64LtUAccR = "br_if.i64.lt_u" : (i64) => i64_lt_u;
-                BrI64GtS / BrI64GtSAccL BrI64GtSAccR = "br_if.i64.gt_s" : (i64) => i64_gt_s;
-                BrI64GtU / BrI64GtUAccL BrI64GtUAccR = "br_if.i64.gt_u" : (i64) => i64_gt_u;
-                BrI64LeS / BrI64LeSAccL BrI64LeSAccR = "br_if.i64.le_s" : (i64) => i64_le_s;
-                BrI64LeU / BrI64LeUAccL BrI64LeUAccR = "br_if.i64.le_u" : (i64) => i64_le_u;
-                BrI64GeS / BrI64GeSAccL BrI64GeSAccR = "br_if.i64.ge_s" : (i64) => i64_ge_s;
-                BrI64GeU / BrI64GeUAccL BrI64GeUAccR = "br_if.i64.ge_u" : (i64) => i64_ge_u;
+                BrI32Eq / BrI32EqAccL BrI32EqAccR / BrI32AddEq = "br_if.i32.eq" : (i32) => i32_eq;
+                BrI32Ne / BrI32NeAccL BrI32NeAccR / BrI32AddNe = "br_if.i32.ne" : (i32) => i32_ne;
+                BrI32LtS / BrI32LtSAccL BrI32LtSAccR / BrI32AddLtS = "br_if.i32.lt_s" : (i32) => i32_lt_s;
+                BrI32LtU / BrI32LtUAccL BrI32LtUAccR / BrI32AddLtU = "br_if.i32.lt_u" : (i32) => i32_lt_u;
+                BrI32GtS / BrI32GtSAccL BrI32GtSAccR / BrI32AddGtS = "br_if.i32.gt_s" : (i32) => i32_gt_s;
+                BrI32GtU / BrI32GtUAccL BrI32GtUAccR / BrI32AddGtU = "br_if.i32.gt_u" : (i32) => i32_gt_u;
+                BrI32LeS / BrI32LeSAccL BrI32LeSAccR / BrI32AddLeS = "br_if.i32.le_s" : (i32) => i32_le_s;
+                BrI32LeU / BrI32LeUAccL BrI32LeUAccR / BrI32AddLeU = "br_if.i32.le_u" : (i32) => i32_le_u;
+                BrI32GeS / BrI32GeSAccL BrI32GeSAccR / BrI32AddGeS = "br_if.i32.ge_s" : (i32) => i32_ge_s;
+                BrI32GeU / BrI32GeUAccL BrI32GeUAccR / BrI32AddGeU = "br_if.i32.ge_u" : (i32) => i32_ge_u;
+                BrI64Eq / BrI64EqAccL BrI64EqAccR / BrI64AddEq = "br_if.i64.eq" : (i64) => i64_eq;
+                BrI64Ne / BrI64NeAccL BrI64NeAccR / BrI64AddNe = "br_if.i64.ne" : (i64) => i64_ne;
+                BrI64LtS / BrI64LtSAccL BrI64LtSAccR / BrI64AddLtS = "br_if.i64.lt_s" : (i64) => i64_lt_s;
+                BrI64LtU / BrI64LtUAccL BrI64LtUAccR / BrI64AddLtU = "br_if.i64.lt_u" : (i64) => i64_lt_u;
+                BrI64GtS / BrI64GtSAccL BrI64GtSAccR / BrI64AddGtS = "br_if.i64.gt_s" : (i64) => i64_gt_s;
+                BrI64GtU / BrI64GtUAccL BrI64GtUAccR / BrI64AddGtU = "br_if.i64.gt_u" : (i64) => i64_gt_u;
+                BrI64LeS / BrI64LeSAccL BrI64LeSAccR / BrI64AddLeS = "br_if.i64.le_s" : (i64) => i64_le_s;
+                BrI64LeU / BrI64LeUAccL BrI64LeUAccR / BrI64AddLeU = "br_if.i64.le_u" : (i64) => i64_le_u;
+                BrI64GeS / BrI64GeSAccL BrI64GeSAccR / BrI64AddGeS = "br_if.i64.ge_s" : (i64) => i64_ge_s;
+                BrI64GeU / BrI64GeUAccL BrI64GeUAccR / BrI64AddGeU = "br_if.i64.ge_u" : (i64) => i64_ge_u;
                 BrF32Eq / BrF32EqAccL BrF32EqAccR = "br_if.f32.eq" : (f32) => f32_eq;
                 BrF32Ne / BrF32NeAccL BrF32NeAccR = "br_if.f32.ne" : (f32) => f32_ne;
                 BrF32Lt / BrF32LtAccL BrF32LtAccR = "br_if.f32.lt" : (f32) => f32_lt;
@@ -1399,7 +1409,7 @@ macro_rules! define_ops {
             $( $bname:ident $(/ $bacl:ident $bacr:ident)? = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )*
         }
         branch_compare {
-            $( $cname:ident $(/ $cacl:ident $cacr:ident)? = $cmn:literal : ($cty:ident) => $cfn:ident; )*
+            $( $cname:ident $(/ $cacl:ident $cacr:ident $(/ $cstep:ident)?)? = $cmn:literal : ($cty:ident) => $cfn:ident; )*
         }
         ternary {
             $( $tname:ident = $tmn:literal : ($ta:ident, $tb:ident, $tc:ident) -> $tout:ident => $tfn:ident; )*
@@ -1527,6 +1537,21 @@ macro_rules! define_ops {
                         /// Branch offset.
                         offset: i32,
                     },
+                    $(
+                        #[doc = concat!("A loop step: `add` into `dst`, then `", $cmn, "` of the sum and `limit`.")]
+                        $cstep {
+                            /// Result register.
+                            dst: Reg,
+                            /// Left summand register.
+                            lhs: Reg,
+                            /// Right summand register.
+                            rhs: Reg,
+                            /// Register the sum is compared with.
+                            limit: Reg,
+                            /// Branch offset.
+                            offset: i32,
+                        },
+                    )?
                 )?
             )*
         }
@@ -1539,6 +1564,7 @@ macro_rules! define_ops {
                     $( Op::$uname { .. } $(| Op::$uacc { .. })? => $umn, )*
                     $( Op::$bname { .. } $(| Op::$bacl { .. } | Op::$bacr { .. })? => $bmn, )*
                     $( Op::$cname { .. } $(| Op::$cacl { .. } | Op::$cacr { .. })? => $cmn, )*
+                    $( $( $( Op::$cstep { .. } => concat!("add.", $cmn), )? )? )*
                     $( Op::$tname { .. } => $tmn, )*
                     $( Op::$xname { .. } => $xmn, )*
                     $( Op::$rname { .. } => $rmn, )*
@@ -1551,7 +1577,12 @@ macro_rules! define_ops {
                     Op::Br { offset } | Op::BrFuel { offset, .. } | Op::CopyBr { offset, .. } => Some(offset),
                     Op::BrIfNez { offset, .. } | Op::BrIfEqz { offset, .. } => Some(offset),
                     Op::BrIfNezAcc { offset } | Op::BrIfEqzAcc { offset } => Some(offset),
-                    $( Op::$cname { offset, .. } $(| Op::$cacl { offset, .. } | Op::$cacr { offset, .. })? => Some(offset), )*
+                    Op::BrI32AddNez { offset, .. } | Op::BrI32AddEqz { offset, .. } => Some(offset),
+                    $(
+                        Op::$cname { offset, .. }
+                        $(| Op::$cacl { offset, .. } | Op::$cacr { offset, .. } $(| Op::$cstep { offset, .. })?)?
+                            => Some(offset),
+                    )*
                     _ => None,
                 }
             }
@@ -1572,7 +1603,10 @@ macro_rules! define_ops {
                     $( Op::$rname { dst, src, x, .. } => { f(dst); f(src); f(x); } )*
                     $(
                         Op::$cname { lhs, rhs, .. } => { f(lhs); f(rhs); }
-                        $( Op::$cacl { rhs: other, .. } | Op::$cacr { lhs: other, .. } => f(other), )?
+                        $(
+                            Op::$cacl { rhs: other, .. } | Op::$cacr { lhs: other, .. } => f(other),
+                            $( Op::$cstep { dst, lhs, rhs, limit, .. } => { f(dst); f(lhs); f(rhs); f(limit); } )?
+                        )?
                     )*
                 }
             }
@@ -1655,6 +1689,13 @@ macro_rules! define_ops {
                         $(
                             Op::$cacl { rhs, offset } => write!(f, "{} acc, {rhs}, offset={offset}", $cmn),
                             Op::$cacr { lhs, offset } => write!(f, "{} {lhs}, acc, offset={offset}", $cmn),
+                            $(
+                                Op::$cstep { dst, lhs, rhs, limit, offset } => write!(
+                                    f,
+                                    "add.{} {dst}, {lhs}, {rhs}, {limit}, offset={offset}",
+                                    $cmn
+                                ),
+                            )?
                         )?
                     )*
                     $( Op::$tname { dst, a, b, c } => write!(f, "{} {dst}, {a}, {b}, {c}", $tmn), )*

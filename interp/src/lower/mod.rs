@@ -9,9 +9,9 @@
 
 mod accumulator;
 mod control;
-mod copies;
 pub mod fuel;
 mod gc;
+mod pairs;
 mod peephole;
 
 use std::collections::HashMap;
@@ -235,7 +235,7 @@ fn translate_body(
             .iter()
             .flat_map(|handler| handler.catches.iter().map(|clause| clause.target)),
     );
-    copies::fuse_copies(&mut t.ops);
+    pairs::fuse_pairs(&mut t.ops);
     // Copied out at their exact size: the buffers go back to the thread for the next
     // translation.
     let compiled = CompiledFunc {
@@ -1283,6 +1283,31 @@ impl<'a> Translator<'a> {
             self.retype(ValType::I64);
             return Ok(());
         }
+        // Subtracting a constant adds its negation, so that loop steps counting down fuse
+        // with their branch like those counting up (see `pairs`).
+        let op = match (op, self.stack.last_mut()) {
+            (
+                Operator::I32Sub,
+                Some(Operand {
+                    source: Source::Const(bits),
+                    ..
+                }),
+            ) => {
+                *bits = (*bits as u32).wrapping_neg() as u64;
+                Operator::I32Add
+            }
+            (
+                Operator::I64Sub,
+                Some(Operand {
+                    source: Source::Const(bits),
+                    ..
+                }),
+            ) => {
+                *bits = bits.wrapping_neg();
+                Operator::I64Add
+            }
+            (op, _) => op,
+        };
         if self.fuse_mul_add(&op)? || self.translate_numeric(&op)? {
             if let Operator::I32Add = op {
                 self.fuse_scaled_add();
@@ -2464,7 +2489,7 @@ macro_rules! lower_numeric {
         ops { $( $(#[doc = $doc:literal])* $name:ident { $($field:ident : $fty:ty),* } $(-> $dst:ident)? = $mnemonic:literal; )* }
         unary { $( $uname:ident $(/ $uacc:ident)? = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )* }
         binary { $( $bname:ident $(/ $bacl:ident $bacr:ident)? = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )* }
-        branch_compare { $( $cname:ident $(/ $cacl:ident $cacr:ident)? = $cmn:literal : ($cty:ident) => $cfn:ident; )* }
+        branch_compare { $( $cname:ident $(/ $cacl:ident $cacr:ident $(/ $cstep:ident)?)? = $cmn:literal : ($cty:ident) => $cfn:ident; )* }
         ternary { $( $tname:ident = $tmn:literal : ($ta:ident, $tb:ident, $tc:ident) -> $tout:ident => $tfn:ident; )* }
         extract_lane { $( $xname:ident = $xmn:literal : ($xin:ident) -> $xout:ident => $xfn:ident; )* }
         replace_lane { $( $rname:ident = $rmn:literal : ($rin:ident, $rx:ident) -> $rout:ident => $rfn:ident; )* }
@@ -2504,3 +2529,40 @@ macro_rules! lower_numeric {
 }
 
 crate::for_each_op!(lower_numeric);
+
+/// The loop step standing for `add` followed by `branch`, a test of the sum that `branch`
+/// reads from the accumulator (see `pairs`).
+fn loop_step(add: &Op, branch: &Op) -> Option<Op> {
+    let (dst, lhs, rhs, ty) = match *add {
+        Op::I32Add { dst, lhs, rhs } => (dst, lhs, rhs, ValType::I32),
+        Op::I64Add { dst, lhs, rhs } => (dst, lhs, rhs, ValType::I64),
+        _ => return None,
+    };
+    macro_rules! step {
+        (
+            ops { $($ops:tt)* }
+            unary { $($unary:tt)* }
+            binary { $($binary:tt)* }
+            branch_compare {
+                $( $cname:ident $(/ $cacl:ident $cacr:ident $(/ $cstep:ident)?)? = $cmn:literal : ($cty:ident) => $cfn:ident; )*
+            }
+            $($rest:tt)*
+        ) => {
+            match *branch {
+                Op::BrIfNezAcc { offset } if ty == ValType::I32 => {
+                    Some(Op::BrI32AddNez { dst, lhs, rhs, offset: offset.checked_add(1)? })
+                }
+                Op::BrIfEqzAcc { offset } if ty == ValType::I32 => {
+                    Some(Op::BrI32AddEqz { dst, lhs, rhs, offset: offset.checked_add(1)? })
+                }
+                $($($(
+                    Op::$cacl { rhs: limit, offset } if ty == val_type!($cty) => {
+                        Some(Op::$cstep { dst, lhs, rhs, limit, offset: offset.checked_add(1)? })
+                    }
+                )?)?)*
+                _ => None,
+            }
+        };
+    }
+    crate::for_each_op!(step)
+}
