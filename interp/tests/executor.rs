@@ -209,6 +209,54 @@ fn loop_steps_count_and_test_their_sum() {
     );
 }
 
+/// `f64` operands pass from one instruction to the next in the float accumulator, and every
+/// other value in the slot one: chains that mix them keep every bit, NaN payloads included.
+#[test]
+fn float_chains_pass_exact_values_between_accumulators() {
+    let instance = instantiate(
+        r#"(module
+          ;; Newton steps towards sqrt(a): each step's operands come from the one before.
+          (func (param $a f64) (result f64) (local $x f64) (local $i i32)
+            (local.set $x (local.get $a))
+            (loop $next
+              (local.set $x (f64.mul (f64.const 0.5)
+                                     (f64.add (local.get $x) (f64.div (local.get $a) (local.get $x)))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $next (f64.gt (f64.abs (f64.sub (f64.mul (local.get $x) (local.get $x))
+                                                     (local.get $a)))
+                                   (f64.const 1e-9))))
+            (f64.add (local.get $x) (f64.convert_i32_u (local.get $i))))
+          ;; Sign and payload operations on a signalling NaN's bits, through both accumulators.
+          (func (param i64) (result i64)
+            (i64.reinterpret_f64 (f64.neg (f64.abs (f64.reinterpret_i64 (local.get 0))))))
+          (func (param i64) (result i64)
+            (i64.xor (i64.reinterpret_f64 (f64.copysign (f64.reinterpret_i64 (local.get 0))
+                                                        (f64.const -1)))
+                     (i64.const 1)))
+          ;; Between widths: an f32 chain inside an f64 one.
+          (func (param f64) (result f64)
+            (f64.promote_f32 (f32.mul (f32.demote_f64 (f64.sqrt (local.get 0))) (f32.const 2))))
+          ;; An f64 result consumed as an integer and the other way round.
+          (func (param f64) (result i32)
+            (i32.add (i32.trunc_f64_s (f64.floor (local.get 0))) (i32.const 1))))"#,
+    );
+    let newton = f64::from_bits(call(&instance, 0, &[2f64.to_bits()]).unwrap());
+    let steps = newton - newton.floor();
+    assert!(
+        (steps - std::f64::consts::SQRT_2.fract()).abs() < 1e-9,
+        "{newton}"
+    );
+    // A signalling NaN with payload 1: `abs` and `neg` change the sign bit alone.
+    let snan = 0x7ff0_0000_0000_0001u64;
+    assert_eq!(call(&instance, 1, &[snan]), Ok(snan | 1 << 63));
+    assert_eq!(call(&instance, 2, &[snan]), Ok((snan | 1 << 63) ^ 1));
+    assert_eq!(call(&instance, 3, &[16f64.to_bits()]), Ok(8f64.to_bits()));
+    assert_eq!(
+        call(&instance, 4, &[(-2.5f64).to_bits()]),
+        Ok(-2i32 as u32 as u64)
+    );
+}
+
 #[test]
 fn multi_value_blocks_and_br_table() {
     let instance = instantiate(

@@ -1,8 +1,8 @@
 //! One handler per instruction, and the two ways of running them.
 //!
 //! Every handler has the signature [`Handler`]: it takes the instruction pointer, the frame's
-//! registers, memory 0's base and length, the rest of the state in [`Cx`], and the
-//! accumulator ([`Acc`]). It does its instruction's work and ends with `dispatch!`, which in
+//! registers, memory 0's base and length, the rest of the state in [`Cx`], and the two
+//! accumulators ([`Acc`], [`FAcc`]). It does its instruction's work and ends with `dispatch!`, which in
 //! the threaded backend tail-calls the next instruction's handler, whose address is stored
 //! with the instruction (LLVM emits a jump, so each handler ends in its own indirect branch
 //! and the hot state never leaves machine registers), and in the loop backend stores the
@@ -17,7 +17,7 @@
 
 use std::time::Duration;
 
-use super::num::{self, RegValue, SlotValue, v128};
+use super::num::{self, AccValue, RegValue, v128};
 use super::{
     Cx, Flow, Threaded, atomic, canonicalize_nan, effective, effective_any, effective_end,
     in_bounds, index_value, indirect_callee, memory0, simd, simd_load,
@@ -25,15 +25,21 @@ use super::{
 use crate::isa::Op;
 use crate::vm::{Exception, FuncEntry, Slot, TrapCode, VmGlobal, parking};
 
-/// An instruction's handler. The last argument is the accumulator.
+/// An instruction's handler. The last two arguments are the accumulators.
 pub(crate) type Handler =
-    unsafe fn(*const Threaded, *mut Slot, *mut u8, usize, &mut Cx<'_>, Acc) -> Flow;
+    unsafe fn(*const Threaded, *mut Slot, *mut u8, usize, &mut Cx<'_>, Acc, FAcc) -> Flow;
 
 /// The accumulator: the slot value of the previous instruction's result when that
 /// instruction has an [`Op::acc_result`], and uninitialised otherwise. Only the instruction
 /// right after such a producer reads it, so every other handler passes it on uninitialised,
 /// which leaves its machine register free for other work and costs no instruction.
 pub(super) type Acc = std::mem::MaybeUninit<Slot>;
+
+/// The float accumulator: the previous instruction's `f64` result as a float, when that
+/// instruction [`Op::fills_float_acc`]. It is passed in a floating-point register, so a
+/// chain of `f64` operations hands its values on without moving them between register
+/// files: an `f64` operand read from the accumulator comes from here.
+pub(super) type FAcc = std::mem::MaybeUninit<f64>;
 
 /// Runs the instruction at `cx.ip` and everything after it until execution ends.
 ///
@@ -46,13 +52,21 @@ pub(super) unsafe fn run(cx: &mut Cx<'_>) {
     unsafe {
         cx.native_entry = super::native_stack_pointer();
         let ip = cx.ip;
-        ((*ip).handler)(ip, cx.regs, cx.mem, cx.len, cx, Acc::uninit());
+        ((*ip).handler)(
+            ip,
+            cx.regs,
+            cx.mem,
+            cx.len,
+            cx,
+            Acc::uninit(),
+            FAcc::uninit(),
+        );
     }
     #[cfg(any(debug_assertions, feature = "loop-dispatch"))]
     loop {
         let ip = cx.ip;
         // SAFETY: guaranteed by the caller; the handlers keep it so.
-        let flow = unsafe { ((*ip).handler)(ip, cx.regs, cx.mem, cx.len, cx, cx.acc) };
+        let flow = unsafe { ((*ip).handler)(ip, cx.regs, cx.mem, cx.len, cx, cx.acc, cx.facc) };
         if flow == Flow::Exit {
             return;
         }
@@ -88,34 +102,48 @@ unsafe fn exit_to_host(
     _len: usize,
     cx: &mut Cx<'_>,
     _acc: Acc,
+    _facc: FAcc,
 ) -> Flow {
     cx.return_to_host();
     cx.exited()
 }
 
-/// Continues with the instruction at `$ip`, the given registers and memory 0, and `$acc` in
-/// the accumulator.
+/// Continues with the instruction at `$ip`, the given registers and memory 0, and `$acc` and
+/// `$facc` in the accumulators.
 #[cfg(not(any(debug_assertions, feature = "loop-dispatch")))]
 macro_rules! dispatch {
-    ($cx:ident, $ip:expr, $regs:expr, $mem:expr, $len:expr, $acc:expr) => {{
-        let (ip, regs, mem, len, acc): (*const Threaded, *mut Slot, *mut u8, usize, Acc) =
-            ($ip, $regs, $mem, $len, $acc);
-        return ((*ip).handler)(ip, regs, mem, len, $cx, acc);
+    ($cx:ident, $ip:expr, $regs:expr, $mem:expr, $len:expr, $acc:expr, $facc:expr) => {{
+        let (ip, regs, mem, len, acc, facc): (
+            *const Threaded,
+            *mut Slot,
+            *mut u8,
+            usize,
+            Acc,
+            FAcc,
+        ) = ($ip, $regs, $mem, $len, $acc, $facc);
+        return ((*ip).handler)(ip, regs, mem, len, $cx, acc, facc);
     }};
 }
 
-/// Continues with the instruction at `$ip`, the given registers and memory 0, and `$acc` in
-/// the accumulator.
+/// Continues with the instruction at `$ip`, the given registers and memory 0, and `$acc` and
+/// `$facc` in the accumulators.
 #[cfg(any(debug_assertions, feature = "loop-dispatch"))]
 macro_rules! dispatch {
-    ($cx:ident, $ip:expr, $regs:expr, $mem:expr, $len:expr, $acc:expr) => {{
-        let (ip, regs, mem, len, acc): (*const Threaded, *mut Slot, *mut u8, usize, Acc) =
-            ($ip, $regs, $mem, $len, $acc);
+    ($cx:ident, $ip:expr, $regs:expr, $mem:expr, $len:expr, $acc:expr, $facc:expr) => {{
+        let (ip, regs, mem, len, acc, facc): (
+            *const Threaded,
+            *mut Slot,
+            *mut u8,
+            usize,
+            Acc,
+            FAcc,
+        ) = ($ip, $regs, $mem, $len, $acc, $facc);
         $cx.ip = ip;
         $cx.regs = regs;
         $cx.mem = mem;
         $cx.len = len;
         $cx.acc = acc;
+        $cx.facc = facc;
         return Flow::Continue;
     }};
 }
@@ -123,11 +151,13 @@ macro_rules! dispatch {
 /// Defines the handler of instruction `$name`, binding its operands to `$field`s. The body
 /// reaches the state only through the macros defined here (hygiene keeps the parameters out
 /// of reach of code written outside this macro):
-/// `r!(reg)` a register, `regs!()` the register file, `acc!()` the accumulator, `ip!()` the
+/// `r!(reg)` a register, `regs!()` the register file, `acc!()` the accumulator,
+/// `acc_value!(type)` the accumulator that holds operands of an ISA table type, `ip!()` the
 /// instruction, `vmctx!()` the instance, `cx!()` the state, `next!()` / `jump!(offset)` /
 /// `resume!(ip)` / `return_!()` to continue, `next_acc!(value)` to continue with `value` in
-/// the accumulator, `next_result!(type, value, dst)` to write a result and continue with it
-/// in the accumulator if it is a scalar, `trap!(code)` and `check!(result)` to stop with a
+/// the accumulator, `next_slot64!(value)` with a 64-bit `value` in both accumulators,
+/// `next_result!(type, value, dst)` to write a result and continue with it in the
+/// accumulators if it is a scalar, `trap!(code)` and `check!(result)` to stop with a
 /// trap, `reload_memory!()` after memory 0 may have grown,
 /// `tail!(f)` to continue in another function of a handler's signature. `handler!(fn F for
 /// Name { .. })` defines such a function `F` for instructions `Name`.
@@ -154,6 +184,7 @@ macro_rules! handler {
             mut len: usize,
             cx: &mut Cx<'_>,
             acc: Acc,
+            facc: FAcc,
         ) -> Flow {
             macro_rules! r {
                 ($reg:expr) => {
@@ -170,6 +201,13 @@ macro_rules! handler {
             macro_rules! acc {
                 () => {
                     acc.assume_init()
+                };
+            }
+            // SAFETY: as for `acc!`, and the translator has an instruction read a table
+            // type from the accumulator that holds it only after a producer that fills it.
+            macro_rules! acc_value {
+                ($ty:ty) => {
+                    <$ty as AccValue>::from_accs(acc, facc)
                 };
             }
             macro_rules! cx {
@@ -189,13 +227,20 @@ macro_rules! handler {
             }
             macro_rules! next {
                 () => {
-                    dispatch!(cx, ip.add(1), regs, mem, len, Acc::uninit())
+                    dispatch!(cx, ip.add(1), regs, mem, len, Acc::uninit(), FAcc::uninit())
                 };
             }
             macro_rules! next_acc {
                 ($value:expr) => {
-                    dispatch!(cx, ip.add(1), regs, mem, len, Acc::new($value))
+                    dispatch!(cx, ip.add(1), regs, mem, len, Acc::new($value), FAcc::uninit())
                 };
+            }
+            // A 64-bit slot value of unknown type: an `f64` consumer may take it too.
+            macro_rules! next_slot64 {
+                ($value:expr) => {{
+                    let value: Slot = $value;
+                    dispatch!(cx, ip.add(1), regs, mem, len, Acc::new(value), FAcc::new(f64::from_bits(value)))
+                }};
             }
             // Writes `$value`, of ISA table type `$ty`, to register `$dst` and continues,
             // with the value in the accumulator if it fits one slot.
@@ -204,20 +249,21 @@ macro_rules! handler {
                     let value = $value;
                     value.write(regs, $dst);
                     if crate::isa::is_scalar!($ty) {
-                        next_acc!(value.into_acc())
+                        let (acc, facc) = value.into_accs();
+                        dispatch!(cx, ip.add(1), regs, mem, len, acc, facc)
                     }
                     next!()
                 }};
             }
             macro_rules! jump {
                 ($offset:expr) => {
-                    dispatch!(cx, ip.offset($offset as isize), regs, mem, len, Acc::uninit())
+                    dispatch!(cx, ip.offset($offset as isize), regs, mem, len, Acc::uninit(), FAcc::uninit())
                 };
             }
             // Continues `$offset` instructions on with `$value` in the accumulator.
             macro_rules! jump_acc {
                 ($offset:expr, $value:expr) => {
-                    dispatch!(cx, ip.offset($offset as isize), regs, mem, len, Acc::new($value))
+                    dispatch!(cx, ip.offset($offset as isize), regs, mem, len, Acc::new($value), FAcc::uninit())
                 };
             }
             // Continues at `$ip` as left by one of `Cx`'s out-of-line paths, or ends
@@ -228,15 +274,15 @@ macro_rules! handler {
                     if next.is_null() {
                         return cx.exited();
                     }
-                    dispatch!(cx, next, cx.regs, cx.mem, cx.len, Acc::uninit())
+                    dispatch!(cx, next, cx.regs, cx.mem, cx.len, Acc::uninit(), FAcc::uninit())
                 }};
             }
             // Returns to the caller, or ends the outermost call out of line.
             macro_rules! return_ {
                 () => {
                     match cx.pop_frame() {
-                        Some(next) => dispatch!(cx, next, cx.regs, cx.mem, cx.len, Acc::uninit()),
-                        None => return exit_to_host(ip, regs, mem, len, cx, acc),
+                        Some(next) => dispatch!(cx, next, cx.regs, cx.mem, cx.len, Acc::uninit(), FAcc::uninit()),
+                        None => return exit_to_host(ip, regs, mem, len, cx, acc, facc),
                     }
                 };
             }
@@ -257,7 +303,7 @@ macro_rules! handler {
             }
             macro_rules! tail {
                 ($f:ident) => {
-                    return $f(ip, regs, mem, len, cx, acc)
+                    return $f(ip, regs, mem, len, cx, acc, facc)
                 };
             }
             macro_rules! check {
@@ -291,6 +337,9 @@ macro_rules! handler {
                     let raw = mem.add(ea).cast::<$ty>().read_unaligned();
                     let value: Slot = ($conv)(<$ty>::from_le(raw));
                     r!($dst) = value;
+                    if size_of::<$ty>() == 8 {
+                        next_slot64!(value)
+                    }
                     next_acc!(value)
                 }};
             }
@@ -866,7 +915,13 @@ macro_rules! load_add {
     };
     (@at $dst:ident, $base:expr, $index:expr, $shift:expr, $end:ident, $ty:ident) => {{
         let at = summed_address!($base, $index, $shift, $end, size_of::<$ty>());
-        next_result!($ty, <$ty>::from_le(at.cast::<$ty>().read_unaligned()), $dst)
+        let value = <$ty>::from_le(at.cast::<$ty>().read_unaligned());
+        if size_of::<$ty>() == 8 {
+            // Of unknown type: an `f64` consumer may take it from the float accumulator.
+            value.write(regs!(), $dst);
+            next_slot64!(value.into_acc())
+        }
+        next_result!($ty, value, $dst)
     }};
 }
 
@@ -905,7 +960,7 @@ macro_rules! mul_add {
         });
         $(
             handler!($acc_name { dst, b, c } => {
-                mul_add!(@of dst, <$ty as SlotValue>::from_slot(acc!()), b, c, $ty, $mul, $add)
+                mul_add!(@of dst, acc_value!($ty), b, c, $ty, $mul, $add)
             });
         )?
     };
@@ -1324,7 +1379,7 @@ macro_rules! generated_handlers {
             });
             $(
                 handler!($uacc { dst } => {
-                    let a = <$uin as SlotValue>::from_slot(acc!());
+                    let a = acc_value!($uin);
                     next_result!($uout, numeric_result!($ukind, num::$ufn(a), check), dst)
                 });
             )?
@@ -1337,13 +1392,13 @@ macro_rules! generated_handlers {
             });
             $(
                 handler!($bacl { dst, rhs } => {
-                    let a = <$bl as SlotValue>::from_slot(acc!());
+                    let a = acc_value!($bl);
                     let b = <$br>::read(regs!(), rhs);
                     next_result!($bout, numeric_result!($bkind, num::$bfn(a, b), check), dst)
                 });
                 handler!($bacr { dst, lhs } => {
                     let a = <$bl>::read(regs!(), lhs);
-                    let b = <$br as SlotValue>::from_slot(acc!());
+                    let b = acc_value!($br);
                     next_result!($bout, numeric_result!($bkind, num::$bfn(a, b), check), dst)
                 });
             )?
@@ -1375,13 +1430,13 @@ macro_rules! generated_handlers {
             });
             $(
                 handler!($cacl { rhs, offset } => {
-                    if num::$cfn(<$cty as SlotValue>::from_slot(acc!()), <$cty>::read(regs!(), rhs)) != 0 {
+                    if num::$cfn(acc_value!($cty), <$cty>::read(regs!(), rhs)) != 0 {
                         jump!(offset)
                     }
                     next!()
                 });
                 handler!($cacr { lhs, offset } => {
-                    if num::$cfn(<$cty>::read(regs!(), lhs), <$cty as SlotValue>::from_slot(acc!())) != 0 {
+                    if num::$cfn(<$cty>::read(regs!(), lhs), acc_value!($cty)) != 0 {
                         jump!(offset)
                     }
                     next!()

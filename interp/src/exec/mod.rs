@@ -772,6 +772,12 @@ struct Cx<'a> {
         allow(dead_code)
     )]
     acc: handlers::Acc,
+    /// The float accumulator, between the handlers of the loop backend.
+    #[cfg_attr(
+        not(any(debug_assertions, feature = "loop-dispatch")),
+        allow(dead_code)
+    )]
+    facc: handlers::FAcc,
     /// Why execution stopped early, and where.
     stop: Option<Stop>,
     stop_pc: usize,
@@ -821,6 +827,7 @@ unsafe fn run(
             stop_pc: 0,
             native_entry: 0,
             acc: handlers::Acc::uninit(),
+            facc: handlers::FAcc::uninit(),
         };
         handlers::run(&mut cx);
         let at = StopPoint {

@@ -3,6 +3,7 @@
 //! unsigned; floats follow IEEE 754 with WebAssembly's NaN and rounding rules.
 
 use crate::vm::TrapCode;
+use std::mem::MaybeUninit;
 
 type Trapping<T> = Result<T, TrapCode>;
 
@@ -781,6 +782,60 @@ impl RegValue for u128 {
     #[inline(always)]
     fn into_acc(self) -> u64 {
         self as u64
+    }
+}
+
+/// A value of an ISA table type as the accumulators carry it (see `handlers::Acc` and
+/// `handlers::FAcc`): `f64`s in both, the float one for `f64` operands, everything else in
+/// the slot accumulator alone.
+pub trait AccValue: Sized {
+    /// The operand, from the accumulator that holds its type.
+    ///
+    /// # Safety
+    ///
+    /// That accumulator must hold a value of this type.
+    unsafe fn from_accs(acc: MaybeUninit<u64>, facc: MaybeUninit<f64>) -> Self;
+    /// The accumulators a result leaves for the next instruction.
+    fn into_accs(self) -> (MaybeUninit<u64>, MaybeUninit<f64>);
+}
+
+macro_rules! slot_acc_values {
+    ($($ty:ty),*) => {$(
+        impl AccValue for $ty {
+            #[inline(always)]
+            unsafe fn from_accs(acc: MaybeUninit<u64>, _: MaybeUninit<f64>) -> Self {
+                // SAFETY: guaranteed by the caller.
+                Self::from_slot(unsafe { acc.assume_init() })
+            }
+            #[inline(always)]
+            fn into_accs(self) -> (MaybeUninit<u64>, MaybeUninit<f64>) {
+                (MaybeUninit::new(self.into_slot()), MaybeUninit::uninit())
+            }
+        }
+    )*};
+}
+slot_acc_values!(i32, i64, f32);
+
+impl AccValue for f64 {
+    #[inline(always)]
+    unsafe fn from_accs(_: MaybeUninit<u64>, facc: MaybeUninit<f64>) -> Self {
+        // SAFETY: guaranteed by the caller.
+        unsafe { facc.assume_init() }
+    }
+    #[inline(always)]
+    fn into_accs(self) -> (MaybeUninit<u64>, MaybeUninit<f64>) {
+        (MaybeUninit::new(self.to_bits()), MaybeUninit::new(self))
+    }
+}
+
+impl AccValue for u128 {
+    /// Vectors never pass through the accumulators.
+    unsafe fn from_accs(_: MaybeUninit<u64>, _: MaybeUninit<f64>) -> Self {
+        unreachable!("a vector operand read from an accumulator")
+    }
+    #[inline(always)]
+    fn into_accs(self) -> (MaybeUninit<u64>, MaybeUninit<f64>) {
+        (MaybeUninit::uninit(), MaybeUninit::uninit())
     }
 }
 

@@ -1173,6 +1173,17 @@ macro_rules! is_scalar {
 }
 pub(crate) use is_scalar;
 
+/// Whether ISA table type `$ty` is `f64`, whose values also pass through the float
+/// accumulator.
+macro_rules! is_f64 {
+    (f64) => {
+        true
+    };
+    ($ty:ident) => {
+        false
+    };
+}
+
 impl Op {
     /// The register whose new value this instruction also leaves in the accumulator for the
     /// next one, whose handler then finds it in a machine register instead of reading it back
@@ -1221,6 +1232,33 @@ impl Op {
             | Op::F32MulAddAcc { dst, .. }
             | Op::F64MulAddAcc { dst, .. } => Some(dst),
             _ => self.table_acc_result(),
+        }
+    }
+
+    /// Whether this instruction's [`Op::acc_result`] is also in the float accumulator, as an
+    /// `f64`: for `f64` results, and for 64-bit loads, whose type the instruction does not
+    /// know. Every instruction listed here ends with `next_slot64!`, or with `next_result!`
+    /// of an `f64`, in its handler.
+    pub fn fills_float_acc(&self) -> bool {
+        match *self {
+            Op::Load64 { .. }
+            | Op::Load64Acc { .. }
+            | Op::Load64Add { .. }
+            | Op::Load64AddAcc { .. }
+            | Op::Load64Scaled { .. }
+            | Op::Load64ScaledAcc { .. }
+            | Op::F64MulAdd { .. }
+            | Op::F64MulAddAcc { .. } => true,
+            _ => self.table_fills_float_acc(),
+        }
+    }
+
+    /// Whether this instruction, a [`Op::reading_acc`] form, takes its operand from the
+    /// float accumulator: an `f64` operand does.
+    pub fn reads_float_acc(&self) -> bool {
+        match *self {
+            Op::F64MulAddAcc { .. } => true,
+            _ => self.table_reads_float_acc(),
         }
     }
 
@@ -1639,6 +1677,27 @@ macro_rules! define_ops {
                     )*
                     $( Op::$xname { dst, .. } if is_scalar!($xout) => Some(dst), )*
                     _ => None,
+                }
+            }
+
+            /// For the table's operators: whether the result is also in the float accumulator.
+            fn table_fills_float_acc(&self) -> bool {
+                match *self {
+                    $( Op::$uname { .. } $(| Op::$uacc { .. })? => is_f64!($uout), )*
+                    $( Op::$bname { .. } $(| Op::$bacl { .. } | Op::$bacr { .. })? => is_f64!($bout), )*
+                    $( Op::$xname { .. } => is_f64!($xout), )*
+                    _ => false,
+                }
+            }
+
+            /// For the table's operators: whether an accumulator form reads the float
+            /// accumulator.
+            fn table_reads_float_acc(&self) -> bool {
+                match *self {
+                    $( $( Op::$uacc { .. } => is_f64!($uin), )? )*
+                    $( $( Op::$bacl { .. } => is_f64!($bl), Op::$bacr { .. } => is_f64!($br), )? )*
+                    $( $( Op::$cacl { .. } | Op::$cacr { .. } => is_f64!($cty), )? )*
+                    _ => false,
                 }
             }
 

@@ -8,6 +8,11 @@
 //! [`Op::acc_result`] leaves its result there as well as in its register, and an instruction
 //! rewritten to its [`Op::reading_acc`] form takes the operand from there.
 //!
+//! `f64` operands come from a second, float accumulator instead, in a floating-point
+//! register, so that a chain of float operations never moves its values to an integer
+//! register and back. Only producers that [`Op::fills_float_acc`] forward to a consumer that
+//! [`Op::reads_float_acc`]; others leave it reading the register.
+//!
 //! The rewrite needs no liveness: the producer still writes its register, so the value is
 //! in both places. It only needs the consumer to be reached from the producer alone, so it
 //! is not done where a branch, a `br_table` entry or a catch clause can also enter. Calls
@@ -51,6 +56,7 @@ pub(super) fn forward_results(ops: &mut [Op], entries: impl IntoIterator<Item = 
         }
         if let Some(reg) = ops[at - 1].acc_result()
             && let Some(op) = ops[at].reading_acc(reg)
+            && (!op.reads_float_acc() || ops[at - 1].fills_float_acc())
         {
             ops[at] = op;
         }
