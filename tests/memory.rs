@@ -449,3 +449,100 @@ fn scaled_sums_wrap_as_values_and_as_later_addresses() {
     let err = move_word.call(&mut store, (65536 - 4, 1, 100)).unwrap_err();
     assert_eq!(err.trap_code(), Some(TrapCode::MemoryOutOfBounds), "{err}");
 }
+
+/// `x[i] += y` runs as one instruction for each width and type: it adds to what is in
+/// memory, leaves the sum for what follows, and traps before writing anything out of bounds.
+#[test]
+fn additions_to_memory_read_add_and_write_back_in_place() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (memory 1)
+            (func (export "add_i32") (param $p i32) (param $y i32) (result i32)
+                (i32.store (local.get $p) (i32.add (i32.load (local.get $p)) (local.get $y)))
+                (i32.load (local.get $p)))
+            (func (export "add_i64") (param $p i32) (param $y i64)
+                (i64.store (local.get $p) (i64.add (local.get $y) (i64.load (local.get $p)))))
+            (func (export "add_f32") (param $p i32) (param $y f32)
+                (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (local.get $y))))
+            ;; Returns the sum as well, read back from the local the addition set.
+            (func (export "add_f64") (param $p i32) (param $y f64) (result f64) (local $s f64)
+                (f64.store (local.get $p)
+                    (local.tee $s (f64.add (f64.load (local.get $p)) (local.get $y))))
+                (local.get $s))
+            ;; Doubles the value: the addend is the loaded value itself.
+            (func (export "double") (param $p i32) (local $v i64)
+                (i64.store (local.get $p)
+                    (i64.add (local.tee $v (i64.load (local.get $p))) (local.get $v))))
+            (func (export "load_i64") (param i32) (result i64) (i64.load (local.get 0)))
+            (func (export "load_f32") (param i32) (result f32) (f32.load (local.get 0))))"#,
+    )
+    .unwrap();
+    let code = module.disassemble().unwrap();
+    for op in [
+        "i32.add_to_mem",
+        "i64.add_to_mem",
+        "f32.add_to_mem",
+        "f64.add_to_mem",
+    ] {
+        assert!(code.contains(op), "{op} missing from\n{code}");
+    }
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let add_i32 = instance
+        .get_typed_func::<(i32, i32), i32>(&mut store, "add_i32")
+        .unwrap();
+    let add_i64 = instance
+        .get_typed_func::<(i32, i64), ()>(&mut store, "add_i64")
+        .unwrap();
+    let add_f32 = instance
+        .get_typed_func::<(i32, f32), ()>(&mut store, "add_f32")
+        .unwrap();
+    let add_f64 = instance
+        .get_typed_func::<(i32, f64), f64>(&mut store, "add_f64")
+        .unwrap();
+    let double = instance
+        .get_typed_func::<i32, ()>(&mut store, "double")
+        .unwrap();
+    let load_i64 = instance
+        .get_typed_func::<i32, i64>(&mut store, "load_i64")
+        .unwrap();
+    let load_f32 = instance
+        .get_typed_func::<i32, f32>(&mut store, "load_f32")
+        .unwrap();
+
+    assert_eq!(add_i32.call(&mut store, (8, 5)).unwrap(), 5);
+    assert_eq!(add_i32.call(&mut store, (8, -7)).unwrap(), -2);
+    // The 32-bit sum wraps and leaves the next word alone.
+    assert_eq!(
+        add_i32.call(&mut store, (8, i32::MIN)).unwrap(),
+        i32::MAX - 1
+    );
+    assert_eq!(load_i64.call(&mut store, 8).unwrap(), (i32::MAX - 1) as i64);
+
+    add_i64.call(&mut store, (16, 1 << 40)).unwrap();
+    add_i64.call(&mut store, (16, -1)).unwrap();
+    assert_eq!(load_i64.call(&mut store, 16).unwrap(), (1 << 40) - 1);
+    double.call(&mut store, 16).unwrap();
+    assert_eq!(load_i64.call(&mut store, 16).unwrap(), (1 << 41) - 2);
+
+    add_f32.call(&mut store, (32, 1.5)).unwrap();
+    add_f32.call(&mut store, (32, 0.25)).unwrap();
+    assert_eq!(load_f32.call(&mut store, 32).unwrap(), 1.75);
+
+    assert_eq!(add_f64.call(&mut store, (40, 2.5)).unwrap(), 2.5);
+    assert_eq!(add_f64.call(&mut store, (40, 0.125)).unwrap(), 2.625);
+    assert_eq!(
+        load_i64.call(&mut store, 40).unwrap(),
+        2.625f64.to_bits() as i64
+    );
+
+    // The last whole word of the page is in bounds; one byte further traps, unchanged.
+    assert_eq!(add_i32.call(&mut store, (65532, 3)).unwrap(), 3);
+    let err = add_i32.call(&mut store, (65533, 3)).unwrap_err();
+    assert_eq!(err.trap_code(), Some(TrapCode::MemoryOutOfBounds), "{err}");
+    let err = add_f64.call(&mut store, (65529, 1.0)).unwrap_err();
+    assert_eq!(err.trap_code(), Some(TrapCode::MemoryOutOfBounds), "{err}");
+    assert_eq!(add_i32.call(&mut store, (65532, 0)).unwrap(), 3);
+}

@@ -395,7 +395,7 @@ impl WidthAccess {
 /// Integer comparisons name a third form after another `/`, the loop step: `Name / NameAccL
 /// NameAccR / AddName` adds two registers into `dst`, then compares the sum with `limit` and
 /// jumps by `offset` if the comparison holds. It stands where an `add` was followed by the
-/// comparison's `AccL` form, and continues past both (see `lower::pairs`).
+/// comparison's `AccL` form, and continues past both (see `lower::sequences`).
 #[macro_export]
 macro_rules! for_each_op {
     ($m:ident) => {
@@ -629,6 +629,15 @@ macro_rules! for_each_op {
             Store32Acc { addr: Reg, end: u32 } = "store32.acc";
             /// As `store64`, of the value in the accumulator.
             Store64Acc { addr: Reg, end: u32 } = "store64.acc";
+            /// `load32` into `loaded`, `i32.add` of `src` into `dst`, and `store32.acc` of the
+            /// sum at the same address: `x[i] += y` (see `lower::sequences`).
+            I32AddToMem { addr: Reg, src: Reg, loaded: Reg, dst: Reg, end: u32 } = "i32.add_to_mem";
+            /// As `i32.add_to_mem`, with `load64`, `i64.add` and `store64.acc`.
+            I64AddToMem { addr: Reg, src: Reg, loaded: Reg, dst: Reg, end: u32 } = "i64.add_to_mem";
+            /// As `i32.add_to_mem`, with `load32`, `f32.add` and `store32.acc`.
+            F32AddToMem { addr: Reg, src: Reg, loaded: Reg, dst: Reg, end: u32 } = "f32.add_to_mem";
+            /// As `i32.add_to_mem`, with `load64`, `f64.add` and `store64.acc`.
+            F64AddToMem { addr: Reg, src: Reg, loaded: Reg, dst: Reg, end: u32 } = "f64.add_to_mem";
             /// Memory `mem`'s size in pages.
             MemorySize { dst: Reg, mem: u32 } -> dst = "memory.size";
             /// Grows memory `mem` by `delta` pages; the old size or -1.

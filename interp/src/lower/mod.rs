@@ -11,8 +11,8 @@ mod accumulator;
 mod control;
 pub mod fuel;
 mod gc;
-mod pairs;
 mod peephole;
+mod sequences;
 
 use std::collections::HashMap;
 
@@ -235,7 +235,7 @@ fn translate_body(
             .iter()
             .flat_map(|handler| handler.catches.iter().map(|clause| clause.target)),
     );
-    pairs::fuse_pairs(&mut t.ops);
+    sequences::fuse_sequences(&mut t.ops);
     // Copied out at their exact size: the buffers go back to the thread for the next
     // translation.
     let compiled = CompiledFunc {
@@ -1284,7 +1284,7 @@ impl<'a> Translator<'a> {
             return Ok(());
         }
         // Subtracting a constant adds its negation, so that loop steps counting down fuse
-        // with their branch like those counting up (see `pairs`).
+        // with their branch like those counting up (see `sequences`).
         let op = match (op, self.stack.last_mut()) {
             (
                 Operator::I32Sub,
@@ -2531,7 +2531,7 @@ macro_rules! lower_numeric {
 crate::for_each_op!(lower_numeric);
 
 /// The loop step standing for `add` followed by `branch`, a test of the sum that `branch`
-/// reads from the accumulator (see `pairs`).
+/// reads from the accumulator (see `sequences`).
 fn loop_step(add: &Op, branch: &Op) -> Option<Op> {
     let (dst, lhs, rhs, ty) = match *add {
         Op::I32Add { dst, lhs, rhs } => (dst, lhs, rhs, ValType::I32),

@@ -1,0 +1,316 @@
+//! Short sequences of instructions fused over a finished function's bytecode.
+//!
+//! Each rewrite here makes the first instruction of a sequence do the work of all of them,
+//! then continue where the last would have. The others stay in place, so branches that
+//! enter them are unaffected and nothing moves.
+//!
+//! - Register shuffles. Values move between registers in runs of `copy` instructions: a
+//!   loop's locals rotated at its bottom (`local.set` after `local.get`), a block's results
+//!   moved to their label before the `br`. Two adjacent `copy`s become `copy_pair`, a `copy`
+//!   and the `br` after it `copy_br`.
+//! - Loop steps. A counted loop ends by adding to its counter and branching on the sum: an
+//!   `add` whose result the next branch reads from the accumulator (a comparison with a
+//!   limit, or a test against zero) becomes one `add.br_if.*`.
+//! - Additions to memory. `x[i] += y` loads a value, adds to it and stores the sum at the
+//!   same address: the three become one `*.add_to_mem`.
+//!
+//! This runs after accumulator forwarding, which is what makes each instruction read the
+//! result of the one before, and every fused form leaves the accumulators as the last
+//! instruction does, for an instruction after it that was rewritten to take them.
+
+use crate::isa::{Op, Reg};
+
+/// Applies every rewrite to `ops`.
+pub(super) fn fuse_sequences(ops: &mut [Op]) {
+    let mut at = 0;
+    while at + 1 < ops.len() {
+        if let Some(step) = super::loop_step(&ops[at], &ops[at + 1]) {
+            ops[at] = step;
+            at += 2;
+            continue;
+        }
+        if let Some(&store) = ops.get(at + 2)
+            && let Some(fused) = add_to_mem(ops[at], ops[at + 1], store)
+        {
+            ops[at] = fused;
+            at += 3;
+            continue;
+        }
+        match (ops[at], ops[at + 1]) {
+            (
+                Op::Copy {
+                    dst: dst0,
+                    src: src0,
+                },
+                Op::Copy {
+                    dst: dst1,
+                    src: src1,
+                },
+            ) => {
+                ops[at] = Op::CopyPair {
+                    dst0,
+                    src0,
+                    dst1,
+                    src1,
+                };
+                at += 2;
+            }
+            (Op::Copy { dst, src }, Op::Br { offset }) => {
+                if let Some(offset) = offset.checked_add(1) {
+                    ops[at] = Op::CopyBr { dst, src, offset };
+                }
+                at += 2;
+            }
+            _ => at += 1,
+        }
+    }
+}
+
+/// The addition to memory standing for `load`, an addition reading the loaded value from
+/// the accumulator, and `store` of the sum from the accumulator at the same address.
+fn add_to_mem(load: Op, add: Op, store: Op) -> Option<Op> {
+    let (wide, loaded, addr, end) = match (load, store) {
+        (
+            Op::Load32 { dst, addr, end },
+            Op::Store32Acc {
+                addr: to,
+                end: to_end,
+            },
+        ) if (to, to_end) == (addr, end) => (false, dst, addr, end),
+        (
+            Op::Load64 { dst, addr, end },
+            Op::Store64Acc {
+                addr: to,
+                end: to_end,
+            },
+        ) if (to, to_end) == (addr, end) => (true, dst, addr, end),
+        _ => return None,
+    };
+    type Make = fn(Reg, Reg, Reg, Reg, u32) -> Op;
+    let (make, dst, src): (Make, _, _) = match (add, wide) {
+        (Op::I32AddAccL { dst, rhs: src } | Op::I32AddAccR { dst, lhs: src }, false) => (
+            |addr, src, loaded, dst, end| Op::I32AddToMem {
+                addr,
+                src,
+                loaded,
+                dst,
+                end,
+            },
+            dst,
+            src,
+        ),
+        (Op::F32AddAccL { dst, rhs: src } | Op::F32AddAccR { dst, lhs: src }, false) => (
+            |addr, src, loaded, dst, end| Op::F32AddToMem {
+                addr,
+                src,
+                loaded,
+                dst,
+                end,
+            },
+            dst,
+            src,
+        ),
+        (Op::I64AddAccL { dst, rhs: src } | Op::I64AddAccR { dst, lhs: src }, true) => (
+            |addr, src, loaded, dst, end| Op::I64AddToMem {
+                addr,
+                src,
+                loaded,
+                dst,
+                end,
+            },
+            dst,
+            src,
+        ),
+        (Op::F64AddAccL { dst, rhs: src } | Op::F64AddAccR { dst, lhs: src }, true) => (
+            |addr, src, loaded, dst, end| Op::F64AddToMem {
+                addr,
+                src,
+                loaded,
+                dst,
+                end,
+            },
+            dst,
+            src,
+        ),
+        _ => return None,
+    };
+    // The store must go where the load read: neither result may replace the address.
+    (addr != loaded && addr != dst).then(|| make(addr, src, loaded, dst, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn copy(dst: u16, src: u16) -> Op {
+        Op::Copy {
+            dst: Reg(dst),
+            src: Reg(src),
+        }
+    }
+
+    #[test]
+    fn runs_of_copies_go_in_pairs_and_a_last_one_with_its_branch() {
+        // A rotation of three registers and the back edge: 0-1 pair, 2 with the branch.
+        let mut ops = [
+            copy(1, 2),
+            copy(2, 3),
+            copy(3, 1),
+            Op::Br { offset: -3 },
+            Op::Return {},
+        ];
+        fuse_sequences(&mut ops);
+        assert_eq!(
+            ops[0],
+            Op::CopyPair {
+                dst0: Reg(1),
+                src0: Reg(2),
+                dst1: Reg(2),
+                src1: Reg(3),
+            }
+        );
+        assert_eq!(ops[1], copy(2, 3));
+        assert_eq!(
+            ops[2],
+            Op::CopyBr {
+                dst: Reg(3),
+                src: Reg(1),
+                offset: -2,
+            }
+        );
+        assert_eq!(ops[3], Op::Br { offset: -3 });
+    }
+
+    #[test]
+    fn loop_steps_fuse_an_add_with_the_test_of_its_sum() {
+        let add = |dst, lhs, rhs| Op::I32Add {
+            dst: Reg(dst),
+            lhs: Reg(lhs),
+            rhs: Reg(rhs),
+        };
+        let mut ops = [
+            add(1, 1, 2),
+            Op::BrI32LtUAccL {
+                rhs: Reg(3),
+                offset: -1,
+            },
+            add(4, 4, 2),
+            Op::BrIfNezAcc { offset: -3 },
+            // An i64 sum is not tested by `br_if_nez`: no i64 step stands for the two.
+            Op::I64Add {
+                dst: Reg(5),
+                lhs: Reg(5),
+                rhs: Reg(6),
+            },
+            Op::BrIfNezAcc { offset: 2 },
+            Op::I64Add {
+                dst: Reg(5),
+                lhs: Reg(5),
+                rhs: Reg(6),
+            },
+            Op::BrI64NeAccL {
+                rhs: Reg(7),
+                offset: -7,
+            },
+            Op::Return {},
+        ];
+        let branches = [ops[1], ops[3], ops[5], ops[7]];
+        fuse_sequences(&mut ops);
+        assert_eq!(
+            ops[0],
+            Op::BrI32AddLtU {
+                dst: Reg(1),
+                lhs: Reg(1),
+                rhs: Reg(2),
+                limit: Reg(3),
+                offset: 0,
+            }
+        );
+        assert_eq!(
+            ops[2],
+            Op::BrI32AddNez {
+                dst: Reg(4),
+                lhs: Reg(4),
+                rhs: Reg(2),
+                offset: -2,
+            }
+        );
+        assert!(matches!(ops[4], Op::I64Add { .. }));
+        assert_eq!(
+            ops[6],
+            Op::BrI64AddNe {
+                dst: Reg(5),
+                lhs: Reg(5),
+                rhs: Reg(6),
+                limit: Reg(7),
+                offset: -6,
+            }
+        );
+        assert_eq!(
+            ops[6].to_string(),
+            "add.br_if.i64.ne r5, r5, r6, r7, offset=-6"
+        );
+        // The branches stay for anything that jumps to them.
+        assert_eq!([ops[1], ops[3], ops[5], ops[7]], branches);
+    }
+
+    #[test]
+    fn additions_to_memory_fuse_when_the_store_goes_where_the_load_read() {
+        let load = Op::Load64 {
+            dst: Reg(5),
+            addr: Reg(1),
+            end: 8,
+        };
+        let add = Op::F64AddAccR {
+            dst: Reg(6),
+            lhs: Reg(2),
+        };
+        let store = Op::Store64Acc {
+            addr: Reg(1),
+            end: 8,
+        };
+        let mut ops = [load, add, store, Op::Return {}];
+        fuse_sequences(&mut ops);
+        assert_eq!(
+            ops[0],
+            Op::F64AddToMem {
+                addr: Reg(1),
+                src: Reg(2),
+                loaded: Reg(5),
+                dst: Reg(6),
+                end: 8,
+            }
+        );
+        assert_eq!(&ops[1..3], &[add, store]);
+
+        // Another offset, another address register, a sum that replaces the address, or a
+        // width that does not match the addition's: left alone.
+        let elsewhere = Op::Store64Acc {
+            addr: Reg(1),
+            end: 16,
+        };
+        let other_addr = Op::Store64Acc {
+            addr: Reg(3),
+            end: 8,
+        };
+        let onto_addr = Op::F64AddAccR {
+            dst: Reg(1),
+            lhs: Reg(2),
+        };
+        let narrow = Op::Load32 {
+            dst: Reg(5),
+            addr: Reg(1),
+            end: 8,
+        };
+        for seq in [
+            [load, add, elsewhere],
+            [load, add, other_addr],
+            [load, onto_addr, store],
+            [narrow, add, store],
+        ] {
+            let mut ops = seq;
+            fuse_sequences(&mut ops);
+            assert_eq!(ops, seq);
+        }
+    }
+}
