@@ -335,6 +335,93 @@ const MEMORIES: &str = r#"(module
     (func (export "drop") data.drop $passive)
 )"#;
 
+/// Atomic accesses of every width and kind, in a shared 32-bit memory and an unshared 64-bit
+/// one: results zero-extended, sums wrapping at their width, and the same traps (out of
+/// bounds before unaligned).
+const ATOMICS: &str = r#"(module
+  (memory $m 1 1 shared)
+  (memory $w i64 1)
+  (func (export "load8") (param i32) (result i32) (i32.atomic.load8_u $m (local.get 0)))
+  (func (export "load16") (param i32) (result i64) (i64.atomic.load16_u $m offset=2 (local.get 0)))
+  (func (export "load32") (param i32) (result i64) (i64.atomic.load32_u $m (local.get 0)))
+  (func (export "load64") (param i64) (result i64) (i64.atomic.load $w offset=8 (local.get 0)))
+  (func (export "store8") (param i32 i64) (i64.atomic.store8 $m (local.get 0) (local.get 1)))
+  (func (export "store32") (param i32 i32) (i32.atomic.store $m (local.get 0) (local.get 1)))
+  (func (export "store64") (param i64 i64) (i64.atomic.store $w (local.get 0) (local.get 1)))
+  (func (export "add8") (param i32 i32) (result i32)
+    (i32.atomic.rmw8.add_u $m (local.get 0) (local.get 1)))
+  (func (export "sub16") (param i32 i64) (result i64)
+    (i64.atomic.rmw16.sub_u $m (local.get 0) (local.get 1)))
+  (func (export "and32") (param i32 i32) (result i32)
+    (i32.atomic.rmw.and $m (local.get 0) (local.get 1)))
+  (func (export "or64") (param i64 i64) (result i64)
+    (i64.atomic.rmw.or $w (local.get 0) (local.get 1)))
+  (func (export "xor32") (param i32 i64) (result i64)
+    (i64.atomic.rmw32.xor_u $m (local.get 0) (local.get 1)))
+  (func (export "xchg16") (param i32 i32) (result i32)
+    (i32.atomic.rmw16.xchg_u $m (local.get 0) (local.get 1)))
+  (func (export "cas8") (param i32 i32 i32) (result i32)
+    (i32.atomic.rmw8.cmpxchg_u $m (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "cas64") (param i64 i64 i64) (result i64)
+    atomic.fence
+    (i64.atomic.rmw.cmpxchg $w (local.get 0) (local.get 1) (local.get 2))))"#;
+
+#[test]
+fn atomic_accesses_of_every_width() {
+    let d = Differential::new(ATOMICS);
+    let page = 65536i32;
+    for addr in [
+        0,
+        1,
+        2,
+        4,
+        6,
+        8,
+        page - 8,
+        page - 4,
+        page - 2,
+        page - 1,
+        page,
+        -4,
+    ] {
+        d.run(&[
+            ("store8", &[i32(addr), i64(0x1ff)]),
+            ("store32", &[i32(addr), i32(-2)]),
+            ("add8", &[i32(addr), i32(0x1ff)]),
+            ("sub16", &[i32(addr), i64(3)]),
+            ("and32", &[i32(addr), i32(0x0f0f_0f0f)]),
+            ("xor32", &[i32(addr), i64(-1)]),
+            ("xchg16", &[i32(addr), i32(0x12345)]),
+            ("cas8", &[i32(addr), i32(0), i32(7)]),
+            ("cas8", &[i32(addr), i32(0x100), i32(9)]),
+            ("load8", &[i32(addr)]),
+            ("load16", &[i32(addr)]),
+            ("load32", &[i32(addr)]),
+        ]);
+    }
+    for addr in [0i64, 4, 8, 65520, 65524, 65528, 1 << 32, -8] {
+        d.run(&[
+            ("store64", &[i64(addr), i64(-3)]),
+            ("or64", &[i64(addr), i64(0x50)]),
+            ("cas64", &[i64(addr), i64(-3), i64(5)]),
+            ("cas64", &[i64(addr), i64(0x53 | -4), i64(6)]),
+            ("load64", &[i64(addr)]),
+        ]);
+    }
+    assert_eq!(
+        d.call("and32", &[i32(2), i32(0)]),
+        trap(TrapCode::UnalignedAtomic)
+    );
+    assert_eq!(
+        d.call("and32", &[i32(page - 2), i32(0)]),
+        trap(TrapCode::MemoryOutOfBounds)
+    );
+    assert_eq!(
+        d.run(&[("add8", &[i32(5), i32(0x1ff)]), ("add8", &[i32(5), i32(2)])]),
+        vec![Ok(vec![i32(0)]), Ok(vec![i32(0xff)])]
+    );
+}
+
 #[test]
 fn every_memory_with_32_and_64_bit_addresses() {
     let d = Differential::new(MEMORIES);

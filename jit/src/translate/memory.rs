@@ -35,14 +35,14 @@ pub(crate) struct MemoryState {
     /// The memory's `VmMemory` record.
     def: Value,
     /// The address of its first byte.
-    base: Value,
+    pub(super) base: Value,
     /// Its current length in bytes, kept for unshared memories whose length the body
     /// compares with inline; `None` where it is loaded at each use instead.
     len: Option<Variable>,
     /// log2 of its page size.
     page_size_log2: u32,
     /// Whether addresses are 64-bit.
-    memory64: bool,
+    pub(super) memory64: bool,
 }
 
 impl MemoryState {
@@ -98,8 +98,12 @@ impl MemoryState {
 
 /// Calls `reads` with each memory whose length `op` compares with even where guard pages
 /// cover the memory's loads and stores: `memory.size`, the bulk operators (which check
-/// their ranges inline) and accesses whose offset is too large for the guard.
+/// their ranges inline), atomic accesses and accesses whose offset is too large for the
+/// guard.
 pub(super) fn reads_len(op: &Operator<'_>, mut reads: impl FnMut(u32)) {
+    if let Some(mem) = super::atomic::atomic_memory(op) {
+        return reads(mem);
+    }
     match *op {
         Operator::MemorySize { mem } | Operator::MemoryFill { mem } => reads(mem),
         Operator::MemoryCopy { dst_mem, src_mem } => {
@@ -151,6 +155,9 @@ fn load_len(t: &mut FuncTranslator<'_, '_>, def: Value) -> Value {
 /// built-in), or whose bounds it checks there, if any.
 pub(super) fn inline_memory(op: &Operator<'_>) -> Option<u32> {
     use Operator::*;
+    if let Some(mem) = super::atomic::atomic_memory(op) {
+        return Some(mem);
+    }
     if let Some(memarg) = access_memarg(op) {
         return match memarg.target {
             MemArgTarget::Memory(mem) => Some(mem),
@@ -400,7 +407,7 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Memory `mem` as loaded at entry.
-    fn memory(&self, mem: u32) -> Result<&MemoryState> {
+    pub(super) fn memory(&self, mem: u32) -> Result<&MemoryState> {
         // Validation guarantees the memory, and the entry block loaded every memory the body
         // accesses inline.
         self.memories
@@ -489,7 +496,7 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Traps unless `size` bytes at `index + offset` lie within memory `mem`.
-    fn bounds_check(
+    pub(super) fn bounds_check(
         &mut self,
         mem: u32,
         index: Value,

@@ -32,6 +32,7 @@
 //! for a `v128` (low half first), so slot positions are running sums of
 //! [`slot_count`]s, not value indices.
 
+mod atomic;
 mod call;
 mod control;
 mod memory;
@@ -1036,6 +1037,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             ref other => {
                 if !(self.numeric(other)?
                     || self.memory_op(other)?
+                    || self.atomic_op(other)?
                     || self.simd_op(other)?
                     || self.table_op(other)?)
                 {
