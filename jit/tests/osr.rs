@@ -1079,7 +1079,7 @@ fn unsupported_functions_and_bad_indices() {
             (memory 1 1 shared)
             (func (param $n i32)
                 loop $l
-                    i32.const 0 i32.const 1 i32.atomic.store
+                    i32.const 0 i32.const 1 memory.atomic.notify drop
                     local.get $n i32.const 1 i32.sub local.tee $n
                     br_if $l
                 end)
