@@ -3,7 +3,7 @@
 
 use std::thread;
 
-use tandem::{Config, Engine, Instance, MemoryType, Module, SharedMemory, Store};
+use tandem::{Config, Engine, Instance, MemoryType, Module, SharedMemory, Store, Strategy};
 
 /// Slot 0 holds a "full" flag, slot 4 the value, slot 8 the consumer's running sum.
 const PRODUCER_CONSUMER: &str = r#"(module
@@ -40,15 +40,41 @@ const PRODUCER_CONSUMER: &str = r#"(module
     (local.get $sum)))"#;
 
 fn engine() -> Engine {
+    engine_for(Strategy::Interpreter)
+}
+
+fn engine_for(strategy: Strategy) -> Engine {
     let mut config = Config::new();
-    config.wasm_threads(true);
+    config.wasm_threads(true).strategy(strategy);
     Engine::new(&config).expect("threads are implemented")
+}
+
+/// The interpreter, and where it exists the Cranelift tier, which compiles the waits and
+/// notifications too.
+fn strategies() -> Vec<Strategy> {
+    let mut strategies = vec![Strategy::Interpreter];
+    if cfg!(all(
+        feature = "jit",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    )) {
+        strategies.push(Strategy::Cranelift);
+    }
+    strategies
 }
 
 #[test]
 fn producer_and_consumer_on_separate_threads() {
-    let engine = engine();
+    for strategy in strategies() {
+        producer_and_consumer(strategy);
+    }
+}
+
+fn producer_and_consumer(strategy: Strategy) {
+    let engine = engine_for(strategy);
     let module = Module::new(&engine, PRODUCER_CONSUMER).unwrap();
+    if strategy == Strategy::Cranelift {
+        assert_eq!(module.native_function_count(), 2, "both functions compile");
+    }
     let memory = SharedMemory::new(&engine, MemoryType::shared(1, 1)).unwrap();
     const PER_PRODUCER: i32 = 500;
     const PRODUCERS: i32 = 3;

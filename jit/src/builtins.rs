@@ -11,7 +11,7 @@
 use std::cell::RefCell;
 
 use tandem_interp::TrapCode;
-use tandem_interp::vm::{FuncEntry, Slot, VmCtx};
+use tandem_interp::vm::{FuncEntry, Slot, VmCtx, parking};
 
 use crate::abi::{CallHelper, STATUS_OK, STATUS_TAIL_CALL, trap_status};
 
@@ -23,6 +23,43 @@ fn in_bounds(start: u64, len: u64, size: u64) -> bool {
 /// The status of a built-in that either succeeds or traps with `code`.
 fn status(ok: bool, code: TrapCode) -> u32 {
     if ok { STATUS_OK } else { trap_status(code) }
+}
+
+/// `memory.atomic.wait32` (`width` 4) or `wait64` (8) at `address`, an aligned, in-bounds
+/// address of a shared memory that compiled code has checked: blocks while the value there
+/// is `expected` (for `wait32`, its low 32 bits), until notified or `timeout` nanoseconds
+/// have passed (forever if negative). Returns the wait's result code, as the interpreter's
+/// handler does.
+///
+/// # Safety
+///
+/// `address` must be valid for `width` bytes and aligned to `width`.
+pub(crate) unsafe extern "C" fn atomic_wait(
+    address: *mut u8,
+    width: u32,
+    expected: u64,
+    timeout: u64,
+) -> u32 {
+    use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
+    // SAFETY: guaranteed by the caller, for the whole wait: memories are never unmapped
+    // while code runs in them.
+    let holds = || unsafe {
+        if width == 4 {
+            u32::from_le(AtomicU32::from_ptr(address.cast()).load(SeqCst)) as u64
+                == expected as u32 as u64
+        } else {
+            u64::from_le(AtomicU64::from_ptr(address.cast()).load(SeqCst)) == expected
+        }
+    };
+    let timeout = timeout as i64;
+    let timeout = (timeout >= 0).then(|| std::time::Duration::from_nanos(timeout as u64));
+    parking::wait(address as usize, holds, timeout) as u32
+}
+
+/// `memory.atomic.notify` at `address`, checked by compiled code: wakes up to `count`
+/// waiters there and returns how many it woke.
+pub(crate) extern "C" fn atomic_notify(address: *mut u8, count: u32) -> u32 {
+    parking::notify(address as usize, count)
 }
 
 /// `memory.grow` of memory `index`: grows it by `delta` pages and returns the old size in

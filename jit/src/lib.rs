@@ -29,12 +29,12 @@
 //! every operator of the SIMD and relaxed-SIMD proposals (as Cranelift vector code, with the
 //! interpreter's results, relaxed operators included), locals, globals of every type,
 //! `select`, structured control flow, loads, stores and every memory operator of every memory
-//! (multi-memory, 64-bit addresses, custom page sizes, bulk memory), the atomic accesses and
-//! fences of the threads proposal, the table operators of every table, and calls (`call`,
+//! (multi-memory, 64-bit addresses, custom page sizes, bulk memory), every atomic operator of
+//! the threads proposal, the table operators of every table, and calls (`call`,
 //! `call_indirect`, `call_ref` and their tail-call forms) through the embedder's
 //! [`CallHelper`]. Code meters fuel and checks epochs exactly as the interpreter does when
 //! [`JitOptions`] ask for it, and checks the native stack limit at every function entry.
-//! Anything else (`memory.atomic.wait`/`notify`, exceptions, GC) makes
+//! Anything else (exceptions, GC) makes
 //! [`JitCompiler::compile`] return [`JitError::Unsupported`], and the function stays on the
 //! interpreter.
 //!

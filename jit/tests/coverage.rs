@@ -364,7 +364,17 @@ const ATOMICS: &str = r#"(module
     (i32.atomic.rmw8.cmpxchg_u $m (local.get 0) (local.get 1) (local.get 2)))
   (func (export "cas64") (param i64 i64 i64) (result i64)
     atomic.fence
-    (i64.atomic.rmw.cmpxchg $w (local.get 0) (local.get 1) (local.get 2))))"#;
+    (i64.atomic.rmw.cmpxchg $w (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "wait32") (param i32 i32 i64) (result i32)
+    (memory.atomic.wait32 $m (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "wait64") (param i32 i64 i64) (result i32)
+    (memory.atomic.wait64 $m offset=8 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "wait_unshared") (param i64) (result i32)
+    (memory.atomic.wait32 $w (local.get 0) (i32.const 0) (i64.const 0)))
+  (func (export "notify") (param i32 i32) (result i32)
+    (memory.atomic.notify $m (local.get 0) (local.get 1)))
+  (func (export "notify_unshared") (param i64) (result i32)
+    (memory.atomic.notify $w (local.get 0) (i32.const 1))))"#;
 
 #[test]
 fn atomic_accesses_of_every_width() {
@@ -419,6 +429,48 @@ fn atomic_accesses_of_every_width() {
     assert_eq!(
         d.run(&[("add8", &[i32(5), i32(0x1ff)]), ("add8", &[i32(5), i32(2)])]),
         vec![Ok(vec![i32(0)]), Ok(vec![i32(0xff)])]
+    );
+}
+
+/// Waits and notifications check their address as the other accesses do; with no other
+/// thread, a wait returns "not-equal" or "timed-out" and a notification wakes no one.
+#[test]
+fn atomic_waits_and_notifications() {
+    let d = Differential::new(ATOMICS);
+    let page = 65536i32;
+    for addr in [0, 2, 4, 8, page - 8, page - 4, page, -4] {
+        d.run(&[
+            ("store32", &[i32(addr), i32(7)]),
+            ("wait32", &[i32(addr), i32(6), i64(-1)]),
+            ("wait32", &[i32(addr), i32(7), i64(0)]),
+            ("wait64", &[i32(addr), i64(0), i64(1000)]),
+            ("notify", &[i32(addr), i32(3)]),
+        ]);
+    }
+    for addr in [0i64, 3, 65532, 65536] {
+        d.run(&[
+            ("wait_unshared", &[i64(addr)]),
+            ("notify_unshared", &[i64(addr)]),
+        ]);
+    }
+    let codes = d.run(&[
+        ("store32", &[i32(16), i32(7)]),
+        ("wait32", &[i32(16), i32(6), i64(-1)]),
+        ("wait32", &[i32(16), i32(7), i64(0)]),
+        ("notify", &[i32(16), i32(1)]),
+        ("wait_unshared", &[i64(16)]),
+        ("notify", &[i32(18), i32(1)]),
+    ]);
+    assert_eq!(
+        codes,
+        vec![
+            Ok(vec![]),
+            Ok(vec![i32(1)]),
+            Ok(vec![i32(2)]),
+            Ok(vec![i32(0)]),
+            trap(TrapCode::AtomicWaitNonSharedMemory),
+            trap(TrapCode::UnalignedAtomic),
+        ]
     );
 }
 

@@ -1077,9 +1077,10 @@ fn unsupported_functions_and_bad_indices() {
     let code = module_with(
         r#"(module
             (memory 1 1 shared)
+            (tag $e)
             (func (param $n i32)
                 loop $l
-                    i32.const 0 i32.const 1 memory.atomic.notify drop
+                    local.get $n i32.const 1000 i32.gt_u if throw $e end
                     local.get $n i32.const 1 i32.sub local.tee $n
                     br_if $l
                 end)

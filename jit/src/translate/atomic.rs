@@ -4,9 +4,9 @@
 //!
 //! An access traps as the interpreter's does: out of bounds first, then unaligned (its
 //! effective address not a multiple of its width). Its bounds are always checked explicitly,
-//! never left to guard pages, so that the alignment check comes after them. The waits and
-//! `memory.atomic.notify` park threads through the store: they are not compiled, and a
-//! function using them stays on the interpreter.
+//! never left to guard pages, so that the alignment check comes after them.
+//! `memory.atomic.wait32/64` and `memory.atomic.notify` check their address the same way,
+//! then call built-ins that park and wake threads in the same queues as the interpreter's.
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
@@ -16,6 +16,7 @@ use tandem_interp::TrapCode;
 use wasmparser::{MemArg, MemArgTarget, Operator};
 
 use super::{FuncTranslator, Result};
+use crate::builtins;
 use crate::error::JitError;
 
 /// What an atomic operator does at its address.
@@ -25,6 +26,10 @@ enum Access {
     Store,
     Rmw(AtomicRmwOp),
     Cmpxchg,
+    /// `memory.atomic.wait32/64`: the width tells which.
+    Wait,
+    /// `memory.atomic.notify`.
+    Notify,
 }
 
 /// An atomic memory operator: its memory argument, what it does, the wasm type of its
@@ -105,6 +110,9 @@ fn atomic<'a>(op: &'a Operator<'_>) -> Option<Atomic<'a>> {
         I64AtomicRmw8CmpxchgU { memarg } => (memarg, Access::Cmpxchg, I64, 1),
         I64AtomicRmw16CmpxchgU { memarg } => (memarg, Access::Cmpxchg, I64, 2),
         I64AtomicRmw32CmpxchgU { memarg } => (memarg, Access::Cmpxchg, I64, 4),
+        MemoryAtomicWait32 { memarg } => (memarg, Access::Wait, I32, 4),
+        MemoryAtomicWait64 { memarg } => (memarg, Access::Wait, I64, 8),
+        MemoryAtomicNotify { memarg } => (memarg, Access::Notify, I32, 4),
         _ => return None,
     };
     Some(Atomic {
@@ -169,6 +177,18 @@ impl FuncTranslator<'_, '_> {
                 let address = self.atomic_address(memarg, width)?;
                 Some(self.b.ins().atomic_rmw(narrow, flags, rmw, address, value))
             }
+            Access::Wait => return self.atomic_wait(memarg, ty, width).map(|()| true),
+            Access::Notify => {
+                let count = self.pop();
+                let address = self.atomic_address(memarg, width)?;
+                let woken = self.call_native(
+                    builtins::atomic_notify as *const () as usize,
+                    &[address, count],
+                    &[types::I32],
+                )[0];
+                self.push(woken);
+                return Ok(true);
+            }
             Access::Cmpxchg => {
                 let replacement = self.pop();
                 let expected = self.pop();
@@ -192,6 +212,35 @@ impl FuncTranslator<'_, '_> {
             self.push(old);
         }
         Ok(true)
+    }
+
+    /// `memory.atomic.wait32` (`ty` `i32`) or `wait64`: pushes the wait's result code. Only
+    /// a shared memory can be waited on; the others trap, after the address is checked.
+    fn atomic_wait(&mut self, memarg: &MemArg, ty: Type, width: u8) -> Result<()> {
+        let timeout = self.pop();
+        let expected = self.pop();
+        let expected = if ty == types::I32 {
+            self.b.ins().uextend(types::I64, expected)
+        } else {
+            expected
+        };
+        let address = self.atomic_address(memarg, width)?;
+        let shared = match memarg.target {
+            MemArgTarget::Memory(mem) => self.info.memory_types[mem as usize].shared,
+            MemArgTarget::Array(_) => false,
+        };
+        if !shared {
+            let always = self.b.ins().iconst(types::I8, 1);
+            self.trap_if(always, TrapCode::AtomicWaitNonSharedMemory);
+        }
+        let width = self.b.ins().iconst(types::I32, i64::from(width));
+        let result = self.call_native(
+            builtins::atomic_wait as *const () as usize,
+            &[address, width, expected, timeout],
+            &[types::I32],
+        )[0];
+        self.push(result);
+        Ok(())
     }
 
     /// The low `narrow` bits of `value`, of type `ty`.
