@@ -15,7 +15,8 @@
 
 use std::sync::Mutex;
 
-use tandem_interp::vm::gc::{GcHeader, GcHeap};
+use tandem_interp::vm::gc::{FieldAccess, GcHeader, GcHeap, object_len, object_member};
+use tandem_interp::vm::types::CanonField;
 use tandem_interp::vm::{Slot, TypeInfo};
 
 use crate::store::{AsContext, AsContextMut, StoreContext, StoreContextMut, StoreOpaque};
@@ -81,6 +82,52 @@ impl StoreOpaque {
         // them alive); its type info is owned by the engine's registry, which the store keeps
         // alive through its engine.
         Some(unsafe { &*(*(slot as usize as *const GcHeader)).info })
+    }
+
+    /// How many members (struct fields, array elements) the object `handle` roots has, or
+    /// `None` if the handle was released.
+    pub(crate) fn object_len(&self, handle: Rooted) -> Option<u64> {
+        let slot = self.rooted(handle)?;
+        // SAFETY: a rooted slot holds a live object.
+        Some(unsafe { object_len(slot) })
+    }
+
+    /// Reads member `index` of the object `handle` roots: its slots (packed fields
+    /// zero-extended) and its type. `Err(None)` if the handle was released, `Err(Some(len))`
+    /// if the object has only `len` members.
+    pub(crate) fn read_member(
+        &self,
+        handle: Rooted,
+        index: u64,
+    ) -> Result<([Slot; 2], CanonField), Option<u64>> {
+        let slot = self.rooted(handle).ok_or(None)?;
+        // SAFETY: a rooted slot holds a live object; the member is read before anything
+        // could collect it.
+        unsafe {
+            let (at, kind, field) =
+                object_member(slot, index).ok_or_else(|| Some(object_len(slot)))?;
+            let mut value = [0; 2];
+            FieldAccess::new(kind, false).read(at, value.as_mut_ptr());
+            Ok((value, field))
+        }
+    }
+
+    /// Writes member `index` of the object `handle` roots with the slots `value` makes of
+    /// its type (truncating packed fields), or returns `value`'s error; errors as
+    /// [`StoreOpaque::read_member`] otherwise.
+    pub(crate) fn write_member<E>(
+        &self,
+        handle: Rooted,
+        index: u64,
+        value: impl FnOnce(CanonField) -> Result<[Slot; 2], E>,
+    ) -> Result<Result<(), E>, Option<u64>> {
+        let slot = self.rooted(handle).ok_or(None)?;
+        // SAFETY: as for `read_member`; making the slots allocates nothing.
+        unsafe {
+            let (at, kind, field) =
+                object_member(slot, index).ok_or_else(|| Some(object_len(slot)))?;
+            Ok(value(field).map(|value| FieldAccess::new(kind, false).write(at, value.as_ptr())))
+        }
     }
 
     /// Makes the GC heap if the store has none yet.

@@ -42,6 +42,7 @@ mod instance;
 mod jit;
 mod linker;
 mod module;
+mod objects;
 mod shared_memory;
 mod store;
 mod tag;
@@ -61,6 +62,7 @@ pub use gc::RootScope;
 pub use instance::{Export, Instance};
 pub use linker::Linker;
 pub use module::{Module, ModuleSizes};
+pub use objects::{ArrayRef, StructRef};
 pub use shared_memory::SharedMemory;
 pub use store::{
     AsContext, AsContextMut, GcHeapStats, Store, StoreContext, StoreContextMut, StoreLimits,

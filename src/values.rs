@@ -8,6 +8,7 @@ use tandem_interp::vm::{FuncEntry, SigId, Slot};
 use crate::error::{Error, Result};
 use crate::func::Func;
 use crate::gc::Rooted;
+use crate::objects::{ArrayRef, StructRef};
 use crate::store::{AsContext, AsContextMut, StoreContext, StoreOpaque};
 use crate::types::{HeapType, RefType, ValType};
 
@@ -76,7 +77,7 @@ impl GcRepr {
 }
 
 /// The error for a handle used after its release.
-fn released() -> Error {
+pub(crate) fn released() -> Error {
     Error::msg("GC reference used after the host call it was made in returned")
 }
 
@@ -203,6 +204,45 @@ impl AnyRef {
                 }
             }
         })
+    }
+
+    /// This reference as a struct, if it is one.
+    ///
+    /// ```
+    /// use tandem::{Engine, Instance, Module, Store, Val};
+    /// let engine = Engine::default();
+    /// let module = Module::new(&engine, r#"(module
+    ///     (type $point (struct (field $x (mut i32)) (field $y f64)))
+    ///     (func (export "make") (result anyref) (struct.new $point (i32.const 3) (f64.const 0.5))))"#)?;
+    /// let mut store = Store::new(&engine, ());
+    /// let instance = Instance::new(&mut store, &module, &[])?;
+    /// let make = instance.get_typed_func::<(), Option<tandem::AnyRef>>(&mut store, "make")?;
+    /// let point = make.call(&mut store, ())?.unwrap().as_struct(&store)?.unwrap();
+    /// assert_eq!(point.field(&mut store, 0)?.i32(), Some(3));
+    /// point.set_field(&mut store, 0, Val::I32(4))?;
+    /// assert_eq!(point.field(&mut store, 0)?.i32(), Some(4));
+    /// assert!(point.set_field(&mut store, 1, Val::F64(2f64.to_bits())).is_err(), "immutable");
+    /// # Ok::<(), tandem::Error>(())
+    /// ```
+    pub fn as_struct(&self, store: impl AsContext) -> Result<Option<StructRef>> {
+        let is_struct = self.is_struct(store)?;
+        Ok(is_struct.then(|| StructRef::from_object(*self)))
+    }
+
+    /// This reference as an array, if it is one.
+    pub fn as_array(&self, store: impl AsContext) -> Result<Option<ArrayRef>> {
+        let is_array = self.is_array(store)?;
+        Ok(is_array.then(|| ArrayRef::from_object(*self)))
+    }
+
+    /// The handle of the object this refers to, if it refers to one, after checking the
+    /// store.
+    pub(crate) fn object(&self, store: &StoreOpaque) -> Option<Rooted> {
+        store.check_owner(self.store_id);
+        match self.repr {
+            GcRepr::Object(handle) => Some(handle),
+            _ => None,
+        }
     }
 
     pub(crate) fn to_slot(self, store: &StoreOpaque) -> Slot {

@@ -3,7 +3,8 @@
 //! from the embedding API.
 
 use tandem::{
-    AnyRef, Config, Engine, ExternRef, I31, Instance, Module, Store, Strategy, TrapCode, Val,
+    AnyRef, AsContextMut, Config, Engine, ExternRef, I31, Instance, Module, Store, Strategy,
+    TrapCode, Val,
 };
 
 fn gc_engine(strategy: Strategy) -> Engine {
@@ -499,4 +500,138 @@ fn the_heap_size_limit_traps_allocations_past_it() {
     drop.call(&mut store, 0).unwrap();
     keep.call(&mut store, (3, 1 << 20)).unwrap();
     assert!(store.gc_heap_stats().bytes <= 4 << 20);
+}
+
+/// The host reads and writes the fields of structs and the elements of arrays it holds:
+/// every storage type, references kept alive through the objects they are stored in, and
+/// typed errors for immutable members, mismatched values, indices out of bounds and
+/// released handles.
+#[test]
+fn struct_and_array_members_are_read_and_written_from_the_host() {
+    let engine = gc_engine(Strategy::Interpreter);
+    let (mut store, instance) = instantiate(
+        &engine,
+        r#"(module
+            (type $leaf (struct (field i32)))
+            (type $all (struct
+                (field (mut i8)) (field (mut i16)) (field (mut i32)) (field (mut i64))
+                (field (mut f32)) (field (mut f64)) (field (mut v128))
+                (field (mut anyref)) (field (mut externref)) (field i32)))
+            (type $refs (array (mut (ref null $leaf))))
+            (func (export "all") (result anyref)
+                (struct.new $all (i32.const -1) (i32.const -1) (i32.const -5) (i64.const -6)
+                    (f32.const 1.5) (f64.const -2.5) (v128.const i64x2 7 8)
+                    (ref.i31 (i32.const 9)) (ref.null extern) (i32.const 10)))
+            (func (export "leaf") (param i32) (result anyref) (struct.new $leaf (local.get 0)))
+            (func (export "refs") (param i32) (result anyref)
+                (array.new_default $refs (local.get 0)))
+            ;; What wasm sees of the fields the host wrote.
+            (func (export "sum") (param anyref) (result i32)
+                (local $s (ref $all))
+                (local.set $s (ref.cast (ref $all) (local.get 0)))
+                (i32.add (i32.add (struct.get_s $all 0 (local.get $s)) (struct.get_u $all 1 (local.get $s)))
+                         (struct.get $all 2 (local.get $s))))
+            (func (export "leaf_at") (param anyref i32) (result i32)
+                (struct.get $leaf 0
+                    (array.get $refs (ref.cast (ref $refs) (local.get 0)) (local.get 1)))))"#,
+    );
+    let call = |mut store: tandem::StoreContextMut<'_, ()>, name: &str, args: &[Val]| {
+        let mut out = [Val::I32(0)];
+        instance
+            .get_func(&mut store, name)
+            .unwrap()
+            .call(&mut store, args, &mut out)
+            .unwrap();
+        out[0]
+    };
+    let any = |v: Val| match v {
+        Val::AnyRef(Some(r)) => r,
+        other => panic!("expected a reference, got {other:?}"),
+    };
+    let all = any(call(store.as_context_mut(), "all", &[]));
+    assert!(all.as_array(&store).unwrap().is_none());
+    let s = all.as_struct(&store).unwrap().unwrap();
+    assert_eq!(s.fields_len(&store).unwrap(), 10);
+    // Packed fields read zero-extended.
+    assert_eq!(s.field(&mut store, 0).unwrap().i32(), Some(0xff));
+    assert_eq!(s.field(&mut store, 1).unwrap().i32(), Some(0xffff));
+    assert_eq!(s.field(&mut store, 2).unwrap().i32(), Some(-5));
+    assert_eq!(s.field(&mut store, 3).unwrap().i64(), Some(-6));
+    assert_eq!(s.field(&mut store, 4).unwrap().f32(), Some(1.5));
+    assert_eq!(s.field(&mut store, 5).unwrap().f64(), Some(-2.5));
+    assert_eq!(
+        s.field(&mut store, 6).unwrap().v128().map(|v| v.as_u128()),
+        Some(7 | 8 << 64)
+    );
+    let i31 = any(s.field(&mut store, 7).unwrap());
+    assert_eq!(i31.as_i31(&store).unwrap().unwrap().get_i32(), 9);
+    assert!(matches!(
+        s.field(&mut store, 8).unwrap(),
+        Val::ExternRef(None)
+    ));
+
+    // Writes: packed fields keep their low bits; wasm reads what the host wrote.
+    s.set_field(&mut store, 0, Val::I32(0x17f)).unwrap();
+    s.set_field(&mut store, 1, Val::I32(2)).unwrap();
+    s.set_field(&mut store, 2, Val::I32(100)).unwrap();
+    assert_eq!(s.field(&mut store, 0).unwrap().i32(), Some(0x7f));
+    assert_eq!(
+        call(store.as_context_mut(), "sum", &[Val::AnyRef(Some(all))]).i32(),
+        Some(0x7f + 2 + 100)
+    );
+    let leaf = any(call(store.as_context_mut(), "leaf", &[Val::I32(42)]));
+    s.set_field(&mut store, 7, Val::AnyRef(Some(leaf))).unwrap();
+    let back = any(s.field(&mut store, 7).unwrap())
+        .as_struct(&store)
+        .unwrap()
+        .unwrap();
+    assert_eq!(back.field(&mut store, 0).unwrap().i32(), Some(42));
+
+    // Typed errors, and nothing written.
+    let immutable = s.set_field(&mut store, 9, Val::I32(1)).unwrap_err();
+    assert!(immutable.to_string().contains("immutable"), "{immutable}");
+    let mismatch = s.set_field(&mut store, 2, Val::I64(1)).unwrap_err();
+    assert!(mismatch.to_string().contains("type"), "{mismatch}");
+    assert!(s.set_field(&mut store, 8, Val::AnyRef(None)).is_err());
+    let beyond = s.field(&mut store, 10).unwrap_err();
+    assert!(beyond.to_string().contains("out of bounds"), "{beyond}");
+    assert_eq!(s.field(&mut store, 2).unwrap().i32(), Some(100));
+
+    // An array of references: elements the host stores keep their objects alive.
+    let refs = any(call(store.as_context_mut(), "refs", &[Val::I32(3)]))
+        .as_array(&store)
+        .unwrap()
+        .unwrap();
+    assert_eq!(refs.len(&store).unwrap(), 3);
+    assert!(matches!(
+        refs.get(&mut store, 2).unwrap(),
+        Val::AnyRef(None)
+    ));
+    {
+        let mut scope = tandem::RootScope::new(&mut store);
+        let leaf = any(call(scope.as_context_mut(), "leaf", &[Val::I32(7)]));
+        refs.set(&mut scope, 1, Val::AnyRef(Some(leaf))).unwrap();
+        // A struct of another type does not fit the element type.
+        assert!(refs.set(&mut scope, 0, Val::AnyRef(Some(all))).is_err());
+    }
+    store.gc();
+    assert_eq!(
+        call(
+            store.as_context_mut(),
+            "leaf_at",
+            &[Val::AnyRef(Some(refs.to_anyref())), Val::I32(1)]
+        )
+        .i32(),
+        Some(7)
+    );
+    assert!(refs.get(&mut store, 3).is_err());
+
+    // A view made in a scope is released with it.
+    let view = {
+        let mut scope = tandem::RootScope::new(&mut store);
+        let leaf = any(call(scope.as_context_mut(), "leaf", &[Val::I32(1)]));
+        leaf.as_struct(&scope).unwrap().unwrap()
+    };
+    let released = view.field(&mut store, 0).unwrap_err();
+    assert!(released.to_string().contains("after"), "{released}");
 }

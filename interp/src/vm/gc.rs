@@ -22,7 +22,7 @@
 use std::alloc::Layout;
 use std::ptr::NonNull;
 
-use super::types::TypeInfo;
+use super::types::{CanonComposite, CanonField, TypeInfo};
 use super::{Slot, TrapCode};
 
 /// What a reference slot of the `any` or `extern` hierarchy holds.
@@ -487,6 +487,53 @@ impl Marker<'_> {
                     _ => {}
                 }
             }
+        }
+    }
+}
+
+/// Where member `index` of `object` is, a field of a struct or an element of an array, and
+/// its type: `None` if the object has no such member. For the embedder's typed access to
+/// objects it holds handles to.
+///
+/// # Safety
+///
+/// `object` must point to a live GC object.
+pub unsafe fn object_member(object: Slot, index: u64) -> Option<(*mut u8, FieldKind, CanonField)> {
+    let header = object as usize as *mut GcHeader;
+    // SAFETY: guaranteed by the caller; type infos outlive the objects of their type.
+    let info = unsafe { &*(*header).info };
+    let (offset, kind, field) = match (&info.layout, &info.ty.composite) {
+        (GcLayout::Struct(layout), CanonComposite::Struct(fields)) => {
+            let index = usize::try_from(index).ok()?;
+            let &(offset, kind) = layout.fields.get(index)?;
+            (offset as usize, kind, fields[index])
+        }
+        (GcLayout::Array(kind), CanonComposite::Array(field)) => {
+            // SAFETY: as above.
+            if index >= u64::from(unsafe { (*header).len }) {
+                return None;
+            }
+            (HEADER_SIZE + index as usize * kind.size(), *kind, *field)
+        }
+        _ => return None,
+    };
+    // SAFETY: the member lies inside the object (its layout says so, or the bounds check).
+    Some((unsafe { header.cast::<u8>().add(offset) }, kind, field))
+}
+
+/// How many members `object` has: a struct's fields, an array's elements.
+///
+/// # Safety
+///
+/// As for [`object_member`].
+pub unsafe fn object_len(object: Slot) -> u64 {
+    let header = object as usize as *const GcHeader;
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        match &(*(*header).info).layout {
+            GcLayout::Struct(layout) => layout.fields.len() as u64,
+            GcLayout::Array(_) => u64::from((*header).len),
+            GcLayout::None => 0,
         }
     }
 }
