@@ -15,10 +15,11 @@
 
 use std::sync::Mutex;
 
-use tandem_interp::vm::gc::{FieldAccess, GcHeader, GcHeap, object_len, object_member};
+use tandem_interp::vm::gc::{FieldAccess, GcHeader, GcHeap, Init, object_len, object_member};
 use tandem_interp::vm::types::CanonField;
 use tandem_interp::vm::{Slot, TypeInfo};
 
+use crate::error::{Error, Result};
 use crate::store::{AsContext, AsContextMut, StoreContext, StoreContextMut, StoreOpaque};
 use crate::types::HeapType;
 
@@ -128,6 +129,30 @@ impl StoreOpaque {
                 object_member(slot, index).ok_or_else(|| Some(object_len(slot)))?;
             Ok(value(field).map(|value| FieldAccess::new(kind, false).write(at, value.as_ptr())))
         }
+    }
+
+    /// Allocates an object of type `info` with `len` elements (0 for a struct) holding
+    /// `init`, collecting first if the heap asks to, as wasm allocation does; returns its
+    /// slot, not yet rooted. The references in `init` must be rooted (host handles are).
+    pub(crate) fn alloc_object(
+        &mut self,
+        info: &TypeInfo,
+        len: u32,
+        init: Init<'_>,
+    ) -> Result<Slot> {
+        let too_large = || Error::msg("the GC object does not fit the store's heap limit");
+        let size = GcHeap::object_size(info, len).ok_or_else(too_large)?;
+        self.ensure_gc_heap();
+        if self
+            .gc_heap
+            .as_ref()
+            .is_some_and(|heap| heap.wants_collection(size))
+        {
+            self.collect_garbage();
+        }
+        let heap = self.gc_heap.as_deref_mut().expect("made above");
+        let object = heap.alloc_init(info, len, init).map_err(|_| too_large())?;
+        Ok(object.as_ptr() as usize as Slot)
     }
 
     /// Makes the GC heap if the store has none yet.

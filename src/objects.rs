@@ -1,5 +1,6 @@
 //! GC objects as the host sees them: [`StructRef`] and [`ArrayRef`], typed views of an
-//! [`AnyRef`] that read and write the object's fields and elements.
+//! [`AnyRef`] that read and write the object's fields and elements, and that the host
+//! allocates with a [`StructType`] or an [`ArrayType`].
 //!
 //! A view is a copy of the reference's handle: it lives as long as the handle (see
 //! [`RootScope`](crate::RootScope)), and using it after the handle's release is an error,
@@ -8,11 +9,13 @@
 //! `i32` written to them; references read become handles of their own.
 
 use tandem_interp::vm::Slot;
+use tandem_interp::vm::gc::Init;
 use tandem_interp::vm::types::{CanonField, CanonStorage};
 
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::store::{AsContext, AsContextMut, StoreOpaque};
-use crate::types::ValType;
+use crate::types::{ArrayType, FieldType, StorageType, StructType, ValType};
 use crate::values::{AnyRef, Val, released};
 
 /// A struct object of the GC proposal: an [`AnyRef`] known to refer to a struct (see
@@ -47,6 +50,42 @@ pub struct ArrayRef {
 }
 
 impl StructRef {
+    /// Allocates a struct of type `ty` with fields `fields`, one value of each field's type.
+    ///
+    /// ```
+    /// use tandem::{Engine, FieldType, Mutability, StorageType, Store, StructRef, StructType, Val, ValType};
+    /// let engine = Engine::default();
+    /// let ty = StructType::new(&engine, [
+    ///     FieldType::new(Mutability::Var, StorageType::I8),
+    ///     FieldType::new(Mutability::Const, StorageType::Val(ValType::F64)),
+    /// ])?;
+    /// let mut store = Store::new(&engine, ());
+    /// let s = StructRef::new(&mut store, &ty, &[Val::I32(300), Val::F64(1.5f64.to_bits())])?;
+    /// assert_eq!(s.field(&mut store, 0)?.i32(), Some(300 & 0xff));
+    /// assert_eq!(s.field(&mut store, 1)?.f64(), Some(1.5));
+    /// # Ok::<(), tandem::Error>(())
+    /// ```
+    pub fn new(mut store: impl AsContextMut, ty: &StructType, fields: &[Val]) -> Result<StructRef> {
+        let store = &mut store.as_context_mut().0.opaque;
+        let (engine, info) = ty.info();
+        check_engine(engine, store)?;
+        if fields.len() != ty.fields().len() {
+            return Err(Error::msg(format!(
+                "the struct type has {} fields, {} values given",
+                ty.fields().len(),
+                fields.len()
+            )));
+        }
+        let values = fields
+            .iter()
+            .zip(ty.fields())
+            .enumerate()
+            .map(|(index, (value, field))| member_slots(value, field, store, "field", index))
+            .collect::<Result<Vec<_>>>()?;
+        let slot = store.alloc_object(info, 0, Init::Values(&values))?;
+        Ok(StructRef::from_object(object_ref(slot, store)))
+    }
+
     pub(crate) fn from_object(object: AnyRef) -> Self {
         StructRef { object }
     }
@@ -85,6 +124,52 @@ impl StructRef {
 }
 
 impl ArrayRef {
+    /// Allocates an array of type `ty` with `len` elements, each `elem`.
+    pub fn new(
+        mut store: impl AsContextMut,
+        ty: &ArrayType,
+        elem: &Val,
+        len: u32,
+    ) -> Result<ArrayRef> {
+        let store = &mut store.as_context_mut().0.opaque;
+        let (engine, info) = ty.info();
+        check_engine(engine, store)?;
+        let value = member_slots(elem, ty.element(), store, "element", 0)?;
+        let slot = store.alloc_object(info, len, Init::Repeat(value))?;
+        Ok(ArrayRef::from_object(object_ref(slot, store)))
+    }
+
+    /// Allocates an array of type `ty` holding `elems`.
+    ///
+    /// ```
+    /// use tandem::{ArrayRef, ArrayType, Engine, FieldType, Mutability, StorageType, Store, Val, ValType};
+    /// let engine = Engine::default();
+    /// let ty = ArrayType::new(&engine, FieldType::new(Mutability::Var, StorageType::Val(ValType::I64)))?;
+    /// let mut store = Store::new(&engine, ());
+    /// let a = ArrayRef::new_fixed(&mut store, &ty, &[Val::I64(1), Val::I64(2)])?;
+    /// assert_eq!(a.len(&store)?, 2);
+    /// assert_eq!(a.get(&mut store, 1)?.i64(), Some(2));
+    /// assert!(ArrayRef::new_fixed(&mut store, &ty, &[Val::I32(1)]).is_err(), "wrong type");
+    /// # Ok::<(), tandem::Error>(())
+    /// ```
+    pub fn new_fixed(
+        mut store: impl AsContextMut,
+        ty: &ArrayType,
+        elems: &[Val],
+    ) -> Result<ArrayRef> {
+        let store = &mut store.as_context_mut().0.opaque;
+        let (engine, info) = ty.info();
+        check_engine(engine, store)?;
+        let len = u32::try_from(elems.len()).map_err(|_| Error::msg("too many array elements"))?;
+        let values = elems
+            .iter()
+            .enumerate()
+            .map(|(index, value)| member_slots(value, ty.element(), store, "element", index))
+            .collect::<Result<Vec<_>>>()?;
+        let slot = store.alloc_object(info, len, Init::Values(&values))?;
+        Ok(ArrayRef::from_object(object_ref(slot, store)))
+    }
+
     pub(crate) fn from_object(object: AnyRef) -> Self {
         ArrayRef { object }
     }
@@ -137,6 +222,45 @@ impl From<ArrayRef> for AnyRef {
     fn from(a: ArrayRef) -> AnyRef {
         a.object
     }
+}
+
+/// An error unless types of `engine` may be used in `store`.
+fn check_engine(engine: &Engine, store: &StoreOpaque) -> Result<()> {
+    if engine.same(&store.engine) {
+        Ok(())
+    } else {
+        Err(Error::msg(
+            "the type was registered with another engine than the store's",
+        ))
+    }
+}
+
+/// The slots of `value` for a new member of type `field` (any mutability: the member is
+/// being initialised).
+fn member_slots(
+    value: &Val,
+    field: &FieldType,
+    store: &StoreOpaque,
+    what: &str,
+    index: usize,
+) -> Result<[Slot; 2]> {
+    let ty = match field.storage() {
+        StorageType::I8 | StorageType::I16 => ValType::I32,
+        StorageType::Val(ty) => *ty,
+    };
+    if !value.matches(&ty, store) {
+        return Err(Error::msg(format!(
+            "{what} {index} has type {ty}, which the value does not match"
+        )));
+    }
+    let mut slots = [0; 2];
+    value.write_slots(store, &mut slots);
+    Ok(slots)
+}
+
+/// A handle to the new object in `slot`.
+fn object_ref(slot: Slot, store: &StoreOpaque) -> AnyRef {
+    AnyRef::from_slot(slot, store).expect("a new object is not null")
 }
 
 /// The handle of a struct's or array's object (views are only made of objects).

@@ -7,8 +7,12 @@ use std::sync::Arc;
 use tandem_interp::vm::SigId;
 use tandem_interp::vm::TypeInfo;
 use tandem_interp::vm::types::{
-    CanonComposite, CanonHeap, CanonIndex, CanonRef, CanonSubType, CanonVal,
+    CanonComposite, CanonField, CanonHeap, CanonIndex, CanonRef, CanonStorage, CanonSubType,
+    CanonVal,
 };
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
 
 /// The type of a WebAssembly value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -713,6 +717,157 @@ impl fmt::Display for TableType {
         }
         write!(f, " {})", self.element)
     }
+}
+
+/// How a struct field or an array element is stored: a value type, or a packed integer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StorageType {
+    /// An 8-bit integer, read as an `i32`.
+    I8,
+    /// A 16-bit integer, read as an `i32`.
+    I16,
+    /// A value of this type.
+    Val(ValType),
+}
+
+/// The type of a struct field or of an array's elements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FieldType {
+    mutability: Mutability,
+    storage: StorageType,
+}
+
+impl FieldType {
+    /// A field of `storage`, writable after allocation if `mutability` is `Var`.
+    pub fn new(mutability: Mutability, storage: StorageType) -> Self {
+        FieldType {
+            mutability,
+            storage,
+        }
+    }
+
+    /// Whether it can be written after allocation.
+    pub fn mutability(&self) -> Mutability {
+        self.mutability
+    }
+
+    /// How it is stored.
+    pub fn storage(&self) -> &StorageType {
+        &self.storage
+    }
+
+    fn to_canon(self) -> CanonField {
+        CanonField {
+            storage: match self.storage {
+                StorageType::I8 => CanonStorage::I8,
+                StorageType::I16 => CanonStorage::I16,
+                StorageType::Val(ty) => CanonStorage::Val(ty.to_canon()),
+            },
+            mutable: self.mutability == Mutability::Var,
+        }
+    }
+}
+
+/// A struct type registered with an engine, for allocating structs from the host
+/// ([`StructRef::new`](crate::StructRef::new)). It is the same type as an equal final struct
+/// type without supertype that a module declares in a group of its own, `(type (struct
+/// ...))`, so wasm code casts the host's structs to that type.
+#[derive(Debug, Clone)]
+pub struct StructType {
+    engine: Engine,
+    info: Arc<TypeInfo>,
+    fields: Box<[FieldType]>,
+}
+
+impl StructType {
+    /// Registers the struct type with fields `fields` in `engine`.
+    pub fn new(engine: &Engine, fields: impl IntoIterator<Item = FieldType>) -> Result<Self> {
+        let fields: Box<[FieldType]> = fields.into_iter().collect();
+        let composite = CanonComposite::Struct(fields.iter().map(|f| f.to_canon()).collect());
+        Ok(StructType {
+            engine: engine.clone(),
+            info: register_gc_type(engine, composite, fields.iter())?,
+            fields,
+        })
+    }
+
+    /// The fields' types, in order.
+    pub fn fields(&self) -> impl ExactSizeIterator<Item = &FieldType> + '_ {
+        self.fields.iter()
+    }
+
+    /// The heap type of references to structs of this type.
+    pub fn heap_type(&self) -> HeapType {
+        HeapType::ConcreteStruct(self.info.id.0)
+    }
+
+    pub(crate) fn info(&self) -> (&Engine, &Arc<TypeInfo>) {
+        (&self.engine, &self.info)
+    }
+}
+
+/// An array type registered with an engine, for allocating arrays from the host
+/// ([`ArrayRef::new`](crate::ArrayRef::new)); like [`StructType`], the same type as an
+/// equal `(type (array ...))` of a module.
+#[derive(Debug, Clone)]
+pub struct ArrayType {
+    engine: Engine,
+    info: Arc<TypeInfo>,
+    element: FieldType,
+}
+
+impl ArrayType {
+    /// Registers the array type with elements of type `element` in `engine`.
+    pub fn new(engine: &Engine, element: FieldType) -> Result<Self> {
+        let composite = CanonComposite::Array(element.to_canon());
+        Ok(ArrayType {
+            engine: engine.clone(),
+            info: register_gc_type(engine, composite, std::iter::once(&element))?,
+            element,
+        })
+    }
+
+    /// The elements' type.
+    pub fn element(&self) -> &FieldType {
+        &self.element
+    }
+
+    /// The heap type of references to arrays of this type.
+    pub fn heap_type(&self) -> HeapType {
+        HeapType::ConcreteArray(self.info.id.0)
+    }
+
+    pub(crate) fn info(&self) -> (&Engine, &Arc<TypeInfo>) {
+        (&self.engine, &self.info)
+    }
+}
+
+/// Registers a final GC type without supertype; the concrete types its fields refer to must
+/// be the engine's.
+fn register_gc_type<'a>(
+    engine: &Engine,
+    composite: CanonComposite,
+    mut fields: impl Iterator<Item = &'a FieldType>,
+) -> Result<Arc<TypeInfo>> {
+    let foreign = fields.any(|field| match field.storage {
+        StorageType::Val(ValType::Ref(r)) => match r.heap_type() {
+            HeapType::ConcreteFunc(id)
+            | HeapType::ConcreteStruct(id)
+            | HeapType::ConcreteArray(id) => engine.types().info(SigId(*id)).is_none(),
+            _ => false,
+        },
+        _ => false,
+    });
+    if foreign {
+        return Err(Error::msg(
+            "a field refers to a type this engine does not know",
+        ));
+    }
+    Ok(engine.types().register(CanonSubType {
+        is_final: true,
+        supertype: None,
+        composite,
+    }))
 }
 
 /// Whether a global can be written.

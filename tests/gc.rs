@@ -635,3 +635,84 @@ fn struct_and_array_members_are_read_and_written_from_the_host() {
     let released = view.field(&mut store, 0).unwrap_err();
     assert!(released.to_string().contains("after"), "{released}");
 }
+
+/// Structs and arrays the host allocates are the module's own types when those are equal,
+/// are collected like wasm's once unreachable, and respect the store's heap limit.
+#[test]
+fn the_host_allocates_structs_and_arrays_of_module_types() {
+    use tandem::{
+        ArrayRef, ArrayType, FieldType, Mutability, RefType, RootScope, StorageType, StructRef,
+        StructType, ValType,
+    };
+    let engine = gc_engine(Strategy::Interpreter);
+    let (mut store, instance) = instantiate(
+        &engine,
+        r#"(module
+            (type $point (struct (field (mut i32)) (field f64)))
+            (type $points (array (mut (ref null $point))))
+            ;; Casts to the module's own types: host objects of equal types pass.
+            (func (export "x") (param anyref) (result i32)
+                (struct.get $point 0 (ref.cast (ref $point) (local.get 0))))
+            (func (export "x_at") (param anyref i32) (result i32)
+                (struct.get $point 0
+                    (array.get $points (ref.cast (ref $points) (local.get 0)) (local.get 1)))))"#,
+    );
+    let point = StructType::new(
+        &engine,
+        [
+            FieldType::new(Mutability::Var, StorageType::Val(ValType::I32)),
+            FieldType::new(Mutability::Const, StorageType::Val(ValType::F64)),
+        ],
+    )
+    .unwrap();
+    let points = ArrayType::new(
+        &engine,
+        FieldType::new(
+            Mutability::Var,
+            StorageType::Val(ValType::Ref(RefType::new(true, point.heap_type()))),
+        ),
+    )
+    .unwrap();
+    let x = instance
+        .get_typed_func::<Option<AnyRef>, i32>(&mut store, "x")
+        .unwrap();
+    let x_at = instance
+        .get_typed_func::<(Option<AnyRef>, i32), i32>(&mut store, "x_at")
+        .unwrap();
+
+    let p = StructRef::new(&mut store, &point, &[Val::I32(5), Val::F64(0)]).unwrap();
+    assert_eq!(x.call(&mut store, Some(p.to_anyref())).unwrap(), 5);
+    let all = ArrayRef::new(&mut store, &points, &Val::AnyRef(None), 4).unwrap();
+    all.set(&mut store, 2, Val::AnyRef(Some(p.into()))).unwrap();
+    assert_eq!(x_at.call(&mut store, (Some(all.into()), 2)).unwrap(), 5);
+    let trap = x_at.call(&mut store, (Some(all.into()), 0)).unwrap_err();
+    assert_eq!(trap.trap_code(), Some(TrapCode::NullReference));
+    let fixed = ArrayRef::new_fixed(&mut store, &points, &[Val::AnyRef(Some(p.into()))]).unwrap();
+    assert_eq!(x_at.call(&mut store, (Some(fixed.into()), 0)).unwrap(), 5);
+
+    // Wrong values, a struct type of no field's, another engine's type.
+    assert!(StructRef::new(&mut store, &point, &[Val::I32(1)]).is_err());
+    assert!(StructRef::new(&mut store, &point, &[Val::I64(1), Val::F64(0)]).is_err());
+    let not_a_point = ArrayRef::new(&mut store, &points, &Val::AnyRef(Some(all.into())), 1);
+    assert!(not_a_point.is_err());
+    let other = StructType::new(&Engine::default(), []).unwrap();
+    assert!(StructRef::new(&mut store, &other, &[]).is_err());
+
+    // Unreachable host objects are collected.
+    store.gc();
+    let before = store.gc_heap_stats().objects;
+    for i in 0..100 {
+        let mut scope = RootScope::new(&mut store);
+        StructRef::new(&mut scope, &point, &[Val::I32(i), Val::F64(0)]).unwrap();
+    }
+    store.gc();
+    assert_eq!(store.gc_heap_stats().objects, before);
+
+    // The heap limit applies to host allocations too.
+    let bytes = ArrayType::new(&engine, FieldType::new(Mutability::Var, StorageType::I8)).unwrap();
+    let mut limited = Store::new(&engine, ());
+    limited.limiter(tandem::StoreLimits::new().gc_heap_size(1 << 20));
+    assert!(ArrayRef::new(&mut limited, &bytes, &Val::I32(0), 1 << 19).is_ok());
+    let err = ArrayRef::new(&mut limited, &bytes, &Val::I32(0), 1 << 20).unwrap_err();
+    assert!(err.to_string().contains("heap limit"), "{err}");
+}
