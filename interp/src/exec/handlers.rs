@@ -430,15 +430,14 @@ handler!(BrIfNezAcc { offset } => {
     next!()
 });
 
-// The loop steps continue past the branch they stand for, with the sum in the accumulator as
-// the `add` left it.
+// The loop steps continue past the branch they stand for.
 handler!(BrI32AddNez { dst, lhs, rhs, offset } => {
     let sum = (r!(lhs) as u32).wrapping_add(r!(rhs) as u32);
     r!(dst) = sum as u64;
     if sum != 0 {
         jump!(offset)
     }
-    jump_acc!(2, sum as u64)
+    jump!(2)
 });
 
 handler!(BrI32AddEqz { dst, lhs, rhs, offset } => {
@@ -447,7 +446,7 @@ handler!(BrI32AddEqz { dst, lhs, rhs, offset } => {
     if sum == 0 {
         jump!(offset)
     }
-    jump_acc!(2, sum as u64)
+    jump!(2)
 });
 
 handler!(BrIfEqzAcc { offset } => {
@@ -1473,7 +1472,7 @@ macro_rules! generated_handlers {
                         if num::$cfn(sum, <$cty>::read(regs!(), limit)) != 0 {
                             jump!(offset)
                         }
-                        jump_acc!(2, sum.into_acc())
+                        jump!(2)
                     });
                 )?
             )?

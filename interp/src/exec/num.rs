@@ -2,8 +2,9 @@
 //! table. Integers are taken as the signed type and reinterpreted where the operator is
 //! unsigned; floats follow IEEE 754 with WebAssembly's NaN and rounding rules.
 
-use crate::vm::TrapCode;
 use std::mem::MaybeUninit;
+
+use crate::vm::TrapCode;
 
 type Trapping<T> = Result<T, TrapCode>;
 
