@@ -24,44 +24,49 @@ use crate::isa::{Op, Reg};
 pub(super) fn fuse_sequences(ops: &mut [Op]) {
     let mut at = 0;
     while at + 1 < ops.len() {
-        if let Some(step) = super::loop_step(&ops[at], &ops[at + 1]) {
-            ops[at] = step;
-            at += 2;
-            continue;
-        }
-        if let Some(&store) = ops.get(at + 2)
-            && let Some(fused) = add_to_mem(ops[at], ops[at + 1], store)
-        {
-            ops[at] = fused;
-            at += 3;
-            continue;
-        }
-        match (ops[at], ops[at + 1]) {
-            (
-                Op::Copy {
-                    dst: dst0,
-                    src: src0,
-                },
+        // Each rewrite starts with one kind of instruction: the others are passed by at once.
+        let fused = match ops[at] {
+            Op::I32Add { .. } | Op::I64Add { .. } => {
+                super::loop_step(&ops[at], &ops[at + 1]).map(|step| (step, 2))
+            }
+            Op::Load32 { .. } | Op::Load64 { .. } => ops
+                .get(at + 2)
+                .and_then(|&store| add_to_mem(ops[at], ops[at + 1], store))
+                .map(|add| (add, 3)),
+            Op::Copy {
+                dst: dst0,
+                src: src0,
+            } => match ops[at + 1] {
                 Op::Copy {
                     dst: dst1,
                     src: src1,
-                },
-            ) => {
-                ops[at] = Op::CopyPair {
-                    dst0,
-                    src0,
-                    dst1,
-                    src1,
-                };
-                at += 2;
+                } => Some((
+                    Op::CopyPair {
+                        dst0,
+                        src0,
+                        dst1,
+                        src1,
+                    },
+                    2,
+                )),
+                Op::Br { offset } => offset.checked_add(1).map(|offset| {
+                    let copy_br = Op::CopyBr {
+                        dst: dst0,
+                        src: src0,
+                        offset,
+                    };
+                    (copy_br, 2)
+                }),
+                _ => None,
+            },
+            _ => None,
+        };
+        match fused {
+            Some((op, len)) => {
+                ops[at] = op;
+                at += len;
             }
-            (Op::Copy { dst, src }, Op::Br { offset }) => {
-                if let Some(offset) = offset.checked_add(1) {
-                    ops[at] = Op::CopyBr { dst, src, offset };
-                }
-                at += 2;
-            }
-            _ => at += 1,
+            None => at += 1,
         }
     }
 }
