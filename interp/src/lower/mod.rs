@@ -624,10 +624,9 @@ impl<'a> Translator<'a> {
     }
 
     fn charge_fuel(&mut self, op: &Operator<'_>) {
-        // The cost rule both tiers share.
-        let cost = fuel::cost(op);
         if let Some(Op::ConsumeFuel { amount }) = self.fuel_op.map(|at| &mut self.ops[at]) {
-            *amount = amount.saturating_add(cost);
+            // The cost rule both tiers share.
+            *amount = amount.saturating_add(fuel::cost(op));
         }
     }
 
@@ -1285,29 +1284,18 @@ impl<'a> Translator<'a> {
         }
         // Subtracting a constant adds its negation, so that loop steps counting down fuse
         // with their branch like those counting up (see `sequences`).
-        let op = match (op, self.stack.last_mut()) {
-            (
-                Operator::I32Sub,
-                Some(Operand {
-                    source: Source::Const(bits),
-                    ..
-                }),
-            ) => {
-                *bits = (*bits as u32).wrapping_neg() as u64;
-                Operator::I32Add
-            }
-            (
-                Operator::I64Sub,
-                Some(Operand {
-                    source: Source::Const(bits),
-                    ..
-                }),
-            ) => {
-                *bits = bits.wrapping_neg();
-                Operator::I64Add
-            }
-            (op, _) => op,
-        };
+        let mut op = op;
+        if let Operator::I32Sub | Operator::I64Sub = op
+            && let Some(Operand {
+                source: Source::Const(bits),
+                ..
+            }) = self.stack.last_mut()
+        {
+            (*bits, op) = match op {
+                Operator::I32Sub => ((*bits as u32).wrapping_neg() as u64, Operator::I32Add),
+                _ => (bits.wrapping_neg(), Operator::I64Add),
+            };
+        }
         if self.fuse_mul_add(&op)? || self.translate_numeric(&op)? {
             if let Operator::I32Add = op {
                 self.fuse_scaled_add();
