@@ -15,7 +15,7 @@ use tandem_interp::vm::types::{CanonField, CanonStorage};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::store::{AsContext, AsContextMut, StoreOpaque};
-use crate::types::{ArrayType, FieldType, StorageType, StructType, ValType};
+use crate::types::{ArrayType, StructType, ValType};
 use crate::values::{AnyRef, Val, released};
 
 /// A struct object of the GC proposal: an [`AnyRef`] known to refer to a struct (see
@@ -80,7 +80,15 @@ impl StructRef {
             .iter()
             .zip(ty.fields())
             .enumerate()
-            .map(|(index, (value, field))| member_slots(value, field, store, "field", index))
+            .map(|(index, (value, field))| {
+                value_slots(
+                    value,
+                    &field.storage().unpacked(),
+                    store,
+                    "field",
+                    index as u64,
+                )
+            })
             .collect::<Result<Vec<_>>>()?;
         let slot = store.alloc_object(info, 0, Init::Values(&values))?;
         Ok(StructRef::from_object(object_ref(slot, store)))
@@ -134,7 +142,8 @@ impl ArrayRef {
         let store = &mut store.as_context_mut().0.opaque;
         let (engine, info) = ty.info();
         check_engine(engine, store)?;
-        let value = member_slots(elem, ty.element(), store, "element", 0)?;
+        let unpacked = ty.element().storage().unpacked();
+        let value = value_slots(elem, &unpacked, store, "element", 0)?;
         let slot = store.alloc_object(info, len, Init::Repeat(value))?;
         Ok(ArrayRef::from_object(object_ref(slot, store)))
     }
@@ -161,10 +170,11 @@ impl ArrayRef {
         let (engine, info) = ty.info();
         check_engine(engine, store)?;
         let len = u32::try_from(elems.len()).map_err(|_| Error::msg("too many array elements"))?;
+        let unpacked = ty.element().storage().unpacked();
         let values = elems
             .iter()
             .enumerate()
-            .map(|(index, value)| member_slots(value, ty.element(), store, "element", index))
+            .map(|(index, value)| value_slots(value, &unpacked, store, "element", index as u64))
             .collect::<Result<Vec<_>>>()?;
         let slot = store.alloc_object(info, len, Init::Values(&values))?;
         Ok(ArrayRef::from_object(object_ref(slot, store)))
@@ -235,20 +245,16 @@ fn check_engine(engine: &Engine, store: &StoreOpaque) -> Result<()> {
     }
 }
 
-/// The slots of `value` for a new member of type `field` (any mutability: the member is
-/// being initialised).
-fn member_slots(
+/// The slots of `value` for a member whose values have type `ty`, or an error if it does
+/// not match.
+fn value_slots(
     value: &Val,
-    field: &FieldType,
+    ty: &ValType,
     store: &StoreOpaque,
     what: &str,
-    index: usize,
+    index: u64,
 ) -> Result<[Slot; 2]> {
-    let ty = match field.storage() {
-        StorageType::I8 | StorageType::I16 => ValType::I32,
-        StorageType::Val(ty) => *ty,
-    };
-    if !value.matches(&ty, store) {
+    if !value.matches(ty, store) {
         return Err(Error::msg(format!(
             "{what} {index} has type {ty}, which the value does not match"
         )));
@@ -304,15 +310,7 @@ fn write(object: AnyRef, store: &StoreOpaque, index: u64, value: Val, what: &str
         if !field.mutable {
             return Err(Error::msg(format!("{what} {index} is immutable")));
         }
-        let ty = member_type(field, store);
-        if !value.matches(&ty, store) {
-            return Err(Error::msg(format!(
-                "{what} {index} has type {ty}, which the value does not match"
-            )));
-        }
-        let mut slots: [Slot; 2] = [0; 2];
-        value.write_slots(store, &mut slots);
-        Ok(slots)
+        value_slots(&value, &member_type(field, store), store, what, index)
     };
     store
         .write_member(handle(object, store), index, slots)

@@ -730,6 +730,17 @@ pub enum StorageType {
     Val(ValType),
 }
 
+impl StorageType {
+    /// The type of the values a member of this storage reads and writes: `i32` for the
+    /// packed integers.
+    pub fn unpacked(&self) -> ValType {
+        match *self {
+            StorageType::I8 | StorageType::I16 => ValType::I32,
+            StorageType::Val(ty) => ty,
+        }
+    }
+}
+
 /// The type of a struct field or of an array's elements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FieldType {

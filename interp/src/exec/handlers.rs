@@ -108,19 +108,15 @@ unsafe fn exit_to_host(
     cx.exited()
 }
 
+/// What `dispatch!` hands the next handler, besides the state in [`Cx`].
+type Dispatched = (*const Threaded, *mut Slot, *mut u8, usize, Acc, FAcc);
+
 /// Continues with the instruction at `$ip`, the given registers and memory 0, and `$acc` and
 /// `$facc` in the accumulators.
 #[cfg(not(any(debug_assertions, feature = "loop-dispatch")))]
 macro_rules! dispatch {
     ($cx:ident, $ip:expr, $regs:expr, $mem:expr, $len:expr, $acc:expr, $facc:expr) => {{
-        let (ip, regs, mem, len, acc, facc): (
-            *const Threaded,
-            *mut Slot,
-            *mut u8,
-            usize,
-            Acc,
-            FAcc,
-        ) = ($ip, $regs, $mem, $len, $acc, $facc);
+        let (ip, regs, mem, len, acc, facc): Dispatched = ($ip, $regs, $mem, $len, $acc, $facc);
         return ((*ip).handler)(ip, regs, mem, len, $cx, acc, facc);
     }};
 }
@@ -130,14 +126,7 @@ macro_rules! dispatch {
 #[cfg(any(debug_assertions, feature = "loop-dispatch"))]
 macro_rules! dispatch {
     ($cx:ident, $ip:expr, $regs:expr, $mem:expr, $len:expr, $acc:expr, $facc:expr) => {{
-        let (ip, regs, mem, len, acc, facc): (
-            *const Threaded,
-            *mut Slot,
-            *mut u8,
-            usize,
-            Acc,
-            FAcc,
-        ) = ($ip, $regs, $mem, $len, $acc, $facc);
+        let (ip, regs, mem, len, acc, facc): Dispatched = ($ip, $regs, $mem, $len, $acc, $facc);
         $cx.ip = ip;
         $cx.regs = regs;
         $cx.mem = mem;

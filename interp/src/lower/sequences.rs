@@ -91,56 +91,28 @@ fn add_to_mem(load: Op, add: Op, store: Op) -> Option<Op> {
         ) if (to, to_end) == (addr, end) => (true, dst, addr, end),
         _ => return None,
     };
-    type Make = fn(Reg, Reg, Reg, Reg, u32) -> Op;
-    let (make, dst, src): (Make, _, _) = match (add, wide) {
-        (Op::I32AddAccL { dst, rhs: src } | Op::I32AddAccR { dst, lhs: src }, false) => (
-            |addr, src, loaded, dst, end| Op::I32AddToMem {
-                addr,
-                src,
-                loaded,
-                dst,
-                end,
-            },
-            dst,
-            src,
-        ),
-        (Op::F32AddAccL { dst, rhs: src } | Op::F32AddAccR { dst, lhs: src }, false) => (
-            |addr, src, loaded, dst, end| Op::F32AddToMem {
-                addr,
-                src,
-                loaded,
-                dst,
-                end,
-            },
-            dst,
-            src,
-        ),
-        (Op::I64AddAccL { dst, rhs: src } | Op::I64AddAccR { dst, lhs: src }, true) => (
-            |addr, src, loaded, dst, end| Op::I64AddToMem {
-                addr,
-                src,
-                loaded,
-                dst,
-                end,
-            },
-            dst,
-            src,
-        ),
-        (Op::F64AddAccL { dst, rhs: src } | Op::F64AddAccR { dst, lhs: src }, true) => (
-            |addr, src, loaded, dst, end| Op::F64AddToMem {
-                addr,
-                src,
-                loaded,
-                dst,
-                end,
-            },
-            dst,
-            src,
-        ),
-        _ => return None,
-    };
     // The store must go where the load read: neither result may replace the address.
-    (addr != loaded && addr != dst).then(|| make(addr, src, loaded, dst, end))
+    let keeps_address = |dst: Reg| addr != loaded && addr != dst;
+    macro_rules! fused {
+        ($($acc_l:ident / $acc_r:ident, $wide:literal => $fused:ident;)*) => {
+            match (add, wide) {
+                $(
+                    (Op::$acc_l { dst, rhs: src } | Op::$acc_r { dst, lhs: src }, $wide)
+                        if keeps_address(dst) =>
+                    {
+                        Some(Op::$fused { addr, src, loaded, dst, end })
+                    }
+                )*
+                _ => None,
+            }
+        };
+    }
+    fused! {
+        I32AddAccL / I32AddAccR, false => I32AddToMem;
+        F32AddAccL / F32AddAccR, false => F32AddToMem;
+        I64AddAccL / I64AddAccR, true => I64AddToMem;
+        F64AddAccL / F64AddAccR, true => F64AddToMem;
+    }
 }
 
 #[cfg(test)]

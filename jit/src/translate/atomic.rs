@@ -15,9 +15,9 @@ use cranelift_codegen::ir::{
 use tandem_interp::TrapCode;
 use wasmparser::{MemArg, MemArgTarget, Operator};
 
+use super::memory::accessed_memory;
 use super::{FuncTranslator, Result};
 use crate::builtins;
-use crate::error::JitError;
 
 /// What an atomic operator does at its address.
 #[derive(Clone, Copy)]
@@ -225,11 +225,7 @@ impl FuncTranslator<'_, '_> {
             expected
         };
         let address = self.atomic_address(memarg, width)?;
-        let shared = match memarg.target {
-            MemArgTarget::Memory(mem) => self.info.memory_types[mem as usize].shared,
-            MemArgTarget::Array(_) => false,
-        };
-        if !shared {
+        if !self.info.memory_types[accessed_memory(memarg)? as usize].shared {
             let always = self.b.ins().iconst(types::I8, 1);
             self.trap_if(always, TrapCode::AtomicWaitNonSharedMemory);
         }
@@ -255,13 +251,7 @@ impl FuncTranslator<'_, '_> {
     /// Pops an address and returns the host address of the `width` bytes at it plus the
     /// static offset, trapping if they are out of bounds or not aligned to `width`.
     fn atomic_address(&mut self, memarg: &MemArg, width: u8) -> Result<Value> {
-        let mem = match memarg.target {
-            MemArgTarget::Memory(mem) => mem,
-            MemArgTarget::Array(_) => return Err(JitError::Unsupported("GC arrays".into())),
-        };
-        if memarg.ordering.is_some() {
-            return Err(JitError::Unsupported("memory orderings".into()));
-        }
+        let mem = accessed_memory(memarg)?;
         let (base, memory64) = {
             let memory = self.memory(mem)?;
             (memory.base, memory.memory64)

@@ -226,6 +226,18 @@ fn access_memarg<'a>(op: &'a Operator<'_>) -> Option<&'a MemArg> {
     }
 }
 
+/// The linear memory `memarg` accesses, if this tier compiles the access: not a GC array's,
+/// and without an explicit ordering (shared-everything threads).
+pub(super) fn accessed_memory(memarg: &MemArg) -> Result<u32> {
+    if memarg.ordering.is_some() {
+        return Err(JitError::Unsupported("memory orderings".into()));
+    }
+    match memarg.target {
+        MemArgTarget::Memory(mem) => Ok(mem),
+        MemArgTarget::Array(_) => Err(JitError::Unsupported("GC arrays".into())),
+    }
+}
+
 /// How a load widens the bytes it reads.
 #[derive(Clone, Copy)]
 enum Widen {
@@ -451,13 +463,7 @@ impl FuncTranslator<'_, '_> {
     ///
     /// [`JitOptions::guard_pages`]: crate::JitOptions::guard_pages
     pub(super) fn heap_access(&mut self, memarg: &MemArg, size: u64) -> Result<HeapAccess> {
-        let mem = match memarg.target {
-            MemArgTarget::Memory(mem) => mem,
-            MemArgTarget::Array(_) => return Err(JitError::Unsupported("GC arrays".into())),
-        };
-        if memarg.ordering.is_some() {
-            return Err(JitError::Unsupported("memory orderings".into()));
-        }
+        let mem = accessed_memory(memarg)?;
         let (base, memory64, page_size_log2) = {
             let memory = self.memory(mem)?;
             (memory.base, memory.memory64, memory.page_size_log2)
