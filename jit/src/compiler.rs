@@ -437,6 +437,10 @@ impl JitCompiler {
             Some(body_id) => {
                 self.ctx.func.signature = array_signature.clone();
                 let body_ref = module.declare_func_in_func(body_id, &mut self.ctx.func);
+                // The body may lie in another allocation of code memory, more than 2 GiB away
+                // (linear memories reserve many gigabytes between them): call it through its
+                // absolute address, not a 32-bit relative one.
+                self.ctx.func.dfg.ext_funcs[body_ref].colocated = false;
                 let wrapped = translate::translate_array_wrapper(
                     &mut self.ctx.func,
                     &mut self.builder_ctx,
