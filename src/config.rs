@@ -15,8 +15,7 @@ pub enum Strategy {
     /// The register-bytecode interpreter only; no executable memory is ever mapped.
     Interpreter,
     /// Compile every function with Cranelift when the module is compiled; functions using
-    /// what the Cranelift tier does not compile yet (exceptions, GC) run on the
-    /// interpreter.
+    /// what the Cranelift tier does not compile yet (GC) run on the interpreter.
     Cranelift,
     /// Interpret first, compile hot functions with Cranelift (see
     /// [`Config::tier_up_thresholds`]); a hot loop in a running call continues in compiled

@@ -20,8 +20,8 @@ use tandem_interp::lower::TranslateOptions;
 use tandem_interp::module::ModuleCode;
 use tandem_interp::vm::{FuncEntry, FuncKind, NESTED_BACK_EDGE_FACTOR, Slot, TierCounters, VmCtx};
 use tandem_jit::{
-    ArrayCallFn, JitCompiler, JitError, JitOptions, STATUS_EMBEDDER_MIN, STATUS_OK,
-    STATUS_TAIL_CALL, Status, decode_status, make_tail_call, take_pending_tail_call,
+    ArrayCallFn, JitCompiler, JitError, JitOptions, STATUS_EMBEDDER_MIN, STATUS_EXCEPTION,
+    STATUS_OK, STATUS_TAIL_CALL, Status, decode_status, make_tail_call, take_pending_tail_call,
 };
 
 use crate::config::OptLevel;
@@ -552,7 +552,18 @@ pub(crate) trait StoreCalls {
     /// Calls host function `entry` on behalf of instance `caller`.
     fn call_host(&mut self, entry: &FuncEntry, caller: *mut VmCtx, io: &mut [Slot]) -> Result<()>;
     /// Runs wasm function `entry` on the interpreter.
-    fn call_interpreted(&mut self, entry: &FuncEntry, io: &mut [Slot]) -> Result<()>;
+    fn call_interpreted(&mut self, entry: &FuncEntry, io: &mut [Slot]) -> Result<(), CallError>;
+    /// `error`, a host function's, as an exception of the store if it is a wasm exception
+    /// (see `tandem_interp::exec::Host::exception`); otherwise the error.
+    fn exception(&mut self, error: Error) -> Result<Slot>;
+}
+
+/// How a call that compiled code made through the call helper failed.
+pub(crate) enum CallError {
+    /// A wasm exception left the callee: its `exnref`.
+    Exception(Slot),
+    /// Any other error.
+    Error(Error),
 }
 
 thread_local! {
@@ -652,6 +663,10 @@ pub(crate) unsafe fn call_compiled(
             reason: TrapReason::Code(code),
             backtrace: compiled_backtrace(),
         })),
+        // SAFETY: as above.
+        Status::Exception => Ok(NativeReturn::Threw {
+            exnref: unsafe { (*limits).thrown },
+        }),
         Status::Embedder(_) | Status::TailCall => {
             let error = PENDING
                 .take()
@@ -710,12 +725,25 @@ unsafe extern "C" fn call_helper(
     // as long as that code runs; nothing else uses the store meanwhile.
     let calls = unsafe { calls.as_mut() };
     let result = match callee.kind {
-        FuncKind::Host => calls.call_host(callee, caller, io),
+        FuncKind::Host => {
+            calls
+                .call_host(callee, caller, io)
+                .map_err(|error| match calls.exception(error) {
+                    Ok(exnref) => CallError::Exception(exnref),
+                    Err(error) => CallError::Error(error),
+                })
+        }
         FuncKind::Wasm => calls.call_interpreted(callee, io),
     };
     match result {
         Ok(()) => STATUS_OK,
-        Err(error) => {
+        Err(CallError::Exception(exnref)) => {
+            // SAFETY: compiled code passes its own context, of a live instance, whose limits
+            // are the store's.
+            unsafe { (*(*caller).limits).thrown = exnref };
+            STATUS_EXCEPTION
+        }
+        Err(CallError::Error(error)) => {
             PENDING.set(Some(error));
             STATUS_EMBEDDER_MIN
         }

@@ -5,7 +5,10 @@
 
 use std::time::{Duration, Instant};
 
-use tandem::{Config, Engine, Instance, Module, OptLevel, Store, Strategy, TrapCode, Val};
+use tandem::{
+    Caller, Config, Engine, Error, Func, FuncType, Instance, Module, OptLevel, Store, Strategy,
+    Tag, TagType, ThrownException, TrapCode, Val, ValType,
+};
 
 /// The strategies this build has.
 fn strategies() -> Vec<Strategy> {
@@ -237,19 +240,18 @@ fn epoch_interrupts_an_infinite_loop_in_every_strategy() {
 }
 
 /// Tail calls that alternate between a compiled function and one the Cranelift tier leaves
-/// to the interpreter (it can throw an exception) run in constant stack, a million deep, in
+/// to the interpreter (it makes an `i31` reference) run in constant stack, a million deep, in
 /// every strategy.
 #[test]
 fn tail_calls_across_tiers_run_in_constant_stack() {
     let wasm = wat::parse_str(
         r#"(module
-          (tag $e)
           (func $even (export "even") (param i64) (result i32)
             (if (result i32) (i64.eqz (local.get 0))
               (then (i32.const 1))
               (else (return_call $odd (i64.sub (local.get 0) (i64.const 1))))))
           (func $odd (param i64) (result i32)
-            (if (i64.lt_s (local.get 0) (i64.const 0)) (then (throw $e)))
+            (if (i64.lt_s (local.get 0) (i64.const 0)) (then (drop (ref.i31 (i32.const 1)))))
             (if (result i32) (i64.eqz (local.get 0))
               (then (i32.const 0))
               (else (return_call $even (i64.sub (local.get 0) (i64.const 1)))))))"#,
@@ -466,4 +468,181 @@ fn nested_loops_wait_once_for_the_outermost_entry() {
     // With 1000 inner iterations the countdown ends again at 256: an entry is compiled there.
     let long = run(1000);
     assert_eq!((long.loop_transfers, long.loop_entries), (1, 1), "{long:?}");
+}
+
+/// Exceptions pass between the tiers and through host functions, in every strategy: thrown
+/// by compiled code, the interpreter or a host function, caught by a handler in either tier
+/// (through frames of the other), passed on by a host function that called back into wasm,
+/// and, when no handler catches them, delivered to the host with their payload.
+#[test]
+fn exceptions_cross_tiers_and_host_functions() {
+    // `ref.i31` keeps a function on the interpreter whatever the strategy.
+    let wat = r#"(module
+      (import "host" "tag" (tag $e (param i32)))
+      (import "host" "throw" (func $host_throw (param i32)))
+      (import "host" "throw_badly" (func $host_throw_badly (param i32)))
+      (import "host" "call_back" (func $call_back (param i32) (result i32)))
+      (func $interp_thrower (export "interp_thrower") (param i32) (result i32)
+        (drop (ref.i31 (i32.const 0)))
+        (throw $e (local.get 0)))
+      (func $compiled_thrower (param i32) (result i32)
+        (throw $e (local.get 0)))
+      (func $interp_middle (param i32) (result i32)
+        (drop (ref.i31 (i32.const 0)))
+        (i32.add (call $compiled_thrower (local.get 0)) (i32.const 1)))
+      (func $compiled_middle (param i32) (result i32)
+        (i32.add (call $interp_thrower (local.get 0)) (i32.const 1)))
+      (func (export "compiled_catches") (param i32) (result i32)
+        (block $h (result i32)
+          (try_table (catch $e $h) (return (call $interp_middle (local.get 0))))
+          (unreachable)))
+      (func (export "interp_catches") (param i32) (result i32)
+        (drop (ref.i31 (i32.const 0)))
+        (block $h (result i32)
+          (try_table (catch $e $h) (return (call $compiled_middle (local.get 0))))
+          (unreachable)))
+      (func (export "host_throws") (param i32) (result i32)
+        (block $h (result i32)
+          (try_table (catch $e $h) (call $host_throw (local.get 0)))
+          (i32.const -1)))
+      (func (export "host_throws_badly") (param i32) (result i32)
+        (block $h
+          (try_table (catch_all $h) (call $host_throw_badly (local.get 0)))
+          (return (i32.const -1)))
+        (i32.const -2))
+      (func (export "host_passes_on") (param i32) (result i32)
+        (block $h (result i32)
+          (try_table (catch $e $h) (return (call $call_back (local.get 0))))
+          (unreachable)))
+      (func (export "uncaught") (param i32) (result i32)
+        (call $compiled_middle (local.get 0))))"#;
+    for strategy in strategies() {
+        let engine = engine(strategy, false);
+        let module = Module::new(&engine, wat).unwrap();
+        if strategy == Strategy::Cranelift {
+            assert_eq!(
+                module.native_function_count(),
+                7,
+                "all but the `ref.i31` ones"
+            );
+        }
+        let mut store = Store::new(&engine, ());
+        let tag = Tag::new(&mut store, &TagType::new(FuncType::new([ValType::I32], []))).unwrap();
+        let throw = Func::wrap(&mut store, move |x: i32| -> Result<(), Error> {
+            Err(Error::Exception(Box::new(ThrownException {
+                tag,
+                payload: vec![Val::I32(x)],
+            })))
+        });
+        let throw_badly = Func::wrap(&mut store, move |x: i32| -> Result<(), Error> {
+            Err(Error::Exception(Box::new(ThrownException {
+                tag,
+                payload: vec![Val::I64(x.into())],
+            })))
+        });
+        let call_back = Func::wrap(
+            &mut store,
+            |mut caller: Caller<'_, ()>, x: i32| -> Result<i32, Error> {
+                let thrower = caller
+                    .get_export("interp_thrower")
+                    .and_then(|e| e.into_func())
+                    .unwrap();
+                let mut result = [Val::I32(0)];
+                thrower.call(&mut caller, &[Val::I32(x)], &mut result)?;
+                Ok(result[0].unwrap_i32())
+            },
+        );
+        let imports = [
+            tag.into(),
+            throw.into(),
+            throw_badly.into(),
+            call_back.into(),
+        ];
+        let instance = Instance::new(&mut store, &module, &imports).unwrap();
+        let mut call = |name: &str, x: i32| {
+            let func = instance
+                .get_typed_func::<i32, i32>(&mut store, name)
+                .unwrap();
+            func.call(&mut store, x)
+        };
+        for (name, x) in [
+            ("compiled_catches", 5),
+            ("interp_catches", 6),
+            ("host_throws", 7),
+            ("host_passes_on", 8),
+        ] {
+            assert_eq!(call(name, x).unwrap(), x, "{strategy:?} {name}");
+        }
+        let error = call("host_throws_badly", 9).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("exception payload value 0 has type i64"),
+            "{strategy:?}: {error}"
+        );
+        match call("uncaught", 10) {
+            Err(Error::Exception(thrown)) => {
+                assert_eq!(thrown.tag, tag);
+                assert_eq!(thrown.payload.len(), 1);
+                assert_eq!(thrown.payload[0].unwrap_i32(), 10, "{strategy:?}");
+            }
+            other => panic!("{strategy:?}: {other:?}"),
+        }
+    }
+}
+
+/// A call that moved into compiled code at a loop header ends there as a call does: with an
+/// exception that the interpreted caller catches, or with a tail call of an interpreted
+/// function, which the interpreter then makes.
+#[test]
+fn a_call_moved_into_compiled_code_throws_and_tail_calls_like_a_call() {
+    if !strategies().contains(&Strategy::Tiered) {
+        return;
+    }
+    let wat = r#"(module
+      (tag $e (param i32))
+      (func $spin_then_throw (param $n i32) (result i32)
+        (loop $l
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $n) (i32.const 1000))))
+        (throw $e (local.get $n)))
+      (func $interpreted (param i32) (result i32)
+        (drop (ref.i31 (i32.const 0)))
+        (i32.mul (local.get 0) (i32.const 3)))
+      (func $spin_then_tail_call (param $n i32) (result i32)
+        (loop $l
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $n) (i32.const 1000))))
+        (return_call $interpreted (local.get $n)))
+      (func (export "catch") (result i32)
+        (drop (ref.i31 (i32.const 0)))
+        (block $h (result i32)
+          (try_table (catch $e $h) (return (call $spin_then_throw (i32.const 1))))
+          (unreachable)))
+      (func (export "tail_call") (result i32)
+        (i32.add (call $spin_then_tail_call (i32.const 0)) (i32.const 1))))"#;
+    let mut config = Config::new();
+    config
+        .strategy(Strategy::Tiered)
+        .tier_up_thresholds(1000, 1)
+        .background_compilation(false);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let catch = instance
+        .get_typed_func::<(), i32>(&mut store, "catch")
+        .unwrap();
+    assert_eq!(catch.call(&mut store, ()).unwrap(), 1000);
+    let transfers = engine.native_stats().loop_transfers;
+    assert_eq!(transfers, 1, "{:?}", engine.native_stats());
+    let tail_call = instance
+        .get_typed_func::<(), i32>(&mut store, "tail_call")
+        .unwrap();
+    assert_eq!(tail_call.call(&mut store, ()).unwrap(), 3001);
+    assert!(
+        engine.native_stats().loop_transfers > transfers,
+        "{:?}",
+        engine.native_stats()
+    );
 }

@@ -53,6 +53,7 @@ fn instantiate(wat: &str) -> Instance {
         max_table_elements: u64::MAX,
         stack_limit: 0,
         gc_heap: std::ptr::null_mut(),
+        thrown: 0,
     });
     let info = &code.info;
     let memories: Vec<Box<LinearMemory>> = info

@@ -48,6 +48,7 @@
 //! - [`STATUS_TAIL_CALL`]: the function made a tail call that is still to be made (see
 //!   below); never seen by an embedder that calls compiled code through
 //!   [`crate::CompiledCode::call`] or [`resolve_tail_calls`].
+//! - [`STATUS_EXCEPTION`]: a wasm exception left the function (see below).
 //! - [`STATUS_EMBEDDER_MIN`] and above: a stop defined by the embedder (a host function's
 //!   error, an uncaught exception, ...), whose details the embedder keeps itself. Compiled code
 //!   never produces such a status but returns any non-zero status a callee returned unchanged,
@@ -89,6 +90,17 @@
 //! callees it calls through the helper; an embedder calling compiled code directly must pass
 //! the status it gets to [`resolve_tail_calls`] (a helper running a compiled callee returns
 //! the callee's status unchanged, at once).
+//!
+//! # Exceptions
+//!
+//! A wasm exception leaves a function as [`STATUS_EXCEPTION`], the exception's `exnref` (see
+//! [`tandem_interp::vm::exception`]) in `VmLimits::thrown` of the store. `throw` creates the
+//! exception and `throw_ref` takes one; either, and a callee's [`STATUS_EXCEPTION`], goes to
+//! the handlers of the `try_table`s around it in the function first, and leaves the function
+//! only if none catches it. A [`CallHelper`] whose callee (interpreted or host) ends with an
+//! exception sets `VmLimits::thrown` and returns [`STATUS_EXCEPTION`], so compiled handlers
+//! catch it; an embedder that gets [`STATUS_EXCEPTION`] from compiled code finds the
+//! exception there, to throw it on.
 //!
 //! # Stack limit
 //!
@@ -146,6 +158,9 @@ pub const STATUS_TRAP_BASE: u32 = 1;
 /// [`resolve_tail_calls`].
 pub const STATUS_TAIL_CALL: u32 = 0xff;
 
+/// The status of a function that an exception left: its `exnref` is in `VmLimits::thrown`.
+pub const STATUS_EXCEPTION: u32 = 0xfe;
+
 /// The smallest status the embedder may define for its own stops; compiled code passes them
 /// through unchanged.
 pub const STATUS_EMBEDDER_MIN: u32 = 0x100;
@@ -187,6 +202,8 @@ pub enum Status {
     Trap(TrapCode),
     /// A tail call still to be made (see [`resolve_tail_calls`]).
     TailCall,
+    /// A wasm exception, whose `exnref` is in `VmLimits::thrown`.
+    Exception,
     /// A stop the embedder defined (or a trap code this crate does not know).
     Embedder(u32),
 }
@@ -196,6 +213,7 @@ pub fn decode_status(status: u32) -> Status {
     match status {
         STATUS_OK => Status::Ok,
         STATUS_TAIL_CALL => Status::TailCall,
+        STATUS_EXCEPTION => Status::Exception,
         s if s < STATUS_EMBEDDER_MIN => TRAP_CODES
             .get((s - STATUS_TRAP_BASE) as usize)
             .map_or(Status::Embedder(s), |&code| Status::Trap(code)),
@@ -218,11 +236,10 @@ mod tests {
     fn statuses_round_trip() {
         assert_eq!(decode_status(STATUS_OK), Status::Ok);
         assert_eq!(decode_status(STATUS_TAIL_CALL), Status::TailCall);
-        assert!(
-            TRAP_CODES
-                .iter()
-                .all(|&code| trap_status(code) != STATUS_TAIL_CALL)
-        );
+        assert_eq!(decode_status(STATUS_EXCEPTION), Status::Exception);
+        assert!(TRAP_CODES.iter().all(|&code| {
+            trap_status(code) != STATUS_TAIL_CALL && trap_status(code) != STATUS_EXCEPTION
+        }));
         for code in TRAP_CODES {
             assert_eq!(decode_status(trap_status(code)), Status::Trap(code));
         }

@@ -11,9 +11,10 @@
 use std::cell::RefCell;
 
 use tandem_interp::TrapCode;
+use tandem_interp::vm::exception::exception;
 use tandem_interp::vm::{FuncEntry, Slot, VmCtx, parking};
 
-use crate::abi::{CallHelper, STATUS_OK, STATUS_TAIL_CALL, trap_status};
+use crate::abi::{CallHelper, STATUS_EXCEPTION, STATUS_OK, STATUS_TAIL_CALL, trap_status};
 
 /// Whether `len` elements from `start` lie within `size`.
 fn in_bounds(start: u64, len: u64, size: u64) -> bool {
@@ -54,6 +55,49 @@ pub(crate) unsafe extern "C" fn atomic_wait(
     let timeout = timeout as i64;
     let timeout = (timeout >= 0).then(|| std::time::Duration::from_nanos(timeout as u64));
     parking::wait(address as usize, holds, timeout) as u32
+}
+
+/// `throw` of tag `tag` (an index into the instance's tags) with the payload in the slots at
+/// `payload`: creates the exception, records it as the one being thrown and returns the
+/// exception status.
+///
+/// # Safety
+///
+/// `vmctx` must be a live context, used by nothing else during the call, with a tag `tag`, and
+/// `payload` must hold that tag's payload slots.
+pub(crate) unsafe extern "C" fn throw(vmctx: *mut VmCtx, tag: u32, payload: *const Slot) -> u32 {
+    // SAFETY: guaranteed by the caller; the store's limits and exception list outlive its
+    // instances' contexts.
+    unsafe {
+        let ctx = &*vmctx;
+        let payload = std::slice::from_raw_parts(payload, ctx.tag_payload_slots(tag));
+        let exn = ctx.new_exception(tag, payload);
+        (*ctx.limits).thrown = exn;
+    }
+    STATUS_EXCEPTION
+}
+
+/// A `catch` clause of tag `tag` (an index into the instance's tags): if the exception being
+/// thrown has that tag, copies its payload to the slots at `payload` and returns its
+/// `exnref`; returns `0` otherwise.
+///
+/// # Safety
+///
+/// `vmctx` must be a live context with a tag `tag`, while an exception is being thrown, and
+/// `payload` must have room for that tag's payload slots.
+pub(crate) unsafe extern "C" fn catch(vmctx: *mut VmCtx, tag: u32, payload: *mut Slot) -> u64 {
+    // SAFETY: guaranteed by the caller; `thrown` holds an exception of the store while its
+    // status is passed up.
+    unsafe {
+        let ctx = &*vmctx;
+        let exn = (*ctx.limits).thrown;
+        let exception = exception(ctx.limits, exn);
+        if exception.tag != ctx.tag_ids[tag as usize] {
+            return 0;
+        }
+        std::ptr::copy_nonoverlapping(exception.payload.as_ptr(), payload, exception.payload.len());
+        exn
+    }
 }
 
 /// `memory.atomic.notify` at `address`, checked by compiled code: wakes up to `count`

@@ -30,11 +30,12 @@
 //! interpreter's results, relaxed operators included), locals, globals of every type,
 //! `select`, structured control flow, loads, stores and every memory operator of every memory
 //! (multi-memory, 64-bit addresses, custom page sizes, bulk memory), every atomic operator of
-//! the threads proposal, the table operators of every table, and calls (`call`,
+//! the threads proposal, the table operators of every table, calls (`call`,
 //! `call_indirect`, `call_ref` and their tail-call forms) through the embedder's
-//! [`CallHelper`]. Code meters fuel and checks epochs exactly as the interpreter does when
+//! [`CallHelper`], and exception handling (`try_table`, `throw`, `throw_ref`; see
+//! [`abi`]). Code meters fuel and checks epochs exactly as the interpreter does when
 //! [`JitOptions`] ask for it, and checks the native stack limit at every function entry.
-//! Anything else (exceptions, GC) makes
+//! Anything else (GC) makes
 //! [`JitCompiler::compile`] return [`JitError::Unsupported`], and the function stays on the
 //! interpreter.
 //!
@@ -53,8 +54,9 @@ pub mod signals;
 mod translate;
 
 pub use abi::{
-    ArrayCallFn, CallHelper, STATUS_EMBEDDER_MIN, STATUS_OK, STATUS_TAIL_CALL, STATUS_TRAP_BASE,
-    Status, decode_status, make_tail_call, resolve_tail_calls, take_pending_tail_call, trap_status,
+    ArrayCallFn, CallHelper, STATUS_EMBEDDER_MIN, STATUS_EXCEPTION, STATUS_OK, STATUS_TAIL_CALL,
+    STATUS_TRAP_BASE, Status, decode_status, make_tail_call, resolve_tail_calls,
+    take_pending_tail_call, trap_status,
 };
 pub use backtrace::{CompiledFrame, take_backtrace};
 pub use compiler::{CompiledCode, JitCompiler, JitOptions, LoopExits, OptLevel, osr_loops};

@@ -1,6 +1,6 @@
 //! The operators beyond the numeric core agree with the interpreter: `call_indirect` through
 //! every kind of table, tail calls, `select`, every memory (multi-memory, 64-bit addresses),
-//! bulk memory, table operators, references and globals of every kind. Each case runs a
+//! bulk memory, table operators, references and globals of every kind, exceptions. Each case runs a
 //! sequence of calls on a fresh instance per tier and compares every outcome and the whole
 //! state of the instances afterwards.
 
@@ -816,4 +816,187 @@ fn globals_of_every_kind() {
     ]);
     assert_eq!(outcomes[2], Ok(vec![0]));
     assert_eq!(outcomes[3], Ok(vec![0xabcd]));
+}
+
+const EXCEPTIONS: &str = r#"(module
+  (tag $a (param i32))
+  (tag $b (param i64 f64))
+  (tag $v (param v128))
+  (tag $none)
+  (memory 1)
+
+  (func $throw_a (param i32) (throw $a (local.get 0)))
+  (func $throw_a_result (param i32) (result i32) (throw $a (local.get 0)))
+  (func $throw_b (param i64 f64) (throw $b (local.get 0) (local.get 1)))
+
+  ;; Throws by `kind`: 0 $a, 1 $b, 2 $none, 3 $v; returns otherwise.
+  (func $maybe (param $kind i32)
+    (block $ret
+      (block $v
+        (block $none
+          (block $b
+            (block $a
+              (br_table $a $b $none $v $ret (local.get $kind)))
+            (throw $a (i32.const 7)))
+          (throw $b (i64.const -1) (f64.const 2.5)))
+        (throw $none))
+      (throw $v (v128.const i32x4 1 2 3 4))))
+
+  ;; The payload arrives as the label's values.
+  (func (export "catch_a") (param i32) (result i32)
+    (block $h (result i32)
+      (try_table (result i32) (catch $a $h)
+        (call $throw_a (local.get 0))
+        (i32.const -1))))
+
+  ;; The first clause that matches wins; `catch_all` takes the rest.
+  (func (export "which") (param $kind i32) (result i64)
+    (block $all
+      (block $v (result v128)
+        (block $b (result i64 f64)
+          (block $a (result i32)
+            (try_table (catch $a $a) (catch $b $b) (catch $v $v) (catch_all $all)
+              (call $maybe (local.get $kind)))
+            (return (i64.const -2)))
+          (return (i64.extend_i32_s)))
+        (drop)
+        (return))
+      (return (i64x2.extract_lane 1)))
+    (i64.const 1000))
+
+  ;; `catch_ref` and `throw_ref` pass the exception on, to a handler further out.
+  (func (export "rethrow") (param i64 f64) (result i64 f64)
+    (block $outer (result i64 f64)
+      (try_table (catch $b $outer)
+        (block $h (result i64 f64 exnref)
+          (try_table (catch_ref $b $h)
+            (call $throw_b (local.get 0) (local.get 1)))
+          (unreachable))
+        (throw_ref))
+      (unreachable)))
+
+  ;; Whatever `catch_all_ref` catches, thrown again and caught by tag, or not at all.
+  (func (export "rethrow_any") (param i32) (result i32)
+    (block $h (result i32)
+      (try_table (catch $a $h)
+        (block $all (result exnref)
+          (try_table (catch_all_ref $all) (call $maybe (local.get 0)))
+          (return (i32.const -1)))
+        (throw_ref))
+      (unreachable)))
+
+  (func (export "catch_all_ref") (param i32) (result exnref)
+    (block $h (result exnref)
+      (try_table (catch_all_ref $h) (call $maybe (local.get 0)))
+      (ref.null exn)))
+
+  (func (export "null_ref") (throw_ref (ref.null exn)))
+
+  ;; A handler may branch back to a loop.
+  (func (export "retry") (param $times i32) (result i32)
+    (local $n i32)
+    (loop $again
+      (try_table (catch_all $again)
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (if (i32.lt_u (local.get $n) (local.get $times)) (then (throw $none)))))
+    (local.get $n))
+
+  ;; Traps are not exceptions.
+  (func (export "trap_inside") (result i32)
+    (block $h (try_table (catch_all $h) (unreachable)))
+    (i32.const 1))
+
+  ;; Locals and memory keep what was written before the throw.
+  (func (export "state") (param i32) (result i32)
+    (local $x i32)
+    (block $h
+      (try_table (catch_all $h)
+        (local.set $x (i32.const 5))
+        (i32.store (i32.const 16) (i32.const 5))
+        (call $maybe (local.get 0))
+        (local.set $x (i32.const 9))
+        (i32.store (i32.const 16) (i32.const 9))))
+    (local.get $x))
+
+  ;; A tail call leaves the `try_table`: its handlers do not see what the callee throws.
+  (func (export "tail") (param i32) (result i32)
+    (block $h
+      (try_table (catch_all $h) (return_call $throw_a_result (local.get 0))))
+    (i32.const -1))
+
+  ;; An inner `try_table` that does not catch leaves the exception to the outer one.
+  (func (export "nested") (param i32) (result i32)
+    (block $outer (result i32)
+      (try_table (catch $a $outer)
+        (block $inner
+          (try_table (catch $none $inner)
+            (call $maybe (local.get 0))))
+        (return (i32.const 100)))
+      (unreachable)))
+
+  (func (export "local_throw") (param i32) (result i32)
+    (block $h (result i32)
+      (try_table (catch $a $h) (throw $a (local.get 0)))
+      (i32.const 0))))"#;
+
+/// `try_table`, `throw` and `throw_ref`: every kind of catch clause, payloads of every
+/// shape, exceptions from callees and from the function itself, rethrowing, handlers that
+/// loop, and what handlers must not catch (traps, a tail callee's exceptions). The snapshot
+/// compares every exception thrown, payload included.
+#[test]
+fn exceptions_are_caught_where_the_interpreter_catches_them() {
+    let d = Differential::new(EXCEPTIONS);
+    let thrown = Err(Status::Exception);
+    assert_eq!(d.call("catch_a", &[i32(5)]), Ok(vec![i32(5)]));
+    let kinds: Vec<[u64; 1]> = (0..5).map(|kind| [i32(kind)]).collect();
+    let calls: Vec<(&str, &[u64])> = kinds.iter().map(|args| ("which", &args[..])).collect();
+    assert_eq!(
+        d.run(&calls),
+        vec![
+            Ok(vec![i64(7)]),
+            Ok(vec![i64(-1)]),
+            Ok(vec![i64(1000)]),
+            Ok(vec![i64(4 << 32 | 3)]),
+            Ok(vec![i64(-2)]),
+        ]
+    );
+    assert_eq!(
+        d.call("rethrow", &[i64(3), f64(1.5)]),
+        Ok(vec![i64(3), f64(1.5)])
+    );
+    assert_eq!(
+        d.run(&[
+            ("rethrow_any", &[i32(0)]),
+            ("rethrow_any", &[i32(1)]),
+            ("rethrow_any", &[i32(4)]),
+        ]),
+        vec![Ok(vec![i32(7)]), thrown.clone(), Ok(vec![i32(-1)])]
+    );
+    let caught = d.run(&[("catch_all_ref", &[i32(3)]), ("catch_all_ref", &[i32(4)])]);
+    assert!(matches!(&caught[0], Ok(exn) if exn[0] != 0));
+    assert_eq!(caught[1], Ok(vec![0]));
+    assert_eq!(d.call("null_ref", &[]), trap(TrapCode::NullReference));
+    assert_eq!(
+        d.run(&[("retry", &[i32(5)]), ("retry", &[i32(0)])]),
+        vec![Ok(vec![i32(5)]), Ok(vec![i32(1)])]
+    );
+    assert_eq!(d.call("trap_inside", &[]), trap(TrapCode::Unreachable));
+    assert_eq!(d.call("state", &[i32(0)]), Ok(vec![i32(5)]));
+    assert_eq!(d.call("state", &[i32(4)]), Ok(vec![i32(9)]));
+    assert_eq!(d.call("tail", &[i32(3)]), thrown);
+    assert_eq!(
+        d.run(&[
+            ("nested", &[i32(0)]),
+            ("nested", &[i32(2)]),
+            ("nested", &[i32(4)]),
+            ("nested", &[i32(1)]),
+        ]),
+        vec![
+            Ok(vec![i32(7)]),
+            Ok(vec![i32(100)]),
+            Ok(vec![i32(100)]),
+            thrown,
+        ]
+    );
+    assert_eq!(d.call("local_throw", &[i32(9)]), Ok(vec![i32(9)]));
 }

@@ -1074,13 +1074,13 @@ fn ineligible_loops_are_refused() {
 
 #[test]
 fn unsupported_functions_and_bad_indices() {
-    let code = module_with(
+    // GC on, for an `i31` reference (which this tier refuses) in the first function.
+    let code = common::module_with_features(
         r#"(module
             (memory 1 1 shared)
-            (tag $e)
             (func (param $n i32)
                 loop $l
-                    local.get $n i32.const 1000 i32.gt_u if throw $e end
+                    local.get $n i32.const 1000 i32.gt_u if i32.const 1 ref.i31 drop end
                     local.get $n i32.const 1 i32.sub local.tee $n
                     br_if $l
                 end)
@@ -1091,6 +1091,7 @@ fn unsupported_functions_and_bad_indices() {
                     br_if $l
                 end))"#,
         options(false),
+        wasmparser::WasmFeatures::default(),
     );
     let info = &code.info;
     let mut compiler = compiler();

@@ -31,7 +31,23 @@ fn call_entry<T>(
     entry: *const FuncEntry,
     io: &mut [Slot],
 ) -> Result<()> {
-    let mut stack = store.opaque.enter()?;
+    let store_ptr: *mut StoreInner<T> = store;
+    execute_entry(store, entry, io).map_err(|e| {
+        // SAFETY: the call has returned; `store_ptr` is the same exclusive borrow as `store`.
+        into_error(e, &unsafe { &*store_ptr }.opaque)
+    })
+}
+
+/// As [`call_entry`], with the executor's error.
+fn execute_entry<T>(
+    store: &mut StoreInner<T>,
+    entry: *const FuncEntry,
+    io: &mut [Slot],
+) -> Result<(), ExecError<Error>> {
+    let mut stack = store.opaque.enter().map_err(|error| ExecError::Host {
+        error,
+        backtrace: Vec::new(),
+    })?;
     let store_ptr: *mut StoreInner<T> = store;
     let mut host = HostCalls { store: store_ptr };
     // SAFETY: `entry` is a boxed entry of this store, and everything it reaches (instance
@@ -43,7 +59,7 @@ fn call_entry<T>(
     // SAFETY: the executor has returned; `store_ptr` is the same exclusive borrow as `store`.
     let store = unsafe { &mut *store_ptr };
     store.opaque.leave(stack);
-    result.map_err(|e| into_error(e, &store.opaque))
+    result
 }
 
 fn into_error(e: ExecError<Error>, store: &StoreOpaque) -> Error {
@@ -105,6 +121,14 @@ impl<T> Host for HostCalls<T> {
         unsafe { &mut *self.store }.opaque.collect_garbage();
     }
 
+    fn exception(&mut self, error: Error) -> Result<Slot> {
+        match error {
+            // SAFETY: as in `call_host`.
+            Error::Exception(thrown) => unsafe { &mut *self.store }.opaque.exception_slot(&thrown),
+            error => Err(error),
+        }
+    }
+
     #[cfg(tandem_jit)]
     fn call_native(
         &mut self,
@@ -128,9 +152,14 @@ impl<T> Host for HostCalls<T> {
     }
 
     #[cfg(tandem_jit)]
-    fn osr(&mut self, entry: &FuncEntry, loop_offset: u32, frame: &mut [Slot]) -> Result<bool> {
+    fn osr(
+        &mut self,
+        entry: &FuncEntry,
+        loop_offset: u32,
+        frame: &mut [Slot],
+    ) -> Result<Option<tandem_interp::exec::NativeReturn>> {
         let Some((native, engine)) = self.native_code(entry) else {
-            return Ok(false);
+            return Ok(None);
         };
         // The call below borrows `self`.
         let (native, engine) = (native.clone(), engine.clone());
@@ -144,9 +173,9 @@ impl<T> Host for HostCalls<T> {
             LoopEntry::Separate(code) => code,
             LoopEntry::Later => {
                 crate::jit::rearm_nested_osr(entry, &engine);
-                return Ok(false);
+                return Ok(None);
             }
-            LoopEntry::Pending | LoopEntry::None => return Ok(false),
+            LoopEntry::Pending | LoopEntry::None => return Ok(None),
         };
         engine
             .native_stats_counters()
@@ -158,13 +187,13 @@ impl<T> Host for HostCalls<T> {
         // `loop_offset`, or an entry compiled for that loop; either is entered with the locals
         // in `frame`, which has room for the results too; the store is reached only through
         // `self` meanwhile.
-        let returned = unsafe { crate::jit::call_compiled(self, entry, code, frame, false) };
+        let returned = unsafe { crate::jit::call_compiled(self, entry, code, frame, true) };
         // SAFETY: as above. The code cleared the request; nothing may find it set if it did not
         // get that far.
         unsafe { &*entry.vmctx }.clear_loop_entry_request();
-        returned?;
+        let returned = returned?;
         crate::jit::rearm_osr(entry, &engine);
-        Ok(true)
+        Ok(Some(returned))
     }
 }
 
@@ -188,11 +217,23 @@ impl<T> crate::jit::StoreCalls for HostCalls<T> {
         Host::call_host(self, entry, caller, io)
     }
 
-    fn call_interpreted(&mut self, entry: &FuncEntry, io: &mut [Slot]) -> Result<()> {
+    fn call_interpreted(
+        &mut self,
+        entry: &FuncEntry,
+        io: &mut [Slot],
+    ) -> Result<(), crate::jit::CallError> {
         // SAFETY: as in `call_host`: compiled code calls back only while the store is
         // borrowed by this `HostCalls`.
         let store = unsafe { &mut *self.store };
-        call_entry(store, entry, io)
+        execute_entry(store, entry, io).map_err(|e| match e {
+            ExecError::Exception { exnref, .. } => crate::jit::CallError::Exception(exnref),
+            // SAFETY: as above; the call has returned.
+            e => crate::jit::CallError::Error(into_error(e, &unsafe { &*self.store }.opaque)),
+        })
+    }
+
+    fn exception(&mut self, error: Error) -> Result<Slot> {
+        Host::exception(self, error)
     }
 }
 

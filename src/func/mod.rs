@@ -216,7 +216,7 @@ impl Func {
     }
 }
 
-fn check_vals(
+pub(crate) fn check_vals(
     what: &str,
     vals: &[Val],
     types: &[crate::types::ValType],

@@ -235,6 +235,7 @@ impl<T> Store<T> {
             max_table_elements: u64::MAX,
             stack_limit: 0,
             gc_heap: std::ptr::null_mut(),
+            thrown: 0,
         });
         Store {
             inner: Box::new(StoreInner {

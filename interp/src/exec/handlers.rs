@@ -23,7 +23,7 @@ use super::{
     in_bounds, index_value, indirect_callee, memory0, simd, simd_load,
 };
 use crate::isa::Op;
-use crate::vm::{Exception, FuncEntry, Slot, TrapCode, VmGlobal, parking};
+use crate::vm::{FuncEntry, Slot, TrapCode, VmGlobal, parking};
 
 /// An instruction's handler. The last two arguments are the accumulators.
 pub(crate) type Handler =
@@ -1041,12 +1041,8 @@ handler!(TrapIfNull { src } => {
 
 handler!(Throw { tag, base } => {
     let ctx = &*vmctx!();
-    let ty = ctx.module.info.type_at(ctx.module.info.tags[tag as usize]);
-    let slots: usize = ty.params().iter().map(|&t| crate::module::slot_count(t) as usize).sum();
-    let payload = std::slice::from_raw_parts(regs!().add(base.0 as usize), slots).into();
-    let exceptions = &mut *(*ctx.limits).exceptions;
-    exceptions.push(Exception { tag: ctx.tag_ids[tag as usize], payload });
-    let exn = exceptions.len() as u64;
+    let slots = ctx.tag_payload_slots(tag);
+    let exn = ctx.new_exception(tag, std::slice::from_raw_parts(regs!().add(base.0 as usize), slots));
     resume!(cx!().throw(ip!(), exn))
 });
 

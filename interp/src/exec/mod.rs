@@ -229,17 +229,27 @@ pub trait Host {
     /// A running call of wasm function `entry` reached the header of the loop at wasm offset
     /// `loop_offset` when its back-edge countdown ran out. `frame` holds the function's
     /// locals (its first `local_slots` slots) and has room for its results. The embedder may
-    /// finish the call in compiled code entered at that loop, leave the results at the start
-    /// of `frame` and return `Ok(true)`; with `Ok(false)` the interpreter goes on. The default
-    /// declines.
+    /// finish the call in compiled code entered at that loop and return how it ended, as
+    /// [`Host::call_native`] does: the results at the start of `frame`, a tail call that
+    /// replaces the call, or an exception out of it. With `Ok(None)` the interpreter goes
+    /// on. The default declines.
     fn osr(
         &mut self,
         entry: &FuncEntry,
         loop_offset: u32,
         frame: &mut [Slot],
-    ) -> Result<bool, Self::Error> {
+    ) -> Result<Option<NativeReturn>, Self::Error> {
         let _ = (entry, loop_offset, frame);
-        Ok(false)
+        Ok(None)
+    }
+
+    /// A call made through this host (`call_host`, `call_native` or `osr`) failed with
+    /// `error`. If the error is a wasm exception, returns it as an `exnref` of the store
+    /// (creating the exception object if needed), which the executor then throws from the
+    /// call, for wasm handlers to catch; otherwise gives the error back, and execution stops
+    /// with it. The default gives every error back.
+    fn exception(&mut self, error: Self::Error) -> Result<Slot, Self::Error> {
+        Err(error)
     }
 }
 
@@ -255,6 +265,11 @@ pub enum NativeReturn {
         callee: *const FuncEntry,
         /// Its arguments, in slots.
         args: Vec<Slot>,
+    },
+    /// An exception left the function: the interpreter throws it on from the call.
+    Threw {
+        /// The exception, as an `exnref` slot of the store.
+        exnref: Slot,
     },
 }
 
@@ -283,9 +298,17 @@ trait ErasedHost {
     /// As [`Host::tier_up`].
     fn tier_up(&mut self, entry: &FuncEntry) -> bool;
     /// As [`Host::osr`]; on failure the error is kept for [`execute`] to return.
-    fn osr(&mut self, entry: &FuncEntry, loop_offset: u32, frame: &mut [Slot]) -> Result<bool, ()>;
+    fn osr(
+        &mut self,
+        entry: &FuncEntry,
+        loop_offset: u32,
+        frame: &mut [Slot],
+    ) -> Result<Option<NativeReturn>, ()>;
     /// As [`Host::gc`].
     fn gc(&mut self);
+    /// The error the last failed call kept, if it is a wasm exception, as an `exnref` (see
+    /// [`Host::exception`]); the error is then gone.
+    fn take_exception(&mut self) -> Option<Slot>;
 }
 
 /// A [`Host`] and the error its last failed call returned.
@@ -311,7 +334,12 @@ impl<H: Host> ErasedHost for HostAdapter<'_, H> {
         self.host.tier_up(entry)
     }
 
-    fn osr(&mut self, entry: &FuncEntry, loop_offset: u32, frame: &mut [Slot]) -> Result<bool, ()> {
+    fn osr(
+        &mut self,
+        entry: &FuncEntry,
+        loop_offset: u32,
+        frame: &mut [Slot],
+    ) -> Result<Option<NativeReturn>, ()> {
         self.host.osr(entry, loop_offset, frame).map_err(|error| {
             self.error = Some(error);
         })
@@ -319,6 +347,17 @@ impl<H: Host> ErasedHost for HostAdapter<'_, H> {
 
     fn gc(&mut self) {
         self.host.gc()
+    }
+
+    fn take_exception(&mut self) -> Option<Slot> {
+        let error = self.error.take()?;
+        match self.host.exception(error) {
+            Ok(exnref) => Some(exnref),
+            Err(error) => {
+                self.error = Some(error);
+                None
+            }
+        }
     }
 }
 
@@ -352,6 +391,12 @@ pub unsafe fn execute<H: Host>(
     {
         match host.call_native(entry_ref, io) {
             Ok(NativeReturn::Returned) => return Ok(()),
+            Ok(NativeReturn::Threw { exnref }) => {
+                return Err(ExecError::Exception {
+                    exnref,
+                    backtrace: Vec::new(),
+                });
+            }
             Ok(NativeReturn::TailCall { callee, args }) => {
                 // The interpreter makes the tail call the compiled code handed back; the
                 // callee returns what `entry` would have.
@@ -980,11 +1025,24 @@ impl Cx<'_> {
             let loop_offset = code.wasm_offset(pc).unwrap_or(0);
             let len = (code.local_slots.max(code.result_slots)) as usize;
             let frame = &mut self.stack.values[self.base..self.base + len];
-            match self.host.osr(func, loop_offset, frame) {
-                Ok(true) => self.return_to_caller(),
-                Ok(false) => self.resume_at(ip.add(1)),
-                Err(()) => {
-                    self.stop(ip, Stop::Host);
+            let returned = match self.host.osr(func, loop_offset, frame) {
+                Ok(None) => return self.resume_at(ip.add(1)),
+                Ok(Some(returned)) => returned,
+                Err(()) => match self.host.take_exception() {
+                    Some(exnref) => NativeReturn::Threw { exnref },
+                    None => {
+                        self.stop(ip, Stop::Host);
+                        return std::ptr::null();
+                    }
+                },
+            };
+            // The compiled code finished the call: as after a call elsewhere in its place.
+            match self.hand_over(returned, self.base) {
+                Ok(None) => self.return_to_caller(),
+                Ok(Some(callee)) => self.replace_call(ip, callee),
+                Err(Stop::Exception(exn)) => self.throw_past_frame(ip, exn),
+                Err(stop) => {
+                    self.stop(ip, stop);
                     std::ptr::null()
                 }
             }
@@ -1052,13 +1110,34 @@ impl Cx<'_> {
             // SAFETY: as above.
             unsafe { (*heap).pop_window() };
         }
-        match returned.map_err(|()| Stop::Host)? {
+        let returned = match returned {
+            Ok(returned) => returned,
+            // A host function may fail with a wasm exception, to be thrown from the call.
+            Err(()) => match self.host.take_exception() {
+                Some(exnref) => NativeReturn::Threw { exnref },
+                None => return Err(Stop::Host),
+            },
+        };
+        self.hand_over(returned, base)
+    }
+
+    /// Takes over from compiled code or a host function that ran a call whose frame starts
+    /// at `base`, as it ended: returns the function a tail call was handed back for, having
+    /// put its arguments at `base`, and an exception as [`Stop::Exception`] for the caller to
+    /// throw on.
+    fn hand_over(
+        &mut self,
+        returned: NativeReturn,
+        base: usize,
+    ) -> Result<Option<*const FuncEntry>, Stop> {
+        match returned {
             NativeReturn::Returned => Ok(None),
             NativeReturn::TailCall { callee, args } => {
                 self.stack.reserve(base + args.len())?;
                 self.stack.values[base..base + args.len()].copy_from_slice(&args);
                 Ok(Some(callee))
             }
+            NativeReturn::Threw { exnref } => Err(Stop::Exception(exnref)),
         }
     }
 
@@ -1175,6 +1254,7 @@ impl Cx<'_> {
                     Ok(None) => return self.resume_at(ip.add(1)),
                     // Compiled code handed back a tail call: make it as this call.
                     Ok(Some(next)) => callee = next,
+                    Err(Stop::Exception(exn)) => return self.throw(ip, exn),
                     Err(stop) => {
                         self.stop(ip, stop);
                         return std::ptr::null();
@@ -1197,12 +1277,30 @@ impl Cx<'_> {
         callee: *const FuncEntry,
         base: Reg,
     ) -> *const Threaded {
-        let mut callee = callee;
         // SAFETY: guaranteed by the caller; the arguments lie inside the running frame.
         unsafe {
             let params = (*callee).param_slots as usize;
             let regs = self.stack.values.as_mut_ptr().add(self.base);
             std::ptr::copy(regs.add(base.0 as usize), regs, params);
+            self.replace_call(ip, callee)
+        }
+    }
+
+    /// Replaces the running function, stopped at `ip`, with a call of `callee`, whose
+    /// arguments are at the start of the running frame; returns the next instruction to run,
+    /// or null if execution ended.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Cx::enter_translated`].
+    unsafe fn replace_call(
+        &mut self,
+        ip: *const Threaded,
+        callee: *const FuncEntry,
+    ) -> *const Threaded {
+        let mut callee = callee;
+        // SAFETY: guaranteed by the caller.
+        unsafe {
             loop {
                 if (*callee).kind == FuncKind::Wasm && !self.runs_native(callee) {
                     return match enter(self.stack, callee, self.base) {
@@ -1221,6 +1319,8 @@ impl Cx<'_> {
                     Ok(None) => return self.return_to_caller(),
                     // Compiled code handed back a tail call: it replaces this frame too.
                     Ok(Some(next)) => callee = next,
+                    // The frame is gone: its handlers do not apply.
+                    Err(Stop::Exception(exn)) => return self.throw_past_frame(ip, exn),
                     Err(stop) => {
                         self.stop(ip, stop);
                         return std::ptr::null();
@@ -1293,6 +1393,35 @@ impl Cx<'_> {
     /// exception of the store.
     #[inline(never)]
     unsafe fn throw(&mut self, ip: *const Threaded, exn: u64) -> *const Threaded {
+        // SAFETY: guaranteed by the caller.
+        unsafe { self.unwind(ip, exn, false) }
+    }
+
+    /// As [`Cx::throw`], for an exception that leaves the running function as a whole: one
+    /// thrown by the function its tail call at `ip` replaced it with, or by compiled code
+    /// that finished the call. Its own handlers are not searched.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Cx::throw`].
+    #[inline(never)]
+    unsafe fn throw_past_frame(&mut self, ip: *const Threaded, exn: u64) -> *const Threaded {
+        // SAFETY: guaranteed by the caller.
+        unsafe { self.unwind(ip, exn, true) }
+    }
+
+    /// The search of [`Cx::throw`], starting in the running function at `ip` or, with
+    /// `past_frame`, in its caller.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Cx::throw`].
+    unsafe fn unwind(
+        &mut self,
+        ip: *const Threaded,
+        exn: u64,
+        past_frame: bool,
+    ) -> *const Threaded {
         // SAFETY: the instance's limits record and the exceptions it points at live as long as
         // the store; frames hold live entries and code.
         unsafe {
@@ -1300,7 +1429,24 @@ impl Cx<'_> {
             let tag = exceptions[(exn - 1) as usize].tag;
             // The instruction that threw, or the call in a caller frame.
             let mut at = self.pc(ip);
+            let mut search_here = !past_frame;
             loop {
+                if !search_here {
+                    match self.stack.frames.pop() {
+                        Some(frame) => {
+                            self.func = frame.func;
+                            self.base = frame.base;
+                            self.vmctx = (*frame.func).vmctx;
+                            at = self.pc(frame.resume) - 1;
+                        }
+                        None => {
+                            self.stop_pc = at;
+                            self.stop = Some(Stop::Exception(exn));
+                            return std::ptr::null();
+                        }
+                    }
+                }
+                search_here = false;
                 let code = self.code();
                 let vmctx = self.vmctx;
                 let clause = code
@@ -1331,19 +1477,6 @@ impl Cx<'_> {
                         CatchKind::AllRef => *dst = exn,
                     }
                     return target;
-                }
-                match self.stack.frames.pop() {
-                    Some(frame) => {
-                        self.func = frame.func;
-                        self.base = frame.base;
-                        self.vmctx = (*frame.func).vmctx;
-                        at = self.pc(frame.resume) - 1;
-                    }
-                    None => {
-                        self.stop_pc = at;
-                        self.stop = Some(Stop::Exception(exn));
-                        return std::ptr::null();
-                    }
                 }
             }
         }

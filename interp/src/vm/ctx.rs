@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use crate::lower::CompiledFunc;
 use crate::module::ModuleCode;
 use crate::vm::gc::GcHeap;
-use crate::vm::{LinearMemory, TableData, TypeInfo};
+use crate::vm::{Exception, LinearMemory, TableData, TypeInfo};
 
 /// One 64-bit value slot. `i32`/`f32` live in the low half, and an `i32` is always kept
 /// zero-extended (both tiers rely on it: `i64.extend_i32_u` is free and a branch may test the
@@ -68,15 +68,6 @@ pub struct VmGlobal {
     pub slots: [Slot; 2],
 }
 
-/// A thrown exception: the identity of its tag (store-wide) and its payload slots.
-#[derive(Debug, Clone)]
-pub struct Exception {
-    /// The tag's store-wide identity.
-    pub tag: u32,
-    /// The payload, in slots.
-    pub payload: Box<[Slot]>,
-}
-
 /// Store-wide execution limits, shared by every instance of a store.
 #[derive(Debug)]
 #[repr(C)]
@@ -102,6 +93,10 @@ pub struct VmLimits {
     pub stack_limit: usize,
     /// The store's GC heap; null when the engine has GC off (no GC object can exist then).
     pub gc_heap: *mut GcHeap,
+    /// The `exnref` of the exception being thrown out of compiled code: meaningful only
+    /// while compiled code, a call helper or a built-in passes up the exception status (see
+    /// tandem-jit's ABI), which carries no payload of its own.
+    pub thrown: Slot,
 }
 
 /// What a [`FuncEntry`] runs.

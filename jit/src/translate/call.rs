@@ -7,7 +7,8 @@
 //! are written to a scratch area in the frame as value slots, the helper runs the callee on
 //! them, and the results are read back from the same slots. A non-zero status leaves the
 //! function at once with that status, after any tail calls the callee left pending have been
-//! made (see [`crate::abi`]).
+//! made (see [`crate::abi`]); the exception status is raised instead, for the handlers of
+//! enclosing `try_table`s to catch (see [`super::exception`]).
 //!
 //! A tail call of the function itself assigns the parameters and jumps back to the start of
 //! the body. Any other tail call records the callee and its arguments with a built-in and
@@ -180,7 +181,7 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Writes `args` into the value slots at `slots`.
-    fn store_args(&mut self, args: &[Value], slots: Value) {
+    pub(super) fn store_args(&mut self, args: &[Value], slots: Value) {
         let mut slot = 0;
         for &arg in args {
             slot += self.store_value_at(arg, slots, slot);
@@ -327,7 +328,8 @@ impl FuncTranslator<'_, '_> {
 
     /// In a block reached with the non-zero `status` of a callee: makes the tail calls it
     /// left pending (their results landing in `slots`) and goes on to `next` if they
-    /// succeed, or leaves the function with any other status.
+    /// succeed, or raises any other status (which leaves the function unless it is an
+    /// exception that a handler here catches).
     fn resolve_or_leave(
         &mut self,
         status: Value,
@@ -335,7 +337,7 @@ impl FuncTranslator<'_, '_> {
         helper: CallHelper,
         next: ir::Block,
     ) {
-        let exit = self.status_exit();
+        let exit = self.raise_target();
         let resolve = self.b.create_block();
         self.b.set_cold_block(resolve);
         let is_tail_call =

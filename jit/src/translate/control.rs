@@ -1,4 +1,5 @@
-//! Structured control flow: `block`, `loop`, `if`/`else`, `end`, the branches and `return`.
+//! Structured control flow: `block`, `loop`, `if`/`else`, `end`, the branches and `return`
+//! (`try_table`'s handlers are in [`super::exception`]).
 //!
 //! Each frame has a block for the code after its `end` and one variable per result; a `loop`
 //! also has its header block and one variable per parameter. A branch assigns the carried
@@ -8,7 +9,7 @@
 
 use cranelift_codegen::ir::{Block, InstBuilder, JumpTableData, Type, Value};
 use cranelift_frontend::Variable;
-use wasmparser::{BlockType, BrTable};
+use wasmparser::{BlockType, BrTable, Catch};
 
 use super::{FuncTranslator, Result, clif_type, clif_types};
 
@@ -29,11 +30,17 @@ pub(crate) enum FrameKind {
         else_params: Vec<Value>,
         has_else: bool,
     },
+    /// `try_table`: as `block` for branches; exceptions raised inside go to `handler`, which
+    /// is created on the first and filled at the `end` with the `catches`.
+    TryTable {
+        catches: Vec<Catch>,
+        handler: Option<Block>,
+    },
 }
 
 /// An open control construct.
 pub(crate) struct ControlFrame {
-    kind: FrameKind,
+    pub(super) kind: FrameKind,
     /// The code after the `end`.
     next: Block,
     /// The frame's results, assigned by every path that reaches `next`.
@@ -75,7 +82,7 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Assigns the top `vars.len()` operands to `vars`, leaving the stack as it is.
-    fn assign_from_stack(&mut self, vars: &[Variable]) {
+    pub(super) fn assign_from_stack(&mut self, vars: &[Variable]) {
         let values = self.peekn(vars.len()).to_vec();
         for (&var, value) in vars.iter().zip(values) {
             self.b.def_var(var, value);
@@ -83,11 +90,16 @@ impl FuncTranslator<'_, '_> {
     }
 
     pub(super) fn block(&mut self, ty: BlockType) -> Result<()> {
+        self.open_block(ty, FrameKind::Block)
+    }
+
+    /// Opens a frame of `kind` that branches leave by its end: a `block` or a `try_table`.
+    pub(super) fn open_block(&mut self, ty: BlockType, kind: FrameKind) -> Result<()> {
         let (params, results) = self.block_signature(ty)?;
         let next = self.b.create_block();
         let results = self.declare_vars(&results);
         self.controls.push(ControlFrame {
-            kind: FrameKind::Block,
+            kind,
             next,
             results,
             height: self.stack.len() - params.len(),
@@ -204,6 +216,10 @@ impl FuncTranslator<'_, '_> {
                 frame.next_reachable = true;
             }
             FrameKind::Loop { header, .. } => self.b.seal_block(header),
+            FrameKind::TryTable {
+                ref catches,
+                handler: Some(handler),
+            } => self.fill_handler(handler, catches),
             _ => {}
         }
         self.stack.truncate(frame.height);
@@ -226,7 +242,7 @@ impl FuncTranslator<'_, '_> {
 
     /// The block a branch to `depth` jumps to and the variables it assigns first; records
     /// that the target's end is reached.
-    fn branch_target(&mut self, depth: u32) -> (Block, Vec<Variable>) {
+    pub(super) fn branch_target(&mut self, depth: u32) -> (Block, Vec<Variable>) {
         let index = self.controls.len() - 1 - depth as usize;
         let frame = &mut self.controls[index];
         match &frame.kind {

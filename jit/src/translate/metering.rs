@@ -16,7 +16,7 @@ use super::{FuncTranslator, vm_context_flags, vm_flags};
 
 impl FuncTranslator<'_, '_> {
     /// The store's limits (`VmCtx::limits`, fixed for the context's life).
-    fn limits(&mut self) -> Value {
+    pub(super) fn limits(&mut self) -> Value {
         let pointer = self.pointer();
         self.b
             .ins()

@@ -35,6 +35,7 @@
 mod atomic;
 mod call;
 mod control;
+mod exception;
 mod memory;
 mod metering;
 mod numeric;
@@ -983,6 +984,9 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             Nop => {}
             Unreachable => self.trap(TrapCode::Unreachable),
             Block { blockty } => self.block(blockty)?,
+            TryTable { ref try_table } => self.try_table(try_table.ty, &try_table.catches)?,
+            Throw { tag_index } => self.throw(tag_index)?,
+            ThrowRef => self.throw_ref(),
             Loop { blockty } => self.loop_(blockty)?,
             If { blockty } => self.if_(blockty)?,
             Else => self.else_(),
@@ -1080,6 +1084,16 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         if let Some(block) = self.status_block {
             self.b.switch_to_block(block);
             let (status, offset) = (self.b.block_params(block)[0], self.b.block_params(block)[1]);
+            // An exception is not an error yet: a handler further out may catch it, so its
+            // way out leaves no frames behind.
+            let is_exception = self.b.ins().icmp_imm_u(
+                ir::condcodes::IntCC::Equal,
+                status,
+                i64::from(crate::abi::STATUS_EXCEPTION),
+            );
+            let record = self.branch_out_of_line(is_exception, true);
+            self.return_status(status);
+            self.b.switch_to_block(record);
             self.record_frame(offset);
             self.return_status(status);
         }

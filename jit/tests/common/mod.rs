@@ -131,6 +131,7 @@ impl Instance {
             max_table_elements: u64::MAX,
             stack_limit: 0,
             gc_heap: std::ptr::null_mut(),
+            thrown: 0,
         });
         let memories: Vec<LinearMemory> = info
             .memory_types
@@ -167,7 +168,8 @@ impl Instance {
             tables: tables.iter_mut().map(|t| t as *mut TableData).collect(),
             funcs: vec![std::ptr::null(); info.funcs.len()],
             sig_ids: sig_ids.clone(),
-            tags: Vec::new(),
+            // Each tag is its own: no tags are imported here.
+            tags: (0..info.tags.len() as u32).collect(),
             // No GC here: the tier refuses modules that could hold GC references.
             type_infos: Vec::new(),
         };
@@ -383,6 +385,7 @@ impl Instance {
             }
             Err(ExecError::Trap { code, .. }) => Err(Status::Trap(code)),
             Err(ExecError::Host { error, .. }) => Err(Status::Embedder(error)),
+            Err(ExecError::Exception { .. }) => Err(Status::Exception),
             Err(other) => panic!("interpreter stopped: {other:?}"),
         }
     }
@@ -437,6 +440,11 @@ impl Instance {
                 .iter()
                 .map(|e| e.iter().map(|&r| self.normalize(r)).collect())
                 .collect(),
+            exceptions: self
+                .exceptions
+                .iter()
+                .map(|e| (e.tag, e.payload.to_vec()))
+                .collect(),
         }
     }
 
@@ -482,6 +490,8 @@ pub struct Snapshot {
     pub globals: Vec<[Slot; 2]>,
     pub data_dropped: Vec<bool>,
     pub elems: Vec<Vec<Slot>>,
+    /// Every exception thrown so far: its tag's identity and its payload.
+    pub exceptions: Vec<(u32, Vec<Slot>)>,
 }
 
 fn io_slots(entry: &FuncEntry, args: &[Slot]) -> Vec<Slot> {
