@@ -646,3 +646,36 @@ fn a_call_moved_into_compiled_code_throws_and_tail_calls_like_a_call() {
         engine.native_stats()
     );
 }
+
+/// Throwing and catching charges the same fuel in every strategy: handlers land where
+/// branches to their labels do, and run out of fuel at the same point.
+#[test]
+fn exceptions_charge_the_same_fuel_in_every_strategy() {
+    let wasm = wat::parse_str(
+        r#"(module
+          (tag $e (param i32))
+          (func $thrower (param i32) (result i32)
+            (if (i32.and (local.get 0) (i32.const 1)) (then (throw $e (local.get 0))))
+            (local.get 0))
+          (func (export "catch_loop") (param $n i32) (result i32)
+            (local $i i32) (local $sum i32)
+            (loop $again
+              (block $h (result i32)
+                (try_table (result i32) (catch $e $h)
+                  (call $thrower (local.get $i)))
+                (i32.const 1000)
+                (i32.add))
+              (local.set $sum (i32.add (local.get $sum)))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $again (i32.lt_u (local.get $i) (local.get $n))))
+            (local.get $sum)))"#,
+    )
+    .unwrap();
+    let outcome = agree(&wasm, "catch_loop", &[Val::I32(100)], Some(1_000_000));
+    // Odd numbers are thrown and caught; even ones return and get 1000 added.
+    assert_eq!(outcome.result, Ok(vec![(0..100).sum::<u64>() + 50 * 1000]));
+    for fuel in [50, 333, 1000] {
+        let outcome = agree(&wasm, "catch_loop", &[Val::I32(100)], Some(fuel));
+        assert_eq!(outcome.result, Err(Some(TrapCode::OutOfFuel)), "{fuel}");
+    }
+}
