@@ -210,6 +210,98 @@ fn loop_steps_count_and_test_their_sum() {
     );
 }
 
+/// Indexed loads (`a[b[i]]`), scaled sums and `br_table` take an index they are handed in the
+/// accumulator from there, and compute what they do from the register file. (Linear memory
+/// is out of Miri's reach.)
+#[test]
+#[cfg(not(miri))]
+fn indices_pass_through_the_accumulator() {
+    let wat = r#"(module
+      (memory 1)
+      ;; `values[indices[i]]`, the tables' addresses given
+      (func $gather32 (param $i i32) (param $indices i32) (param $values i32) (result i32)
+        (i32.load (i32.add (local.get $values)
+          (i32.shl (i32.load (i32.add (local.get $indices) (i32.shl (local.get $i) (i32.const 2))))
+                   (i32.const 2)))))
+      (func $gather64 (param $i i32) (param $indices i32) (param $values i32) (result i64)
+        (i64.load (i32.add (local.get $values)
+          (i32.shl (i32.load (i32.add (local.get $indices) (i32.shl (local.get $i) (i32.const 2))))
+                   (i32.const 3)))))
+      (func $sums (param $a i32) (param $b i32) (param $c i32) (result i32)
+        (i32.add (i32.add (local.get $a) (local.get $b)) (i32.shl (local.get $c) (i32.const 2)))
+        (i32.add (local.get $a) (i32.shl (i32.mul (local.get $b) (local.get $c)) (i32.const 3)))
+        (i32.xor))
+      (func $dispatch (param $i i32) (result i32)
+        (block $c (block $b (block $a
+          (br_table $a $b $c (i32.load (i32.shl (local.get $i) (i32.const 2)))))
+          (return (i32.const 100)))
+          (return (i32.const 200)))
+        (i32.const 300))
+      ;; i32 indices 3 0 1 2 at 0, i32 values 10 20 30 40 at 256, i64 values at 512
+      (func $init (local $k i32)
+        (loop $next
+          (i32.store (i32.shl (local.get $k) (i32.const 2))
+            (i32.and (i32.sub (i32.const 3) (i32.mul (local.get $k) (i32.const 3))) (i32.const 3)))
+          (i32.store offset=256 (i32.shl (local.get $k) (i32.const 2))
+            (i32.mul (i32.add (local.get $k) (i32.const 1)) (i32.const 10)))
+          (i64.store offset=512 (i32.shl (local.get $k) (i32.const 3))
+            (i64.mul (i64.extend_i32_u (i32.add (local.get $k) (i32.const 1)))
+              (i64.const 0x0100_0000_0000_0001)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br_if $next (i32.lt_u (local.get $k) (i32.const 4))))))"#;
+    let instance = instantiate(wat);
+    call(&instance, 4, &[]).unwrap();
+    let values = [10, 20, 30, 40];
+    let indices = [3u64, 0, 1, 2];
+    for i in 0..4 {
+        assert_eq!(
+            call(&instance, 0, &[i, 0, 256]),
+            Ok(values[indices[i as usize] as usize])
+        );
+        let v = indices[i as usize] + 1;
+        assert_eq!(call(&instance, 1, &[i, 0, 512]), Ok(v | v << 56));
+    }
+    for (a, b, c) in [
+        (1u32, 2u32, 3u32),
+        (0xffff_fff0, 7, 0x4000_0001),
+        (5, u32::MAX, 9),
+    ] {
+        let first = a.wrapping_add(b).wrapping_add(c << 2);
+        let second = a.wrapping_add(b.wrapping_mul(c) << 3);
+        assert_eq!(
+            call(&instance, 2, &[a.into(), b.into(), c.into()]),
+            Ok((first ^ second).into())
+        );
+    }
+    // Indices 3, 0, 1, 2 select the default, $a, $b and $c.
+    let targets = [300, 100, 200, 300];
+    for (i, target) in targets.into_iter().enumerate() {
+        assert_eq!(call(&instance, 3, &[i as u64]), Ok(target));
+    }
+    // The forms under test were chosen.
+    let info = parse_module(&wat::parse_str(wat).unwrap(), WasmFeatures::default()).unwrap();
+    let code = ModuleCode::new(info, TranslateOptions::default());
+    let text: String = (0..4)
+        .flat_map(|f| {
+            let compiled = code.compiled(f).unwrap();
+            compiled
+                .code
+                .iter()
+                .map(|i| format!("{}\n", i.op))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for mnemonic in [
+        "load32_scaled.index_acc",
+        "load64_scaled.index_acc",
+        "i32.add_shl.acc",
+        "i32.add_shl.index_acc",
+        "br_table.acc",
+    ] {
+        assert!(text.contains(mnemonic), "{mnemonic} missing from\n{text}");
+    }
+}
+
 /// `f64` operands pass from one instruction to the next in the float accumulator, and every
 /// other value in the slot one: chains that mix them keep every bit, NaN payloads included.
 #[test]

@@ -445,14 +445,20 @@ handler!(BrIfEqzAcc { offset } => {
     next!()
 });
 
-handler!(BrTable { index, len } => {
-    let entry = 1 + (r!(index) as u32).min(len) as isize;
-    // Most entries are plain `br`s: take them here rather than dispatching to them.
-    match (*ip!().offset(entry)).op {
-        Op::Br { offset } => jump!(entry + offset as isize),
-        _ => jump!(entry),
-    }
-});
+/// The jump of a `br_table` with `len` entries (and the default) at `index`.
+macro_rules! br_table {
+    ($index:expr, $len:ident) => {{
+        let entry = 1 + ($index as u32).min($len) as isize;
+        // Most entries are plain `br`s: take them here rather than dispatching to them.
+        match (*ip!().offset(entry)).op {
+            Op::Br { offset } => jump!(entry + offset as isize),
+            _ => jump!(entry),
+        }
+    }};
+}
+
+handler!(BrTable { index, len } => br_table!(r!(index), len));
+handler!(BrTableAcc { len } => br_table!(acc!(), len));
 
 handler!(Return {} => return_!());
 
@@ -908,7 +914,8 @@ macro_rules! summed_address {
 /// The handlers of a load of a `$ty` from memory 0 at `base + index` (an `i32.add` fused into
 /// the load), or with `scaled`, at `base + (index << shift)` (the `i32.shl` of one of its
 /// operands fused too; the translator keeps `shift` below 32); the address wraps at 32 bits
-/// before the offset is added; `base` is in a register or in the accumulator.
+/// before the offset is added; `base` is in a register or in the accumulator, and so, with a
+/// third name, is a scaled `index`.
 macro_rules! load_add {
     ($name:ident / $acc_name:ident, $ty:ident) => {
         handler!($name { dst, base, index, end } => {
@@ -924,6 +931,12 @@ macro_rules! load_add {
         });
         handler!($acc_name { dst, index, shift, end } => {
             load_add!(@at dst, acc!(), r!(index), shift, end, $ty)
+        });
+    };
+    ($name:ident / $acc_name:ident / $index_acc_name:ident, $ty:ident, scaled) => {
+        load_add!($name / $acc_name, $ty, scaled);
+        handler!($index_acc_name { dst, base, shift, end } => {
+            load_add!(@at dst, r!(base), acc!(), shift, end, $ty)
         });
     };
     (@at $dst:ident, $base:expr, $index:expr, $shift:expr, $end:ident, $ty:ident) => {{
@@ -983,10 +996,17 @@ macro_rules! mul_add {
     }};
 }
 
-handler!(I32AddShl { dst, base, index, shift } => {
-    let value = (r!(base) as i32).wrapping_add((r!(index) as i32).wrapping_shl(shift as u32));
-    next_result!(i32, value, dst)
-});
+/// `base + (index << shift)` of `i32`s into `dst`.
+macro_rules! add_shl {
+    ($dst:ident, $base:expr, $index:expr, $shift:ident) => {{
+        let value = ($base as i32).wrapping_add(($index as i32).wrapping_shl($shift as u32));
+        next_result!(i32, value, $dst)
+    }};
+}
+
+handler!(I32AddShl { dst, base, index, shift } => add_shl!(dst, r!(base), r!(index), shift));
+handler!(I32AddShlAcc { dst, index, shift } => add_shl!(dst, acc!(), r!(index), shift));
+handler!(I32AddShlIndexAcc { dst, base, shift } => add_shl!(dst, r!(base), acc!(), shift));
 
 mul_add!(I32MulAdd / I32MulAddAcc, i32, num::i32_mul, num::i32_add);
 mul_add!(I64MulAdd / I64MulAddAcc, i64, num::i64_mul, num::i64_add);
@@ -1170,8 +1190,16 @@ load_add!(Load64Add / Load64AddAcc, i64);
 load_add!(V128Load0Add / V128Load0AddAcc, v128);
 store_add!(Store32Add / Store32AddAcc, i32);
 store_add!(Store64Add / Store64AddAcc, i64);
-load_add!(Load32Scaled / Load32ScaledAcc, i32, scaled);
-load_add!(Load64Scaled / Load64ScaledAcc, i64, scaled);
+load_add!(
+    Load32Scaled / Load32ScaledAcc / Load32ScaledIndexAcc,
+    i32,
+    scaled
+);
+load_add!(
+    Load64Scaled / Load64ScaledAcc / Load64ScaledIndexAcc,
+    i64,
+    scaled
+);
 load_add!(V128Load0Scaled / V128Load0ScaledAcc, v128, scaled);
 store_add!(Store32Scaled / Store32ScaledAcc, i32, scaled);
 store_add!(Store64Scaled / Store64ScaledAcc, i64, scaled);

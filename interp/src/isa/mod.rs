@@ -438,6 +438,8 @@ macro_rules! for_each_op {
             /// Jumps through the `len + 1` `br` instructions that follow, the last being the
             /// default.
             BrTable { index: Reg, len: u32 } = "br_table";
+            /// As `br_table`, with the accumulator as `index`.
+            BrTableAcc { len: u32 } = "br_table.acc";
             /// Returns; the results are already in the first slots of the frame.
             Return {} = "return";
             /// Moves one slot to slot 0 and returns.
@@ -565,6 +567,11 @@ macro_rules! for_each_op {
             Load32ScaledAcc { dst: Reg, index: Reg, shift: u8, end: u32 } -> dst = "load32_scaled.acc";
             /// As `load64_scaled`, with the accumulator as `base`.
             Load64ScaledAcc { dst: Reg, index: Reg, shift: u8, end: u32 } -> dst = "load64_scaled.acc";
+            /// As `load32_scaled`, with the accumulator as `index` (an element whose index
+            /// was just loaded: `a[b[i]]`).
+            Load32ScaledIndexAcc { dst: Reg, base: Reg, shift: u8, end: u32 } -> dst = "load32_scaled.index_acc";
+            /// As `load64_scaled`, with the accumulator as `index`.
+            Load64ScaledIndexAcc { dst: Reg, base: Reg, shift: u8, end: u32 } -> dst = "load64_scaled.index_acc";
             /// As `store32_scaled`, with the accumulator as `base`.
             Store32ScaledAcc { index: Reg, src: Reg, shift: u8, end: u32 } = "store32_scaled.acc";
             /// As `store64_scaled`, with the accumulator as `base`.
@@ -673,6 +680,10 @@ macro_rules! for_each_op {
             /// `i32.shl` by a constant then `i32.add`: `dst = base + (index << shift)`, an
             /// address scaled to bytes.
             I32AddShl { dst: Reg, base: Reg, index: Reg, shift: u8 } -> dst = "i32.add_shl";
+            /// As `i32.add_shl`, with the accumulator as `base`.
+            I32AddShlAcc { dst: Reg, index: Reg, shift: u8 } -> dst = "i32.add_shl.acc";
+            /// As `i32.add_shl`, with the accumulator as `index`.
+            I32AddShlIndexAcc { dst: Reg, base: Reg, shift: u8 } -> dst = "i32.add_shl.index_acc";
             /// `i64.mul` then `i64.add`.
             I64MulAdd { dst: Reg, a: Reg, b: Reg, c: Reg } -> dst = "i64.mul_add";
             /// `f32.mul` then `f32.add`, rounding after each as the two instructions do.
@@ -1231,8 +1242,12 @@ impl Op {
             | Op::Load64Scaled { dst, .. }
             | Op::Load32ScaledAcc { dst, .. }
             | Op::Load64ScaledAcc { dst, .. }
+            | Op::Load32ScaledIndexAcc { dst, .. }
+            | Op::Load64ScaledIndexAcc { dst, .. }
             | Op::I32MulAdd { dst, .. }
             | Op::I32AddShl { dst, .. }
+            | Op::I32AddShlAcc { dst, .. }
+            | Op::I32AddShlIndexAcc { dst, .. }
             | Op::I64MulAdd { dst, .. }
             | Op::F32MulAdd { dst, .. }
             | Op::F64MulAdd { dst, .. }
@@ -1256,6 +1271,7 @@ impl Op {
             | Op::Load64AddAcc { .. }
             | Op::Load64Scaled { .. }
             | Op::Load64ScaledAcc { .. }
+            | Op::Load64ScaledIndexAcc { .. }
             | Op::F64MulAdd { .. }
             | Op::F64MulAddAcc { .. } => true,
             _ => self.table_fills_float_acc(),
@@ -1340,7 +1356,8 @@ impl Op {
                 src,
                 end,
             },
-            // A scaled address takes only its base from the accumulator.
+            // A scaled address takes its base from the accumulator, or (loads and sums) its
+            // index.
             Op::Load32Scaled {
                 dst,
                 base,
@@ -1350,6 +1367,18 @@ impl Op {
             } if base == reg => Op::Load32ScaledAcc {
                 dst,
                 index,
+                shift,
+                end,
+            },
+            Op::Load32Scaled {
+                dst,
+                base,
+                index,
+                shift,
+                end,
+            } if index == reg => Op::Load32ScaledIndexAcc {
+                dst,
+                base,
                 shift,
                 end,
             },
@@ -1365,6 +1394,31 @@ impl Op {
                 shift,
                 end,
             },
+            Op::Load64Scaled {
+                dst,
+                base,
+                index,
+                shift,
+                end,
+            } if index == reg => Op::Load64ScaledIndexAcc {
+                dst,
+                base,
+                shift,
+                end,
+            },
+            Op::I32AddShl {
+                dst,
+                base,
+                index,
+                shift,
+            } if base == reg => Op::I32AddShlAcc { dst, index, shift },
+            Op::I32AddShl {
+                dst,
+                base,
+                index,
+                shift,
+            } if index == reg => Op::I32AddShlIndexAcc { dst, base, shift },
+            Op::BrTable { index, len } if index == reg => Op::BrTableAcc { len },
             Op::V128Load0Scaled {
                 dst,
                 base,

@@ -41,7 +41,7 @@ pub(super) fn forward_results(ops: &mut [Op], entries: impl IntoIterator<Item = 
             enter(at as isize + *offset as isize);
         }
         // The table's entries are entered from the `br_table`, not from each other.
-        if let Op::BrTable { len, .. } = op {
+        if let Op::BrTable { len, .. } | Op::BrTableAcc { len } = op {
             for entry in 1..=len as isize + 1 {
                 enter(at as isize + entry);
             }
