@@ -69,8 +69,8 @@ pub use store::{
 };
 pub use tag::{Tag, TagType, ThrownException};
 pub use types::{
-    ArrayType, ExportType, ExternType, FieldType, FuncType, GlobalType, HeapType, ImportType,
-    MemoryType, Mutability, RefType, StorageType, StructType, TableType, ValType,
+    ArrayType, ExportType, ExternType, FieldType, Finality, FuncType, GlobalType, HeapType,
+    ImportType, MemoryType, Mutability, RefType, StorageType, StructType, TableType, ValType,
 };
 pub use values::{AnyRef, ExnRef, ExternRef, I31, Ref, V128, Val};
 #[cfg(feature = "wat")]

@@ -777,29 +777,121 @@ impl FieldType {
             mutable: self.mutability == Mutability::Var,
         }
     }
+
+    /// Whether a member of this type may stand for one of type `sup` in a subtype: the same
+    /// mutability, and the same storage if mutable, a subtype's (of `engine`) if not.
+    fn matches(&self, sup: &FieldType, engine: &Engine) -> bool {
+        if self.mutability != sup.mutability {
+            return false;
+        }
+        match (self.storage, sup.storage) {
+            (StorageType::Val(a), StorageType::Val(b)) if self.mutability == Mutability::Const => {
+                a.matches_with(&b, &|sub, sup| engine.is_subtype(sub, sup))
+            }
+            (a, b) => a == b,
+        }
+    }
+}
+
+/// Whether other types may declare a defined type as their supertype.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Finality {
+    /// No type may: `(type (struct ...))`, `(type (sub final ...))`.
+    Final,
+    /// Subtypes may declare it: `(type (sub ...))`.
+    NonFinal,
 }
 
 /// A struct type registered with an engine, for allocating structs from the host
-/// ([`StructRef::new`](crate::StructRef::new)). It is the same type as an equal final struct
-/// type without supertype that a module declares in a group of its own, `(type (struct
+/// ([`StructRef::new`](crate::StructRef::new)). It is the same type as an equal struct type
+/// that a module declares in a recursion group of its own, with the same finality and
+/// supertype: [`StructType::new`] makes the final one without supertype, `(type (struct
 /// ...))`, so wasm code casts the host's structs to that type.
+///
+/// ```
+/// use tandem::{Engine, FieldType, Finality, Mutability, StorageType, StructType, ValType};
+/// let engine = Engine::default();
+/// let i32_field = FieldType::new(Mutability::Const, StorageType::Val(ValType::I32));
+/// // (type $point (sub (struct (field i32))))
+/// let point = StructType::with_finality_and_supertype(
+///     &engine, Finality::NonFinal, None, [i32_field])?;
+/// // (type $point3 (sub final $point (struct (field i32) (field (mut i64)))))
+/// let z = FieldType::new(Mutability::Var, StorageType::Val(ValType::I64));
+/// let point3 = StructType::with_finality_and_supertype(
+///     &engine, Finality::Final, Some(&point), [i32_field, z])?;
+/// assert!(point3.matches(&point) && !point.matches(&point3));
+/// // A final type has no subtypes.
+/// assert!(StructType::with_finality_and_supertype(
+///     &engine, Finality::Final, Some(&point3), [i32_field, z]).is_err());
+/// # Ok::<(), tandem::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct StructType {
     engine: Engine,
     info: Arc<TypeInfo>,
     fields: Box<[FieldType]>,
+    supertype: Option<Box<StructType>>,
 }
 
 impl StructType {
-    /// Registers the struct type with fields `fields` in `engine`.
+    /// Registers the final struct type without supertype with fields `fields` in `engine`.
     pub fn new(engine: &Engine, fields: impl IntoIterator<Item = FieldType>) -> Result<Self> {
+        Self::with_finality_and_supertype(engine, Finality::Final, None, fields)
+    }
+
+    /// Registers the struct type with fields `fields` in `engine`, final or not, declaring
+    /// `supertype` as its supertype. The supertype must be a struct type of the same engine
+    /// that is not final, and `fields` must start with fields that match its fields: of the
+    /// same mutability, and of the same type if mutable, of a subtype if not.
+    pub fn with_finality_and_supertype(
+        engine: &Engine,
+        finality: Finality,
+        supertype: Option<&StructType>,
+        fields: impl IntoIterator<Item = FieldType>,
+    ) -> Result<Self> {
         let fields: Box<[FieldType]> = fields.into_iter().collect();
+        if let Some(sup) = supertype {
+            check_supertype(engine, &sup.engine, &sup.info)?;
+            let prefix_matches = fields.len() >= sup.fields.len()
+                && fields
+                    .iter()
+                    .zip(&sup.fields)
+                    .all(|(field, sup)| field.matches(sup, engine));
+            if !prefix_matches {
+                return Err(Error::msg(
+                    "the struct type's fields do not match its supertype's",
+                ));
+            }
+        }
         let composite = CanonComposite::Struct(fields.iter().map(|f| f.to_canon()).collect());
         Ok(StructType {
             engine: engine.clone(),
-            info: register_gc_type(engine, composite, fields.iter())?,
+            info: register_gc_type(
+                engine,
+                finality,
+                supertype.map(|sup| &sup.info),
+                composite,
+                fields.iter(),
+            )?,
             fields,
+            supertype: supertype.map(|sup| Box::new(sup.clone())),
         })
+    }
+
+    /// Whether subtypes may declare this type as their supertype.
+    pub fn finality(&self) -> Finality {
+        finality(&self.info)
+    }
+
+    /// The declared supertype.
+    pub fn supertype(&self) -> Option<&StructType> {
+        self.supertype.as_deref()
+    }
+
+    /// Whether this type is `other` or declares it as a supertype, directly or not: a struct
+    /// of this type is then also of type `other`.
+    pub fn matches(&self, other: &StructType) -> bool {
+        self.engine.same(&other.engine) && self.info.is_subtype_of(&other.info)
     }
 
     /// The fields' types, in order.
@@ -825,17 +917,62 @@ pub struct ArrayType {
     engine: Engine,
     info: Arc<TypeInfo>,
     element: FieldType,
+    supertype: Option<Box<ArrayType>>,
 }
 
 impl ArrayType {
-    /// Registers the array type with elements of type `element` in `engine`.
+    /// Registers the final array type without supertype with elements of type `element` in
+    /// `engine`.
     pub fn new(engine: &Engine, element: FieldType) -> Result<Self> {
+        Self::with_finality_and_supertype(engine, Finality::Final, None, element)
+    }
+
+    /// Registers the array type with elements of type `element` in `engine`, final or not,
+    /// declaring `supertype` as its supertype: an array type of the same engine that is not
+    /// final, whose element type `element` matches as a struct field does (see
+    /// [`StructType::with_finality_and_supertype`]).
+    pub fn with_finality_and_supertype(
+        engine: &Engine,
+        finality: Finality,
+        supertype: Option<&ArrayType>,
+        element: FieldType,
+    ) -> Result<Self> {
+        if let Some(sup) = supertype {
+            check_supertype(engine, &sup.engine, &sup.info)?;
+            if !element.matches(&sup.element, engine) {
+                return Err(Error::msg(
+                    "the array type's element does not match its supertype's",
+                ));
+            }
+        }
         let composite = CanonComposite::Array(element.to_canon());
         Ok(ArrayType {
             engine: engine.clone(),
-            info: register_gc_type(engine, composite, std::iter::once(&element))?,
+            info: register_gc_type(
+                engine,
+                finality,
+                supertype.map(|sup| &sup.info),
+                composite,
+                std::iter::once(&element),
+            )?,
             element,
+            supertype: supertype.map(|sup| Box::new(sup.clone())),
         })
+    }
+
+    /// Whether subtypes may declare this type as their supertype.
+    pub fn finality(&self) -> Finality {
+        finality(&self.info)
+    }
+
+    /// The declared supertype.
+    pub fn supertype(&self) -> Option<&ArrayType> {
+        self.supertype.as_deref()
+    }
+
+    /// Whether this type is `other` or declares it as a supertype, directly or not.
+    pub fn matches(&self, other: &ArrayType) -> bool {
+        self.engine.same(&other.engine) && self.info.is_subtype_of(&other.info)
     }
 
     /// The elements' type.
@@ -855,8 +992,31 @@ impl ArrayType {
 
 /// Registers a final GC type without supertype; the concrete types its fields refer to must
 /// be the engine's.
+/// Fails unless `sup`, a type registered in `sup_engine`, may be the supertype of a type of
+/// `engine`: the same engine, and not final.
+fn check_supertype(engine: &Engine, sup_engine: &Engine, sup: &TypeInfo) -> Result<()> {
+    if !engine.same(sup_engine) {
+        return Err(Error::msg("the supertype belongs to another engine"));
+    }
+    if sup.ty.is_final {
+        return Err(Error::msg("the supertype is final"));
+    }
+    Ok(())
+}
+
+fn finality(info: &TypeInfo) -> Finality {
+    if info.ty.is_final {
+        Finality::Final
+    } else {
+        Finality::NonFinal
+    }
+}
+
+/// Registers a struct or array type of the host in a recursion group of its own.
 fn register_gc_type<'a>(
     engine: &Engine,
+    finality: Finality,
+    supertype: Option<&Arc<TypeInfo>>,
     composite: CanonComposite,
     mut fields: impl Iterator<Item = &'a FieldType>,
 ) -> Result<Arc<TypeInfo>> {
@@ -875,8 +1035,8 @@ fn register_gc_type<'a>(
         ));
     }
     Ok(engine.types().register(CanonSubType {
-        is_final: true,
-        supertype: None,
+        is_final: finality == Finality::Final,
+        supertype: supertype.map(|sup| CanonIndex::Engine(sup.id)),
         composite,
     }))
 }

@@ -716,3 +716,133 @@ fn the_host_allocates_structs_and_arrays_of_module_types() {
     let err = ArrayRef::new(&mut limited, &bytes, &Val::I32(0), 1 << 20).unwrap_err();
     assert!(err.to_string().contains("heap limit"), "{err}");
 }
+
+/// Host struct and array types with supertypes are the module types declared the same way:
+/// wasm casts host objects to them and to their supertypes, and a module's function that
+/// takes the supertype accepts the subtype's objects. Supertypes must be open and match.
+#[test]
+fn host_types_declare_supertypes_as_modules_do() {
+    use tandem::{
+        ArrayRef, ArrayType, FieldType, Finality, Mutability, StorageType, StructRef, StructType,
+        ValType,
+    };
+    let engine = gc_engine(Strategy::Interpreter);
+    let (mut store, instance) = instantiate(
+        &engine,
+        r#"(module
+            (type $shape (sub (struct (field i32))))
+            (type $circle (sub final $shape (struct (field i32) (field (mut f64)))))
+            (type $bytes (sub (array (mut i8))))
+            (type $more_bytes (sub $bytes (array (mut i8))))
+            (func (export "kind") (param anyref) (result i32)
+                (if (ref.test (ref $circle) (local.get 0)) (then (return (i32.const 2))))
+                (if (ref.test (ref $shape) (local.get 0)) (then (return (i32.const 1))))
+                (i32.const 0))
+            (func (export "tag") (param anyref) (result i32)
+                (struct.get $shape 0 (ref.cast (ref $shape) (local.get 0))))
+            (func (export "bytes") (param anyref) (result i32)
+                (array.len (ref.cast (ref $bytes) (local.get 0)))))"#,
+    );
+    let tag = FieldType::new(Mutability::Const, StorageType::Val(ValType::I32));
+    let radius = FieldType::new(Mutability::Var, StorageType::Val(ValType::F64));
+    let shape =
+        StructType::with_finality_and_supertype(&engine, Finality::NonFinal, None, [tag]).unwrap();
+    let circle = StructType::with_finality_and_supertype(
+        &engine,
+        Finality::Final,
+        Some(&shape),
+        [tag, radius],
+    )
+    .unwrap();
+    assert_eq!(
+        circle.supertype().map(|s| s.finality()),
+        Some(Finality::NonFinal)
+    );
+    assert!(circle.matches(&shape) && !shape.matches(&circle) && circle.matches(&circle));
+    let byte = FieldType::new(Mutability::Var, StorageType::I8);
+    let bytes =
+        ArrayType::with_finality_and_supertype(&engine, Finality::NonFinal, None, byte).unwrap();
+    let more_bytes =
+        ArrayType::with_finality_and_supertype(&engine, Finality::NonFinal, Some(&bytes), byte)
+            .unwrap();
+    assert!(more_bytes.matches(&bytes));
+
+    let kind = instance
+        .get_typed_func::<Option<AnyRef>, i32>(&mut store, "kind")
+        .unwrap();
+    let get_tag = instance
+        .get_typed_func::<Option<AnyRef>, i32>(&mut store, "tag")
+        .unwrap();
+    let len = instance
+        .get_typed_func::<Option<AnyRef>, i32>(&mut store, "bytes")
+        .unwrap();
+    let s = StructRef::new(&mut store, &shape, &[Val::I32(7)]).unwrap();
+    let c = StructRef::new(
+        &mut store,
+        &circle,
+        &[Val::I32(9), Val::F64(1.5f64.to_bits())],
+    )
+    .unwrap();
+    assert_eq!(kind.call(&mut store, Some(s.to_anyref())).unwrap(), 1);
+    assert_eq!(kind.call(&mut store, Some(c.to_anyref())).unwrap(), 2);
+    assert_eq!(get_tag.call(&mut store, Some(c.to_anyref())).unwrap(), 9);
+    let b = ArrayRef::new(&mut store, &more_bytes, &Val::I32(0), 3).unwrap();
+    assert_eq!(len.call(&mut store, Some(b.into())).unwrap(), 3);
+
+    // A final supertype, fields that do not match, another engine's supertype.
+    assert!(
+        StructType::with_finality_and_supertype(
+            &engine,
+            Finality::Final,
+            Some(&circle),
+            [tag, radius]
+        )
+        .is_err()
+    );
+    let mutable_tag = FieldType::new(Mutability::Var, StorageType::Val(ValType::I32));
+    assert!(
+        StructType::with_finality_and_supertype(
+            &engine,
+            Finality::Final,
+            Some(&shape),
+            [mutable_tag]
+        )
+        .is_err()
+    );
+    assert!(
+        StructType::with_finality_and_supertype(&engine, Finality::Final, Some(&shape), [])
+            .is_err()
+    );
+    let wide = FieldType::new(Mutability::Var, StorageType::I16);
+    assert!(
+        ArrayType::with_finality_and_supertype(&engine, Finality::Final, Some(&bytes), wide)
+            .is_err()
+    );
+    // Immutable fields may narrow their reference type; mutable ones may not.
+    let field_of = |mutability, ty: &StructType, nullable| {
+        let ty = ValType::Ref(tandem::RefType::new(nullable, ty.heap_type()));
+        FieldType::new(mutability, StorageType::Val(ty))
+    };
+    for (mutability, allowed) in [(Mutability::Const, true), (Mutability::Var, false)] {
+        let holder = StructType::with_finality_and_supertype(
+            &engine,
+            Finality::NonFinal,
+            None,
+            [field_of(mutability, &shape, true)],
+        )
+        .unwrap();
+        let narrower = [field_of(mutability, &circle, false)];
+        let circle_holder = StructType::with_finality_and_supertype(
+            &engine,
+            Finality::Final,
+            Some(&holder),
+            narrower,
+        );
+        assert_eq!(circle_holder.is_ok(), allowed, "{mutability:?}");
+    }
+    let elsewhere = gc_engine(Strategy::Interpreter);
+    assert!(
+        StructType::with_finality_and_supertype(&elsewhere, Finality::Final, Some(&shape), [tag])
+            .is_err()
+    );
+}
