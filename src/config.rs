@@ -15,7 +15,8 @@ pub enum Strategy {
     /// The register-bytecode interpreter only; no executable memory is ever mapped.
     Interpreter,
     /// Compile every function with Cranelift when the module is compiled; functions using
-    /// what the Cranelift tier does not compile yet (GC) run on the interpreter.
+    /// what the Cranelift tier does not compile yet (the GC operators) run on the
+    /// interpreter.
     Cranelift,
     /// Interpret first, compile hot functions with Cranelift (see
     /// [`Config::tier_up_thresholds`]); a hot loop in a running call continues in compiled
@@ -166,9 +167,8 @@ feature_toggles! {
     wasm_saturating_float_to_int => SATURATING_FLOAT_TO_INT,
     /// Typed function references.
     wasm_function_references => FUNCTION_REFERENCES,
-    /// Garbage collection: structs, arrays, `i31` and casts, in a per-store heap. With GC on,
-    /// the Cranelift tier leaves modules whose types can hold GC references (any `anyref`,
-    /// `externref`, struct or array type) to the interpreter.
+    /// Garbage collection: structs, arrays, `i31` and casts, in a per-store heap. The
+    /// Cranelift tier leaves functions that use these operators to the interpreter.
     wasm_gc => GC,
     /// Exception handling.
     wasm_exceptions => EXCEPTIONS,

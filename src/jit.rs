@@ -616,10 +616,19 @@ pub(crate) unsafe fn call_compiled(
     let limits = unsafe { (*entry.vmctx).limits };
     // SAFETY: as above; only this thread runs the store.
     let outermost = unsafe { (*limits).stack_limit } == 0;
+    // SAFETY: as above; a non-null heap is the store's.
+    let heap = unsafe { (*limits).gc_heap };
     if outermost {
-        let limit = native_stack_pointer().saturating_sub(NATIVE_STACK_BUDGET);
-        // SAFETY: as above.
-        unsafe { (*limits).stack_limit = limit };
+        let here = native_stack_pointer();
+        let limit = here.saturating_sub(NATIVE_STACK_BUDGET);
+        // SAFETY: as above. Compiled frames of this store run below `here`, on this thread,
+        // until the top is cleared below: collections find the references they hold.
+        unsafe {
+            (*limits).stack_limit = limit;
+            if !heap.is_null() {
+                (*heap).set_native_top(here);
+            }
+        }
     }
     // The borrow of `calls` outlives its registration: it is removed below, before this
     // function returns.
@@ -648,7 +657,12 @@ pub(crate) unsafe fn call_compiled(
     RUNNING.set(previous);
     if outermost {
         // SAFETY: as above.
-        unsafe { (*limits).stack_limit = 0 };
+        unsafe {
+            (*limits).stack_limit = 0;
+            if !heap.is_null() {
+                (*heap).set_native_top(0);
+            }
+        }
     }
     match decode_status(status) {
         Status::Ok => {

@@ -846,3 +846,66 @@ fn host_types_declare_supertypes_as_modules_do() {
             .is_err()
     );
 }
+
+/// Compiled code holds references in its registers and stack frame: a collection while it
+/// runs (here forced by a host function it calls, and by allocations under stress) keeps
+/// what only a compiled frame still refers to.
+#[test]
+fn collections_keep_what_compiled_frames_hold() {
+    use tandem::{Caller, Func, GcHeapStats};
+    for strategy in strategies() {
+        let mut config = Config::new();
+        config
+            .wasm_gc(true)
+            .strategy(strategy)
+            .tier_up_thresholds(1, 1)
+            .background_compilation(false);
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(
+            &engine,
+            r#"(module
+                (type $box (struct (field i32)))
+                (import "host" "collect" (func $collect))
+                ;; The GC operators keep these two on the interpreter (for now).
+                (func $make (param i32) (result anyref) (struct.new $box (local.get 0)))
+                (func $read (param anyref) (result i32)
+                    (struct.get $box 0 (ref.cast (ref $box) (local.get 0))))
+                ;; Compiled: the boxes live only in its locals and operand stack.
+                (func (export "keep") (param $n i32) (result i32)
+                    (local $a anyref) (local $b anyref) (local $i i32) (local $sum i32)
+                    (local.set $a (call $make (local.get $n)))
+                    (local.set $b (call $make (i32.add (local.get $n) (i32.const 1))))
+                    (call $make (i32.const 1000))
+                    (call $collect)
+                    (loop $garbage
+                        (drop (call $make (local.get $i)))
+                        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                        (br_if $garbage (i32.lt_u (local.get $i) (i32.const 100))))
+                    (call $collect)
+                    (local.set $sum (call $read))
+                    (i32.add (local.get $sum)
+                        (i32.add (call $read (local.get $a)) (call $read (local.get $b))))))"#,
+        )
+        .unwrap();
+        if strategy == Strategy::Cranelift {
+            assert_eq!(module.native_function_count(), 1, "`keep` compiles");
+        }
+        let mut store = Store::new(&engine, ());
+        let collect = Func::wrap(&mut store, |mut caller: Caller<'_, ()>| caller.gc());
+        let instance = Instance::new(&mut store, &module, &[collect.into()]).unwrap();
+        let keep = instance
+            .get_typed_func::<i32, i32>(&mut store, "keep")
+            .unwrap();
+        assert_eq!(
+            keep.call(&mut store, 20).unwrap(),
+            1000 + 20 + 21,
+            "{strategy:?}"
+        );
+        store.gc();
+        let GcHeapStats { objects, .. } = store.gc_heap_stats();
+        assert_eq!(
+            objects, 0,
+            "{strategy:?}: nothing left once the call returned"
+        );
+    }
+}

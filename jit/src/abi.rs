@@ -102,6 +102,17 @@
 //! catch it; an embedder that gets [`STATUS_EXCEPTION`] from compiled code finds the
 //! exception there, to throw it on.
 //!
+//! # GC references
+//!
+//! References of the `any` and `extern` hierarchies are slots like any other reference (see
+//! [`tandem_interp::vm::gc`]); GC objects among them live in the store's
+//! [`GcHeap`](tandem_interp::vm::gc::GcHeap). Compiled code keeps them in its registers and
+//! stack frame without recording where, so an embedder that runs compiled code of a store
+//! with a GC heap declares the native stack it runs on
+//! ([`GcHeap::set_native_top`](tandem_interp::vm::gc::GcHeap::set_native_top)) for
+//! collections to scan conservatively. Compiled code never keeps an address derived from a
+//! reference (a field's, say) live without the reference itself.
+//!
 //! # Stack limit
 //!
 //! With [`crate::JitOptions::stack_check`] (the default), every compiled function compares

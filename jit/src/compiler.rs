@@ -9,7 +9,7 @@ use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Module, default_libcall_names};
 use tandem_interp::lower::TranslateOptions;
-use tandem_interp::module::{ModuleInfo, WasmFeatures};
+use tandem_interp::module::ModuleInfo;
 use tandem_interp::vm::Slot;
 
 use crate::abi::{ArrayCallFn, CallHelper, resolve_tail_calls};
@@ -387,7 +387,6 @@ impl JitCompiler {
         if defined_index as usize >= body_count {
             return Err(JitError::NoSuchFunction(defined_index));
         }
-        check_module(info)?;
         let module = self.module.as_mut().expect("the module lives until drop");
         module.clear_context(&mut self.ctx);
         let env = Env {
@@ -564,16 +563,6 @@ fn define(
     Ok(result)
 }
 
-/// Refuses modules this tier leaves to the interpreter as a whole: with GC on, a reference
-/// of the any or extern hierarchy may be a GC object, and compiled code has no stack maps
-/// to show the collector where it keeps them.
-fn check_module(info: &ModuleInfo) -> Result<(), JitError> {
-    if info.features.contains(WasmFeatures::GC) && info.uses_gc_refs {
-        return Err(JitError::Unsupported("GC references".into()));
-    }
-    Ok(())
-}
-
 /// The byte offsets of the loops of defined function `defined_index` of `info` at which
 /// [`JitCompiler::compile_osr`] can start an OSR entry, in body order.
 ///
@@ -587,7 +576,6 @@ pub fn osr_loops(info: &ModuleInfo, defined_index: u32) -> Result<Vec<u32>, JitE
     if defined_index as usize >= info.bodies.len() {
         return Err(JitError::NoSuchFunction(defined_index));
     }
-    check_module(info)?;
     let isa = host_isa(OptLevel::None)?;
     let call_conv = isa.default_call_conv();
     let env = Env {

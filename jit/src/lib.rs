@@ -35,7 +35,8 @@
 //! [`CallHelper`], and exception handling (`try_table`, `throw`, `throw_ref`; see
 //! [`abi`]). Code meters fuel and checks epochs exactly as the interpreter does when
 //! [`JitOptions`] ask for it, and checks the native stack limit at every function entry.
-//! Anything else (GC) makes
+//! References of every kind compile, GC ones included (see [`abi`] for how collections
+//! find them); anything else (the GC operators: `struct.*`, `array.*`, `i31`, casts) makes
 //! [`JitCompiler::compile`] return [`JitError::Unsupported`], and the function stays on the
 //! interpreter.
 //!

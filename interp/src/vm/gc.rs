@@ -17,7 +17,11 @@
 //! with a [`GcHeader`]; struct fields and array elements follow at offsets the type's
 //! [`GcLayout`] gives. Roots are given by the embedder at each collection; the interpreter's
 //! register files are scanned conservatively (every slot that is exactly the address of a
-//! live object keeps it alive), which is sound because objects never move.
+//! live object keeps it alive), which is sound because objects never move. So is the native
+//! stack below the outermost entry into compiled code ([`GcHeap::set_native_top`]), with the
+//! callee-saved registers: compiled code keeps references there and in its registers without
+//! saying where, and never derives other addresses from them that would outlive the
+//! reference itself.
 
 use std::alloc::Layout;
 use std::ptr::NonNull;
@@ -220,6 +224,9 @@ pub struct GcHeap {
     stress: bool,
     /// Objects freed by collections so far.
     freed: u64,
+    /// The highest native stack address of compiled frames running on the store's thread
+    /// (see [`GcHeap::set_native_top`]); `0` when none run.
+    native_top: usize,
 }
 
 // SAFETY: the heap owns its objects; the raw pointers in `windows` are only read during a
@@ -245,7 +252,22 @@ impl GcHeap {
             max_bytes: usize::MAX,
             stress: false,
             freed: 0,
+            native_top: 0,
         }
+    }
+
+    /// Declares that compiled code may run, on the calling thread, in frames below native
+    /// stack address `top` (the embedder's stack pointer where it enters compiled code for
+    /// the first time), or with `0`, that none does any more; returns the previous value.
+    /// While it is set, collections scan the native stack from their own frame up to `top`,
+    /// and the callee-saved registers, for references.
+    ///
+    /// # Safety
+    ///
+    /// While set, collections must happen on the thread that set it, whose stack holds
+    /// `top`, with every frame between the collection and `top` live.
+    pub unsafe fn set_native_top(&mut self, top: usize) -> usize {
+        std::mem::replace(&mut self.native_top, top)
     }
 
     /// Limits the bytes live objects may take (the store's resource limit).
@@ -387,6 +409,11 @@ impl GcHeap {
             let window = unsafe { std::slice::from_raw_parts(values, len) };
             marker.slots(window);
         }
+        if self.native_top != 0 {
+            // SAFETY: `set_native_top`'s contract: this thread's stack holds `native_top`
+            // above this frame.
+            unsafe { scan_native_stack(self.native_top, &mut marker) };
+        }
         roots(&mut marker);
         marker.drain();
         let mut live = 0;
@@ -426,6 +453,67 @@ impl Drop for GcHeap {
         self.windows.clear();
         self.collect(|_| {});
     }
+}
+
+/// Marks every word of the native stack from this frame up to `top`, and of the callee-saved
+/// registers, as a possible reference.
+///
+/// # Safety
+///
+/// `top` must be an address of the calling thread's stack above this frame.
+#[inline(never)]
+unsafe fn scan_native_stack(top: usize, marker: &mut Marker<'_>) {
+    let mut registers = [0u64; CALLEE_SAVED];
+    spill_callee_saved(&mut registers);
+    marker.slots(&registers);
+    let bottom = (registers.as_ptr() as usize).min(crate::exec::native_stack_pointer()) & !7;
+    let mut at = bottom;
+    while at < top {
+        // SAFETY: between this frame and `top` lie the live frames of this thread (the
+        // caller's contract). Words of them may never have been written: they are read as
+        // bits, and only compared with object addresses.
+        marker.slot(unsafe { std::ptr::read_volatile(at as *const u64) });
+        at += 8;
+    }
+}
+
+/// How many registers [`spill_callee_saved`] writes.
+const CALLEE_SAVED: usize = 12;
+
+/// Writes the general-purpose registers the C calling convention preserves across calls to
+/// `out`: where compiled code keeps values live across a call, beside its stack frame.
+#[inline(always)]
+fn spill_callee_saved(out: &mut [u64; CALLEE_SAVED]) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: the stores write the 6 first of `out`'s 12 words and touch nothing else.
+    unsafe {
+        std::arch::asm!(
+            "mov [{0}], rbx",
+            "mov [{0} + 8], rbp",
+            "mov [{0} + 16], r12",
+            "mov [{0} + 24], r13",
+            "mov [{0} + 32], r14",
+            "mov [{0} + 40], r15",
+            in(reg) out.as_mut_ptr(),
+            options(nostack, preserves_flags),
+        );
+    }
+    #[cfg(target_arch = "aarch64")]
+    // SAFETY: the stores write 11 of `out`'s 12 words and touch nothing else.
+    unsafe {
+        std::arch::asm!(
+            "stp x19, x20, [{0}]",
+            "stp x21, x22, [{0}, #16]",
+            "stp x23, x24, [{0}, #32]",
+            "stp x25, x26, [{0}, #48]",
+            "stp x27, x28, [{0}, #64]",
+            "str x29, [{0}, #80]",
+            in(reg) out.as_mut_ptr(),
+            options(nostack, preserves_flags),
+        );
+    }
+    // Elsewhere no compiled code runs, and nothing needs spilling.
+    let _ = out;
 }
 
 /// Marks the objects reachable from the roots given to it.
