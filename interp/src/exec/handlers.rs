@@ -23,7 +23,7 @@ use super::{
     in_bounds, index_value, indirect_callee, memory0, simd, simd_load,
 };
 use crate::isa::Op;
-use crate::vm::{FuncEntry, Slot, TrapCode, VmGlobal, parking};
+use crate::vm::{FuncEntry, Slot, TrapCode, VmGlobal, objects, parking};
 
 /// An instruction's handler. The last two arguments are the accumulators.
 pub(crate) type Handler =
@@ -769,13 +769,13 @@ handler!(StructNewDefault { dst, ty } => {
 });
 
 handler!(StructGet { dst, obj, offset, access } => {
-    let at = check!(super::gc::object_field(r!(obj), offset));
+    let at = check!(objects::object_field(r!(obj), offset));
     access.read(at, regs!().add(dst.0 as usize));
     next!()
 });
 
 handler!(StructSet { obj, src, offset, access } => {
-    let at = check!(super::gc::object_field(r!(obj), offset));
+    let at = check!(objects::object_field(r!(obj), offset));
     access.write(at, regs!().add(src.0 as usize));
     next!()
 });
@@ -806,51 +806,51 @@ handler!(ArrayNewElem { dst, offset, len, ty, seg } => {
 });
 
 handler!(ArrayGet { dst, arr, index, access } => {
-    let at = check!(super::gc::array_element(r!(arr), r!(index), access.size()));
+    let at = check!(objects::array_element(r!(arr), r!(index), access.size()));
     access.read(at, regs!().add(dst.0 as usize));
     next!()
 });
 
 handler!(ArraySet { arr, index, src, access } => {
-    let at = check!(super::gc::array_element(r!(arr), r!(index), access.size()));
+    let at = check!(objects::array_element(r!(arr), r!(index), access.size()));
     access.write(at, regs!().add(src.0 as usize));
     next!()
 });
 
 handler!(ArrayLen { dst, arr } => {
-    let header = check!(super::gc::array_header(r!(arr)));
+    let header = check!(objects::array_header(r!(arr)));
     r!(dst) = (*header).len as Slot;
     next!()
 });
 
 handler!(ArrayFill { arr, offset, val, len } => {
-    check!(super::gc::array_fill(r!(arr), r!(offset), regs!().add(val.0 as usize), r!(len)));
+    check!(objects::array_fill(r!(arr), r!(offset), regs!().add(val.0 as usize), r!(len)));
     next!()
 });
 
 handler!(ArrayCopy { dst, dst_off, src, src_off, len } => {
-    check!(super::gc::array_copy(r!(dst), r!(dst_off), r!(src), r!(src_off), r!(len)));
+    check!(objects::array_copy(r!(dst), r!(dst_off), r!(src), r!(src_off), r!(len)));
     next!()
 });
 
 handler!(ArrayInitData { arr, d, s, n, seg } => {
-    check!(cx!().array_init_data(r!(arr), r!(d), r!(s), r!(n), seg));
+    check!(objects::array_init_data(vmctx!(), r!(arr), r!(d), r!(s), r!(n), seg));
     next!()
 });
 
 handler!(ArrayInitElem { arr, d, s, n, seg } => {
-    check!(cx!().array_init_elem(r!(arr), r!(d), r!(s), r!(n), seg));
+    check!(objects::array_init_elem(vmctx!(), r!(arr), r!(d), r!(s), r!(n), seg));
     next!()
 });
 
 handler!(RefTest { dst, src, target } => {
-    r!(dst) = super::gc::ref_test(r!(src), target, vmctx!()) as Slot;
+    r!(dst) = objects::ref_test(r!(src), target, vmctx!()) as Slot;
     next!()
 });
 
 handler!(RefCast { dst, src, target } => {
     let value = r!(src);
-    if !super::gc::ref_test(value, target, vmctx!()) {
+    if !objects::ref_test(value, target, vmctx!()) {
         trap!(TrapCode::CastFailure);
     }
     r!(dst) = value;

@@ -28,10 +28,8 @@ use crate::isa::{Op, Reg};
 use crate::lower::{CatchKind, CompiledFunc};
 use crate::module::{CompileError, ModuleCode};
 pub(crate) use handlers::thread;
-use std::ptr::NonNull;
 
-use crate::vm::gc::{GcHeader, GcHeap};
-use crate::vm::{FuncEntry, FuncKind, Slot, TrapCode, TypeInfo, VmCtx};
+use crate::vm::{FuncEntry, FuncKind, Slot, TrapCode, VmCtx};
 
 /// An instruction as the executor runs it: the address of its handler, which the handler
 /// of the instruction before jumps to (direct threading: no table lookup between two
@@ -771,7 +769,7 @@ unsafe fn canonicalize_nan(slot: *mut Slot, lanes: crate::isa::NanLanes) {
 
 /// Checks `start + len <= size` without overflow.
 #[inline(always)]
-fn in_bounds(start: u64, len: u64, size: u64) -> bool {
+pub(crate) fn in_bounds(start: u64, len: u64, size: u64) -> bool {
     start.checked_add(len).is_some_and(|end| end <= size)
 }
 
@@ -1046,30 +1044,6 @@ impl Cx<'_> {
                     std::ptr::null()
                 }
             }
-        }
-    }
-
-    /// Allocates a zeroed GC object of type `info` with `len` elements, collecting first
-    /// when the heap asks for it. Out of line, so that allocating handlers stay small; no
-    /// object address held in a Rust local survives the call.
-    #[inline(never)]
-    fn gc_alloc(&mut self, info: *const TypeInfo, len: u32) -> Result<NonNull<GcHeader>, TrapCode> {
-        // SAFETY: `limits` is valid for the whole call (the caller's contract), and a
-        // non-null heap is the store's, alive while its instances run; `info` is a type of
-        // the running instance, owned by the engine's registry.
-        unsafe {
-            let heap = (*(*self.vmctx).limits).gc_heap;
-            if heap.is_null() {
-                return Err(TrapCode::AllocationTooLarge);
-            }
-            let info = &*info;
-            let size = GcHeap::object_size(info, len).ok_or(TrapCode::AllocationTooLarge)?;
-            if (*heap).wants_collection(size) {
-                (*heap).push_window(self.stack.values.as_ptr(), self.stack.values.len());
-                self.host.gc();
-                (*heap).pop_window();
-            }
-            (*heap).alloc(info, len)
         }
     }
 

@@ -4,6 +4,7 @@ pub mod ctx;
 pub mod exception;
 pub mod gc;
 pub mod memory;
+pub mod objects;
 pub mod parking;
 pub mod table;
 pub mod trap;
