@@ -110,8 +110,8 @@
 //! stack frame without recording where, so an embedder that runs compiled code of a store
 //! with a GC heap declares the native stack it runs on
 //! ([`GcHeap::set_native_top`](tandem_interp::vm::gc::GcHeap::set_native_top)) for
-//! collections to scan conservatively. Compiled code never keeps an address derived from a
-//! reference (a field's, say) live without the reference itself.
+//! collections to scan conservatively. An address compiled code derives from a reference
+//! (a field's, say) and keeps in its stead keeps the object alive too.
 //!
 //! # Stack limit
 //!

@@ -16,12 +16,13 @@
 //! The GC heap ([`GcHeap`]) is a per-store, non-moving mark–sweep collector. Objects start
 //! with a [`GcHeader`]; struct fields and array elements follow at offsets the type's
 //! [`GcLayout`] gives. Roots are given by the embedder at each collection; the interpreter's
-//! register files are scanned conservatively (every slot that is exactly the address of a
-//! live object keeps it alive), which is sound because objects never move. So is the native
+//! register files are scanned conservatively (every slot that holds the address of a live
+//! object keeps it alive), which is sound because objects never move. So is the native
 //! stack below the outermost entry into compiled code ([`GcHeap::set_native_top`]), with the
 //! callee-saved registers: compiled code keeps references there and in its registers without
-//! saying where, and never derives other addresses from them that would outlive the
-//! reference itself.
+//! saying where. Its optimizer may also keep an address derived from a reference (a
+//! field's) in place of the reference itself, so any address inside an object, or just past
+//! its end, keeps the object alive.
 
 use std::alloc::Layout;
 use std::ptr::NonNull;
@@ -523,21 +524,24 @@ pub struct Marker<'a> {
 }
 
 impl Marker<'_> {
-    /// Marks what `slot` refers to, if it is exactly the address of a live object.
+    /// Marks what `slot` refers to, if it is an address inside a live object or just past
+    /// its end: a reference, or an address compiled code derived from one (a field's, or
+    /// the end of an empty array's payload).
     pub fn slot(&mut self, slot: Slot) {
-        if slot == 0 || slot & 7 != 0 {
-            return;
-        }
-        let address = slot as usize as *mut GcHeader;
-        let Ok(index) = self
+        let address = slot as usize;
+        let after = self
             .objects
-            .binary_search_by(|object| object.as_ptr().cmp(&address))
-        else {
+            .partition_point(|object| object.as_ptr() as usize <= address);
+        let Some(&object) = after.checked_sub(1).and_then(|i| self.objects.get(i)) else {
             return;
         };
-        let object = self.objects[index];
-        // SAFETY: `object` is a live object of the heap.
+        // SAFETY: `object` is a live object of the heap, whose type the registry owns.
         let header = unsafe { &mut *object.as_ptr() };
+        let size = GcHeap::object_size(unsafe { &*header.info }, header.len)
+            .expect("allocated objects have a valid size");
+        if address > object.as_ptr() as usize + size {
+            return;
+        }
         if header.marked == 0 {
             header.marked = 1;
             self.stack.push(object);
