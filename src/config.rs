@@ -1,5 +1,7 @@
 //! Engine configuration.
 
+use std::sync::Arc;
+
 use wasmparser::WasmFeatures;
 
 use crate::error::{Error, Result};
@@ -14,9 +16,8 @@ use crate::error::{Error, Result};
 pub enum Strategy {
     /// The register-bytecode interpreter only; no executable memory is ever mapped.
     Interpreter,
-    /// Compile every function with Cranelift when the module is compiled; functions using
-    /// what the Cranelift tier does not compile yet (the GC operators) run on the
-    /// interpreter.
+    /// Compile every function with Cranelift when the module is compiled (those that
+    /// [`Config::cranelift_filter`] rejects run on the interpreter).
     Cranelift,
     /// Interpret first, compile hot functions with Cranelift (see
     /// [`Config::tier_up_thresholds`]); a hot loop in a running call continues in compiled
@@ -79,6 +80,27 @@ pub struct Config {
     pub(crate) cranelift_opt_level: OptLevel,
     pub(crate) canonicalize_nans: bool,
     pub(crate) relaxed_simd_deterministic: bool,
+    pub(crate) cranelift_filter: Option<CraneliftFilter>,
+}
+
+/// A function's index and name: whether the Cranelift tier may compile it.
+type FunctionPredicate = dyn Fn(u32, Option<&str>) -> bool + Send + Sync;
+
+/// The choice of [`Config::cranelift_filter`].
+#[derive(Clone)]
+pub(crate) struct CraneliftFilter(Arc<FunctionPredicate>);
+
+impl CraneliftFilter {
+    /// Whether the tier may compile function `index` (imports first), named `name`.
+    pub(crate) fn allows(&self, index: u32, name: Option<&str>) -> bool {
+        (self.0)(index, name)
+    }
+}
+
+impl std::fmt::Debug for CraneliftFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CraneliftFilter")
+    }
 }
 
 /// The proposals tandem runs today.
@@ -120,6 +142,7 @@ impl Default for Config {
             cranelift_opt_level: OptLevel::Speed,
             canonicalize_nans: false,
             relaxed_simd_deterministic: false,
+            cranelift_filter: None,
         }
     }
 }
@@ -167,8 +190,7 @@ feature_toggles! {
     wasm_saturating_float_to_int => SATURATING_FLOAT_TO_INT,
     /// Typed function references.
     wasm_function_references => FUNCTION_REFERENCES,
-    /// Garbage collection: structs, arrays, `i31` and casts, in a per-store heap. The
-    /// Cranelift tier leaves functions that use these operators to the interpreter.
+    /// Garbage collection: structs, arrays, `i31` and casts, in a per-store heap.
     wasm_gc => GC,
     /// Exception handling.
     wasm_exceptions => EXCEPTIONS,
@@ -247,6 +269,38 @@ impl Config {
     /// the code is installed; code for entering at a nested loop is always compiled at once.
     pub fn background_compilation(&mut self, enable: bool) -> &mut Self {
         self.background_compilation = enable;
+        self
+    }
+
+    /// Chooses the functions the Cranelift tier may compile, in every strategy: `filter` is
+    /// asked once for each function a module defines, with its index (imports first) and its
+    /// name from the module's name section, if any. A function it rejects always runs on the
+    /// interpreter, calls to and from it crossing between the tiers. By default the tier
+    /// compiles every function.
+    ///
+    /// Use it to compare one function interpreted and compiled while the rest stays as it
+    /// is, or to keep code out of the tier.
+    ///
+    /// ```
+    /// use tandem::{Config, Engine, Module, Strategy};
+    /// let mut config = Config::new();
+    /// config
+    ///     .strategy(Strategy::Cranelift)
+    ///     .cranelift_filter(|_, name| name != Some("slow_path"));
+    /// let engine = Engine::new(&config)?;
+    /// let module = Module::new(&engine, r#"(module
+    ///     (func $slow_path (result i32) (i32.const 1))
+    ///     (func (export "run") (result i32) (call $slow_path)))"#)?;
+    /// # if tandem::Engine::new(Config::new().strategy(Strategy::Cranelift)).is_ok() {
+    /// assert_eq!(module.native_function_count(), 1);
+    /// # }
+    /// # Ok::<(), tandem::Error>(())
+    /// ```
+    pub fn cranelift_filter(
+        &mut self,
+        filter: impl Fn(u32, Option<&str>) -> bool + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.cranelift_filter = Some(CraneliftFilter(Arc::new(filter)));
         self
     }
 

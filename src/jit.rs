@@ -113,6 +113,19 @@ impl NativeCode {
         loop_entries: bool,
     ) -> Result<Self> {
         let functions = code.info.bodies.len();
+        // Functions the embedder keeps on the interpreter are refused from the start.
+        let states = (0..functions as u32)
+            .map(|defined| {
+                let index = code.info.imported_funcs + defined;
+                let name = code.info.func_name(index).map(|name| &**name);
+                let allowed = engine
+                    .config()
+                    .cranelift_filter
+                    .as_ref()
+                    .is_none_or(|filter| filter.allows(index, name));
+                AtomicU8::new(if allowed { NOT_REQUESTED } else { REFUSED })
+            })
+            .collect();
         Ok(NativeCode {
             compilers: Mutex::new(Vec::new()),
             options: JitOptions {
@@ -128,9 +141,7 @@ impl NativeCode {
             code,
             entries: (0..functions).map(|_| AtomicUsize::new(0)).collect(),
             wasm_call_entries: (0..functions).map(|_| AtomicUsize::new(0)).collect(),
-            states: (0..functions)
-                .map(|_| AtomicU8::new(NOT_REQUESTED))
-                .collect(),
+            states,
             loop_entries: (0..functions).map(|_| OnceLock::new()).collect(),
             queued_at: (0..functions).map(|_| AtomicU64::new(0)).collect(),
             created: Instant::now(),
@@ -197,6 +208,7 @@ impl NativeCode {
         let mut compiler = JitCompiler::with_options(self.options)
             .map_err(|e| Error::msg(format!("cannot start the Cranelift tier: {e}")))?;
         compiler.set_call_helper(Some(call_helper));
+        compiler.set_gc_helper(Some(gc_helper));
         // Frames name their module by the address of its code, which this native code keeps
         // alive as long as the compiled functions exist.
         compiler.set_frame_owner(Arc::as_ptr(&self.code) as usize);
@@ -245,8 +257,10 @@ impl NativeCode {
 
     fn compile_with(&self, compiler: &mut JitCompiler, index: u32) -> Result<*mut u8> {
         let i = index as usize;
-        if self.states[i].load(Ordering::Acquire) == COMPILED {
-            return Ok(self.entry(index));
+        match self.states[i].load(Ordering::Acquire) {
+            COMPILED => return Ok(self.entry(index)),
+            REFUSED => return Ok(std::ptr::null_mut()),
+            _ => {}
         }
         match compiler.compile(&self.code.info, index) {
             Ok(compiled) => {
@@ -375,6 +389,9 @@ impl NativeCode {
         loop_offset: u32,
         engine: &Engine,
     ) -> LoopEntry {
+        if self.states[index as usize].load(Ordering::Acquire) == REFUSED {
+            return LoopEntry::None;
+        }
         if self.options.loop_entries {
             let (code, pending) = self.request(index, engine);
             if pending {
@@ -556,6 +573,8 @@ pub(crate) trait StoreCalls {
     /// `error`, a host function's, as an exception of the store if it is a wasm exception
     /// (see `tandem_interp::exec::Host::exception`); otherwise the error.
     fn exception(&mut self, error: Error) -> Result<Slot>;
+    /// Collects garbage with every root the store knows of.
+    fn gc(&mut self);
 }
 
 /// How a call that compiled code made through the call helper failed.
@@ -761,6 +780,19 @@ unsafe extern "C" fn call_helper(
             PENDING.set(Some(error));
             STATUS_EMBEDDER_MIN
         }
+    }
+}
+
+/// The collection helper of all compiled code (see `tandem_jit::GcHelper`): collects the
+/// garbage of the store whose compiled code runs on this thread.
+///
+/// # Safety
+///
+/// Called by compiled code only, while [`call_native`] runs on this thread.
+unsafe extern "C" fn gc_helper(_vmctx: *mut VmCtx) {
+    if let Some(mut calls) = RUNNING.get() {
+        // SAFETY: as in `call_helper`: the store running the compiled code that called.
+        unsafe { calls.as_mut() }.gc();
     }
 }
 

@@ -290,8 +290,8 @@ const HEAP_WAT: &str = r#"(module
         (call $reenter)
         (call $sum (local.get $mine))))"#;
 
-fn heap_instance(stress: bool) -> (Store<()>, Instance) {
-    let engine = gc_engine(Strategy::Interpreter);
+fn heap_instance(strategy: Strategy, stress: bool) -> (Store<()>, Instance) {
+    let engine = gc_engine(strategy);
     let module = Module::new(&engine, HEAP_WAT).expect("valid module");
     let mut store = Store::new(&engine, ());
     store.gc_stress(stress);
@@ -318,23 +318,28 @@ fn call_i32(store: &mut Store<()>, instance: &Instance, name: &str, args: &[Val]
 
 #[test]
 fn garbage_is_collected_as_wasm_allocates() {
-    let (mut store, instance) = heap_instance(false);
-    let churn = instance.get_func(&mut store, "churn").unwrap();
-    // 2,000 lists of 1,000 cells: far more than the first collection threshold.
-    churn
-        .call(&mut store, &[Val::I32(2_000), Val::I32(1_000)], &mut [])
-        .unwrap();
-    let stats = store.gc_heap_stats();
-    assert!(stats.freed > 1_000_000, "{stats:?}");
-    assert!(stats.bytes < 8 << 20, "the heap stays bounded: {stats:?}");
-    store.gc();
-    assert_eq!(store.gc_heap_stats().objects, 0, "nothing is reachable");
+    for strategy in strategies() {
+        let (mut store, instance) = heap_instance(strategy, false);
+        let churn = instance.get_func(&mut store, "churn").unwrap();
+        // 2,000 lists of 1,000 cells: far more than the first collection threshold.
+        churn
+            .call(&mut store, &[Val::I32(2_000), Val::I32(1_000)], &mut [])
+            .unwrap();
+        let stats = store.gc_heap_stats();
+        assert!(stats.freed > 1_000_000, "{strategy:?}: {stats:?}");
+        assert!(stats.bytes < 8 << 20, "the heap stays bounded: {stats:?}");
+        store.gc();
+        assert_eq!(store.gc_heap_stats().objects, 0, "nothing is reachable");
+    }
 }
 
 #[test]
 fn reachable_objects_survive_collections() {
-    for stress in [false, true] {
-        let (mut store, instance) = heap_instance(stress);
+    for (strategy, stress) in strategies()
+        .into_iter()
+        .flat_map(|strategy| [(strategy, false), (strategy, true)])
+    {
+        let (mut store, instance) = heap_instance(strategy, stress);
         let keep = instance.get_func(&mut store, "keep").unwrap();
         keep.call(&mut store, &[Val::I32(100)], &mut []).unwrap();
         let make = instance.get_func(&mut store, "make").unwrap();
@@ -343,9 +348,11 @@ fn reachable_objects_survive_collections() {
         let held = out[0];
         assert!(matches!(held, Val::AnyRef(Some(r)) if r.is_struct(&store).unwrap()));
 
+        // Under stress every allocation collects: fewer of them.
+        let (lists, cells) = if stress { (10, 100) } else { (100, 1_000) };
         let churn = instance.get_func(&mut store, "churn").unwrap();
         churn
-            .call(&mut store, &[Val::I32(100), Val::I32(1_000)], &mut [])
+            .call(&mut store, &[Val::I32(lists), Val::I32(cells)], &mut [])
             .unwrap();
         store.gc();
         // The global's and the table's lists, and the host's handle.
@@ -358,7 +365,11 @@ fn reachable_objects_survive_collections() {
         );
         // What stays: the two kept lists and the host's handle.
         store.gc();
-        assert_eq!(store.gc_heap_stats().objects, 210, "stress: {stress}");
+        assert_eq!(
+            store.gc_heap_stats().objects,
+            210,
+            "{strategy:?}, stress: {stress}"
+        );
     }
 }
 
@@ -449,7 +460,7 @@ fn handles_made_in_a_host_call_end_with_it() {
 
 #[test]
 fn handles_made_in_a_root_scope_end_with_it() {
-    let (mut store, instance) = heap_instance(false);
+    let (mut store, instance) = heap_instance(Strategy::Interpreter, false);
     let make = instance.get_func(&mut store, "make").unwrap();
     let mut out = [Val::I32(0)];
     make.call(&mut store, &[Val::I32(3)], &mut out).unwrap();
@@ -866,11 +877,10 @@ fn collections_keep_what_compiled_frames_hold() {
             r#"(module
                 (type $box (struct (field i32)))
                 (import "host" "collect" (func $collect))
-                ;; The GC operators keep these two on the interpreter (for now).
                 (func $make (param i32) (result anyref) (struct.new $box (local.get 0)))
                 (func $read (param anyref) (result i32)
                     (struct.get $box 0 (ref.cast (ref $box) (local.get 0))))
-                ;; Compiled: the boxes live only in its locals and operand stack.
+                ;; The boxes live only in its locals and operand stack.
                 (func (export "keep") (param $n i32) (result i32)
                     (local $a anyref) (local $b anyref) (local $i i32) (local $sum i32)
                     (local.set $a (call $make (local.get $n)))
@@ -888,7 +898,7 @@ fn collections_keep_what_compiled_frames_hold() {
         )
         .unwrap();
         if strategy == Strategy::Cranelift {
-            assert_eq!(module.native_function_count(), 1, "`keep` compiles");
+            assert_eq!(module.native_function_count(), 3, "all compile");
         }
         let mut store = Store::new(&engine, ());
         let collect = Func::wrap(&mut store, |mut caller: Caller<'_, ()>| caller.gc());
@@ -908,4 +918,222 @@ fn collections_keep_what_compiled_frames_hold() {
             "{strategy:?}: nothing left once the call returned"
         );
     }
+}
+
+/// Every GC operator gives the same results and traps in every strategy (the Cranelift tier
+/// compiles them all): members of every storage type, packed ones read signed and unsigned,
+/// arrays made every way, bulk operations, `i31`, casts and the casting branches.
+#[test]
+fn gc_operators_agree_across_strategies() {
+    let wat = r#"(module
+      (type $base (sub (struct (field i32))))
+      (type $all (sub $base (struct
+        (field i32) (field (mut i8)) (field (mut i16)) (field (mut i64)) (field (mut f32))
+        (field (mut f64)) (field (mut v128)) (field (mut anyref)) (field (mut funcref)))))
+      (type $bytes (array (mut i8)))
+      (type $shorts (array (mut i16)))
+      (type $longs (array (mut i64)))
+      (type $floats (array (mut f64)))
+      (type $refs (array (mut anyref)))
+      (type $funcs (array (mut funcref)))
+      (data $d "\01\02\03\04\05\06\07\08\ff\fe")
+      (elem $e func $f $g)
+      (func $f) (func $g)
+
+      (func (export "members") (param $x i32) (result i64)
+        (local $s (ref $all))
+        (local.set $s (struct.new $all (local.get $x) (i32.const 0x1ff) (i32.const 0x18001)
+          (i64.const -5) (f32.const 1.5) (f64.const -2.25) (v128.const i64x2 7 9)
+          (ref.i31 (i32.const 11)) (ref.func $f)))
+        (struct.set $all 4 (local.get $s) (f32.add (struct.get $all 4 (local.get $s)) (f32.const 1)))
+        (i64.add
+          (i64.add
+            (i64.extend_i32_s (i32.add (struct.get $all 0 (local.get $s))
+              (i32.add (struct.get_s $all 1 (local.get $s)) (struct.get_u $all 1 (local.get $s)))))
+            (i64.extend_i32_s (i32.add (struct.get_s $all 2 (local.get $s)) (struct.get_u $all 2 (local.get $s)))))
+          (i64.add
+            (i64.add (struct.get $all 3 (local.get $s))
+              (i64.trunc_f32_s (f32.mul (struct.get $all 4 (local.get $s)) (f32.const 10))))
+            (i64.add (i64.trunc_f64_s (struct.get $all 5 (local.get $s)))
+              (i64.add (i64x2.extract_lane 1 (struct.get $all 6 (local.get $s)))
+                (i64.extend_i32_u (i31.get_u (ref.cast i31ref (struct.get $all 7 (local.get $s))))))))))
+
+      (func (export "defaults") (result i32)
+        (local $s (ref $all))
+        (local.set $s (struct.new_default $all))
+        (i32.add (struct.get $all 0 (local.get $s))
+          (i32.add (ref.is_null (struct.get $all 7 (local.get $s)))
+            (ref.is_null (struct.get $all 8 (local.get $s))))))
+
+      (func (export "arrays") (param $n i32) (result i64)
+        (local $b (ref $bytes)) (local $l (ref $longs)) (local $d (ref $floats)) (local $i i32)
+        (local $sum i64)
+        (local.set $b (array.new $bytes (i32.const 0xff) (local.get $n)))
+        (local.set $l (array.new_default $longs (local.get $n)))
+        (local.set $d (array.new_fixed $floats 3 (f64.const 0.5) (f64.const 1.5) (f64.const 2.5)))
+        (loop $fill
+          (array.set $longs (local.get $l) (local.get $i)
+            (i64.mul (i64.extend_i32_u (local.get $i)) (i64.const 3)))
+          (array.set $bytes (local.get $b) (local.get $i)
+            (i32.add (array.get_u $bytes (local.get $b) (local.get $i)) (local.get $i)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $fill (i32.lt_u (local.get $i) (local.get $n))))
+        (array.fill $longs (local.get $l) (i32.const 1) (i64.const 100) (i32.const 2))
+        (array.copy $longs $longs (local.get $l) (i32.const 2) (local.get $l) (i32.const 0) (i32.const 3))
+        (local.set $i (i32.const 0))
+        (loop $sum
+          (local.set $sum (i64.add (local.get $sum)
+            (i64.add (array.get $longs (local.get $l) (local.get $i))
+              (i64.extend_i32_s (i32.add (array.get_s $bytes (local.get $b) (local.get $i))
+                (array.get_u $bytes (local.get $b) (local.get $i)))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $sum (i32.lt_u (local.get $i) (local.get $n))))
+        (i64.add (local.get $sum)
+          (i64.add (i64.extend_i32_u (array.len (local.get $b)))
+            (i64.trunc_f64_s (f64.mul (array.get $floats (local.get $d) (i32.const 2)) (f64.const 4))))))
+
+      (func (export "segments") (result i64)
+        (local $s (ref $shorts)) (local $f (ref $funcs)) (local $b (ref $bytes))
+        (local.set $s (array.new_data $shorts $d (i32.const 2) (i32.const 4)))
+        (local.set $b (array.new_default $bytes (i32.const 6)))
+        (array.init_data $bytes $d (local.get $b) (i32.const 1) (i32.const 7) (i32.const 3))
+        (local.set $f (array.new_elem $funcs $e (i32.const 0) (i32.const 2)))
+        (array.init_elem $funcs $e (local.get $f) (i32.const 0) (i32.const 1) (i32.const 1))
+        (i64.add
+          (i64.extend_i32_u (i32.add (array.get_s $shorts (local.get $s) (i32.const 3))
+            (array.get_u $shorts (local.get $s) (i32.const 0))))
+          (i64.extend_i32_s (i32.add (array.get_s $bytes (local.get $b) (i32.const 2))
+            (i32.add (array.get_u $bytes (local.get $b) (i32.const 3))
+              (ref.eq (ref.cast eqref (ref.i31 (i32.const 1))) (ref.i31 (i32.const 1))))))))
+
+      (func (export "i31") (param i32) (result i64)
+        (i64.or (i64.shl (i64.extend_i32_u (i31.get_u (ref.i31 (local.get 0)))) (i64.const 32))
+          (i64.extend_i32_u (i31.get_s (ref.i31 (local.get 0))))))
+
+      ;; What each cast says of the value `kind` picks.
+      (func $value (param $kind i32) (result anyref)
+        (block $i31 (block $base (block $all (block $arr (block $ext (block $null
+          (br_table $null $ext $arr $all $base $i31 (local.get $kind)))
+          (return (ref.null any)))
+          (return (any.convert_extern (extern.convert_any (ref.i31 (i32.const 5))))))
+          (return (array.new_default $bytes (i32.const 1))))
+          (return (struct.new_default $all)))
+          (return (struct.new $base (i32.const 1))))
+        (ref.i31 (i32.const -3)))
+      (func (export "tests") (param $kind i32) (result i32)
+        (local $v anyref)
+        (local.set $v (call $value (local.get $kind)))
+        (i32.or (i32.or (i32.or
+          (ref.test (ref struct) (local.get $v))
+          (i32.shl (ref.test (ref array) (local.get $v)) (i32.const 1)))
+          (i32.or (i32.shl (ref.test (ref i31) (local.get $v)) (i32.const 2))
+            (i32.shl (ref.test (ref eq) (local.get $v)) (i32.const 3))))
+          (i32.or (i32.or (i32.shl (ref.test (ref $base) (local.get $v)) (i32.const 4))
+            (i32.shl (ref.test (ref $all) (local.get $v)) (i32.const 5)))
+            (i32.or (i32.shl (ref.test (ref null none) (local.get $v)) (i32.const 6))
+              (i32.shl (ref.test (ref null $all) (local.get $v)) (i32.const 7))))))
+      (func (export "branches") (param $kind i32) (result i32)
+        (block $is_base (result (ref $base))
+          (block $not_i31 (result anyref)
+            (br_on_cast_fail $not_i31 anyref i31ref (call $value (local.get $kind)))
+            (return (i31.get_s)))
+          (br_on_cast $is_base anyref (ref $base))
+          (drop)
+          (return (i32.const -100)))
+        (struct.get $base 0))
+      (func (export "cast") (param $kind i32) (result i32)
+        (drop (ref.cast (ref $all) (call $value (local.get $kind))))
+        (i32.const 1))
+      (func (export "null_member") (result i32)
+        (struct.get $base 0 (ref.null $base)))
+      (func (export "outside") (param i32) (result i32)
+        (array.get_u $bytes (array.new_default $bytes (i32.const 4)) (local.get 0)))
+      (func (export "too_large") (result i32)
+        (array.len (array.new_default $longs (i32.const -1)))))"#;
+    let run = |strategy: Strategy, name: &str, args: &[Val]| -> Result<Vec<u64>, String> {
+        let engine = gc_engine(strategy);
+        let (mut store, instance) = instantiate(&engine, wat);
+        store.gc_stress(true);
+        let func = instance.get_func(&mut store, name).unwrap();
+        let mut out = vec![Val::I32(0); func.ty(&store).results().len()];
+        func.call(&mut store, args, &mut out)
+            .map(|()| {
+                out.iter()
+                    .map(|v| match *v {
+                        Val::I32(x) => x as u32 as u64,
+                        Val::I64(x) => x as u64,
+                        ref other => panic!("{other:?}"),
+                    })
+                    .collect()
+            })
+            .map_err(|e| format!("{:?}", e.trap_code()))
+    };
+    let mut cases: Vec<(&str, Vec<Val>)> = vec![
+        ("members", vec![Val::I32(40)]),
+        ("defaults", vec![]),
+        ("arrays", vec![Val::I32(5)]),
+        ("arrays", vec![Val::I32(300)]),
+        ("segments", vec![]),
+        ("i31", vec![Val::I32(-7)]),
+        ("i31", vec![Val::I32(0x4000_0001)]),
+        ("null_member", vec![]),
+        ("outside", vec![Val::I32(3)]),
+        ("outside", vec![Val::I32(4)]),
+        ("too_large", vec![]),
+    ];
+    for kind in 0..6 {
+        for name in ["tests", "branches", "cast"] {
+            cases.push((name, vec![Val::I32(kind)]));
+        }
+    }
+    if strategies().contains(&Strategy::Cranelift) {
+        let module = Module::new(&gc_engine(Strategy::Cranelift), wat).unwrap();
+        assert_eq!(
+            module.native_function_count(),
+            14,
+            "every function compiles"
+        );
+    }
+    for (name, args) in &cases {
+        let reference = run(Strategy::Interpreter, name, args);
+        for strategy in strategies().into_iter().skip(1) {
+            assert_eq!(
+                run(strategy, name, args),
+                reference,
+                "{strategy:?}: {name}{args:?}"
+            );
+        }
+    }
+    // A few of the results, worked out by hand.
+    let interp = |name, args: &[Val]| run(Strategy::Interpreter, name, args);
+    assert_eq!(interp("defaults", &[]), Ok(vec![2]));
+    assert_eq!(
+        interp("i31", &[Val::I32(-7)]),
+        Ok(vec![0x7fff_fff9 << 32 | 0xffff_fff9])
+    );
+    assert_eq!(
+        interp("null_member", &[]),
+        Err("Some(NullReference)".into())
+    );
+    assert_eq!(
+        interp("outside", &[Val::I32(4)]),
+        Err("Some(ArrayOutOfBounds)".into())
+    );
+    assert_eq!(
+        interp("too_large", &[]),
+        Err("Some(AllocationTooLarge)".into())
+    );
+    assert_eq!(
+        interp("branches", &[Val::I32(5)]),
+        Ok(vec![-3i32 as u32 as u64])
+    );
+    assert_eq!(interp("branches", &[Val::I32(4)]), Ok(vec![1]));
+    assert_eq!(
+        interp("branches", &[Val::I32(2)]),
+        Ok(vec![-100i32 as u32 as u64])
+    );
+    assert_eq!(
+        interp("cast", &[Val::I32(4)]),
+        Err("Some(CastFailure)".into())
+    );
 }

@@ -113,6 +113,11 @@
 //! collections to scan conservatively. An address compiled code derives from a reference
 //! (a field's, say) and keeps in its stead keeps the object alive too.
 //!
+//! Compiled code allocates objects through built-ins that share the interpreter's code
+//! ([`tandem_interp::vm::objects`]). When the heap asks for a collection first, they call the
+//! embedder's [`GcHelper`] (see [`crate::JitCompiler::set_gc_helper`]), which collects with
+//! every root the embedder knows of.
+//!
 //! # Stack limit
 //!
 //! With [`crate::JitOptions::stack_check`] (the default), every compiled function compares
@@ -158,6 +163,16 @@ pub type ArrayCallFn = unsafe extern "C" fn(vmctx: *mut VmCtx, values: *mut Slot
 /// array-call contract of any compiled function it runs.
 pub type CallHelper =
     unsafe extern "C" fn(caller: *mut VmCtx, callee: *const FuncEntry, values: *mut Slot) -> u32;
+
+/// The function compiled code calls before an allocation that the store's GC heap wants a
+/// collection for: it collects garbage with every root the embedder knows of, the native
+/// stack of compiled code included (see the module documentation). `vmctx` is the context of
+/// the allocating function's instance.
+///
+/// # Safety
+///
+/// Compiled code calls it with its own, live context, on the thread it runs on.
+pub type GcHelper = unsafe extern "C" fn(vmctx: *mut VmCtx);
 
 /// The status of a normal return.
 pub const STATUS_OK: u32 = 0;

@@ -11,10 +11,13 @@
 use std::cell::RefCell;
 
 use tandem_interp::TrapCode;
+use tandem_interp::isa::CastTarget;
 use tandem_interp::vm::exception::exception;
-use tandem_interp::vm::{FuncEntry, Slot, VmCtx, parking};
+use tandem_interp::vm::{FuncEntry, SigId, Slot, VmCtx, objects, parking};
 
-use crate::abi::{CallHelper, STATUS_EXCEPTION, STATUS_OK, STATUS_TAIL_CALL, trap_status};
+use crate::abi::{
+    CallHelper, GcHelper, STATUS_EXCEPTION, STATUS_OK, STATUS_TAIL_CALL, trap_status,
+};
 
 /// Whether `len` elements from `start` lie within `size`.
 fn in_bounds(start: u64, len: u64, size: u64) -> bool {
@@ -456,4 +459,234 @@ pub unsafe extern "C" fn resolve_tail_calls(
         unsafe { std::ptr::copy_nonoverlapping(slots.as_ptr(), values, result_slots) };
     }
     status
+}
+
+/// Whether function `entry` has the type with id `expected` or declares it as a supertype
+/// (`call_indirect` to a type that is not final): `1` or `0`.
+///
+/// # Safety
+///
+/// `entry` must be a live function entry.
+pub(crate) unsafe extern "C" fn func_has_type(entry: *const FuncEntry, expected: u32) -> u32 {
+    // SAFETY: guaranteed by the caller.
+    u32::from(unsafe { (*entry).has_type(SigId(expected)) })
+}
+
+// ---- GC objects: the interpreter's code (`tandem_interp::vm::objects`) ----
+
+/// The status of a GC built-in's `result`, whose object (if any) goes to `out`.
+///
+/// # Safety
+///
+/// `out` must be writable.
+unsafe fn object_status(result: Result<Slot, TrapCode>, out: *mut Slot) -> u32 {
+    match result {
+        Ok(object) => {
+            // SAFETY: guaranteed by the caller.
+            unsafe { out.write(object) };
+            STATUS_OK
+        }
+        Err(code) => trap_status(code),
+    }
+}
+
+/// The status of a GC built-in that writes no result.
+fn unit_status(result: Result<(), TrapCode>) -> u32 {
+    result.map_or_else(trap_status, |()| STATUS_OK)
+}
+
+/// `struct.new` of module type `ty`: the fields are in the slots at `values`, which the new
+/// struct's reference replaces. `collect` collects garbage first if the heap asks to.
+///
+/// # Safety
+///
+/// `vmctx` must be a live context whose module type `ty` is a struct type, `values` must
+/// hold a value per field, and `collect` must be the embedder's [`GcHelper`].
+pub(crate) unsafe extern "C" fn struct_new(
+    vmctx: *mut VmCtx,
+    ty: u32,
+    values: *mut Slot,
+    collect: GcHelper,
+) -> u32 {
+    // SAFETY: guaranteed by the caller; the values are read before the result is written.
+    unsafe {
+        let result = objects::struct_new(vmctx, ty, values, &mut || collect(vmctx));
+        object_status(result, values)
+    }
+}
+
+/// `struct.new_default` of module type `ty`, its reference written to `out`.
+///
+/// # Safety
+///
+/// As for [`struct_new`], with `out` writable.
+pub(crate) unsafe extern "C" fn struct_new_default(
+    vmctx: *mut VmCtx,
+    ty: u32,
+    out: *mut Slot,
+    collect: GcHelper,
+) -> u32 {
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        let result = objects::struct_new_default(vmctx, ty, &mut || collect(vmctx));
+        object_status(result, out)
+    }
+}
+
+/// `array.new` of module type `ty` with `len` elements: the initial value is in the slots
+/// at `values`, which the new array's reference replaces.
+///
+/// # Safety
+///
+/// As for [`struct_new`], with `ty` an array type and `values` holding an element value.
+pub(crate) unsafe extern "C" fn array_new(
+    vmctx: *mut VmCtx,
+    ty: u32,
+    len: u64,
+    values: *mut Slot,
+    collect: GcHelper,
+) -> u32 {
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        let result = objects::array_new(vmctx, ty, len, Some(values), &mut || collect(vmctx));
+        object_status(result, values)
+    }
+}
+
+/// `array.new_default` of module type `ty` with `len` elements, written to `out`.
+///
+/// # Safety
+///
+/// As for [`array_new`], with `out` writable.
+pub(crate) unsafe extern "C" fn array_new_default(
+    vmctx: *mut VmCtx,
+    ty: u32,
+    len: u64,
+    out: *mut Slot,
+    collect: GcHelper,
+) -> u32 {
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        let result = objects::array_new(vmctx, ty, len, None, &mut || collect(vmctx));
+        object_status(result, out)
+    }
+}
+
+/// `array.new_fixed` of module type `ty` of the `count` values in the slots at `values`,
+/// which the new array's reference replaces.
+///
+/// # Safety
+///
+/// As for [`array_new`], with `values` holding `count` values.
+pub(crate) unsafe extern "C" fn array_new_fixed(
+    vmctx: *mut VmCtx,
+    ty: u32,
+    values: *mut Slot,
+    count: u32,
+    collect: GcHelper,
+) -> u32 {
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        let result = objects::array_new_fixed(vmctx, ty, values, count, &mut || collect(vmctx));
+        object_status(result, values)
+    }
+}
+
+/// `array.new_data` (`from_data`) or `array.new_elem` of module type `ty`: `len` elements
+/// of segment `seg` from `offset`, the new array written to `out`.
+///
+/// # Safety
+///
+/// As for [`array_new_default`], with `seg` a data (or element) segment of the instance.
+pub(crate) unsafe extern "C" fn array_new_segment(
+    vmctx: *mut VmCtx,
+    ty: u32,
+    seg: u32,
+    offset: u64,
+    len: u64,
+    out: *mut Slot,
+    collect: GcHelper,
+    from_data: u32,
+) -> u32 {
+    let mut collect = || {
+        // SAFETY: guaranteed by the caller.
+        unsafe { collect(vmctx) }
+    };
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        let result = if from_data != 0 {
+            objects::array_new_data(vmctx, ty, seg, offset, len, &mut collect)
+        } else {
+            objects::array_new_elem(vmctx, ty, seg, offset, len, &mut collect)
+        };
+        object_status(result, out)
+    }
+}
+
+/// `array.fill` of `len` elements of `arr` from `offset` with the value at `value`.
+///
+/// # Safety
+///
+/// A non-null `arr` must be a live array, and `value` hold a value of its elements.
+pub(crate) unsafe extern "C" fn array_fill(
+    arr: u64,
+    offset: u64,
+    value: *const Slot,
+    len: u64,
+) -> u32 {
+    // SAFETY: guaranteed by the caller.
+    unit_status(unsafe { objects::array_fill(arr, offset, value, len) })
+}
+
+/// `array.copy`.
+///
+/// # Safety
+///
+/// Non-null `dst` and `src` must be live arrays with elements of one size.
+pub(crate) unsafe extern "C" fn array_copy(
+    dst: u64,
+    dst_off: u64,
+    src: u64,
+    src_off: u64,
+    len: u64,
+) -> u32 {
+    // SAFETY: guaranteed by the caller.
+    unit_status(unsafe { objects::array_copy(dst, dst_off, src, src_off, len) })
+}
+
+/// `array.init_data` (`from_data`) or `array.init_elem` of `n` elements of `arr` from `d`,
+/// from segment `seg` at `s`.
+///
+/// # Safety
+///
+/// `vmctx` must be a live context with such a segment, and a non-null `arr` a live array
+/// (of references, for an element segment).
+pub(crate) unsafe extern "C" fn array_init_segment(
+    vmctx: *mut VmCtx,
+    arr: u64,
+    d: u64,
+    s: u64,
+    n: u64,
+    seg: u32,
+    from_data: u32,
+) -> u32 {
+    // SAFETY: guaranteed by the caller.
+    unit_status(unsafe {
+        if from_data != 0 {
+            objects::array_init_data(vmctx, arr, d, s, n, seg)
+        } else {
+            objects::array_init_elem(vmctx, arr, d, s, n, seg)
+        }
+    })
+}
+
+/// Whether reference `slot` passes the cast to target `target` (see
+/// [`tandem_interp::isa::CastTarget::bits`]): `1` or `0`.
+///
+/// # Safety
+///
+/// `vmctx` must be a live context, and `slot` a reference of the target's hierarchy.
+pub(crate) unsafe extern "C" fn ref_test(vmctx: *mut VmCtx, slot: u64, target: u32) -> u32 {
+    // SAFETY: guaranteed by the caller.
+    u32::from(unsafe { objects::ref_test(slot, CastTarget::from_bits(target), vmctx) })
 }

@@ -12,7 +12,7 @@ use tandem_interp::lower::TranslateOptions;
 use tandem_interp::module::ModuleInfo;
 use tandem_interp::vm::Slot;
 
-use crate::abi::{ArrayCallFn, CallHelper, resolve_tail_calls};
+use crate::abi::{ArrayCallFn, CallHelper, GcHelper, resolve_tail_calls};
 use crate::error::JitError;
 use crate::registry::{self, CodeInfo};
 use crate::translate::{self, EntryKind, Env};
@@ -203,6 +203,7 @@ pub struct JitCompiler {
     ctx: cranelift_codegen::Context,
     builder_ctx: FunctionBuilderContext,
     call_helper: Option<CallHelper>,
+    gc_helper: Option<GcHelper>,
     call_conv: CallConv,
     options: JitOptions,
     /// The start of each function registered in the code registry, unregistered on drop.
@@ -221,6 +222,7 @@ impl std::fmt::Debug for JitCompiler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JitCompiler")
             .field("call_helper", &self.call_helper.is_some())
+            .field("gc_helper", &self.gc_helper.is_some())
             .field("call_conv", &self.call_conv)
             .field("options", &self.options)
             .finish_non_exhaustive()
@@ -245,6 +247,7 @@ impl JitCompiler {
             ctx,
             builder_ctx: FunctionBuilderContext::new(),
             call_helper: None,
+            gc_helper: None,
             call_conv,
             options,
             registered: Vec::new(),
@@ -271,6 +274,13 @@ impl JitCompiler {
     /// functions that call are [`JitError::Unsupported`] while no helper is set.
     pub fn set_call_helper(&mut self, helper: Option<CallHelper>) {
         self.call_helper = helper;
+    }
+
+    /// Sets the function compiled code calls to collect garbage before an allocation (see
+    /// [`GcHelper`]). Its address is embedded in the code compiled afterwards; functions that
+    /// allocate GC objects are [`JitError::Unsupported`] while no helper is set.
+    pub fn set_gc_helper(&mut self, helper: Option<GcHelper>) {
+        self.gc_helper = helper;
     }
 
     /// Sets the tag that the backtrace frames ([`crate::CompiledFrame`]) of the functions
@@ -394,6 +404,7 @@ impl JitCompiler {
             frontend_config: module.target_config(),
             call_conv: self.call_conv,
             call_helper: self.call_helper,
+            gc_helper: self.gc_helper,
             options: self.options,
             frame_owner: self.frame_owner,
         };
@@ -570,8 +581,9 @@ fn define(
 /// qualifies when it is reachable, has no block parameters and the operand stack is empty
 /// at its header (the loops of statement-level source loops). The function is translated to
 /// find them, without generating code: it fails with [`JitError::Unsupported`] when the body
-/// uses anything this tier does not compile, except that calls count as compilable here
-/// (whether a [`CallHelper`] is set is the compiler's business).
+/// uses anything this tier does not compile, except that calls and allocations count as
+/// compilable here (whether a [`CallHelper`] or a [`GcHelper`] is set is the compiler's
+/// business).
 pub fn osr_loops(info: &ModuleInfo, defined_index: u32) -> Result<Vec<u32>, JitError> {
     if defined_index as usize >= info.bodies.len() {
         return Err(JitError::NoSuchFunction(defined_index));
@@ -583,6 +595,7 @@ pub fn osr_loops(info: &ModuleInfo, defined_index: u32) -> Result<Vec<u32>, JitE
         frontend_config: isa.frontend_config(),
         call_conv,
         call_helper: Some(never_called_helper),
+        gc_helper: Some(never_called_gc_helper),
         frame_owner: 0,
         options: JitOptions {
             stack_check: false,
@@ -618,6 +631,9 @@ extern "C" fn never_called_helper(
 ) -> u32 {
     crate::abi::trap_status(tandem_interp::TrapCode::Unreachable)
 }
+
+/// The collection helper of the same translations; never called either.
+extern "C" fn never_called_gc_helper(_vmctx: *mut tandem_interp::vm::VmCtx) {}
 
 impl Drop for JitCompiler {
     fn drop(&mut self) {

@@ -32,13 +32,13 @@
 //! (multi-memory, 64-bit addresses, custom page sizes, bulk memory), every atomic operator of
 //! the threads proposal, the table operators of every table, calls (`call`,
 //! `call_indirect`, `call_ref` and their tail-call forms) through the embedder's
-//! [`CallHelper`], and exception handling (`try_table`, `throw`, `throw_ref`; see
-//! [`abi`]). Code meters fuel and checks epochs exactly as the interpreter does when
-//! [`JitOptions`] ask for it, and checks the native stack limit at every function entry.
-//! References of every kind compile, GC ones included (see [`abi`] for how collections
-//! find them); anything else (the GC operators: `struct.*`, `array.*`, `i31`, casts) makes
-//! [`JitCompiler::compile`] return [`JitError::Unsupported`], and the function stays on the
-//! interpreter.
+//! [`CallHelper`], exception handling (`try_table`, `throw`, `throw_ref`) and the GC
+//! operators (structs, arrays, `i31` references, casts; allocations through the
+//! embedder's [`GcHelper`]), see [`abi`]. Code meters fuel and checks epochs exactly as the
+//! interpreter does when [`JitOptions`] ask for it, and checks the native stack limit at
+//! every function entry. Anything else (proposals beyond these, or an allocation or call
+//! without its helper) makes [`JitCompiler::compile`] return [`JitError::Unsupported`], and
+//! the function stays on the interpreter.
 //!
 //! For the tiered strategy, [`JitCompiler::compile_osr`] compiles an on-stack-replacement
 //! entry: code that takes over a call the interpreter is running when it reaches the header
@@ -55,8 +55,8 @@ pub mod signals;
 mod translate;
 
 pub use abi::{
-    ArrayCallFn, CallHelper, STATUS_EMBEDDER_MIN, STATUS_EXCEPTION, STATUS_OK, STATUS_TAIL_CALL,
-    STATUS_TRAP_BASE, Status, decode_status, make_tail_call, resolve_tail_calls,
+    ArrayCallFn, CallHelper, GcHelper, STATUS_EMBEDDER_MIN, STATUS_EXCEPTION, STATUS_OK,
+    STATUS_TAIL_CALL, STATUS_TRAP_BASE, Status, decode_status, make_tail_call, resolve_tail_calls,
     take_pending_tail_call, trap_status,
 };
 pub use backtrace::{CompiledFrame, take_backtrace};

@@ -235,6 +235,10 @@ impl<T> crate::jit::StoreCalls for HostCalls<T> {
     fn exception(&mut self, error: Error) -> Result<Slot> {
         Host::exception(self, error)
     }
+
+    fn gc(&mut self) {
+        Host::gc(self)
+    }
 }
 
 /// The `Func` behind a funcref slot.

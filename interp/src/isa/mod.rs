@@ -290,6 +290,16 @@ impl CastTarget {
         Some(CastTarget(nullable | kind << Self::KIND_SHIFT | index))
     }
 
+    /// The target as the 32 bits that encode it, for compiled code to pass around.
+    pub fn bits(self) -> u32 {
+        self.0
+    }
+
+    /// The target whose [`CastTarget::bits`] are `bits`.
+    pub fn from_bits(bits: u32) -> Self {
+        CastTarget(bits)
+    }
+
     /// Whether null passes.
     pub fn nullable(self) -> bool {
         self.0 & Self::NULLABLE != 0

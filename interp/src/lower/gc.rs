@@ -2,10 +2,12 @@
 //!
 //! Field offsets come from the same [`StructLayout`] the engine's type registry gives
 //! objects, computed here from the module's own type section (a layout depends only on the
-//! fields' storage types), so translation needs no registry.
+//! fields' storage types), so translation needs no registry. The Cranelift tier lays out
+//! its accesses with the same functions.
 
 use wasmparser::{
-    CompositeInnerType, HeapType, Operator, PackedIndex, RefType, StorageType, ValType,
+    CompositeInnerType, FieldType, HeapType, Operator, PackedIndex, RefType, StorageType, SubType,
+    ValType,
 };
 
 use super::{Result, Translator};
@@ -14,7 +16,7 @@ use crate::vm::gc::{FieldAccess, FieldKind, StructLayout};
 
 /// How a field of storage type `storage` is stored (every reference takes eight bytes; the
 /// translator need not tell traced ones apart).
-fn field_kind(storage: &StorageType) -> FieldKind {
+pub fn field_kind(storage: &StorageType) -> FieldKind {
     match storage {
         StorageType::I8 => FieldKind::I8,
         StorageType::I16 => FieldKind::I16,
@@ -30,35 +32,67 @@ fn unpacked(storage: &StorageType) -> ValType {
     storage.unpack()
 }
 
-impl Translator<'_> {
-    /// The fields of struct type `ty` (validation guarantees it is one).
-    fn struct_fields(&self, ty: u32) -> &[wasmparser::FieldType] {
-        match &self.info.types[ty as usize].composite_type.inner {
-            CompositeInnerType::Struct(s) => &s.fields,
-            _ => &[],
-        }
+/// The fields of struct type `ty` of a module whose types are `types` (validation
+/// guarantees it is one).
+pub fn struct_fields(types: &[SubType], ty: u32) -> &[FieldType] {
+    match &types[ty as usize].composite_type.inner {
+        CompositeInnerType::Struct(s) => &s.fields,
+        _ => &[],
     }
+}
 
-    /// The element type of array type `ty` (validation guarantees it is one).
-    fn array_element(&self, ty: u32) -> StorageType {
-        match &self.info.types[ty as usize].composite_type.inner {
-            CompositeInnerType::Array(a) => a.0.element_type,
-            _ => StorageType::I8,
+/// The element type of array type `ty` of a module whose types are `types` (validation
+/// guarantees it is one).
+pub fn array_element(types: &[SubType], ty: u32) -> StorageType {
+    match &types[ty as usize].composite_type.inner {
+        CompositeInnerType::Array(a) => a.0.element_type,
+        _ => StorageType::I8,
+    }
+}
+
+/// The byte offset from the object's start, the kind and the storage type of field `field`
+/// of struct type `ty` of a module whose types are `types`.
+pub fn struct_field(types: &[SubType], ty: u32, field: u32) -> (u32, FieldKind, StorageType) {
+    let fields = struct_fields(types, ty);
+    let layout = StructLayout::new(fields.iter().map(|f| field_kind(&f.element_type)));
+    let (offset, kind) = layout.fields[field as usize];
+    (offset, kind, fields[field as usize].element_type)
+}
+
+/// The cast target `(ref null? hty)`; `None` if a module type index does not fit one.
+pub fn cast_target(nullable: bool, hty: HeapType) -> Option<CastTarget> {
+    use wasmparser::AbstractHeapType as A;
+    let heap = match hty {
+        HeapType::Abstract { ty, .. } => match ty {
+            A::Any | A::Func | A::Extern | A::Exn | A::Cont => CastHeap::Top,
+            A::Eq => CastHeap::Eq,
+            A::I31 => CastHeap::I31,
+            A::Struct => CastHeap::Struct,
+            A::Array => CastHeap::Array,
+            A::None | A::NoFunc | A::NoExtern | A::NoExn | A::NoCont => CastHeap::Bottom,
+        },
+        HeapType::Concrete(index) | HeapType::Exact(index) => {
+            CastHeap::Concrete(index.as_module_index().unwrap_or(u32::MAX))
         }
+    };
+    CastTarget::new(nullable, heap)
+}
+
+impl Translator<'_> {
+    /// The fields of struct type `ty`.
+    fn struct_fields(&self, ty: u32) -> &[FieldType] {
+        struct_fields(&self.info.types, ty)
     }
 
     /// The byte offset, access and value type of field `field` of struct type `ty`.
     fn struct_field(&self, ty: u32, field: u32, signed: bool) -> (u32, FieldAccess, ValType) {
-        let fields = self.struct_fields(ty);
-        let layout = StructLayout::new(fields.iter().map(|f| field_kind(&f.element_type)));
-        let (offset, kind) = layout.fields[field as usize];
-        let storage = &fields[field as usize].element_type;
-        (offset, FieldAccess::new(kind, signed), unpacked(storage))
+        let (offset, kind, storage) = struct_field(&self.info.types, ty, field);
+        (offset, FieldAccess::new(kind, signed), unpacked(&storage))
     }
 
     /// The access and value type of the elements of array type `ty`.
     fn array_access(&self, ty: u32, signed: bool) -> (FieldAccess, ValType) {
-        let storage = self.array_element(ty);
+        let storage = array_element(&self.info.types, ty);
         (
             FieldAccess::new(field_kind(&storage), signed),
             unpacked(&storage),
@@ -315,20 +349,6 @@ impl Translator<'_> {
 
     /// The cast target `(ref null? hty)`.
     fn cast_target(&self, nullable: bool, hty: HeapType) -> Result<CastTarget> {
-        use wasmparser::AbstractHeapType as A;
-        let heap = match hty {
-            HeapType::Abstract { ty, .. } => match ty {
-                A::Any | A::Func | A::Extern | A::Exn | A::Cont => CastHeap::Top,
-                A::Eq => CastHeap::Eq,
-                A::I31 => CastHeap::I31,
-                A::Struct => CastHeap::Struct,
-                A::Array => CastHeap::Array,
-                A::None | A::NoFunc | A::NoExtern | A::NoExn | A::NoCont => CastHeap::Bottom,
-            },
-            HeapType::Concrete(index) | HeapType::Exact(index) => {
-                CastHeap::Concrete(index.as_module_index().unwrap_or(u32::MAX))
-            }
-        };
-        CastTarget::new(nullable, heap).ok_or_else(|| self.too_large())
+        cast_target(nullable, hty).ok_or_else(|| self.too_large())
     }
 }

@@ -10,7 +10,7 @@
 mod accumulator;
 mod control;
 pub mod fuel;
-mod gc;
+pub mod gc;
 mod peephole;
 mod sequences;
 

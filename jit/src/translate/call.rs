@@ -141,15 +141,11 @@ impl FuncTranslator<'_, '_> {
     /// null ("uninitialized element") and of type `type_index` ("indirect call type
     /// mismatch"), checked in that order as the interpreter does.
     ///
-    /// The type check is one comparison of ids, which is exact only for a final type (no
-    /// subtype can exist); calls to non-final types, which a subtype also satisfies, stay on
-    /// the interpreter.
+    /// The type check is one comparison of ids, which settles it for a final type (no
+    /// subtype can exist). For a type that is not final, a function whose type declares it
+    /// as a supertype passes too: ids that differ are checked again, out of line, by a
+    /// built-in that looks at the function type's supertypes.
     fn indirect_callee(&mut self, type_index: u32, table_index: u32) -> Result<Value> {
-        if !self.info.types[type_index as usize].is_final {
-            return Err(JitError::Unsupported(
-                "call_indirect to a non-final type".into(),
-            ));
-        }
         let pointer = self.pointer();
         let index = self.pop();
         // Table32 indices are read as unsigned 32-bit numbers, table64 ones whole.
@@ -176,7 +172,20 @@ impl FuncTranslator<'_, '_> {
             (type_index as usize * size_of::<SigId>()) as i32,
         );
         let mismatch = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
-        self.trap_if(mismatch, TrapCode::BadSignature);
+        if self.info.types[type_index as usize].is_final {
+            self.trap_if(mismatch, TrapCode::BadSignature);
+        } else {
+            let checked = self.b.create_block();
+            let subtype_check = self.branch_out_of_line(mismatch, false);
+            self.b.ins().jump(checked, &[]);
+            self.b.switch_to_block(subtype_check);
+            let address = builtins::func_has_type as *const () as usize;
+            let matches = self.call_native(address, &[entry, expected], &[types::I32])[0];
+            self.trap_if_zero(matches, TrapCode::BadSignature);
+            self.b.ins().jump(checked, &[]);
+            self.b.seal_block(checked);
+            self.b.switch_to_block(checked);
+        }
         Ok(entry)
     }
 

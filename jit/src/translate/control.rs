@@ -288,7 +288,7 @@ impl FuncTranslator<'_, '_> {
 
     /// Branches to `depth` with the label's values on top of the stack when `cond` is
     /// non-zero, and goes on in a new block otherwise.
-    fn branch_if(&mut self, depth: u32, cond: Value) {
+    pub(super) fn branch_if(&mut self, depth: u32, cond: Value) {
         let (target, vars) = self.branch_target(depth);
         self.assign_from_stack(&vars);
         let next = self.b.create_block();

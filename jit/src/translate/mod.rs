@@ -36,6 +36,7 @@ mod atomic;
 mod call;
 mod control;
 mod exception;
+mod gc;
 mod memory;
 mod metering;
 mod numeric;
@@ -74,6 +75,8 @@ pub(crate) struct Env {
     pub call_conv: CallConv,
     /// Where calls go, if anywhere.
     pub call_helper: Option<CallHelper>,
+    /// What allocations call to collect garbage first, if anything.
+    pub gc_helper: Option<crate::abi::GcHelper>,
     /// What to instrument.
     pub options: JitOptions,
     /// The embedder's tag of the module, which backtrace frames carry.
@@ -1040,6 +1043,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             GlobalSet { global_index } => self.global_set(global_index)?,
             ref other => {
                 if !(self.numeric(other)?
+                    || self.gc_op(other)?
                     || self.memory_op(other)?
                     || self.atomic_op(other)?
                     || self.simd_op(other)?
