@@ -85,7 +85,7 @@ fn opcode(op: &Op) -> usize {
 pub(crate) fn thread(ops: &[Op]) -> Box<[Threaded]> {
     ops.iter()
         .map(|&op| Threaded {
-            handler: HANDLERS[opcode(&op)],
+            handler: specialized(&op).unwrap_or(HANDLERS[opcode(&op)]),
             op,
         })
         .collect()
@@ -154,7 +154,8 @@ macro_rules! handler {
     ($name:ident { $($field:ident),* } => $body:expr) => {
         handler!(fn $name for $name { $($field),* } => $body);
     };
-    (fn $fname:ident for $name:ident { $($field:ident),* } => $body:expr) => {
+    ($(#[$attr:meta])* fn $fname:ident for $name:ident { $($field:ident),* } => $body:expr) => {
+        $(#[$attr])*
         #[allow(
             non_snake_case,
             unused_mut,
@@ -726,6 +727,30 @@ handler!(I8x16Shuffle { dst, a, b, lanes } => {
 #[inline(never)]
 fn shuffle(a: u128, b: u128, lanes: u128) -> u128 {
     simd::i8x16_shuffle(a, b, lanes.to_le_bytes())
+}
+
+// `i8x16.shuffle` with the byte shuffles of SSSE3 inline, for processors that have them.
+handler!(
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "ssse3")]
+    fn I8x16ShuffleSsse3 for I8x16Shuffle { dst, a, b, lanes } => {
+        let (a, b, lanes) = (u128::read(regs!(), a), u128::read(regs!(), b), u128::read(regs!(), lanes));
+        simd::ssse3::i8x16_shuffle(a, b, lanes).write(regs!(), dst);
+        next!()
+    }
+);
+
+/// A handler of `op` that uses processor features the build does not assume, if the
+/// processor has them: [`thread`] takes it over the one the ISA table names.
+fn specialized(op: &Op) -> Option<Handler> {
+    #[cfg(target_arch = "x86_64")]
+    if let Op::I8x16Shuffle { .. } = op
+        && std::arch::is_x86_feature_detected!("ssse3")
+    {
+        return Some(I8x16ShuffleSsse3 as Handler);
+    }
+    let _ = op;
+    None
 }
 
 handler!(I64Add128 { dst, lhs_lo, lhs_hi, rhs_lo, rhs_hi } => {

@@ -424,7 +424,7 @@ macro_rules! sse2_or {
 /// time: SSSE3 is not part of baseline x86_64). Without it a permutation is a loop over the
 /// 16 lanes.
 #[cfg(target_arch = "x86_64")]
-mod ssse3 {
+pub(super) mod ssse3 {
     use super::x86::{bits, vector};
     use std::arch::x86_64::{
         _mm_adds_epu8, _mm_or_si128, _mm_set1_epi8, _mm_shuffle_epi8, _mm_sub_epi8,
@@ -451,7 +451,7 @@ mod ssse3 {
     ///
     /// The processor must have SSSE3.
     #[target_feature(enable = "ssse3")]
-    pub(super) unsafe fn i8x16_shuffle(a: u128, b: u128, lanes: u128) -> u128 {
+    pub(in crate::exec) unsafe fn i8x16_shuffle(a: u128, b: u128, lanes: u128) -> u128 {
         // Indices are below 32 once validated; reduce them as the portable code does.
         let lanes = vector(lanes & u128::from_le_bytes([31; 16]));
         let from_a = _mm_shuffle_epi8(vector(a), _mm_adds_epu8(lanes, _mm_set1_epi8(0x70)));
