@@ -634,23 +634,59 @@ handler!(AtomicFence {} => {
     next!()
 });
 
-handler!(V128Load { dst, addr, mem, access, offset } => {
-    let memory = &**(*vmctx!()).memories.add(mem as usize);
-    let kind = access.kind();
-    if cfg!(target_endian = "little") && kind == crate::isa::V128LoadKind::Load {
-        // The plain load: the bytes are the slots' little-endian halves, copied in one
-        // 16-byte move; memory 0 with 32-bit addresses from the handlers' own base and length.
-        let from = if mem == 0 && !access.index64() {
-            let (base, size) = memory0!();
-            base.add(check!(effective(r!(addr) as u32 as u64, offset, 16, size)))
+/// The address of a `v128` load's `size` bytes: of memory 0 with 32-bit addresses from the
+/// handlers' own base and length, of any other through its definition.
+macro_rules! v128_load_address {
+    ($addr:expr, $mem:expr, $access:expr, $offset:expr, $size:expr) => {
+        if $mem == 0 && !$access.index64() {
+            let (base, len) = memory0!();
+            base.add(check!(effective(
+                r!($addr) as u32 as u64,
+                $offset,
+                $size,
+                len
+            )))
         } else {
-            memory.base.add(check!(effective_any(r!(addr), access.index64(), offset as u64, 16, memory.len())))
-        };
-        std::ptr::copy_nonoverlapping(from, regs!().add(dst.0 as usize).cast::<u8>(), 16);
-        next!()
-    }
-    let ea = check!(effective_any(r!(addr), access.index64(), offset as u64, kind.size(), memory.len()));
-    load_v128_kind(memory.base.add(ea), kind).write(regs!(), dst);
+            let memory = &**(*vmctx!()).memories.add($mem as usize);
+            let ea = effective_any(
+                r!($addr),
+                $access.index64(),
+                $offset as u64,
+                $size,
+                memory.len(),
+            );
+            memory.base.add(check!(ea))
+        }
+    };
+}
+
+handler!(V128Load { dst, addr, mem, access, offset } => {
+    use crate::isa::V128LoadKind::{Load, Load32Splat, Load64Splat};
+    // The common kinds inline, where the slots are the vector's little-endian halves; the
+    // others in a handler of their own, whose call of `load_v128_kind` saves registers.
+    let half = match access.kind() {
+        _ if cfg!(target_endian = "big") => tail!(V128LoadOther),
+        Load => {
+            let from = v128_load_address!(addr, mem, access, offset, 16);
+            std::ptr::copy_nonoverlapping(from, regs!().add(dst.0 as usize).cast::<u8>(), 16);
+            next!()
+        }
+        Load32Splat => {
+            let lane = v128_load_address!(addr, mem, access, offset, 4).cast::<u32>().read_unaligned();
+            lane as u64 | (lane as u64) << 32
+        }
+        Load64Splat => v128_load_address!(addr, mem, access, offset, 8).cast::<u64>().read_unaligned(),
+        _ => tail!(V128LoadOther),
+    };
+    r!(dst) = half;
+    *regs!().add(dst.0 as usize + 1) = half;
+    next!()
+});
+
+handler!(fn V128LoadOther for V128Load { dst, addr, mem, access, offset } => {
+    let kind = access.kind();
+    let from = v128_load_address!(addr, mem, access, offset, kind.size());
+    load_v128_kind(from, kind).write(regs!(), dst);
     next!()
 });
 

@@ -233,9 +233,14 @@ impl V128Access {
         V128Access(kind as u8 | if index64 { Self::INDEX64 } else { 0 })
     }
 
-    /// The load kind.
+    /// The load kind. Without a panic path (every access comes from [`V128Access::new`]),
+    /// so that the handlers that decode it need no stack frame.
     pub fn kind(self) -> V128LoadKind {
-        V128LoadKind::ALL[(self.0 & !Self::INDEX64) as usize]
+        let index = (self.0 & !Self::INDEX64) as usize;
+        V128LoadKind::ALL
+            .get(index)
+            .copied()
+            .unwrap_or(V128LoadKind::Load)
     }
 
     /// Whether addresses are 64-bit.
