@@ -581,8 +581,8 @@ pub(crate) unsafe extern "C" fn array_new_default(
 pub(crate) unsafe extern "C" fn array_new_fixed(
     vmctx: *mut VmCtx,
     ty: u32,
-    values: *mut Slot,
     count: u32,
+    values: *mut Slot,
     collect: GcHelper,
 ) -> u32 {
     // SAFETY: guaranteed by the caller.
@@ -604,9 +604,9 @@ pub(crate) unsafe extern "C" fn array_new_segment(
     seg: u32,
     offset: u64,
     len: u64,
+    from_data: u32,
     out: *mut Slot,
     collect: GcHelper,
-    from_data: u32,
 ) -> u32 {
     let mut collect = || {
         // SAFETY: guaranteed by the caller.

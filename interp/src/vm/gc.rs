@@ -529,22 +529,28 @@ impl Marker<'_> {
     /// the end of an empty array's payload).
     pub fn slot(&mut self, slot: Slot) {
         let address = slot as usize;
+        // The last object starting at or before the address, and the one before it, whose
+        // end the address may be if the two are adjacent.
         let after = self
             .objects
             .partition_point(|object| object.as_ptr() as usize <= address);
-        let Some(&object) = after.checked_sub(1).and_then(|i| self.objects.get(i)) else {
-            return;
-        };
-        // SAFETY: `object` is a live object of the heap, whose type the registry owns.
-        let header = unsafe { &mut *object.as_ptr() };
-        let size = GcHeap::object_size(unsafe { &*header.info }, header.len)
-            .expect("allocated objects have a valid size");
-        if address > object.as_ptr() as usize + size {
-            return;
-        }
-        if header.marked == 0 {
-            header.marked = 1;
-            self.stack.push(object);
+        for index in (after.saturating_sub(2)..after).rev() {
+            let object = self.objects[index];
+            // SAFETY: `object` is a live object of the heap, whose type the registry owns.
+            let header = unsafe { &mut *object.as_ptr() };
+            let size = GcHeap::object_size(unsafe { &*header.info }, header.len)
+                .expect("allocated objects have a valid size");
+            let start = object.as_ptr() as usize;
+            if address > start + size {
+                return;
+            }
+            if header.marked == 0 {
+                header.marked = 1;
+                self.stack.push(object);
+            }
+            if address != start {
+                return;
+            }
         }
     }
 
@@ -750,5 +756,35 @@ mod tests {
         assert_eq!(i31_get_u(i31_slot(-1i32 as u32)), 0x7fff_ffff);
         assert_eq!(i31_get_s(i31_slot(0x4000_0000)), -0x4000_0000);
         assert_eq!(i31_slot(u32::MAX) >> 32, 0);
+    }
+
+    /// An address anywhere inside an object, or just past its end, keeps it alive: what
+    /// compiled code may hold in place of the reference.
+    #[test]
+    fn addresses_inside_or_just_past_an_object_keep_it() {
+        use super::super::types::{CanonComposite, CanonStorage, CanonSubType, CanonVal};
+        let registry = super::super::TypeRegistry::new();
+        let field = CanonField {
+            storage: CanonStorage::Val(CanonVal::I64),
+            mutable: true,
+        };
+        let info = registry.register(CanonSubType {
+            is_final: true,
+            supertype: None,
+            composite: CanonComposite::Struct(Box::new([field, field])),
+        });
+        let mut heap = GcHeap::new();
+        let objects: Vec<usize> = (0..4)
+            .map(|_| heap.alloc(&info, 0).unwrap().as_ptr() as usize)
+            .collect();
+        let size = GcHeap::object_size(&info, 0).unwrap();
+        heap.collect(|marker| {
+            marker.slot(objects[0] as Slot + 8);
+            marker.slot((objects[1] + size) as Slot);
+            marker.slot(objects[2] as Slot);
+        });
+        assert_eq!(heap.object_count(), 3, "the fourth, unreferenced, is freed");
+        heap.collect(|marker| marker.slot((objects[3] + size + 64) as Slot));
+        assert!(heap.object_count() < 3);
     }
 }

@@ -143,14 +143,8 @@ impl FuncTranslator<'_, '_> {
                 self.store_args(&values, slots);
                 let ty = self.b.ins().iconst(types::I32, i64::from(ty));
                 let count = self.b.ins().iconst(types::I32, i64::from(count));
-                let helper = self.gc_helper()?;
                 let address = builtins::array_new_fixed as *const () as usize;
-                let status = self.call_native(
-                    address,
-                    &[self.vmctx, ty, slots, count, helper],
-                    &[types::I32],
-                );
-                self.finish_allocation(status[0], slots);
+                self.allocate(address, &[ty, count], slots)?;
             }
             ArrayNewData {
                 array_type_index: ty,
@@ -167,11 +161,8 @@ impl FuncTranslator<'_, '_> {
                 let seg = self.b.ins().iconst(types::I32, i64::from(seg));
                 let from_data = i64::from(matches!(op, ArrayNewData { .. }));
                 let from_data = self.b.ins().iconst(types::I32, from_data);
-                let helper = self.gc_helper()?;
                 let address = builtins::array_new_segment as *const () as usize;
-                let args = [self.vmctx, ty, seg, offset, len, slots, helper, from_data];
-                let status = self.call_native(address, &args, &[types::I32]);
-                self.finish_allocation(status[0], slots);
+                self.allocate(address, &[ty, seg, offset, len, from_data], slots)?;
             }
             ArrayGet {
                 array_type_index: ty,
@@ -308,20 +299,15 @@ impl FuncTranslator<'_, '_> {
         let mut all = vec![self.vmctx];
         all.extend_from_slice(args);
         all.extend([slots, helper]);
-        let status = self.call_native(address, &all, &[types::I32]);
-        self.finish_allocation(status[0], slots);
-        Ok(())
-    }
-
-    /// After an allocation built-in: traps with its `status`, or pushes the object it left
-    /// in `slots`.
-    fn finish_allocation(&mut self, status: Value, slots: Value) {
+        let status = self.call_native(address, &all, &[types::I32])[0];
+        // A trap (the heap is full), or the object in the first slot.
         self.propagate_status(status);
         let object = self
             .b
             .ins()
             .load(types::I64, super::vm_flags(), slots, slot_offset(0));
         self.push(object);
+        Ok(())
     }
 
     /// The length of the array `array`, after its null check.
