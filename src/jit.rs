@@ -635,20 +635,25 @@ pub(crate) unsafe fn call_compiled(
     let limits = unsafe { (*entry.vmctx).limits };
     // SAFETY: as above; only this thread runs the store.
     let outermost = unsafe { (*limits).stack_limit } == 0;
+    let here = native_stack_pointer();
+    if outermost {
+        let limit = here.saturating_sub(NATIVE_STACK_BUDGET);
+        // SAFETY: as above.
+        unsafe { (*limits).stack_limit = limit };
+    }
+    // Compiled frames of this store run below `here`, on this thread, until this returns:
+    // collections find the references they hold. The outermost entry that finds the heap
+    // declares it (a heap made while compiled code runs is declared by the next entry).
     // SAFETY: as above; a non-null heap is the store's.
     let heap = unsafe { (*limits).gc_heap };
-    if outermost {
-        let here = native_stack_pointer();
-        let limit = here.saturating_sub(NATIVE_STACK_BUDGET);
-        // SAFETY: as above. Compiled frames of this store run below `here`, on this thread,
-        // until the top is cleared below: collections find the references they hold.
-        unsafe {
-            (*limits).stack_limit = limit;
-            if !heap.is_null() {
-                (*heap).set_native_top(here);
-            }
+    // SAFETY: as above.
+    let previous_top = (!heap.is_null()).then(|| unsafe {
+        let previous = (*heap).native_top();
+        if previous == 0 {
+            (*heap).set_native_top(here);
         }
-    }
+        previous
+    });
     // The borrow of `calls` outlives its registration: it is removed below, before this
     // function returns.
     // SAFETY: only the lifetime is erased; the pointer is not used after `RUNNING` is restored.
@@ -676,12 +681,11 @@ pub(crate) unsafe fn call_compiled(
     RUNNING.set(previous);
     if outermost {
         // SAFETY: as above.
-        unsafe {
-            (*limits).stack_limit = 0;
-            if !heap.is_null() {
-                (*heap).set_native_top(0);
-            }
-        }
+        unsafe { (*limits).stack_limit = 0 };
+    }
+    if let Some(top) = previous_top {
+        // SAFETY: as above.
+        unsafe { (*heap).set_native_top(top) };
     }
     match decode_status(status) {
         Status::Ok => {

@@ -1137,3 +1137,51 @@ fn gc_operators_agree_across_strategies() {
         Err("Some(CastFailure)".into())
     );
 }
+
+/// A store's heap may be made while compiled code runs (a host function instantiates the
+/// first module with GC types): compiled code entered from then on is found by collections
+/// all the same.
+#[test]
+fn a_heap_made_while_compiled_code_runs_sees_its_frames() {
+    use tandem::{Caller, Extern, Func};
+    for strategy in strategies() {
+        let engine = gc_engine(strategy);
+        let outer = Module::new(
+            &engine,
+            r#"(module
+                (import "host" "inner" (func $inner (result i32)))
+                (func (export "run") (result i32) (call $inner)))"#,
+        )
+        .unwrap();
+        let inner = Module::new(
+            &engine,
+            r#"(module
+                (type $bytes (array (mut i8)))
+                (import "host" "collect" (func $collect))
+                (func (export "keep") (result i32) (local $b (ref null $bytes))
+                    (local.set $b (array.new_default $bytes (i32.const 42)))
+                    (call $collect)
+                    ;; Garbage of the same size, which may take the array's place if it
+                    ;; was freed; freeing alone already overwrites its header.
+                    (drop (array.new $bytes (i32.const 1) (i32.const 42)))
+                    (drop (array.new $bytes (i32.const 2) (i32.const 42)))
+                    (array.len (local.get $b))))"#,
+        )
+        .unwrap();
+        let mut store = Store::new(&engine, ());
+        store.gc_stress(true);
+        let collect = Func::wrap(&mut store, |mut caller: Caller<'_, ()>| caller.gc());
+        let run_inner = Func::wrap(&mut store, move |mut caller: Caller<'_, ()>| -> i32 {
+            let instance = Instance::new(&mut caller, &inner, &[Extern::Func(collect)]).unwrap();
+            let keep = instance
+                .get_typed_func::<(), i32>(&mut caller, "keep")
+                .unwrap();
+            keep.call(&mut caller, ()).unwrap()
+        });
+        let instance = Instance::new(&mut store, &outer, &[run_inner.into()]).unwrap();
+        let run = instance
+            .get_typed_func::<(), i32>(&mut store, "run")
+            .unwrap();
+        assert_eq!(run.call(&mut store, ()).unwrap(), 42, "{strategy:?}");
+    }
+}

@@ -271,6 +271,11 @@ impl GcHeap {
         std::mem::replace(&mut self.native_top, top)
     }
 
+    /// The top [`GcHeap::set_native_top`] declared, `0` if none.
+    pub fn native_top(&self) -> usize {
+        self.native_top
+    }
+
     /// Limits the bytes live objects may take (the store's resource limit).
     pub fn set_max_bytes(&mut self, max_bytes: usize) {
         self.max_bytes = max_bytes;
