@@ -13,7 +13,8 @@ use std::cell::RefCell;
 use tandem_interp::TrapCode;
 use tandem_interp::isa::CastTarget;
 use tandem_interp::vm::exception::exception;
-use tandem_interp::vm::{FuncEntry, SigId, Slot, VmCtx, objects, parking};
+use tandem_interp::vm::objects::{self, Segment};
+use tandem_interp::vm::{FuncEntry, SigId, Slot, VmCtx, parking};
 
 use crate::abi::{
     CallHelper, GcHelper, STATUS_EXCEPTION, STATUS_OK, STATUS_TAIL_CALL, trap_status,
@@ -533,42 +534,27 @@ pub(crate) unsafe extern "C" fn struct_new_default(
     }
 }
 
-/// `array.new` of module type `ty` with `len` elements: the initial value is in the slots
-/// at `values`, which the new array's reference replaces.
+/// `array.new` (with `has_init`) or `array.new_default` of module type `ty` with `len`
+/// elements: the initial value, if any, is in the slots at `values`, which the new array's
+/// reference replaces.
 ///
 /// # Safety
 ///
-/// As for [`struct_new`], with `ty` an array type and `values` holding an element value.
+/// As for [`struct_new`], with `ty` an array type and `values` holding an element value if
+/// `has_init` (and writable in any case).
 pub(crate) unsafe extern "C" fn array_new(
     vmctx: *mut VmCtx,
     ty: u32,
     len: u64,
+    has_init: u32,
     values: *mut Slot,
     collect: GcHelper,
 ) -> u32 {
-    // SAFETY: guaranteed by the caller.
+    let init = (has_init != 0).then_some(values.cast_const());
+    // SAFETY: guaranteed by the caller; the value is read before the result is written.
     unsafe {
-        let result = objects::array_new(vmctx, ty, len, Some(values), &mut || collect(vmctx));
+        let result = objects::array_new(vmctx, ty, len, init, &mut || collect(vmctx));
         object_status(result, values)
-    }
-}
-
-/// `array.new_default` of module type `ty` with `len` elements, written to `out`.
-///
-/// # Safety
-///
-/// As for [`array_new`], with `out` writable.
-pub(crate) unsafe extern "C" fn array_new_default(
-    vmctx: *mut VmCtx,
-    ty: u32,
-    len: u64,
-    out: *mut Slot,
-    collect: GcHelper,
-) -> u32 {
-    // SAFETY: guaranteed by the caller.
-    unsafe {
-        let result = objects::array_new(vmctx, ty, len, None, &mut || collect(vmctx));
-        object_status(result, out)
     }
 }
 
@@ -597,7 +583,8 @@ pub(crate) unsafe extern "C" fn array_new_fixed(
 ///
 /// # Safety
 ///
-/// As for [`array_new_default`], with `seg` a data (or element) segment of the instance.
+/// As for [`array_new`], with `out` writable and `seg` a data (or element) segment of the
+/// instance.
 pub(crate) unsafe extern "C" fn array_new_segment(
     vmctx: *mut VmCtx,
     ty: u32,
@@ -614,11 +601,8 @@ pub(crate) unsafe extern "C" fn array_new_segment(
     };
     // SAFETY: guaranteed by the caller.
     unsafe {
-        let result = if from_data != 0 {
-            objects::array_new_data(vmctx, ty, seg, offset, len, &mut collect)
-        } else {
-            objects::array_new_elem(vmctx, ty, seg, offset, len, &mut collect)
-        };
+        let segment = segment(seg, from_data);
+        let result = objects::array_new_segment(vmctx, ty, segment, offset, len, &mut collect);
         object_status(result, out)
     }
 }
@@ -672,12 +656,17 @@ pub(crate) unsafe extern "C" fn array_init_segment(
 ) -> u32 {
     // SAFETY: guaranteed by the caller.
     unit_status(unsafe {
-        if from_data != 0 {
-            objects::array_init_data(vmctx, arr, d, s, n, seg)
-        } else {
-            objects::array_init_elem(vmctx, arr, d, s, n, seg)
-        }
+        objects::array_init_segment(vmctx, arr, d, s, n, segment(seg, from_data))
     })
+}
+
+/// Data segment `seg` if `from_data`, else element segment `seg`.
+fn segment(seg: u32, from_data: u32) -> Segment {
+    if from_data != 0 {
+        Segment::Data(seg)
+    } else {
+        Segment::Elem(seg)
+    }
 }
 
 /// Whether reference `slot` passes the cast to target `target` (see

@@ -2,7 +2,7 @@
 //! [`crate::vm::objects`]): allocations collect with this activation's registers as roots.
 
 use crate::isa::Reg;
-use crate::vm::objects;
+use crate::vm::objects::{self, Segment};
 use crate::vm::{Slot, TrapCode};
 
 use super::Cx;
@@ -83,29 +83,19 @@ impl Cx<'_> {
         unsafe { objects::array_new_fixed(vmctx, ty, values, count, &mut || self.collect()) }
     }
 
-    /// `array.new_data`.
-    pub(super) fn array_new_data(
+    /// `array.new_data` and `array.new_elem`.
+    pub(super) fn array_new_segment(
         &mut self,
         ty: u32,
-        seg: u32,
+        segment: Segment,
         offset: Slot,
         len: Slot,
     ) -> Result<Slot, TrapCode> {
         let vmctx = self.vmctx;
-        // SAFETY: as for `struct_new`; validation bounds `seg`.
-        unsafe { objects::array_new_data(vmctx, ty, seg, offset, len, &mut || self.collect()) }
-    }
-
-    /// `array.new_elem`.
-    pub(super) fn array_new_elem(
-        &mut self,
-        ty: u32,
-        seg: u32,
-        offset: Slot,
-        len: Slot,
-    ) -> Result<Slot, TrapCode> {
-        let vmctx = self.vmctx;
-        // SAFETY: as for `array_new_data`.
-        unsafe { objects::array_new_elem(vmctx, ty, seg, offset, len, &mut || self.collect()) }
+        // SAFETY: as for `struct_new`; validation bounds the segment's index and matches its
+        // entries with the array's elements.
+        unsafe {
+            objects::array_new_segment(vmctx, ty, segment, offset, len, &mut || self.collect())
+        }
     }
 }

@@ -23,7 +23,8 @@ use super::{
     in_bounds, index_value, indirect_callee, memory0, simd, simd_load,
 };
 use crate::isa::Op;
-use crate::vm::{FuncEntry, Slot, TrapCode, VmGlobal, objects, parking};
+use crate::vm::objects::{self, Segment};
+use crate::vm::{FuncEntry, Slot, TrapCode, VmGlobal, parking};
 
 /// An instruction's handler. The last two arguments are the accumulators.
 pub(crate) type Handler =
@@ -857,12 +858,12 @@ handler!(ArrayNewFixed { dst, base, ty, count } => {
 });
 
 handler!(ArrayNewData { dst, offset, len, ty, seg } => {
-    r!(dst) = check!(cx!().array_new_data(ty, seg, r!(offset), r!(len)));
+    r!(dst) = check!(cx!().array_new_segment(ty, Segment::Data(seg), r!(offset), r!(len)));
     next!()
 });
 
 handler!(ArrayNewElem { dst, offset, len, ty, seg } => {
-    r!(dst) = check!(cx!().array_new_elem(ty, seg, r!(offset), r!(len)));
+    r!(dst) = check!(cx!().array_new_segment(ty, Segment::Elem(seg), r!(offset), r!(len)));
     next!()
 });
 
@@ -895,12 +896,12 @@ handler!(ArrayCopy { dst, dst_off, src, src_off, len } => {
 });
 
 handler!(ArrayInitData { arr, d, s, n, seg } => {
-    check!(objects::array_init_data(vmctx!(), r!(arr), r!(d), r!(s), r!(n), seg));
+    check!(objects::array_init_segment(vmctx!(), r!(arr), r!(d), r!(s), r!(n), Segment::Data(seg)));
     next!()
 });
 
 handler!(ArrayInitElem { arr, d, s, n, seg } => {
-    check!(objects::array_init_elem(vmctx!(), r!(arr), r!(d), r!(s), r!(n), seg));
+    check!(objects::array_init_segment(vmctx!(), r!(arr), r!(d), r!(s), r!(n), Segment::Elem(seg)));
     next!()
 });
 

@@ -321,121 +321,111 @@ pub unsafe fn array_new_fixed(
     }
 }
 
-/// `array.new_data`: an array of module type `ty` of `len` elements read from data segment
-/// `seg` at byte `offset`.
+/// A data or element segment of an instance: what `array.new_data` and `array.init_data`,
+/// or `array.new_elem` and `array.init_elem`, read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Segment {
+    /// Data segment `.0`, indexed by byte.
+    Data(u32),
+    /// Element segment `.0`, indexed by reference.
+    Elem(u32),
+}
+
+impl Segment {
+    /// The segment's contents as bytes (an element segment's references in native order);
+    /// empty once dropped.
+    ///
+    /// # Safety
+    ///
+    /// `vmctx` must be a live instance with this segment, not changed while the bytes are
+    /// held.
+    unsafe fn bytes<'a>(self, vmctx: *const VmCtx) -> &'a [u8] {
+        // SAFETY: guaranteed by the caller; slots are plain bytes.
+        unsafe {
+            match self {
+                Segment::Data(seg) => (*vmctx).data_segment(seg),
+                Segment::Elem(seg) => {
+                    let items = (*vmctx).elem_segment(seg);
+                    std::slice::from_raw_parts(items.as_ptr().cast(), size_of_val(items))
+                }
+            }
+        }
+    }
+
+    /// The byte at which entry `index` of the segment starts.
+    fn start(self, index: Slot) -> u64 {
+        let index = index as u32 as u64;
+        match self {
+            Segment::Data(_) => index,
+            Segment::Elem(_) => index * size_of::<Slot>() as u64,
+        }
+    }
+
+    /// The trap of a read past the segment's end.
+    fn out_of_bounds(self) -> TrapCode {
+        match self {
+            Segment::Data(_) => TrapCode::MemoryOutOfBounds,
+            Segment::Elem(_) => TrapCode::TableOutOfBounds,
+        }
+    }
+}
+
+/// `array.new_data` and `array.new_elem`: an array of module type `ty` of `len` elements
+/// read from `segment` from entry `offset`.
 ///
 /// # Safety
 ///
-/// As for [`alloc`], with `ty` an array type of numbers and `seg` a data segment.
-pub unsafe fn array_new_data(
+/// As for [`alloc`], with `ty` an array type whose elements the segment holds (numbers of
+/// a data segment, references of an element segment) and `segment` one of the instance's.
+pub unsafe fn array_new_segment(
     vmctx: *const VmCtx,
     ty: u32,
-    seg: u32,
+    segment: Segment,
     offset: Slot,
     len: Slot,
     collect: &mut dyn FnMut(),
 ) -> Result<Slot, TrapCode> {
     // SAFETY: the caller's contract; the new array has room for exactly these bytes, stored
-    // little-endian as the segment holds them.
+    // little-endian (and references natively) as the segment holds them.
     unsafe {
         let info = type_info(vmctx, ty);
         let size = element_kind(&*info).size() as u64;
-        let segment_len = (*vmctx).data_segment(seg).len() as u64;
-        let (offset, len) = (offset as u32 as u64, len as u32 as u64);
-        if !in_bounds(offset, len * size, segment_len) {
-            return Err(TrapCode::MemoryOutOfBounds);
+        let (start, len) = (segment.start(offset), len as u32 as u64);
+        if !in_bounds(start, len * size, segment.bytes(vmctx).len() as u64) {
+            return Err(segment.out_of_bounds());
         }
         let object = alloc(vmctx, info, len as u32, collect)?;
         // The segment is read after the allocation (no address is held across it).
-        let bytes = &(*vmctx).data_segment(seg)[offset as usize..][..(len * size) as usize];
+        let bytes = &segment.bytes(vmctx)[start as usize..][..(len * size) as usize];
         std::ptr::copy_nonoverlapping(bytes.as_ptr(), payload(object), bytes.len());
         Ok(object.as_ptr() as Slot)
     }
 }
 
-/// `array.new_elem`: an array of module type `ty` of `len` references of element segment
-/// `seg` from `offset`.
+/// `array.init_data` and `array.init_elem`: `n` elements of `arr` from `d` take entries of
+/// `segment` from `s`, after the null check, the array bounds, then the segment bounds.
 ///
 /// # Safety
 ///
-/// As for [`alloc`], with `ty` an array type of references and `seg` an element segment.
-pub unsafe fn array_new_elem(
-    vmctx: *const VmCtx,
-    ty: u32,
-    seg: u32,
-    offset: Slot,
-    len: Slot,
-    collect: &mut dyn FnMut(),
-) -> Result<Slot, TrapCode> {
-    // SAFETY: the caller's contract; a dropped segment is empty; the new array has room for
-    // `len` references.
-    unsafe {
-        let info = type_info(vmctx, ty);
-        let (offset, len) = (offset as u32 as u64, len as u32 as u64);
-        if !in_bounds(offset, len, (*vmctx).elem_segment(seg).len() as u64) {
-            return Err(TrapCode::TableOutOfBounds);
-        }
-        let object = alloc(vmctx, info, len as u32, collect)?;
-        let items = &(*vmctx).elem_segment(seg)[offset as usize..][..len as usize];
-        std::ptr::copy_nonoverlapping(items.as_ptr(), payload(object).cast::<Slot>(), items.len());
-        Ok(object.as_ptr() as Slot)
-    }
-}
-
-/// `array.init_data`: null check, array bounds, then segment bounds.
-///
-/// # Safety
-///
-/// `vmctx` must be a live instance with a data segment `seg`, and a non-null `arr` a live
-/// array.
-pub unsafe fn array_init_data(
+/// `vmctx` must be a live instance with `segment`, and a non-null `arr` a live array whose
+/// elements the segment holds.
+pub unsafe fn array_init_segment(
     vmctx: *const VmCtx,
     arr: Slot,
     d: Slot,
     s: Slot,
     n: Slot,
-    seg: u32,
+    segment: Segment,
 ) -> Result<(), TrapCode> {
     // SAFETY: the caller's contract; both ranges are checked.
     unsafe {
         let (at, access) = array_range(arr, d, n)?;
-        let data = (*vmctx).data_segment(seg);
-        let (s, bytes) = (s as u32 as u64, n as u32 as u64 * access.size() as u64);
-        if !in_bounds(s, bytes, data.len() as u64) {
-            return Err(TrapCode::MemoryOutOfBounds);
+        let source = segment.bytes(vmctx);
+        let (start, bytes) = (segment.start(s), n as u32 as u64 * access.size() as u64);
+        if !in_bounds(start, bytes, source.len() as u64) {
+            return Err(segment.out_of_bounds());
         }
-        std::ptr::copy_nonoverlapping(data.as_ptr().add(s as usize), at, bytes as usize);
-    }
-    Ok(())
-}
-
-/// `array.init_elem`: null check, array bounds, then segment bounds.
-///
-/// # Safety
-///
-/// `vmctx` must be a live instance with an element segment `seg`, and a non-null `arr` a
-/// live array of references.
-pub unsafe fn array_init_elem(
-    vmctx: *const VmCtx,
-    arr: Slot,
-    d: Slot,
-    s: Slot,
-    n: Slot,
-    seg: u32,
-) -> Result<(), TrapCode> {
-    // SAFETY: as for `array_init_data`; a dropped segment is empty.
-    unsafe {
-        let (at, _) = array_range(arr, d, n)?;
-        let items = (*vmctx).elem_segment(seg);
-        let (s, n) = (s as u32 as u64, n as u32 as u64);
-        if !in_bounds(s, n, items.len() as u64) {
-            return Err(TrapCode::TableOutOfBounds);
-        }
-        std::ptr::copy_nonoverlapping(
-            items.as_ptr().add(s as usize),
-            at.cast::<Slot>(),
-            n as usize,
-        );
+        std::ptr::copy_nonoverlapping(source.as_ptr().add(start as usize), at, bytes as usize);
     }
     Ok(())
 }

@@ -114,24 +114,25 @@ impl FuncTranslator<'_, '_> {
             }
             ArrayNew {
                 array_type_index: ty,
-            } => {
-                let len = self.pop();
-                let init = self.pop();
-                let slots = self.call_slots(slots_of(&[self.value_type(init)]));
-                self.store_args(&[init], slots);
-                let ty = self.b.ins().iconst(types::I32, i64::from(ty));
-                let len = self.extend_u64(len);
-                self.allocate(builtins::array_new as *const () as usize, &[ty, len], slots)?;
             }
-            ArrayNewDefault {
+            | ArrayNewDefault {
                 array_type_index: ty,
             } => {
                 let len = self.pop();
-                let slots = self.call_slots(1);
+                let init = matches!(op, ArrayNew { .. }).then(|| self.pop());
+                let slots = match init {
+                    Some(init) => {
+                        let slots = self.call_slots(slots_of(&[self.value_type(init)]));
+                        self.store_args(&[init], slots);
+                        slots
+                    }
+                    None => self.call_slots(1),
+                };
                 let ty = self.b.ins().iconst(types::I32, i64::from(ty));
                 let len = self.extend_u64(len);
-                let address = builtins::array_new_default as *const () as usize;
-                self.allocate(address, &[ty, len], slots)?;
+                let has_init = self.b.ins().iconst(types::I32, i64::from(init.is_some()));
+                let address = builtins::array_new as *const () as usize;
+                self.allocate(address, &[ty, len, has_init], slots)?;
             }
             ArrayNewFixed {
                 array_type_index: ty,
