@@ -331,7 +331,18 @@ fn float_chains_pass_exact_values_between_accumulators() {
             (f64.promote_f32 (f32.mul (f32.demote_f64 (f64.sqrt (local.get 0))) (f32.const 2))))
           ;; An f64 result consumed as an integer and the other way round.
           (func (param f64) (result i32)
-            (i32.add (i32.trunc_f64_s (f64.floor (local.get 0))) (i32.const 1))))"#,
+            (i32.add (i32.trunc_f64_s (f64.floor (local.get 0))) (i32.const 1)))
+          ;; Squares and doublings of the value just computed: both operands come from the
+          ;; float accumulator.
+          (func (param $x f64) (param $c f64) (param $n i32) (result f64)
+            (loop $next
+              (local.set $x (f64.add (local.get $x) (local.get $c)))
+              (local.set $x (f64.mul (local.get $x) (local.get $x)))
+              (local.set $x (f64.sub (local.get $x) (local.get $c)))
+              (local.set $x (f64.add (local.get $x) (local.get $x)))
+              (local.set $x (f64.mul (local.get $x) (f64.const 0.125)))
+              (br_if $next (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+            (local.get $x)))"#,
     );
     let newton = f64::from_bits(call(&instance, 0, &[2f64.to_bits()]).unwrap());
     let steps = newton - newton.floor();
@@ -347,6 +358,18 @@ fn float_chains_pass_exact_values_between_accumulators() {
     assert_eq!(
         call(&instance, 4, &[(-2.5f64).to_bits()]),
         Ok(-2i32 as u32 as u64)
+    );
+    let (mut x, c) = (0.3f64, -0.71f64);
+    for _ in 0..25 {
+        x += c;
+        x *= x;
+        x -= c;
+        x += x;
+        x *= 0.125;
+    }
+    assert_eq!(
+        call(&instance, 5, &[0.3f64.to_bits(), c.to_bits(), 25]),
+        Ok(x.to_bits())
     );
 }
 

@@ -1074,6 +1074,14 @@ mul_add!(I32MulAdd / I32MulAddAcc, i32, num::i32_mul, num::i32_add);
 mul_add!(I64MulAdd / I64MulAddAcc, i64, num::i64_mul, num::i64_add);
 mul_add!(F32MulAdd / F32MulAddAcc, f32, num::f32_mul, num::f32_add);
 mul_add!(F64MulAdd / F64MulAddAcc, f64, num::f64_mul, num::f64_add);
+handler!(F64MulAccAcc { dst } => {
+    let value = acc_value!(f64);
+    next_result!(f64, num::f64_mul(value, value), dst)
+});
+handler!(F64AddAccAcc { dst } => {
+    let value = acc_value!(f64);
+    next_result!(f64, num::f64_add(value, value), dst)
+});
 mul_add!(
     F32x4MulAdd,
     v128,

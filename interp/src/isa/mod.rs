@@ -713,6 +713,12 @@ macro_rules! for_each_op {
             F32MulAddAcc { dst: Reg, b: Reg, c: Reg } -> dst = "f32.mul_add.acc";
             /// As `f64.mul_add`, with the accumulator as `a`.
             F64MulAddAcc { dst: Reg, b: Reg, c: Reg } -> dst = "f64.mul_add.acc";
+            /// `f64.mul` of the accumulator by itself: a square, whose operand the
+            /// instruction before just computed. Reading it from the accumulator twice keeps
+            /// a chain like `x = x * x + c` out of the register file.
+            F64MulAccAcc { dst: Reg } -> dst = "f64.mul.acc_acc";
+            /// `f64.add` of the accumulator to itself (a doubling), as `f64.mul.acc_acc`.
+            F64AddAccAcc { dst: Reg } -> dst = "f64.add.acc_acc";
             /// `f32x4.mul` then `f32x4.add`, rounding after each.
             F32x4MulAdd { dst: Reg, a: Reg, b: Reg, c: Reg } -> dst = "f32x4.mul_add";
             /// `f64x2.mul` then `f64x2.add`, rounding after each.
@@ -1269,7 +1275,9 @@ impl Op {
             | Op::I32MulAddAcc { dst, .. }
             | Op::I64MulAddAcc { dst, .. }
             | Op::F32MulAddAcc { dst, .. }
-            | Op::F64MulAddAcc { dst, .. } => Some(dst),
+            | Op::F64MulAddAcc { dst, .. }
+            | Op::F64MulAccAcc { dst }
+            | Op::F64AddAccAcc { dst } => Some(dst),
             _ => self.table_acc_result(),
         }
     }
@@ -1288,7 +1296,9 @@ impl Op {
             | Op::Load64ScaledAcc { .. }
             | Op::Load64ScaledIndexAcc { .. }
             | Op::F64MulAdd { .. }
-            | Op::F64MulAddAcc { .. } => true,
+            | Op::F64MulAddAcc { .. }
+            | Op::F64MulAccAcc { .. }
+            | Op::F64AddAccAcc { .. } => true,
             _ => self.table_fills_float_acc(),
         }
     }
@@ -1297,7 +1307,7 @@ impl Op {
     /// float accumulator: an `f64` operand does.
     pub fn reads_float_acc(&self) -> bool {
         match *self {
-            Op::F64MulAddAcc { .. } => true,
+            Op::F64MulAddAcc { .. } | Op::F64MulAccAcc { .. } | Op::F64AddAccAcc { .. } => true,
             _ => self.table_reads_float_acc(),
         }
     }
@@ -1434,6 +1444,9 @@ impl Op {
                 shift,
             } if index == reg => Op::I32AddShlIndexAcc { dst, base, shift },
             Op::BrTable { index, len } if index == reg => Op::BrTableAcc { len },
+            // Both operands are the accumulator's value.
+            Op::F64Mul { dst, lhs, rhs } if lhs == reg && rhs == reg => Op::F64MulAccAcc { dst },
+            Op::F64Add { dst, lhs, rhs } if lhs == reg && rhs == reg => Op::F64AddAccAcc { dst },
             Op::V128Load0Scaled {
                 dst,
                 base,

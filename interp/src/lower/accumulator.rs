@@ -99,6 +99,30 @@ mod tests {
     }
 
     #[test]
+    fn a_square_of_the_result_reads_the_accumulator_twice() {
+        let mut ops = [
+            Op::F64Add {
+                dst: Reg(2),
+                lhs: Reg(0),
+                rhs: Reg(1),
+            },
+            Op::F64Mul {
+                dst: Reg(3),
+                lhs: Reg(2),
+                rhs: Reg(2),
+            },
+            Op::F64Add {
+                dst: Reg(4),
+                lhs: Reg(3),
+                rhs: Reg(3),
+            },
+        ];
+        forward_results(&mut ops, []);
+        assert_eq!(ops[1], Op::F64MulAccAcc { dst: Reg(3) });
+        assert_eq!(ops[2], Op::F64AddAccAcc { dst: Reg(4) });
+    }
+
+    #[test]
     fn instructions_entered_from_elsewhere_read_registers() {
         let mut ops = [
             Op::BrIfEqz {
