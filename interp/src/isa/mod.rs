@@ -1700,8 +1700,30 @@ macro_rules! define_ops {
                 }
             }
 
+            /// Whether this instruction jumps by an offset ([`Op::branch_offset_mut`]). A
+            /// test of the discriminant against a table, where the accessor's `match` is an
+            /// indirect jump: passes over whole functions ask this of every instruction.
+            #[inline]
+            pub fn has_branch_offset(&self) -> bool {
+                matches!(
+                    self,
+                    Op::Br { .. } | Op::BrFuel { .. } | Op::CopyBr { .. }
+                        | Op::BrIfNez { .. } | Op::BrIfEqz { .. }
+                        | Op::BrIfNezAcc { .. } | Op::BrIfEqzAcc { .. }
+                        | Op::BrI32AddNez { .. } | Op::BrI32AddEqz { .. }
+                        $(
+                            | Op::$cname { .. }
+                            $(| Op::$cacl { .. } | Op::$cacr { .. } $(| Op::$cstep { .. })?)?
+                        )*
+                )
+            }
+
             /// The branch offset, for the translator to patch.
+            #[inline]
             pub fn branch_offset_mut(&mut self) -> Option<&mut i32> {
+                if !self.has_branch_offset() {
+                    return None;
+                }
                 match self {
                     Op::Br { offset } | Op::BrFuel { offset, .. } | Op::CopyBr { offset, .. } => Some(offset),
                     Op::BrIfNez { offset, .. } | Op::BrIfEqz { offset, .. } => Some(offset),

@@ -9,6 +9,7 @@
 
 mod accumulator;
 mod control;
+mod driver;
 pub mod fuel;
 pub mod gc;
 mod peephole;
@@ -203,23 +204,8 @@ fn translate_body(
     t.start_fuel_block();
     t.check_epoch();
 
-    let mut operators = wasmparser::OperatorsReader::new(locals.get_binary_reader());
-    while !operators.eof() {
-        let (op, offset) = operators.read_with_offset()?;
-        if let Some(validator) = validator.as_deref_mut() {
-            validator.op(offset, &op)?;
-        }
-        t.offset = offset as u32;
-        #[cfg(debug_assertions)]
-        let fuel_rule = t.fuel_rule_before(&op);
-        t.translate(op)?;
-        #[cfg(debug_assertions)]
-        t.check_fuel_rule(fuel_rule);
-    }
-    if validator.is_some() {
-        // Nothing after the function's `end`, and no frame left open.
-        operators.finish()?;
-    }
+    let operators = wasmparser::OperatorsReader::new(locals.get_binary_reader());
+    driver::translate_operators(&mut t, operators, validator)?;
     let result_slots = results.iter().map(|&ty| slot_count(ty)).sum();
     // Frames start as a copy of `frame_init`, padded to whole groups of four slots.
     let init_len = ((t.local_slots - param_slots) as usize + t.consts.len()).next_multiple_of(4);
@@ -574,10 +560,16 @@ impl<'a> Translator<'a> {
     /// With NaN canonicalization, makes the NaNs the instruction `mnemonic` just wrote to
     /// the top operand canonical, if it is float arithmetic (whose NaN payloads the spec
     /// leaves open; bitwise float operators such as `neg` keep theirs).
+    #[inline(always)]
     fn canonicalize_nan(&mut self, mnemonic: &str) {
-        if !self.options.canonicalize_nans {
-            return;
+        // Every numeric operator comes here: off, it costs one test.
+        if self.options.canonicalize_nans {
+            self.emit_canonicalize_nan(mnemonic);
         }
+    }
+
+    #[inline(never)]
+    fn emit_canonicalize_nan(&mut self, mnemonic: &str) {
         let Some((shape, op)) = mnemonic.split_once('.') else {
             return;
         };
