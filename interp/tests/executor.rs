@@ -373,6 +373,63 @@ fn float_chains_pass_exact_values_between_accumulators() {
     );
 }
 
+/// A state machine dispatching through a `br_table` at the head of its loop, as a bytecode
+/// interpreter does: each case goes back to its own copy of the head (`lower::dispatch`),
+/// which computes and traps as the head does.
+#[test]
+fn dispatch_loops_run_their_cases_in_order() {
+    let instance = instantiate(
+        r#"(module
+          (func (param $n i32) (result i32) (local $state i32) (local $acc i32)
+            (loop $dispatch
+              (block $halt (block $s2 (block $s1 (block $s0
+                (br_table $s0 $s1 $s2 $halt (i32.and (local.get $state) (i32.const 3))))
+                (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const 3)) (i32.const 1)))
+                (local.set $state (i32.const 1))
+                (br $dispatch))
+                (local.set $acc (i32.xor (local.get $acc) (local.get $n)))
+                (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                (local.set $state (select (i32.const 2) (i32.const 3) (local.get $n)))
+                (br $dispatch))
+                (local.set $acc (i32.rotl (local.get $acc) (i32.const 5)))
+                (br_if $dispatch (i32.eqz (local.tee $state (i32.const 0))))))
+            (local.get $acc))
+          ;; The head divides by $n, which the case counts down: the division by zero
+          ;; traps in a copy of the head.
+          (func (param $n i32) (result i32)
+            (loop $dispatch
+              (block $out (block $dec
+                (br_table $dec $out (i32.div_u (i32.const 0) (local.get $n))))
+                (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                (br $dispatch)))
+            (local.get $n)))"#,
+    );
+    let (mut n, mut acc, mut state) = (40u32, 0u32, 0);
+    loop {
+        match state {
+            0 => {
+                acc = acc.wrapping_mul(3).wrapping_add(1);
+                state = 1;
+            }
+            1 => {
+                acc ^= n;
+                n -= 1;
+                state = if n != 0 { 2 } else { 3 };
+            }
+            2 => {
+                acc = acc.rotate_left(5);
+                state = 0;
+            }
+            _ => break,
+        }
+    }
+    assert_eq!(call(&instance, 0, &[40]), Ok(acc as u64));
+    assert_eq!(
+        call(&instance, 1, &[3]),
+        Err(TrapCode::IntegerDivisionByZero)
+    );
+}
+
 #[test]
 fn multi_value_blocks_and_br_table() {
     let instance = instantiate(

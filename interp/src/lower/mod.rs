@@ -9,6 +9,7 @@
 
 mod accumulator;
 mod control;
+mod dispatch;
 mod driver;
 pub mod fuel;
 pub mod gc;
@@ -215,6 +216,7 @@ fn translate_body(
         .max(param_slots as u32 + init_len as u32);
     let frame_slots = u16::try_from(frame_slots).map_err(|_| t.too_large())?;
     peephole::thread_jumps(&mut t.ops);
+    dispatch::replicate_dispatch(&mut t.ops, &mut t.offsets);
     accumulator::forward_results(
         &mut t.ops,
         t.handlers
@@ -706,6 +708,9 @@ impl<'a> Translator<'a> {
         }
     }
 
+    // Inline: out of line, `source` travels through memory and the copy of the whole
+    // operand into the stack waits for the caller's stores to it.
+    #[inline(always)]
     fn push(&mut self, source: Source, ty: ValType) -> Result<Reg> {
         let slot = self.next_slot();
         let end = slot as u32 + slot_count(ty) as u32;

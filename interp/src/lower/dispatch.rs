@@ -1,0 +1,189 @@
+//! Replication of a loop's `br_table` dispatch into each branch that returns to it.
+//!
+//! An interpreter written in wasm runs one `br_table` at the head of its loop for every
+//! instruction it interprets, and each case branches back to that head. Every guest
+//! instruction then goes through the one indirect jump of tandem's `br_table` handler, and
+//! the processor predicts its target from little more than the previous one: a bytecode
+//! VM's time goes into mispredicted dispatches. Here each branch back to the head gets a
+//! copy of the head of its own (the few instructions that compute the index, the
+//! `br_table` and its entries), so each case dispatches from its own jump, predicted from
+//! the case that ran: what threaded code does for an interpreter written in C.
+//!
+//! The copies go after the function's last instruction, so no instruction moves: wasm
+//! offsets, exception ranges and loop entries stay valid. A copy keeps the wasm offsets of
+//! its originals, for traps and backtraces. A head is copied only if its instructions
+//! compute and fall through, nothing else: none calls, branches or can throw, so running a
+//! copy is running the head.
+
+use crate::isa::Op;
+
+/// At most this many instructions before the `br_table` are copied with it.
+const MAX_HEAD: usize = 8;
+/// Tables with more entries than this are left alone: each copy repeats them all.
+const MAX_ENTRIES: usize = 64;
+/// At most this many copies of one head.
+const MAX_COPIES: usize = 64;
+
+/// Gives each branch to the head of a `br_table` dispatch loop a copy of that head,
+/// appended to `ops` (and its wasm offset to `offsets`), while the function grows by less
+/// than its own size.
+pub(super) fn replicate_dispatch(ops: &mut Vec<Op>, offsets: &mut Vec<u32>) {
+    debug_assert_eq!(ops.len(), offsets.len());
+    let budget = ops.len();
+    let original_len = ops.len();
+    for table in 0..original_len {
+        let Op::BrTable { len, .. } = ops[table] else {
+            continue;
+        };
+        let entries = len as usize + 1;
+        if entries > MAX_ENTRIES {
+            continue;
+        }
+        // The head can start this far back: the instructions in between only compute.
+        let mut earliest = table;
+        while earliest > 0 && table - earliest < MAX_HEAD && only_computes(&ops[earliest - 1]) {
+            earliest -= 1;
+        }
+        let region_end = table + entries;
+        let mut copies = 0;
+        for at in 0..original_len {
+            if (earliest..=region_end).contains(&at) || !ops[at].has_branch_offset() {
+                continue;
+            }
+            let Some(head) =
+                branch_target_at(&mut ops[at], at).filter(|head| (earliest..=table).contains(head))
+            else {
+                continue;
+            };
+            let size = region_end + 1 - head;
+            if copies == MAX_COPIES || ops.len() + size - original_len > budget {
+                break;
+            }
+            let start = ops.len();
+            for original in head..=region_end {
+                let mut op = ops[original];
+                let here = ops.len();
+                if let Some(offset) = op.branch_offset_mut() {
+                    // The same target as the original's.
+                    *offset = (original as i64 + *offset as i64 - here as i64) as i32;
+                }
+                ops.push(op);
+                offsets.push(offsets[original]);
+            }
+            *ops[at].branch_offset_mut().expect("a branch") = (start - at) as i32;
+            copies += 1;
+        }
+    }
+}
+
+/// Where the branch `op` at index `at` jumps, as an index.
+fn branch_target_at(op: &mut Op, at: usize) -> Option<usize> {
+    let offset = *op.branch_offset_mut()?;
+    usize::try_from(at as i64 + offset as i64).ok()
+}
+
+/// Whether `op` only computes a result (or charges fuel, or checks the epoch) and falls
+/// through: it does not branch, call or throw, and reads nothing after itself.
+fn only_computes(op: &Op) -> bool {
+    op.acc_result().is_some()
+        || matches!(
+            op,
+            Op::Copy { .. }
+                | Op::Copy2 { .. }
+                | Op::Const32 { .. }
+                | Op::Const64 { .. }
+                | Op::ConsumeFuel { .. }
+                | Op::CheckEpoch {}
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::isa::Reg;
+
+    #[test]
+    fn each_branch_back_to_the_head_gets_a_copy_of_its_own() {
+        let head = [
+            Op::Load32 {
+                dst: Reg(2),
+                addr: Reg(0),
+                end: 4,
+            },
+            Op::BrTable {
+                index: Reg(2),
+                len: 1,
+            },
+            Op::Br { offset: 2 },
+            Op::Br { offset: 4 },
+        ];
+        let mut ops = vec![Op::Const32 {
+            dst: Reg(1),
+            value: 0,
+        }];
+        ops.extend(head);
+        ops.extend([
+            // The case at 5 goes back to the head twice.
+            Op::BrIfNez {
+                cond: Reg(1),
+                offset: -4,
+            },
+            Op::I32Add {
+                dst: Reg(0),
+                lhs: Reg(0),
+                rhs: Reg(3),
+            },
+            Op::Br { offset: -6 },
+            Op::Return {},
+        ]);
+        let mut offsets: Vec<u32> = (0..ops.len() as u32).map(|pc| 100 + pc).collect();
+        replicate_dispatch(&mut ops, &mut offsets);
+
+        assert_eq!(ops.len(), 9 + 2 * head.len());
+        assert_eq!(
+            ops[5],
+            Op::BrIfNez {
+                cond: Reg(1),
+                offset: 4
+            }
+        );
+        assert_eq!(ops[7], Op::Br { offset: 6 });
+        for copy in [9, 13] {
+            assert_eq!(ops[copy..copy + 2], head[..2]);
+            // The entries jump where the original's do: the case and the return.
+            assert_eq!(
+                ops[copy + 2],
+                Op::Br {
+                    offset: 5 - (copy as i32 + 2)
+                }
+            );
+            assert_eq!(
+                ops[copy + 3],
+                Op::Br {
+                    offset: 8 - (copy as i32 + 3)
+                }
+            );
+            assert_eq!(offsets[copy..copy + 4], [101, 102, 103, 104]);
+        }
+    }
+
+    #[test]
+    fn heads_that_do_more_than_compute_are_left_alone() {
+        let mut ops = vec![
+            Op::Call {
+                func: 0,
+                base: Reg(2),
+            },
+            Op::BrTable {
+                index: Reg(2),
+                len: 0,
+            },
+            Op::Br { offset: 1 },
+            Op::Br { offset: -3 },
+        ];
+        let before = ops.clone();
+        let mut offsets = vec![0; ops.len()];
+        replicate_dispatch(&mut ops, &mut offsets);
+        assert_eq!(ops, before);
+    }
+}
