@@ -373,6 +373,34 @@ fn float_chains_pass_exact_values_between_accumulators() {
     );
 }
 
+/// Shifts, rotations and bitwise operators by constants keep the constant in the
+/// instruction: 64-bit ones only when it sign-extends from 32 bits, which the mask
+/// `0xffff_ffff` does not.
+#[test]
+fn constant_operands_compute_as_register_ones() {
+    let instance = instantiate(
+        r#"(module
+          (func (param i32) (result i32)
+            (i32.xor (i32.rotl (local.get 0) (i32.const 37))
+                     (i32.and (i32.shr_s (local.get 0) (i32.const 3)) (i32.const 0x8000ffff))))
+          (func (param i64) (result i64)
+            (i64.or (i64.and (local.get 0) (i64.const 0xffffffff))
+                    (i64.xor (i64.shl (local.get 0) (i64.const 63)) (i64.const -16))))
+          (func (param i64) (result i64)
+            (i64.rotr (i64.and (local.get 0) (i64.const -256)) (i64.const 0x7fffffff))))"#,
+    );
+    for x in [0u32, 1, 0x8765_4321, u32::MAX] {
+        let expected = x.rotate_left(37 % 32) ^ (((x as i32) >> 3) as u32 & 0x8000_ffff);
+        assert_eq!(call(&instance, 0, &[x as u64]), Ok(expected as u64));
+    }
+    for x in [0u64, 1, 0x1234_5678_9abc_def1, u64::MAX] {
+        let expected = (x & 0xffff_ffff) | ((x << 63) ^ (-16i64 as u64));
+        assert_eq!(call(&instance, 1, &[x]), Ok(expected));
+        let expected = (x & (-256i64 as u64)).rotate_right(0x7fff_ffff % 64);
+        assert_eq!(call(&instance, 2, &[x]), Ok(expected));
+    }
+}
+
 /// A state machine dispatching through a `br_table` at the head of its loop, as a bytecode
 /// interpreter does: each case goes back to its own copy of the head (`lower::dispatch`),
 /// which computes and traps as the head does.

@@ -1464,7 +1464,7 @@ macro_rules! generated_handlers {
     (
         ops { $( $(#[doc = $doc:literal])* $name:ident { $($field:ident : $fty:ty),* } $(-> $dst:ident)? = $mnemonic:literal; )* }
         unary { $( $uname:ident $(/ $uacc:ident)? = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )* }
-        binary { $( $bname:ident $(/ $bacl:ident $bacr:ident)? = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )* }
+        binary { $( $bname:ident $(/ $bacl:ident $bacr:ident)? $(# $bimm:ident $baimm:ident)? = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )* }
         branch_compare { $( $cname:ident $(/ $cacl:ident $cacr:ident $(/ $cstep:ident)?)? = $cmn:literal : ($cty:ident) => $cfn:ident; )* }
         ternary { $( $tname:ident = $tmn:literal : ($ta:ident, $tb:ident, $tc:ident) -> $tout:ident => $tfn:ident; )* }
         extract_lane { $( $xname:ident = $xmn:literal : ($xin:ident) -> $xout:ident => $xfn:ident; )* }
@@ -1506,6 +1506,18 @@ macro_rules! generated_handlers {
                 handler!($bacr { dst, lhs } => {
                     let a = <$bl>::read(regs!(), lhs);
                     let b = acc_value!($br);
+                    next_result!($bout, numeric_result!($bkind, num::$bfn(a, b), check), dst)
+                });
+            )?
+            $(
+                handler!($bimm { dst, lhs, imm } => {
+                    let a = <$bl>::read(regs!(), lhs);
+                    let b = <$br as crate::isa::Immediate>::from_imm(imm);
+                    next_result!($bout, numeric_result!($bkind, num::$bfn(a, b), check), dst)
+                });
+                handler!($baimm { dst, imm } => {
+                    let a = acc_value!($bl);
+                    let b = <$br as crate::isa::Immediate>::from_imm(imm);
                     next_result!($bout, numeric_result!($bkind, num::$bfn(a, b), check), dst)
                 });
             )?
@@ -1564,12 +1576,13 @@ macro_rules! generated_handlers {
         /// The handlers, indexed by opcode: the order of [`Op`]'s variants.
         static HANDLERS: [Handler; 0 $(+ { let _ = stringify!($name); 1 })*
             $(+ { let _ = stringify!($uname); 1 } $(+ { let _ = stringify!($uacc); 1 })?)*
-            $(+ { let _ = stringify!($bname); 1 } $(+ { let _ = (stringify!($bacl), stringify!($bacr)); 2 })?)*
+            $(+ { let _ = stringify!($bname); 1 } $(+ { let _ = (stringify!($bacl), stringify!($bacr)); 2 })?
+                $(+ { let _ = (stringify!($bimm), stringify!($baimm)); 2 })?)*
             $(+ { let _ = stringify!($tname); 1 })* $(+ { let _ = stringify!($xname); 1 })*
             $(+ { let _ = stringify!($rname); 1 })*
             $(+ { let _ = stringify!($cname); 1 } $(+ { let _ = (stringify!($cacl), stringify!($cacr)); 2 }
                 $(+ { let _ = stringify!($cstep); 1 })?)?)*] = [
-            $($name,)* $($uname, $($uacc,)?)* $($bname, $($bacl, $bacr,)?)* $($tname,)* $($xname,)*
+            $($name,)* $($uname, $($uacc,)?)* $($bname, $($bacl, $bacr,)? $($bimm, $baimm,)?)* $($tname,)* $($xname,)*
             $($rname,)* $($cname, $($cacl, $cacr, $($cstep,)?)?)*
         ];
     };

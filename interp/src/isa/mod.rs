@@ -114,6 +114,39 @@ impl MemOp {
     }
 }
 
+/// The right operand of an `Imm` form: 32 bits kept in the instruction, sign-extended for a
+/// 64-bit operator. The translator uses such a form only for a constant that this gives
+/// back exactly.
+pub trait Immediate: Sized {
+    /// The operand `imm` stands for.
+    fn from_imm(imm: u32) -> Self;
+
+    /// The immediate that stands for `bits` (a constant of this type, as kept in a slot),
+    /// if there is one.
+    fn to_imm(bits: u64) -> Option<u32>;
+}
+
+impl Immediate for i32 {
+    fn from_imm(imm: u32) -> i32 {
+        imm as i32
+    }
+
+    fn to_imm(bits: u64) -> Option<u32> {
+        u32::try_from(bits).ok()
+    }
+}
+
+impl Immediate for i64 {
+    fn from_imm(imm: u32) -> i64 {
+        imm as i32 as i64
+    }
+
+    fn to_imm(bits: u64) -> Option<u32> {
+        let imm = bits as u32;
+        (imm as i32 as i64 as u64 == bits).then_some(imm)
+    }
+}
+
 /// The end of an access of `size` bytes at `offset` from its address, which the compact
 /// accesses of memory 0 keep instead of the offset, if it fits their 32-bit field.
 pub fn access_end(offset: u32, size: usize) -> Option<u32> {
@@ -411,6 +444,12 @@ impl WidthAccess {
 /// NameAccR / AddName` adds two registers into `dst`, then compares the sum with `limit` and
 /// jumps by `offset` if the comparison holds. It stands where an `add` was followed by the
 /// comparison's `AccL` form, and continues past both (see `lower::sequences`).
+///
+/// Integer shifts, rotations and bitwise operators name two more forms after a `#`: `Name /
+/// NameAccL NameAccR # NameImm NameAccImm`, whose right operand is a constant kept in the
+/// instruction ([`Immediate`]) instead of a register of the constant pool, with the left one
+/// in a register or the accumulator. A rotation by a constant or a mask then reads one
+/// register fewer.
 #[macro_export]
 macro_rules! for_each_op {
     ($m:ident) => {
@@ -945,14 +984,14 @@ macro_rules! for_each_op {
                 I32DivU / I32DivUAccL I32DivUAccR = "i32.div_u" : (i32, i32) -> i32 => trapping i32_div_u;
                 I32RemS / I32RemSAccL I32RemSAccR = "i32.rem_s" : (i32, i32) -> i32 => trapping i32_rem_s;
                 I32RemU / I32RemUAccL I32RemUAccR = "i32.rem_u" : (i32, i32) -> i32 => trapping i32_rem_u;
-                I32And / I32AndAccL I32AndAccR = "i32.and" : (i32, i32) -> i32 => total i32_and;
-                I32Or / I32OrAccL I32OrAccR = "i32.or" : (i32, i32) -> i32 => total i32_or;
-                I32Xor / I32XorAccL I32XorAccR = "i32.xor" : (i32, i32) -> i32 => total i32_xor;
-                I32Shl / I32ShlAccL I32ShlAccR = "i32.shl" : (i32, i32) -> i32 => total i32_shl;
-                I32ShrS / I32ShrSAccL I32ShrSAccR = "i32.shr_s" : (i32, i32) -> i32 => total i32_shr_s;
-                I32ShrU / I32ShrUAccL I32ShrUAccR = "i32.shr_u" : (i32, i32) -> i32 => total i32_shr_u;
-                I32Rotl / I32RotlAccL I32RotlAccR = "i32.rotl" : (i32, i32) -> i32 => total i32_rotl;
-                I32Rotr / I32RotrAccL I32RotrAccR = "i32.rotr" : (i32, i32) -> i32 => total i32_rotr;
+                I32And / I32AndAccL I32AndAccR # I32AndImm I32AndAccImm = "i32.and" : (i32, i32) -> i32 => total i32_and;
+                I32Or / I32OrAccL I32OrAccR # I32OrImm I32OrAccImm = "i32.or" : (i32, i32) -> i32 => total i32_or;
+                I32Xor / I32XorAccL I32XorAccR # I32XorImm I32XorAccImm = "i32.xor" : (i32, i32) -> i32 => total i32_xor;
+                I32Shl / I32ShlAccL I32ShlAccR # I32ShlImm I32ShlAccImm = "i32.shl" : (i32, i32) -> i32 => total i32_shl;
+                I32ShrS / I32ShrSAccL I32ShrSAccR # I32ShrSImm I32ShrSAccImm = "i32.shr_s" : (i32, i32) -> i32 => total i32_shr_s;
+                I32ShrU / I32ShrUAccL I32ShrUAccR # I32ShrUImm I32ShrUAccImm = "i32.shr_u" : (i32, i32) -> i32 => total i32_shr_u;
+                I32Rotl / I32RotlAccL I32RotlAccR # I32RotlImm I32RotlAccImm = "i32.rotl" : (i32, i32) -> i32 => total i32_rotl;
+                I32Rotr / I32RotrAccL I32RotrAccR # I32RotrImm I32RotrAccImm = "i32.rotr" : (i32, i32) -> i32 => total i32_rotr;
                 I64Add / I64AddAccL I64AddAccR = "i64.add" : (i64, i64) -> i64 => total i64_add;
                 I64Sub / I64SubAccL I64SubAccR = "i64.sub" : (i64, i64) -> i64 => total i64_sub;
                 I64Mul / I64MulAccL I64MulAccR = "i64.mul" : (i64, i64) -> i64 => total i64_mul;
@@ -960,14 +999,14 @@ macro_rules! for_each_op {
                 I64DivU / I64DivUAccL I64DivUAccR = "i64.div_u" : (i64, i64) -> i64 => trapping i64_div_u;
                 I64RemS / I64RemSAccL I64RemSAccR = "i64.rem_s" : (i64, i64) -> i64 => trapping i64_rem_s;
                 I64RemU / I64RemUAccL I64RemUAccR = "i64.rem_u" : (i64, i64) -> i64 => trapping i64_rem_u;
-                I64And / I64AndAccL I64AndAccR = "i64.and" : (i64, i64) -> i64 => total i64_and;
-                I64Or / I64OrAccL I64OrAccR = "i64.or" : (i64, i64) -> i64 => total i64_or;
-                I64Xor / I64XorAccL I64XorAccR = "i64.xor" : (i64, i64) -> i64 => total i64_xor;
-                I64Shl / I64ShlAccL I64ShlAccR = "i64.shl" : (i64, i64) -> i64 => total i64_shl;
-                I64ShrS / I64ShrSAccL I64ShrSAccR = "i64.shr_s" : (i64, i64) -> i64 => total i64_shr_s;
-                I64ShrU / I64ShrUAccL I64ShrUAccR = "i64.shr_u" : (i64, i64) -> i64 => total i64_shr_u;
-                I64Rotl / I64RotlAccL I64RotlAccR = "i64.rotl" : (i64, i64) -> i64 => total i64_rotl;
-                I64Rotr / I64RotrAccL I64RotrAccR = "i64.rotr" : (i64, i64) -> i64 => total i64_rotr;
+                I64And / I64AndAccL I64AndAccR # I64AndImm I64AndAccImm = "i64.and" : (i64, i64) -> i64 => total i64_and;
+                I64Or / I64OrAccL I64OrAccR # I64OrImm I64OrAccImm = "i64.or" : (i64, i64) -> i64 => total i64_or;
+                I64Xor / I64XorAccL I64XorAccR # I64XorImm I64XorAccImm = "i64.xor" : (i64, i64) -> i64 => total i64_xor;
+                I64Shl / I64ShlAccL I64ShlAccR # I64ShlImm I64ShlAccImm = "i64.shl" : (i64, i64) -> i64 => total i64_shl;
+                I64ShrS / I64ShrSAccL I64ShrSAccR # I64ShrSImm I64ShrSAccImm = "i64.shr_s" : (i64, i64) -> i64 => total i64_shr_s;
+                I64ShrU / I64ShrUAccL I64ShrUAccR # I64ShrUImm I64ShrUAccImm = "i64.shr_u" : (i64, i64) -> i64 => total i64_shr_u;
+                I64Rotl / I64RotlAccL I64RotlAccR # I64RotlImm I64RotlAccImm = "i64.rotl" : (i64, i64) -> i64 => total i64_rotl;
+                I64Rotr / I64RotrAccL I64RotrAccR # I64RotrImm I64RotrAccImm = "i64.rotr" : (i64, i64) -> i64 => total i64_rotr;
                 F32Add / F32AddAccL F32AddAccR = "f32.add" : (f32, f32) -> f32 => total f32_add;
                 F32Sub / F32SubAccL F32SubAccR = "f32.sub" : (f32, f32) -> f32 => total f32_sub;
                 F32Mul / F32MulAccL F32MulAccR = "f32.mul" : (f32, f32) -> f32 => total f32_mul;
@@ -1535,7 +1574,7 @@ macro_rules! define_ops {
             $( $uname:ident $(/ $uacc:ident)? = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )*
         }
         binary {
-            $( $bname:ident $(/ $bacl:ident $bacr:ident)? = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )*
+            $( $bname:ident $(/ $bacl:ident $bacr:ident)? $(# $bimm:ident $baimm:ident)? = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )*
         }
         branch_compare {
             $( $cname:ident $(/ $cacl:ident $cacr:ident $(/ $cstep:ident)?)? = $cmn:literal : ($cty:ident) => $cfn:ident; )*
@@ -1601,6 +1640,24 @@ macro_rules! define_ops {
                         dst: Reg,
                         /// Left operand register.
                         lhs: Reg,
+                    },
+                )?
+                $(
+                    #[doc = concat!("`", $bmn, "` of a register and a constant")]
+                    $bimm {
+                        /// Result register.
+                        dst: Reg,
+                        /// Left operand register.
+                        lhs: Reg,
+                        /// The right operand ([`Immediate`]).
+                        imm: u32,
+                    },
+                    #[doc = concat!("`", $bmn, "` of the accumulator and a constant")]
+                    $baimm {
+                        /// Result register.
+                        dst: Reg,
+                        /// The right operand ([`Immediate`]).
+                        imm: u32,
                     },
                 )?
             )*
@@ -1691,7 +1748,7 @@ macro_rules! define_ops {
                 match self {
                     $( Op::$name { .. } => $mnemonic, )*
                     $( Op::$uname { .. } $(| Op::$uacc { .. })? => $umn, )*
-                    $( Op::$bname { .. } $(| Op::$bacl { .. } | Op::$bacr { .. })? => $bmn, )*
+                    $( Op::$bname { .. } $(| Op::$bacl { .. } | Op::$bacr { .. })? $(| Op::$bimm { .. } | Op::$baimm { .. })? => $bmn, )*
                     $( Op::$cname { .. } $(| Op::$cacl { .. } | Op::$cacr { .. })? => $cmn, )*
                     $( $( $( Op::$cstep { .. } => concat!("add.", $cmn), )? )? )*
                     $( Op::$tname { .. } => $tmn, )*
@@ -1748,6 +1805,10 @@ macro_rules! define_ops {
                         $(
                             Op::$bacl { dst, rhs: other } | Op::$bacr { dst, lhs: other } => { f(dst); f(other); }
                         )?
+                        $(
+                            Op::$bimm { dst, lhs, .. } => { f(dst); f(lhs); }
+                            Op::$baimm { dst, .. } => f(dst),
+                        )?
                     )*
                     $( Op::$tname { dst, a, b, c } => { f(dst); f(a); f(b); f(c); } )*
                     $( Op::$xname { dst, src, .. } => { f(dst); f(src); } )*
@@ -1768,7 +1829,7 @@ macro_rules! define_ops {
                 match self {
                     $( $( Op::$name { $dst: d, .. } => Some(d), )? )*
                     $( Op::$uname { dst, .. } $(| Op::$uacc { dst })? => Some(dst), )*
-                    $( Op::$bname { dst, .. } $(| Op::$bacl { dst, .. } | Op::$bacr { dst, .. })? => Some(dst), )*
+                    $( Op::$bname { dst, .. } $(| Op::$bacl { dst, .. } | Op::$bacr { dst, .. })? $(| Op::$bimm { dst, .. } | Op::$baimm { dst, .. })? => Some(dst), )*
                     $( Op::$tname { dst, .. } => Some(dst), )*
                     $( Op::$xname { dst, .. } => Some(dst), )*
                     $( Op::$rname { dst, .. } => Some(dst), )*
@@ -1786,6 +1847,7 @@ macro_rules! define_ops {
                     )*
                     $(
                         Op::$bname { dst, .. } $(| Op::$bacl { dst, .. } | Op::$bacr { dst, .. })?
+                            $(| Op::$bimm { dst, .. } | Op::$baimm { dst, .. })?
                             if is_scalar!($bout) => Some(dst),
                     )*
                     $( Op::$xname { dst, .. } if is_scalar!($xout) => Some(dst), )*
@@ -1797,7 +1859,7 @@ macro_rules! define_ops {
             fn table_fills_float_acc(&self) -> bool {
                 match *self {
                     $( Op::$uname { .. } $(| Op::$uacc { .. })? => is_f64!($uout), )*
-                    $( Op::$bname { .. } $(| Op::$bacl { .. } | Op::$bacr { .. })? => is_f64!($bout), )*
+                    $( Op::$bname { .. } $(| Op::$bacl { .. } | Op::$bacr { .. })? $(| Op::$bimm { .. } | Op::$baimm { .. })? => is_f64!($bout), )*
                     $( Op::$xname { .. } => is_f64!($xout), )*
                     _ => false,
                 }
@@ -1808,7 +1870,7 @@ macro_rules! define_ops {
             fn table_reads_float_acc(&self) -> bool {
                 match *self {
                     $( $( Op::$uacc { .. } => is_f64!($uin), )? )*
-                    $( $( Op::$bacl { .. } => is_f64!($bl), Op::$bacr { .. } => is_f64!($br), )? )*
+                    $( $( Op::$bacl { .. } => is_f64!($bl), Op::$bacr { .. } => is_f64!($br), )? $( Op::$baimm { .. } => is_f64!($bl), )? )*
                     $( $( Op::$cacl { .. } | Op::$cacr { .. } => is_f64!($cty), )? )*
                     _ => false,
                 }
@@ -1823,6 +1885,7 @@ macro_rules! define_ops {
                             Op::$bname { dst, lhs, rhs } if lhs == reg => Some(Op::$bacl { dst, rhs }),
                             Op::$bname { dst, lhs, rhs } if rhs == reg => Some(Op::$bacr { dst, lhs }),
                         )?
+                        $( Op::$bimm { dst, lhs, imm } if lhs == reg => Some(Op::$baimm { dst, imm }), )?
                     )*
                     $(
                         $(
@@ -1854,6 +1917,10 @@ macro_rules! define_ops {
                         $(
                             Op::$bacl { dst, rhs } => write!(f, "{} {dst}, acc, {rhs}", $bmn),
                             Op::$bacr { dst, lhs } => write!(f, "{} {dst}, {lhs}, acc", $bmn),
+                        )?
+                        $(
+                            Op::$bimm { dst, lhs, imm } => write!(f, "{} {dst}, {lhs}, #{}", $bmn, *imm as i32),
+                            Op::$baimm { dst, imm } => write!(f, "{} {dst}, acc, #{}", $bmn, *imm as i32),
                         )?
                     )*
                     $(

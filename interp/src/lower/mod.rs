@@ -25,7 +25,8 @@ use wasmparser::{
 
 use crate::exec::Threaded;
 use crate::isa::{
-    MemAccess, MemOp, NanLanes, Op, Reg, RmwOp, V128Access, V128LoadKind, WidthAccess, access_end,
+    Immediate, MemAccess, MemOp, NanLanes, Op, Reg, RmwOp, V128Access, V128LoadKind, WidthAccess,
+    access_end,
 };
 use crate::module::{CompileError, ModuleInfo, slot_count};
 use control::{Control, ControlKind};
@@ -1013,6 +1014,31 @@ impl<'a> Translator<'a> {
         Ok(())
     }
 
+    /// As [`Translator::binary`] for an operator with an `Imm` form (`make`), if its right
+    /// operand is a constant not yet in a register that an [`Immediate`] of type `T` stands
+    /// for: then the instruction keeps the constant; otherwise `false`, having done nothing.
+    fn binary_imm<T: Immediate>(
+        &mut self,
+        result: ValType,
+        make: impl FnOnce(Reg, Reg, u32) -> Op,
+    ) -> Result<bool> {
+        let Some(Operand {
+            source: Source::Const(bits),
+            ..
+        }) = self.stack.last()
+        else {
+            return Ok(false);
+        };
+        let Some(imm) = T::to_imm(*bits) else {
+            return Ok(false);
+        };
+        self.stack.pop();
+        let lhs = self.pop_reg();
+        let dst = self.push_temp(result)?;
+        self.emit_result(make(dst, lhs, imm));
+        Ok(true)
+    }
+
     /// The memory a load or store accesses, and whether its addresses are 64-bit.
     fn memory_of(&self, memarg: &MemArg) -> Result<(u16, bool)> {
         let wasmparser::MemArgTarget::Memory(mem) = memarg.target else {
@@ -1094,13 +1120,10 @@ impl<'a> Translator<'a> {
     /// else reads it, and no label lies between the two, so the shift is the only way in.
     fn scaled_summand(&mut self, pc: usize, lhs: Reg, rhs: Reg) -> Option<AddressSum> {
         let shl = self.only_way_into(pc)?;
-        let Op::I32Shl {
-            dst: shifted,
-            lhs: index,
-            rhs: amount,
-        } = self.ops[shl]
-        else {
-            return None;
+        let (shifted, index, amount) = match self.ops[shl] {
+            Op::I32ShlImm { dst, lhs, imm } => (dst, lhs, imm as u64),
+            Op::I32Shl { dst, lhs, rhs } => (dst, lhs, self.const_value(rhs)?),
+            _ => return None,
         };
         let base = match (lhs == shifted, rhs == shifted) {
             (true, false) => rhs,
@@ -1110,7 +1133,7 @@ impl<'a> Translator<'a> {
         if !self.is_temp(shifted) {
             return None;
         }
-        let shift = (self.const_value(amount)? & 31) as u8;
+        let shift = (amount & 31) as u8;
         self.ops.truncate(pc);
         self.offsets.truncate(pc);
         Some(AddressSum {
@@ -2473,7 +2496,7 @@ macro_rules! lower_numeric {
     (
         ops { $( $(#[doc = $doc:literal])* $name:ident { $($field:ident : $fty:ty),* } $(-> $dst:ident)? = $mnemonic:literal; )* }
         unary { $( $uname:ident $(/ $uacc:ident)? = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )* }
-        binary { $( $bname:ident $(/ $bacl:ident $bacr:ident)? = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )* }
+        binary { $( $bname:ident $(/ $bacl:ident $bacr:ident)? $(# $bimm:ident $baimm:ident)? = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )* }
         branch_compare { $( $cname:ident $(/ $cacl:ident $cacr:ident $(/ $cstep:ident)?)? = $cmn:literal : ($cty:ident) => $cfn:ident; )* }
         ternary { $( $tname:ident = $tmn:literal : ($ta:ident, $tb:ident, $tc:ident) -> $tout:ident => $tfn:ident; )* }
         extract_lane { $( $xname:ident = $xmn:literal : ($xin:ident) -> $xout:ident => $xfn:ident; )* }
@@ -2488,6 +2511,12 @@ macro_rules! lower_numeric {
                         self.canonicalize_nan($umn);
                     } )*
                     $( Operator::$bname => {
+                        $(
+                            let imm = |dst, lhs, imm| Op::$bimm { dst, lhs, imm };
+                            if self.binary_imm::<$br>(val_type!($bout), imm)? {
+                                return Ok(true);
+                            }
+                        )?
                         self.binary(val_type!($bout), |dst, lhs, rhs| Op::$bname { dst, lhs, rhs })?;
                         self.canonicalize_nan($bmn);
                     } )*
