@@ -29,11 +29,23 @@ const MAX_COPIES: usize = 64;
 /// than its own size.
 pub(super) fn replicate_dispatch(ops: &mut Vec<Op>, offsets: &mut Vec<u32>) {
     debug_assert_eq!(ops.len(), offsets.len());
+    let tables: Vec<usize> = (0..ops.len())
+        .filter(|&at| matches!(ops[at], Op::BrTable { .. }))
+        .collect();
+    if tables.is_empty() {
+        return;
+    }
+    // Every branch and its target, found once for all tables. A branch given a copy of one
+    // head keeps its old target here, but no other table's head is that one.
+    let branches: Vec<(usize, usize)> = (0..ops.len())
+        .filter(|&at| ops[at].has_branch_offset())
+        .filter_map(|at| Some((at, branch_target_at(ops[at], at)?)))
+        .collect();
     let budget = ops.len();
     let original_len = ops.len();
-    for table in 0..original_len {
+    for table in tables {
         let Op::BrTable { len, .. } = ops[table] else {
-            continue;
+            unreachable!("a table found above");
         };
         let entries = len as usize + 1;
         if entries > MAX_ENTRIES {
@@ -46,15 +58,10 @@ pub(super) fn replicate_dispatch(ops: &mut Vec<Op>, offsets: &mut Vec<u32>) {
         }
         let region_end = table + entries;
         let mut copies = 0;
-        for at in 0..original_len {
-            if (earliest..=region_end).contains(&at) || !ops[at].has_branch_offset() {
+        for &(at, head) in &branches {
+            if (earliest..=region_end).contains(&at) || !(earliest..=table).contains(&head) {
                 continue;
             }
-            let Some(head) =
-                branch_target_at(&mut ops[at], at).filter(|head| (earliest..=table).contains(head))
-            else {
-                continue;
-            };
             let size = region_end + 1 - head;
             if copies == MAX_COPIES || ops.len() + size - original_len > budget {
                 break;
@@ -77,7 +84,7 @@ pub(super) fn replicate_dispatch(ops: &mut Vec<Op>, offsets: &mut Vec<u32>) {
 }
 
 /// Where the branch `op` at index `at` jumps, as an index.
-fn branch_target_at(op: &mut Op, at: usize) -> Option<usize> {
+fn branch_target_at(mut op: Op, at: usize) -> Option<usize> {
     let offset = *op.branch_offset_mut()?;
     usize::try_from(at as i64 + offset as i64).ok()
 }

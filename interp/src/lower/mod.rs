@@ -1296,32 +1296,8 @@ impl<'a> Translator<'a> {
             }
         }
         self.charge_fuel(&op);
-        if let Operator::I64ExtendI32U = op {
-            // i32 values are kept zero-extended in their slots, so the unsigned extension
-            // is already done: only the operand's type changes.
-            self.retype(ValType::I64);
-            return Ok(());
-        }
-        // Subtracting a constant adds its negation, so that loop steps counting down fuse
-        // with their branch like those counting up (see `sequences`).
-        let mut op = op;
-        if let Operator::I32Sub | Operator::I64Sub = op
-            && let Some(Operand {
-                source: Source::Const(bits),
-                ..
-            }) = self.stack.last_mut()
-        {
-            (*bits, op) = match op {
-                Operator::I32Sub => ((*bits as u32).wrapping_neg() as u64, Operator::I32Add),
-                _ => (bits.wrapping_neg(), Operator::I64Add),
-            };
-        }
-        if self.fuse_mul_add(&op)? || self.translate_numeric(&op)? {
-            if let Operator::I32Add = op {
-                self.fuse_scaled_add();
-            }
-            return Ok(());
-        }
+        // Control, variables, memory and the like first, then the table's numeric operators
+        // (`translate_operator`): each operator is found after one match or two.
         match op {
             Operator::Nop => {}
             Operator::Unreachable => {
@@ -1756,18 +1732,45 @@ impl<'a> Translator<'a> {
             Operator::F32ReinterpretI32 => self.retype(ValType::F32),
             Operator::I64ReinterpretF64 => self.retype(ValType::I64),
             Operator::F64ReinterpretI64 => self.retype(ValType::F64),
-            // The rarer families last, so common operators are found after one match.
-            other => {
-                if !self.translate_atomic(&other)?
-                    && !self.translate_simd(&other)?
-                    && !self.translate_gc(&other)?
-                {
-                    return Err(CompileError::at(
-                        format!("operator not supported yet: {other:?}"),
-                        self.offset as usize,
-                    ));
-                }
+            other => self.translate_operator(other)?,
+        }
+        Ok(())
+    }
+
+    /// Translates a numeric operator of the ISA table, or one of the rarer families.
+    fn translate_operator(&mut self, op: Operator<'_>) -> Result<()> {
+        if let Operator::I64ExtendI32U = op {
+            // i32 values are kept zero-extended in their slots, so the unsigned extension
+            // is already done: only the operand's type changes.
+            self.retype(ValType::I64);
+            return Ok(());
+        }
+        // Subtracting a constant adds its negation, so that loop steps counting down fuse
+        // with their branch like those counting up (see `sequences`).
+        let mut op = op;
+        if let Operator::I32Sub | Operator::I64Sub = op
+            && let Some(Operand {
+                source: Source::Const(bits),
+                ..
+            }) = self.stack.last_mut()
+        {
+            (*bits, op) = match op {
+                Operator::I32Sub => ((*bits as u32).wrapping_neg() as u64, Operator::I32Add),
+                _ => (bits.wrapping_neg(), Operator::I64Add),
+            };
+        }
+        if self.fuse_mul_add(&op)? || self.translate_numeric(&op)? {
+            if let Operator::I32Add = op {
+                self.fuse_scaled_add();
             }
+            return Ok(());
+        }
+        // The rarer families last.
+        if !self.translate_atomic(&op)? && !self.translate_simd(&op)? && !self.translate_gc(&op)? {
+            return Err(CompileError::at(
+                format!("operator not supported yet: {op:?}"),
+                self.offset as usize,
+            ));
         }
         Ok(())
     }

@@ -31,6 +31,9 @@ pub(super) fn thread_jumps(ops: &mut [Op]) {
         }
     }
     for at in 0..ops.len() {
+        if !ops[at].has_branch_offset() {
+            continue;
+        }
         follow_branches(ops, at);
         if let Op::Br { offset } = ops[at] {
             let target = at as isize + offset as isize;
@@ -54,9 +57,9 @@ pub(super) fn thread_jumps(ops: &mut [Op]) {
     }
     for at in 1..ops.len() {
         // A copy into the register that the next instruction returns: return the source.
-        ops[at - 1] = match (ops[at - 1], ops[at]) {
+        match (ops[at - 1], ops[at]) {
             (Op::Copy { dst, src }, Op::ReturnReg { src: returned }) if dst == returned => {
-                Op::ReturnReg { src }
+                ops[at - 1] = Op::ReturnReg { src };
             }
             (
                 Op::Copy2 { dst, src },
@@ -64,9 +67,9 @@ pub(super) fn thread_jumps(ops: &mut [Op]) {
                     src: returned,
                     len: 2,
                 },
-            ) if dst == returned => Op::ReturnSpan { src, len: 2 },
-            (op, _) => op,
-        };
+            ) if dst == returned => ops[at - 1] = Op::ReturnSpan { src, len: 2 },
+            _ => {}
+        }
     }
 }
 
