@@ -226,7 +226,7 @@ impl ModuleInfo {
 }
 
 /// The outcome of translating one function, kept so it happens once.
-type Translation = Result<Arc<CompiledFunc>, CompileError>;
+type Translation = Result<CompiledFunc, CompileError>;
 
 /// A module's metadata plus its bytecode, translated per function on first use.
 #[derive(Debug)]
@@ -257,9 +257,9 @@ impl ModuleCode {
     }
 
     /// The bytecode of defined function `defined_index`, translating it on first use.
-    pub fn compiled(&self, defined_index: u32) -> Result<&Arc<CompiledFunc>, CompileError> {
+    pub fn compiled(&self, defined_index: u32) -> Result<&CompiledFunc, CompileError> {
         self.compiled[defined_index as usize]
-            .get_or_init(|| lower::translate(&self.info, defined_index, self.options).map(Arc::new))
+            .get_or_init(|| lower::translate(&self.info, defined_index, self.options))
             .as_ref()
             .map_err(Clone::clone)
     }
@@ -297,7 +297,7 @@ impl ModuleCode {
                     &mut validator,
                 );
                 let outcome = translated.as_ref().map(|_| ()).map_err(Clone::clone);
-                let _ = self.compiled[index].set(translated.map(Arc::new));
+                let _ = self.compiled[index].set(translated);
                 outcome
             } else {
                 let range = self.info.bodies[index].clone();
