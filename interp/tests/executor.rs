@@ -373,6 +373,63 @@ fn float_chains_pass_exact_values_between_accumulators() {
     );
 }
 
+/// `memory.copy` and `memory.fill` of memory 0 at every small length (done inline) and a
+/// large one, overlapping either way, against a model; out of bounds, nothing is written.
+#[test]
+fn bulk_memory_of_every_small_length_matches_a_model() {
+    let instance = instantiate(
+        r#"(module
+          (memory 1)
+          (func (param $d i32) (param $s i32) (param $n i32)
+            (memory.copy (local.get $d) (local.get $s) (local.get $n)))
+          (func (param $d i32) (param $v i32) (param $n i32)
+            (memory.fill (local.get $d) (local.get $v) (local.get $n)))
+          (func (param $at i32) (result i64) (i64.load (local.get $at))))"#,
+    );
+    let mut model: Vec<u8> = (0..256u32).map(|i| (i * 37 + 11) as u8).collect();
+    for (at, chunk) in model.chunks(8).enumerate() {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap());
+        // The pattern, written one byte at a time.
+        for (k, byte) in word.to_le_bytes().into_iter().enumerate() {
+            call(&instance, 1, &[(at * 8 + k) as u64, byte as u64, 1]).unwrap();
+        }
+    }
+    let check = |model: &[u8]| {
+        for at in (0..model.len()).step_by(8) {
+            let word = u64::from_le_bytes(model[at..at + 8].try_into().unwrap());
+            assert_eq!(call(&instance, 2, &[at as u64]), Ok(word), "at {at}");
+        }
+    };
+    check(&model);
+    for n in (0..=40).chain([100]) {
+        for (d, s) in [(40, 3), (3, 40), (10, 13), (13, 10), (64, 64)] {
+            model.copy_within(s..s + n, d);
+            assert!(call(&instance, 0, &[d as u64, s as u64, n as u64]).is_ok());
+            check(&model);
+        }
+        model[7..7 + n].fill(n as u8 ^ 0x5a);
+        assert!(call(&instance, 1, &[7, (n as u64 ^ 0x5a) | 0x100, n as u64]).is_ok());
+        check(&model);
+    }
+    let page = 65536u64;
+    for (d, s, n) in [
+        (page - 4, 0, 5),
+        (0, page - 4, 5),
+        (page, 0, 1),
+        (0, 0, page + 1),
+    ] {
+        assert_eq!(
+            call(&instance, 0, &[d, s, n]),
+            Err(TrapCode::MemoryOutOfBounds)
+        );
+    }
+    assert_eq!(
+        call(&instance, 1, &[page - 2, 1, 3]),
+        Err(TrapCode::MemoryOutOfBounds)
+    );
+    check(&model);
+}
+
 /// Shifts, rotations and bitwise operators by constants keep the constant in the
 /// instruction: 64-bit ones only when it sign-extends from 32 bits, which the mask
 /// `0xffff_ffff` does not.

@@ -19,8 +19,9 @@ use std::time::Duration;
 
 use super::num::{self, AccValue, RegValue, SlotValue, v128};
 use super::{
-    Cx, Flow, Threaded, atomic, canonicalize_nan, effective, effective_any, effective_end,
-    in_bounds, index_value, indirect_callee, memory0, simd, simd_load,
+    Cx, Flow, SHORT_COPY, SHORT_FILL, Threaded, atomic, canonicalize_nan, copy_bytes, effective,
+    effective_any, effective_end, fill_bytes, in_bounds, index_value, indirect_callee, memory0,
+    simd, simd_load,
 };
 use crate::isa::Op;
 use crate::vm::objects::{self, Segment};
@@ -1329,6 +1330,54 @@ handler!(MemoryCopy { dst_mem, src_mem, d, s, n } => {
         src_memory.base.add(s as usize),
         dst_memory.base.add(d as usize),
         n as usize,
+    );
+    next!()
+});
+
+// The bulk operators of memory 0 copy and fill short lengths inline and leave longer ones
+// to a twin that calls the host's `memmove` or `memset`, so that the short path saves no
+// registers for the call.
+
+handler!(MemoryFill0 { d, val, n } => {
+    let (base, size) = memory0!();
+    let (d, n) = (r!(d) as u32 as u64, r!(n) as u32 as u64);
+    if !in_bounds(d, n, size as u64) {
+        trap!(TrapCode::MemoryOutOfBounds);
+    }
+    if n > SHORT_FILL as u64 {
+        tail!(MemoryFill0Long);
+    }
+    fill_bytes(base.add(d as usize), r!(val) as u8, n as usize);
+    next!()
+});
+
+handler!(fn MemoryFill0Long for MemoryFill0 { d, val, n } => {
+    let (base, _) = memory0!();
+    // In bounds: checked a moment ago.
+    std::ptr::write_bytes(base.add(r!(d) as u32 as usize), r!(val) as u8, r!(n) as u32 as usize);
+    next!()
+});
+
+handler!(MemoryCopy0 { d, s, n } => {
+    let (base, size) = memory0!();
+    let (d, s, n) = (r!(d) as u32 as u64, r!(s) as u32 as u64, r!(n) as u32 as u64);
+    if !in_bounds(d, n, size as u64) || !in_bounds(s, n, size as u64) {
+        trap!(TrapCode::MemoryOutOfBounds);
+    }
+    if n > SHORT_COPY as u64 {
+        tail!(MemoryCopy0Long);
+    }
+    copy_bytes(base.add(s as usize), base.add(d as usize), n as usize);
+    next!()
+});
+
+handler!(fn MemoryCopy0Long for MemoryCopy0 { d, s, n } => {
+    let (base, _) = memory0!();
+    // In bounds: checked a moment ago.
+    std::ptr::copy(
+        base.add(r!(s) as u32 as usize),
+        base.add(r!(d) as u32 as usize),
+        r!(n) as u32 as usize,
     );
     next!()
 });

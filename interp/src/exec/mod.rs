@@ -773,6 +773,82 @@ pub(crate) fn in_bounds(start: u64, len: u64, size: u64) -> bool {
     start.checked_add(len).is_some_and(|end| end <= size)
 }
 
+/// The longest copy [`copy_bytes`] does inline.
+pub(crate) const SHORT_COPY: usize = 32;
+/// The longest fill [`fill_bytes`] does inline.
+pub(crate) const SHORT_FILL: usize = 16;
+
+/// `std::ptr::copy` of `n` bytes (overlap allowed), with copies of up to [`SHORT_COPY`]
+/// bytes done inline: a wasm `memory.copy` is often a small struct or string, where the
+/// call to the host's `memmove` costs more than the copy.
+///
+/// # Safety
+///
+/// As for `std::ptr::copy`: both ranges valid for `n` bytes.
+#[inline(always)]
+pub(crate) unsafe fn copy_bytes(src: *const u8, dst: *mut u8, n: usize) {
+    // Both ends are read before either is written, so overlapping ranges copy as memmove
+    // does; for lengths between two powers of two the two accesses overlap each other.
+    macro_rules! ends {
+        ($ty:ty) => {{
+            let size = size_of::<$ty>();
+            // SAFETY: `size <= n`, so both accesses lie in the ranges the caller vouches for.
+            unsafe {
+                let head = src.cast::<$ty>().read_unaligned();
+                let tail = src.add(n - size).cast::<$ty>().read_unaligned();
+                dst.cast::<$ty>().write_unaligned(head);
+                dst.add(n - size).cast::<$ty>().write_unaligned(tail);
+            }
+        }};
+    }
+    match n {
+        0 => {}
+        1 => {
+            // SAFETY: one byte in each range.
+            unsafe { dst.write(src.read()) }
+        }
+        2..=3 => ends!(u16),
+        4..=7 => ends!(u32),
+        8..=15 => ends!(u64),
+        16..=32 => ends!(u128),
+        // SAFETY: guaranteed by the caller.
+        _ => unsafe { std::ptr::copy(src, dst, n) },
+    }
+}
+
+/// `std::ptr::write_bytes` of `n` bytes of `value`, with fills of up to [`SHORT_FILL`]
+/// bytes done inline (see [`copy_bytes`]).
+///
+/// # Safety
+///
+/// As for `std::ptr::write_bytes`: the range valid for `n` bytes.
+#[inline(always)]
+pub(crate) unsafe fn fill_bytes(dst: *mut u8, value: u8, n: usize) {
+    let pattern = u64::from_ne_bytes([value; 8]);
+    macro_rules! ends {
+        ($ty:ty) => {{
+            let size = size_of::<$ty>();
+            // SAFETY: `size <= n`, so both writes lie in the range the caller vouches for.
+            unsafe {
+                dst.cast::<$ty>().write_unaligned(pattern as $ty);
+                dst.add(n - size)
+                    .cast::<$ty>()
+                    .write_unaligned(pattern as $ty);
+            }
+        }};
+    }
+    match n {
+        0 => {}
+        // SAFETY: one byte in the range.
+        1 => unsafe { dst.write(value) },
+        2..=3 => ends!(u16),
+        4..=7 => ends!(u32),
+        8..=16 => ends!(u64),
+        // SAFETY: guaranteed by the caller.
+        _ => unsafe { std::ptr::write_bytes(dst, value, n) },
+    }
+}
+
 /// What the handlers return: the loop backend's handlers continue with the state they left
 /// in [`Cx`]; in the threaded backend only the handler that ends execution returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

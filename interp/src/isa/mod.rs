@@ -707,6 +707,10 @@ macro_rules! for_each_op {
             MemoryFill { mem: u32, d: Reg, val: Reg, n: Reg } = "memory.fill";
             /// Copies `n` bytes from `s` in `src_mem` to `d` in `dst_mem`.
             MemoryCopy { dst_mem: u16, src_mem: u16, d: Reg, s: Reg, n: Reg } = "memory.copy";
+            /// `memory.fill` of memory 0, with 32-bit indices.
+            MemoryFill0 { d: Reg, val: Reg, n: Reg } = "memory.fill0";
+            /// `memory.copy` within memory 0, with 32-bit indices.
+            MemoryCopy0 { d: Reg, s: Reg, n: Reg } = "memory.copy0";
             /// Copies `n` bytes of data segment `seg` from `s` to `d` in memory `mem`.
             MemoryInit { mem: u16, seg: u32, d: Reg, s: Reg, n: Reg } = "memory.init";
             /// Drops data segment `seg`.

@@ -1039,6 +1039,12 @@ impl<'a> Translator<'a> {
         Ok(true)
     }
 
+    /// Whether memory `mem` is memory 0 with 32-bit indices, whose base and length the
+    /// handlers keep at hand.
+    fn is_memory0_32(&self, mem: u32) -> bool {
+        mem == 0 && !self.info.memory_types[0].memory64
+    }
+
     /// The memory a load or store accesses, and whether its addresses are 64-bit.
     fn memory_of(&self, memarg: &MemArg) -> Result<(u16, bool)> {
         let wasmparser::MemArgTarget::Memory(mem) = memarg.target else {
@@ -1602,18 +1608,27 @@ impl<'a> Translator<'a> {
             }
             Operator::MemoryFill { mem } => {
                 let [d, val, n] = self.pop3();
-                self.emit(Op::MemoryFill { mem, d, val, n });
+                if self.is_memory0_32(mem) {
+                    self.emit(Op::MemoryFill0 { d, val, n });
+                } else {
+                    self.emit(Op::MemoryFill { mem, d, val, n });
+                }
             }
             Operator::MemoryCopy { dst_mem, src_mem } => {
                 let [d, s, n] = self.pop3();
-                let (dst_mem, src_mem) = (self.small_index(dst_mem)?, self.small_index(src_mem)?);
-                self.emit(Op::MemoryCopy {
-                    dst_mem,
-                    src_mem,
-                    d,
-                    s,
-                    n,
-                });
+                if self.is_memory0_32(dst_mem) && self.is_memory0_32(src_mem) {
+                    self.emit(Op::MemoryCopy0 { d, s, n });
+                } else {
+                    let (dst_mem, src_mem) =
+                        (self.small_index(dst_mem)?, self.small_index(src_mem)?);
+                    self.emit(Op::MemoryCopy {
+                        dst_mem,
+                        src_mem,
+                        d,
+                        s,
+                        n,
+                    });
+                }
             }
             Operator::MemoryInit { data_index, mem } => {
                 let [d, s, n] = self.pop3();
