@@ -89,8 +89,10 @@ fn branch_target_at(mut op: Op, at: usize) -> Option<usize> {
     usize::try_from(at as i64 + offset as i64).ok()
 }
 
-/// Whether `op` only computes a result (or charges fuel, or checks the epoch) and falls
-/// through: it does not branch, call or throw, and reads nothing after itself.
+/// Whether `op` only computes a result (or checks the epoch) and falls through: it does not
+/// branch, call or throw, and reads nothing after itself. A fuel charge is not copied: the
+/// bytecode keeps one `consume_fuel` per block, where the Cranelift tier's plan has its
+/// charge (a metered back edge jumps past it anyway, charging it itself).
 fn only_computes(op: &Op) -> bool {
     op.acc_result().is_some()
         || matches!(
@@ -99,7 +101,6 @@ fn only_computes(op: &Op) -> bool {
                 | Op::Copy2 { .. }
                 | Op::Const32 { .. }
                 | Op::Const64 { .. }
-                | Op::ConsumeFuel { .. }
                 | Op::CheckEpoch {}
         )
 }
