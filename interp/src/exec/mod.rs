@@ -1658,3 +1658,30 @@ unsafe fn atomic_address(
         Ok(memory.base.add(ea))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{copy_bytes, fill_bytes};
+
+    #[test]
+    fn inline_copies_and_fills_match_the_library_ones() {
+        let pattern: Vec<u8> = (0..128u32).map(|i| (i * 37 + 11) as u8).collect();
+        for n in 0..=40 {
+            for (d, s) in [(40, 3), (3, 40), (10, 13), (13, 10), (64, 64)] {
+                let mut expected = pattern.clone();
+                expected.copy_within(s..s + n, d);
+                let mut bytes = pattern.clone();
+                let base = bytes.as_mut_ptr();
+                // SAFETY: both ranges lie in `bytes`, whose pointer nothing else uses.
+                unsafe { copy_bytes(base.add(s), base.add(d), n) };
+                assert_eq!(bytes, expected, "copy of {n} from {s} to {d}");
+            }
+            let mut expected = pattern.clone();
+            expected[5..5 + n].fill(0xa5);
+            let mut bytes = pattern.clone();
+            // SAFETY: the range lies in `bytes`.
+            unsafe { fill_bytes(bytes.as_mut_ptr().add(5), 0xa5, n) };
+            assert_eq!(bytes, expected, "fill of {n}");
+        }
+    }
+}
