@@ -37,9 +37,7 @@ pub(super) fn forward_results(ops: &mut [Op], entries: impl IntoIterator<Item = 
     };
     for (at, op) in ops.iter().enumerate() {
         let mut op = *op;
-        if op.has_branch_offset()
-            && let Some(offset) = op.branch_offset_mut()
-        {
+        if let Some(offset) = op.branch_offset_mut() {
             enter(at as isize + *offset as isize);
         }
         // The table's entries are entered from the `br_table`, not from each other.

@@ -76,9 +76,6 @@ pub(super) fn thread_jumps(ops: &mut [Op]) {
 /// Points the branch at `at` past the unconditional branches and empty fuel charges its
 /// target starts a chain of.
 fn follow_branches(ops: &mut [Op], at: usize) {
-    if !ops[at].has_branch_offset() {
-        return;
-    }
     for _ in 0..MAX_HOPS {
         let mut op = ops[at];
         let Some(offset) = op.branch_offset_mut().map(|o| *o as isize) else {
