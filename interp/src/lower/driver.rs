@@ -61,16 +61,17 @@ pub(super) fn translate_operators(
     Ok(())
 }
 
-/// Each visit validates the operator, then translates it. Arguments are cloned for the
-/// validator: all are `Copy` but those of `br_table` (a borrowed reader) and `try_table`.
-macro_rules! define_visit {
-    ($(@$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
+/// Each visit validates the operator with the validator's `$visitor` (its plain or its SIMD
+/// one), then translates it. Arguments are cloned for the validator: all are `Copy` but
+/// those of `br_table` (a borrowed reader) and `try_table`.
+macro_rules! define_visits_with {
+    ($visitor:ident; $(@$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
         $(
             #[allow(clippy::clone_on_copy)]
             fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
                 if let Some(validator) = self.validator.as_deref_mut() {
                     validator
-                        .visitor(self.offset)
+                        .$visitor(self.offset)
                         .$visit($($($arg.clone()),*)?)
                         .map_err(CompileError::from)?;
                 }
@@ -80,20 +81,15 @@ macro_rules! define_visit {
     };
 }
 
-macro_rules! define_visit_simd {
-    ($(@$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
-        $(
-            #[allow(clippy::clone_on_copy)]
-            fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
-                if let Some(validator) = self.validator.as_deref_mut() {
-                    validator
-                        .simd_visitor(self.offset)
-                        .$visit($($($arg.clone()),*)?)
-                        .map_err(CompileError::from)?;
-                }
-                self.translate(Operator::$op $({ $($arg),* })?)
-            }
-        )*
+macro_rules! define_visits {
+    ($($operators:tt)*) => {
+        define_visits_with!(visitor; $($operators)*);
+    };
+}
+
+macro_rules! define_simd_visits {
+    ($($operators:tt)*) => {
+        define_visits_with!(simd_visitor; $($operators)*);
     };
 }
 
@@ -104,9 +100,9 @@ impl<'a> VisitOperator<'a> for Driver<'_, '_, '_> {
         Some(self)
     }
 
-    wasmparser::for_each_visit_operator!(define_visit);
+    wasmparser::for_each_visit_operator!(define_visits);
 }
 
 impl<'a> VisitSimdOperator<'a> for Driver<'_, '_, '_> {
-    wasmparser::for_each_visit_simd_operator!(define_visit_simd);
+    wasmparser::for_each_visit_simd_operator!(define_simd_visits);
 }
