@@ -1891,6 +1891,11 @@ mod tests {
     fn f32x4(l: [f32; 4]) -> u128 {
         from_f32s(l)
     }
+    /// Whether `bits` are an `f32` arithmetic NaN: all exponent bits and the quiet bit set.
+    fn is_arithmetic_nan(bits: u32) -> bool {
+        bits & 0x7fc0_0000 == 0x7fc0_0000
+    }
+
     fn f64x2(l: [f64; 2]) -> u128 {
         from_f64s(l)
     }
@@ -2155,7 +2160,9 @@ mod tests {
         );
         assert_eq!(u32s(f32x4_neg(a))[3], 0xffa0_0000);
         assert_eq!(u32s(f32x4_abs(f32x4_neg(a)))[3], 0x7fa0_0000);
-        assert_eq!(u32s(f32x4_ceil(a))[3], 0x7fe0_0000);
+        // Rounding a NaN gives an arithmetic NaN (quiet, of either sign): which one the
+        // host's `ceil` returns is left open, as the spec leaves it.
+        assert!(is_arithmetic_nan(u32s(f32x4_ceil(a))[3]));
         assert_eq!(
             f32s(f32x4_nearest(f32x4([0.5, 1.5, -2.5, 2.4]))),
             [0.0, 2.0, -2.0, 2.0]
@@ -2242,8 +2249,8 @@ mod tests {
         let r = f32x4_demote_f64x2_zero(f64x2([1e300, 0.1]));
         assert_eq!(f32s(r), [f32::INFINITY, 0.1f32, 0.0, 0.0]);
         let r = f32x4_demote_f64x2_zero(f64x2([f64::NAN, -f64::NAN]));
-        assert_eq!(u32s(r)[0], 0x7fc0_0000);
-        assert!(f32s(r)[1].is_nan());
+        assert!(is_arithmetic_nan(u32s(r)[0]));
+        assert!(is_arithmetic_nan(u32s(r)[1]));
         let r = f64x2_promote_low_f32x4(f32x4([0.1, -2.0, 7.0, 8.0]));
         assert_eq!(f64s(r), [f64::from(0.1f32), -2.0]);
         let r = f64x2_promote_low_f32x4(f32x4([f32::NAN, 0.0, 0.0, 0.0]));
