@@ -29,8 +29,11 @@ const MAX_COPIES: usize = 64;
 /// than its own size.
 pub(super) fn replicate_dispatch(ops: &mut Vec<Op>, offsets: &mut Vec<u32>) {
     debug_assert_eq!(ops.len(), offsets.len());
-    let tables: Vec<usize> = (0..ops.len())
-        .filter(|&at| matches!(ops[at], Op::BrTable { .. }))
+    let tables: Vec<(usize, u32)> = (ops.iter().enumerate())
+        .filter_map(|(at, op)| match *op {
+            Op::BrTable { len, .. } => Some((at, len)),
+            _ => None,
+        })
         .collect();
     if tables.is_empty() {
         return;
@@ -43,10 +46,7 @@ pub(super) fn replicate_dispatch(ops: &mut Vec<Op>, offsets: &mut Vec<u32>) {
         .collect();
     let budget = ops.len();
     let original_len = ops.len();
-    for table in tables {
-        let Op::BrTable { len, .. } = ops[table] else {
-            unreachable!("a table found above");
-        };
+    for (table, len) in tables {
         let entries = len as usize + 1;
         if entries > MAX_ENTRIES {
             continue;
