@@ -175,6 +175,12 @@ fn wasm_out_of_bounds_access_traps() {
     // After growing, the same address is in bounds.
     memory.grow(&mut store, 1).unwrap();
     assert_eq!(load.call(&mut store, PAGE as i32).unwrap(), 0);
+
+    // The bytes the trapping store and fill aimed past the old end were never written,
+    // though the reservation behind the length may be mapped: growth exposes zeroes.
+    let mut past = [0xaa_u8; 4];
+    memory.read(&store, PAGE, &mut past).unwrap();
+    assert_eq!(past, [0; 4]);
 }
 
 #[test]

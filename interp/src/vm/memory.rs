@@ -1,8 +1,17 @@
 //! Linear memory: an address-space reservation whose pages the OS zeroes lazily.
 //!
-//! The whole reachable range of a memory is reserved once with no access rights; growing
-//! only changes the protection of the next pages, so the base pointer never moves and
-//! instantiation never touches (or zeroes) the pages itself.
+//! The whole reachable range of a memory is reserved once, so the base pointer never moves
+//! and instantiation never touches (or zeroes) the pages itself: the OS backs and zeroes a
+//! page on its first touch.
+//!
+//! A guarded memory ([`Reservation::IndexSpaceAndGuard`]) relies on the hardware to stop
+//! accesses past its length, so everything past the length stays inaccessible and growing
+//! makes the next pages accessible. A memory whose every access is checked against its
+//! length ([`Reservation::Maximum`]) is mapped readable and writable in one system call when
+//! the OS allows it (it may refuse under strict overcommit accounting, and the memory then
+//! commits as it grows like a guarded one): its bytes past the length are untouched, hence
+//! still zero when growth exposes them, and growing only stores a new length. Creating a
+//! memory is then one `mmap`, which is most of what instantiating a small module costs.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -74,7 +83,8 @@ pub struct LinearMemory {
     reserved: usize,
     max_pages: u64,
     page_size: u64,
-    /// Bytes made accessible so far: the size rounded up to whole OS pages.
+    /// Bytes accessible so far: the size rounded up to whole OS pages, or the whole
+    /// reservation when it was mapped accessible at once.
     committed: AtomicUsize,
     shared: bool,
     /// Whether the reservation is [`Reservation::IndexSpaceAndGuard`].
@@ -142,9 +152,18 @@ impl LinearMemory {
         } else {
             round_up_to_os_page(max_pages * page_size) as usize
         };
-        let base = os::reserve(reserved).ok_or(MemoryError::OutOfMemory {
-            bytes: reserved as u64,
-        })?;
+        // A checked memory asks for its whole reservation accessible at once; see the module
+        // documentation.
+        let accessible = (!guarded).then(|| os::reserve(reserved, true)).flatten();
+        let (base, committed) = match accessible {
+            Some(base) => (base, reserved),
+            None => {
+                let base = os::reserve(reserved, false).ok_or(MemoryError::OutOfMemory {
+                    bytes: reserved as u64,
+                })?;
+                (base, 0)
+            }
+        };
         let memory = LinearMemory {
             def: Box::new(VmMemory {
                 base,
@@ -153,7 +172,7 @@ impl LinearMemory {
             reserved,
             max_pages,
             page_size,
-            committed: AtomicUsize::new(0),
+            committed: AtomicUsize::new(committed),
             shared,
             guarded,
             grow_lock: Mutex::new(()),
@@ -330,17 +349,24 @@ mod os {
         })
     }
 
-    /// Reserves `len` bytes of address space with no access rights.
-    pub(super) fn reserve(len: usize) -> Option<*mut u8> {
+    /// Reserves `len` bytes of address space, readable and writable if `accessible`, else
+    /// with no access rights. Either way no memory is committed: the OS backs a page on its
+    /// first touch.
+    pub(super) fn reserve(len: usize, accessible: bool) -> Option<*mut u8> {
         if len == 0 {
             return Some(ptr::NonNull::<u8>::dangling().as_ptr());
         }
+        let protection = if accessible {
+            libc::PROT_READ | libc::PROT_WRITE
+        } else {
+            libc::PROT_NONE
+        };
         // SAFETY: an anonymous private mapping at a kernel-chosen address aliases nothing.
         let ptr = unsafe {
             libc::mmap(
                 ptr::null_mut(),
                 len,
-                libc::PROT_NONE,
+                protection,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
                 -1,
                 0,
@@ -380,7 +406,7 @@ mod os {
         4096
     }
 
-    pub(super) fn reserve(len: usize) -> Option<*mut u8> {
+    pub(super) fn reserve(len: usize, _accessible: bool) -> Option<*mut u8> {
         if len == 0 {
             return Some(std::ptr::NonNull::<u8>::dangling().as_ptr());
         }
