@@ -24,9 +24,14 @@ use crate::isa::Op;
 /// Rewrites every instruction of `ops` that reads the result of the instruction before it,
 /// and that only that instruction reaches, to read it from the accumulator. `entries` are
 /// the further instructions execution can enter other than by falling through or branching:
-/// the targets of catch clauses.
-pub(super) fn forward_results(ops: &mut [Op], entries: impl IntoIterator<Item = u32>) {
-    let mut entered = vec![false; ops.len()];
+/// the targets of catch clauses. `entered` is a buffer for the pass to use.
+pub(super) fn forward_results(
+    ops: &mut [Op],
+    entries: impl IntoIterator<Item = u32>,
+    entered: &mut Vec<bool>,
+) {
+    entered.clear();
+    entered.resize(ops.len(), false);
     let mut enter = |target: isize| {
         if let Some(slot) = usize::try_from(target)
             .ok()
@@ -86,7 +91,7 @@ mod tests {
                 offset: -2,
             },
         ];
-        forward_results(&mut ops, []);
+        forward_results(&mut ops, [], &mut Vec::new());
         // The branch enters the `i32.shl`, which reads no result anyway.
         assert_eq!(
             ops[1],
@@ -117,7 +122,7 @@ mod tests {
                 rhs: Reg(3),
             },
         ];
-        forward_results(&mut ops, []);
+        forward_results(&mut ops, [], &mut Vec::new());
         assert_eq!(ops[1], Op::F64MulAccAcc { dst: Reg(3) });
         assert_eq!(ops[2], Op::F64AddAccAcc { dst: Reg(4) });
     }
@@ -151,7 +156,7 @@ mod tests {
         ];
         let before = ops;
         // The branch enters the `i32.add`; a catch clause enters the load.
-        forward_results(&mut ops, [4]);
+        forward_results(&mut ops, [4], &mut Vec::new());
         assert_eq!(ops[2], before[2]);
         assert_eq!(
             ops[3],

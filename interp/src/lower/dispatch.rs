@@ -24,29 +24,40 @@ const MAX_ENTRIES: usize = 64;
 /// At most this many copies of one head.
 const MAX_COPIES: usize = 64;
 
+/// The buffers of [`replicate_dispatch`], kept between translations.
+#[derive(Default)]
+pub(super) struct Scratch {
+    /// Each `br_table`'s position and length.
+    tables: Vec<(usize, u32)>,
+    /// Each branch's position and target.
+    branches: Vec<(usize, usize)>,
+}
+
 /// Gives each branch to the head of a `br_table` dispatch loop a copy of that head,
 /// appended to `ops` (and its wasm offset to `offsets`), while the function grows by less
 /// than its own size.
-pub(super) fn replicate_dispatch(ops: &mut Vec<Op>, offsets: &mut Vec<u32>) {
+pub(super) fn replicate_dispatch(ops: &mut Vec<Op>, offsets: &mut Vec<u32>, scratch: &mut Scratch) {
     debug_assert_eq!(ops.len(), offsets.len());
-    let tables: Vec<(usize, u32)> = (ops.iter().enumerate())
-        .filter_map(|(at, op)| match *op {
-            Op::BrTable { len, .. } => Some((at, len)),
-            _ => None,
-        })
-        .collect();
+    let Scratch { tables, branches } = scratch;
+    tables.clear();
+    tables.extend((ops.iter().enumerate()).filter_map(|(at, op)| match *op {
+        Op::BrTable { len, .. } => Some((at, len)),
+        _ => None,
+    }));
     if tables.is_empty() {
         return;
     }
     // Every branch and its target, found once for all tables. A branch given a copy of one
     // head keeps its old target here, but no other table's head is that one.
-    let branches: Vec<(usize, usize)> = (0..ops.len())
-        .filter(|&at| ops[at].has_branch_offset())
-        .filter_map(|at| Some((at, branch_target_at(ops[at], at)?)))
-        .collect();
+    branches.clear();
+    branches.extend(
+        (0..ops.len())
+            .filter(|&at| ops[at].has_branch_offset())
+            .filter_map(|at| Some((at, branch_target_at(ops[at], at)?))),
+    );
     let budget = ops.len();
     let original_len = ops.len();
-    for (table, len) in tables {
+    for &(table, len) in tables.iter() {
         let entries = len as usize + 1;
         if entries > MAX_ENTRIES {
             continue;
@@ -58,7 +69,7 @@ pub(super) fn replicate_dispatch(ops: &mut Vec<Op>, offsets: &mut Vec<u32>) {
         }
         let region_end = table + entries;
         let mut copies = 0;
-        for &(at, head) in &branches {
+        for &(at, head) in branches.iter() {
             if (earliest..=region_end).contains(&at) || !(earliest..=table).contains(&head) {
                 continue;
             }
@@ -145,7 +156,7 @@ mod tests {
             Op::Return {},
         ]);
         let mut offsets: Vec<u32> = (0..ops.len() as u32).map(|pc| 100 + pc).collect();
-        replicate_dispatch(&mut ops, &mut offsets);
+        replicate_dispatch(&mut ops, &mut offsets, &mut Scratch::default());
 
         assert_eq!(ops.len(), 9 + 2 * head.len());
         assert_eq!(
@@ -191,7 +202,7 @@ mod tests {
         ];
         let before = ops.clone();
         let mut offsets = vec![0; ops.len()];
-        replicate_dispatch(&mut ops, &mut offsets);
+        replicate_dispatch(&mut ops, &mut offsets, &mut Scratch::default());
         assert_eq!(ops, before);
     }
 }

@@ -5,7 +5,7 @@
 //! Reading operators one by one as [`Operator`] values and passing each to the validator would
 //! match on every operator three times: once to decode it, once in the validator's dispatch
 //! on the value, once in the translator. Visiting decodes and validates in one dispatch; the
-//! translator still takes the operator as a value.
+//! translator still matches on the operator, which each visit builds.
 
 use wasmparser::{
     FuncValidator, Operator, OperatorsReader, ValidatorResources, VisitOperator, VisitSimdOperator,
@@ -30,7 +30,9 @@ impl Driver<'_, '_, '_> {
         t.offset = self.offset as u32;
         #[cfg(debug_assertions)]
         let fuel_rule = t.fuel_rule_before(&op);
-        t.translate(op)?;
+        // By reference: here the operator's variant is known, so dropping it costs nothing,
+        // where the translator would have to drop whichever variant it was given.
+        t.translate(&op)?;
         #[cfg(debug_assertions)]
         t.check_fuel_rule(fuel_rule);
         Ok(())
@@ -41,7 +43,7 @@ impl Driver<'_, '_, '_> {
 /// `validator` if given, and with it checks that nothing follows the body's final `end`.
 pub(super) fn translate_operators(
     translator: &mut Translator<'_>,
-    mut operators: OperatorsReader<'_>,
+    operators: &mut OperatorsReader<'_>,
     validator: Option<&mut FuncValidator<ValidatorResources>>,
 ) -> Result<()> {
     let validating = validator.is_some();

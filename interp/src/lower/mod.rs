@@ -206,8 +206,12 @@ fn translate_body(
     t.start_fuel_block();
     t.check_epoch();
 
-    let operators = wasmparser::OperatorsReader::new(locals.get_binary_reader());
-    driver::translate_operators(&mut t, operators, validator)?;
+    let mut operators = wasmparser::OperatorsReader::new_with_allocs(
+        locals.get_binary_reader(),
+        std::mem::take(&mut t.scratch.reader),
+    );
+    driver::translate_operators(&mut t, &mut operators, validator)?;
+    t.scratch.reader = operators.into_allocations();
     let result_slots = results.iter().map(|&ty| slot_count(ty)).sum();
     // Frames start as a copy of `frame_init`, padded to whole groups of four slots.
     let init_len = ((t.local_slots - param_slots) as usize + t.consts.len()).next_multiple_of(4);
@@ -217,14 +221,23 @@ fn translate_body(
         .max(param_slots as u32 + init_len as u32);
     let frame_slots = u16::try_from(frame_slots).map_err(|_| t.too_large())?;
     peephole::thread_jumps(&mut t.ops);
-    dispatch::replicate_dispatch(&mut t.ops, &mut t.offsets);
+    dispatch::replicate_dispatch(&mut t.ops, &mut t.offsets, &mut t.scratch.dispatch);
     accumulator::forward_results(
         &mut t.ops,
         t.handlers
             .iter()
             .flat_map(|handler| handler.catches.iter().map(|clause| clause.target)),
+        &mut t.scratch.entered,
     );
     sequences::fuse_sequences(&mut t.ops);
+    // The template: zeroes for the locals that are not parameters, then the constants,
+    // then zeroes up to a whole quad.
+    let mut template = std::iter::repeat_n(0, (t.local_slots - param_slots) as usize)
+        .chain(t.consts.iter().copied())
+        .chain(std::iter::repeat(0));
+    let frame_init = (0..init_len / 4)
+        .map(|_| SlotQuad(std::array::from_fn(|_| template.next().unwrap_or(0))))
+        .collect();
     // Copied out at their exact size: the buffers go back to the thread for the next
     // translation.
     let compiled = CompiledFunc {
@@ -234,14 +247,7 @@ fn translate_body(
         local_slots: t.local_slots,
         param_slots,
         result_slots,
-        frame_init: std::iter::repeat_n(0, (t.local_slots - param_slots) as usize)
-            .chain(t.consts.iter().copied())
-            .chain(std::iter::repeat(0))
-            .take(init_len)
-            .collect::<Vec<_>>()
-            .chunks_exact(4)
-            .map(|quad| SlotQuad([quad[0], quad[1], quad[2], quad[3]]))
-            .collect(),
+        frame_init,
         handlers: std::mem::take(&mut t.handlers).into_boxed_slice(),
     };
     t.recycle();
@@ -261,6 +267,11 @@ struct Scratch {
     vector_regs: HashMap<u128, Reg, ConstHasher>,
     stack: Vec<Operand>,
     controls: Vec<Control>,
+    /// The buffers of the operators' reader and of the passes, which stay here during a
+    /// translation.
+    reader: wasmparser::OperatorsReaderAllocations,
+    dispatch: dispatch::Scratch,
+    entered: Vec<bool>,
 }
 
 thread_local! {
@@ -331,6 +342,9 @@ struct Translator<'a> {
     fuel_blocks: u32,
     /// Where the last label was bound: no instruction before it may be fused with one after.
     last_label: usize,
+    /// The thread's scratch buffers, less those moved into the fields above while the
+    /// translation runs.
+    scratch: Box<Scratch>,
 }
 
 /// What the translation of a module's functions depends on besides the module.
@@ -352,32 +366,24 @@ type Result<T, E = CompileError> = std::result::Result<T, E>;
 
 impl<'a> Translator<'a> {
     fn new(info: &'a ModuleInfo, body_start: usize, options: TranslateOptions) -> Self {
-        let scratch = SCRATCH.take().unwrap_or_default();
-        let Scratch {
-            ops,
-            offsets,
-            locals,
-            consts,
-            const_regs,
-            vector_regs,
-            stack,
-            controls,
-        } = *scratch;
+        use std::mem::take;
+        let mut scratch = SCRATCH.take().unwrap_or_default();
         Translator {
             info,
-            ops,
-            offsets,
+            ops: take(&mut scratch.ops),
+            offsets: take(&mut scratch.offsets),
             offset: 0,
             body_start,
-            locals,
+            locals: take(&mut scratch.locals),
             local_slots: 0,
-            consts,
-            const_regs,
-            vector_regs,
+            consts: take(&mut scratch.consts),
+            const_regs: take(&mut scratch.const_regs),
+            vector_regs: take(&mut scratch.vector_regs),
             temp_base: 0,
-            stack,
+            stack: take(&mut scratch.stack),
             max_slots: 0,
-            controls,
+            controls: take(&mut scratch.controls),
+            scratch,
             last_result: None,
             skipped_depth: 0,
             handlers: Vec::new(),
@@ -394,16 +400,15 @@ impl<'a> Translator<'a> {
         if !(keep(self.ops.capacity()) && keep(self.const_regs.capacity())) {
             return;
         }
-        let mut scratch = Box::new(Scratch {
-            ops: self.ops,
-            offsets: self.offsets,
-            locals: self.locals,
-            consts: self.consts,
-            const_regs: self.const_regs,
-            vector_regs: self.vector_regs,
-            stack: self.stack,
-            controls: self.controls,
-        });
+        let mut scratch = self.scratch;
+        scratch.ops = self.ops;
+        scratch.offsets = self.offsets;
+        scratch.locals = self.locals;
+        scratch.consts = self.consts;
+        scratch.const_regs = self.const_regs;
+        scratch.vector_regs = self.vector_regs;
+        scratch.stack = self.stack;
+        scratch.controls = self.controls;
         scratch.ops.clear();
         scratch.offsets.clear();
         scratch.locals.clear();
@@ -1282,9 +1287,9 @@ impl<'a> Translator<'a> {
         Ok(())
     }
 
-    fn translate(&mut self, op: Operator<'_>) -> Result<()> {
+    fn translate(&mut self, op: &Operator<'_>) -> Result<()> {
         if self.is_unreachable() {
-            match op {
+            match *op {
                 Operator::Block { .. }
                 | Operator::Loop { .. }
                 | Operator::If { .. }
@@ -1301,10 +1306,10 @@ impl<'a> Translator<'a> {
                 _ => return Ok(()),
             }
         }
-        self.charge_fuel(&op);
+        self.charge_fuel(op);
         // Control, variables, memory and the like first, then the table's numeric operators
         // (`translate_operator`): each operator is found after one match or two.
-        match op {
+        match *op {
             Operator::Nop => {}
             Operator::Unreachable => {
                 self.emit(Op::Unreachable {});
@@ -1374,7 +1379,7 @@ impl<'a> Translator<'a> {
                 self.branch_if(relative_depth, reference, true);
                 self.pop();
             }
-            Operator::TryTable { try_table } => {
+            Operator::TryTable { ref try_table } => {
                 // Landing pads first, jumped over: each is a branch to its clause's label,
                 // where the unwinder has put the caught values.
                 let skip = self.emit(Op::Br { offset: 0 });
@@ -1439,9 +1444,11 @@ impl<'a> Translator<'a> {
                 self.emit(Op::TrapIfNull { src });
                 self.stack.push(reference);
             }
-            Operator::BrTable { targets } => {
+            Operator::BrTable { ref targets } => {
                 let index = self.pop_reg();
-                let mut depths = targets.targets().collect::<Result<Vec<u32>, _>>()?;
+                let mut depths = targets
+                    .targets()
+                    .collect::<Result<smallvec::SmallVec<[u32; 16]>, _>>()?;
                 depths.push(targets.default());
                 let count = self.label_arity(targets.default());
                 self.materialize_top(count);
@@ -1747,13 +1754,13 @@ impl<'a> Translator<'a> {
             Operator::F32ReinterpretI32 => self.retype(ValType::F32),
             Operator::I64ReinterpretF64 => self.retype(ValType::I64),
             Operator::F64ReinterpretI64 => self.retype(ValType::F64),
-            other => self.translate_operator(other)?,
+            _ => self.translate_operator(op)?,
         }
         Ok(())
     }
 
     /// Translates a numeric operator of the ISA table, or one of the rarer families.
-    fn translate_operator(&mut self, op: Operator<'_>) -> Result<()> {
+    fn translate_operator(&mut self, op: &Operator<'_>) -> Result<()> {
         if let Operator::I64ExtendI32U = op {
             // i32 values are kept zero-extended in their slots, so the unsigned extension
             // is already done: only the operand's type changes.
@@ -1770,18 +1777,18 @@ impl<'a> Translator<'a> {
             }) = self.stack.last_mut()
         {
             (*bits, op) = match op {
-                Operator::I32Sub => ((*bits as u32).wrapping_neg() as u64, Operator::I32Add),
-                _ => (bits.wrapping_neg(), Operator::I64Add),
+                Operator::I32Sub => ((*bits as u32).wrapping_neg() as u64, &Operator::I32Add),
+                _ => (bits.wrapping_neg(), &Operator::I64Add),
             };
         }
-        if self.fuse_mul_add(&op)? || self.translate_numeric(&op)? {
+        if self.fuse_mul_add(op)? || self.translate_numeric(op)? {
             if let Operator::I32Add = op {
                 self.fuse_scaled_add();
             }
             return Ok(());
         }
         // The rarer families last.
-        if !self.translate_atomic(&op)? && !self.translate_simd(&op)? && !self.translate_gc(&op)? {
+        if !self.translate_atomic(op)? && !self.translate_simd(op)? && !self.translate_gc(op)? {
             return Err(CompileError::at(
                 format!("operator not supported yet: {op:?}"),
                 self.offset as usize,

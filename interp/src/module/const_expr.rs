@@ -1,5 +1,6 @@
 //! Constant expressions (global initializers, segment offsets and element items).
 
+use smallvec::{SmallVec, smallvec};
 use wasmparser::{CompositeInnerType, CompositeType, Operator, SubType, ValType};
 
 use crate::vm::TrapCode;
@@ -53,15 +54,16 @@ pub enum ConstOp {
 /// A validated constant expression.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConstExpr {
-    /// Its operations in order.
-    pub ops: Vec<ConstOp>,
+    /// Its operations in order. Most expressions are one constant or one `ref.func` (a
+    /// table's elements are one per function), kept inline.
+    pub ops: SmallVec<[ConstOp; 1]>,
 }
 
 impl ConstExpr {
     /// An expression that is a single reference to function `index`.
     pub fn ref_func(index: u32) -> Self {
         ConstExpr {
-            ops: vec![ConstOp::RefFunc(index)],
+            ops: smallvec![ConstOp::RefFunc(index)],
         }
     }
 
@@ -70,7 +72,7 @@ impl ConstExpr {
         expr: &wasmparser::ConstExpr<'_>,
         types: &[SubType],
     ) -> Result<Self, super::CompileError> {
-        let mut ops = Vec::new();
+        let mut ops = SmallVec::new();
         let mut reader = expr.get_operators_reader();
         while !reader.eof() {
             let op = match reader.read()? {
