@@ -3,6 +3,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use tandem_interp::module::ValidatorPool;
 use tandem_interp::vm::{LinearMemory, Reservation, SigId, TypeInfo, TypeRegistry};
 
 use crate::config::{Config, Strategy};
@@ -27,6 +28,8 @@ struct EngineInner {
     /// Every defined type of the engine's modules and host functions, by canonical
     /// recursion group: equal types get equal ids, which `call_indirect` compares.
     types: TypeRegistry,
+    /// Function validators' buffers, reused from module to module.
+    validators: ValidatorPool,
     epoch: AtomicU64,
     /// Jobs for the background compilation thread, started on first use; it ends when the
     /// engine is dropped.
@@ -100,6 +103,7 @@ impl Engine {
             inner: Arc::new(EngineInner {
                 config,
                 types: TypeRegistry::new(),
+                validators: ValidatorPool::default(),
                 epoch: AtomicU64::new(0),
                 compile_jobs: Mutex::new(None),
                 native_stats: Arc::default(),
@@ -211,6 +215,11 @@ impl Engine {
 
     pub(crate) fn epoch_counter(&self) -> &AtomicU64 {
         &self.inner.epoch
+    }
+
+    /// The engine's pool of function validators' buffers.
+    pub(crate) fn validators(&self) -> &ValidatorPool {
+        &self.inner.validators
     }
 
     /// The engine's type registry.

@@ -101,6 +101,7 @@ impl Module {
             pending,
             engine.compilation_threads(),
             !engine.config().lazy_translation,
+            engine.validators(),
         )?;
         #[cfg(tandem_jit)]
         let native =

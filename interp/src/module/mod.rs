@@ -268,13 +268,23 @@ impl ModuleCode {
     /// `threads` threads, translating each in the same pass with `translate` (eager
     /// translation, which then reads every body once instead of twice). The error reported,
     /// if any, is that of the first function that fails, whatever the number of threads.
+    /// The validators' buffers come from `pool` and go back to it.
     pub fn validate_bodies(
         &self,
         pending: PendingBodies,
         threads: usize,
         translate: bool,
+        pool: &ValidatorPool,
     ) -> Result<(), CompileError> {
         debug_assert_eq!(pending.len(), self.compiled.len());
+        if worker_count(pending.len(), threads) <= 1 {
+            let mut allocs = pool.take();
+            for (index, func) in pending.into_iter().enumerate() {
+                self.validate_body(&mut allocs, index, func, translate)?;
+            }
+            pool.give(allocs);
+            return Ok(());
+        }
         let pending: Vec<Mutex<Option<_>>> =
             pending.into_iter().map(|f| Mutex::new(Some(f))).collect();
         // Each function's outcome; translation results go into its bytecode cell.
@@ -288,30 +298,15 @@ impl ModuleCode {
             else {
                 return;
             };
-            let mut validator = func.into_validator(std::mem::take(allocs));
-            let outcome = if translate {
-                let translated = lower::validate_and_translate(
-                    &self.info,
-                    index as u32,
-                    self.options,
-                    &mut validator,
-                );
-                let outcome = translated.as_ref().map(|_| ()).map_err(Clone::clone);
-                let _ = self.compiled[index].set(translated);
-                outcome
-            } else {
-                let range = self.info.bodies[index].clone();
-                let body = wasmparser::FunctionBody::new(wasmparser::BinaryReader::new_features(
-                    &self.info.bytes[range.clone()],
-                    range.start as u64,
-                    self.info.features,
-                ));
-                validator.validate(&body).map_err(CompileError::from)
-            };
-            *allocs = validator.into_allocations();
-            let _ = outcomes[index].set(outcome);
+            let _ = outcomes[index].set(self.validate_body(allocs, index, func, translate));
         };
-        run_in_batches(pending.len(), threads, work);
+        run_in_batches(
+            pending.len(),
+            threads,
+            || pool.take(),
+            |allocs| pool.give(allocs),
+            work,
+        );
         for outcome in outcomes {
             if let Some(Err(error)) = outcome.into_inner() {
                 return Err(error);
@@ -320,14 +315,53 @@ impl ModuleCode {
         Ok(())
     }
 
+    /// Validates defined function `index` with the buffers `allocs`, and translates it in
+    /// the same pass if `translate`.
+    fn validate_body(
+        &self,
+        allocs: &mut wasmparser::FuncValidatorAllocations,
+        index: usize,
+        func: wasmparser::FuncToValidate<wasmparser::ValidatorResources>,
+        translate: bool,
+    ) -> Result<(), CompileError> {
+        let mut validator = func.into_validator(std::mem::take(allocs));
+        let outcome = if translate {
+            let translated = lower::validate_and_translate(
+                &self.info,
+                index as u32,
+                self.options,
+                &mut validator,
+            );
+            let outcome = translated.as_ref().map(|_| ()).map_err(Clone::clone);
+            let _ = self.compiled[index].set(translated);
+            outcome
+        } else {
+            let range = self.info.bodies[index].clone();
+            let body = wasmparser::FunctionBody::new(wasmparser::BinaryReader::new_features(
+                &self.info.bytes[range.clone()],
+                range.start as u64,
+                self.info.features,
+            ));
+            validator.validate(&body).map_err(CompileError::from)
+        };
+        *allocs = validator.into_allocations();
+        outcome
+    }
+
     /// Translates every function now (eager translation), on up to `threads` threads; the
     /// error reported, if any, is that of the first function that fails, whatever the
     /// number of threads.
     pub fn compile_all(&self, threads: usize) -> Result<(), CompileError> {
-        run_in_batches(self.compiled.len(), threads, |_: &mut (), index| {
-            // Failures are kept in the function's cell and reported below.
-            let _ = self.compiled(index as u32);
-        });
+        run_in_batches(
+            self.compiled.len(),
+            threads,
+            || (),
+            |()| {},
+            |_: &mut (), index| {
+                // Failures are kept in the function's cell and reported below.
+                let _ = self.compiled(index as u32);
+            },
+        );
         for index in 0..self.compiled.len() {
             self.compiled(index as u32)?;
         }
@@ -335,26 +369,69 @@ impl ModuleCode {
     }
 }
 
-/// Runs `work` on every index below `count`, on up to `threads` threads, each with scratch
-/// state of its own; workers take indices in small batches from a shared counter, so a few
-/// big functions do not leave one thread with all the work.
-fn run_in_batches<S: Default>(count: usize, threads: usize, work: impl Fn(&mut S, usize) + Sync) {
-    // Below this many functions per thread, starting threads costs more than it saves.
+/// The buffers of function validators, kept between modules (an engine holds one pool), so
+/// that validating a module does not allocate and grow them anew.
+#[derive(Default)]
+pub struct ValidatorPool(Mutex<Vec<wasmparser::FuncValidatorAllocations>>);
+
+impl ValidatorPool {
+    /// Buffers to validate with: a pooled set, or new ones.
+    fn take(&self) -> wasmparser::FuncValidatorAllocations {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .unwrap_or_default()
+    }
+
+    /// Returns buffers to the pool.
+    fn give(&self, allocs: wasmparser::FuncValidatorAllocations) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(allocs);
+    }
+}
+
+impl std::fmt::Debug for ValidatorPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ValidatorPool").finish_non_exhaustive()
+    }
+}
+
+/// How many threads [`run_in_batches`] uses for `count` items on up to `threads` threads:
+/// below a few dozen functions per thread, starting threads costs more than it saves.
+fn worker_count(count: usize, threads: usize) -> usize {
     const MIN_FUNCS_PER_THREAD: usize = 32;
+    threads.min(count / MIN_FUNCS_PER_THREAD)
+}
+
+/// Runs `work` on every index below `count`, on up to `threads` threads, each with scratch
+/// state of its own from `start`, handed to `finish` at the end; workers take indices in
+/// small batches from a shared counter, so a few big functions do not leave one thread with
+/// all the work.
+fn run_in_batches<S>(
+    count: usize,
+    threads: usize,
+    start: impl Fn() -> S + Sync,
+    finish: impl Fn(S) + Sync,
+    work: impl Fn(&mut S, usize) + Sync,
+) {
     const BATCH: usize = 8;
-    let threads = threads.min(count / MIN_FUNCS_PER_THREAD);
+    let threads = worker_count(count, threads);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let worker = || {
-        let mut scratch = S::default();
+        let mut scratch = start();
         loop {
-            let start = next.fetch_add(BATCH, std::sync::atomic::Ordering::Relaxed);
-            if start >= count {
+            let first = next.fetch_add(BATCH, std::sync::atomic::Ordering::Relaxed);
+            if first >= count {
                 break;
             }
-            for index in start..(start + BATCH).min(count) {
+            for index in first..(first + BATCH).min(count) {
                 work(&mut scratch, index);
             }
         }
+        finish(scratch);
     };
     if threads > 1 {
         std::thread::scope(|scope| {
