@@ -460,6 +460,96 @@ fn constant_operands_compute_as_register_ones() {
     }
 }
 
+/// Additions and compare-branches with a constant right operand take it as an immediate
+/// once the function is translated (`place_consts`): an `i32` constant always fits, an
+/// `i64` one only if it is a sign-extended 32-bit value, and a form reading the accumulator
+/// has its immediate twin. Each result is checked against the same arithmetic in Rust.
+#[test]
+fn constant_right_operands_of_additions_and_branches_compute_as_register_ones() {
+    let instance = instantiate(
+        r#"(module
+          ;; Sums with constants, the second one read from the accumulator.
+          (func (param i32) (result i32)
+            (i32.add (i32.add (local.get 0) (i32.const 0x7fffffff)) (i32.const -5)))
+          (func (param i64) (result i64)
+            (i64.add (i64.sub (local.get 0) (i64.const -2147483648))
+                     (i64.const 0x100000000)))
+          ;; Unsigned and signed compares with constants at their types' edges; the
+          ;; result is a bit per branch taken.
+          (func (param i32) (result i32) (local $bits i32)
+            (block (br_if 0 (i32.lt_u (local.get 0) (i32.const 0xffffffff)))
+              (local.set $bits (i32.or (local.get $bits) (i32.const 1))))
+            (block (br_if 0 (i32.ge_s (local.get 0) (i32.const -1)))
+              (local.set $bits (i32.or (local.get $bits) (i32.const 2))))
+            (block (br_if 0 (i32.gt_u (i32.mul (local.get 0) (i32.const 3)) (i32.const 100)))
+              (local.set $bits (i32.or (local.get $bits) (i32.const 4))))
+            (local.get $bits))
+          (func (param i64) (result i32) (local $bits i32)
+            (block (br_if 0 (i64.lt_u (local.get 0) (i64.const 0x80000000)))
+              (local.set $bits (i32.or (local.get $bits) (i32.const 1))))
+            (block (br_if 0 (i64.le_s (local.get 0) (i64.const -2147483648)))
+              (local.set $bits (i32.or (local.get $bits) (i32.const 2))))
+            (block (br_if 0 (i64.ne (i64.add (local.get 0) (i64.const 1)) (i64.const -1)))
+              (local.set $bits (i32.or (local.get $bits) (i32.const 4))))
+            (local.get $bits))
+          ;; A counted loop: its step and limit are constants.
+          (func (param i32) (result i32) (local $i i32) (local $sum i32)
+            (loop $next
+              (local.set $sum (i32.add (local.get $sum) (local.get $i)))
+              (br_if $next (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 3)))
+                                     (local.get 0))))
+            (local.get $sum)))"#,
+    );
+    for x in [
+        0u32,
+        1,
+        2,
+        33,
+        34,
+        0x7fff_ffff,
+        0x8000_0000,
+        u32::MAX - 1,
+        u32::MAX,
+    ] {
+        let expected = x.wrapping_add(0x7fff_ffff).wrapping_add(-5i32 as u32);
+        assert_eq!(call(&instance, 0, &[x as u64]), Ok(expected as u64));
+        let bits = u32::from(x == u32::MAX)
+            | u32::from((x as i32) < -1) << 1
+            | u32::from(x.wrapping_mul(3) <= 100) << 2;
+        assert_eq!(call(&instance, 2, &[x as u64]), Ok(bits as u64), "{x:#x}");
+    }
+    let edges = [
+        0u64,
+        1,
+        0x7fff_ffff,
+        0x8000_0000,
+        0xffff_ffff,
+        -2147483648i64 as u64,
+        -2147483649i64 as u64,
+        -2i64 as u64,
+        u64::MAX,
+    ];
+    for x in edges {
+        let expected = x.wrapping_add(2147483648).wrapping_add(0x1_0000_0000);
+        assert_eq!(call(&instance, 1, &[x]), Ok(expected));
+        let bits = u32::from(x >= 0x8000_0000)
+            | u32::from(x as i64 > -2147483648) << 1
+            | u32::from(x.wrapping_add(1) == u64::MAX) << 2;
+        assert_eq!(call(&instance, 3, &[x]), Ok(bits as u64), "{x:#x}");
+    }
+    for n in [0u32, 1, 3, 4, 100, 1000] {
+        let (mut i, mut sum) = (0u32, 0u32);
+        loop {
+            sum = sum.wrapping_add(i);
+            i += 3;
+            if (i as i32) >= n as i32 {
+                break;
+            }
+        }
+        assert_eq!(call(&instance, 4, &[n as u64]), Ok(sum as u64), "n={n}");
+    }
+}
+
 /// A state machine dispatching through a `br_table` at the head of its loop, as a bytecode
 /// interpreter does: each case goes back to its own copy of the head (`lower::dispatch`),
 /// which computes and traps as the head does.

@@ -1514,7 +1514,7 @@ macro_rules! generated_handlers {
         ops { $( $(#[doc = $doc:literal])* $name:ident { $($field:ident : $fty:ty),* } $(-> $dst:ident)? = $mnemonic:literal; )* }
         unary { $( $uname:ident $(/ $uacc:ident)? = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )* }
         binary { $( $bname:ident $(/ $bacl:ident $bacr:ident)? $(# $bimm:ident $baimm:ident)? = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )* }
-        branch_compare { $( $cname:ident $(/ $cacl:ident $cacr:ident $(/ $cstep:ident)?)? = $cmn:literal : ($cty:ident) => $cfn:ident; )* }
+        branch_compare { $( $cname:ident $(/ $cacl:ident $cacr:ident $(/ $cstep:ident)?)? $(# $cimm:ident $caimm:ident)? = $cmn:literal : ($cty:ident) => $cfn:ident; )* }
         ternary { $( $tname:ident = $tmn:literal : ($ta:ident, $tb:ident, $tc:ident) -> $tout:ident => $tfn:ident; )* }
         extract_lane { $( $xname:ident = $xmn:literal : ($xin:ident) -> $xout:ident => $xfn:ident; )* }
         replace_lane { $( $rname:ident = $rmn:literal : ($rin:ident, $rx:ident) -> $rout:ident => $rfn:ident; )* }
@@ -1620,6 +1620,22 @@ macro_rules! generated_handlers {
                     });
                 )?
             )?
+            $(
+                handler!($cimm { lhs, imm, offset } => {
+                    let b = <$cty as crate::isa::Immediate>::from_imm(imm);
+                    if num::$cfn(<$cty>::read(regs!(), lhs), b) != 0 {
+                        jump!(offset)
+                    }
+                    next!()
+                });
+                handler!($caimm { imm, offset } => {
+                    let b = <$cty as crate::isa::Immediate>::from_imm(imm);
+                    if num::$cfn(acc_value!($cty), b) != 0 {
+                        jump!(offset)
+                    }
+                    next!()
+                });
+            )?
         )*
 
         /// The handlers, indexed by opcode: the order of [`Op`]'s variants.
@@ -1630,9 +1646,10 @@ macro_rules! generated_handlers {
             $(+ { let _ = stringify!($tname); 1 })* $(+ { let _ = stringify!($xname); 1 })*
             $(+ { let _ = stringify!($rname); 1 })*
             $(+ { let _ = stringify!($cname); 1 } $(+ { let _ = (stringify!($cacl), stringify!($cacr)); 2 }
-                $(+ { let _ = stringify!($cstep); 1 })?)?)*] = [
+                $(+ { let _ = stringify!($cstep); 1 })?)?
+                $(+ { let _ = (stringify!($cimm), stringify!($caimm)); 2 })?)*] = [
             $($name,)* $($uname, $($uacc,)?)* $($bname, $($bacl, $bacr,)? $($bimm, $baimm,)?)* $($tname,)* $($xname,)*
-            $($rname,)* $($cname, $($cacl, $cacr, $($cstep,)?)?)*
+            $($rname,)* $($cname, $($cacl, $cacr, $($cstep,)?)? $($cimm, $caimm,)?)*
         ];
     };
 }

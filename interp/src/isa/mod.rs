@@ -981,7 +981,7 @@ macro_rules! for_each_op {
                 F64Gt / F64GtAccL F64GtAccR = "f64.gt" : (f64, f64) -> i32 => total f64_gt;
                 F64Le / F64LeAccL F64LeAccR = "f64.le" : (f64, f64) -> i32 => total f64_le;
                 F64Ge / F64GeAccL F64GeAccR = "f64.ge" : (f64, f64) -> i32 => total f64_ge;
-                I32Add / I32AddAccL I32AddAccR = "i32.add" : (i32, i32) -> i32 => total i32_add;
+                I32Add / I32AddAccL I32AddAccR # I32AddImm I32AddAccImm = "i32.add" : (i32, i32) -> i32 => total i32_add;
                 I32Sub / I32SubAccL I32SubAccR = "i32.sub" : (i32, i32) -> i32 => total i32_sub;
                 I32Mul / I32MulAccL I32MulAccR = "i32.mul" : (i32, i32) -> i32 => total i32_mul;
                 I32DivS / I32DivSAccL I32DivSAccR = "i32.div_s" : (i32, i32) -> i32 => trapping i32_div_s;
@@ -996,7 +996,7 @@ macro_rules! for_each_op {
                 I32ShrU / I32ShrUAccL I32ShrUAccR # I32ShrUImm I32ShrUAccImm = "i32.shr_u" : (i32, i32) -> i32 => total i32_shr_u;
                 I32Rotl / I32RotlAccL I32RotlAccR # I32RotlImm I32RotlAccImm = "i32.rotl" : (i32, i32) -> i32 => total i32_rotl;
                 I32Rotr / I32RotrAccL I32RotrAccR # I32RotrImm I32RotrAccImm = "i32.rotr" : (i32, i32) -> i32 => total i32_rotr;
-                I64Add / I64AddAccL I64AddAccR = "i64.add" : (i64, i64) -> i64 => total i64_add;
+                I64Add / I64AddAccL I64AddAccR # I64AddImm I64AddAccImm = "i64.add" : (i64, i64) -> i64 => total i64_add;
                 I64Sub / I64SubAccL I64SubAccR = "i64.sub" : (i64, i64) -> i64 => total i64_sub;
                 I64Mul / I64MulAccL I64MulAccR = "i64.mul" : (i64, i64) -> i64 => total i64_mul;
                 I64DivS / I64DivSAccL I64DivSAccR = "i64.div_s" : (i64, i64) -> i64 => trapping i64_div_s;
@@ -1167,26 +1167,26 @@ macro_rules! for_each_op {
             }
 
             branch_compare {
-                BrI32Eq / BrI32EqAccL BrI32EqAccR / BrI32AddEq = "br_if.i32.eq" : (i32) => i32_eq;
-                BrI32Ne / BrI32NeAccL BrI32NeAccR / BrI32AddNe = "br_if.i32.ne" : (i32) => i32_ne;
-                BrI32LtS / BrI32LtSAccL BrI32LtSAccR / BrI32AddLtS = "br_if.i32.lt_s" : (i32) => i32_lt_s;
-                BrI32LtU / BrI32LtUAccL BrI32LtUAccR / BrI32AddLtU = "br_if.i32.lt_u" : (i32) => i32_lt_u;
-                BrI32GtS / BrI32GtSAccL BrI32GtSAccR / BrI32AddGtS = "br_if.i32.gt_s" : (i32) => i32_gt_s;
-                BrI32GtU / BrI32GtUAccL BrI32GtUAccR / BrI32AddGtU = "br_if.i32.gt_u" : (i32) => i32_gt_u;
-                BrI32LeS / BrI32LeSAccL BrI32LeSAccR / BrI32AddLeS = "br_if.i32.le_s" : (i32) => i32_le_s;
-                BrI32LeU / BrI32LeUAccL BrI32LeUAccR / BrI32AddLeU = "br_if.i32.le_u" : (i32) => i32_le_u;
-                BrI32GeS / BrI32GeSAccL BrI32GeSAccR / BrI32AddGeS = "br_if.i32.ge_s" : (i32) => i32_ge_s;
-                BrI32GeU / BrI32GeUAccL BrI32GeUAccR / BrI32AddGeU = "br_if.i32.ge_u" : (i32) => i32_ge_u;
-                BrI64Eq / BrI64EqAccL BrI64EqAccR / BrI64AddEq = "br_if.i64.eq" : (i64) => i64_eq;
-                BrI64Ne / BrI64NeAccL BrI64NeAccR / BrI64AddNe = "br_if.i64.ne" : (i64) => i64_ne;
-                BrI64LtS / BrI64LtSAccL BrI64LtSAccR / BrI64AddLtS = "br_if.i64.lt_s" : (i64) => i64_lt_s;
-                BrI64LtU / BrI64LtUAccL BrI64LtUAccR / BrI64AddLtU = "br_if.i64.lt_u" : (i64) => i64_lt_u;
-                BrI64GtS / BrI64GtSAccL BrI64GtSAccR / BrI64AddGtS = "br_if.i64.gt_s" : (i64) => i64_gt_s;
-                BrI64GtU / BrI64GtUAccL BrI64GtUAccR / BrI64AddGtU = "br_if.i64.gt_u" : (i64) => i64_gt_u;
-                BrI64LeS / BrI64LeSAccL BrI64LeSAccR / BrI64AddLeS = "br_if.i64.le_s" : (i64) => i64_le_s;
-                BrI64LeU / BrI64LeUAccL BrI64LeUAccR / BrI64AddLeU = "br_if.i64.le_u" : (i64) => i64_le_u;
-                BrI64GeS / BrI64GeSAccL BrI64GeSAccR / BrI64AddGeS = "br_if.i64.ge_s" : (i64) => i64_ge_s;
-                BrI64GeU / BrI64GeUAccL BrI64GeUAccR / BrI64AddGeU = "br_if.i64.ge_u" : (i64) => i64_ge_u;
+                BrI32Eq / BrI32EqAccL BrI32EqAccR / BrI32AddEq # BrI32EqImm BrI32EqAccImm = "br_if.i32.eq" : (i32) => i32_eq;
+                BrI32Ne / BrI32NeAccL BrI32NeAccR / BrI32AddNe # BrI32NeImm BrI32NeAccImm = "br_if.i32.ne" : (i32) => i32_ne;
+                BrI32LtS / BrI32LtSAccL BrI32LtSAccR / BrI32AddLtS # BrI32LtSImm BrI32LtSAccImm = "br_if.i32.lt_s" : (i32) => i32_lt_s;
+                BrI32LtU / BrI32LtUAccL BrI32LtUAccR / BrI32AddLtU # BrI32LtUImm BrI32LtUAccImm = "br_if.i32.lt_u" : (i32) => i32_lt_u;
+                BrI32GtS / BrI32GtSAccL BrI32GtSAccR / BrI32AddGtS # BrI32GtSImm BrI32GtSAccImm = "br_if.i32.gt_s" : (i32) => i32_gt_s;
+                BrI32GtU / BrI32GtUAccL BrI32GtUAccR / BrI32AddGtU # BrI32GtUImm BrI32GtUAccImm = "br_if.i32.gt_u" : (i32) => i32_gt_u;
+                BrI32LeS / BrI32LeSAccL BrI32LeSAccR / BrI32AddLeS # BrI32LeSImm BrI32LeSAccImm = "br_if.i32.le_s" : (i32) => i32_le_s;
+                BrI32LeU / BrI32LeUAccL BrI32LeUAccR / BrI32AddLeU # BrI32LeUImm BrI32LeUAccImm = "br_if.i32.le_u" : (i32) => i32_le_u;
+                BrI32GeS / BrI32GeSAccL BrI32GeSAccR / BrI32AddGeS # BrI32GeSImm BrI32GeSAccImm = "br_if.i32.ge_s" : (i32) => i32_ge_s;
+                BrI32GeU / BrI32GeUAccL BrI32GeUAccR / BrI32AddGeU # BrI32GeUImm BrI32GeUAccImm = "br_if.i32.ge_u" : (i32) => i32_ge_u;
+                BrI64Eq / BrI64EqAccL BrI64EqAccR / BrI64AddEq # BrI64EqImm BrI64EqAccImm = "br_if.i64.eq" : (i64) => i64_eq;
+                BrI64Ne / BrI64NeAccL BrI64NeAccR / BrI64AddNe # BrI64NeImm BrI64NeAccImm = "br_if.i64.ne" : (i64) => i64_ne;
+                BrI64LtS / BrI64LtSAccL BrI64LtSAccR / BrI64AddLtS # BrI64LtSImm BrI64LtSAccImm = "br_if.i64.lt_s" : (i64) => i64_lt_s;
+                BrI64LtU / BrI64LtUAccL BrI64LtUAccR / BrI64AddLtU # BrI64LtUImm BrI64LtUAccImm = "br_if.i64.lt_u" : (i64) => i64_lt_u;
+                BrI64GtS / BrI64GtSAccL BrI64GtSAccR / BrI64AddGtS # BrI64GtSImm BrI64GtSAccImm = "br_if.i64.gt_s" : (i64) => i64_gt_s;
+                BrI64GtU / BrI64GtUAccL BrI64GtUAccR / BrI64AddGtU # BrI64GtUImm BrI64GtUAccImm = "br_if.i64.gt_u" : (i64) => i64_gt_u;
+                BrI64LeS / BrI64LeSAccL BrI64LeSAccR / BrI64AddLeS # BrI64LeSImm BrI64LeSAccImm = "br_if.i64.le_s" : (i64) => i64_le_s;
+                BrI64LeU / BrI64LeUAccL BrI64LeUAccR / BrI64AddLeU # BrI64LeUImm BrI64LeUAccImm = "br_if.i64.le_u" : (i64) => i64_le_u;
+                BrI64GeS / BrI64GeSAccL BrI64GeSAccR / BrI64AddGeS # BrI64GeSImm BrI64GeSAccImm = "br_if.i64.ge_s" : (i64) => i64_ge_s;
+                BrI64GeU / BrI64GeUAccL BrI64GeUAccR / BrI64AddGeU # BrI64GeUImm BrI64GeUAccImm = "br_if.i64.ge_u" : (i64) => i64_ge_u;
                 BrF32Eq / BrF32EqAccL BrF32EqAccR = "br_if.f32.eq" : (f32) => f32_eq;
                 BrF32Ne / BrF32NeAccL BrF32NeAccR = "br_if.f32.ne" : (f32) => f32_ne;
                 BrF32Lt / BrF32LtAccL BrF32LtAccR = "br_if.f32.lt" : (f32) => f32_lt;
@@ -1581,7 +1581,7 @@ macro_rules! define_ops {
             $( $bname:ident $(/ $bacl:ident $bacr:ident)? $(# $bimm:ident $baimm:ident)? = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )*
         }
         branch_compare {
-            $( $cname:ident $(/ $cacl:ident $cacr:ident $(/ $cstep:ident)?)? = $cmn:literal : ($cty:ident) => $cfn:ident; )*
+            $( $cname:ident $(/ $cacl:ident $cacr:ident $(/ $cstep:ident)?)? $(# $cimm:ident $caimm:ident)? = $cmn:literal : ($cty:ident) => $cfn:ident; )*
         }
         ternary {
             $( $tname:ident = $tmn:literal : ($ta:ident, $tb:ident, $tc:ident) -> $tout:ident => $tfn:ident; )*
@@ -1743,6 +1743,24 @@ macro_rules! define_ops {
                         },
                     )?
                 )?
+                $(
+                    #[doc = concat!("`", $cmn, "` of a register and a constant")]
+                    $cimm {
+                        /// Left operand register.
+                        lhs: Reg,
+                        /// The right operand ([`Immediate`]).
+                        imm: u32,
+                        /// Branch offset.
+                        offset: i32,
+                    },
+                    #[doc = concat!("`", $cmn, "` of the accumulator and a constant")]
+                    $caimm {
+                        /// The right operand ([`Immediate`]).
+                        imm: u32,
+                        /// Branch offset.
+                        offset: i32,
+                    },
+                )?
             )*
         }
 
@@ -1753,7 +1771,7 @@ macro_rules! define_ops {
                     $( Op::$name { .. } => $mnemonic, )*
                     $( Op::$uname { .. } $(| Op::$uacc { .. })? => $umn, )*
                     $( Op::$bname { .. } $(| Op::$bacl { .. } | Op::$bacr { .. })? $(| Op::$bimm { .. } | Op::$baimm { .. })? => $bmn, )*
-                    $( Op::$cname { .. } $(| Op::$cacl { .. } | Op::$cacr { .. })? => $cmn, )*
+                    $( Op::$cname { .. } $(| Op::$cacl { .. } | Op::$cacr { .. })? $(| Op::$cimm { .. } | Op::$caimm { .. })? => $cmn, )*
                     $( $( $( Op::$cstep { .. } => concat!("add.", $cmn), )? )? )*
                     $( Op::$tname { .. } => $tmn, )*
                     $( Op::$xname { .. } => $xmn, )*
@@ -1775,6 +1793,7 @@ macro_rules! define_ops {
                         $(
                             | Op::$cname { .. }
                             $(| Op::$cacl { .. } | Op::$cacr { .. } $(| Op::$cstep { .. })?)?
+                            $(| Op::$cimm { .. } | Op::$caimm { .. })?
                         )*
                 )
             }
@@ -1793,6 +1812,7 @@ macro_rules! define_ops {
                     $(
                         Op::$cname { offset, .. }
                         $(| Op::$cacl { offset, .. } | Op::$cacr { offset, .. } $(| Op::$cstep { offset, .. })?)?
+                        $(| Op::$cimm { offset, .. } | Op::$caimm { offset, .. })?
                             => Some(offset),
                     )*
                     _ => None,
@@ -1822,6 +1842,10 @@ macro_rules! define_ops {
                         $(
                             Op::$cacl { rhs: other, .. } | Op::$cacr { lhs: other, .. } => f(other),
                             $( Op::$cstep { dst, lhs, rhs, limit, .. } => { f(dst); f(lhs); f(rhs); f(limit); } )?
+                        )?
+                        $(
+                            Op::$cimm { lhs, .. } => f(lhs),
+                            Op::$caimm { .. } => {}
                         )?
                     )*
                 }
@@ -1896,6 +1920,7 @@ macro_rules! define_ops {
                             Op::$cname { lhs, rhs, offset } if lhs == reg => Some(Op::$cacl { rhs, offset }),
                             Op::$cname { lhs, rhs, offset } if rhs == reg => Some(Op::$cacr { lhs, offset }),
                         )?
+                        $( Op::$cimm { lhs, imm, offset } if lhs == reg => Some(Op::$caimm { imm, offset }), )?
                     )*
                     _ => None,
                 }
@@ -1940,6 +1965,10 @@ macro_rules! define_ops {
                                 ),
                             )?
                         )?
+                        $(
+                            Op::$cimm { lhs, imm, offset } => write!(f, "{} {lhs}, #{}, offset={offset}", $cmn, *imm as i32),
+                            Op::$caimm { imm, offset } => write!(f, "{} acc, #{}, offset={offset}", $cmn, *imm as i32),
+                        )?
                     )*
                     $( Op::$tname { dst, a, b, c } => write!(f, "{} {dst}, {a}, {b}, {c}", $tmn), )*
                     $( Op::$xname { dst, src, lane } => write!(f, "{} {dst}, {src}, lane={lane}", $xmn), )*
@@ -1951,6 +1980,58 @@ macro_rules! define_ops {
 }
 
 for_each_op!(define_ops);
+
+/// [`Op::with_immediate`], from the table. Its rows are read with the immediate forms
+/// nested in the accumulator forms (every row with the one has the other), so that a form
+/// reading the accumulator finds its immediate twin.
+macro_rules! define_immediate_forms {
+    (
+        ops { $($ops:tt)* }
+        unary { $($unary:tt)* }
+        binary {
+            $( $bname:ident $(/ $bacl:ident $bacr:ident $(# $bimm:ident $baimm:ident)?)? = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )*
+        }
+        branch_compare {
+            $( $cname:ident $(/ $cacl:ident $cacr:ident $(/ $cstep:ident)? $(# $cimm:ident $caimm:ident)?)? = $cmn:literal : ($cty:ident) => $cfn:ident; )*
+        }
+        $($rest:tt)*
+    ) => {
+        impl Op {
+            /// This instruction with its right operand, a register holding a constant, as an
+            /// immediate instead, if it has such a form and the constant fits it.
+            /// `constant` gives the value of a register that holds a constant.
+            pub fn with_immediate(&self, constant: impl Fn(Reg) -> Option<u64>) -> Option<Op> {
+                Some(match *self {
+                    $($($(
+                        Op::$bname { dst, lhs, rhs } => Op::$bimm {
+                            dst,
+                            lhs,
+                            imm: <$br as Immediate>::to_imm(constant(rhs)?)?,
+                        },
+                        Op::$bacl { dst, rhs } => Op::$baimm {
+                            dst,
+                            imm: <$br as Immediate>::to_imm(constant(rhs)?)?,
+                        },
+                    )?)?)*
+                    $($($(
+                        Op::$cname { lhs, rhs, offset } => Op::$cimm {
+                            lhs,
+                            imm: <$cty as Immediate>::to_imm(constant(rhs)?)?,
+                            offset,
+                        },
+                        Op::$cacl { rhs, offset } => Op::$caimm {
+                            imm: <$cty as Immediate>::to_imm(constant(rhs)?)?,
+                            offset,
+                        },
+                    )?)?)*
+                    _ => return None,
+                })
+            }
+        }
+    };
+}
+
+for_each_op!(define_immediate_forms);
 
 /// An operand field of an instruction: [`Op::for_each_reg_mut`] visits the registers among them.
 trait RegOperand {

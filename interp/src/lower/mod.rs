@@ -213,13 +213,6 @@ fn translate_body(
     driver::translate_operators(&mut t, &mut operators, validator)?;
     t.scratch.reader = operators.into_allocations();
     let result_slots = results.iter().map(|&ty| slot_count(ty)).sum();
-    // Frames start as a copy of `frame_init`, padded to whole groups of four slots.
-    let init_len = ((t.local_slots - param_slots) as usize + t.consts.len()).next_multiple_of(4);
-    let frame_slots = t
-        .place_consts()?
-        .max(result_slots as u32)
-        .max(param_slots as u32 + init_len as u32);
-    let frame_slots = u16::try_from(frame_slots).map_err(|_| t.too_large())?;
     peephole::thread_jumps(&mut t.ops);
     dispatch::replicate_dispatch(&mut t.ops, &mut t.offsets, &mut t.scratch.dispatch);
     accumulator::forward_results(
@@ -230,10 +223,16 @@ fn translate_body(
         &mut t.scratch.entered,
     );
     sequences::fuse_sequences(&mut t.ops);
-    // The template: zeroes for the locals that are not parameters, then the constants,
-    // then zeroes up to a whole quad.
+    let (frame_slots, used_consts) = t.place_consts()?;
+    // Frames start as a copy of `frame_init`, padded to whole groups of four slots: zeroes
+    // for the locals that are not parameters, then the constants still read from the frame.
+    let init_len = ((t.local_slots - param_slots) as usize + used_consts).next_multiple_of(4);
+    let frame_slots = frame_slots
+        .max(result_slots as u32)
+        .max(param_slots as u32 + init_len as u32);
+    let frame_slots = u16::try_from(frame_slots).map_err(|_| t.too_large())?;
     let mut template = std::iter::repeat_n(0, (t.local_slots - param_slots) as usize)
-        .chain(t.consts.iter().copied())
+        .chain(t.consts[..used_consts].iter().copied())
         .chain(std::iter::repeat(0));
     let frame_init = (0..init_len / 4)
         .map(|_| SlotQuad(std::array::from_fn(|_| template.next().unwrap_or(0))))
@@ -464,8 +463,17 @@ impl<'a> Translator<'a> {
     }
 
     /// Puts the constant pool right after the locals and the temporaries after it,
-    /// renumbering every register operand; returns the frame's slot count.
-    fn place_consts(&mut self) -> Result<u32> {
+    /// renumbering every register operand, and gives each instruction that has a form with
+    /// an immediate right operand and reads a constant there that form (see
+    /// [`Op::with_immediate`]).
+    ///
+    /// Returns the frame's slot count, and how many of the pool's first slots instructions
+    /// still read: a constant every reader of which took it as an immediate need not be in
+    /// the frame template when no later one is read either.
+    ///
+    /// Immediates come last, after the fusing passes, because those fuse register operands:
+    /// an address sum into a load, an addition into a loop step's `add.br_if`.
+    fn place_consts(&mut self) -> Result<(u32, usize)> {
         let count = self.consts.len() as u32;
         let temps_end = self.max_slots.max(self.local_slots as u32);
         // The temporaries must not have reached the constants' provisional numbers.
@@ -474,27 +482,39 @@ impl<'a> Translator<'a> {
         }
         let frame_slots = temps_end + count;
         if count == 0 {
-            return Ok(frame_slots);
+            return Ok((frame_slots, 0));
         }
         self.consts.reverse();
         let locals = self.local_slots;
         let pool = (CONST_CEILING - count) as u16;
-        let renumber = |reg: &mut Reg| {
+        let consts = &self.consts;
+        let constant = |reg: Reg| {
+            let index = reg.0.checked_sub(pool)?;
+            consts.get(index as usize).copied()
+        };
+        // A register of the pool may be a vector's first slot: its second counts as read.
+        let mut used = 0;
+        let mut renumber = |reg: &mut Reg| {
             if reg.0 >= pool {
-                reg.0 = locals + (reg.0 - pool);
+                let index = reg.0 - pool;
+                used = used.max((index as usize + 2).min(count as usize));
+                reg.0 = locals + index;
             } else if reg.0 >= locals {
                 reg.0 += count as u16;
             }
         };
         for op in &mut self.ops {
-            op.for_each_reg_mut(renumber);
+            if let Some(with_immediate) = op.with_immediate(constant) {
+                *op = with_immediate;
+            }
+            op.for_each_reg_mut(&mut renumber);
         }
         for handler in &mut self.handlers {
             for clause in handler.catches.iter_mut() {
                 renumber(&mut clause.dst);
             }
         }
-        Ok(frame_slots)
+        Ok((frame_slots, used))
     }
 
     fn declare_local(&mut self, ty: ValType) -> Result<()> {
@@ -2522,7 +2542,7 @@ macro_rules! lower_numeric {
         ops { $( $(#[doc = $doc:literal])* $name:ident { $($field:ident : $fty:ty),* } $(-> $dst:ident)? = $mnemonic:literal; )* }
         unary { $( $uname:ident $(/ $uacc:ident)? = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )* }
         binary { $( $bname:ident $(/ $bacl:ident $bacr:ident)? $(# $bimm:ident $baimm:ident)? = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )* }
-        branch_compare { $( $cname:ident $(/ $cacl:ident $cacr:ident $(/ $cstep:ident)?)? = $cmn:literal : ($cty:ident) => $cfn:ident; )* }
+        branch_compare { $( $cname:ident $(/ $cacl:ident $cacr:ident $(/ $cstep:ident)?)? $(# $cimm:ident $caimm:ident)? = $cmn:literal : ($cty:ident) => $cfn:ident; )* }
         ternary { $( $tname:ident = $tmn:literal : ($ta:ident, $tb:ident, $tc:ident) -> $tout:ident => $tfn:ident; )* }
         extract_lane { $( $xname:ident = $xmn:literal : ($xin:ident) -> $xout:ident => $xfn:ident; )* }
         replace_lane { $( $rname:ident = $rmn:literal : ($rin:ident, $rx:ident) -> $rout:ident => $rfn:ident; )* }
@@ -2537,8 +2557,12 @@ macro_rules! lower_numeric {
                     } )*
                     $( Operator::$bname => {
                         $(
+                            // Additions keep a constant in a register until the end (see
+                            // `place_consts`): address sums and loop steps fuse them.
                             let imm = |dst, lhs, imm| Op::$bimm { dst, lhs, imm };
-                            if self.binary_imm::<$br>(val_type!($bout), imm)? {
+                            if !matches!(op, Operator::I32Add | Operator::I64Add)
+                                && self.binary_imm::<$br>(val_type!($bout), imm)?
+                            {
                                 return Ok(true);
                             }
                         )?
@@ -2583,7 +2607,7 @@ fn loop_step(add: &Op, branch: &Op) -> Option<Op> {
             unary { $($unary:tt)* }
             binary { $($binary:tt)* }
             branch_compare {
-                $( $cname:ident $(/ $cacl:ident $cacr:ident $(/ $cstep:ident)?)? = $cmn:literal : ($cty:ident) => $cfn:ident; )*
+                $( $cname:ident $(/ $cacl:ident $cacr:ident $(/ $cstep:ident)?)? $(# $cimm:ident $caimm:ident)? = $cmn:literal : ($cty:ident) => $cfn:ident; )*
             }
             $($rest:tt)*
         ) => {
