@@ -550,6 +550,65 @@ fn constant_right_operands_of_additions_and_branches_compute_as_register_ones() 
     }
 }
 
+/// `x[i] += a * b` for each type: the load, the addition and the store become one
+/// addition to memory, which adds the product from the accumulator (`lower::sequences`).
+/// Each returns the value the memory holds after it; repeated at an address, and out of
+/// bounds, where it traps before writing.
+#[test]
+fn additions_to_memory_of_products_accumulate_as_separate_instructions_do() {
+    let instance = instantiate(
+        r#"(module
+          (memory 1)
+          (func (param $p i32) (param $a i32) (param $b i32) (result i32) (local $t i32)
+            (local.set $t (i32.mul (local.get $a) (local.get $b)))
+            (i32.store (local.get $p) (i32.add (i32.load (local.get $p)) (local.get $t)))
+            (i32.load (local.get $p)))
+          (func (param $p i32) (param $a i64) (param $b i64) (result i64) (local $t i64)
+            (local.set $t (i64.mul (local.get $a) (local.get $b)))
+            (i64.store (local.get $p) (i64.add (i64.load (local.get $p)) (local.get $t)))
+            (i64.load (local.get $p)))
+          (func (param $p i32) (param $a f32) (param $b f32) (result f32) (local $t f32)
+            (local.set $t (f32.mul (local.get $a) (local.get $b)))
+            (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (local.get $t)))
+            (f32.load (local.get $p)))
+          (func (param $p i32) (param $a f64) (param $b f64) (result f64) (local $t f64)
+            (local.set $t (f64.mul (local.get $a) (local.get $b)))
+            (f64.store (local.get $p) (f64.add (f64.load (local.get $p)) (local.get $t)))
+            (f64.load (local.get $p))))"#,
+    );
+    let (mut i32_sum, mut i64_sum, mut f32_sum, mut f64_sum) = (0u32, 0u64, 0f32, 0f64);
+    for k in 0..20u64 {
+        let (a, b) = (k.wrapping_mul(0x9e37_79b9_7f4a_7c15), k + 3);
+        i32_sum = i32_sum.wrapping_add((a as u32).wrapping_mul(b as u32));
+        assert_eq!(call(&instance, 0, &[16, a, b]), Ok(i32_sum as u64));
+        i64_sum = i64_sum.wrapping_add(a.wrapping_mul(b));
+        assert_eq!(call(&instance, 1, &[24, a, b]), Ok(i64_sum));
+        let (x, y) = (k as f32 * 0.75 - 3.0, 1.5 - k as f32);
+        f32_sum += x * y;
+        let bits = (x.to_bits() as u64, y.to_bits() as u64);
+        assert_eq!(
+            call(&instance, 2, &[32, bits.0, bits.1]),
+            Ok(f32_sum.to_bits() as u64)
+        );
+        let (x, y) = (k as f64 / 3.0, 2.0 - k as f64);
+        f64_sum += x * y;
+        let bits = (x.to_bits(), y.to_bits());
+        assert_eq!(
+            call(&instance, 3, &[40, bits.0, bits.1]),
+            Ok(f64_sum.to_bits())
+        );
+    }
+    assert_eq!(
+        call(
+            &instance,
+            3,
+            &[65536 - 4, 1.0f64.to_bits(), 1.0f64.to_bits()]
+        ),
+        Err(TrapCode::MemoryOutOfBounds)
+    );
+    assert_eq!(call(&instance, 0, &[65536 - 4, 1, 1]), Ok(1));
+}
+
 /// A state machine dispatching through a `br_table` at the head of its loop, as a bytecode
 /// interpreter does: each case goes back to its own copy of the head (`lower::dispatch`),
 /// which computes and traps as the head does.

@@ -941,27 +941,34 @@ macro_rules! stores {
 /// The handler of an addition to a value in memory 0: a load of a `$mem` into `loaded`,
 /// `$add` of `src` and the loaded `$ty` into `dst`, and the store of the sum back where the
 /// load read it. It continues past the three instructions it stands for.
+/// `$acc_name` adds the accumulator instead of `src`.
 macro_rules! add_to_mem {
-    ($name:ident, $ty:ident, $mem:ty, $add:path) => {
+    ($name:ident / $acc_name:ident, $ty:ident, $mem:ty, $add:path) => {
         handler!($name { addr, src, loaded, dst, end } => {
-            let (mem, len) = memory0!();
-            let ea = check!(effective_end(r!(addr) as u32 as u64, end, size_of::<$mem>(), len));
-            let at = mem.add(ea).cast::<$mem>();
-            let value = <$mem>::from_le(at.read_unaligned()) as Slot;
-            r!(loaded) = value;
             // Read after `loaded` is written: `src` may be the same register.
-            let sum = $add(<$ty>::read(regs!(), src), <$ty as SlotValue>::from_slot(value));
-            sum.write(regs!(), dst);
-            at.write_unaligned((sum.into_slot() as $mem).to_le());
-            jump!(3)
+            add_to_mem!(@body addr, loaded, dst, end, $ty, $mem, $add, <$ty>::read(regs!(), src))
+        });
+        handler!($acc_name { addr, loaded, dst, end } => {
+            add_to_mem!(@body addr, loaded, dst, end, $ty, $mem, $add, acc_value!($ty))
         });
     };
+    (@body $addr:ident, $loaded:ident, $dst:ident, $end:ident, $ty:ident, $mem:ty, $add:path, $addend:expr) => {{
+        let (mem, len) = memory0!();
+        let ea = check!(effective_end(r!($addr) as u32 as u64, $end, size_of::<$mem>(), len));
+        let at = mem.add(ea).cast::<$mem>();
+        let value = <$mem>::from_le(at.read_unaligned()) as Slot;
+        r!($loaded) = value;
+        let sum = $add($addend, <$ty as SlotValue>::from_slot(value));
+        sum.write(regs!(), $dst);
+        at.write_unaligned((sum.into_slot() as $mem).to_le());
+        jump!(3)
+    }};
 }
 
-add_to_mem!(I32AddToMem, i32, u32, num::i32_add);
-add_to_mem!(I64AddToMem, i64, u64, num::i64_add);
-add_to_mem!(F32AddToMem, f32, u32, num::f32_add);
-add_to_mem!(F64AddToMem, f64, u64, num::f64_add);
+add_to_mem!(I32AddToMem / I32AddToMemAcc, i32, u32, num::i32_add);
+add_to_mem!(I64AddToMem / I64AddToMemAcc, i64, u64, num::i64_add);
+add_to_mem!(F32AddToMem / F32AddToMemAcc, f32, u32, num::f32_add);
+add_to_mem!(F64AddToMem / F64AddToMemAcc, f64, u64, num::f64_add);
 
 /// Where in memory 0 an access of `$size` bytes at `base + (index << shift)` starts (the sum
 /// wrapping at 32 bits, then the offset added through `$end`, the offset of the access's

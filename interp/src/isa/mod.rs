@@ -699,6 +699,14 @@ macro_rules! for_each_op {
             F32AddToMem { addr: Reg, src: Reg, loaded: Reg, dst: Reg, end: u32 } = "f32.add_to_mem";
             /// As `i32.add_to_mem`, with `load64`, `f64.add` and `store64.acc`.
             F64AddToMem { addr: Reg, src: Reg, loaded: Reg, dst: Reg, end: u32 } = "f64.add_to_mem";
+            /// As `i32.add_to_mem`, adding the accumulator.
+            I32AddToMemAcc { addr: Reg, loaded: Reg, dst: Reg, end: u32 } = "i32.add_to_mem.acc";
+            /// As `i64.add_to_mem`, adding the accumulator.
+            I64AddToMemAcc { addr: Reg, loaded: Reg, dst: Reg, end: u32 } = "i64.add_to_mem.acc";
+            /// As `f32.add_to_mem`, adding the accumulator.
+            F32AddToMemAcc { addr: Reg, loaded: Reg, dst: Reg, end: u32 } = "f32.add_to_mem.acc";
+            /// As `f64.add_to_mem`, adding the float accumulator.
+            F64AddToMemAcc { addr: Reg, loaded: Reg, dst: Reg, end: u32 } = "f64.add_to_mem.acc";
             /// Memory `mem`'s size in pages.
             MemorySize { dst: Reg, mem: u32 } -> dst = "memory.size";
             /// Grows memory `mem` by `delta` pages; the old size or -1.
@@ -1350,7 +1358,10 @@ impl Op {
     /// float accumulator: an `f64` operand does.
     pub fn reads_float_acc(&self) -> bool {
         match *self {
-            Op::F64MulAddAcc { .. } | Op::F64MulAccAcc { .. } | Op::F64AddAccAcc { .. } => true,
+            Op::F64MulAddAcc { .. }
+            | Op::F64MulAccAcc { .. }
+            | Op::F64AddAccAcc { .. }
+            | Op::F64AddToMemAcc { .. } => true,
             _ => self.table_reads_float_acc(),
         }
     }
@@ -1561,6 +1572,56 @@ impl Op {
             Op::Store16 { addr, src, end } if src == reg => Op::Store16Acc { addr, end },
             Op::Store32 { addr, src, end } if src == reg => Op::Store32Acc { addr, end },
             Op::Store64 { addr, src, end } if src == reg => Op::Store64Acc { addr, end },
+            // An addition to memory adds the accumulator unless the load it stands for
+            // overwrites the register first.
+            Op::I32AddToMem {
+                addr,
+                src,
+                loaded,
+                dst,
+                end,
+            } if src == reg && loaded != reg => Op::I32AddToMemAcc {
+                addr,
+                loaded,
+                dst,
+                end,
+            },
+            Op::I64AddToMem {
+                addr,
+                src,
+                loaded,
+                dst,
+                end,
+            } if src == reg && loaded != reg => Op::I64AddToMemAcc {
+                addr,
+                loaded,
+                dst,
+                end,
+            },
+            Op::F32AddToMem {
+                addr,
+                src,
+                loaded,
+                dst,
+                end,
+            } if src == reg && loaded != reg => Op::F32AddToMemAcc {
+                addr,
+                loaded,
+                dst,
+                end,
+            },
+            Op::F64AddToMem {
+                addr,
+                src,
+                loaded,
+                dst,
+                end,
+            } if src == reg && loaded != reg => Op::F64AddToMemAcc {
+                addr,
+                loaded,
+                dst,
+                end,
+            },
             _ => return self.table_reading_acc(reg),
         })
     }

@@ -56,16 +56,22 @@ pub(super) fn forward_results(
         enter(target as isize);
     }
     for at in 1..ops.len() {
-        if entered[at] {
-            continue;
-        }
-        if let Some(reg) = ops[at - 1].acc_result()
-            && let Some(op) = ops[at].reading_acc(reg)
-            && (!op.reads_float_acc() || ops[at - 1].fills_float_acc())
-        {
+        if let Some(op) = forwarded(ops, at, entered) {
             ops[at] = op;
         }
     }
+}
+
+/// The instruction at `at` reading the result of the one before from the accumulator, if it
+/// has that form and only that instruction reaches it (`entered` as [`forward_results`]
+/// found it). For a pass that rewrites an instruction after forwarding ran.
+pub(super) fn forwarded(ops: &[Op], at: usize, entered: &[bool]) -> Option<Op> {
+    if at == 0 || entered.get(at).copied().unwrap_or(true) {
+        return None;
+    }
+    let before = &ops[at - 1];
+    let op = ops[at].reading_acc(before.acc_result()?)?;
+    (!op.reads_float_acc() || before.fills_float_acc()).then_some(op)
 }
 
 #[cfg(test)]

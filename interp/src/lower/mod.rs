@@ -222,7 +222,7 @@ fn translate_body(
             .flat_map(|handler| handler.catches.iter().map(|clause| clause.target)),
         &mut t.scratch.entered,
     );
-    sequences::fuse_sequences(&mut t.ops);
+    sequences::fuse_sequences(&mut t.ops, &t.scratch.entered);
     let (frame_slots, used_consts) = t.place_consts()?;
     // Frames start as a copy of `frame_init`, padded to whole groups of four slots: zeroes
     // for the locals that are not parameters, then the constants still read from the frame.

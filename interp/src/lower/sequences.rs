@@ -12,7 +12,8 @@
 //!   `add` whose result the next branch reads from the accumulator (a comparison with a
 //!   limit, or a test against zero) becomes one `add.br_if.*`.
 //! - Additions to memory. `x[i] += y` loads a value, adds to it and stores the sum at the
-//!   same address: the three become one `*.add_to_mem`.
+//!   same address: the three become one `*.add_to_mem`, which adds the accumulator when
+//!   `y` was computed just before (a product, say) and forwarding allows it.
 //!
 //! This runs after accumulator forwarding, which is what makes each instruction read the
 //! result of the one before, and every fused form leaves the accumulators as the last
@@ -20,8 +21,9 @@
 
 use crate::isa::{Op, Reg};
 
-/// Applies every rewrite to `ops`.
-pub(super) fn fuse_sequences(ops: &mut [Op]) {
+/// Applies every rewrite to `ops`. `entered` is what accumulator forwarding found enters
+/// each instruction, for a fused instruction to read the accumulator in turn.
+pub(super) fn fuse_sequences(ops: &mut [Op], entered: &[bool]) {
     let mut at = 0;
     while at + 1 < ops.len() {
         // Each rewrite starts with one kind of instruction: the others are passed by at once.
@@ -64,6 +66,12 @@ pub(super) fn fuse_sequences(ops: &mut [Op]) {
         match fused {
             Some((op, len)) => {
                 ops[at] = op;
+                // The first instruction fused may have read a register that the one before
+                // computed (an addition to memory adds a product just computed, say): the
+                // fused one reads that from the accumulator if it can.
+                if let Some(op) = super::accumulator::forwarded(ops, at, entered) {
+                    ops[at] = op;
+                }
                 at += len;
             }
             None => at += 1,
@@ -136,7 +144,7 @@ mod tests {
             Op::Br { offset: -3 },
             Op::Return {},
         ];
-        fuse_sequences(&mut ops);
+        fuse_sequences(&mut ops, &[]);
         assert_eq!(
             ops[0],
             Op::CopyPair {
@@ -192,7 +200,7 @@ mod tests {
             Op::Return {},
         ];
         let branches = [ops[1], ops[3], ops[5], ops[7]];
-        fuse_sequences(&mut ops);
+        fuse_sequences(&mut ops, &[]);
         assert_eq!(
             ops[0],
             Op::BrI32AddLtU {
@@ -247,7 +255,7 @@ mod tests {
             end: 8,
         };
         let mut ops = [load, add, store, Op::Return {}];
-        fuse_sequences(&mut ops);
+        fuse_sequences(&mut ops, &[]);
         assert_eq!(
             ops[0],
             Op::F64AddToMem {
@@ -286,8 +294,65 @@ mod tests {
             [narrow, add, store],
         ] {
             let mut ops = seq;
-            fuse_sequences(&mut ops);
+            fuse_sequences(&mut ops, &[]);
             assert_eq!(ops, seq);
         }
+    }
+
+    #[test]
+    fn an_addition_to_memory_of_a_value_just_computed_adds_the_accumulator() {
+        let product = Op::F64Mul {
+            dst: Reg(2),
+            lhs: Reg(3),
+            rhs: Reg(4),
+        };
+        let load = Op::Load64 {
+            dst: Reg(5),
+            addr: Reg(1),
+            end: 8,
+        };
+        let add = Op::F64AddAccR {
+            dst: Reg(6),
+            lhs: Reg(2),
+        };
+        let store = Op::Store64Acc {
+            addr: Reg(1),
+            end: 8,
+        };
+        let not_entered = [false; 5];
+        let mut ops = [product, load, add, store, Op::Return {}];
+        fuse_sequences(&mut ops, &not_entered);
+        assert_eq!(
+            ops[1],
+            Op::F64AddToMemAcc {
+                addr: Reg(1),
+                loaded: Reg(5),
+                dst: Reg(6),
+                end: 8,
+            }
+        );
+        assert_eq!(
+            ops[1].to_string(),
+            "f64.add_to_mem.acc addr=Reg(1) loaded=Reg(5) dst=Reg(6) end=8"
+        );
+
+        // Not where a branch enters the load, nor where the load overwrites the addend
+        // (`x[i] += x[i]` after computing into the same register).
+        let entered = [false, true, false, false, false];
+        let mut ops = [product, load, add, store, Op::Return {}];
+        fuse_sequences(&mut ops, &entered);
+        assert!(matches!(ops[1], Op::F64AddToMem { .. }));
+        let into_loaded = Op::F64Mul {
+            dst: Reg(5),
+            lhs: Reg(3),
+            rhs: Reg(4),
+        };
+        let add_loaded = Op::F64AddAccR {
+            dst: Reg(6),
+            lhs: Reg(5),
+        };
+        let mut ops = [into_loaded, load, add_loaded, store, Op::Return {}];
+        fuse_sequences(&mut ops, &not_entered);
+        assert!(matches!(ops[1], Op::F64AddToMem { src: Reg(5), .. }));
     }
 }
