@@ -423,9 +423,27 @@ pub fn print_suite(suite: &Suite) {
 fn preamble(command: &str, iterations: usize) -> String {
     format!(
         "Command: `{command}`\n\nDate: {} (UTC). Each figure is the median of {iterations} runs. \
-         Machine: 2 cores, shared, noisy: compare ratios, not absolute times.\n\n",
-        today()
+         Machine: {}, shared and noisy: compare ratios, not absolute times. Ratios differ \
+         between processors too: each interpreter's dispatch meets a different branch \
+         predictor.\n\n",
+        today(),
+        machine()
     )
+}
+
+/// The processor's model and how many threads the process may use, as far as the OS tells.
+fn machine() -> String {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|line| line.strip_prefix("model name"))
+                .and_then(|rest| rest.split_once(':'))
+                .map(|(_, name)| name.trim().to_string())
+        })
+        .unwrap_or_else(|| "an unknown processor".into());
+    format!("{model}, {threads} threads")
 }
 
 pub fn suite_markdown(suite: &Suite) -> String {
