@@ -384,12 +384,14 @@ impl ValidatorPool {
             .unwrap_or_default()
     }
 
-    /// Returns buffers to the pool.
+    /// Returns buffers to the pool, which keeps as many as validate at once at most, up
+    /// to a few: more would only hold memory.
     fn give(&self, allocs: wasmparser::FuncValidatorAllocations) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(allocs);
+        const MAX_POOLED: usize = 16;
+        let mut pool = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if pool.len() < MAX_POOLED {
+            pool.push(allocs);
+        }
     }
 }
 
