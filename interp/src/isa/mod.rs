@@ -1572,58 +1572,35 @@ impl Op {
             Op::Store16 { addr, src, end } if src == reg => Op::Store16Acc { addr, end },
             Op::Store32 { addr, src, end } if src == reg => Op::Store32Acc { addr, end },
             Op::Store64 { addr, src, end } if src == reg => Op::Store64Acc { addr, end },
-            // An addition to memory adds the accumulator unless the load it stands for
-            // overwrites the register first.
-            Op::I32AddToMem {
-                addr,
-                src,
-                loaded,
-                dst,
-                end,
-            } if src == reg && loaded != reg => Op::I32AddToMemAcc {
-                addr,
-                loaded,
-                dst,
-                end,
-            },
-            Op::I64AddToMem {
-                addr,
-                src,
-                loaded,
-                dst,
-                end,
-            } if src == reg && loaded != reg => Op::I64AddToMemAcc {
-                addr,
-                loaded,
-                dst,
-                end,
-            },
-            Op::F32AddToMem {
-                addr,
-                src,
-                loaded,
-                dst,
-                end,
-            } if src == reg && loaded != reg => Op::F32AddToMemAcc {
-                addr,
-                loaded,
-                dst,
-                end,
-            },
-            Op::F64AddToMem {
-                addr,
-                src,
-                loaded,
-                dst,
-                end,
-            } if src == reg && loaded != reg => Op::F64AddToMemAcc {
-                addr,
-                loaded,
-                dst,
-                end,
-            },
-            _ => return self.table_reading_acc(reg),
+            _ => {
+                return self
+                    .add_to_mem_reading_acc(reg)
+                    .or_else(|| self.table_reading_acc(reg));
+            }
         })
+    }
+
+    /// This addition to memory adding the accumulator instead of register `reg`, if it adds
+    /// `reg`; not if the load it stands for overwrites `reg` first.
+    fn add_to_mem_reading_acc(&self, reg: Reg) -> Option<Op> {
+        macro_rules! forms {
+            ($($plain:ident => $acc:ident,)*) => {
+                match *self {
+                    $(
+                        Op::$plain { addr, src, loaded, dst, end } if src == reg && loaded != reg => {
+                            Some(Op::$acc { addr, loaded, dst, end })
+                        }
+                    )*
+                    _ => None,
+                }
+            };
+        }
+        forms! {
+            I32AddToMem => I32AddToMemAcc,
+            I64AddToMem => I64AddToMemAcc,
+            F32AddToMem => F32AddToMemAcc,
+            F64AddToMem => F64AddToMemAcc,
+        }
     }
 }
 

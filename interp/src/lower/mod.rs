@@ -6,6 +6,12 @@
 //! the instruction producing its value retargets that instruction's result. Control-flow
 //! merges keep their values in the canonical registers of the block's stack positions, so
 //! branches only copy when the values are not already there.
+//!
+//! Passes over the finished bytecode follow, in order: jump threading (`peephole`), copies
+//! of `br_table` dispatch heads (`dispatch`), results passed through the accumulators
+//! (`accumulator`), fused sequences (`sequences`), and last the placement of the constant
+//! pool, where an instruction reading a constant as its right operand takes it as an
+//! immediate if it has such a form (`Translator::place_consts`).
 
 mod accumulator;
 mod control;
