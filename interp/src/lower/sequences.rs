@@ -239,8 +239,10 @@ mod tests {
         assert_eq!([ops[1], ops[3], ops[5], ops[7]], branches);
     }
 
-    #[test]
-    fn additions_to_memory_fuse_when_the_store_goes_where_the_load_read() {
+    /// `x[r1] += r2` in `f64`s as forwarding leaves it: the load into r5, the addition
+    /// into r6 of r2 and the loaded value from the accumulator, the store of the sum from
+    /// the accumulator.
+    fn f64_addition_to_memory() -> [Op; 3] {
         let load = Op::Load64 {
             dst: Reg(5),
             addr: Reg(1),
@@ -254,6 +256,12 @@ mod tests {
             addr: Reg(1),
             end: 8,
         };
+        [load, add, store]
+    }
+
+    #[test]
+    fn additions_to_memory_fuse_when_the_store_goes_where_the_load_read() {
+        let [load, add, store] = f64_addition_to_memory();
         let mut ops = [load, add, store, Op::Return {}];
         fuse_sequences(&mut ops, &[]);
         assert_eq!(
@@ -306,19 +314,7 @@ mod tests {
             lhs: Reg(3),
             rhs: Reg(4),
         };
-        let load = Op::Load64 {
-            dst: Reg(5),
-            addr: Reg(1),
-            end: 8,
-        };
-        let add = Op::F64AddAccR {
-            dst: Reg(6),
-            lhs: Reg(2),
-        };
-        let store = Op::Store64Acc {
-            addr: Reg(1),
-            end: 8,
-        };
+        let [load, add, store] = f64_addition_to_memory();
         let not_entered = [false; 5];
         let mut ops = [product, load, add, store, Op::Return {}];
         fuse_sequences(&mut ops, &not_entered);
