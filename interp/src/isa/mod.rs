@@ -445,11 +445,13 @@ impl WidthAccess {
 /// jumps by `offset` if the comparison holds. It stands where an `add` was followed by the
 /// comparison's `AccL` form, and continues past both (see `lower::sequences`).
 ///
-/// Integer shifts, rotations and bitwise operators name two more forms after a `#`: `Name /
-/// NameAccL NameAccR # NameImm NameAccImm`, whose right operand is a constant kept in the
-/// instruction ([`Immediate`]) instead of a register of the constant pool, with the left one
-/// in a register or the accumulator. A rotation by a constant or a mask then reads one
-/// register fewer.
+/// Integer additions, shifts, rotations, bitwise operators and comparisons name two more
+/// forms after a `#`: `Name / NameAccL NameAccR # NameImm NameAccImm`, whose right operand is
+/// a constant kept in the instruction ([`Immediate`]) instead of a register of the constant
+/// pool, with the left one in a register or the accumulator. A rotation by a constant, a
+/// mask or a counter's limit then reads one register fewer. The translator picks shifts,
+/// rotations and bitwise forms as it goes, and every form when it places the constant pool
+/// (see [`Op::with_immediate`]).
 #[macro_export]
 macro_rules! for_each_op {
     ($m:ident) => {

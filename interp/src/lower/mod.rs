@@ -1157,10 +1157,14 @@ impl<'a> Translator<'a> {
     /// else reads it, and no label lies between the two, so the shift is the only way in.
     fn scaled_summand(&mut self, pc: usize, lhs: Reg, rhs: Reg) -> Option<AddressSum> {
         let shl = self.only_way_into(pc)?;
-        let (shifted, index, amount) = match self.ops[shl] {
-            Op::I32ShlImm { dst, lhs, imm } => (dst, lhs, imm as u64),
-            Op::I32Shl { dst, lhs, rhs } => (dst, lhs, self.const_value(rhs)?),
-            _ => return None,
+        // A shift by a constant is always the `Imm` form: `binary_imm` takes every i32.
+        let Op::I32ShlImm {
+            dst: shifted,
+            lhs: index,
+            imm: amount,
+        } = self.ops[shl]
+        else {
+            return None;
         };
         let base = match (lhs == shifted, rhs == shifted) {
             (true, false) => rhs,
@@ -1191,15 +1195,6 @@ impl<'a> Translator<'a> {
     /// Whether `reg` is an operand-stack temporary (not a local or a pooled constant).
     fn is_temp(&self, reg: Reg) -> bool {
         reg.0 >= self.temp_base && (reg.0 as u32) < CONST_CEILING - self.consts.len() as u32
-    }
-
-    /// The value of pooled constant register `reg`, if it is one.
-    fn const_value(&self, reg: Reg) -> Option<u64> {
-        let pool_start = CONST_CEILING - self.consts.len() as u32;
-        let reg = reg.0 as u32;
-        (pool_start..CONST_CEILING)
-            .contains(&reg)
-            .then(|| self.consts[(CONST_CEILING - 1 - reg) as usize])
     }
 
     fn load(&mut self, memarg: MemArg, ty: ValType, op: MemOp) -> Result<()> {
