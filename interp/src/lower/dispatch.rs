@@ -7,7 +7,9 @@
 //! VM's time goes into mispredicted dispatches. Here each branch back to the head gets a
 //! copy of the head of its own (the few instructions that compute the index, the
 //! `br_table` and its entries), so each case dispatches from its own jump, predicted from
-//! the case that ran: what threaded code does for an interpreter written in C.
+//! the case that ran: what threaded code does for an interpreter written in C. Cases often
+//! branch to a block they share instead, which advances the guest's program counter, say,
+//! and branches to the head: a branch to such a block gets a copy of the block and the head.
 //!
 //! The copies go after the function's last instruction, so no instruction moves: wasm
 //! offsets, exception ranges and loop entries stay valid. A copy keeps the wasm offsets of
@@ -16,6 +18,7 @@
 //! copy is running the head.
 
 use crate::isa::Op;
+use std::ops::{Range, RangeInclusive};
 
 /// At most this many instructions before the `br_table` are copied with it.
 const MAX_HEAD: usize = 8;
@@ -23,6 +26,9 @@ const MAX_HEAD: usize = 8;
 const MAX_ENTRIES: usize = 64;
 /// At most this many copies of one head.
 const MAX_COPIES: usize = 64;
+/// The copies may add this many instructions to a function, or as many as it has if more:
+/// a small interpreter loop gets a copy for every case however few its instructions.
+const MIN_BUDGET: usize = 4096;
 
 /// The buffers of [`replicate_dispatch`], kept between translations.
 #[derive(Default)]
@@ -35,7 +41,7 @@ pub(super) struct Scratch {
 
 /// Gives each branch to the head of a `br_table` dispatch loop a copy of that head,
 /// appended to `ops` (and its wasm offset to `offsets`), while the function grows by less
-/// than its own size.
+/// than its own size or [`MIN_BUDGET`].
 pub(super) fn replicate_dispatch(ops: &mut Vec<Op>, offsets: &mut Vec<u32>, scratch: &mut Scratch) {
     debug_assert_eq!(ops.len(), offsets.len());
     let Scratch { tables, branches } = scratch;
@@ -55,7 +61,7 @@ pub(super) fn replicate_dispatch(ops: &mut Vec<Op>, offsets: &mut Vec<u32>, scra
             .filter(|&at| ops[at].has_branch_offset())
             .filter_map(|at| Some((at, branch_target_at(ops[at], at)?))),
     );
-    let budget = ops.len();
+    let budget = ops.len().max(MIN_BUDGET);
     let original_len = ops.len();
     for &(table, len) in tables.iter() {
         let entries = len as usize + 1;
@@ -69,16 +75,19 @@ pub(super) fn replicate_dispatch(ops: &mut Vec<Op>, offsets: &mut Vec<u32>, scra
         }
         let region_end = table + entries;
         let mut copies = 0;
-        for &(at, head) in branches.iter() {
-            if (earliest..=region_end).contains(&at) || !(earliest..=table).contains(&head) {
+        for &(at, target) in branches.iter() {
+            if (earliest..=region_end).contains(&at) {
                 continue;
             }
-            let size = region_end + 1 - head;
+            let Some((join, head)) = path_to_head(ops, target, earliest..=table) else {
+                continue;
+            };
+            let size = join.len() + region_end + 1 - head;
             if copies == MAX_COPIES || ops.len() + size - original_len > budget {
                 break;
             }
             let start = ops.len();
-            for original in head..=region_end {
+            for original in join.chain(head..=region_end) {
                 let mut op = ops[original];
                 let here = ops.len();
                 if let Some(offset) = op.branch_offset_mut() {
@@ -91,6 +100,30 @@ pub(super) fn replicate_dispatch(ops: &mut Vec<Op>, offsets: &mut Vec<u32>, scra
             *ops[at].branch_offset_mut().expect("a branch") = (start - at) as i32;
             copies += 1;
         }
+    }
+}
+
+/// How a branch to `target` reaches the head `heads` of a dispatch, if it does: the
+/// instructions of a shared block it runs on the way (none if it branches to the head
+/// itself), then where it enters the head.
+fn path_to_head(
+    ops: &[Op],
+    target: usize,
+    heads: RangeInclusive<usize>,
+) -> Option<(Range<usize>, usize)> {
+    if heads.contains(&target) {
+        return Some((target..target, target));
+    }
+    let mut end = target;
+    while end - target < MAX_HEAD && only_computes(ops.get(end)?) {
+        end += 1;
+    }
+    match ops.get(end)? {
+        Op::Br { .. } => {
+            let head = branch_target_at(ops[end], end)?;
+            heads.contains(&head).then_some((target..end, head))
+        }
+        _ => None,
     }
 }
 
@@ -183,6 +216,60 @@ mod tests {
                 }
             );
             assert_eq!(offsets[copy..copy + 4], [101, 102, 103, 104]);
+        }
+    }
+
+    #[test]
+    fn branches_through_a_shared_block_get_a_copy_of_it_and_the_head() {
+        let add = |dst: u16, lhs: u16| Op::I32Add {
+            dst: Reg(dst),
+            lhs: Reg(lhs),
+            rhs: Reg(1),
+        };
+        let mut ops = vec![
+            Op::Load32 {
+                dst: Reg(2),
+                addr: Reg(0),
+                end: 4,
+            },
+            Op::BrTable {
+                index: Reg(2),
+                len: 1,
+            },
+            Op::Br { offset: 2 },
+            Op::Br { offset: 3 },
+            // The case at 4 goes to the block at 7, which advances register 0 and loops.
+            add(3, 3),
+            Op::Br { offset: 2 },
+            Op::Return {},
+            add(0, 0),
+            Op::Br { offset: -8 },
+        ];
+        let mut offsets: Vec<u32> = (0..ops.len() as u32).collect();
+        replicate_dispatch(&mut ops, &mut offsets, &mut Scratch::default());
+
+        // The case's branch gets the shared block and the head, the block's branch the head.
+        assert_eq!(ops.len(), 9 + 5 + 4);
+        assert_eq!(ops[5], Op::Br { offset: 4 });
+        assert_eq!(ops[9], add(0, 0));
+        assert_eq!(ops[10..12], ops[0..2]);
+        assert_eq!(offsets[9..14], [7, 0, 1, 2, 3]);
+        assert_eq!(ops[8], Op::Br { offset: 6 });
+        assert_eq!(ops[14..16], ops[0..2]);
+        // Every copy's entries jump where the original's do: the case and the return.
+        for entries in [12, 16] {
+            assert_eq!(
+                ops[entries],
+                Op::Br {
+                    offset: 4 - entries as i32
+                }
+            );
+            assert_eq!(
+                ops[entries + 1],
+                Op::Br {
+                    offset: 6 - (entries as i32 + 1)
+                }
+            );
         }
     }
 
