@@ -613,6 +613,72 @@ fn additions_to_memory_of_products_accumulate_as_separate_instructions_do() {
 /// A state machine dispatching through a `br_table` at the head of its loop, as a bytecode
 /// interpreter does: each case goes back to its own copy of the head (`lower::dispatch`),
 /// which computes and traps as the head does.
+/// The mnemonics of defined function `index`'s bytecode.
+fn mnemonics(wat: &str, index: u32) -> Vec<&'static str> {
+    let bytes = wat::parse_str(wat).expect("valid text");
+    let info = parse_module(&bytes, WasmFeatures::default()).expect("valid module");
+    let code = ModuleCode::new(info, TranslateOptions::default());
+    let compiled = code.compiled(index).expect("translates");
+    compiled.code.iter().map(|i| i.op.mnemonic()).collect()
+}
+
+#[test]
+fn selects_and_copies_take_values_just_computed_from_the_accumulator() {
+    let wat = r#"(module
+      ;; Choices on a comparison just made.
+      (func (param i32 i32) (result i32)
+        (select (local.get 0) (local.get 1) (i32.gt_s (local.get 0) (local.get 1))))
+      (func (param i64 i64) (result i64)
+        (select (local.get 0) (local.get 1) (i64.lt_u (local.get 0) (local.get 1))))
+      ;; A loop whose locals take values just computed, one of them before the branch
+      ;; over an `else`.
+      (func (param $n i32) (result i32) (local $x i32) (local $y i32) (local $m i32)
+        (block $done
+          (loop $next
+            (br_if $done (i32.eqz (local.get $n)))
+            (local.set $y (i32.xor (local.get $y) (i32.add (local.get $x) (local.get $m))))
+            (local.set $x (i32.add (i32.mul (local.get $x) (i32.const 3)) (i32.const 1)))
+            (local.set $y (i32.xor (local.get $y) (local.get $x)))
+            (local.set $x (local.get $y))
+            (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+            (if (i32.and (local.get $n) (i32.const 1))
+              (then
+                (local.set $y (i32.rotl (local.get $y) (i32.const 7)))
+                (local.set $m (local.get $y)))
+              (else (local.set $m (local.get $n))))
+            (br $next)))
+        (local.get $y)))"#;
+    assert!(mnemonics(wat, 0).contains(&"select.acc"));
+    assert!(mnemonics(wat, 1).contains(&"select.acc"));
+    let looped = mnemonics(wat, 2);
+    assert!(looped.contains(&"copy.acc") && looped.contains(&"copy_br.acc"));
+
+    let instance = instantiate(wat);
+    for (a, b) in [(0i32, 0i32), (1, 2), (2, 1), (-1, 1), (i32::MIN, i32::MAX)] {
+        let (a64, b64) = (a as u32 as u64, b as u32 as u64);
+        assert_eq!(call(&instance, 0, &[a64, b64]), Ok(a.max(b) as u32 as u64));
+        let (a64, b64) = (a as i64 as u64, b as i64 as u64);
+        assert_eq!(call(&instance, 1, &[a64, b64]), Ok(a64.min(b64)));
+    }
+    for n in [0u32, 1, 2, 17] {
+        let (mut n_left, mut x, mut y, mut m) = (n, 0u32, 0u32, 0u32);
+        while n_left != 0 {
+            y ^= x.wrapping_add(m);
+            x = x.wrapping_mul(3).wrapping_add(1);
+            y ^= x;
+            x = y;
+            n_left -= 1;
+            if n_left & 1 != 0 {
+                y = y.rotate_left(7);
+                m = y;
+            } else {
+                m = n_left;
+            }
+        }
+        assert_eq!(call(&instance, 2, &[n as u64]), Ok(y as u64), "n = {n}");
+    }
+}
+
 #[test]
 fn dispatch_loops_run_their_cases_in_order() {
     let instance = instantiate(
@@ -639,7 +705,27 @@ fn dispatch_loops_run_their_cases_in_order() {
                 (br_table $dec $out (i32.div_u (i32.const 0) (local.get $n))))
                 (local.set $n (i32.sub (local.get $n) (i32.const 1)))
                 (br $dispatch)))
-            (local.get $n)))"#,
+            (local.get $n))
+          ;; The cases branch to a block they share, which advances the guest's program
+          ;; counter and goes back to the head.
+          (func (param $n i32) (result i32) (local $pc i32) (local $acc i32)
+            (loop $dispatch
+              (block $advance
+                (block $halt (block $c2 (block $c1 (block $c0
+                  (br_table $c0 $c1 $c2 $halt
+                    (select (i32.const 3)
+                            (i32.rem_u (i32.mul (local.get $pc) (i32.const 5)) (i32.const 3))
+                            (i32.ge_u (local.get $pc) (local.get $n)))))
+                  (local.set $acc (i32.add (local.get $acc) (local.get $pc)))
+                  (br $advance))
+                  (local.set $acc (i32.mul (local.get $acc) (i32.const 3)))
+                  (br $advance))
+                  (local.set $acc (i32.xor (local.get $acc) (i32.const 0x55)))
+                  (br $advance))
+                (return (local.get $acc)))
+              (local.set $pc (i32.add (local.get $pc) (i32.const 1)))
+              (br $dispatch))
+            (unreachable)))"#,
     );
     let (mut n, mut acc, mut state) = (40u32, 0u32, 0);
     loop {
@@ -665,6 +751,15 @@ fn dispatch_loops_run_their_cases_in_order() {
         call(&instance, 1, &[3]),
         Err(TrapCode::IntegerDivisionByZero)
     );
+    let mut acc = 0u32;
+    for pc in 0..100u32 {
+        match pc.wrapping_mul(5) % 3 {
+            0 => acc = acc.wrapping_add(pc),
+            1 => acc = acc.wrapping_mul(3),
+            _ => acc ^= 0x55,
+        }
+    }
+    assert_eq!(call(&instance, 2, &[100]), Ok(acc as u64));
 }
 
 #[test]

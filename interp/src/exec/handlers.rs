@@ -1158,6 +1158,17 @@ handler!(Copy { dst, src } => {
     next_acc!(value)
 });
 
+handler!(CopyAcc { dst } => {
+    let value = acc!();
+    r!(dst) = value;
+    next_acc!(value)
+});
+
+handler!(CopyBrAcc { dst, offset } => {
+    r!(dst) = acc!();
+    jump!(offset)
+});
+
 handler!(CopyPair { dst0, src0, dst1, src1 } => {
     r!(dst0) = r!(src0);
     let value = r!(src1);
@@ -1195,6 +1206,12 @@ handler!(Const64 { dst, value } => {
 
 handler!(Select { dst, cond, a, b } => {
     let value = if r!(cond) as u32 != 0 { r!(a) } else { r!(b) };
+    r!(dst) = value;
+    next_acc!(value)
+});
+
+handler!(SelectAcc { dst, a, b } => {
+    let value = if acc!() as u32 != 0 { r!(a) } else { r!(b) };
     r!(dst) = value;
     next_acc!(value)
 });

@@ -564,6 +564,11 @@ macro_rules! for_each_op {
             ThrowRef { exn: Reg } = "throw_ref";
             /// Copies one slot.
             Copy { dst: Reg, src: Reg } -> dst = "copy";
+            /// As `copy`, from the accumulator: a loop's next value moved into its local
+            /// right after it was computed.
+            CopyAcc { dst: Reg } = "copy.acc";
+            /// As `copy_br`, from the accumulator.
+            CopyBrAcc { dst: Reg, offset: i32 } = "copy_br.acc";
             /// Copies `src0` to `dst0`, then `src1` to `dst1`, and continues two instructions
             /// on, with `src1`'s value in the accumulator: the two `copy` instructions it
             /// stands for, the second of which stays in place for branches to it.
@@ -580,6 +585,8 @@ macro_rules! for_each_op {
             Const64 { dst: Reg, value: u64 } -> dst = "const64";
             /// `dst = cond != 0 ? a : b`, one slot.
             Select { dst: Reg, cond: Reg, a: Reg, b: Reg } -> dst = "select";
+            /// As `select`, with the accumulator as `cond`: the comparison just before.
+            SelectAcc { dst: Reg, a: Reg, b: Reg } = "select.acc";
             /// `dst = cond != 0 ? a : b`, two slots.
             Select2 { dst: Reg, cond: Reg, a: Reg, b: Reg } -> dst = "select2";
             /// Reads a one-slot global.
@@ -1286,9 +1293,11 @@ impl Op {
     pub fn acc_result(&self) -> Option<Reg> {
         match *self {
             Op::Copy { dst, .. }
+            | Op::CopyAcc { dst }
             | Op::Const32 { dst, .. }
             | Op::Const64 { dst, .. }
             | Op::Select { dst, .. }
+            | Op::SelectAcc { dst, .. }
             | Op::GlobalGet { dst, .. }
             | Op::Load32 { dst, .. }
             | Op::Load64 { dst, .. }
@@ -1384,6 +1393,8 @@ impl Op {
         };
         Some(match *self {
             Op::ReturnReg { src } if src == reg => Op::ReturnRegAcc {},
+            Op::Copy { dst, src } if src == reg => Op::CopyAcc { dst },
+            Op::Select { dst, cond, a, b } if cond == reg => Op::SelectAcc { dst, a, b },
             Op::V128Load0 { dst, addr, end } if addr == reg => Op::V128Load0Acc { dst, end },
             Op::Load32Add {
                 dst,
@@ -1826,7 +1837,7 @@ macro_rules! define_ops {
             pub fn has_branch_offset(&self) -> bool {
                 matches!(
                     self,
-                    Op::Br { .. } | Op::BrFuel { .. } | Op::CopyBr { .. }
+                    Op::Br { .. } | Op::BrFuel { .. } | Op::CopyBr { .. } | Op::CopyBrAcc { .. }
                         | Op::BrIfNez { .. } | Op::BrIfEqz { .. }
                         | Op::BrIfNezAcc { .. } | Op::BrIfEqzAcc { .. }
                         | Op::BrI32AddNez { .. } | Op::BrI32AddEqz { .. }
@@ -1845,7 +1856,8 @@ macro_rules! define_ops {
                     return None;
                 }
                 match self {
-                    Op::Br { offset } | Op::BrFuel { offset, .. } | Op::CopyBr { offset, .. } => Some(offset),
+                    Op::Br { offset } | Op::BrFuel { offset, .. } => Some(offset),
+                    Op::CopyBr { offset, .. } | Op::CopyBrAcc { offset, .. } => Some(offset),
                     Op::BrIfNez { offset, .. } | Op::BrIfEqz { offset, .. } => Some(offset),
                     Op::BrIfNezAcc { offset } | Op::BrIfEqzAcc { offset } => Some(offset),
                     Op::BrI32AddNez { offset, .. } | Op::BrI32AddEqz { offset, .. } => Some(offset),

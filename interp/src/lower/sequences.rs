@@ -7,7 +7,7 @@
 //! - Register shuffles. Values move between registers in runs of `copy` instructions: a
 //!   loop's locals rotated at its bottom (`local.set` after `local.get`), a block's results
 //!   moved to their label before the `br`. Two adjacent `copy`s become `copy_pair`, a `copy`
-//!   and the `br` after it `copy_br`.
+//!   and the `br` after it `copy_br` (`copy_br.acc` when the copy takes the accumulator).
 //! - Loop steps. A counted loop ends by adding to its counter and branching on the sum: an
 //!   `add` whose result the next branch reads from the accumulator (a comparison with a
 //!   limit, or a test against zero) becomes one `add.br_if.*`.
@@ -59,6 +59,12 @@ pub(super) fn fuse_sequences(ops: &mut [Op], entered: &[bool]) {
                     };
                     (copy_br, 2)
                 }),
+                _ => None,
+            },
+            Op::CopyAcc { dst } => match ops[at + 1] {
+                Op::Br { offset } => offset
+                    .checked_add(1)
+                    .map(|offset| (Op::CopyBrAcc { dst, offset }, 2)),
                 _ => None,
             },
             _ => None,
