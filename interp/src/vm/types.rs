@@ -177,10 +177,35 @@ pub struct TypeRegistry {
 
 #[derive(Debug, Default)]
 struct RegistryInner {
-    /// Each registered group (canonical form) to the id of its first type.
-    groups: HashMap<Box<[CanonSubType]>, SigId>,
+    /// Each registered group, as its [`Token`]s, to the id of its first type.
+    groups: HashMap<Box<[Token]>, SigId>,
     /// Every registered type, by id.
     infos: Vec<Arc<TypeInfo>>,
+    /// The tokens of the group being looked up, kept between lookups.
+    key: Vec<Token>,
+}
+
+/// One piece of a recursion group's canonical form, flattened: the registry hashes and
+/// compares groups by their tokens, which a module's types are written to without
+/// allocating, so looking up a group registered before allocates nothing. Each type is a
+/// `Sub`, then its composite type: `Func` and its parameters' and results' `Val`s, `Struct`
+/// and its `Field`s, or `Array` and its element's `Field`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Token {
+    Sub {
+        is_final: bool,
+        supertype: Option<CanonIndex>,
+    },
+    Func {
+        params: u32,
+        results: u32,
+    },
+    Struct {
+        fields: u32,
+    },
+    Array,
+    Val(CanonVal),
+    Field(CanonField),
 }
 
 impl TypeRegistry {
@@ -196,24 +221,28 @@ impl TypeRegistry {
     pub fn register_module(&self, types: &[SubType], groups: &[Range<u32>]) -> Vec<Arc<TypeInfo>> {
         let mut inner = self.lock();
         let mut infos: Vec<Arc<TypeInfo>> = Vec::with_capacity(types.len());
+        let mut key = std::mem::take(&mut inner.key);
         for group in groups {
-            let key: Box<[CanonSubType]> = types[group.start as usize..group.end as usize]
-                .iter()
-                .map(|sub| canonicalize(sub, group, &infos))
-                .collect();
-            let first = inner.intern(key);
+            key.clear();
+            for sub in &types[group.start as usize..group.end as usize] {
+                write_module_type(sub, group, &infos, &mut key);
+            }
+            let first = inner.intern(&key);
             for offset in 0..group.len() {
                 infos.push(inner.infos[first.0 as usize + offset].clone());
             }
         }
+        inner.key = key;
         infos
     }
 
     /// Registers one type as a group of its own (a host function's type), returning its
     /// info. Its references must all be [`CanonIndex::Engine`] ids of this registry.
     pub fn register(&self, ty: CanonSubType) -> Arc<TypeInfo> {
+        let mut key = Vec::new();
+        ty.write_tokens(&mut key);
         let mut inner = self.lock();
-        let id = inner.intern(Box::new([ty]));
+        let id = inner.intern(&key);
         inner.infos[id.0 as usize].clone()
     }
 
@@ -229,11 +258,13 @@ impl TypeRegistry {
 }
 
 impl RegistryInner {
-    /// The id of `group`'s first type, registering the group if it is new.
-    fn intern(&mut self, group: Box<[CanonSubType]>) -> SigId {
-        if let Some(&first) = self.groups.get(&group) {
+    /// The id of the first type of the group written as `key`, registering the group if it
+    /// is new.
+    fn intern(&mut self, key: &[Token]) -> SigId {
+        if let Some(&first) = self.groups.get(key) {
             return first;
         }
+        let group = read_group(key);
         let first = SigId(self.infos.len() as u32);
         let resolve = |index: CanonIndex| match index {
             CanonIndex::Engine(id) => id,
@@ -270,8 +301,81 @@ impl RegistryInner {
                 layout,
             }));
         }
-        self.groups.insert(group, first);
+        self.groups.insert(key.into(), first);
         first
+    }
+}
+
+impl CanonSubType {
+    /// Appends this type's [`Token`]s to `out`.
+    fn write_tokens(&self, out: &mut Vec<Token>) {
+        out.push(Token::Sub {
+            is_final: self.is_final,
+            supertype: self.supertype,
+        });
+        match &self.composite {
+            CanonComposite::Func { params, results } => {
+                out.push(Token::Func {
+                    params: params.len() as u32,
+                    results: results.len() as u32,
+                });
+                out.extend(params.iter().chain(results.iter()).copied().map(Token::Val));
+            }
+            CanonComposite::Struct(fields) => {
+                out.push(Token::Struct {
+                    fields: fields.len() as u32,
+                });
+                out.extend(fields.iter().copied().map(Token::Field));
+            }
+            CanonComposite::Array(element) => out.extend([Token::Array, Token::Field(*element)]),
+        }
+    }
+}
+
+/// The types of the group written as `tokens` by [`CanonSubType::write_tokens`] or
+/// [`write_module_type`].
+fn read_group(tokens: &[Token]) -> Box<[CanonSubType]> {
+    let mut rest = tokens.iter().copied();
+    let mut group = Vec::new();
+    while let Some(token) = rest.next() {
+        let Token::Sub {
+            is_final,
+            supertype,
+        } = token
+        else {
+            unreachable!("a type expected, not {token:?}");
+        };
+        let composite = match rest.next() {
+            Some(Token::Func { params, results }) => CanonComposite::Func {
+                params: (0..params).map(|_| read_val(&mut rest)).collect(),
+                results: (0..results).map(|_| read_val(&mut rest)).collect(),
+            },
+            Some(Token::Struct { fields }) => {
+                CanonComposite::Struct((0..fields).map(|_| read_field(&mut rest)).collect())
+            }
+            Some(Token::Array) => CanonComposite::Array(read_field(&mut rest)),
+            other => unreachable!("a composite type expected, not {other:?}"),
+        };
+        group.push(CanonSubType {
+            is_final,
+            supertype,
+            composite,
+        });
+    }
+    group.into_boxed_slice()
+}
+
+fn read_val(tokens: &mut impl Iterator<Item = Token>) -> CanonVal {
+    match tokens.next() {
+        Some(Token::Val(val)) => val,
+        other => unreachable!("a value type expected, not {other:?}"),
+    }
+}
+
+fn read_field(tokens: &mut impl Iterator<Item = Token>) -> CanonField {
+    match tokens.next() {
+        Some(Token::Field(field)) => field,
+        other => unreachable!("a field expected, not {other:?}"),
     }
 }
 
@@ -350,9 +454,15 @@ pub fn is_gc_hierarchy(ty: AbstractHeapType) -> bool {
     )
 }
 
-/// The canonical form of module type `sub`, member of the group of type indices `group`;
-/// `earlier` holds the infos of the module's types before the group.
-fn canonicalize(sub: &SubType, group: &Range<u32>, earlier: &[Arc<TypeInfo>]) -> CanonSubType {
+/// Appends the [`Token`]s of module type `sub`'s canonical form to `out`; `sub` belongs to
+/// the group of type indices `group`, and `earlier` holds the infos of the module's types
+/// before the group.
+fn write_module_type(
+    sub: &SubType,
+    group: &Range<u32>,
+    earlier: &[Arc<TypeInfo>],
+    out: &mut Vec<Token>,
+) {
     let index = |index: UnpackedIndex| match index {
         UnpackedIndex::Module(i) if group.contains(&i) => CanonIndex::Local(i - group.start),
         UnpackedIndex::Module(i) => match earlier.get(i as usize) {
@@ -378,31 +488,44 @@ fn canonicalize(sub: &SubType, group: &Range<u32>, earlier: &[Arc<TypeInfo>]) ->
             },
         }),
     };
-    let field = |f: &wasmparser::FieldType| CanonField {
-        storage: match &f.element_type {
-            StorageType::I8 => CanonStorage::I8,
-            StorageType::I16 => CanonStorage::I16,
-            StorageType::Val(v) => CanonStorage::Val(val(v)),
-        },
-        mutable: f.mutable,
+    let field = |f: &wasmparser::FieldType| {
+        Token::Field(CanonField {
+            storage: match &f.element_type {
+                StorageType::I8 => CanonStorage::I8,
+                StorageType::I16 => CanonStorage::I16,
+                StorageType::Val(v) => CanonStorage::Val(val(v)),
+            },
+            mutable: f.mutable,
+        })
     };
-    let composite = match &sub.composite_type.inner {
-        CompositeInnerType::Func(ty) => CanonComposite::Func {
-            params: ty.params().iter().map(val).collect(),
-            results: ty.results().iter().map(val).collect(),
-        },
-        CompositeInnerType::Struct(ty) => {
-            CanonComposite::Struct(ty.fields.iter().map(field).collect())
-        }
-        CompositeInnerType::Array(ty) => CanonComposite::Array(field(&ty.0)),
-        // Continuation types belong to a proposal no engine switches on; validation
-        // rejects them before registration.
-        CompositeInnerType::Cont(_) => CanonComposite::Struct(Box::new([])),
-    };
-    CanonSubType {
+    out.push(Token::Sub {
         is_final: sub.is_final,
         supertype: sub.supertype_idxs.first().map(|p| index(p.unpack())),
-        composite,
+    });
+    match &sub.composite_type.inner {
+        CompositeInnerType::Func(ty) => {
+            out.push(Token::Func {
+                params: ty.params().len() as u32,
+                results: ty.results().len() as u32,
+            });
+            out.extend(
+                ty.params()
+                    .iter()
+                    .chain(ty.results())
+                    .map(val)
+                    .map(Token::Val),
+            );
+        }
+        CompositeInnerType::Struct(ty) => {
+            out.push(Token::Struct {
+                fields: ty.fields.len() as u32,
+            });
+            out.extend(ty.fields.iter().map(field));
+        }
+        CompositeInnerType::Array(ty) => out.extend([Token::Array, field(&ty.0)]),
+        // Continuation types belong to a proposal no engine switches on; validation
+        // rejects them before registration.
+        CompositeInnerType::Cont(_) => out.push(Token::Struct { fields: 0 }),
     }
 }
 
@@ -449,6 +572,48 @@ mod tests {
             Box::new([CanonVal::I64]),
         ));
         assert_eq!(types[0].id, host.id);
+    }
+
+    #[test]
+    fn a_groups_tokens_read_back_as_the_types_they_were_written_from() {
+        let bytes = wat::parse_str(
+            "(module
+               (type $f (func (param i32 (ref null $f) v128) (result f64 i64)))
+               (rec (type $s (sub (struct (field (mut i8)) (field i16) (field (ref $a)))))
+                    (type $a (array (mut f32))))
+               (type (sub final $s (struct (field (mut i8)) (field i16) (field (ref $a)))))
+               (type (struct))
+               (type (func)))",
+        )
+        .expect("valid WAT");
+        let info = crate::module::parse_module(&bytes, wasmparser::WasmFeatures::all())
+            .expect("valid module");
+        let registry = TypeRegistry::new();
+        let infos = registry.register_module(&info.types, &info.rec_groups);
+        for group in &info.rec_groups {
+            let mut written = Vec::new();
+            for sub in &info.types[group.start as usize..group.end as usize] {
+                write_module_type(sub, group, &infos[..group.start as usize], &mut written);
+            }
+            let mut rewritten = Vec::new();
+            for ty in read_group(&written).iter() {
+                ty.write_tokens(&mut rewritten);
+            }
+            assert_eq!(rewritten, written);
+        }
+        // The array's element and the function's results came through whole.
+        assert!(matches!(
+            infos[2].ty.composite,
+            CanonComposite::Array(CanonField {
+                storage: CanonStorage::Val(CanonVal::F32),
+                mutable: true
+            })
+        ));
+        assert!(matches!(
+            &infos[0].ty.composite,
+            CanonComposite::Func { params, results }
+                if params.len() == 3 && **results == [CanonVal::F64, CanonVal::I64]
+        ));
     }
 
     #[test]
