@@ -266,7 +266,7 @@ impl Module {
 
     /// The module's name, from its name section.
     pub fn name(&self) -> Option<&str> {
-        self.inner.code.info.name.as_deref()
+        self.inner.code.name().map(|name| &**name)
     }
 
     /// The imports, in module order.

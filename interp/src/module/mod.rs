@@ -3,13 +3,12 @@
 mod const_expr;
 mod parse;
 
-use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub use const_expr::{ConstExpr, ConstOp, slot_count};
 pub use parse::{CompileError, PendingBodies, parse_module, parse_module_deferred};
-use wasmparser::CompositeInnerType;
+use wasmparser::{BinaryReader, CompositeInnerType, Name, NameSectionReader};
 pub use wasmparser::{
     FuncType, GlobalType, MemoryType, RefType, SubType, TableType, ValType, WasmFeatures,
 };
@@ -141,8 +140,12 @@ pub struct ModuleInfo {
     pub bytes: Box<[u8]>,
     /// The features it was validated with.
     pub features: WasmFeatures,
-    /// Module name from the name section.
-    pub name: Option<String>,
+    /// The byte range of the name section's payload, if the module has one. Its names are
+    /// read on first use ([`ModuleInfo::name`], [`ModuleInfo::func_name`]): only
+    /// backtraces and listings ask for them.
+    pub name_section: Option<Range<usize>>,
+    /// The names, once read.
+    names: OnceLock<Names>,
     /// Types by index, as the type section declares them (type indices in module form).
     pub types: Vec<SubType>,
     /// The type indices of each recursion group, in order (a type outside an explicit `rec`
@@ -188,8 +191,6 @@ pub struct ModuleInfo {
     pub datas: Vec<DataSegment>,
     /// Byte range of every defined function's body.
     pub bodies: Vec<Range<usize>>,
-    /// Function names from the name section.
-    pub func_names: HashMap<u32, Arc<str>>,
     /// Custom sections (name, byte range of the payload), in order.
     pub custom_sections: Vec<(String, Range<usize>)>,
 }
@@ -214,14 +215,66 @@ impl ModuleInfo {
         }
     }
 
+    /// The module's name from the name section.
+    pub fn name(&self) -> Option<&Arc<str>> {
+        self.names().module.as_ref()
+    }
+
     /// Function `index`'s name from the name section.
     pub fn func_name(&self, index: u32) -> Option<&Arc<str>> {
-        self.func_names.get(&index)
+        let funcs = &self.names().funcs;
+        let at = funcs.binary_search_by_key(&index, |&(func, _)| func).ok()?;
+        Some(&funcs[at].1)
+    }
+
+    fn names(&self) -> &Names {
+        self.names.get_or_init(|| match &self.name_section {
+            Some(range) => Names::read(&self.bytes[range.clone()], range.start),
+            None => Names::default(),
+        })
     }
 
     /// Bytes of data segment `index`.
     pub fn data_bytes(&self, index: u32) -> &[u8] {
         &self.bytes[self.datas[index as usize].range.clone()]
+    }
+}
+
+/// The names a module's name section gives.
+#[derive(Debug, Default)]
+struct Names {
+    module: Option<Arc<str>>,
+    /// Function names by function index, sorted.
+    funcs: Box<[(u32, Arc<str>)]>,
+}
+
+impl Names {
+    /// The names in name section payload `payload`, at `offset` in the module. A malformed
+    /// section is not an error: the spec says custom sections never make a module invalid,
+    /// so names are read best-effort, up to the first malformed one.
+    fn read(payload: &[u8], offset: usize) -> Names {
+        let reader = NameSectionReader::new(BinaryReader::new(payload, offset as u64));
+        let mut module = None;
+        let mut funcs = Vec::new();
+        for name in reader.into_iter().map_while(|name| name.ok()) {
+            match name {
+                Name::Module { name, .. } => module = Some(Arc::from(name)),
+                Name::Function(map) => funcs.extend(
+                    map.into_iter()
+                        .map_while(|naming| naming.ok())
+                        .map(|naming| (naming.index, Arc::from(naming.name))),
+                ),
+                _ => {}
+            }
+        }
+        // A later name for the same function wins, as when names were kept in a map.
+        funcs.reverse();
+        funcs.sort_by_key(|&(func, _)| func);
+        funcs.dedup_by_key(|&mut (func, _)| func);
+        Names {
+            module,
+            funcs: funcs.into_boxed_slice(),
+        }
     }
 }
 
@@ -233,7 +286,6 @@ type Translation = Result<CompiledFunc, CompileError>;
 pub struct ModuleCode {
     /// The metadata.
     pub info: ModuleInfo,
-    module_name: Option<Arc<str>>,
     options: TranslateOptions,
     compiled: Box<[OnceLock<Translation>]>,
 }
@@ -242,10 +294,8 @@ impl ModuleCode {
     /// Wraps validated metadata; no function is translated yet.
     pub fn new(info: ModuleInfo, options: TranslateOptions) -> Self {
         let compiled = (0..info.bodies.len()).map(|_| OnceLock::new()).collect();
-        let module_name = info.name.as_deref().map(Arc::from);
         ModuleCode {
             info,
-            module_name,
             options,
             compiled,
         }
@@ -253,7 +303,7 @@ impl ModuleCode {
 
     /// The module's name, shared for backtraces.
     pub fn name(&self) -> Option<&Arc<str>> {
-        self.module_name.as_ref()
+        self.info.name()
     }
 
     /// The bytecode of defined function `defined_index`, translating it on first use.
@@ -443,5 +493,28 @@ fn run_in_batches<S>(
         });
     } else {
         worker();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_come_from_the_name_section_when_asked_for() {
+        let bytes = wat::parse_str(
+            r#"(module $calc (import "env" "f" (func $host)) (func $add) (func) (func $sub))"#,
+        )
+        .expect("valid WAT");
+        let info = parse_module(&bytes, WasmFeatures::default()).expect("valid module");
+        assert!(info.name_section.is_some());
+        assert_eq!(info.name().map(|n| &**n), Some("calc"));
+        // The import is function 0.
+        let names: Vec<_> = (0..5).map(|i| info.func_name(i).map(|n| &**n)).collect();
+        assert_eq!(names, [Some("host"), Some("add"), None, Some("sub"), None]);
+
+        let unnamed = wat::parse_str("(module (func))").expect("valid WAT");
+        let info = parse_module(&unnamed, WasmFeatures::default()).expect("valid module");
+        assert!(info.name().is_none() && info.func_name(0).is_none());
     }
 }

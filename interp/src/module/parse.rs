@@ -1,13 +1,12 @@
 //! Parsing and validating a module binary into [`ModuleInfo`].
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::OnceLock;
 
 use wasmparser::{
     CompositeInnerType, DataKind, ElementItems, ElementKind, ExternalKind, FuncToValidate,
-    FuncValidatorAllocations, HeapType, KnownCustom, Name, Parser, Payload, RefType, SubType,
-    TypeRef, ValType, ValidPayload, Validator, ValidatorResources, WasmFeatures,
+    FuncValidatorAllocations, HeapType, Parser, Payload, RefType, SubType, TypeRef, ValType,
+    ValidPayload, Validator, ValidatorResources, WasmFeatures,
 };
 
 use super::{
@@ -89,7 +88,7 @@ fn parse(
     let mut info = ModuleInfo {
         bytes: bytes.into(),
         features,
-        name: None,
+        name_section: None,
         types: Vec::new(),
         rec_groups: Vec::new(),
         uses_gc_refs: false,
@@ -111,10 +110,9 @@ fn parse(
         elems: Vec::new(),
         datas: Vec::new(),
         bodies: Vec::new(),
-        func_names: HashMap::new(),
+        names: OnceLock::new(),
         custom_sections: Vec::new(),
     };
-    let mut names = None;
 
     let mut parser = Parser::new(0);
     // The parser's features decide encodings too (e.g. whether memory limits are 64-bit).
@@ -310,29 +308,14 @@ fn parse(
                     reader.name().to_string(),
                     start..start + reader.data().len(),
                 ));
-                if let KnownCustom::Name(names_reader) = reader.as_known() {
-                    names = Some(names_reader);
+                if reader.name() == "name" {
+                    info.name_section = Some(start..start + reader.data().len());
                 }
             }
             _ => {}
         }
     }
 
-    // A malformed name section is not an error: the spec says custom sections never make a
-    // module invalid, so names are read best-effort.
-    if let Some(reader) = names {
-        for name in reader.into_iter().flatten() {
-            match name {
-                Name::Module { name, .. } => info.name = Some(name.to_string()),
-                Name::Function(map) => {
-                    for naming in map.into_iter().flatten() {
-                        info.func_names.insert(naming.index, Arc::from(naming.name));
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
     Ok((info, pending))
 }
 
