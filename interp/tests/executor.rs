@@ -680,6 +680,41 @@ fn selects_and_copies_take_values_just_computed_from_the_accumulator() {
 }
 
 #[test]
+fn paired_additions_of_constants_add_as_single_ones() {
+    let wat = r#"(module
+      (func (param i32 i32) (result i32)
+        (local.set 0 (i32.add (local.get 0) (i32.const 32767)))
+        (local.set 1 (i32.add (local.get 1) (i32.const -32768)))
+        (i32.xor (i32.mul (local.get 0) (i32.const 3)) (local.get 1)))
+      ;; The second addition steps the first's sum.
+      (func (param i32) (result i32)
+        (i32.add (i32.add (local.get 0) (i32.const -7)) (i32.const 300))))"#;
+    assert!(mnemonics(wat, 0).contains(&"i32.add_imm_pair"));
+    assert!(mnemonics(wat, 1).contains(&"i32.add_imm_pair"));
+    let instance = instantiate(wat);
+    for a in [
+        0u32,
+        1,
+        0x7fff,
+        0x8000,
+        0x7fff_ffff,
+        0x8000_0000,
+        u32::MAX - 0x7ffe,
+        u32::MAX,
+    ] {
+        for b in [0u32, 0x7fff, 0x8000, 0x8000_0000, u32::MAX] {
+            let expected = a.wrapping_add(32767).wrapping_mul(3) ^ b.wrapping_sub(32768);
+            assert_eq!(
+                call(&instance, 0, &[a as u64, b as u64]),
+                Ok(expected as u64)
+            );
+        }
+        let expected = a.wrapping_sub(7).wrapping_add(300);
+        assert_eq!(call(&instance, 1, &[a as u64]), Ok(expected as u64));
+    }
+}
+
+#[test]
 fn dispatch_loops_run_their_cases_in_order() {
     let instance = instantiate(
         r#"(module

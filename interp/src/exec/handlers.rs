@@ -1177,6 +1177,14 @@ handler!(CopyPair { dst0, src0, dst1, src1 } => {
     jump_acc!(2, value)
 });
 
+handler!(I32AddImmPair { dst0, lhs0, imm0, dst1, lhs1, imm1 } => {
+    (r!(lhs0) as i32).wrapping_add(imm0.into()).write(regs!(), dst0);
+    let second = (r!(lhs1) as i32).wrapping_add(imm1.into());
+    second.write(regs!(), dst1);
+    // Past the second addition, with the accumulator it leaves.
+    jump_acc!(2, second.into_slot())
+});
+
 handler!(CopyBr { dst, src, offset } => {
     r!(dst) = r!(src);
     jump!(offset)

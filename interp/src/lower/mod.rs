@@ -230,6 +230,7 @@ fn translate_body(
     );
     sequences::fuse_sequences(&mut t.ops, &t.scratch.entered);
     let (frame_slots, used_consts) = t.place_consts()?;
+    sequences::pair_constant_steps(&mut t.ops);
     // Frames start as a copy of `frame_init`, padded to whole groups of four slots: zeroes
     // for the locals that are not parameters, then the constants still read from the frame.
     let init_len = ((t.local_slots - param_slots) as usize + used_consts).next_multiple_of(4);

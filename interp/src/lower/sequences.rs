@@ -11,6 +11,9 @@
 //! - Loop steps. A counted loop ends by adding to its counter and branching on the sum: an
 //!   `add` whose result the next branch reads from the accumulator (a comparison with a
 //!   limit, or a test against zero) becomes one `add.br_if.*`.
+//! - Pointer and counter steps. Two adjacent additions of small constants, a loop moving a
+//!   pointer and a count along, become one `i32.add_imm_pair`. This one runs once the
+//!   constants are immediates, after the others.
 //! - Additions to memory. `x[i] += y` loads a value, adds to it and stores the sum at the
 //!   same address: the three become one `*.add_to_mem`, which adds the accumulator when
 //!   `y` was computed just before (a product, say) and forwarding allows it.
@@ -83,6 +86,53 @@ pub(super) fn fuse_sequences(ops: &mut [Op], entered: &[bool]) {
             None => at += 1,
         }
     }
+}
+
+/// Fuses each two adjacent additions of small constants into one `i32.add_imm_pair`. Runs
+/// after the constants are placed, which is when additions take their constants as
+/// immediates.
+pub(super) fn pair_constant_steps(ops: &mut [Op]) {
+    let mut at = 0;
+    while at + 1 < ops.len() {
+        match constant_step_pair(ops[at], ops[at + 1]) {
+            Some(pair) => {
+                ops[at] = pair;
+                at += 2;
+            }
+            None => at += 1,
+        }
+    }
+}
+
+/// `first` and `second` as one `i32.add_imm_pair`, if both add a constant that fits 16 bits
+/// to a register; the second may take the first's sum from the accumulator.
+fn constant_step_pair(first: Op, second: Op) -> Option<Op> {
+    let Op::I32AddImm {
+        dst: dst0,
+        lhs: lhs0,
+        imm: imm0,
+    } = first
+    else {
+        return None;
+    };
+    let (dst1, lhs1, imm1) = match second {
+        Op::I32AddImm { dst, lhs, imm } => (dst, lhs, imm),
+        Op::I32AddAccImm { dst, imm } => (dst, dst0, imm),
+        _ => return None,
+    };
+    Some(Op::I32AddImmPair {
+        dst0,
+        lhs0,
+        imm0: small(imm0)?,
+        dst1,
+        lhs1,
+        imm1: small(imm1)?,
+    })
+}
+
+/// Immediate `imm` of an `i32.add` if it fits 16 bits.
+fn small(imm: u32) -> Option<i16> {
+    i16::try_from(imm as i32).ok()
 }
 
 /// The addition to memory standing for `load`, an addition reading the loaded value from
@@ -170,6 +220,39 @@ mod tests {
             }
         );
         assert_eq!(ops[3], Op::Br { offset: -3 });
+    }
+
+    #[test]
+    fn adjacent_additions_of_small_constants_go_in_pairs() {
+        let add = |dst, lhs, imm: i32| Op::I32AddImm {
+            dst: Reg(dst),
+            lhs: Reg(lhs),
+            imm: imm as u32,
+        };
+        let mut ops = [
+            add(1, 1, 1),
+            Op::I32AddAccImm {
+                dst: Reg(2),
+                imm: -4i32 as u32,
+            },
+            // Too large for a pair: left alone, and so is the addition after it.
+            add(3, 3, 1 << 15),
+            add(4, 4, 8),
+            Op::Return {},
+        ];
+        pair_constant_steps(&mut ops);
+        assert_eq!(
+            ops[0],
+            Op::I32AddImmPair {
+                dst0: Reg(1),
+                lhs0: Reg(1),
+                imm0: 1,
+                dst1: Reg(2),
+                lhs1: Reg(1),
+                imm1: -4,
+            }
+        );
+        assert_eq!(ops[2..4], [add(3, 3, 1 << 15), add(4, 4, 8)]);
     }
 
     #[test]
