@@ -28,7 +28,7 @@ const MAX_ENTRIES: usize = 64;
 const MAX_COPIES: usize = 64;
 /// The copies may add this many instructions to a function, or as many as it has if more:
 /// a small interpreter loop gets a copy for every case however few its instructions.
-const MIN_BUDGET: usize = 4096;
+const MIN_BUDGET: usize = 1024;
 
 /// The buffers of [`replicate_dispatch`], kept between translations.
 #[derive(Default)]
