@@ -680,6 +680,60 @@ fn selects_and_copies_take_values_just_computed_from_the_accumulator() {
 }
 
 #[test]
+fn branches_on_eqz_of_a_comparison_take_its_negation_nan_included() {
+    const COMPARISONS: [&str; 6] = ["eq", "ne", "lt", "gt", "le", "ge"];
+    // Function `2k` tests `eqz` of f64 comparison k, `2k + 1` of the f32 one; each returns
+    // 1 when the branch over the `return 0` is taken.
+    let funcs: String = COMPARISONS
+        .iter()
+        .flat_map(|cmp| {
+            ["f64", "f32"].map(|ty| {
+                format!(
+                    "(func (param {ty} {ty}) (result i32)
+                       (block (br_if 0 (i32.eqz ({ty}.{cmp} (local.get 0) (local.get 1))))
+                         (return (i32.const 0)))
+                       (i32.const 1))"
+                )
+            })
+        })
+        .collect();
+    let wat = format!("(module {funcs})");
+    for index in 0..2 * COMPARISONS.len() as u32 {
+        let code = mnemonics(&wat, index);
+        assert!(!code.contains(&"i32.eqz"), "{code:?}");
+    }
+    let instance = instantiate(&wat);
+    let values = [0.0, -0.0, 1.5, -2.0, f64::INFINITY, f64::NAN];
+    for (k, cmp) in COMPARISONS.iter().enumerate() {
+        for a in values {
+            for b in values {
+                let holds = match *cmp {
+                    "eq" => a == b,
+                    "ne" => a != b,
+                    "lt" => a < b,
+                    "gt" => a > b,
+                    "le" => a <= b,
+                    _ => a >= b,
+                };
+                let expected = Ok(u64::from(!holds));
+                let (a64, b64) = (a.to_bits(), b.to_bits());
+                assert_eq!(
+                    call(&instance, 2 * k, &[a64, b64]),
+                    expected,
+                    "f64.{cmp} {a} {b}"
+                );
+                let (a32, b32) = ((a as f32).to_bits() as u64, (b as f32).to_bits() as u64);
+                assert_eq!(
+                    call(&instance, 2 * k + 1, &[a32, b32]),
+                    expected,
+                    "f32.{cmp} {a} {b}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn paired_additions_of_constants_add_as_single_ones() {
     let wat = r#"(module
       (func (param i32 i32) (result i32)

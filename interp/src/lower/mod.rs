@@ -713,15 +713,28 @@ impl<'a> Translator<'a> {
     }
 
     /// Emits a branch taken when `cond` is non-zero (`jump_if`) or zero (`!jump_if`). When
-    /// the condition was computed by the instruction just emitted, and that is an integer
-    /// comparison or `i32.eqz`, the two fuse into one instruction.
+    /// the condition was computed by the instruction just emitted, and that is a comparison
+    /// or `eqz`, the two fuse into one instruction; so do an `eqz` and the comparison just
+    /// before it that it tests, into the comparison's negated branch.
     fn emit_cond_branch(&mut self, cond: Operand, jump_if: bool) -> usize {
         if let (Source::Temp, Some(pc)) = (cond.source, self.last_result)
             && pc + 1 == self.ops.len()
             && let Some(fused) = fuse_compare(&self.ops[pc], Reg(cond.slot), jump_if)
         {
-            self.ops[pc] = fused;
             self.last_result = None;
+            if let Op::I32Eqz { src, .. } = self.ops[pc]
+                && let Some(compare) = self.only_way_into(pc)
+                && self.is_temp(src)
+                && let Some(negated) = fuse_compare(&self.ops[compare], src, !jump_if)
+            {
+                // A float comparison has no negated form of its own (`!(a < b)` holds for
+                // NaN), so `eqz` of one stays until it meets its branch.
+                self.ops.truncate(pc);
+                self.offsets.truncate(pc);
+                self.ops[compare] = negated;
+                return compare;
+            }
+            self.ops[pc] = fused;
             return pc;
         }
         let cond = self.reg_of(cond);
