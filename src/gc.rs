@@ -76,6 +76,21 @@ impl StoreOpaque {
         self.roots().entries.truncate(mark);
     }
 
+    /// As [`StoreOpaque::root_mark`], without locking the table: exclusive access needs no
+    /// lock, and a host call takes a mark before and releases after each call.
+    pub(crate) fn root_mark_mut(&mut self) -> usize {
+        self.roots_mut().entries.len()
+    }
+
+    /// As [`StoreOpaque::release_roots`], without locking the table.
+    pub(crate) fn release_roots_mut(&mut self, mark: usize) {
+        self.roots_mut().entries.truncate(mark);
+    }
+
+    fn roots_mut(&mut self) -> &mut HostRoots {
+        self.gc_roots.get_mut().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The type of the object a handle roots.
     pub(crate) fn object_type(&self, handle: Rooted) -> Option<&TypeInfo> {
         let slot = self.rooted(handle)?;

@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use tandem_interp::exec::{self, ExecError, Host};
 use tandem_interp::vm::{FuncEntry, Slot, VmCtx};
 
-use super::{Caller, Func};
+use super::{Caller, Func, HostFunc};
 #[cfg(tandem_jit)]
 use crate::engine::Engine;
 use crate::error::{Error, Result, Trap, TrapReason};
@@ -106,13 +106,17 @@ impl<T> Host for HostCalls<T> {
         let store = unsafe { &mut *self.store };
         // SAFETY: a non-null caller is the context of a live instance of this store.
         let instance = (!caller.is_null()).then(|| unsafe { (*caller).embedder_data });
-        let host = store.host_funcs[entry.index as usize].clone();
+        // Not a clone of the `Arc`: two atomic updates per call, where the store keeps every
+        // host function it has for as long as it lives.
+        let host: *const HostFunc<T> = Arc::as_ptr(&store.host_funcs[entry.index as usize]);
         // Handles the function makes are released when it returns: what it gives back to
         // wasm, wasm keeps alive.
-        let roots = store.opaque.root_mark();
-        let result = (host.callback)(Caller { store, instance }, io);
+        let roots = store.opaque.root_mark_mut();
+        // SAFETY: the function is in its own allocation, which the store drops only with
+        // itself; the callback may add host functions, which moves the `Arc`s, not that.
+        let result = unsafe { ((*host).callback)(Caller { store, instance }, io) };
         // SAFETY: as above; the callback's borrow of the store has ended.
-        unsafe { &*self.store }.opaque.release_roots(roots);
+        unsafe { &mut *self.store }.opaque.release_roots_mut(roots);
         result
     }
 
