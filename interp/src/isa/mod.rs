@@ -569,11 +569,6 @@ macro_rules! for_each_op {
             CopyAcc { dst: Reg } = "copy.acc";
             /// As `copy_br`, from the accumulator.
             CopyBrAcc { dst: Reg, offset: i32 } = "copy_br.acc";
-            /// Two `i32.add`s of a register and a small constant, `dst0 = lhs0 + imm0` then
-            /// `dst1 = lhs1 + imm1`, continuing two instructions on with the second sum in
-            /// the accumulator: a loop's steps of a pointer and a counter. The second stays
-            /// in place for branches to it.
-            I32AddImmPair { dst0: Reg, lhs0: Reg, imm0: i16, dst1: Reg, lhs1: Reg, imm1: i16 } = "i32.add_imm_pair";
             /// Copies `src0` to `dst0`, then `src1` to `dst1`, and continues two instructions
             /// on, with `src1`'s value in the accumulator: the two `copy` instructions it
             /// stands for, the second of which stays in place for branches to it.
@@ -755,6 +750,11 @@ macro_rules! for_each_op {
             ElemDrop { seg: u32 } = "elem.drop";
             /// A reference to function `func`.
             RefFunc { dst: Reg, func: u32 } -> dst = "ref.func";
+            /// Two `i32.add`s of a register and a small constant, `dst0 = lhs0 + imm0` then
+            /// `dst1 = lhs1 + imm1`, continuing two instructions on with the second sum in
+            /// the accumulator: a loop's steps of a pointer and a counter. The second stays
+            /// in place for branches to it.
+            I32AddImmPair { dst0: Reg, lhs0: Reg, imm0: i16, dst1: Reg, lhs1: Reg, imm1: i16 } = "i32.add_imm_pair";
             /// `i32.mul` then `i32.add`: `dst = a * b + c`.
             I32MulAdd { dst: Reg, a: Reg, b: Reg, c: Reg } -> dst = "i32.mul_add";
             /// `i32.shl` by a constant then `i32.add`: `dst = base + (index << shift)`, an
