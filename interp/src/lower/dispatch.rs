@@ -154,9 +154,10 @@ mod tests {
     use super::*;
     use crate::isa::Reg;
 
-    #[test]
-    fn each_branch_back_to_the_head_gets_a_copy_of_its_own() {
-        let head = [
+    /// A dispatch head: a load of the index, the `br_table` and its two entries, which
+    /// jump by `case` and `exit`.
+    fn head(case: i32, exit: i32) -> [Op; 4] {
+        [
             Op::Load32 {
                 dst: Reg(2),
                 addr: Reg(0),
@@ -166,9 +167,14 @@ mod tests {
                 index: Reg(2),
                 len: 1,
             },
-            Op::Br { offset: 2 },
-            Op::Br { offset: 4 },
-        ];
+            Op::Br { offset: case },
+            Op::Br { offset: exit },
+        ]
+    }
+
+    #[test]
+    fn each_branch_back_to_the_head_gets_a_copy_of_its_own() {
+        let head = head(2, 4);
         let mut ops = vec![Op::Const32 {
             dst: Reg(1),
             value: 0,
@@ -226,25 +232,15 @@ mod tests {
             lhs: Reg(lhs),
             rhs: Reg(1),
         };
-        let mut ops = vec![
-            Op::Load32 {
-                dst: Reg(2),
-                addr: Reg(0),
-                end: 4,
-            },
-            Op::BrTable {
-                index: Reg(2),
-                len: 1,
-            },
-            Op::Br { offset: 2 },
-            Op::Br { offset: 3 },
+        let mut ops = head(2, 3).to_vec();
+        ops.extend([
             // The case at 4 goes to the block at 7, which advances register 0 and loops.
             add(3, 3),
             Op::Br { offset: 2 },
             Op::Return {},
             add(0, 0),
             Op::Br { offset: -8 },
-        ];
+        ]);
         let mut offsets: Vec<u32> = (0..ops.len() as u32).collect();
         replicate_dispatch(&mut ops, &mut offsets, &mut Scratch::default());
 
