@@ -1,7 +1,7 @@
 //! Compiled modules.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use tandem_interp::lower::TranslateOptions;
 use tandem_interp::module::{
@@ -63,10 +63,42 @@ pub(crate) struct ModuleInner {
     /// The engine's registered type behind each type index.
     pub type_infos: Vec<Arc<TypeInfo>>,
     pub import_types: Vec<ExternType>,
-    pub export_types: Vec<ExternType>,
+    /// The exports' types, made on first use: only [`Module::exports`] reads them.
+    export_types: OnceLock<Vec<ExternType>>,
     /// Native code of the functions the Cranelift tier compiled.
     #[cfg(tandem_jit)]
     pub native: Option<Arc<crate::jit::NativeCode>>,
+}
+
+impl ModuleInner {
+    /// The type of every export, in module order.
+    fn export_types(&self) -> &[ExternType] {
+        self.export_types.get_or_init(|| {
+            let info = &self.code.info;
+            let types = &self.type_infos[..];
+            let func_type = |index: u32| FuncType::from_wasmparser(info.type_at(index), types);
+            info.exports
+                .iter()
+                .map(|export| match export.kind {
+                    ExportKind::Func(i) => ExternType::Func(func_type(info.funcs[i as usize])),
+                    ExportKind::Tag(i) => {
+                        ExternType::Tag(TagType::new(func_type(info.tags[i as usize])))
+                    }
+                    ExportKind::Table(i) => ExternType::Table(TableType::from_wasmparser(
+                        &info.table_types[i as usize],
+                        types,
+                    )),
+                    ExportKind::Memory(i) => ExternType::Memory(MemoryType::from_wasmparser(
+                        &info.memory_types[i as usize],
+                    )),
+                    ExportKind::Global(i) => ExternType::Global(GlobalType::from_wasmparser(
+                        &info.global_types[i as usize],
+                        types,
+                    )),
+                })
+                .collect()
+        })
+    }
 }
 
 impl Module {
@@ -135,34 +167,13 @@ impl Module {
                 ImportKind::Tag(ty) => ExternType::Tag(TagType::new(func_type(*ty))),
             })
             .collect();
-        let export_types = info
-            .exports
-            .iter()
-            .map(|export| match export.kind {
-                ExportKind::Func(i) => ExternType::Func(func_type(info.funcs[i as usize])),
-                ExportKind::Tag(i) => {
-                    ExternType::Tag(TagType::new(func_type(info.tags[i as usize])))
-                }
-                ExportKind::Table(i) => ExternType::Table(TableType::from_wasmparser(
-                    &info.table_types[i as usize],
-                    types,
-                )),
-                ExportKind::Memory(i) => {
-                    ExternType::Memory(MemoryType::from_wasmparser(&info.memory_types[i as usize]))
-                }
-                ExportKind::Global(i) => ExternType::Global(GlobalType::from_wasmparser(
-                    &info.global_types[i as usize],
-                    types,
-                )),
-            })
-            .collect();
         Ok(Module {
             inner: Arc::new(ModuleInner {
                 engine: engine.clone(),
                 code,
                 type_infos,
                 import_types,
-                export_types,
+                export_types: OnceLock::new(),
                 #[cfg(tandem_jit)]
                 native,
             }),
@@ -291,7 +302,7 @@ impl Module {
             .info
             .exports
             .iter()
-            .zip(&self.inner.export_types)
+            .zip(self.inner.export_types())
             .map(|(export, ty)| ExportType {
                 name: &export.name,
                 ty: ty.clone(),
