@@ -557,26 +557,18 @@ fn constant_right_operands_of_additions_and_branches_compute_as_register_ones() 
 #[test]
 #[cfg(not(miri))]
 fn additions_to_memory_of_products_accumulate_as_separate_instructions_do() {
-    let instance = instantiate(
-        r#"(module
-          (memory 1)
-          (func (param $p i32) (param $a i32) (param $b i32) (result i32) (local $t i32)
-            (local.set $t (i32.mul (local.get $a) (local.get $b)))
-            (i32.store (local.get $p) (i32.add (i32.load (local.get $p)) (local.get $t)))
-            (i32.load (local.get $p)))
-          (func (param $p i32) (param $a i64) (param $b i64) (result i64) (local $t i64)
-            (local.set $t (i64.mul (local.get $a) (local.get $b)))
-            (i64.store (local.get $p) (i64.add (i64.load (local.get $p)) (local.get $t)))
-            (i64.load (local.get $p)))
-          (func (param $p i32) (param $a f32) (param $b f32) (result f32) (local $t f32)
-            (local.set $t (f32.mul (local.get $a) (local.get $b)))
-            (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (local.get $t)))
-            (f32.load (local.get $p)))
-          (func (param $p i32) (param $a f64) (param $b f64) (result f64) (local $t f64)
-            (local.set $t (f64.mul (local.get $a) (local.get $b)))
-            (f64.store (local.get $p) (f64.add (f64.load (local.get $p)) (local.get $t)))
-            (f64.load (local.get $p))))"#,
-    );
+    // Function k for the k-th type.
+    let funcs: String = ["i32", "i64", "f32", "f64"]
+        .map(|ty| {
+            format!(
+                "(func (param $p i32) (param $a {ty}) (param $b {ty}) (result {ty}) (local $t {ty})
+                   (local.set $t ({ty}.mul (local.get $a) (local.get $b)))
+                   ({ty}.store (local.get $p) ({ty}.add ({ty}.load (local.get $p)) (local.get $t)))
+                   ({ty}.load (local.get $p)))"
+            )
+        })
+        .concat();
+    let instance = instantiate(&format!("(module (memory 1) {funcs})"));
     let (mut i32_sum, mut i64_sum, mut f32_sum, mut f64_sum) = (0u32, 0u64, 0f32, 0f64);
     for k in 0..20u64 {
         let (a, b) = (k.wrapping_mul(0x9e37_79b9_7f4a_7c15), k + 3);
@@ -610,9 +602,6 @@ fn additions_to_memory_of_products_accumulate_as_separate_instructions_do() {
     assert_eq!(call(&instance, 0, &[65536 - 4, 1, 1]), Ok(1));
 }
 
-/// A state machine dispatching through a `br_table` at the head of its loop, as a bytecode
-/// interpreter does: each case goes back to its own copy of the head (`lower::dispatch`),
-/// which computes and traps as the head does.
 /// The mnemonics of defined function `index`'s bytecode.
 fn mnemonics(wat: &str, index: u32) -> Vec<&'static str> {
     let bytes = wat::parse_str(wat).expect("valid text");
@@ -768,6 +757,9 @@ fn paired_additions_of_constants_add_as_single_ones() {
     }
 }
 
+/// A state machine dispatching through a `br_table` at the head of its loop, as a bytecode
+/// interpreter does: each case goes back to its own copy of the head (`lower::dispatch`),
+/// which computes and traps as the head does.
 #[test]
 fn dispatch_loops_run_their_cases_in_order() {
     let instance = instantiate(

@@ -9,9 +9,10 @@
 //!
 //! Passes over the finished bytecode follow, in order: jump threading (`peephole`), copies
 //! of `br_table` dispatch heads (`dispatch`), results passed through the accumulators
-//! (`accumulator`), fused sequences (`sequences`), and last the placement of the constant
-//! pool, where an instruction reading a constant as its right operand takes it as an
-//! immediate if it has such a form (`Translator::place_consts`).
+//! (`accumulator`), fused sequences (`sequences`), the placement of the constant pool,
+//! where an instruction reading a constant as its right operand takes it as an immediate if
+//! it has such a form (`Translator::place_consts`), and last the pairing of additions of
+//! constants, which needs those immediates (`sequences::pair_constant_steps`).
 
 mod accumulator;
 mod control;
