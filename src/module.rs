@@ -118,7 +118,8 @@ impl Module {
 
     /// Compiles a module from its binary form only.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
-        let (info, pending) = parse_module_deferred(bytes, engine.config().features)?;
+        let (info, pending) =
+            parse_module_deferred(bytes, engine.config().features, engine.validators())?;
         let options = TranslateOptions {
             fuel: engine.config().consume_fuel,
             epoch: engine.config().epoch_interruption,

@@ -2,12 +2,14 @@
 
 mod const_expr;
 mod parse;
+mod validator_pool;
 
 use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub use const_expr::{ConstExpr, ConstOp, slot_count};
 pub use parse::{CompileError, PendingBodies, parse_module, parse_module_deferred};
+pub use validator_pool::ValidatorPool;
 use wasmparser::{BinaryReader, CompositeInnerType, Name, NameSectionReader};
 pub use wasmparser::{
     FuncType, GlobalType, MemoryType, RefType, SubType, TableType, ValType, WasmFeatures,
@@ -328,11 +330,11 @@ impl ModuleCode {
     ) -> Result<(), CompileError> {
         debug_assert_eq!(pending.len(), self.compiled.len());
         if worker_count(pending.len(), threads) <= 1 {
-            let mut allocs = pool.take();
+            let mut allocs = pool.take_funcs();
             for (index, func) in pending.into_iter().enumerate() {
                 self.validate_body(&mut allocs, index, func, translate)?;
             }
-            pool.give(allocs);
+            pool.give_funcs(allocs);
             return Ok(());
         }
         let pending: Vec<Mutex<Option<_>>> =
@@ -353,8 +355,8 @@ impl ModuleCode {
         run_in_batches(
             pending.len(),
             threads,
-            || pool.take(),
-            |allocs| pool.give(allocs),
+            || pool.take_funcs(),
+            |allocs| pool.give_funcs(allocs),
             work,
         );
         for outcome in outcomes {
@@ -416,38 +418,6 @@ impl ModuleCode {
             self.compiled(index as u32)?;
         }
         Ok(())
-    }
-}
-
-/// The buffers of function validators, kept between modules (an engine holds one pool), so
-/// that validating a module does not allocate and grow them anew.
-#[derive(Default)]
-pub struct ValidatorPool(Mutex<Vec<wasmparser::FuncValidatorAllocations>>);
-
-impl ValidatorPool {
-    /// Buffers to validate with: a pooled set, or new ones.
-    fn take(&self) -> wasmparser::FuncValidatorAllocations {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop()
-            .unwrap_or_default()
-    }
-
-    /// Returns buffers to the pool, which keeps as many as validate at once at most, up
-    /// to a few: more would only hold memory.
-    fn give(&self, allocs: wasmparser::FuncValidatorAllocations) {
-        const MAX_POOLED: usize = 16;
-        let mut pool = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if pool.len() < MAX_POOLED {
-            pool.push(allocs);
-        }
-    }
-}
-
-impl std::fmt::Debug for ValidatorPool {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ValidatorPool").finish_non_exhaustive()
     }
 }
 

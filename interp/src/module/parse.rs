@@ -5,13 +5,13 @@ use std::sync::OnceLock;
 
 use wasmparser::{
     CompositeInnerType, DataKind, ElementItems, ElementKind, ExternalKind, FuncToValidate,
-    FuncValidatorAllocations, HeapType, Parser, Payload, RefType, SubType, TypeRef, ValType,
-    ValidPayload, Validator, ValidatorResources, WasmFeatures,
+    HeapType, Parser, Payload, RefType, SubType, TypeRef, ValType, ValidPayload,
+    ValidatorResources, WasmFeatures,
 };
 
 use super::{
     ConstExpr, DataMode, DataSegment, ElemMode, ElemSegment, Export, ExportKind, GlobalDef, Import,
-    ImportKind, ModuleInfo, TableDef,
+    ImportKind, ModuleInfo, TableDef, ValidatorPool,
 };
 
 /// A module that failed to decode, validate or translate.
@@ -60,7 +60,7 @@ pub type PendingBodies = Vec<FuncToValidate<ValidatorResources>>;
 /// Validates `bytes` (every function body included) with `features` and collects the module's
 /// metadata.
 pub fn parse_module(bytes: &[u8], features: WasmFeatures) -> Result<ModuleInfo, CompileError> {
-    let (info, pending) = parse(bytes, features, false)?;
+    let (info, pending) = parse(bytes, features, false, &ValidatorPool::default())?;
     debug_assert!(pending.is_empty());
     Ok(info)
 }
@@ -68,23 +68,29 @@ pub fn parse_module(bytes: &[u8], features: WasmFeatures) -> Result<ModuleInfo, 
 /// As [`parse_module`], except that the function bodies are left for the caller to validate
 /// (see [`super::ModuleCode::validate_bodies`]), which can then validate them on several
 /// threads, or in the same pass as their translation. The module is valid only once they are.
+/// The module validator comes from `pool` and goes back to it.
 pub fn parse_module_deferred(
     bytes: &[u8],
     features: WasmFeatures,
+    pool: &ValidatorPool,
 ) -> Result<(ModuleInfo, PendingBodies), CompileError> {
-    parse(bytes, features, true)
+    parse(bytes, features, true, pool)
 }
 
 /// Parses and validates `bytes`; with `defer_bodies`, returns the function bodies' validators
-/// instead of running them.
+/// instead of running them. The validators come from `pool`, and go back to it if the module
+/// is valid.
 fn parse(
     bytes: &[u8],
     features: WasmFeatures,
     defer_bodies: bool,
+    pool: &ValidatorPool,
 ) -> Result<(ModuleInfo, PendingBodies), CompileError> {
-    let mut validator = Validator::new_with_features(features);
+    let mut taken = pool.take_module(features);
+    let validator = &mut taken.validator;
     let mut pending = Vec::new();
-    let mut allocs = FuncValidatorAllocations::default();
+    let mut allocs = pool.take_funcs();
+    let mut ended = false;
     let mut info = ModuleInfo {
         bytes: bytes.into(),
         features,
@@ -132,7 +138,8 @@ fn parse(
                     offset: None,
                 });
             }
-            ValidPayload::Ok | ValidPayload::End(_) => {}
+            ValidPayload::End(_) => ended = true,
+            ValidPayload::Ok => {}
         }
         match payload {
             Payload::TypeSection(reader) => {
@@ -316,6 +323,11 @@ fn parse(
         }
     }
 
+    pool.give_funcs(allocs);
+    // Only a validator that reached the module's end can be reset.
+    if ended {
+        pool.give_module(taken, info.types.len());
+    }
     Ok((info, pending))
 }
 
