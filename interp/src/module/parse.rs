@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use wasmparser::{
     CompositeInnerType, DataKind, ElementItems, ElementKind, ExternalKind, FuncToValidate,
-    HeapType, Parser, Payload, RefType, SubType, TypeRef, ValType, ValidPayload,
+    HeapType, Parser, Payload, RefType, SectionLimited, SubType, TypeRef, ValType, ValidPayload,
     ValidatorResources, WasmFeatures,
 };
 
@@ -143,6 +143,8 @@ fn parse(
         }
         match payload {
             Payload::TypeSection(reader) => {
+                reserve(&mut info.types, &reader);
+                reserve(&mut info.rec_groups, &reader);
                 for group in reader {
                     let start = info.types.len() as u32;
                     for sub in group?.into_types() {
@@ -153,6 +155,7 @@ fn parse(
                 }
             }
             Payload::ImportSection(reader) => {
+                reserve(&mut info.imports, &reader);
                 for import in reader.into_imports() {
                     let import = import?;
                     let kind = match import.ty {
@@ -192,6 +195,7 @@ fn parse(
                 }
             }
             Payload::FunctionSection(reader) => {
+                reserve(&mut info.funcs, &reader);
                 for ty in reader {
                     info.funcs.push(ty?);
                 }
@@ -216,6 +220,8 @@ fn parse(
                 }
             }
             Payload::GlobalSection(reader) => {
+                reserve(&mut info.globals, &reader);
+                reserve(&mut info.global_types, &reader);
                 for global in reader {
                     let global = global?;
                     info.uses_gc_refs |= is_gc_value(global.ty.content_type);
@@ -228,6 +234,7 @@ fn parse(
                 }
             }
             Payload::ExportSection(reader) => {
+                reserve(&mut info.exports, &reader);
                 for export in reader {
                     let export = export?;
                     let kind = match export.kind {
@@ -252,6 +259,7 @@ fn parse(
                 }
             }
             Payload::ElementSection(reader) => {
+                reserve(&mut info.elems, &reader);
                 for elem in reader {
                     let elem = elem?;
                     let mode = match elem.kind {
@@ -286,6 +294,7 @@ fn parse(
                 }
             }
             Payload::DataSection(reader) => {
+                reserve(&mut info.datas, &reader);
                 for data in reader {
                     let data = data?;
                     let mode = match data.kind {
@@ -303,6 +312,15 @@ fn parse(
                         mode,
                         range: start..start + data.data.len(),
                     });
+                }
+            }
+            Payload::CodeSectionStart { count, size, .. } => {
+                // The validator checked the count against the function section; each body
+                // takes at least a byte, which bounds it again.
+                let count = (count as usize).min(size as usize);
+                info.bodies.reserve(count);
+                if defer_bodies {
+                    pending.reserve(count);
                 }
             }
             Payload::CodeSectionEntry(body) => {
@@ -359,4 +377,12 @@ fn mentions_gc_refs(sub: &SubType) -> bool {
         | CompositeInnerType::Array(_)
         | CompositeInnerType::Cont(_) => true,
     }
+}
+
+/// Makes room in `list` for the entries of the section `reader` reads. The validator has read
+/// the whole section by now, so its count is real; each entry takes at least a byte, which
+/// bounds it again.
+fn reserve<T, U>(list: &mut Vec<T>, reader: &SectionLimited<'_, U>) {
+    let bytes = reader.range().end - reader.range().start;
+    list.reserve(u64::from(reader.count()).min(bytes) as usize);
 }
