@@ -757,6 +757,49 @@ fn paired_additions_of_constants_add_as_single_ones() {
     }
 }
 
+/// `base + (index << shift) + imm` becomes one `i32.add_shl_imm`, whichever side of the
+/// shift the constant is added on, or after the scaled sum; it wraps as the additions do.
+/// Where the constant is added to the index before the shift, the instructions stay apart.
+#[test]
+fn scaled_sums_with_a_constant_add_as_separate_instructions_do() {
+    let wat = r#"(module
+      (func (param i32 i32) (result i32)
+        (i32.add (i32.add (local.get 0) (i32.const 32)) (i32.shl (local.get 1) (i32.const 2))))
+      (func (param i32 i32) (result i32)
+        (i32.add (i32.shl (local.get 1) (i32.const 3)) (i32.add (local.get 0) (i32.const -8))))
+      (func (param i32 i32) (result i32)
+        (i32.add (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2))) (i32.const 0x7fff_fffc)))
+      (func (param i32 i32) (result i32)
+        (i32.add (local.get 0) (i32.shl (i32.add (local.get 1) (i32.const 4)) (i32.const 2)))))"#;
+    for index in 0..3 {
+        assert!(
+            mnemonics(wat, index).contains(&"i32.add_shl_imm"),
+            "function {index}: {:?}",
+            mnemonics(wat, index)
+        );
+    }
+    assert!(!mnemonics(wat, 3).contains(&"i32.add_shl_imm"));
+    let instance = instantiate(wat);
+    for a in [0u32, 1, 0x7fff_ffff, 0x8000_0000, u32::MAX - 3, u32::MAX] {
+        for b in [0u32, 1, 0x3fff_ffff, 0x4000_0000, u32::MAX] {
+            let args = [a as u64, b as u64];
+            let expected = [
+                a.wrapping_add(32).wrapping_add(b << 2),
+                (b << 3).wrapping_add(a.wrapping_sub(8)),
+                a.wrapping_add(b << 2).wrapping_add(0x7fff_fffc),
+            ];
+            for (index, expected) in expected.into_iter().enumerate() {
+                assert_eq!(call(&instance, index, &args), Ok(expected as u64));
+            }
+            let shifted = b.wrapping_add(4) << 2;
+            assert_eq!(
+                call(&instance, 3, &args),
+                Ok(a.wrapping_add(shifted) as u64)
+            );
+        }
+    }
+}
+
 /// A state machine dispatching through a `br_table` at the head of its loop, as a bytecode
 /// interpreter does: each case goes back to its own copy of the head (`lower::dispatch`),
 /// which computes and traps as the head does.

@@ -1077,6 +1077,11 @@ macro_rules! add_shl {
 handler!(I32AddShl { dst, base, index, shift } => add_shl!(dst, r!(base), r!(index), shift));
 handler!(I32AddShlAcc { dst, index, shift } => add_shl!(dst, acc!(), r!(index), shift));
 handler!(I32AddShlIndexAcc { dst, base, shift } => add_shl!(dst, r!(base), acc!(), shift));
+handler!(I32AddShlImm { dst, base, index, shift, imm } => {
+    let scaled = (r!(index) as i32).wrapping_shl(shift as u32);
+    let value = (r!(base) as i32).wrapping_add(scaled).wrapping_add(imm as i32);
+    next_result!(i32, value, dst)
+});
 
 mul_add!(I32MulAdd / I32MulAddAcc, i32, num::i32_mul, num::i32_add);
 mul_add!(I64MulAdd / I64MulAddAcc, i64, num::i64_mul, num::i64_add);

@@ -764,6 +764,9 @@ macro_rules! for_each_op {
             I32AddShlAcc { dst: Reg, index: Reg, shift: u8 } -> dst = "i32.add_shl.acc";
             /// As `i32.add_shl`, with the accumulator as `index`.
             I32AddShlIndexAcc { dst: Reg, base: Reg, shift: u8 } -> dst = "i32.add_shl.index_acc";
+            /// `i32.add_shl` and an `i32.add` of a constant: `dst = base + (index << shift) +
+            /// imm`, the address of an array element at offset `imm` in a structure.
+            I32AddShlImm { dst: Reg, base: Reg, index: Reg, shift: u8, imm: u32 } -> dst = "i32.add_shl_imm";
             /// `i64.mul` then `i64.add`.
             I64MulAdd { dst: Reg, a: Reg, b: Reg, c: Reg } -> dst = "i64.mul_add";
             /// `f32.mul` then `f32.add`, rounding after each as the two instructions do.
@@ -1336,6 +1339,7 @@ impl Op {
             | Op::I32AddShl { dst, .. }
             | Op::I32AddShlAcc { dst, .. }
             | Op::I32AddShlIndexAcc { dst, .. }
+            | Op::I32AddShlImm { dst, .. }
             | Op::I64MulAdd { dst, .. }
             | Op::F32MulAdd { dst, .. }
             | Op::F64MulAdd { dst, .. }

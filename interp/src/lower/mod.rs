@@ -1142,9 +1142,14 @@ impl<'a> Translator<'a> {
         })
     }
 
-    /// After an `i32.add` just translated: if it adds an index scaled by the `i32.shl` just
-    /// before it (see [`Translator::scaled_summand`]), makes the two one `i32.add_shl`. A
-    /// memory access that takes the sum as its address still fuses it (`take_address_sum`).
+    /// After an `i32.add` just translated, fuses the parts of an address `base + (index <<
+    /// shift) + imm` computed by the instructions just before it:
+    /// - an addition of an index scaled by the `i32.shl` just before it (see
+    ///   [`Translator::scaled_summand`]) becomes one `i32.add_shl`; a memory access that takes
+    ///   the sum as its address still fuses it (`take_address_sum`);
+    /// - with an `i32.add` of a constant into either summand just before (a structure's
+    ///   field offset), or after (an addition of a constant to the `i32.add_shl`), the three
+    ///   become one `i32.add_shl_imm`.
     fn fuse_scaled_add(&mut self) {
         let Some(pc) = self.last_result.filter(|&pc| pc + 1 == self.ops.len()) else {
             return;
@@ -1152,17 +1157,134 @@ impl<'a> Translator<'a> {
         let Op::I32Add { dst, lhs, rhs } = self.ops[pc] else {
             return;
         };
+        let fused = self.scaled_sum(pc, dst, lhs, rhs).or_else(|| {
+            let (_, summand, imm) = self.constant_sum(self.ops[pc])?;
+            self.offset_scaled_sum(pc, dst, summand, imm)
+        });
+        if let Some((at, op)) = fused {
+            self.ops.truncate(at + 1);
+            self.offsets.truncate(at + 1);
+            self.fuse_into(at, op);
+        }
+    }
+
+    /// The addition `dst = lhs + rhs` at `pc` as a scaled sum, and the position it replaces
+    /// the instructions from.
+    fn scaled_sum(&mut self, pc: usize, dst: Reg, lhs: Reg, rhs: Reg) -> Option<(usize, Op)> {
         if let Some(sum) = self.scaled_summand(pc, lhs, rhs) {
-            self.fuse_into(
-                sum.at,
-                Op::I32AddShl {
+            // `base` may be a constant's sum, computed just before the shift.
+            if let Some(before) = self.only_way_into(sum.at)
+                && let Some((offset_sum, base, imm)) = self.constant_sum(self.ops[before])
+                && offset_sum == sum.base
+                && offset_sum != sum.index
+                && self.is_temp(offset_sum)
+            {
+                let op = Op::I32AddShlImm {
                     dst,
-                    base: sum.base,
+                    base,
                     index: sum.index,
                     shift: sum.shift,
-                },
-            );
+                    imm,
+                };
+                return Some((before, op));
+            }
+            let op = Op::I32AddShl {
+                dst,
+                base: sum.base,
+                index: sum.index,
+                shift: sum.shift,
+            };
+            return Some((sum.at, op));
         }
+        // The shift, then a constant's sum, then the addition of the two.
+        let before = self.only_way_into(pc)?;
+        let shl = self.only_way_into(before)?;
+        let Op::I32ShlImm {
+            dst: shifted,
+            lhs: index,
+            imm: amount,
+        } = self.ops[shl]
+        else {
+            return None;
+        };
+        let (offset_sum, base, imm) = self.constant_sum(self.ops[before])?;
+        let summands =
+            (lhs == shifted && rhs == offset_sum) || (lhs == offset_sum && rhs == shifted);
+        // The fused instruction reads `base` before the shift's result exists.
+        if !summands
+            || shifted == offset_sum
+            || base == shifted
+            || !self.is_temp(shifted)
+            || !self.is_temp(offset_sum)
+        {
+            return None;
+        }
+        let op = Op::I32AddShlImm {
+            dst,
+            base,
+            index,
+            shift: (amount & 31) as u8,
+            imm,
+        };
+        Some((shl, op))
+    }
+
+    /// If `op` is an `i32.add` of a register and a constant (pooled in a register while
+    /// translating): its result, the register and the constant.
+    fn constant_sum(&self, op: Op) -> Option<(Reg, Reg, u32)> {
+        match op {
+            Op::I32Add { dst, lhs, rhs } => match (self.constant_in(lhs), self.constant_in(rhs)) {
+                (_, Some(imm)) => Some((dst, lhs, imm as u32)),
+                (Some(imm), None) => Some((dst, rhs, imm as u32)),
+                (None, None) => None,
+            },
+            Op::I32AddImm { dst, lhs, imm } => Some((dst, lhs, imm)),
+            _ => None,
+        }
+    }
+
+    /// The value of `reg` if it is a register of the constant pool.
+    fn constant_in(&self, reg: Reg) -> Option<u64> {
+        let index = (CONST_CEILING - 1).checked_sub(reg.0 as u32)?;
+        self.consts.get(index as usize).copied()
+    }
+
+    /// The addition `dst = lhs + imm` at `pc` folded into the scaled sum just before it that
+    /// computed `lhs`, and the position of that sum.
+    fn offset_scaled_sum(&self, pc: usize, dst: Reg, lhs: Reg, imm: u32) -> Option<(usize, Op)> {
+        let before = self.only_way_into(pc)?;
+        if !self.is_temp(lhs) {
+            return None;
+        }
+        let op = match self.ops[before] {
+            Op::I32AddShl {
+                dst: sum,
+                base,
+                index,
+                shift,
+            } if sum == lhs => Op::I32AddShlImm {
+                dst,
+                base,
+                index,
+                shift,
+                imm,
+            },
+            Op::I32AddShlImm {
+                dst: sum,
+                base,
+                index,
+                shift,
+                imm: offset,
+            } if sum == lhs => Op::I32AddShlImm {
+                dst,
+                base,
+                index,
+                shift,
+                imm: offset.wrapping_add(imm),
+            },
+            _ => return None,
+        };
+        Some((before, op))
     }
 
     /// When one summand of the addition at `pc` is a temporary that the instruction just
