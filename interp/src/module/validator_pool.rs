@@ -18,9 +18,11 @@ pub struct ValidatorPool {
     funcs: Mutex<Vec<FuncValidatorAllocations>>,
 }
 
-/// A reset module validator and an upper bound on the types its list holds.
+/// A reset module validator, how many modules it validated, and an upper bound on the types
+/// its list holds.
 struct PooledValidator {
     validator: Box<Validator>,
+    modules: usize,
     types: usize,
 }
 
@@ -29,12 +31,18 @@ struct PooledValidator {
 pub(super) struct PooledModuleValidator {
     /// The validator; it starts a new module.
     pub(super) validator: Box<Validator>,
+    modules: usize,
     types: usize,
 }
 
 /// At most this many of each kind are kept: more than validate at once would only hold
 /// memory.
 const MAX_POOLED: usize = 16;
+
+/// A module validator is dropped instead of kept once it validated this many modules: each
+/// module with types new to it leaves a snapshot in its list, and every module after copies
+/// the list of snapshots.
+const MAX_MODULES_PER_VALIDATOR: usize = 16;
 
 /// A module validator is dropped instead of kept once the type groups of the modules it
 /// validated add up to more types than this, since its list keeps every type it interned.
@@ -48,22 +56,30 @@ impl ValidatorPool {
             .iter()
             .rposition(|pooled| pooled.validator.features() == &features);
         match position.map(|index| pool.swap_remove(index)) {
-            Some(PooledValidator { validator, types }) => {
-                PooledModuleValidator { validator, types }
-            }
+            Some(PooledValidator {
+                validator,
+                modules,
+                types,
+            }) => PooledModuleValidator {
+                validator,
+                modules,
+                types,
+            },
             None => PooledModuleValidator {
                 validator: Box::new(Validator::new_with_features(features)),
+                modules: 0,
                 types: 0,
             },
         }
     }
 
     /// Returns a module validator that validated a module of `module_types` types to the
-    /// end, unless its list has grown too long. One that stopped at an error must be
-    /// dropped instead: it cannot be reset.
+    /// end, unless it has served its modules or its list has grown too long. One that
+    /// stopped at an error must be dropped instead: it cannot be reset.
     pub(super) fn give_module(&self, mut taken: PooledModuleValidator, module_types: usize) {
+        let modules = taken.modules + 1;
         let types = taken.types.saturating_add(module_types);
-        if types > MAX_TYPES_PER_VALIDATOR {
+        if modules >= MAX_MODULES_PER_VALIDATOR || types > MAX_TYPES_PER_VALIDATOR {
             return;
         }
         taken.validator.reset();
@@ -71,6 +87,7 @@ impl ValidatorPool {
         if pool.len() < MAX_POOLED {
             pool.push(PooledValidator {
                 validator: taken.validator,
+                modules,
                 types,
             });
         }
@@ -169,6 +186,17 @@ mod tests {
         let taken = pool.take_module(other);
         assert_eq!(taken.validator.features(), &other);
         assert_eq!(pooled_modules(&pool), 1);
+    }
+
+    #[test]
+    fn a_validator_serves_a_bounded_number_of_modules() {
+        let pool = ValidatorPool::default();
+        for _ in 1..MAX_MODULES_PER_VALIDATOR {
+            compile(&pool, "(module)").unwrap();
+            assert_eq!(pooled_modules(&pool), 1);
+        }
+        compile(&pool, "(module)").unwrap();
+        assert_eq!(pooled_modules(&pool), 0);
     }
 
     #[test]
