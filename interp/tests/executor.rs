@@ -614,7 +614,7 @@ fn mnemonics(wat: &str, index: u32) -> Vec<&'static str> {
 #[test]
 fn selects_and_copies_take_values_just_computed_from_the_accumulator() {
     let wat = r#"(module
-      ;; Choices on a comparison just made.
+      ;; Choices on a comparison just made: an i32 one is part of the `select`.
       (func (param i32 i32) (result i32)
         (select (local.get 0) (local.get 1) (i32.gt_s (local.get 0) (local.get 1))))
       (func (param i64 i64) (result i64)
@@ -637,7 +637,7 @@ fn selects_and_copies_take_values_just_computed_from_the_accumulator() {
               (else (local.set $m (local.get $n))))
             (br $next)))
         (local.get $y)))"#;
-    assert!(mnemonics(wat, 0).contains(&"select.acc"));
+    assert!(mnemonics(wat, 0).contains(&"select.i32.gt_s"));
     assert!(mnemonics(wat, 1).contains(&"select.acc"));
     let looped = mnemonics(wat, 2);
     assert!(looped.contains(&"copy.acc") && looped.contains(&"copy_br.acc"));
@@ -796,6 +796,74 @@ fn scaled_sums_with_a_constant_add_as_separate_instructions_do() {
                 call(&instance, 3, &args),
                 Ok(a.wrapping_add(shifted) as u64)
             );
+        }
+    }
+}
+
+/// A `select` on an i32 comparison or a bit test just computed runs as one instruction that
+/// does both, and chooses as the two do apart; across a label it stays apart.
+#[test]
+fn selects_on_comparisons_choose_as_the_comparison_and_select_do() {
+    const COMPARES: [&str; 10] = [
+        "eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u",
+    ];
+    let mut wat = String::from("(module\n");
+    for compare in COMPARES {
+        wat += &format!(
+            "(func (param i32 i32) (result i32)
+               (select (i32.const 111) (i32.const 222) (i32.{compare} (local.get 0) (local.get 1))))\n"
+        );
+    }
+    wat += "(func (param i32 i32) (result i32)
+              (select (local.get 0) (local.get 1) (i32.and (local.get 0) (i32.const 0x8001))))
+            (func (param i32 i32) (result i32)
+              (select (i32.const 111) (i32.const 222)
+                (block (result i32) (i32.lt_s (local.get 0) (local.get 1))))))";
+    for (index, compare) in COMPARES.iter().enumerate() {
+        let fused = format!("select.i32.{compare}");
+        assert!(
+            mnemonics(&wat, index as u32).contains(&fused.as_str()),
+            "{fused}: {:?}",
+            mnemonics(&wat, index as u32)
+        );
+    }
+    assert!(mnemonics(&wat, 10).contains(&"select.i32.and_imm"));
+    assert!(
+        !mnemonics(&wat, 11)
+            .iter()
+            .any(|m| m.starts_with("select.i32"))
+    );
+    let instance = instantiate(&wat);
+    let values = [0u32, 1, 2, 0x7fff_ffff, 0x8000_0000, 0x8000_0001, u32::MAX];
+    for a in values {
+        for b in values {
+            let (sa, sb) = (a as i32, b as i32);
+            let holds = [
+                a == b,
+                a != b,
+                sa < sb,
+                a < b,
+                sa > sb,
+                a > b,
+                sa <= sb,
+                a <= b,
+                sa >= sb,
+                a >= b,
+            ];
+            let args = [a as u64, b as u64];
+            for (index, holds) in holds.into_iter().enumerate() {
+                let expected = if holds { 111 } else { 222 };
+                assert_eq!(
+                    call(&instance, index, &args),
+                    Ok(expected),
+                    "i32.{} {a:#x} {b:#x}",
+                    COMPARES[index]
+                );
+            }
+            let expected = if a & 0x8001 != 0 { a } else { b };
+            assert_eq!(call(&instance, 10, &args), Ok(expected as u64));
+            let expected = if sa < sb { 111 } else { 222 };
+            assert_eq!(call(&instance, 11, &args), Ok(expected));
         }
     }
 }

@@ -1229,6 +1229,37 @@ handler!(SelectAcc { dst, a, b } => {
     next_acc!(value)
 });
 
+handler!(SelectAndImm { dst, lhs, imm, a, b } => {
+    let value = if r!(lhs) as u32 & imm != 0 { r!(a) } else { r!(b) };
+    r!(dst) = value;
+    next_acc!(value)
+});
+
+/// A `select` on an i32 comparison, `$compare` of `num`.
+macro_rules! select_on_compare {
+    ($($name:ident => $compare:ident),* $(,)?) => {$(
+        handler!($name { dst, lhs, rhs, a, b } => {
+            let holds = num::$compare(r!(lhs) as i32, r!(rhs) as i32) != 0;
+            let value = if holds { r!(a) } else { r!(b) };
+            r!(dst) = value;
+            next_acc!(value)
+        });
+    )*};
+}
+
+select_on_compare!(
+    SelectI32Eq => i32_eq,
+    SelectI32Ne => i32_ne,
+    SelectI32LtS => i32_lt_s,
+    SelectI32LtU => i32_lt_u,
+    SelectI32GtS => i32_gt_s,
+    SelectI32GtU => i32_gt_u,
+    SelectI32LeS => i32_le_s,
+    SelectI32LeU => i32_le_u,
+    SelectI32GeS => i32_ge_s,
+    SelectI32GeU => i32_ge_u,
+);
+
 handler!(Select2 { dst, cond, a, b } => {
     let src = if r!(cond) as u32 != 0 { a } else { b };
     let (lo, hi) = (r!(src), *regs!().add(src.0 as usize + 1));

@@ -589,6 +589,29 @@ macro_rules! for_each_op {
             SelectAcc { dst: Reg, a: Reg, b: Reg } = "select.acc";
             /// `dst = cond != 0 ? a : b`, two slots.
             Select2 { dst: Reg, cond: Reg, a: Reg, b: Reg } -> dst = "select2";
+            /// `select` on `i32.and` with a constant: `dst = lhs & imm != 0 ? a : b`, a test of
+            /// bits choosing a value.
+            SelectAndImm { dst: Reg, lhs: Reg, imm: u32, a: Reg, b: Reg } -> dst = "select.i32.and_imm";
+            /// `select` on `i32.eq`: `dst = i32.eq(lhs, rhs) ? a : b`.
+            SelectI32Eq { dst: Reg, lhs: Reg, rhs: Reg, a: Reg, b: Reg } -> dst = "select.i32.eq";
+            /// `select` on `i32.ne`: `dst = i32.ne(lhs, rhs) ? a : b`.
+            SelectI32Ne { dst: Reg, lhs: Reg, rhs: Reg, a: Reg, b: Reg } -> dst = "select.i32.ne";
+            /// `select` on `i32.lt_s`: `dst = i32.lt_s(lhs, rhs) ? a : b`.
+            SelectI32LtS { dst: Reg, lhs: Reg, rhs: Reg, a: Reg, b: Reg } -> dst = "select.i32.lt_s";
+            /// `select` on `i32.lt_u`: `dst = i32.lt_u(lhs, rhs) ? a : b`.
+            SelectI32LtU { dst: Reg, lhs: Reg, rhs: Reg, a: Reg, b: Reg } -> dst = "select.i32.lt_u";
+            /// `select` on `i32.gt_s`: `dst = i32.gt_s(lhs, rhs) ? a : b`.
+            SelectI32GtS { dst: Reg, lhs: Reg, rhs: Reg, a: Reg, b: Reg } -> dst = "select.i32.gt_s";
+            /// `select` on `i32.gt_u`: `dst = i32.gt_u(lhs, rhs) ? a : b`.
+            SelectI32GtU { dst: Reg, lhs: Reg, rhs: Reg, a: Reg, b: Reg } -> dst = "select.i32.gt_u";
+            /// `select` on `i32.le_s`: `dst = i32.le_s(lhs, rhs) ? a : b`.
+            SelectI32LeS { dst: Reg, lhs: Reg, rhs: Reg, a: Reg, b: Reg } -> dst = "select.i32.le_s";
+            /// `select` on `i32.le_u`: `dst = i32.le_u(lhs, rhs) ? a : b`.
+            SelectI32LeU { dst: Reg, lhs: Reg, rhs: Reg, a: Reg, b: Reg } -> dst = "select.i32.le_u";
+            /// `select` on `i32.ge_s`: `dst = i32.ge_s(lhs, rhs) ? a : b`.
+            SelectI32GeS { dst: Reg, lhs: Reg, rhs: Reg, a: Reg, b: Reg } -> dst = "select.i32.ge_s";
+            /// `select` on `i32.ge_u`: `dst = i32.ge_u(lhs, rhs) ? a : b`.
+            SelectI32GeU { dst: Reg, lhs: Reg, rhs: Reg, a: Reg, b: Reg } -> dst = "select.i32.ge_u";
             /// Reads a one-slot global.
             GlobalGet { dst: Reg, index: u32 } -> dst = "global.get";
             /// Writes a one-slot global.
@@ -1306,6 +1329,17 @@ impl Op {
             | Op::Const64 { dst, .. }
             | Op::Select { dst, .. }
             | Op::SelectAcc { dst, .. }
+            | Op::SelectAndImm { dst, .. }
+            | Op::SelectI32Eq { dst, .. }
+            | Op::SelectI32Ne { dst, .. }
+            | Op::SelectI32LtS { dst, .. }
+            | Op::SelectI32LtU { dst, .. }
+            | Op::SelectI32GtS { dst, .. }
+            | Op::SelectI32GtU { dst, .. }
+            | Op::SelectI32LeS { dst, .. }
+            | Op::SelectI32LeU { dst, .. }
+            | Op::SelectI32GeS { dst, .. }
+            | Op::SelectI32GeU { dst, .. }
             | Op::GlobalGet { dst, .. }
             | Op::Load32 { dst, .. }
             | Op::Load64 { dst, .. }

@@ -1329,6 +1329,16 @@ impl<'a> Translator<'a> {
             .filter(|&before| self.last_label <= before)
     }
 
+    /// The position of the last instruction if it computed `cond`, a temporary just popped,
+    /// and is the only way into the next: an instruction there may then compute the
+    /// condition itself.
+    fn condition_just_computed(&self, cond: Reg) -> Option<usize> {
+        let at = self.last_result.filter(|&pc| pc + 1 == self.ops.len())?;
+        self.only_way_into(self.ops.len())?;
+        let mut op = self.ops[at];
+        (op.result_mut().copied() == Some(cond) && self.is_temp(cond)).then_some(at)
+    }
+
     /// Whether `reg` is an operand-stack temporary (not a local or a pooled constant).
     fn is_temp(&self, reg: Reg) -> bool {
         reg.0 >= self.temp_base && (reg.0 as u32) < CONST_CEILING - self.consts.len() as u32
@@ -1690,6 +1700,12 @@ impl<'a> Translator<'a> {
                 let dst = self.push_temp(ty)?;
                 if slot_count(ty) == 2 {
                     self.emit_result(Op::Select2 { dst, cond, a, b });
+                } else if let Some(at) = self.condition_just_computed(cond)
+                    && let Some(select) = select_on(self.ops[at], dst, a, b)
+                {
+                    self.ops.truncate(at);
+                    self.offsets.truncate(at);
+                    self.emit_result(select);
                 } else {
                     self.emit_result(Op::Select { dst, cond, a, b });
                 }
@@ -2513,6 +2529,92 @@ pub(crate) use compare_branches;
 
 /// An address a memory access computes itself: `base + (index << shift)`, wrapping at 32 bits,
 /// for an access that replaces the instructions from position `at` on.
+/// The `select` into `dst` of `a` or `b` on the condition `compare` computes, as one
+/// instruction, if there is one: for an i32 comparison, or a test of bits with `i32.and`. It
+/// reads the comparison's operands when it runs, so it must take the comparison's place.
+fn select_on(compare: Op, dst: Reg, a: Reg, b: Reg) -> Option<Op> {
+    Some(match compare {
+        Op::I32Eq { lhs, rhs, .. } => Op::SelectI32Eq {
+            dst,
+            lhs,
+            rhs,
+            a,
+            b,
+        },
+        Op::I32Ne { lhs, rhs, .. } => Op::SelectI32Ne {
+            dst,
+            lhs,
+            rhs,
+            a,
+            b,
+        },
+        Op::I32LtS { lhs, rhs, .. } => Op::SelectI32LtS {
+            dst,
+            lhs,
+            rhs,
+            a,
+            b,
+        },
+        Op::I32LtU { lhs, rhs, .. } => Op::SelectI32LtU {
+            dst,
+            lhs,
+            rhs,
+            a,
+            b,
+        },
+        Op::I32GtS { lhs, rhs, .. } => Op::SelectI32GtS {
+            dst,
+            lhs,
+            rhs,
+            a,
+            b,
+        },
+        Op::I32GtU { lhs, rhs, .. } => Op::SelectI32GtU {
+            dst,
+            lhs,
+            rhs,
+            a,
+            b,
+        },
+        Op::I32LeS { lhs, rhs, .. } => Op::SelectI32LeS {
+            dst,
+            lhs,
+            rhs,
+            a,
+            b,
+        },
+        Op::I32LeU { lhs, rhs, .. } => Op::SelectI32LeU {
+            dst,
+            lhs,
+            rhs,
+            a,
+            b,
+        },
+        Op::I32GeS { lhs, rhs, .. } => Op::SelectI32GeS {
+            dst,
+            lhs,
+            rhs,
+            a,
+            b,
+        },
+        Op::I32GeU { lhs, rhs, .. } => Op::SelectI32GeU {
+            dst,
+            lhs,
+            rhs,
+            a,
+            b,
+        },
+        Op::I32AndImm { lhs, imm, .. } => Op::SelectAndImm {
+            dst,
+            lhs,
+            imm,
+            a,
+            b,
+        },
+        _ => return None,
+    })
+}
+
 #[derive(Clone, Copy)]
 struct AddressSum {
     base: Reg,
