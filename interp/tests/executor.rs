@@ -602,6 +602,105 @@ fn additions_to_memory_of_products_accumulate_as_separate_instructions_do() {
     assert_eq!(call(&instance, 0, &[65536 - 4, 1, 1]), Ok(1));
 }
 
+/// `x[i] += a * b` with the product computed just before the addition to memory runs as one
+/// `*.mul_add_to_mem` (`.acc` when a factor was computed just before it), for all four
+/// types, and stores what the separate instructions do; a product kept in a local that is
+/// read afterwards stays a separate `mul`. Out of bounds, it traps before writing.
+#[test]
+#[cfg(not(miri))]
+fn products_added_to_memory_store_as_separate_instructions_do() {
+    // Functions 3k, 3k + 1 and 3k + 2 for the k-th type: registers, a factor loaded just
+    // before, and a product kept in a local.
+    let funcs: String = ["i32", "i64", "f32", "f64"]
+        .map(|ty| {
+            format!(
+                "(func (param $p i32) (param $a {ty}) (param $b {ty}) (result {ty})
+                   ({ty}.store (local.get $p)
+                     ({ty}.add ({ty}.mul (local.get $a) (local.get $b)) ({ty}.load (local.get $p))))
+                   ({ty}.load (local.get $p)))
+                 (func (param $p i32) (param $a {ty}) (param $b {ty}) (result {ty})
+                   ({ty}.store offset=8 (local.get $p) (local.get $a))
+                   ({ty}.store (local.get $p)
+                     ({ty}.add ({ty}.mul ({ty}.load offset=8 (local.get $p)) (local.get $b))
+                               ({ty}.load (local.get $p))))
+                   ({ty}.load (local.get $p)))
+                 (func (param $p i32) (param $a {ty}) (param $b {ty}) (result {ty}) (local $t {ty})
+                   ({ty}.store (local.get $p)
+                     ({ty}.add (local.tee $t ({ty}.mul (local.get $a) (local.get $b)))
+                               ({ty}.load (local.get $p))))
+                   ({ty}.add ({ty}.load (local.get $p)) (local.get $t)))"
+            )
+        })
+        .concat();
+    let wat = format!("(module (memory 1) {funcs})");
+    for (k, ty) in ["i32", "i64", "f32", "f64"].into_iter().enumerate() {
+        let k = 3 * k as u32;
+        let fused = format!("{ty}.mul_add_to_mem");
+        let fused_acc = format!("{ty}.mul_add_to_mem.acc");
+        assert!(mnemonics(&wat, k).contains(&fused.as_str()), "{fused}");
+        assert!(
+            mnemonics(&wat, k + 1).contains(&fused_acc.as_str()),
+            "{fused_acc}"
+        );
+        let kept = mnemonics(&wat, k + 2);
+        assert!(
+            !kept.iter().any(|m| m.contains("mul_add_to_mem")),
+            "{kept:?}"
+        );
+    }
+    let instance = instantiate(&wat);
+    // Each function accumulates at an address of its own.
+    let mut i32_sums = [0u32; 3];
+    let mut i64_sums = [0u64; 3];
+    let mut f32_sums = [0f32; 3];
+    let mut f64_sums = [0f64; 3];
+    for k in 0..20u64 {
+        let (a, b) = (k.wrapping_mul(0x9e37_79b9_7f4a_7c15), k + 3);
+        let (x32, y32) = (k as f32 * 0.75 - 3.0, 1.5 - k as f32);
+        let (x64, y64) = (k as f64 / 3.0, 2.0 - k as f64);
+        for variant in 0..3 {
+            let p = 64 * variant as u64;
+            let f = |k: usize| k * 3 + variant;
+            let product = (a as u32).wrapping_mul(b as u32);
+            i32_sums[variant] = i32_sums[variant].wrapping_add(product);
+            let expected = match variant {
+                2 => i32_sums[variant].wrapping_add(product),
+                _ => i32_sums[variant],
+            };
+            assert_eq!(call(&instance, f(0), &[p, a, b]), Ok(expected as u64));
+            let product = a.wrapping_mul(b);
+            i64_sums[variant] = i64_sums[variant].wrapping_add(product);
+            let expected = match variant {
+                2 => i64_sums[variant].wrapping_add(product),
+                _ => i64_sums[variant],
+            };
+            assert_eq!(call(&instance, f(1), &[p + 16, a, b]), Ok(expected));
+            let product = x32 * y32;
+            f32_sums[variant] += product;
+            let expected = match variant {
+                2 => f32_sums[variant] + product,
+                _ => f32_sums[variant],
+            };
+            let args = [p + 32, x32.to_bits() as u64, y32.to_bits() as u64];
+            assert_eq!(call(&instance, f(2), &args), Ok(expected.to_bits() as u64));
+            let product = x64 * y64;
+            f64_sums[variant] += product;
+            let expected = match variant {
+                2 => f64_sums[variant] + product,
+                _ => f64_sums[variant],
+            };
+            let args = [p + 48, x64.to_bits(), y64.to_bits()];
+            assert_eq!(call(&instance, f(3), &args), Ok(expected.to_bits()));
+        }
+    }
+    let one = 1.0f64.to_bits();
+    assert_eq!(
+        call(&instance, 9, &[65536 - 4, one, one]),
+        Err(TrapCode::MemoryOutOfBounds)
+    );
+    assert_eq!(call(&instance, 0, &[65536 - 4, 1, 1]), Ok(1));
+}
+
 /// The mnemonics of defined function `index`'s bytecode.
 fn mnemonics(wat: &str, index: u32) -> Vec<&'static str> {
     let bytes = wat::parse_str(wat).expect("valid text");

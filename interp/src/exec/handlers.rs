@@ -946,13 +946,13 @@ macro_rules! add_to_mem {
     ($name:ident / $acc_name:ident, $ty:ident, $mem:ty, $add:path) => {
         handler!($name { addr, src, loaded, dst, end } => {
             // Read after `loaded` is written: `src` may be the same register.
-            add_to_mem!(@body addr, loaded, dst, end, $ty, $mem, $add, <$ty>::read(regs!(), src))
+            add_to_mem!(@body addr, loaded, dst, end, $ty, $mem, $add, <$ty>::read(regs!(), src), 3)
         });
         handler!($acc_name { addr, loaded, dst, end } => {
-            add_to_mem!(@body addr, loaded, dst, end, $ty, $mem, $add, acc_value!($ty))
+            add_to_mem!(@body addr, loaded, dst, end, $ty, $mem, $add, acc_value!($ty), 3)
         });
     };
-    (@body $addr:ident, $loaded:ident, $dst:ident, $end:ident, $ty:ident, $mem:ty, $add:path, $addend:expr) => {{
+    (@body $addr:ident, $loaded:ident, $dst:ident, $end:ident, $ty:ident, $mem:ty, $add:path, $addend:expr, $skip:literal) => {{
         let (mem, len) = memory0!();
         let ea = check!(effective_end(r!($addr) as u32 as u64, $end, size_of::<$mem>(), len));
         let at = mem.add(ea).cast::<$mem>();
@@ -961,7 +961,7 @@ macro_rules! add_to_mem {
         let sum = $add($addend, <$ty as SlotValue>::from_slot(value));
         sum.write(regs!(), $dst);
         at.write_unaligned((sum.into_slot() as $mem).to_le());
-        jump!(3)
+        jump!($skip)
     }};
 }
 
@@ -969,6 +969,52 @@ add_to_mem!(I32AddToMem / I32AddToMemAcc, i32, u32, num::i32_add);
 add_to_mem!(I64AddToMem / I64AddToMemAcc, i64, u64, num::i64_add);
 add_to_mem!(F32AddToMem / F32AddToMemAcc, f32, u32, num::f32_add);
 add_to_mem!(F64AddToMem / F64AddToMemAcc, f64, u64, num::f64_add);
+
+/// The handler of an addition to memory of a product: `$mul` of `lhs` and `rhs` (the
+/// accumulator and `rhs` for `$acc_name`), then the addition to memory of the product as
+/// `add_to_mem!` does it. It continues past the four instructions it stands for.
+macro_rules! mul_add_to_mem {
+    ($name:ident / $acc_name:ident, $ty:ident, $mem:ty, $mul:path, $add:path) => {
+        handler!($name { addr, lhs, rhs, loaded, dst, end } => {
+            // Taken before the load writes `loaded`, which may be a factor's register.
+            let product = $mul(<$ty>::read(regs!(), lhs), <$ty>::read(regs!(), rhs));
+            add_to_mem!(@body addr, loaded, dst, end, $ty, $mem, $add, product, 4)
+        });
+        handler!($acc_name { addr, rhs, loaded, dst, end } => {
+            let product = $mul(acc_value!($ty), <$ty>::read(regs!(), rhs));
+            add_to_mem!(@body addr, loaded, dst, end, $ty, $mem, $add, product, 4)
+        });
+    };
+}
+
+mul_add_to_mem!(
+    I32MulAddToMem / I32MulAddToMemAcc,
+    i32,
+    u32,
+    num::i32_mul,
+    num::i32_add
+);
+mul_add_to_mem!(
+    I64MulAddToMem / I64MulAddToMemAcc,
+    i64,
+    u64,
+    num::i64_mul,
+    num::i64_add
+);
+mul_add_to_mem!(
+    F32MulAddToMem / F32MulAddToMemAcc,
+    f32,
+    u32,
+    num::f32_mul,
+    num::f32_add
+);
+mul_add_to_mem!(
+    F64MulAddToMem / F64MulAddToMemAcc,
+    f64,
+    u64,
+    num::f64_mul,
+    num::f64_add
+);
 
 /// Where in memory 0 an access of `$size` bytes at `base + (index << shift)` starts (the sum
 /// wrapping at 32 bits, then the offset added through `$end`, the offset of the access's

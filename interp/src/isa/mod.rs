@@ -739,6 +739,25 @@ macro_rules! for_each_op {
             F32AddToMemAcc { addr: Reg, loaded: Reg, dst: Reg, end: u32 } = "f32.add_to_mem.acc";
             /// As `f64.add_to_mem`, adding the float accumulator.
             F64AddToMemAcc { addr: Reg, loaded: Reg, dst: Reg, end: u32 } = "f64.add_to_mem.acc";
+            /// `i32.mul` of `lhs` and `rhs`, then `i32.add_to_mem` of the product: `x[i] += a *
+            /// b` (see `lower::sequences`).
+            I32MulAddToMem { addr: Reg, lhs: Reg, rhs: Reg, loaded: Reg, dst: Reg, end: u32 } = "i32.mul_add_to_mem";
+            /// As `i32.mul_add_to_mem`, with `i64.mul` and `i64.add_to_mem`.
+            I64MulAddToMem { addr: Reg, lhs: Reg, rhs: Reg, loaded: Reg, dst: Reg, end: u32 } = "i64.mul_add_to_mem";
+            /// As `i32.mul_add_to_mem`, with `f32.mul` and `f32.add_to_mem`, rounding after
+            /// each as the two do.
+            F32MulAddToMem { addr: Reg, lhs: Reg, rhs: Reg, loaded: Reg, dst: Reg, end: u32 } = "f32.mul_add_to_mem";
+            /// As `i32.mul_add_to_mem`, with `f64.mul` and `f64.add_to_mem`, rounding after
+            /// each.
+            F64MulAddToMem { addr: Reg, lhs: Reg, rhs: Reg, loaded: Reg, dst: Reg, end: u32 } = "f64.mul_add_to_mem";
+            /// As `i32.mul_add_to_mem`, multiplying the accumulator by `rhs`.
+            I32MulAddToMemAcc { addr: Reg, rhs: Reg, loaded: Reg, dst: Reg, end: u32 } = "i32.mul_add_to_mem.acc";
+            /// As `i64.mul_add_to_mem`, multiplying the accumulator by `rhs`.
+            I64MulAddToMemAcc { addr: Reg, rhs: Reg, loaded: Reg, dst: Reg, end: u32 } = "i64.mul_add_to_mem.acc";
+            /// As `f32.mul_add_to_mem`, multiplying the accumulator by `rhs`.
+            F32MulAddToMemAcc { addr: Reg, rhs: Reg, loaded: Reg, dst: Reg, end: u32 } = "f32.mul_add_to_mem.acc";
+            /// As `f64.mul_add_to_mem`, multiplying the float accumulator by `rhs`.
+            F64MulAddToMemAcc { addr: Reg, rhs: Reg, loaded: Reg, dst: Reg, end: u32 } = "f64.mul_add_to_mem.acc";
             /// Memory `mem`'s size in pages.
             MemorySize { dst: Reg, mem: u32 } -> dst = "memory.size";
             /// Grows memory `mem` by `delta` pages; the old size or -1.
@@ -1415,7 +1434,8 @@ impl Op {
             Op::F64MulAddAcc { .. }
             | Op::F64MulAccAcc { .. }
             | Op::F64AddAccAcc { .. }
-            | Op::F64AddToMemAcc { .. } => true,
+            | Op::F64AddToMemAcc { .. }
+            | Op::F64MulAddToMemAcc { .. } => true,
             _ => self.table_reads_float_acc(),
         }
     }
@@ -1631,6 +1651,7 @@ impl Op {
             _ => {
                 return self
                     .add_to_mem_reading_acc(reg)
+                    .or_else(|| self.mul_add_to_mem_reading_acc(reg))
                     .or_else(|| self.table_reading_acc(reg));
             }
         })
@@ -1656,6 +1677,31 @@ impl Op {
             I64AddToMem => I64AddToMemAcc,
             F32AddToMem => F32AddToMemAcc,
             F64AddToMem => F64AddToMemAcc,
+        }
+    }
+
+    /// A `*.mul_add_to_mem` multiplying the accumulator instead of register `reg`, one of its
+    /// factors. The product is taken before the load, so `loaded` may be `reg`.
+    fn mul_add_to_mem_reading_acc(&self, reg: Reg) -> Option<Op> {
+        macro_rules! forms {
+            ($($plain:ident => $acc:ident,)*) => {
+                match *self {
+                    $(
+                        // Products commute: the accumulator takes either factor's place.
+                        Op::$plain { addr, lhs, rhs, loaded, dst, end } if lhs == reg || rhs == reg => {
+                            let rhs = if lhs == reg { rhs } else { lhs };
+                            Some(Op::$acc { addr, rhs, loaded, dst, end })
+                        }
+                    )*
+                    _ => None,
+                }
+            };
+        }
+        forms! {
+            I32MulAddToMem => I32MulAddToMemAcc,
+            I64MulAddToMem => I64MulAddToMemAcc,
+            F32MulAddToMem => F32MulAddToMemAcc,
+            F64MulAddToMem => F64MulAddToMemAcc,
         }
     }
 }

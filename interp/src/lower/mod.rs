@@ -229,7 +229,8 @@ fn translate_body(
             .flat_map(|handler| handler.catches.iter().map(|clause| clause.target)),
         &mut t.scratch.entered,
     );
-    sequences::fuse_sequences(&mut t.ops, &t.scratch.entered);
+    let temps = t.temp_base as u32..CONST_CEILING - t.consts.len() as u32;
+    sequences::fuse_sequences(&mut t.ops, &t.scratch.entered, temps);
     let (frame_slots, used_consts) = t.place_consts()?;
     sequences::pair_constant_steps(&mut t.ops);
     // Frames start as a copy of `frame_init`, padded to whole groups of four slots: zeroes

@@ -17,16 +17,23 @@
 //! - Additions to memory. `x[i] += y` loads a value, adds to it and stores the sum at the
 //!   same address: the three become one `*.add_to_mem`, which adds the accumulator when
 //!   `y` was computed just before (a product, say) and forwarding allows it.
+//! - Additions of products to memory. `x[i] += a * b` multiplies just before the addition
+//!   to memory: the four become one `*.mul_add_to_mem`, if the product's register holds
+//!   nothing read after (a temporary the addition consumes, or the sum's own register).
 //!
 //! This runs after accumulator forwarding, which is what makes each instruction read the
 //! result of the one before, and every fused form leaves the accumulators as the last
 //! instruction does, for an instruction after it that was rewritten to take them.
 
+use std::ops::Range;
+
 use crate::isa::{Op, Reg};
 
 /// Applies every rewrite to `ops`. `entered` is what accumulator forwarding found enters
-/// each instruction, for a fused instruction to read the accumulator in turn.
-pub(super) fn fuse_sequences(ops: &mut [Op], entered: &[bool]) {
+/// each instruction, for a fused instruction to read the accumulator in turn. `temps` are
+/// the operand stack's registers: each value in one is read once, by the instruction that
+/// pops it, so an instruction standing for that one need not write it.
+pub(super) fn fuse_sequences(ops: &mut [Op], entered: &[bool], temps: Range<u32>) {
     let mut at = 0;
     while at + 1 < ops.len() {
         // Each rewrite starts with one kind of instruction: the others are passed by at once.
@@ -34,6 +41,22 @@ pub(super) fn fuse_sequences(ops: &mut [Op], entered: &[bool]) {
             Op::I32Add { .. } | Op::I64Add { .. } => {
                 super::loop_step(&ops[at], &ops[at + 1]).map(|step| (step, 2))
             }
+            Op::I32Mul { .. }
+            | Op::I32MulAccL { .. }
+            | Op::I32MulAccR { .. }
+            | Op::I64Mul { .. }
+            | Op::I64MulAccL { .. }
+            | Op::I64MulAccR { .. }
+            | Op::F32Mul { .. }
+            | Op::F32MulAccL { .. }
+            | Op::F32MulAccR { .. }
+            | Op::F64Mul { .. }
+            | Op::F64MulAccL { .. }
+            | Op::F64MulAccR { .. } => ops.get(at..at + 4).and_then(|four| {
+                let is_temp = |reg: Reg| temps.contains(&(reg.0 as u32));
+                mul_add_to_mem(four[0], add_to_mem(four[1], four[2], four[3])?, is_temp)
+                    .map(|fused| (fused, 4))
+            }),
             Op::Load32 { .. } | Op::Load64 { .. } => ops
                 .get(at + 2)
                 .and_then(|&store| add_to_mem(ops[at], ops[at + 1], store))
@@ -179,6 +202,92 @@ fn add_to_mem(load: Op, add: Op, store: Op) -> Option<Op> {
     }
 }
 
+/// The multiplication `mul` and the addition to memory `add` of its product just after it as
+/// one `*.mul_add_to_mem`, if the product's register holds nothing read after the two: it is
+/// the sum's register, or a temporary (`is_temp`) the addition consumes. The two must be of
+/// one type, and the load must not replace the product or the address first.
+fn mul_add_to_mem(mul: Op, add: Op, is_temp: impl Fn(Reg) -> bool) -> Option<Op> {
+    // The product's register, and its factors: `None` stands for the accumulator.
+    let (product, factors) = match mul {
+        Op::I32Mul { dst, lhs, rhs }
+        | Op::I64Mul { dst, lhs, rhs }
+        | Op::F32Mul { dst, lhs, rhs }
+        | Op::F64Mul { dst, lhs, rhs } => (dst, [Some(lhs), Some(rhs)]),
+        Op::I32MulAccL { dst, rhs }
+        | Op::I64MulAccL { dst, rhs }
+        | Op::F32MulAccL { dst, rhs }
+        | Op::F64MulAccL { dst, rhs } => (dst, [None, Some(rhs)]),
+        Op::I32MulAccR { dst, lhs }
+        | Op::I64MulAccR { dst, lhs }
+        | Op::F32MulAccR { dst, lhs }
+        | Op::F64MulAccR { dst, lhs } => (dst, [None, Some(lhs)]),
+        _ => return None,
+    };
+    let (addr, src, loaded, dst, end) = match add {
+        Op::I32AddToMem {
+            addr,
+            src,
+            loaded,
+            dst,
+            end,
+        }
+        | Op::I64AddToMem {
+            addr,
+            src,
+            loaded,
+            dst,
+            end,
+        }
+        | Op::F32AddToMem {
+            addr,
+            src,
+            loaded,
+            dst,
+            end,
+        }
+        | Op::F64AddToMem {
+            addr,
+            src,
+            loaded,
+            dst,
+            end,
+        } => (addr, src, loaded, dst, end),
+        _ => return None,
+    };
+    if src != product
+        || product == loaded
+        || product == addr
+        || (product != dst && !is_temp(product))
+    {
+        return None;
+    }
+    macro_rules! fused {
+        ($($mul:ident $mul_l:ident $mul_r:ident + $add:ident => $fused:ident / $fused_acc:ident;)*) => {
+            match (mul, add, factors) {
+                $(
+                    (
+                        Op::$mul { .. } | Op::$mul_l { .. } | Op::$mul_r { .. },
+                        Op::$add { .. },
+                        [Some(lhs), Some(rhs)],
+                    ) => Some(Op::$fused { addr, lhs, rhs, loaded, dst, end }),
+                    (
+                        Op::$mul { .. } | Op::$mul_l { .. } | Op::$mul_r { .. },
+                        Op::$add { .. },
+                        [None, Some(rhs)],
+                    ) => Some(Op::$fused_acc { addr, rhs, loaded, dst, end }),
+                )*
+                _ => None,
+            }
+        };
+    }
+    fused! {
+        I32Mul I32MulAccL I32MulAccR + I32AddToMem => I32MulAddToMem / I32MulAddToMemAcc;
+        I64Mul I64MulAccL I64MulAccR + I64AddToMem => I64MulAddToMem / I64MulAddToMemAcc;
+        F32Mul F32MulAccL F32MulAccR + F32AddToMem => F32MulAddToMem / F32MulAddToMemAcc;
+        F64Mul F64MulAccL F64MulAccR + F64AddToMem => F64MulAddToMem / F64MulAddToMemAcc;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,7 +309,7 @@ mod tests {
             Op::Br { offset: -3 },
             Op::Return {},
         ];
-        fuse_sequences(&mut ops, &[]);
+        fuse_sequences(&mut ops, &[], 0..0);
         assert_eq!(
             ops[0],
             Op::CopyPair {
@@ -289,7 +398,7 @@ mod tests {
             Op::Return {},
         ];
         let branches = [ops[1], ops[3], ops[5], ops[7]];
-        fuse_sequences(&mut ops, &[]);
+        fuse_sequences(&mut ops, &[], 0..0);
         assert_eq!(
             ops[0],
             Op::BrI32AddLtU {
@@ -352,7 +461,7 @@ mod tests {
     fn additions_to_memory_fuse_when_the_store_goes_where_the_load_read() {
         let [load, add, store] = f64_addition_to_memory();
         let mut ops = [load, add, store, Op::Return {}];
-        fuse_sequences(&mut ops, &[]);
+        fuse_sequences(&mut ops, &[], 0..0);
         assert_eq!(
             ops[0],
             Op::F64AddToMem {
@@ -391,7 +500,7 @@ mod tests {
             [narrow, add, store],
         ] {
             let mut ops = seq;
-            fuse_sequences(&mut ops, &[]);
+            fuse_sequences(&mut ops, &[], 0..0);
             assert_eq!(ops, seq);
         }
     }
@@ -406,7 +515,7 @@ mod tests {
         let [load, add, store] = f64_addition_to_memory();
         let not_entered = [false; 5];
         let mut ops = [product, load, add, store, Op::Return {}];
-        fuse_sequences(&mut ops, &not_entered);
+        fuse_sequences(&mut ops, &not_entered, 0..0);
         assert_eq!(
             ops[1],
             Op::F64AddToMemAcc {
@@ -425,7 +534,7 @@ mod tests {
         // (`x[i] += x[i]` after computing into the same register).
         let entered = [false, true, false, false, false];
         let mut ops = [product, load, add, store, Op::Return {}];
-        fuse_sequences(&mut ops, &entered);
+        fuse_sequences(&mut ops, &entered, 0..0);
         assert!(matches!(ops[1], Op::F64AddToMem { .. }));
         let into_loaded = Op::F64Mul {
             dst: Reg(5),
@@ -437,7 +546,52 @@ mod tests {
             lhs: Reg(5),
         };
         let mut ops = [into_loaded, load, add_loaded, store, Op::Return {}];
-        fuse_sequences(&mut ops, &not_entered);
+        fuse_sequences(&mut ops, &not_entered, 0..0);
         assert!(matches!(ops[1], Op::F64AddToMem { src: Reg(5), .. }));
+    }
+
+    #[test]
+    fn a_product_added_to_memory_fuses_when_nothing_reads_it_after() {
+        let product = Op::F64Mul {
+            dst: Reg(2),
+            lhs: Reg(3),
+            rhs: Reg(4),
+        };
+        let [load, add, store] = f64_addition_to_memory();
+        let not_entered = [false; 5];
+        // The product's register is a temporary: one instruction does all four.
+        let mut ops = [product, load, add, store, Op::Return {}];
+        fuse_sequences(&mut ops, &not_entered, 2..3);
+        assert_eq!(
+            ops[0],
+            Op::F64MulAddToMem {
+                addr: Reg(1),
+                lhs: Reg(3),
+                rhs: Reg(4),
+                loaded: Reg(5),
+                dst: Reg(6),
+                end: 8,
+            }
+        );
+        // The four stay in place for branches into them.
+        assert_eq!(ops[2..4], [add, store]);
+
+        // Not when the product stays in a local (read later, maybe), nor when it replaces
+        // the address.
+        let mut ops = [product, load, add, store, Op::Return {}];
+        fuse_sequences(&mut ops, &not_entered, 0..0);
+        assert!(matches!(ops[0], Op::F64Mul { .. }));
+        let onto_addr = Op::F64Mul {
+            dst: Reg(1),
+            lhs: Reg(3),
+            rhs: Reg(4),
+        };
+        let add_addr = Op::F64AddAccR {
+            dst: Reg(6),
+            lhs: Reg(1),
+        };
+        let mut ops = [onto_addr, load, add_addr, store, Op::Return {}];
+        fuse_sequences(&mut ops, &not_entered, 0..8);
+        assert_eq!(ops[0], onto_addr);
     }
 }
