@@ -28,7 +28,7 @@ struct EngineInner {
     /// Every defined type of the engine's modules and host functions, by canonical
     /// recursion group: equal types get equal ids, which `call_indirect` compares.
     types: TypeRegistry,
-    /// Function validators' buffers, reused from module to module.
+    /// Module validators and function validators' buffers, reused from module to module.
     validators: ValidatorPool,
     epoch: AtomicU64,
     /// Jobs for the background compilation thread, started on first use; it ends when the
@@ -217,7 +217,7 @@ impl Engine {
         &self.inner.epoch
     }
 
-    /// The engine's pool of function validators' buffers.
+    /// The engine's pool of validators, which compiling a module takes from and returns to.
     pub(crate) fn validators(&self) -> &ValidatorPool {
         &self.inner.validators
     }

@@ -656,11 +656,12 @@ fn products_added_to_memory_store_as_separate_instructions_do() {
     let mut f64_sums = [0f64; 3];
     for k in 0..20u64 {
         let (a, b) = (k.wrapping_mul(0x9e37_79b9_7f4a_7c15), k + 3);
-        let (x32, y32) = (k as f32 * 0.75 - 3.0, 1.5 - k as f32);
-        let (x64, y64) = (k as f64 / 3.0, 2.0 - k as f64);
+        // Inexact factors: a product rounded once with the sum would show.
+        let (x32, y32) = (k as f32 / 3.0 + 0.1, 1.7 - k as f32 * 0.3);
+        let (x64, y64) = (k as f64 / 3.0, 2.0 - k as f64 / 7.0);
         for variant in 0..3 {
             let p = 64 * variant as u64;
-            let f = |k: usize| k * 3 + variant;
+            let f = |ty: usize| ty * 3 + variant;
             let product = (a as u32).wrapping_mul(b as u32);
             i32_sums[variant] = i32_sums[variant].wrapping_add(product);
             let expected = match variant {
@@ -869,7 +870,15 @@ fn scaled_sums_with_a_constant_add_as_separate_instructions_do() {
       (func (param i32 i32) (result i32)
         (i32.add (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2))) (i32.const 0x7fff_fffc)))
       (func (param i32 i32) (result i32)
-        (i32.add (local.get 0) (i32.shl (i32.add (local.get 1) (i32.const 4)) (i32.const 2)))))"#;
+        (i32.add (local.get 0) (i32.shl (i32.add (local.get 1) (i32.const 4)) (i32.const 2))))
+      ;; Constants before the shift and after the sum, the last one on the left.
+      (func (param i32 i32) (result i32)
+        (i32.add (i32.const -12)
+          (i32.add (i32.add (local.get 0) (i32.const 0x7fff_ffff)) (i32.shl (local.get 1) (i32.const 4)))))
+      ;; The sum goes back into the base's local.
+      (func (param i32 i32) (result i32)
+        (local.set 0 (i32.add (i32.add (local.get 0) (i32.const 8)) (i32.shl (local.get 1) (i32.const 1))))
+        (i32.add (local.get 0) (local.get 1))))"#;
     for index in 0..3 {
         assert!(
             mnemonics(wat, index).contains(&"i32.add_shl_imm"),
@@ -878,6 +887,19 @@ fn scaled_sums_with_a_constant_add_as_separate_instructions_do() {
         );
     }
     assert!(!mnemonics(wat, 3).contains(&"i32.add_shl_imm"));
+    for index in [4, 5] {
+        let fused = mnemonics(wat, index);
+        assert!(fused.contains(&"i32.add_shl_imm"), "{fused:?}");
+    }
+    // Both constants went into the one instruction.
+    let additions = mnemonics(wat, 4);
+    assert_eq!(
+        additions
+            .iter()
+            .filter(|m| m.starts_with("i32.add"))
+            .count(),
+        1
+    );
     let instance = instantiate(wat);
     for a in [0u32, 1, 0x7fff_ffff, 0x8000_0000, u32::MAX - 3, u32::MAX] {
         for b in [0u32, 1, 0x3fff_ffff, 0x4000_0000, u32::MAX] {
@@ -895,6 +917,10 @@ fn scaled_sums_with_a_constant_add_as_separate_instructions_do() {
                 call(&instance, 3, &args),
                 Ok(a.wrapping_add(shifted) as u64)
             );
+            let sum = a.wrapping_add(0x7fff_ffff).wrapping_add(b << 4);
+            assert_eq!(call(&instance, 4, &args), Ok(sum.wrapping_sub(12) as u64));
+            let base = a.wrapping_add(8).wrapping_add(b << 1);
+            assert_eq!(call(&instance, 5, &args), Ok(base.wrapping_add(b) as u64));
         }
     }
 }
@@ -917,7 +943,16 @@ fn selects_on_comparisons_choose_as_the_comparison_and_select_do() {
               (select (local.get 0) (local.get 1) (i32.and (local.get 0) (i32.const 0x8001))))
             (func (param i32 i32) (result i32)
               (select (i32.const 111) (i32.const 222)
-                (block (result i32) (i32.lt_s (local.get 0) (local.get 1))))))";
+                (block (result i32) (i32.lt_s (local.get 0) (local.get 1)))))
+            ;; 64-bit choices, and a minimum kept in a compared local.
+            (func (param i32 i32) (result i64)
+              (select (i64.const 0x1234_5678_9abc_def0) (i64.const -2)
+                (i32.gt_u (local.get 0) (local.get 1))))
+            (func (param i32 i32) (result f64)
+              (select (f64.const -0.1) (f64.const 1e300) (i32.le_s (local.get 0) (local.get 1))))
+            (func (param i32 i32) (result i32)
+              (local.set 0 (select (local.get 1) (local.get 0) (i32.lt_s (local.get 1) (local.get 0))))
+              (local.get 0)))";
     for (index, compare) in COMPARES.iter().enumerate() {
         let fused = format!("select.i32.{compare}");
         assert!(
@@ -927,6 +962,9 @@ fn selects_on_comparisons_choose_as_the_comparison_and_select_do() {
         );
     }
     assert!(mnemonics(&wat, 10).contains(&"select.i32.and_imm"));
+    assert!(mnemonics(&wat, 12).contains(&"select.i32.gt_u"));
+    assert!(mnemonics(&wat, 13).contains(&"select.i32.le_s"));
+    assert!(mnemonics(&wat, 14).contains(&"select.i32.lt_s"));
     assert!(
         !mnemonics(&wat, 11)
             .iter()
@@ -963,6 +1001,15 @@ fn selects_on_comparisons_choose_as_the_comparison_and_select_do() {
             assert_eq!(call(&instance, 10, &args), Ok(expected as u64));
             let expected = if sa < sb { 111 } else { 222 };
             assert_eq!(call(&instance, 11, &args), Ok(expected));
+            let expected = if a > b {
+                0x1234_5678_9abc_def0
+            } else {
+                -2i64 as u64
+            };
+            assert_eq!(call(&instance, 12, &args), Ok(expected));
+            let expected = if sa <= sb { -0.1f64 } else { 1e300 };
+            assert_eq!(call(&instance, 13, &args), Ok(expected.to_bits()));
+            assert_eq!(call(&instance, 14, &args), Ok(sa.min(sb) as u32 as u64));
         }
     }
 }

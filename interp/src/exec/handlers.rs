@@ -1124,9 +1124,7 @@ handler!(I32AddShl { dst, base, index, shift } => add_shl!(dst, r!(base), r!(ind
 handler!(I32AddShlAcc { dst, index, shift } => add_shl!(dst, acc!(), r!(index), shift));
 handler!(I32AddShlIndexAcc { dst, base, shift } => add_shl!(dst, r!(base), acc!(), shift));
 handler!(I32AddShlImm { dst, base, index, shift, imm } => {
-    let scaled = (r!(index) as i32).wrapping_shl(shift as u32);
-    let value = (r!(base) as i32).wrapping_add(scaled).wrapping_add(imm as i32);
-    next_result!(i32, value, dst)
+    add_shl!(dst, (r!(base) as u32).wrapping_add(imm), r!(index), shift)
 });
 
 mul_add!(I32MulAdd / I32MulAddAcc, i32, num::i32_mul, num::i32_add);

@@ -1651,7 +1651,6 @@ impl Op {
             _ => {
                 return self
                     .add_to_mem_reading_acc(reg)
-                    .or_else(|| self.mul_add_to_mem_reading_acc(reg))
                     .or_else(|| self.table_reading_acc(reg));
             }
         })
@@ -1677,31 +1676,6 @@ impl Op {
             I64AddToMem => I64AddToMemAcc,
             F32AddToMem => F32AddToMemAcc,
             F64AddToMem => F64AddToMemAcc,
-        }
-    }
-
-    /// A `*.mul_add_to_mem` multiplying the accumulator instead of register `reg`, one of its
-    /// factors. The product is taken before the load, so `loaded` may be `reg`.
-    fn mul_add_to_mem_reading_acc(&self, reg: Reg) -> Option<Op> {
-        macro_rules! forms {
-            ($($plain:ident => $acc:ident,)*) => {
-                match *self {
-                    $(
-                        // Products commute: the accumulator takes either factor's place.
-                        Op::$plain { addr, lhs, rhs, loaded, dst, end } if lhs == reg || rhs == reg => {
-                            let rhs = if lhs == reg { rhs } else { lhs };
-                            Some(Op::$acc { addr, rhs, loaded, dst, end })
-                        }
-                    )*
-                    _ => None,
-                }
-            };
-        }
-        forms! {
-            I32MulAddToMem => I32MulAddToMemAcc,
-            I64MulAddToMem => I64MulAddToMemAcc,
-            F32MulAddToMem => F32MulAddToMemAcc,
-            F64MulAddToMem => F64MulAddToMemAcc,
         }
     }
 }

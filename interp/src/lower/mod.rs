@@ -24,6 +24,7 @@ mod peephole;
 mod sequences;
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use wasmparser::{
     BinaryReader, BlockType, FuncValidator, FunctionBody, MemArg, Operator, ValType,
@@ -229,8 +230,8 @@ fn translate_body(
             .flat_map(|handler| handler.catches.iter().map(|clause| clause.target)),
         &mut t.scratch.entered,
     );
-    let temps = t.temp_base as u32..CONST_CEILING - t.consts.len() as u32;
-    sequences::fuse_sequences(&mut t.ops, &t.scratch.entered, temps);
+    let temps = t.temps();
+    sequences::fuse_sequences(&mut t.ops, &mut t.offsets, &t.scratch.entered, temps);
     let (frame_slots, used_consts) = t.place_consts()?;
     sequences::pair_constant_steps(&mut t.ops);
     // Frames start as a copy of `frame_init`, padded to whole groups of four slots: zeroes
@@ -1148,9 +1149,11 @@ impl<'a> Translator<'a> {
     /// - an addition of an index scaled by the `i32.shl` just before it (see
     ///   [`Translator::scaled_summand`]) becomes one `i32.add_shl`; a memory access that takes
     ///   the sum as its address still fuses it (`take_address_sum`);
-    /// - with an `i32.add` of a constant into either summand just before (a structure's
-    ///   field offset), or after (an addition of a constant to the `i32.add_shl`), the three
-    ///   become one `i32.add_shl_imm`.
+    /// - with an `i32.add` of a constant to the base (a structure's field offset) just before
+    ///   or after the shift, or to the `i32.add_shl`'s sum after it, the three become one
+    ///   `i32.add_shl_imm`. A constant added to the index is not folded: it is scaled.
+    ///
+    /// Whatever the instructions fused, the last one becomes the fused instruction.
     fn fuse_scaled_add(&mut self) {
         let Some(pc) = self.last_result.filter(|&pc| pc + 1 == self.ops.len()) else {
             return;
@@ -1170,10 +1173,12 @@ impl<'a> Translator<'a> {
     }
 
     /// The addition `dst = lhs + rhs` at `pc` as a scaled sum, and the position it replaces
-    /// the instructions from.
+    /// the instructions from. Once it finds the shift (`scaled_summand`), the addition is
+    /// gone from `ops` and the result is `Some`.
     fn scaled_sum(&mut self, pc: usize, dst: Reg, lhs: Reg, rhs: Reg) -> Option<(usize, Op)> {
         if let Some(sum) = self.scaled_summand(pc, lhs, rhs) {
-            // `base` may be a constant's sum, computed just before the shift.
+            // `base` may be a constant's sum, computed just before the shift: unless the shift
+            // read that sum as its index, which the fused instruction would read unsummed.
             if let Some(before) = self.only_way_into(sum.at)
                 && let Some((offset_sum, base, imm)) = self.constant_sum(self.ops[before])
                 && offset_sum == sum.base
@@ -1342,7 +1347,13 @@ impl<'a> Translator<'a> {
 
     /// Whether `reg` is an operand-stack temporary (not a local or a pooled constant).
     fn is_temp(&self, reg: Reg) -> bool {
-        reg.0 >= self.temp_base && (reg.0 as u32) < CONST_CEILING - self.consts.len() as u32
+        self.temps().contains(&(reg.0 as u32))
+    }
+
+    /// The operand stack's registers, between the locals and the constant pool (which
+    /// [`Translator::place_consts`] moves).
+    fn temps(&self) -> Range<u32> {
+        self.temp_base as u32..CONST_CEILING - self.consts.len() as u32
     }
 
     fn load(&mut self, memarg: MemArg, ty: ValType, op: MemOp) -> Result<()> {
@@ -2528,94 +2539,35 @@ macro_rules! compare_branches {
 }
 pub(crate) use compare_branches;
 
-/// An address a memory access computes itself: `base + (index << shift)`, wrapping at 32 bits,
-/// for an access that replaces the instructions from position `at` on.
 /// The `select` into `dst` of `a` or `b` on the condition `compare` computes, as one
 /// instruction, if there is one: for an i32 comparison, or a test of bits with `i32.and`. It
 /// reads the comparison's operands when it runs, so it must take the comparison's place.
 fn select_on(compare: Op, dst: Reg, a: Reg, b: Reg) -> Option<Op> {
-    Some(match compare {
-        Op::I32Eq { lhs, rhs, .. } => Op::SelectI32Eq {
-            dst,
-            lhs,
-            rhs,
-            a,
-            b,
-        },
-        Op::I32Ne { lhs, rhs, .. } => Op::SelectI32Ne {
-            dst,
-            lhs,
-            rhs,
-            a,
-            b,
-        },
-        Op::I32LtS { lhs, rhs, .. } => Op::SelectI32LtS {
-            dst,
-            lhs,
-            rhs,
-            a,
-            b,
-        },
-        Op::I32LtU { lhs, rhs, .. } => Op::SelectI32LtU {
-            dst,
-            lhs,
-            rhs,
-            a,
-            b,
-        },
-        Op::I32GtS { lhs, rhs, .. } => Op::SelectI32GtS {
-            dst,
-            lhs,
-            rhs,
-            a,
-            b,
-        },
-        Op::I32GtU { lhs, rhs, .. } => Op::SelectI32GtU {
-            dst,
-            lhs,
-            rhs,
-            a,
-            b,
-        },
-        Op::I32LeS { lhs, rhs, .. } => Op::SelectI32LeS {
-            dst,
-            lhs,
-            rhs,
-            a,
-            b,
-        },
-        Op::I32LeU { lhs, rhs, .. } => Op::SelectI32LeU {
-            dst,
-            lhs,
-            rhs,
-            a,
-            b,
-        },
-        Op::I32GeS { lhs, rhs, .. } => Op::SelectI32GeS {
-            dst,
-            lhs,
-            rhs,
-            a,
-            b,
-        },
-        Op::I32GeU { lhs, rhs, .. } => Op::SelectI32GeU {
-            dst,
-            lhs,
-            rhs,
-            a,
-            b,
-        },
-        Op::I32AndImm { lhs, imm, .. } => Op::SelectAndImm {
-            dst,
-            lhs,
-            imm,
-            a,
-            b,
-        },
-        _ => return None,
+    macro_rules! on_compares {
+        ($($compare:ident => $select:ident,)*) => {
+            match compare {
+                $( Op::$compare { lhs, rhs, .. } => Op::$select { dst, lhs, rhs, a, b }, )*
+                Op::I32AndImm { lhs, imm, .. } => Op::SelectAndImm { dst, lhs, imm, a, b },
+                _ => return None,
+            }
+        };
+    }
+    Some(on_compares! {
+        I32Eq => SelectI32Eq,
+        I32Ne => SelectI32Ne,
+        I32LtS => SelectI32LtS,
+        I32LtU => SelectI32LtU,
+        I32GtS => SelectI32GtS,
+        I32GtU => SelectI32GtU,
+        I32LeS => SelectI32LeS,
+        I32LeU => SelectI32LeU,
+        I32GeS => SelectI32GeS,
+        I32GeU => SelectI32GeU,
     })
 }
 
+/// An address a memory access computes itself: `base + (index << shift)`, wrapping at 32 bits,
+/// for an access that replaces the instructions from position `at` on.
 #[derive(Clone, Copy)]
 struct AddressSum {
     base: Reg,

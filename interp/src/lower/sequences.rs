@@ -29,17 +29,26 @@ use std::ops::Range;
 
 use crate::isa::{Op, Reg};
 
-/// Applies every rewrite to `ops`. `entered` is what accumulator forwarding found enters
-/// each instruction, for a fused instruction to read the accumulator in turn. `temps` are
-/// the operand stack's registers: each value in one is read once, by the instruction that
-/// pops it, so an instruction standing for that one need not write it.
-pub(super) fn fuse_sequences(ops: &mut [Op], entered: &[bool], temps: Range<u32>) {
+/// Applies every rewrite to `ops`, whose wasm offsets are `offsets`. `entered` is what
+/// accumulator forwarding found enters each instruction, for a fused instruction to read the
+/// accumulator in turn. `temps` are the operand stack's registers: a value in one is dead
+/// once the instruction that pops it has run, so an instruction standing for that one need
+/// not write it.
+pub(super) fn fuse_sequences(
+    ops: &mut [Op],
+    offsets: &mut [u32],
+    entered: &[bool],
+    temps: Range<u32>,
+) {
+    debug_assert_eq!(ops.len(), offsets.len());
     let mut at = 0;
     while at + 1 < ops.len() {
         // Each rewrite starts with one kind of instruction: the others are passed by at once.
+        // It gives the fused instruction, how many it stands for, and which of them can trap
+        // (its wasm offset is the fused one's).
         let fused = match ops[at] {
             Op::I32Add { .. } | Op::I64Add { .. } => {
-                super::loop_step(&ops[at], &ops[at + 1]).map(|step| (step, 2))
+                super::loop_step(&ops[at], &ops[at + 1]).map(|step| (step, 2, 0))
             }
             Op::I32Mul { .. }
             | Op::I32MulAccL { .. }
@@ -54,13 +63,14 @@ pub(super) fn fuse_sequences(ops: &mut [Op], entered: &[bool], temps: Range<u32>
             | Op::F64MulAccL { .. }
             | Op::F64MulAccR { .. } => ops.get(at..at + 4).and_then(|four| {
                 let is_temp = |reg: Reg| temps.contains(&(reg.0 as u32));
+                // The load traps, if anything does.
                 mul_add_to_mem(four[0], add_to_mem(four[1], four[2], four[3])?, is_temp)
-                    .map(|fused| (fused, 4))
+                    .map(|fused| (fused, 4, 1))
             }),
             Op::Load32 { .. } | Op::Load64 { .. } => ops
                 .get(at + 2)
                 .and_then(|&store| add_to_mem(ops[at], ops[at + 1], store))
-                .map(|add| (add, 3)),
+                .map(|add| (add, 3, 0)),
             Op::Copy {
                 dst: dst0,
                 src: src0,
@@ -76,6 +86,7 @@ pub(super) fn fuse_sequences(ops: &mut [Op], entered: &[bool], temps: Range<u32>
                         src1,
                     },
                     2,
+                    0,
                 )),
                 Op::Br { offset } => offset.checked_add(1).map(|offset| {
                     let copy_br = Op::CopyBr {
@@ -83,21 +94,22 @@ pub(super) fn fuse_sequences(ops: &mut [Op], entered: &[bool], temps: Range<u32>
                         src: src0,
                         offset,
                     };
-                    (copy_br, 2)
+                    (copy_br, 2, 0)
                 }),
                 _ => None,
             },
             Op::CopyAcc { dst } => match ops[at + 1] {
                 Op::Br { offset } => offset
                     .checked_add(1)
-                    .map(|offset| (Op::CopyBrAcc { dst, offset }, 2)),
+                    .map(|offset| (Op::CopyBrAcc { dst, offset }, 2, 0)),
                 _ => None,
             },
             _ => None,
         };
         match fused {
-            Some((op, len)) => {
+            Some((op, len, trapping)) => {
                 ops[at] = op;
+                offsets[at] = offsets[at + trapping];
                 // The first instruction fused may have read a register that the one before
                 // computed (an addition to memory adds a product just computed, say): the
                 // fused one reads that from the accumulator if it can.
@@ -292,6 +304,14 @@ fn mul_add_to_mem(mul: Op, add: Op, is_temp: impl Fn(Reg) -> bool) -> Option<Op>
 mod tests {
     use super::*;
 
+    /// Runs [`fuse_sequences`] on `ops`, whose wasm offsets are their positions, and returns
+    /// the offsets after.
+    fn fuse(ops: &mut [Op], entered: &[bool], temps: Range<u32>) -> Vec<u32> {
+        let mut offsets: Vec<u32> = (0..ops.len() as u32).collect();
+        fuse_sequences(ops, &mut offsets, entered, temps);
+        offsets
+    }
+
     fn copy(dst: u16, src: u16) -> Op {
         Op::Copy {
             dst: Reg(dst),
@@ -309,7 +329,7 @@ mod tests {
             Op::Br { offset: -3 },
             Op::Return {},
         ];
-        fuse_sequences(&mut ops, &[], 0..0);
+        fuse(&mut ops, &[], 0..0);
         assert_eq!(
             ops[0],
             Op::CopyPair {
@@ -398,7 +418,7 @@ mod tests {
             Op::Return {},
         ];
         let branches = [ops[1], ops[3], ops[5], ops[7]];
-        fuse_sequences(&mut ops, &[], 0..0);
+        fuse(&mut ops, &[], 0..0);
         assert_eq!(
             ops[0],
             Op::BrI32AddLtU {
@@ -461,7 +481,7 @@ mod tests {
     fn additions_to_memory_fuse_when_the_store_goes_where_the_load_read() {
         let [load, add, store] = f64_addition_to_memory();
         let mut ops = [load, add, store, Op::Return {}];
-        fuse_sequences(&mut ops, &[], 0..0);
+        fuse(&mut ops, &[], 0..0);
         assert_eq!(
             ops[0],
             Op::F64AddToMem {
@@ -500,7 +520,7 @@ mod tests {
             [narrow, add, store],
         ] {
             let mut ops = seq;
-            fuse_sequences(&mut ops, &[], 0..0);
+            fuse(&mut ops, &[], 0..0);
             assert_eq!(ops, seq);
         }
     }
@@ -515,7 +535,7 @@ mod tests {
         let [load, add, store] = f64_addition_to_memory();
         let not_entered = [false; 5];
         let mut ops = [product, load, add, store, Op::Return {}];
-        fuse_sequences(&mut ops, &not_entered, 0..0);
+        fuse(&mut ops, &not_entered, 0..0);
         assert_eq!(
             ops[1],
             Op::F64AddToMemAcc {
@@ -534,7 +554,7 @@ mod tests {
         // (`x[i] += x[i]` after computing into the same register).
         let entered = [false, true, false, false, false];
         let mut ops = [product, load, add, store, Op::Return {}];
-        fuse_sequences(&mut ops, &entered, 0..0);
+        fuse(&mut ops, &entered, 0..0);
         assert!(matches!(ops[1], Op::F64AddToMem { .. }));
         let into_loaded = Op::F64Mul {
             dst: Reg(5),
@@ -546,7 +566,7 @@ mod tests {
             lhs: Reg(5),
         };
         let mut ops = [into_loaded, load, add_loaded, store, Op::Return {}];
-        fuse_sequences(&mut ops, &not_entered, 0..0);
+        fuse(&mut ops, &not_entered, 0..0);
         assert!(matches!(ops[1], Op::F64AddToMem { src: Reg(5), .. }));
     }
 
@@ -559,9 +579,11 @@ mod tests {
         };
         let [load, add, store] = f64_addition_to_memory();
         let not_entered = [false; 5];
-        // The product's register is a temporary: one instruction does all four.
+        // The product's register is a temporary: one instruction does all four, with the
+        // load's wasm offset, since only the load can trap.
         let mut ops = [product, load, add, store, Op::Return {}];
-        fuse_sequences(&mut ops, &not_entered, 2..3);
+        let offsets = fuse(&mut ops, &not_entered, 2..3);
+        assert_eq!(offsets[0], 1);
         assert_eq!(
             ops[0],
             Op::F64MulAddToMem {
@@ -573,13 +595,36 @@ mod tests {
                 end: 8,
             }
         );
-        // The four stay in place for branches into them.
+        // The four stay in place for branches into them: a branch to the load does not
+        // keep the multiplication from fusing, since the fused instruction runs only from it.
         assert_eq!(ops[2..4], [add, store]);
+        let load_entered = [false, true, false, false, false];
+        let mut ops = [product, load, add, store, Op::Return {}];
+        fuse(&mut ops, &load_entered, 2..3);
+        assert!(matches!(ops[0], Op::F64MulAddToMem { .. }));
+
+        // A factor just computed comes from the float accumulator.
+        let product_of_acc = Op::F64MulAccL {
+            dst: Reg(2),
+            rhs: Reg(4),
+        };
+        let mut ops = [product_of_acc, load, add, store, Op::Return {}];
+        fuse(&mut ops, &not_entered, 2..3);
+        assert_eq!(
+            ops[0],
+            Op::F64MulAddToMemAcc {
+                addr: Reg(1),
+                rhs: Reg(4),
+                loaded: Reg(5),
+                dst: Reg(6),
+                end: 8,
+            }
+        );
 
         // Not when the product stays in a local (read later, maybe), nor when it replaces
         // the address.
         let mut ops = [product, load, add, store, Op::Return {}];
-        fuse_sequences(&mut ops, &not_entered, 0..0);
+        fuse(&mut ops, &not_entered, 0..0);
         assert!(matches!(ops[0], Op::F64Mul { .. }));
         let onto_addr = Op::F64Mul {
             dst: Reg(1),
@@ -591,7 +636,21 @@ mod tests {
             lhs: Reg(1),
         };
         let mut ops = [onto_addr, load, add_addr, store, Op::Return {}];
-        fuse_sequences(&mut ops, &not_entered, 0..8);
+        fuse(&mut ops, &not_entered, 0..8);
         assert_eq!(ops[0], onto_addr);
+        // Nor when the load replaces the product, a temporary though it is: the addition
+        // then adds the loaded value to itself.
+        let into_loaded = Op::F64Mul {
+            dst: Reg(5),
+            lhs: Reg(3),
+            rhs: Reg(4),
+        };
+        let add_loaded = Op::F64AddAccR {
+            dst: Reg(6),
+            lhs: Reg(5),
+        };
+        let mut ops = [into_loaded, load, add_loaded, store, Op::Return {}];
+        fuse(&mut ops, &not_entered, 0..8);
+        assert_eq!(ops[0], into_loaded);
     }
 }

@@ -78,19 +78,18 @@ pub fn parse_module_deferred(
 }
 
 /// Parses and validates `bytes`; with `defer_bodies`, returns the function bodies' validators
-/// instead of running them. The validators come from `pool`, and go back to it if the module
-/// is valid.
+/// instead of running them. The validators come from `pool`, and go back to it if the module's
+/// sections validate to its end (its function bodies may still fail, when deferred).
 fn parse(
     bytes: &[u8],
     features: WasmFeatures,
     defer_bodies: bool,
     pool: &ValidatorPool,
 ) -> Result<(ModuleInfo, PendingBodies), CompileError> {
-    let mut taken = pool.take_module(features);
-    let validator = &mut taken.validator;
+    let mut validator = pool.take_module(features);
     let mut pending = Vec::new();
-    let mut allocs = pool.take_funcs();
-    let mut ended = false;
+    // The function validators' buffers, when the bodies are validated here.
+    let mut allocs = (!defer_bodies).then(|| pool.take_funcs());
     let mut info = ModuleInfo {
         bytes: bytes.into(),
         features,
@@ -128,9 +127,9 @@ fn parse(
         match validator.payload(&payload)? {
             ValidPayload::Func(func, _) if defer_bodies => pending.push(func),
             ValidPayload::Func(func, body) => {
-                let mut func_validator = func.into_validator(std::mem::take(&mut allocs));
+                let mut func_validator = func.into_validator(allocs.take().unwrap_or_default());
                 func_validator.validate(&body)?;
-                allocs = func_validator.into_allocations();
+                allocs = Some(func_validator.into_allocations());
             }
             ValidPayload::Parser(_) => {
                 return Err(CompileError {
@@ -138,8 +137,7 @@ fn parse(
                     offset: None,
                 });
             }
-            ValidPayload::End(_) => ended = true,
-            ValidPayload::Ok => {}
+            ValidPayload::Ok | ValidPayload::End(_) => {}
         }
         match payload {
             Payload::TypeSection(reader) => {
@@ -341,11 +339,10 @@ fn parse(
         }
     }
 
-    pool.give_funcs(allocs);
-    // Only a validator that reached the module's end can be reset.
-    if ended {
-        pool.give_module(taken, info.types.len());
+    if let Some(allocs) = allocs {
+        pool.give_funcs(allocs);
     }
+    pool.give_module(validator, info.types.len());
     Ok((info, pending))
 }
 

@@ -3,7 +3,9 @@
 
 use std::sync::Mutex;
 
-use wasmparser::{FuncValidatorAllocations, Validator, WasmFeatures};
+use wasmparser::{
+    BinaryReaderError, FuncValidatorAllocations, Payload, ValidPayload, Validator, WasmFeatures,
+};
 
 /// The validators an engine keeps between modules.
 ///
@@ -26,13 +28,27 @@ struct PooledValidator {
     types: usize,
 }
 
-/// A module validator taken from a [`ValidatorPool`], to give back once its module is
-/// valid.
+/// A module validator taken from a [`ValidatorPool`], to give back once it validated a
+/// module's sections to the end: only then can it be reset.
 pub(super) struct PooledModuleValidator {
     /// The validator; it starts a new module.
-    pub(super) validator: Box<Validator>,
+    validator: Box<Validator>,
+    /// Whether it validated its module's end.
+    ended: bool,
     modules: usize,
     types: usize,
+}
+
+impl PooledModuleValidator {
+    /// Validates the module's next payload (see [`Validator::payload`]).
+    pub(super) fn payload<'a>(
+        &mut self,
+        payload: &Payload<'a>,
+    ) -> Result<ValidPayload<'a>, BinaryReaderError> {
+        let valid = self.validator.payload(payload)?;
+        self.ended |= matches!(valid, ValidPayload::End(_));
+        Ok(valid)
+    }
 }
 
 /// At most this many of each kind are kept: more than validate at once would only hold
@@ -62,24 +78,26 @@ impl ValidatorPool {
                 types,
             }) => PooledModuleValidator {
                 validator,
+                ended: false,
                 modules,
                 types,
             },
             None => PooledModuleValidator {
                 validator: Box::new(Validator::new_with_features(features)),
+                ended: false,
                 modules: 0,
                 types: 0,
             },
         }
     }
 
-    /// Returns a module validator that validated a module of `module_types` types to the
-    /// end, unless it has served its modules or its list has grown too long. One that
-    /// stopped at an error must be dropped instead: it cannot be reset.
+    /// Returns a module validator that validated a module of `module_types` types, unless
+    /// it stopped before the module's end (it cannot be reset), has served its modules, or
+    /// its list has grown too long: then it is dropped.
     pub(super) fn give_module(&self, mut taken: PooledModuleValidator, module_types: usize) {
         let modules = taken.modules + 1;
         let types = taken.types.saturating_add(module_types);
-        if modules >= MAX_MODULES_PER_VALIDATOR || types > MAX_TYPES_PER_VALIDATOR {
+        if !taken.ended || modules >= MAX_MODULES_PER_VALIDATOR || types > MAX_TYPES_PER_VALIDATOR {
             return;
         }
         taken.validator.reset();
@@ -179,12 +197,28 @@ mod tests {
     }
 
     #[test]
+    fn a_reused_validator_checks_subtypes_of_groups_it_has_seen() {
+        let pool = ValidatorPool::default();
+        let types = "(rec (type $a (sub (struct (field i32))))
+                          (type $b (sub $a (struct (field i32) (field i64)))))";
+        compile(&pool, &format!("(module {types})")).unwrap();
+        // The same group again, interned already: `$b` is still a subtype of `$a`, and not
+        // the other way round.
+        let upcast = "(func (param (ref $b)) (result (ref $a)) local.get 0)";
+        compile(&pool, &format!("(module {types} {upcast})")).unwrap();
+        let downcast = "(func (param (ref $a)) (result (ref $b)) local.get 0)";
+        let err = compile(&pool, &format!("(module {types} {downcast})")).unwrap_err();
+        assert!(err.message.contains("type mismatch"), "{err}");
+    }
+
+    #[test]
     fn validators_are_not_shared_between_feature_sets() {
         let pool = ValidatorPool::default();
         compile(&pool, "(module)").unwrap();
         let other = WasmFeatures::default() - WasmFeatures::SIMD;
         let taken = pool.take_module(other);
         assert_eq!(taken.validator.features(), &other);
+        assert!(!taken.ended);
         assert_eq!(pooled_modules(&pool), 1);
     }
 
@@ -203,8 +237,30 @@ mod tests {
     fn a_validator_holding_many_types_is_dropped() {
         let pool = ValidatorPool::default();
         compile(&pool, "(module)").unwrap();
-        let taken = pool.take_module(WasmFeatures::default());
+        let mut taken = pool.take_module(WasmFeatures::default());
+        taken.ended = true;
         pool.give_module(taken, MAX_TYPES_PER_VALIDATOR + 1);
         assert_eq!(pooled_modules(&pool), 0);
+    }
+
+    #[test]
+    fn a_validator_that_did_not_reach_the_end_is_dropped() {
+        let pool = ValidatorPool::default();
+        compile(&pool, "(module)").unwrap();
+        // Taken, and given back before any payload: resetting it would panic.
+        let taken = pool.take_module(WasmFeatures::default());
+        pool.give_module(taken, 0);
+        assert_eq!(pooled_modules(&pool), 0);
+    }
+
+    #[test]
+    fn a_validator_whose_module_failed_in_a_deferred_body_is_reused() {
+        let pool = ValidatorPool::default();
+        // The sections are valid to the end; only the body, validated after, is not.
+        let err = compile(&pool, "(module (func (result i32) i64.const 1))").unwrap_err();
+        assert!(err.message.contains("type mismatch"), "{err}");
+        assert_eq!(pooled_modules(&pool), 1);
+        compile(&pool, "(module (func (result i32) i32.const 1))").unwrap();
+        assert_eq!(pooled_modules(&pool), 1);
     }
 }
