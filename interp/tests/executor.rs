@@ -925,6 +925,39 @@ fn scaled_sums_with_a_constant_add_as_separate_instructions_do() {
     }
 }
 
+/// An `i32.xor` with a value just rotated by a constant runs as one `i32.xor_rotl`, on either
+/// side, for every rotation count (taken modulo 32), and mixes as the two do apart.
+#[test]
+fn xors_of_rotations_mix_as_separate_instructions_do() {
+    let rotations = [0, 1, 7, 31, 32, 45];
+    let mut wat = String::from("(module\n");
+    for count in rotations {
+        wat += &format!(
+            "(func (param i32 i32) (result i32)
+               (i32.xor (local.get 1) (i32.rotl (local.get 0) (i32.const {count}))))
+             (func (param i32 i32) (result i32)
+               (i32.xor (i32.rotl (local.get 0) (i32.const {count})) (i32.rotl (local.get 1) (i32.const 3))))\n"
+        );
+    }
+    wat += ")";
+    for index in 0..2 * rotations.len() as u32 {
+        let ops = mnemonics(&wat, index);
+        assert!(ops.contains(&"i32.xor_rotl"), "function {index}: {ops:?}");
+    }
+    let instance = instantiate(&wat);
+    for a in [0u32, 1, 0x8000_0001, 0xdead_beef, u32::MAX] {
+        for b in [0u32, 0x1234_5678, u32::MAX] {
+            for (k, count) in rotations.into_iter().enumerate() {
+                let rotated = a.rotate_left(count % 32);
+                let args = [a as u64, b as u64];
+                assert_eq!(call(&instance, 2 * k, &args), Ok((b ^ rotated) as u64));
+                let expected = rotated ^ b.rotate_left(3);
+                assert_eq!(call(&instance, 2 * k + 1, &args), Ok(expected as u64));
+            }
+        }
+    }
+}
+
 /// A `select` on an i32 comparison or a bit test just computed runs as one instruction that
 /// does both, and chooses as the two do apart; across a label it stays apart.
 #[test]

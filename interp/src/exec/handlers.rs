@@ -1123,6 +1123,11 @@ macro_rules! add_shl {
 handler!(I32AddShl { dst, base, index, shift } => add_shl!(dst, r!(base), r!(index), shift));
 handler!(I32AddShlAcc { dst, index, shift } => add_shl!(dst, acc!(), r!(index), shift));
 handler!(I32AddShlIndexAcc { dst, base, shift } => add_shl!(dst, r!(base), acc!(), shift));
+handler!(I32XorRotl { dst, lhs, src, imm } => {
+    let value = r!(lhs) as u32 ^ (r!(src) as u32).rotate_left(imm as u32);
+    next_result!(i32, value as i32, dst)
+});
+
 handler!(I32AddShlImm { dst, base, index, shift, imm } => {
     add_shl!(dst, (r!(base) as u32).wrapping_add(imm), r!(index), shift)
 });

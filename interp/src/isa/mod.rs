@@ -809,6 +809,9 @@ macro_rules! for_each_op {
             /// `i32.add_shl` and an `i32.add` of a constant: `dst = base + (index << shift) +
             /// imm`, the address of an array element at offset `imm` in a structure.
             I32AddShlImm { dst: Reg, base: Reg, index: Reg, shift: u8, imm: u32 } -> dst = "i32.add_shl_imm";
+            /// `i32.rotl` by a constant then `i32.xor`: `dst = lhs ^ rotl(src, imm)`, a step of
+            /// the rotate-and-mix rounds of hash functions.
+            I32XorRotl { dst: Reg, lhs: Reg, src: Reg, imm: u8 } -> dst = "i32.xor_rotl";
             /// `i64.mul` then `i64.add`.
             I64MulAdd { dst: Reg, a: Reg, b: Reg, c: Reg } -> dst = "i64.mul_add";
             /// `f32.mul` then `f32.add`, rounding after each as the two instructions do.
@@ -1393,6 +1396,7 @@ impl Op {
             | Op::I32AddShlAcc { dst, .. }
             | Op::I32AddShlIndexAcc { dst, .. }
             | Op::I32AddShlImm { dst, .. }
+            | Op::I32XorRotl { dst, .. }
             | Op::I64MulAdd { dst, .. }
             | Op::F32MulAdd { dst, .. }
             | Op::F64MulAdd { dst, .. }

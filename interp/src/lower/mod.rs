@@ -1172,6 +1172,46 @@ impl<'a> Translator<'a> {
         }
     }
 
+    /// After an `i32.xor` just translated: if one operand is a temporary that the instruction
+    /// just before rotated by a constant, makes the two one `i32.xor_rotl`. The other operand
+    /// is not that temporary, so it holds the same value before the rotation as after.
+    fn fuse_xor_rotl(&mut self) {
+        let Some(pc) = self.last_result.filter(|&pc| pc + 1 == self.ops.len()) else {
+            return;
+        };
+        let Op::I32Xor { dst, lhs, rhs } = self.ops[pc] else {
+            return;
+        };
+        let Some(before) = self.only_way_into(pc) else {
+            return;
+        };
+        let Op::I32RotlImm {
+            dst: rotated,
+            lhs: src,
+            imm,
+        } = self.ops[before]
+        else {
+            return;
+        };
+        let other = match (lhs == rotated, rhs == rotated) {
+            (true, false) => rhs,
+            (false, true) => lhs,
+            _ => return,
+        };
+        if !self.is_temp(rotated) {
+            return;
+        }
+        self.ops.truncate(pc);
+        self.offsets.truncate(pc);
+        let op = Op::I32XorRotl {
+            dst,
+            lhs: other,
+            src,
+            imm: (imm & 31) as u8,
+        };
+        self.fuse_into(before, op);
+    }
+
     /// The addition `dst = lhs + rhs` at `pc` as a scaled sum, and the position it replaces
     /// the instructions from. Once it finds the shift (`scaled_summand`), the addition is
     /// gone from `ops` and the result is `Some`.
@@ -1968,8 +2008,10 @@ impl<'a> Translator<'a> {
             };
         }
         if self.fuse_mul_add(op)? || self.translate_numeric(op)? {
-            if let Operator::I32Add = op {
-                self.fuse_scaled_add();
+            match op {
+                Operator::I32Add => self.fuse_scaled_add(),
+                Operator::I32Xor => self.fuse_xor_rotl(),
+                _ => {}
             }
             return Ok(());
         }
