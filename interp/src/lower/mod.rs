@@ -1245,14 +1245,7 @@ impl<'a> Translator<'a> {
         // The shift, then a constant's sum, then the addition of the two.
         let before = self.only_way_into(pc)?;
         let shl = self.only_way_into(before)?;
-        let Op::I32ShlImm {
-            dst: shifted,
-            lhs: index,
-            imm: amount,
-        } = self.ops[shl]
-        else {
-            return None;
-        };
+        let (shifted, index, shift) = shift_by_constant(self.ops[shl])?;
         let (offset_sum, base, imm) = self.constant_sum(self.ops[before])?;
         let summands =
             (lhs == shifted && rhs == offset_sum) || (lhs == offset_sum && rhs == shifted);
@@ -1269,7 +1262,7 @@ impl<'a> Translator<'a> {
             dst,
             base,
             index,
-            shift: (amount & 31) as u8,
+            shift,
             imm,
         };
         Some((shl, op))
@@ -1340,15 +1333,7 @@ impl<'a> Translator<'a> {
     /// else reads it, and no label lies between the two, so the shift is the only way in.
     fn scaled_summand(&mut self, pc: usize, lhs: Reg, rhs: Reg) -> Option<AddressSum> {
         let shl = self.only_way_into(pc)?;
-        // A shift by a constant is always the `Imm` form: `binary_imm` takes every i32.
-        let Op::I32ShlImm {
-            dst: shifted,
-            lhs: index,
-            imm: amount,
-        } = self.ops[shl]
-        else {
-            return None;
-        };
+        let (shifted, index, shift) = shift_by_constant(self.ops[shl])?;
         let base = match (lhs == shifted, rhs == shifted) {
             (true, false) => rhs,
             (false, true) => lhs,
@@ -1357,7 +1342,6 @@ impl<'a> Translator<'a> {
         if !self.is_temp(shifted) {
             return None;
         }
-        let shift = (amount & 31) as u8;
         self.ops.truncate(pc);
         self.offsets.truncate(pc);
         Some(AddressSum {
@@ -2580,6 +2564,16 @@ macro_rules! compare_branches {
     };
 }
 pub(crate) use compare_branches;
+
+/// If `op` shifts left by a constant: its result, the value it shifts and by how much (the
+/// count taken modulo 32). A shift by a constant is always the `Imm` form at this point:
+/// `binary_imm` takes every i32 constant.
+fn shift_by_constant(op: Op) -> Option<(Reg, Reg, u8)> {
+    match op {
+        Op::I32ShlImm { dst, lhs, imm } => Some((dst, lhs, (imm & 31) as u8)),
+        _ => None,
+    }
+}
 
 /// The `select` into `dst` of `a` or `b` on the condition `compare` computes, as one
 /// instruction, if there is one: for an i32 comparison, or a test of bits with `i32.and`. It

@@ -477,6 +477,21 @@ mod tests {
         [load, add, store]
     }
 
+    /// A product computed into the register that the load of [`f64_addition_to_memory`]
+    /// then overwrites, and the addition of the loaded value that follows.
+    fn product_into_loaded() -> [Op; 2] {
+        let into_loaded = Op::F64Mul {
+            dst: Reg(5),
+            lhs: Reg(3),
+            rhs: Reg(4),
+        };
+        let add_loaded = Op::F64AddAccR {
+            dst: Reg(6),
+            lhs: Reg(5),
+        };
+        [into_loaded, add_loaded]
+    }
+
     #[test]
     fn additions_to_memory_fuse_when_the_store_goes_where_the_load_read() {
         let [load, add, store] = f64_addition_to_memory();
@@ -556,15 +571,7 @@ mod tests {
         let mut ops = [product, load, add, store, Op::Return {}];
         fuse(&mut ops, &entered, 0..0);
         assert!(matches!(ops[1], Op::F64AddToMem { .. }));
-        let into_loaded = Op::F64Mul {
-            dst: Reg(5),
-            lhs: Reg(3),
-            rhs: Reg(4),
-        };
-        let add_loaded = Op::F64AddAccR {
-            dst: Reg(6),
-            lhs: Reg(5),
-        };
+        let [into_loaded, add_loaded] = product_into_loaded();
         let mut ops = [into_loaded, load, add_loaded, store, Op::Return {}];
         fuse(&mut ops, &not_entered, 0..0);
         assert!(matches!(ops[1], Op::F64AddToMem { src: Reg(5), .. }));
@@ -640,15 +647,7 @@ mod tests {
         assert_eq!(ops[0], onto_addr);
         // Nor when the load replaces the product, a temporary though it is: the addition
         // then adds the loaded value to itself.
-        let into_loaded = Op::F64Mul {
-            dst: Reg(5),
-            lhs: Reg(3),
-            rhs: Reg(4),
-        };
-        let add_loaded = Op::F64AddAccR {
-            dst: Reg(6),
-            lhs: Reg(5),
-        };
+        let [into_loaded, add_loaded] = product_into_loaded();
         let mut ops = [into_loaded, load, add_loaded, store, Op::Return {}];
         fuse(&mut ops, &not_entered, 0..8);
         assert_eq!(ops[0], into_loaded);
