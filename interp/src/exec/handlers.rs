@@ -1123,13 +1123,13 @@ macro_rules! add_shl {
 handler!(I32AddShl { dst, base, index, shift } => add_shl!(dst, r!(base), r!(index), shift));
 handler!(I32AddShlAcc { dst, index, shift } => add_shl!(dst, acc!(), r!(index), shift));
 handler!(I32AddShlIndexAcc { dst, base, shift } => add_shl!(dst, r!(base), acc!(), shift));
+handler!(I32AddShlImm { dst, base, index, shift, imm } => {
+    add_shl!(dst, (r!(base) as u32).wrapping_add(imm), r!(index), shift)
+});
+
 handler!(I32XorRotl { dst, lhs, src, imm } => {
     let value = r!(lhs) as u32 ^ (r!(src) as u32).rotate_left(imm as u32);
     next_result!(i32, value as i32, dst)
-});
-
-handler!(I32AddShlImm { dst, base, index, shift, imm } => {
-    add_shl!(dst, (r!(base) as u32).wrapping_add(imm), r!(index), shift)
 });
 
 mul_add!(I32MulAdd / I32MulAddAcc, i32, num::i32_mul, num::i32_add);
@@ -1266,32 +1266,25 @@ handler!(Const64 { dst, value } => {
     next_acc!(value)
 });
 
-handler!(Select { dst, cond, a, b } => {
-    let value = if r!(cond) as u32 != 0 { r!(a) } else { r!(b) };
-    r!(dst) = value;
-    next_acc!(value)
-});
+/// The body of a one-slot `select`: `dst` (and the accumulator) takes `a` if `$holds`, else
+/// `b`.
+macro_rules! choose {
+    ($dst:ident, $holds:expr, $a:ident, $b:ident) => {{
+        let value = if $holds { r!($a) } else { r!($b) };
+        r!($dst) = value;
+        next_acc!(value)
+    }};
+}
 
-handler!(SelectAcc { dst, a, b } => {
-    let value = if acc!() as u32 != 0 { r!(a) } else { r!(b) };
-    r!(dst) = value;
-    next_acc!(value)
-});
-
-handler!(SelectAndImm { dst, lhs, imm, a, b } => {
-    let value = if r!(lhs) as u32 & imm != 0 { r!(a) } else { r!(b) };
-    r!(dst) = value;
-    next_acc!(value)
-});
+handler!(Select { dst, cond, a, b } => choose!(dst, r!(cond) as u32 != 0, a, b));
+handler!(SelectAcc { dst, a, b } => choose!(dst, acc!() as u32 != 0, a, b));
+handler!(SelectAndImm { dst, lhs, imm, a, b } => choose!(dst, r!(lhs) as u32 & imm != 0, a, b));
 
 /// A `select` on an i32 comparison, `$compare` of `num`.
 macro_rules! select_on_compare {
     ($($name:ident => $compare:ident),* $(,)?) => {$(
         handler!($name { dst, lhs, rhs, a, b } => {
-            let holds = num::$compare(r!(lhs) as i32, r!(rhs) as i32) != 0;
-            let value = if holds { r!(a) } else { r!(b) };
-            r!(dst) = value;
-            next_acc!(value)
+            choose!(dst, num::$compare(r!(lhs) as i32, r!(rhs) as i32) != 0, a, b)
         });
     )*};
 }

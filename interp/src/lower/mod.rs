@@ -732,8 +732,7 @@ impl<'a> Translator<'a> {
             {
                 // A float comparison has no negated form of its own (`!(a < b)` holds for
                 // NaN), so `eqz` of one stays until it meets its branch.
-                self.ops.truncate(pc);
-                self.offsets.truncate(pc);
+                self.discard_from(pc);
                 self.ops[compare] = negated;
                 return compare;
             }
@@ -1120,7 +1119,7 @@ impl<'a> Translator<'a> {
     /// and returns the address, for an access at `base + (index << shift)` to replace the
     /// sum at the returned position.
     fn take_address_sum(&mut self) -> Option<AddressSum> {
-        let pc = self.last_result.filter(|&pc| pc + 1 == self.ops.len())?;
+        let pc = self.last_instruction_result()?;
         let top = *self.stack.last()?;
         let (dst, base, index, shift) = match self.ops[pc] {
             Op::I32Add { dst, lhs, rhs } => (dst, lhs, rhs, 0),
@@ -1155,7 +1154,7 @@ impl<'a> Translator<'a> {
     ///
     /// Whatever the instructions fused, the last one becomes the fused instruction.
     fn fuse_scaled_add(&mut self) {
-        let Some(pc) = self.last_result.filter(|&pc| pc + 1 == self.ops.len()) else {
+        let Some(pc) = self.last_instruction_result() else {
             return;
         };
         let Op::I32Add { dst, lhs, rhs } = self.ops[pc] else {
@@ -1166,8 +1165,7 @@ impl<'a> Translator<'a> {
             self.offset_scaled_sum(pc, dst, summand, imm)
         });
         if let Some((at, op)) = fused {
-            self.ops.truncate(at + 1);
-            self.offsets.truncate(at + 1);
+            self.discard_from(at + 1);
             self.fuse_into(at, op);
         }
     }
@@ -1176,33 +1174,19 @@ impl<'a> Translator<'a> {
     /// just before rotated by a constant, makes the two one `i32.xor_rotl`. The other operand
     /// is not that temporary, so it holds the same value before the rotation as after.
     fn fuse_xor_rotl(&mut self) {
-        let Some(pc) = self.last_result.filter(|&pc| pc + 1 == self.ops.len()) else {
+        let Some(pc) = self.last_instruction_result() else {
             return;
         };
         let Op::I32Xor { dst, lhs, rhs } = self.ops[pc] else {
             return;
         };
-        let Some(before) = self.only_way_into(pc) else {
+        let Some((before, other)) = self.operand_just_computed(pc, lhs, rhs) else {
             return;
         };
-        let Op::I32RotlImm {
-            dst: rotated,
-            lhs: src,
-            imm,
-        } = self.ops[before]
-        else {
+        let Op::I32RotlImm { lhs: src, imm, .. } = self.ops[before] else {
             return;
         };
-        let other = match (lhs == rotated, rhs == rotated) {
-            (true, false) => rhs,
-            (false, true) => lhs,
-            _ => return,
-        };
-        if !self.is_temp(rotated) {
-            return;
-        }
-        self.ops.truncate(pc);
-        self.offsets.truncate(pc);
+        self.discard_from(pc);
         let op = Op::I32XorRotl {
             dst,
             lhs: other,
@@ -1332,18 +1316,9 @@ impl<'a> Translator<'a> {
     /// `i32.add_shl` to replace the shift. The addition consumed that temporary, so nothing
     /// else reads it, and no label lies between the two, so the shift is the only way in.
     fn scaled_summand(&mut self, pc: usize, lhs: Reg, rhs: Reg) -> Option<AddressSum> {
-        let shl = self.only_way_into(pc)?;
-        let (shifted, index, shift) = shift_by_constant(self.ops[shl])?;
-        let base = match (lhs == shifted, rhs == shifted) {
-            (true, false) => rhs,
-            (false, true) => lhs,
-            _ => return None,
-        };
-        if !self.is_temp(shifted) {
-            return None;
-        }
-        self.ops.truncate(pc);
-        self.offsets.truncate(pc);
+        let (shl, base) = self.operand_just_computed(pc, lhs, rhs)?;
+        let (_, index, shift) = shift_by_constant(self.ops[shl])?;
+        self.discard_from(pc);
         Some(AddressSum {
             base,
             index,
@@ -1359,11 +1334,39 @@ impl<'a> Translator<'a> {
             .filter(|&before| self.last_label <= before)
     }
 
+    /// The position of the last instruction emitted, if it has a result.
+    fn last_instruction_result(&self) -> Option<usize> {
+        self.last_result.filter(|&pc| pc + 1 == self.ops.len())
+    }
+
+    /// Removes the instructions from position `at` on, which an instruction fused from
+    /// them replaces.
+    fn discard_from(&mut self, at: usize) {
+        self.ops.truncate(at);
+        self.offsets.truncate(at);
+    }
+
+    /// For the instruction at `pc` reading `lhs` and `rhs`: the position of the instruction
+    /// just before it, if that is the only way in and computed exactly one of the two into
+    /// a temporary (which the one at `pc` consumed, so nothing reads it after), and the
+    /// other operand.
+    fn operand_just_computed(&self, pc: usize, lhs: Reg, rhs: Reg) -> Option<(usize, Reg)> {
+        let before = self.only_way_into(pc)?;
+        let mut op = self.ops[before];
+        let computed = *op.result_mut()?;
+        let other = match (lhs == computed, rhs == computed) {
+            (true, false) => rhs,
+            (false, true) => lhs,
+            _ => return None,
+        };
+        self.is_temp(computed).then_some((before, other))
+    }
+
     /// The position of the last instruction if it computed `cond`, a temporary just popped,
     /// and is the only way into the next: an instruction there may then compute the
     /// condition itself.
     fn condition_just_computed(&self, cond: Reg) -> Option<usize> {
-        let at = self.last_result.filter(|&pc| pc + 1 == self.ops.len())?;
+        let at = self.last_instruction_result()?;
         self.only_way_into(self.ops.len())?;
         let mut op = self.ops[at];
         (op.result_mut().copied() == Some(cond) && self.is_temp(cond)).then_some(at)
@@ -1739,8 +1742,7 @@ impl<'a> Translator<'a> {
                 } else if let Some(at) = self.condition_just_computed(cond)
                     && let Some(select) = select_on(self.ops[at], dst, a, b)
                 {
-                    self.ops.truncate(at);
-                    self.offsets.truncate(at);
+                    self.discard_from(at);
                     self.emit_result(select);
                 } else {
                     self.emit_result(Op::Select { dst, cond, a, b });
@@ -2034,7 +2036,7 @@ impl<'a> Translator<'a> {
             }),
             _ => return Ok(false),
         };
-        let Some(pc) = self.last_result.filter(|&pc| pc + 1 == self.ops.len()) else {
+        let Some(pc) = self.last_instruction_result() else {
             return Ok(false);
         };
         let (product, a, b) = match (self.ops[pc], op) {
@@ -2071,8 +2073,7 @@ impl<'a> Translator<'a> {
             Some((load, base, index, end)) => {
                 // The loaded vector goes straight into the product: its temporary, which
                 // only the multiplication read, is not written.
-                self.ops.truncate(pc);
-                self.offsets.truncate(pc);
+                self.discard_from(pc);
                 let fused = match op {
                     Operator::F32x4Add => Op::F32x4MulAddLoad {
                         dst,

@@ -219,85 +219,32 @@ fn add_to_mem(load: Op, add: Op, store: Op) -> Option<Op> {
 /// the sum's register, or a temporary (`is_temp`) the addition consumes. The two must be of
 /// one type, and the load must not replace the product or the address first.
 fn mul_add_to_mem(mul: Op, add: Op, is_temp: impl Fn(Reg) -> bool) -> Option<Op> {
-    // The product's register, and its factors: `None` stands for the accumulator.
-    let (product, factors) = match mul {
-        Op::I32Mul { dst, lhs, rhs }
-        | Op::I64Mul { dst, lhs, rhs }
-        | Op::F32Mul { dst, lhs, rhs }
-        | Op::F64Mul { dst, lhs, rhs } => (dst, [Some(lhs), Some(rhs)]),
-        Op::I32MulAccL { dst, rhs }
-        | Op::I64MulAccL { dst, rhs }
-        | Op::F32MulAccL { dst, rhs }
-        | Op::F64MulAccL { dst, rhs } => (dst, [None, Some(rhs)]),
-        Op::I32MulAccR { dst, lhs }
-        | Op::I64MulAccR { dst, lhs }
-        | Op::F32MulAccR { dst, lhs }
-        | Op::F64MulAccR { dst, lhs } => (dst, [None, Some(lhs)]),
-        _ => return None,
-    };
-    let (addr, src, loaded, dst, end) = match add {
-        Op::I32AddToMem {
-            addr,
-            src,
-            loaded,
-            dst,
-            end,
-        }
-        | Op::I64AddToMem {
-            addr,
-            src,
-            loaded,
-            dst,
-            end,
-        }
-        | Op::F32AddToMem {
-            addr,
-            src,
-            loaded,
-            dst,
-            end,
-        }
-        | Op::F64AddToMem {
-            addr,
-            src,
-            loaded,
-            dst,
-            end,
-        } => (addr, src, loaded, dst, end),
-        _ => return None,
-    };
-    if src != product
-        || product == loaded
-        || product == addr
-        || (product != dst && !is_temp(product))
-    {
-        return None;
-    }
+    // The product's register, the addition's operands, and the fused instruction; a factor
+    // the multiplication takes from the accumulator, the fused one takes from it too.
     macro_rules! fused {
         ($($mul:ident $mul_l:ident $mul_r:ident + $add:ident => $fused:ident / $fused_acc:ident;)*) => {
-            match (mul, add, factors) {
+            match (mul, add) {
                 $(
+                    (Op::$mul { dst: product, lhs, rhs }, Op::$add { addr, src, loaded, dst, end }) => {
+                        (product, [addr, src, loaded, dst], Op::$fused { addr, lhs, rhs, loaded, dst, end })
+                    }
                     (
-                        Op::$mul { .. } | Op::$mul_l { .. } | Op::$mul_r { .. },
-                        Op::$add { .. },
-                        [Some(lhs), Some(rhs)],
-                    ) => Some(Op::$fused { addr, lhs, rhs, loaded, dst, end }),
-                    (
-                        Op::$mul { .. } | Op::$mul_l { .. } | Op::$mul_r { .. },
-                        Op::$add { .. },
-                        [None, Some(rhs)],
-                    ) => Some(Op::$fused_acc { addr, rhs, loaded, dst, end }),
+                        Op::$mul_l { dst: product, rhs } | Op::$mul_r { dst: product, lhs: rhs },
+                        Op::$add { addr, src, loaded, dst, end },
+                    ) => (product, [addr, src, loaded, dst], Op::$fused_acc { addr, rhs, loaded, dst, end }),
                 )*
-                _ => None,
+                _ => return None,
             }
         };
     }
-    fused! {
+    let (product, [addr, src, loaded, dst], fused) = fused! {
         I32Mul I32MulAccL I32MulAccR + I32AddToMem => I32MulAddToMem / I32MulAddToMemAcc;
         I64Mul I64MulAccL I64MulAccR + I64AddToMem => I64MulAddToMem / I64MulAddToMemAcc;
         F32Mul F32MulAccL F32MulAccR + F32AddToMem => F32MulAddToMem / F32MulAddToMemAcc;
         F64Mul F64MulAccL F64MulAccR + F64AddToMem => F64MulAddToMem / F64MulAddToMemAcc;
-    }
+    };
+    let product_dead_after = product == dst || is_temp(product);
+    (src == product && product != loaded && product != addr && product_dead_after).then_some(fused)
 }
 
 #[cfg(test)]

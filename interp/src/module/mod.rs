@@ -142,11 +142,9 @@ pub struct ModuleInfo {
     pub bytes: Box<[u8]>,
     /// The features it was validated with.
     pub features: WasmFeatures,
-    /// The byte range of the name section's payload, if the module has one. Its names are
-    /// read on first use ([`ModuleInfo::name`], [`ModuleInfo::func_name`]): only
-    /// backtraces and listings ask for them.
-    pub name_section: Option<Range<usize>>,
-    /// The names, once read.
+    /// The names of the name section, once read: they are read on first use
+    /// ([`ModuleInfo::name`], [`ModuleInfo::func_name`]), since only backtraces and listings
+    /// ask for them.
     names: OnceLock<Names>,
     /// Types by index, as the type section declares them (type indices in module form).
     pub types: Vec<SubType>,
@@ -229,8 +227,18 @@ impl ModuleInfo {
         Some(&funcs[at].1)
     }
 
+    /// The byte range of the name section's payload, if the module has one (the last, if
+    /// it has several).
+    pub fn name_section(&self) -> Option<Range<usize>> {
+        let (_, range) = self
+            .custom_sections
+            .iter()
+            .rfind(|(name, _)| name == "name")?;
+        Some(range.clone())
+    }
+
     fn names(&self) -> &Names {
-        self.names.get_or_init(|| match &self.name_section {
+        self.names.get_or_init(|| match self.name_section() {
             Some(range) => Names::read(&self.bytes[range.clone()], range.start),
             None => Names::default(),
         })
@@ -477,7 +485,7 @@ mod tests {
         )
         .expect("valid WAT");
         let info = parse_module(&bytes, WasmFeatures::default()).expect("valid module");
-        assert!(info.name_section.is_some());
+        assert!(info.name_section().is_some());
         assert_eq!(info.name().map(|n| &**n), Some("calc"));
         // The import is function 0.
         let names: Vec<_> = (0..5).map(|i| info.func_name(i).map(|n| &**n)).collect();

@@ -93,7 +93,6 @@ fn parse(
     let mut info = ModuleInfo {
         bytes: bytes.into(),
         features,
-        name_section: None,
         types: Vec::new(),
         rec_groups: Vec::new(),
         uses_gc_refs: false,
@@ -331,9 +330,6 @@ fn parse(
                     reader.name().to_string(),
                     start..start + reader.data().len(),
                 ));
-                if reader.name() == "name" {
-                    info.name_section = Some(start..start + reader.data().len());
-                }
             }
             _ => {}
         }
