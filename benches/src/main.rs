@@ -4,7 +4,9 @@
 //! Every runtime gets the same module bytes and the same argument; a workload's
 //! checksum must agree across runtimes and runs, or the whole run aborts, since a
 //! fast wrong answer is not a result. Timings are medians, and iterations are
-//! interleaved across runtimes so slow drift in machine load hits all of them alike.
+//! interleaved across runtimes, in an order shuffled from one iteration to the next,
+//! so slow drift in machine load hits all of them alike and no runtime always runs
+//! right after the same other one.
 
 mod report;
 mod runtimes;
@@ -144,12 +146,13 @@ fn run_suite(
         let wasm = workload.wasm();
         let arg = args.arg.unwrap_or(workload.arg);
         let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); runtimes.len()];
-        for _ in 0..iterations {
-            for (runtime, samples) in runtimes.iter().zip(&mut samples) {
+        for iteration in 0..iterations {
+            for index in run_order(runtimes.len(), iteration) {
+                let runtime = &runtimes[index];
                 let sample = runtime
                     .run_workload(&wasm, arg)
                     .map_err(|e| format!("{} failed on {}: {e}", runtime.name(), workload.name))?;
-                samples.push(sample);
+                samples[index].push(sample);
             }
         }
         check_checksums(workload.name, runtimes, &samples)?;
@@ -191,6 +194,33 @@ fn run_suite(
             .collect(),
         workloads: results,
     })
+}
+
+/// The order in which `count` runtimes run in iteration `iteration`: the first iteration
+/// keeps the order given, the others shuffle it (with a fixed seed, so runs repeat). A
+/// compile measured right after another runtime's long run finds caches and branch
+/// predictors as that runtime left them; a fixed order, or one rotated (which keeps
+/// every neighbour), would measure each runtime after the same one every time.
+fn run_order(count: usize, iteration: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..count).collect();
+    if iteration == 0 {
+        return order;
+    }
+    // xorshift64*, seeded by the iteration.
+    let mut state =
+        0x9e37_79b9_7f4a_7c15_u64 ^ (iteration as u64).wrapping_mul(0xff51_afd7_ed55_8ccd);
+    let mut next = || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    };
+    // Fisher-Yates.
+    for i in (1..count).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        order.swap(i, j);
+    }
+    order
 }
 
 /// Fails unless every sample of every runtime returned the same checksum: a
@@ -312,4 +342,25 @@ fn defined_functions(wasm: &[u8]) -> runtimes::Result<usize> {
         }
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::run_order;
+
+    #[test]
+    fn run_orders_are_permutations_that_vary_the_neighbours() {
+        let mut predecessors = std::collections::HashSet::new();
+        for iteration in 0..5 {
+            let mut order = run_order(7, iteration);
+            for pair in order.windows(2) {
+                predecessors.insert((pair[0], pair[1]));
+            }
+            order.sort();
+            assert_eq!(order, (0..7).collect::<Vec<_>>());
+        }
+        assert_eq!(run_order(7, 0), (0..7).collect::<Vec<_>>());
+        // A fixed or rotated order would give 6 distinct neighbour pairs.
+        assert!(predecessors.len() > 12, "{predecessors:?}");
+    }
 }
