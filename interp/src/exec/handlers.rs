@@ -1270,7 +1270,16 @@ handler!(Const64 { dst, value } => {
 /// `b`.
 macro_rules! choose {
     ($dst:ident, $holds:expr, $a:ident, $b:ident) => {{
-        let value = if $holds { r!($a) } else { r!($b) };
+        // Both values are read before the choice: it is then a conditional move at the end.
+        // A choice between two plain reads compiles to a read of the chosen register's
+        // number, then of its value, after the condition is known; when the condition
+        // depends on the value chosen the time before (a CRC's loop), those two loads are
+        // in the loop's critical path. Volatile reads keep both reads as written.
+        let (a, b) = (
+            regs!().add($a.0 as usize).read_volatile(),
+            regs!().add($b.0 as usize).read_volatile(),
+        );
+        let value = if $holds { a } else { b };
         r!($dst) = value;
         next_acc!(value)
     }};
