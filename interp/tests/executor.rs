@@ -925,6 +925,74 @@ fn scaled_sums_with_a_constant_add_as_separate_instructions_do() {
     }
 }
 
+/// A `load32` from an `i32.add_shl` or `i32.add_shl_imm` just computed runs as one
+/// `load32.add_shl`, which keeps the address for the store back that a swap makes. The
+/// address wraps as the sum does, and an access out of bounds traps as the load does.
+#[test]
+#[cfg(not(miri))]
+fn loads_from_scaled_sums_keep_their_address() {
+    let wat = r#"(module
+      (memory 1)
+      ;; Swaps a[i] and a[j] of the array at `a`; returns the old a[i] * 1000 + the old a[j].
+      (func (param $a i32) (param $i i32) (param $j i32) (result i32)
+        (local $x i32) (local $y i32) (local $p i32) (local $q i32)
+        (local.set $x
+          (i32.load (local.tee $p (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))))))
+        (local.set $y
+          (i32.load (local.tee $q (i32.add (local.get $a) (i32.shl (local.get $j) (i32.const 2))))))
+        (i32.store (local.get $p) (local.get $y))
+        (i32.store (local.get $q) (local.get $x))
+        (i32.add (i32.mul (local.get $x) (i32.const 1000)) (local.get $y)))
+      ;; A field at offset 24 of a structure at `a` indexed by `i`, read with offset 4.
+      (func (param $a i32) (param $i i32) (result i32)
+        (i32.load offset=4
+          (i32.add (i32.add (local.get $a) (i32.const 24)) (i32.shl (local.get $i) (i32.const 3)))))
+      (func (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+      (func (param i32) (result i32) (i32.load (local.get 0))))"#;
+    for index in [0, 1] {
+        let ops = mnemonics(wat, index);
+        assert!(ops.contains(&"load32.add_shl"), "function {index}: {ops:?}");
+    }
+    let instance = instantiate(wat);
+    let store = |addr: u32, value: u32| {
+        assert!(call(&instance, 2, &[addr as u64, value as u64]).is_ok());
+    };
+    let load = |addr: u32| call(&instance, 3, &[addr as u64]).map(|v| v as u32);
+    for k in 0..8 {
+        store(256 + 4 * k, k + 1);
+    }
+    assert_eq!(call(&instance, 0, &[256, 2, 5]), Ok(3 * 1000 + 6));
+    assert_eq!((load(256 + 8), load(256 + 20)), (Ok(6), Ok(3)));
+    // The same element: the swap leaves it as it was.
+    assert_eq!(call(&instance, 0, &[256, 7, 7]), Ok(8 * 1000 + 8));
+    assert_eq!(load(256 + 28), Ok(8));
+    // `a + (i << 2)` wraps: a base of 2^32 - 8 with index 3 is address 4.
+    store(4, 77);
+    store(0, 11);
+    assert_eq!(
+        call(&instance, 0, &[u32::MAX as u64 - 7, 3, 2]),
+        Ok(77 * 1000 + 11)
+    );
+    assert_eq!((load(0), load(4)), (Ok(77), Ok(11)));
+    // The last element of the memory, and the one past it.
+    let last = 65536 - 4;
+    store(last, 99);
+    assert_eq!(call(&instance, 0, &[last as u64, 0, 0]), Ok(99 * 1000 + 99));
+    assert_eq!(
+        call(&instance, 0, &[last as u64, 1, 0]),
+        Err(TrapCode::MemoryOutOfBounds)
+    );
+    // base + 24 + (i << 3) + 4.
+    store(1000 + 24 + 5 * 8 + 4, 1234);
+    assert_eq!(call(&instance, 1, &[1000, 5]), Ok(1234));
+    assert_eq!(
+        call(&instance, 1, &[65536 - 28, 0]),
+        Err(TrapCode::MemoryOutOfBounds)
+    );
+    store(65536 - 4, 5678);
+    assert_eq!(call(&instance, 1, &[65536 - 32, 0]), Ok(5678));
+}
+
 /// An `i32.xor` with a value just rotated by a constant runs as one `i32.xor_rotl`, on either
 /// side, for every rotation count (taken modulo 32), and mixes as the two do apart.
 #[test]

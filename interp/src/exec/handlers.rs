@@ -1127,6 +1127,18 @@ handler!(I32AddShlImm { dst, base, index, shift, imm } => {
     add_shl!(dst, (r!(base) as u32).wrapping_add(imm), r!(index), shift)
 });
 
+handler!(Load32AddShl { dst, addr, base, index, shift, imm, end } => {
+    let address = (r!(base) as u32)
+        .wrapping_add(imm as i32 as u32)
+        .wrapping_add((r!(index) as u32).wrapping_shl(shift as u32));
+    (address as i32).write(regs!(), addr);
+    let (base0, size0) = memory0!();
+    let ea = check!(effective_end(address as u64, end as u32, 4, size0));
+    let value = u32::from_le(base0.add(ea).cast::<u32>().read_unaligned()) as Slot;
+    r!(dst) = value;
+    jump_acc!(2, value)
+});
+
 handler!(I32XorRotl { dst, lhs, src, imm } => {
     let value = r!(lhs) as u32 ^ (r!(src) as u32).rotate_left(imm as u32);
     next_result!(i32, value as i32, dst)

@@ -17,6 +17,9 @@
 //! - Additions to memory. `x[i] += y` loads a value, adds to it and stores the sum at the
 //!   same address: the three become one `*.add_to_mem`, which adds the accumulator when
 //!   `y` was computed just before (a product, say) and forwarding allows it.
+//! - Loads from scaled sums. A `load32` from the `i32.add_shl` (or `i32.add_shl_imm`) just
+//!   before it becomes one `load32.add_shl`, which still writes the sum: an element read
+//!   and then written back (a swap) keeps its address.
 //! - Additions of products to memory. `x[i] += a * b` multiplies just before the addition
 //!   to memory: the four become one `*.mul_add_to_mem`, if the product's register holds
 //!   nothing read after (a temporary the addition consumes, or the sum's own register).
@@ -71,6 +74,10 @@ pub(super) fn fuse_sequences(
                 .get(at + 2)
                 .and_then(|&store| add_to_mem(ops[at], ops[at + 1], store))
                 .map(|add| (add, 3, 0)),
+            Op::I32AddShl { .. } | Op::I32AddShlImm { .. } => {
+                // The load traps, if anything does.
+                load_from_sum(ops[at], ops[at + 1]).map(|load| (load, 2, 1))
+            }
             Op::Copy {
                 dst: dst0,
                 src: src0,
@@ -121,6 +128,45 @@ pub(super) fn fuse_sequences(
             None => at += 1,
         }
     }
+}
+
+/// `sum`, an `i32.add_shl` or `i32.add_shl_imm`, and `load`, a `load32` from the sum, as
+/// one `load32.add_shl`, if the constant and the load's end fit it.
+fn load_from_sum(sum: Op, load: Op) -> Option<Op> {
+    let (addr, base, index, shift, imm) = match sum {
+        Op::I32AddShl {
+            dst,
+            base,
+            index,
+            shift,
+        } => (dst, base, index, shift, 0),
+        Op::I32AddShlImm {
+            dst,
+            base,
+            index,
+            shift,
+            imm,
+        } => (dst, base, index, shift, i16::try_from(imm as i32).ok()?),
+        _ => return None,
+    };
+    let (dst, end) = match load {
+        Op::Load32Acc { dst, end } => (dst, end),
+        Op::Load32 {
+            dst,
+            addr: from,
+            end,
+        } if from == addr => (dst, end),
+        _ => return None,
+    };
+    Some(Op::Load32AddShl {
+        dst,
+        addr,
+        base,
+        index,
+        shift,
+        imm,
+        end: u16::try_from(end).ok()?,
+    })
 }
 
 /// Fuses each two adjacent additions of small constants into one `i32.add_imm_pair`. Runs
@@ -263,6 +309,49 @@ mod tests {
         Op::Copy {
             dst: Reg(dst),
             src: Reg(src),
+        }
+    }
+
+    #[test]
+    fn loads_from_scaled_sums_fuse_when_their_operands_fit() {
+        let sum = |imm: u32| Op::I32AddShlImm {
+            dst: Reg(4),
+            base: Reg(1),
+            index: Reg(2),
+            shift: 2,
+            imm,
+        };
+        let load = |addr: u16, end: u32| Op::Load32 {
+            dst: Reg(5),
+            addr: Reg(addr),
+            end,
+        };
+        let mut ops = [sum(-8i32 as u32), load(4, 12), Op::Return {}];
+        let offsets = fuse(&mut ops, &[], 0..0);
+        assert_eq!(
+            ops[0],
+            Op::Load32AddShl {
+                dst: Reg(5),
+                addr: Reg(4),
+                base: Reg(1),
+                index: Reg(2),
+                shift: 2,
+                imm: -8,
+                end: 12,
+            }
+        );
+        // The load stays for branches to it, and its offset is the fused one's.
+        assert_eq!(ops[1], load(4, 12));
+        assert_eq!(offsets[0], 1);
+        // A constant or an end too wide for the fused form, or a load from elsewhere.
+        for (sum, load) in [
+            (sum(0x8000), load(4, 4)),
+            (sum(0), load(4, 0x1_0000)),
+            (sum(0), load(3, 4)),
+        ] {
+            let mut ops = [sum, load, Op::Return {}];
+            fuse(&mut ops, &[], 0..0);
+            assert_eq!(ops[0], sum);
         }
     }
 
