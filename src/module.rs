@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use tandem_interp::lower::TranslateOptions;
 use tandem_interp::module::{
-    ExportKind, ImportKind, ModuleCode, parse_module, parse_module_deferred,
+    ExportKind, ImportKind, ModuleCode, parse_module_deferred, parse_module_with,
 };
 use tandem_interp::vm::TypeInfo;
 
@@ -267,7 +267,7 @@ impl Module {
 
     /// Checks that `bytes` is a valid module binary for `engine`, without keeping it.
     pub fn validate(engine: &Engine, bytes: &[u8]) -> Result<()> {
-        parse_module(bytes, engine.config().features)?;
+        parse_module_with(bytes, engine.config().features, engine.validators())?;
         Ok(())
     }
 

@@ -186,6 +186,37 @@ fn text_binary_and_validation() {
     assert!(Module::new(&engine, "(module (func (i32.bogus)))").is_err());
 }
 
+/// `Module::validate` shares the engine's validators with compiling: validating many
+/// modules, invalid ones among them (with bodies that fail, and sections that end early),
+/// leaves the engine compiling and running correctly.
+#[test]
+fn validating_between_compiles_leaves_the_engine_sound() {
+    let engine = Engine::default();
+    let valid = |k: u32| {
+        tandem::wat2wasm(&format!(
+            r#"(module (type (func (param i32) (result i32)))
+                 (func (export "f") (type 0) (i32.add (local.get 0) (i32.const {k}))))"#
+        ))
+        .unwrap()
+    };
+    let bad_body = tandem::wat2wasm(r#"(module (func (result i32) (i64.const 1)))"#).unwrap();
+    let truncated = &valid(0)[..20];
+    for k in 0..40 {
+        assert!(Module::validate(&engine, &valid(k)).is_ok());
+        assert!(Module::validate(&engine, &bad_body).is_err());
+        assert!(Module::validate(&engine, truncated).is_err());
+        if k % 8 == 0 {
+            let module = Module::new(&engine, valid(k)).unwrap();
+            let mut store = Store::new(&engine, ());
+            let instance = Instance::new(&mut store, &module, &[]).unwrap();
+            let f = instance
+                .get_typed_func::<i32, i32>(&mut store, "f")
+                .unwrap();
+            assert_eq!(f.call(&mut store, 100).unwrap(), 100 + k as i32);
+        }
+    }
+}
+
 #[test]
 fn modules_are_shareable_across_threads_and_stores() {
     fn assert_send_sync<T: Send + Sync>() {}

@@ -8,7 +8,9 @@ use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub use const_expr::{ConstExpr, ConstOp, slot_count};
-pub use parse::{CompileError, PendingBodies, parse_module, parse_module_deferred};
+pub use parse::{
+    CompileError, PendingBodies, parse_module, parse_module_deferred, parse_module_with,
+};
 pub use validator_pool::ValidatorPool;
 use wasmparser::{BinaryReader, CompositeInnerType, Name, NameSectionReader};
 pub use wasmparser::{

@@ -60,7 +60,17 @@ pub type PendingBodies = Vec<FuncToValidate<ValidatorResources>>;
 /// Validates `bytes` (every function body included) with `features` and collects the module's
 /// metadata.
 pub fn parse_module(bytes: &[u8], features: WasmFeatures) -> Result<ModuleInfo, CompileError> {
-    let (info, pending) = parse(bytes, features, false, &ValidatorPool::default())?;
+    parse_module_with(bytes, features, &ValidatorPool::default())
+}
+
+/// As [`parse_module`], with validators from `pool` (an engine's, kept between modules),
+/// which go back to it.
+pub fn parse_module_with(
+    bytes: &[u8],
+    features: WasmFeatures,
+    pool: &ValidatorPool,
+) -> Result<ModuleInfo, CompileError> {
+    let (info, pending) = parse(bytes, features, false, pool)?;
     debug_assert!(pending.is_empty());
     Ok(info)
 }
