@@ -5,8 +5,8 @@
 //! checksum must agree across runtimes and runs, or the whole run aborts, since a
 //! fast wrong answer is not a result. Timings are medians, and iterations are
 //! interleaved across runtimes, in an order shuffled from one iteration to the next,
-//! so slow drift in machine load hits all of them alike and no runtime always runs
-//! right after the same other one.
+//! so slow drift in machine load hits all of them alike and the runtime that runs just
+//! before each one varies (see `run_orders`).
 
 mod report;
 mod runtimes;
@@ -146,8 +146,8 @@ fn run_suite(
         let wasm = workload.wasm();
         let arg = args.arg.unwrap_or(workload.arg);
         let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); runtimes.len()];
-        for iteration in 0..iterations {
-            for index in run_order(runtimes.len(), iteration) {
+        for order in run_orders(runtimes.len(), iterations) {
+            for index in order {
                 let runtime = &runtimes[index];
                 let sample = runtime
                     .run_workload(&wasm, arg)
@@ -196,31 +196,61 @@ fn run_suite(
     })
 }
 
-/// The order in which `count` runtimes run in iteration `iteration`: the first iteration
-/// keeps the order given, the others shuffle it (with a fixed seed, so runs repeat). A
-/// compile measured right after another runtime's long run finds caches and branch
-/// predictors as that runtime left them; a fixed order, or one rotated (which keeps
-/// every neighbour), would measure each runtime after the same one every time.
-fn run_order(count: usize, iteration: usize) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..count).collect();
-    if iteration == 0 {
-        return order;
-    }
-    // xorshift64*, seeded by the iteration.
-    let mut state =
-        0x9e37_79b9_7f4a_7c15_u64 ^ (iteration as u64).wrapping_mul(0xff51_afd7_ed55_8ccd);
-    let mut next = || {
+/// The order in which `count` runtimes run in each of `iterations` iterations. The first
+/// keeps the order given; each later one is the shuffle (of a few hundred, drawn with a
+/// fixed seed so runs repeat) that repeats the fewest neighbours seen so far, counting the
+/// last runtime of the iteration before as the first one's, and never runs a runtime twice
+/// in a row. A compile measured right after another runtime's long run finds caches and
+/// branch predictors as that runtime left them, and right after its own run, warm: a fixed
+/// order (or a rotated one, which keeps every neighbour) would measure each runtime after
+/// the same one every time.
+fn run_orders(count: usize, iterations: usize) -> Vec<Vec<usize>> {
+    const CANDIDATES: usize = 256;
+    // xorshift64*.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
         state ^= state >> 12;
         state ^= state << 25;
         state ^= state >> 27;
         state.wrapping_mul(0x2545_f491_4f6c_dd1d)
     };
-    // Fisher-Yates.
-    for i in (1..count).rev() {
-        let j = (next() % (i as u64 + 1)) as usize;
-        order.swap(i, j);
+    let mut seen = std::collections::HashSet::new();
+    let mut orders: Vec<Vec<usize>> = Vec::with_capacity(iterations);
+    for _ in 0..iterations {
+        let last = orders.last().and_then(|order| order.last().copied());
+        let neighbours = |order: &[usize]| {
+            last.map(|last| (last, order[0]))
+                .into_iter()
+                .chain(order.windows(2).map(|pair| (pair[0], pair[1])))
+                .collect::<Vec<_>>()
+        };
+        let identity: Vec<usize> = (0..count).collect();
+        let order = if orders.is_empty() || count < 2 {
+            identity
+        } else {
+            (0..CANDIDATES)
+                .map(|_| {
+                    let mut order = identity.clone();
+                    // Fisher-Yates.
+                    for i in (1..count).rev() {
+                        let j = (next() % (i as u64 + 1)) as usize;
+                        order.swap(i, j);
+                    }
+                    order
+                })
+                .filter(|order| Some(order[0]) != last)
+                .min_by_key(|order| {
+                    neighbours(order)
+                        .iter()
+                        .filter(|pair| seen.contains(*pair))
+                        .count()
+                })
+                .expect("a shuffle that starts with another runtime")
+        };
+        seen.extend(neighbours(&order));
+        orders.push(order);
     }
-    order
+    orders
 }
 
 /// Fails unless every sample of every runtime returned the same checksum: a
@@ -346,21 +376,36 @@ fn defined_functions(wasm: &[u8]) -> runtimes::Result<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::run_order;
+    use super::run_orders;
 
     #[test]
-    fn run_orders_are_permutations_that_vary_the_neighbours() {
-        let mut predecessors = std::collections::HashSet::new();
-        for iteration in 0..5 {
-            let mut order = run_order(7, iteration);
-            for pair in order.windows(2) {
-                predecessors.insert((pair[0], pair[1]));
+    fn run_orders_vary_each_runtimes_predecessor() {
+        for count in 1..=8 {
+            for iterations in 1..=7 {
+                let orders = run_orders(count, iterations);
+                assert_eq!(orders.len(), iterations);
+                assert_eq!(orders[0], (0..count).collect::<Vec<_>>());
+                for order in &orders {
+                    let mut sorted = order.clone();
+                    sorted.sort();
+                    assert_eq!(sorted, (0..count).collect::<Vec<_>>());
+                }
+                // Every run but the first, with the runtime that ran just before it.
+                let runs: Vec<usize> = orders.concat();
+                let mut predecessors = vec![std::collections::HashSet::new(); count];
+                for pair in runs.windows(2) {
+                    if count > 1 {
+                        assert_ne!(pair[0], pair[1], "{count} runtimes: {orders:?}");
+                    }
+                    predecessors[pair[1]].insert(pair[0]);
+                }
+                // From three runtimes and three iterations on, none always follows the same one.
+                if count >= 3 && iterations >= 3 {
+                    for (runtime, before) in predecessors.iter().enumerate() {
+                        assert!(before.len() >= 2, "{runtime} in {orders:?}");
+                    }
+                }
             }
-            order.sort();
-            assert_eq!(order, (0..7).collect::<Vec<_>>());
         }
-        assert_eq!(run_order(7, 0), (0..7).collect::<Vec<_>>());
-        // A fixed or rotated order would give 6 distinct neighbour pairs.
-        assert!(predecessors.len() > 12, "{predecessors:?}");
     }
 }
