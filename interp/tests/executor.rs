@@ -948,8 +948,29 @@ fn loads_from_scaled_sums_keep_their_address() {
         (i32.load offset=4
           (i32.add (i32.add (local.get $a) (i32.const 24)) (i32.shl (local.get $i) (i32.const 3)))))
       (func (param i32 i32) (i32.store (local.get 0) (local.get 1)))
-      (func (param i32) (result i32) (i32.load (local.get 0))))"#;
-    for index in [0, 1] {
+      (func (param i32) (result i32) (i32.load (local.get 0)))
+      ;; Chases a pointer: the load goes into the register that held its address.
+      (func (param $p i32) (param $i i32) (result i32)
+        (local.set $p
+          (i32.load (local.tee $p (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2))))))
+        (local.get $p))
+      ;; Steps a pointer, then reads where it points.
+      (func (param $p i32) (param $i i32) (result i32)
+        (local.set $p (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2))))
+        (i32.add (i32.load (local.get $p)) (i32.mul (local.get $p) (i32.const 1000))))
+      ;; The widest constants the fused form takes.
+      (func (param $a i32) (param $i i32) (result i32)
+        (i32.load (i32.add (i32.add (local.get $a) (i32.const 0x7fff)) (i32.shl (local.get $i) (i32.const 2)))))
+      (func (param $a i32) (param $i i32) (result i32)
+        (i32.load (i32.add (i32.add (local.get $a) (i32.const -0x8000)) (i32.shl (local.get $i) (i32.const 2)))))
+      ;; A branch enters the load, past the sum.
+      (func (param $a i32) (param $i i32) (param $skip i32) (result i32) (local $p i32)
+        (local.set $p (local.get $a))
+        (block $join
+          (br_if $join (local.get $skip))
+          (local.set $p (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2)))))
+        (i32.load (local.get $p))))"#;
+    for index in [0, 1, 4, 5, 6, 7, 8] {
         let ops = mnemonics(wat, index);
         assert!(ops.contains(&"load32.add_shl"), "function {index}: {ops:?}");
     }
@@ -991,6 +1012,30 @@ fn loads_from_scaled_sums_keep_their_address() {
     );
     store(65536 - 4, 5678);
     assert_eq!(call(&instance, 1, &[65536 - 32, 0]), Ok(5678));
+    // a[3] holds the next address, and that one a value.
+    store(2000 + 12, 3000);
+    store(3000, 42);
+    assert_eq!(call(&instance, 4, &[2000, 3]), Ok(3000));
+    assert_eq!(call(&instance, 4, &[3000, 0]), Ok(42));
+    assert_eq!(call(&instance, 5, &[2000, 3]), Ok(3000 + 2012 * 1000));
+    // Constants at the edges of 16 bits, with the sum wrapping below zero.
+    store(0x7fff + 8, 7);
+    assert_eq!(call(&instance, 6, &[0, 2]), Ok(7));
+    store(4, 9);
+    assert_eq!(call(&instance, 7, &[0x8000, 1]), Ok(9));
+    assert_eq!(
+        call(&instance, 7, &[0, 1]),
+        Err(TrapCode::MemoryOutOfBounds)
+    );
+    assert_eq!(
+        call(&instance, 7, &[0x8000 - 8, 0]),
+        Err(TrapCode::MemoryOutOfBounds)
+    );
+    // The branch skips the sum; falling through runs the fused load.
+    store(5000, 51);
+    store(5000 + 4 * 6, 57);
+    assert_eq!(call(&instance, 8, &[5000, 6, 1]), Ok(51));
+    assert_eq!(call(&instance, 8, &[5000, 6, 0]), Ok(57));
 }
 
 /// An `i32.xor` with a value just rotated by a constant runs as one `i32.xor_rotl`, on either
@@ -1319,7 +1364,7 @@ fn memory_and_vector_handlers_run_in_constant_native_stack() {
                 r#"(module
               (memory 1)
               (func (param $n i32) (result i64)
-                (local $i i32) (local $v v128) (local $a i32)
+                (local $i i32) (local $v v128) (local $a i32) (local $p i32)
                 (loop $next
                   (local.set $a (i32.and (i32.mul (local.get $i) (i32.const 8)) (i32.const 4080)))
                   (i64.store (i32.add (local.get $a) (i32.const 8)) (i64.extend_i32_u (local.get $i)))
@@ -1332,6 +1377,10 @@ fn memory_and_vector_handlers_run_in_constant_native_stack() {
                                   (local.get $v) (local.get $v)))
                   (i32.store (local.get $a) (i32.add (i32.load (i32.add (local.get $a) (i32.const 4)))
                                                     (i32x4.extract_lane 0 (local.get $v))))
+                  (i32.store offset=16 (local.get $a)
+                    (i32.load (local.tee $p (i32.add (i32.add (local.get $a) (i32.const 24))
+                                                     (i32.shl (local.get $a) (i32.const 2))))))
+                  (i32.store (local.get $p) (local.get $i))
                   (local.set $i (i32.add (local.get $i) (i32.const 1)))
                   (br_if $next (i32.lt_u (local.get $i) (local.get $n))))
                 (i64x2.extract_lane 0 (local.get $v))))"#,

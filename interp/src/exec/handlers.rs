@@ -1282,7 +1282,8 @@ handler!(Const64 { dst, value } => {
 /// `b`.
 macro_rules! choose {
     ($dst:ident, $holds:expr, $a:ident, $b:ident) => {{
-        // Both values are read before the choice: it is then a conditional move at the end.
+        // Both values are read before the choice, so that it can be a conditional move at the
+        // end.
         // A choice between two plain reads compiles to a read of the chosen register's
         // number, then of its value, after the condition is known; when the condition
         // depends on the value chosen the time before (a CRC's loop), those two loads are

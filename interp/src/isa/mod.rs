@@ -810,11 +810,12 @@ macro_rules! for_each_op {
             /// imm`, the address of an array element at offset `imm` in a structure.
             I32AddShlImm { dst: Reg, base: Reg, index: Reg, shift: u8, imm: u32 } -> dst = "i32.add_shl_imm";
             /// `i32.add_shl_imm` (or `i32.add_shl`, with `imm` 0) then a `load32` from the
-            /// sum: `addr = base + (index << shift) + imm`, and `dst` the 4 bytes at it
-            /// (`end` as in `load32`). The load stays in place for branches to it; this
-            /// continues past it. The address stays in `addr` for a store back to the same
-            /// element (a swap, or a value updated in place).
-            Load32AddShl { dst: Reg, addr: Reg, base: Reg, index: Reg, shift: u8, imm: i16, end: u16 } -> dst = "load32.add_shl";
+            /// sum: `addr = base + (index << shift) + imm`, wrapping at 32 bits, and `dst`
+            /// the 4 bytes at it (`end` as in `load32`), continuing two instructions on with
+            /// them in the accumulator. The load stays in place for branches to it. The
+            /// address stays in `addr` for a store back to the same element (a swap, or a
+            /// value updated in place).
+            Load32AddShl { dst: Reg, addr: Reg, base: Reg, index: Reg, shift: u8, imm: i16, end: u16 } = "load32.add_shl";
             /// `i32.rotl` by a constant then `i32.xor`: `dst = lhs ^ rotl(src, imm)`, a step of
             /// the rotate-and-mix rounds of hash functions.
             I32XorRotl { dst: Reg, lhs: Reg, src: Reg, imm: u8 } -> dst = "i32.xor_rotl";

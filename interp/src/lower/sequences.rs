@@ -17,12 +17,14 @@
 //! - Additions to memory. `x[i] += y` loads a value, adds to it and stores the sum at the
 //!   same address: the three become one `*.add_to_mem`, which adds the accumulator when
 //!   `y` was computed just before (a product, say) and forwarding allows it.
-//! - Loads from scaled sums. A `load32` from the `i32.add_shl` (or `i32.add_shl_imm`) just
-//!   before it becomes one `load32.add_shl`, which still writes the sum: an element read
-//!   and then written back (a swap) keeps its address.
 //! - Additions of products to memory. `x[i] += a * b` multiplies just before the addition
 //!   to memory: the four become one `*.mul_add_to_mem`, if the product's register holds
 //!   nothing read after (a temporary the addition consumes, or the sum's own register).
+//! - Loads from scaled sums. A `load32` from the `i32.add_shl` (or `i32.add_shl_imm`) just
+//!   before it becomes one `load32.add_shl`, which still writes the sum: an element read
+//!   and then written back (a swap) keeps its address. Sums that take an operand from the
+//!   accumulator (`i32.add_shl.acc`, `.index_acc`) stay apart, and so does a load that
+//!   starts an addition to memory.
 //!
 //! This runs after accumulator forwarding, which is what makes each instruction read the
 //! result of the one before, and every fused form leaves the accumulators as the last
@@ -75,8 +77,16 @@ pub(super) fn fuse_sequences(
                 .and_then(|&store| add_to_mem(ops[at], ops[at + 1], store))
                 .map(|add| (add, 3, 0)),
             Op::I32AddShl { .. } | Op::I32AddShlImm { .. } => {
+                // A load that a branch enters may start an addition to memory, which saves
+                // more.
+                let starts_addition = ops
+                    .get(at + 1..at + 4)
+                    .is_some_and(|three| add_to_mem(three[0], three[1], three[2]).is_some());
                 // The load traps, if anything does.
-                load_from_sum(ops[at], ops[at + 1]).map(|load| (load, 2, 1))
+                (!starts_addition)
+                    .then(|| load_from_sum(ops[at], ops[at + 1]))
+                    .flatten()
+                    .map(|load| (load, 2, 1))
             }
             Op::Copy {
                 dst: dst0,
@@ -146,10 +156,12 @@ fn load_from_sum(sum: Op, load: Op) -> Option<Op> {
             index,
             shift,
             imm,
-        } => (dst, base, index, shift, i16::try_from(imm as i32).ok()?),
+        } => (dst, base, index, shift, small(imm)?),
         _ => return None,
     };
     let (dst, end) = match load {
+        // Forwarding made the load take its address from the accumulator, which only the sum
+        // reaches it with.
         Op::Load32Acc { dst, end } => (dst, end),
         Op::Load32 {
             dst,

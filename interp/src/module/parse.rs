@@ -64,7 +64,7 @@ pub fn parse_module(bytes: &[u8], features: WasmFeatures) -> Result<ModuleInfo, 
 }
 
 /// As [`parse_module`], with validators from `pool` (an engine's, kept between modules),
-/// which go back to it.
+/// which go back to it when the module is valid.
 pub fn parse_module_with(
     bytes: &[u8],
     features: WasmFeatures,
