@@ -1128,13 +1128,11 @@ handler!(I32AddShlImm { dst, base, index, shift, imm } => {
 });
 
 handler!(Load32AddShl { dst, addr, base, index, shift, imm, end } => {
-    let address = (r!(base) as u32)
-        .wrapping_add(imm as i32 as u32)
-        .wrapping_add((r!(index) as u32).wrapping_shl(shift as u32));
-    (address as i32).write(regs!(), addr);
-    let (base0, size0) = memory0!();
-    let ea = check!(effective_end(address as u64, end as u32, 4, size0));
-    let value = u32::from_le(base0.add(ea).cast::<u32>().read_unaligned()) as Slot;
+    // Both read before `addr` is written, which may be either.
+    let (base, index) = ((r!(base) as u32).wrapping_add(imm as i32 as u32), r!(index));
+    (base.wrapping_add((index as u32) << shift) as i32).write(regs!(), addr);
+    let at = summed_address!(base, index, shift, end as u32, 4);
+    let value = u32::from_le(at.cast::<u32>().read_unaligned()) as Slot;
     r!(dst) = value;
     jump_acc!(2, value)
 });
@@ -1283,8 +1281,7 @@ handler!(Const64 { dst, value } => {
 macro_rules! choose {
     ($dst:ident, $holds:expr, $a:ident, $b:ident) => {{
         // Both values are read before the choice, so that it can be a conditional move at the
-        // end.
-        // A choice between two plain reads compiles to a read of the chosen register's
+        // end. A choice between two plain reads compiles to a read of the chosen register's
         // number, then of its value, after the condition is known; when the condition
         // depends on the value chosen the time before (a CRC's loop), those two loads are
         // in the loop's critical path. Volatile reads keep both reads as written.

@@ -82,11 +82,12 @@ pub(super) fn fuse_sequences(
                 let starts_addition = ops
                     .get(at + 1..at + 4)
                     .is_some_and(|three| add_to_mem(three[0], three[1], three[2]).is_some());
-                // The load traps, if anything does.
-                (!starts_addition)
-                    .then(|| load_from_sum(ops[at], ops[at + 1]))
-                    .flatten()
-                    .map(|load| (load, 2, 1))
+                if starts_addition {
+                    None
+                } else {
+                    // The load traps, if anything does.
+                    load_from_sum(ops[at], ops[at + 1]).map(|load| (load, 2, 1))
+                }
             }
             Op::Copy {
                 dst: dst0,
