@@ -485,7 +485,7 @@ handler!(ReturnSpan { src, len } => {
 // jumps to, so that the common path saves no registers.
 
 handler!(Call { func, base } => {
-    let callee = *(*vmctx!()).funcs.add(func as usize);
+    let callee = *cx!().funcs.add(func as usize);
     match cx!().enter_translated(ip!(), &*callee, base) {
         Some(next) => resume!(next),
         None => tail!(CallGeneral),
@@ -493,7 +493,7 @@ handler!(Call { func, base } => {
 });
 
 handler!(fn CallGeneral for Call { func, base } => {
-    let callee = *(*vmctx!()).funcs.add(func as usize);
+    let callee = *cx!().funcs.add(func as usize);
     resume!(cx!().call_general(ip!(), callee, base))
 });
 
@@ -527,7 +527,7 @@ handler!(fn CallRefGeneral for CallRef { func, base } => {
 });
 
 handler!(ReturnCall { func, base } => {
-    let callee = *(*vmctx!()).funcs.add(func as usize);
+    let callee = *cx!().funcs.add(func as usize);
     resume!(cx!().tail_call(ip!(), callee, base))
 });
 
@@ -1633,7 +1633,7 @@ handler!(ElemDrop { seg } => {
 });
 
 handler!(RefFunc { dst, func } => {
-    r!(dst) = *(*vmctx!()).funcs.add(func as usize) as usize as u64;
+    r!(dst) = *cx!().funcs.add(func as usize) as usize as u64;
     next!()
 });
 

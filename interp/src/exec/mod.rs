@@ -870,7 +870,9 @@ enum Flow {
 /// (calls, returns, unwinding) that change them, and all by every handler of the loop
 /// backend.
 struct Cx<'a> {
-    stack: &'a mut Stack,
+    /// The activation's stack, moved here for the call so that the call instructions reach
+    /// its frames and values one load sooner; [`run`] puts it back.
+    stack: Stack,
     host: &'a mut dyn ErasedHost,
     /// The outermost call's arguments and results.
     io: &'a mut [Slot],
@@ -878,6 +880,9 @@ struct Cx<'a> {
     func: *const FuncEntry,
     base: usize,
     vmctx: *mut VmCtx,
+    /// `vmctx`'s function entries, which the call instructions find one load sooner here;
+    /// kept by [`Cx::set_instance`].
+    funcs: *const *const FuncEntry,
     /// The store's limits, which every instance the call reaches shares: fuel metering finds
     /// them one load closer than through the running instance.
     limits: *mut crate::vm::VmLimits,
@@ -932,12 +937,13 @@ unsafe fn run(
         let (mem, len) = memory0(vmctx);
         let mut cx = Cx {
             regs: stack.values.as_mut_ptr(),
-            stack,
+            stack: std::mem::replace(stack, Stack::new(stack.max_bytes)),
             host,
             io,
             func,
             base: 0,
             vmctx,
+            funcs: (*vmctx).funcs,
             limits: (*vmctx).limits,
             ip: (*code).code.as_ptr(),
             mem,
@@ -949,6 +955,7 @@ unsafe fn run(
             facc: handlers::FAcc::uninit(),
         };
         handlers::run(&mut cx);
+        std::mem::swap(stack, &mut cx.stack);
         let at = StopPoint {
             func: cx.func,
             pc: cx.stop_pc,
@@ -1025,6 +1032,18 @@ impl Cx<'_> {
             }
         }
         Flow::Exit
+    }
+
+    /// Makes `vmctx` the running instance.
+    ///
+    /// # Safety
+    ///
+    /// `vmctx` must be a valid instance context, as every entry's is.
+    #[inline(always)]
+    unsafe fn set_instance(&mut self, vmctx: *mut VmCtx) {
+        self.vmctx = vmctx;
+        // SAFETY: guaranteed by the caller.
+        self.funcs = unsafe { (*vmctx).funcs };
     }
 
     /// Points the hot-state homes at the running function's frame and memory 0, and returns
@@ -1249,7 +1268,7 @@ impl Cx<'_> {
             init_short_frame(regs, code_ref);
             // The homes of memory 0 are current (handlers refresh them when they grow it).
             if callee.vmctx != self.vmctx {
-                self.vmctx = callee.vmctx;
+                self.set_instance(callee.vmctx);
                 (self.mem, self.len) = memory0(self.vmctx);
             }
             self.regs = regs;
@@ -1285,11 +1304,11 @@ impl Cx<'_> {
                         resume: ip.add(1),
                         base: self.base,
                     });
-                    return match enter(self.stack, callee, new_base) {
+                    return match enter(&mut self.stack, callee, new_base) {
                         Ok(code) => {
                             self.func = callee;
                             self.base = new_base;
-                            self.vmctx = (*callee).vmctx;
+                            self.set_instance((*callee).vmctx);
                             self.resume_at((*code).code.as_ptr())
                         }
                         Err(stop) => {
@@ -1353,10 +1372,10 @@ impl Cx<'_> {
         unsafe {
             loop {
                 if (*callee).kind == FuncKind::Wasm && !self.runs_native(callee) {
-                    return match enter(self.stack, callee, self.base) {
+                    return match enter(&mut self.stack, callee, self.base) {
                         Ok(code) => {
                             self.func = callee;
-                            self.vmctx = (*callee).vmctx;
+                            self.set_instance((*callee).vmctx);
                             self.resume_at((*code).code.as_ptr())
                         }
                         Err(stop) => {
@@ -1412,7 +1431,7 @@ impl Cx<'_> {
                     // Within one instance the homes of memory 0 are current (handlers
                     // refresh them when they grow it, calls elsewhere on their return).
                     if vmctx != self.vmctx {
-                        self.vmctx = vmctx;
+                        self.set_instance(vmctx);
                         (self.mem, self.len) = memory0(vmctx);
                     }
                     self.regs = self.stack.values.as_mut_ptr().add(self.base);
@@ -1486,7 +1505,7 @@ impl Cx<'_> {
                         Some(frame) => {
                             self.func = frame.func;
                             self.base = frame.base;
-                            self.vmctx = (*frame.func).vmctx;
+                            self.set_instance((*frame.func).vmctx);
                             at = self.pc(frame.resume) - 1;
                         }
                         None => {
