@@ -1295,6 +1295,53 @@ fn traps_report_their_codes() {
     assert_eq!(call(&instance, 3, &[]), Err(TrapCode::Unreachable));
 }
 
+/// A frame larger than the call instructions set up themselves (here a deep operand stack
+/// with a short template) takes the general path; calls alternate between the two paths, and
+/// both stop at the stack's bound.
+#[test]
+fn calls_alternate_between_short_and_large_frames() {
+    let products = "local.get 0 local.get 0 i64.mul\n".repeat(300);
+    let sums = "i64.add\n".repeat(299);
+    let wat = format!(
+        r#"(module
+          (func $wide (param $n i64) (result i64)
+            (if (result i64) (i64.eqz (local.get $n))
+              (then (i64.const 0))
+              (else
+                {products}
+                {sums}
+                (call $short (i64.sub (local.get $n) (i64.const 1)))
+                (i64.add))))
+          (func $short (param $n i64) (result i64)
+            (if (result i64) (i64.eqz (local.get $n))
+              (then (i64.const 0))
+              (else (i64.add (call $wide (i64.sub (local.get $n) (i64.const 1)))
+                             (local.get $n))))))"#
+    );
+    let bytes = wat::parse_str(&wat).expect("valid text");
+    let info = parse_module(&bytes, WasmFeatures::default()).expect("valid module");
+    let code = ModuleCode::new(info, TranslateOptions::default());
+    let wide = code.compiled(0).expect("translates");
+    assert!(wide.frame_slots > 256, "{} slots", wide.frame_slots);
+    assert!(code.compiled(1).expect("translates").frame_slots < 16);
+
+    let instance = instantiate(&wat);
+    // Twenty wide frames, within the 64 KiB stack that `call` gives.
+    let depth: u64 = 40;
+    let expected: u64 = (1..=depth)
+        .map(|k| {
+            if (depth - k).is_multiple_of(2) {
+                300 * k * k
+            } else {
+                k
+            }
+        })
+        .sum();
+    assert_eq!(call(&instance, 0, &[depth]), Ok(expected));
+    assert_eq!(call(&instance, 0, &[1 << 40]), Err(TrapCode::StackOverflow));
+    assert_eq!(call(&instance, 1, &[1 << 40]), Err(TrapCode::StackOverflow));
+}
+
 /// In optimised builds each handler jumps to the next: on a thread with a small native stack, a
 /// long loop over many kinds of instruction and deep wasm recursion run to the end and leave
 /// no native stack behind. (`.ci/run` runs this test in release mode; in debug builds the

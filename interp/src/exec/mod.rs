@@ -68,11 +68,12 @@ pub struct Stack {
     values: Vec<Slot>,
     frames: Vec<Frame>,
     max_bytes: usize,
-    /// The end, in slots, of the frames that the call instructions may set up on their own
-    /// while `frames` has room for the record: such a frame lies within `values`, and the
-    /// bound holds even with `frames` full to its capacity. One compare on every call; calls
-    /// past it take the general path, which checks the bound exactly and grows the stack.
-    /// Kept by [`Stack::update_quick_limit`] whenever either vector grows.
+    /// The highest slot at which the call instructions may start a frame on their own while
+    /// `frames` has room for the record: a frame of up to [`SHORT_FRAME_SLOTS`] from there
+    /// lies within `values`, and the bound holds even with `frames` full to its capacity.
+    /// One compare on every call, which needs nothing of the callee; calls past it take the
+    /// general path, which checks the bound exactly and grows the stack. Kept by
+    /// [`Stack::update_quick_limit`] whenever either vector grows.
     quick_limit: usize,
 }
 
@@ -92,7 +93,8 @@ impl Stack {
         self.quick_limit = self
             .values
             .len()
-            .min(self.max_bytes.saturating_sub(records) / size_of::<Slot>());
+            .min(self.max_bytes.saturating_sub(records) / size_of::<Slot>())
+            .saturating_sub(SHORT_FRAME_SLOTS);
     }
 
     /// Pushes a frame record.
@@ -114,8 +116,11 @@ impl Stack {
         if bytes > self.max_bytes {
             return Err(TrapCode::StackOverflow);
         }
-        if len > self.values.len() {
-            self.grow(len);
+        // Room for a short frame beyond this one too, where the bound allows it: otherwise
+        // every call whose frame starts within that room would take the general path.
+        let wanted = (len + SHORT_FRAME_SLOTS).min(self.max_bytes / size_of::<Slot>());
+        if wanted.max(len) > self.values.len() {
+            self.grow(wanted.max(len));
         }
         Ok(())
     }
@@ -557,6 +562,11 @@ unsafe fn init_frame(frame: *mut Slot, code: &CompiledFunc) {
         }
     }
 }
+
+/// The largest frame, in slots, that the call instructions set up themselves; calls of
+/// functions with larger frames take the general path. The quick stack check keeps this much
+/// room, so that it needs nothing of the callee.
+pub(crate) const SHORT_FRAME_SLOTS: usize = 256;
 
 /// The longest frame template, in quads, that the call handlers copy themselves; calls of
 /// functions with more locals and constants take the general path.
@@ -1226,20 +1236,17 @@ impl Cx<'_> {
         callee: &FuncEntry,
         base: Reg,
     ) -> Option<*const Threaded> {
-        // A wasm function, translated, without native code, with a short frame template.
-        let code = callee
+        // A wasm function, translated, without native code, with a short frame and template.
+        let first = callee
             .short_call
             .load(std::sync::atomic::Ordering::Acquire)
             .cast_const();
-        if code.is_null() {
+        if first.is_null() {
             return None;
         }
-        // SAFETY: a non-null `code` is the entry's translation, owned by its module.
-        let code_ref = unsafe { &*code };
         let new_base = self.base + base.0 as usize;
-        let frame_end = new_base + code_ref.frame_slots as usize;
         let depth = self.stack.frames.len();
-        if frame_end > self.stack.quick_limit || depth == self.stack.frames.capacity() {
+        if new_base > self.stack.quick_limit || depth == self.stack.frames.capacity() {
             return None;
         }
         if let Some(counters) = callee.tier_counters() {
@@ -1262,10 +1269,12 @@ impl Cx<'_> {
             });
             self.stack.frames.set_len(depth + 1);
         }
-        // SAFETY: the frame lies inside the stack's values (checked above).
+        // SAFETY: the frame lies inside the stack's values (checked above); `short_call` is
+        // published after `code`, which is the translation it starts, owned by its module.
         unsafe {
             let regs = self.stack.values.as_mut_ptr().add(new_base);
-            init_short_frame(regs, code_ref);
+            let code = &*callee.code.load(std::sync::atomic::Ordering::Relaxed);
+            init_short_frame(regs, code);
             // The homes of memory 0 are current (handlers refresh them when they grow it).
             if callee.vmctx != self.vmctx {
                 self.set_instance(callee.vmctx);
@@ -1275,7 +1284,7 @@ impl Cx<'_> {
         }
         self.func = callee;
         self.base = new_base;
-        Some(code_ref.code.as_ptr())
+        Some(first)
     }
 
     /// Calls `callee` from instruction `ip`, its frame starting at register `base`, in every

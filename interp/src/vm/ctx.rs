@@ -9,6 +9,7 @@ use std::mem::offset_of;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
+use crate::exec::Threaded;
 use crate::lower::CompiledFunc;
 use crate::module::ModuleCode;
 use crate::vm::gc::GcHeap;
@@ -124,12 +125,16 @@ pub struct FuncEntry {
     /// The function's bytecode, null until it is first translated (wasm functions only).
     /// Set through [`FuncEntry::set_code`].
     pub code: AtomicPtr<CompiledFunc>,
-    /// The bytecode again while the call instructions may enter it on their own: translated,
-    /// with a frame template short enough for them to copy, and no native code installed.
-    /// Null otherwise, which sends calls down the general path. Derived from the fields
-    /// above by [`FuncEntry::set_code`] and [`FuncEntry::set_native`]: one load and test
-    /// stand for those three checks on every call.
-    pub short_call: AtomicPtr<CompiledFunc>,
+    /// The bytecode's first instruction while the call instructions may enter it on their
+    /// own: translated, with a frame of at most [`SHORT_FRAME_SLOTS`] and a template short
+    /// enough for them to copy, and no native code installed. Null otherwise, which sends
+    /// calls down the general path. Derived from the fields above by
+    /// [`FuncEntry::set_code`] and [`FuncEntry::set_native`]: one load and test stand for
+    /// those checks on every call, and the load gives the jump's target, so that a call's
+    /// next instruction waits on one load after the entry's.
+    ///
+    /// [`SHORT_FRAME_SLOTS`]: crate::exec::SHORT_FRAME_SLOTS
+    pub short_call: AtomicPtr<Threaded>,
     /// The instance that owns a wasm function; null for host functions.
     pub vmctx: *mut VmCtx,
     /// The function's signature.
@@ -224,10 +229,16 @@ impl FuncEntry {
     fn update_short_call(&self) {
         let code = self.code.load(Ordering::Acquire);
         // SAFETY: a non-null `code` is the entry's translation, owned by its module.
-        let short = unsafe { code.as_ref() }.is_some_and(|code| {
-            code.frame_init.len() <= crate::exec::INLINE_TEMPLATE_QUADS && !self.has_native_code()
-        });
-        let short_call = if short { code } else { std::ptr::null_mut() };
+        let short_call = match unsafe { code.as_ref() } {
+            Some(code)
+                if code.frame_init.len() <= crate::exec::INLINE_TEMPLATE_QUADS
+                    && code.frame_slots as usize <= crate::exec::SHORT_FRAME_SLOTS
+                    && !self.has_native_code() =>
+            {
+                code.code.as_ptr().cast_mut()
+            }
+            _ => std::ptr::null_mut(),
+        };
         self.short_call.store(short_call, Ordering::Release);
     }
 
