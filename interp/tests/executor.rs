@@ -1322,6 +1322,7 @@ fn calls_alternate_between_short_and_large_frames() {
     let info = parse_module(&bytes, WasmFeatures::default()).expect("valid module");
     let code = ModuleCode::new(info, TranslateOptions::default());
     let wide = code.compiled(0).expect("translates");
+    // Past the executor's `SHORT_FRAME_SLOTS` (256), which is not public.
     assert!(wide.frame_slots > 256, "{} slots", wide.frame_slots);
     assert!(code.compiled(1).expect("translates").frame_slots < 16);
 
@@ -1340,6 +1341,77 @@ fn calls_alternate_between_short_and_large_frames() {
     assert_eq!(call(&instance, 0, &[depth]), Ok(expected));
     assert_eq!(call(&instance, 0, &[1 << 40]), Err(TrapCode::StackOverflow));
     assert_eq!(call(&instance, 1, &[1 << 40]), Err(TrapCode::StackOverflow));
+}
+
+/// Runs function `index` on `stack`, returning its first result, or the trap and the depth
+/// of its backtrace.
+fn call_on(
+    stack: &mut Stack,
+    instance: &Instance,
+    index: usize,
+    args: &[u64],
+) -> Result<u64, (TrapCode, usize)> {
+    let mut io = [0u64; 4];
+    io[..args.len()].copy_from_slice(args);
+    // SAFETY: the entry and its context are alive and used by nothing else.
+    let result = unsafe { exec::execute(stack, &mut NoHost, &*instance.entries[index], &mut io) };
+    match result {
+        Ok(()) => Ok(io[0]),
+        Err(ExecError::Trap { code, backtrace }) => Err((code, backtrace.len())),
+        Err(other) => panic!("unexpected failure: {other:?}"),
+    }
+}
+
+/// A stack kept between calls keeps the capacity its frame records grew to, and may be too
+/// small for any short frame: calls from slot 0, where a caller with nothing in its frame
+/// puts its callee's, still meet the exact bound, every time.
+#[test]
+fn reused_stacks_bound_calls_from_slot_zero() {
+    let products = "local.get 0 local.get 0 i64.mul\n".repeat(200);
+    let sums = "i64.add\n".repeat(199);
+    let wat = format!(
+        r#"(module
+          (func $main (result i64) (call $wide))
+          (func $wide (result i64) (local i64)
+            {products}
+            {sums})
+          (func $self (result i64) (call $self)))"#
+    );
+    let bytes = wat::parse_str(&wat).expect("valid text");
+    let info = parse_module(&bytes, WasmFeatures::default()).expect("valid module");
+    let code = ModuleCode::new(info, TranslateOptions::default());
+    // Short enough for the call instructions (`SHORT_FRAME_SLOTS` is 256), too large for
+    // a 1 KiB stack.
+    let wide = code.compiled(1).expect("translates").frame_slots;
+    assert!((129..=256).contains(&wide), "{wide} slots");
+    let instance = instantiate(&wat);
+
+    let mut stack = Stack::new(1024);
+    for _ in 0..3 {
+        assert_eq!(
+            call_on(&mut stack, &instance, 0, &[]).map_err(|(code, _)| code),
+            Err(TrapCode::StackOverflow)
+        );
+    }
+    // A function calling itself from slot 0 is bounded by its frame records alone.
+    for max_bytes in [1024, 64 << 10] {
+        let mut stack = Stack::new(max_bytes);
+        let first = call_on(&mut stack, &instance, 2, &[]);
+        let Err((TrapCode::StackOverflow, depth)) = first else {
+            panic!("{first:?}")
+        };
+        // A record of three words for each caller.
+        assert!(
+            (depth - 1) * 24 < max_bytes,
+            "{depth} frames in {max_bytes} bytes"
+        );
+        for _ in 0..3 {
+            assert_eq!(
+                call_on(&mut stack, &instance, 2, &[]),
+                Err((TrapCode::StackOverflow, depth))
+            );
+        }
+    }
 }
 
 /// In optimised builds each handler jumps to the next: on a thread with a small native stack, a

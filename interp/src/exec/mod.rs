@@ -68,13 +68,14 @@ pub struct Stack {
     values: Vec<Slot>,
     frames: Vec<Frame>,
     max_bytes: usize,
-    /// The highest slot at which the call instructions may start a frame on their own while
-    /// `frames` has room for the record: a frame of up to [`SHORT_FRAME_SLOTS`] from there
-    /// lies within `values`, and the bound holds even with `frames` full to its capacity.
-    /// One compare on every call, which needs nothing of the callee; calls past it take the
-    /// general path, which checks the bound exactly and grows the stack. Kept by
-    /// [`Stack::update_quick_limit`] whenever either vector grows.
-    quick_limit: usize,
+    /// The end of the slots at which the call instructions may start a frame on their own
+    /// while `frames` has room for the record: a frame of up to [`SHORT_FRAME_SLOTS`] that
+    /// starts below it lies within `values`, and the bound holds even with `frames` full to
+    /// its capacity. Zero when no such frame fits at all. One compare on every call, which
+    /// needs nothing of the callee; calls at or past it take the general path, which checks
+    /// the bound exactly and grows the stack. Kept by [`Stack::update_quick_end`] whenever
+    /// either vector grows.
+    quick_end: usize,
 }
 
 impl Stack {
@@ -84,23 +85,22 @@ impl Stack {
             values: Vec::new(),
             frames: Vec::new(),
             max_bytes,
-            quick_limit: 0,
+            quick_end: 0,
         }
     }
 
-    fn update_quick_limit(&mut self) {
+    fn update_quick_end(&mut self) {
         let records = self.frames.capacity() * size_of::<Frame>();
-        self.quick_limit = self
-            .values
-            .len()
-            .min(self.max_bytes.saturating_sub(records) / size_of::<Slot>())
-            .saturating_sub(SHORT_FRAME_SLOTS);
+        let room =
+            (self.values.len()).min(self.max_bytes.saturating_sub(records) / size_of::<Slot>());
+        // A frame may start at `room - SHORT_FRAME_SLOTS`, if there is that much room.
+        self.quick_end = (room + 1).saturating_sub(SHORT_FRAME_SLOTS);
     }
 
     /// Pushes a frame record.
     fn push_frame(&mut self, frame: Frame) {
         self.frames.push(frame);
-        self.update_quick_limit();
+        self.update_quick_end();
     }
 
     /// The bound, in bytes.
@@ -109,18 +109,19 @@ impl Stack {
     }
 
     /// Makes sure `len` value slots exist, within the bound (which also counts the frame
-    /// records, so that recursion of frameless functions is bounded too).
+    /// records, so that recursion of frameless functions is bounded too), and room for a
+    /// short frame after them where the bound allows: otherwise every call whose frame
+    /// starts within that room would take the general path.
     #[inline(always)]
     fn reserve(&mut self, len: usize) -> Result<(), TrapCode> {
         let bytes = len * size_of::<Slot>() + self.frames.len() * size_of::<Frame>();
         if bytes > self.max_bytes {
             return Err(TrapCode::StackOverflow);
         }
-        // Room for a short frame beyond this one too, where the bound allows it: otherwise
-        // every call whose frame starts within that room would take the general path.
+        // At least `len`: the bound has room for it (checked above).
         let wanted = (len + SHORT_FRAME_SLOTS).min(self.max_bytes / size_of::<Slot>());
-        if wanted.max(len) > self.values.len() {
-            self.grow(wanted.max(len));
+        if wanted > self.values.len() {
+            self.grow(wanted);
         }
         Ok(())
     }
@@ -134,7 +135,7 @@ impl Stack {
             .min(self.max_bytes / size_of::<Slot>())
             .max(len);
         self.values.resize(target, 0);
-        self.update_quick_limit();
+        self.update_quick_end();
     }
 }
 
@@ -946,6 +947,7 @@ unsafe fn run(
         let vmctx = (*func).vmctx;
         let (mem, len) = memory0(vmctx);
         let mut cx = Cx {
+            // Taken before the stack moves into `cx`, which leaves its buffer where it is.
             regs: stack.values.as_mut_ptr(),
             stack: std::mem::replace(stack, Stack::new(stack.max_bytes)),
             host,
@@ -1246,7 +1248,7 @@ impl Cx<'_> {
         }
         let new_base = self.base + base.0 as usize;
         let depth = self.stack.frames.len();
-        if new_base > self.stack.quick_limit || depth == self.stack.frames.capacity() {
+        if new_base >= self.stack.quick_end || depth == self.stack.frames.capacity() {
             return None;
         }
         if let Some(counters) = callee.tier_counters() {
@@ -1269,8 +1271,10 @@ impl Cx<'_> {
             });
             self.stack.frames.set_len(depth + 1);
         }
-        // SAFETY: the frame lies inside the stack's values (checked above); `short_call` is
-        // published after `code`, which is the translation it starts, owned by its module.
+        // SAFETY: the frame lies inside the stack's values: it starts below the quick end
+        // (checked above) and has at most `SHORT_FRAME_SLOTS` slots, or `short_call` would be
+        // null. `short_call` is published after `code`, the translation it starts, owned by
+        // its module.
         unsafe {
             let regs = self.stack.values.as_mut_ptr().add(new_base);
             let code = &*callee.code.load(std::sync::atomic::Ordering::Relaxed);
