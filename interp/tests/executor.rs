@@ -1392,18 +1392,29 @@ fn reused_stacks_bound_calls_from_slot_zero() {
             call_on(&mut stack, &instance, 0, &[]).map_err(|(code, _)| code),
             Err(TrapCode::StackOverflow)
         );
+        // The call instructions would enter `$wide` themselves if the stack had room.
+        assert!(
+            !instance.entries[1]
+                .short_call
+                .load(std::sync::atomic::Ordering::Relaxed)
+                .is_null()
+        );
     }
-    // A function calling itself from slot 0 is bounded by its frame records alone.
+    // A function calling itself from slot 0 is bounded by its frame records alone: the
+    // call that fails is the first whose record, with those before it and the frame, passes
+    // the bound.
+    let record = 3 * size_of::<usize>();
+    let own = code.compiled(2).expect("translates").frame_slots as usize * size_of::<u64>();
     for max_bytes in [1024, if cfg!(miri) { 4 << 10 } else { 64 << 10 }] {
         let mut stack = Stack::new(max_bytes);
         let first = call_on(&mut stack, &instance, 2, &[]);
         let Err((TrapCode::StackOverflow, depth)) = first else {
             panic!("{first:?}")
         };
-        // A record of three words for each caller.
-        assert!(
-            (depth - 1) * 24 < max_bytes,
-            "{depth} frames in {max_bytes} bytes"
+        assert_eq!(
+            depth,
+            (max_bytes - own) / record + 1,
+            "in {max_bytes} bytes"
         );
         for _ in 0..3 {
             assert_eq!(
