@@ -1246,6 +1246,46 @@ fn dispatch_loops_run_their_cases_in_order() {
     assert_eq!(call(&instance, 2, &[100]), Ok(acc as u64));
 }
 
+/// Only a table inside a loop can head a dispatch loop: one outside keeps its single copy
+/// even when a branch enters its head, and one inside gets a copy for each way back.
+#[test]
+fn tables_get_dispatch_copies_only_inside_loops() {
+    let body = |wrap: &str| {
+        format!(
+            r#"(module (func (param i32 i32) (result i32)
+              {wrap}
+              (block $exit (block $b1 (block $b0
+                ;; A branch into the table's head, as a case's return to it would be.
+                (block $head (br_if $head (local.get 0)) (local.set 1 (i32.const 5)))
+                (br_table $b0 $b1 $exit (local.get 1)))
+                (return (i32.const 10)))
+                (local.set 0 (i32.const 0))
+                {again})
+              {unwrap}
+              (i32.const 12)))"#,
+            again = if wrap.is_empty() { "" } else { "(br $again)" },
+            unwrap = if wrap.is_empty() { "" } else { ")" },
+        )
+    };
+    let straight = body("");
+    let looped = body("(loop $again");
+    let tables = |wat: &str| {
+        (mnemonics(wat, 0).iter())
+            .filter(|m| m.starts_with("br_table"))
+            .count()
+    };
+    assert_eq!(tables(&straight), 1);
+    assert!(tables(&looped) > 1, "{:?}", mnemonics(&looped, 0));
+    // Case 1 clears the first parameter, and in the loop goes round again: the table then
+    // takes the default, 5, which leaves as well.
+    for wat in [&straight, &looped] {
+        let instance = instantiate(wat);
+        assert_eq!(call(&instance, 0, &[1, 0]), Ok(10));
+        assert_eq!(call(&instance, 0, &[0, 0]), Ok(12));
+        assert_eq!(call(&instance, 0, &[1, 1]), Ok(12));
+    }
+}
+
 #[test]
 fn multi_value_blocks_and_br_table() {
     let instance = instantiate(

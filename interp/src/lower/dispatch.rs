@@ -73,6 +73,14 @@ pub(super) fn replicate_dispatch(ops: &mut Vec<Op>, offsets: &mut Vec<u32>, scra
         while earliest > 0 && table - earliest < MAX_HEAD && only_computes(&ops[earliest - 1]) {
             earliest -= 1;
         }
+        // Every way back to the head ends in a branch to it, directly or after a shared
+        // block: a table that no branch returns to heads no dispatch loop.
+        if !branches
+            .iter()
+            .any(|&(_, target)| (earliest..=table).contains(&target))
+        {
+            continue;
+        }
         let region_end = table + entries;
         let mut copies = 0;
         for &(at, target) in branches.iter() {

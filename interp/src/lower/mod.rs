@@ -222,7 +222,9 @@ fn translate_body(
     t.scratch.reader = operators.into_allocations();
     let result_slots = results.iter().map(|&ty| slot_count(ty)).sum();
     peephole::thread_jumps(&mut t.ops);
-    dispatch::replicate_dispatch(&mut t.ops, &mut t.offsets, &mut t.scratch.dispatch);
+    if t.looped_tables {
+        dispatch::replicate_dispatch(&mut t.ops, &mut t.offsets, &mut t.scratch.dispatch);
+    }
     accumulator::forward_results(
         &mut t.ops,
         t.handlers
@@ -351,6 +353,10 @@ struct Translator<'a> {
     fuel_blocks: u32,
     /// Where the last label was bound: no instruction before it may be fused with one after.
     last_label: usize,
+    /// Whether a `br_table` was emitted inside a loop: only then can the function have a
+    /// dispatch loop for [`dispatch::replicate_dispatch`] to find, since a branch back to a
+    /// table's head is a loop's.
+    looped_tables: bool,
     /// The thread's scratch buffers, less those moved into the fields above while the
     /// translation runs.
     scratch: Box<Scratch>,
@@ -400,6 +406,7 @@ impl<'a> Translator<'a> {
             fuel_op: None,
             fuel_blocks: 0,
             last_label: 0,
+            looped_tables: false,
         }
     }
 
@@ -1659,6 +1666,8 @@ impl<'a> Translator<'a> {
                 depths.push(targets.default());
                 let count = self.label_arity(targets.default());
                 self.materialize_top(count);
+                self.looped_tables |=
+                    (self.controls.iter()).any(|control| matches!(control.kind, ControlKind::Loop));
                 self.emit(Op::BrTable {
                     index,
                     len: targets.len(),
