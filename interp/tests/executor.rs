@@ -1246,8 +1246,9 @@ fn dispatch_loops_run_their_cases_in_order() {
     assert_eq!(call(&instance, 2, &[100]), Ok(acc as u64));
 }
 
-/// Only a table inside a loop can head a dispatch loop: one outside keeps its single copy
-/// even when a branch enters its head, and one inside gets a copy for each way back.
+/// Only a function with a table inside a loop can have a dispatch loop. In one without, a
+/// table keeps its single copy even when a branch enters its head; put inside a loop, the
+/// same table gets a copy for that branch.
 #[test]
 fn tables_get_dispatch_copies_only_inside_loops() {
     let body = |wrap: &str| {
