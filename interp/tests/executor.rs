@@ -702,13 +702,24 @@ fn products_added_to_memory_store_as_separate_instructions_do() {
     assert_eq!(call(&instance, 0, &[65536 - 4, 1, 1]), Ok(1));
 }
 
-/// The mnemonics of defined function `index`'s bytecode.
-fn mnemonics(wat: &str, index: u32) -> Vec<&'static str> {
+/// The module `wat`, ready to translate its functions.
+fn translated(wat: &str) -> ModuleCode {
     let bytes = wat::parse_str(wat).expect("valid text");
     let info = parse_module(&bytes, WasmFeatures::default()).expect("valid module");
-    let code = ModuleCode::new(info, TranslateOptions::default());
+    ModuleCode::new(info, TranslateOptions::default())
+}
+
+/// The mnemonics of defined function `index`'s bytecode.
+fn mnemonics(wat: &str, index: u32) -> Vec<&'static str> {
+    let code = translated(wat);
     let compiled = code.compiled(index).expect("translates");
     compiled.code.iter().map(|i| i.op.mnemonic()).collect()
+}
+
+/// Instructions that leave the sum of `count` squares of local 0 (an `i64`) on the operand
+/// stack, after holding all the squares there: a frame that deep, with a short template.
+fn squares_summed(count: usize) -> String {
+    "local.get 0 local.get 0 i64.mul\n".repeat(count) + &"i64.add\n".repeat(count - 1)
 }
 
 #[test]
@@ -1341,16 +1352,14 @@ fn traps_report_their_codes() {
 /// both stop at the stack's bound.
 #[test]
 fn calls_alternate_between_short_and_large_frames() {
-    let products = "local.get 0 local.get 0 i64.mul\n".repeat(300);
-    let sums = "i64.add\n".repeat(299);
+    let squares = squares_summed(300);
     let wat = format!(
         r#"(module
           (func $wide (param $n i64) (result i64)
             (if (result i64) (i64.eqz (local.get $n))
               (then (i64.const 0))
               (else
-                {products}
-                {sums}
+                {squares}
                 (call $short (i64.sub (local.get $n) (i64.const 1)))
                 (i64.add))))
           (func $short (param $n i64) (result i64)
@@ -1359,9 +1368,7 @@ fn calls_alternate_between_short_and_large_frames() {
               (else (i64.add (call $wide (i64.sub (local.get $n) (i64.const 1)))
                              (local.get $n))))))"#
     );
-    let bytes = wat::parse_str(&wat).expect("valid text");
-    let info = parse_module(&bytes, WasmFeatures::default()).expect("valid module");
-    let code = ModuleCode::new(info, TranslateOptions::default());
+    let code = translated(&wat);
     let wide = code.compiled(0).expect("translates");
     // Past the executor's `SHORT_FRAME_SLOTS` (256), which is not public.
     assert!(wide.frame_slots > 256, "{} slots", wide.frame_slots);
@@ -1408,19 +1415,15 @@ fn call_on(
 /// puts its callee's, still meet the exact bound, every time.
 #[test]
 fn reused_stacks_bound_calls_from_slot_zero() {
-    let products = "local.get 0 local.get 0 i64.mul\n".repeat(200);
-    let sums = "i64.add\n".repeat(199);
+    let squares = squares_summed(200);
     let wat = format!(
         r#"(module
           (func $main (result i64) (call $wide))
           (func $wide (result i64) (local i64)
-            {products}
-            {sums})
+            {squares})
           (func $self (result i64) (call $self)))"#
     );
-    let bytes = wat::parse_str(&wat).expect("valid text");
-    let info = parse_module(&bytes, WasmFeatures::default()).expect("valid module");
-    let code = ModuleCode::new(info, TranslateOptions::default());
+    let code = translated(&wat);
     // Short enough for the call instructions (`SHORT_FRAME_SLOTS` is 256), too large for
     // a 1 KiB stack.
     let wide = code.compiled(1).expect("translates").frame_slots;

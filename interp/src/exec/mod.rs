@@ -91,8 +91,8 @@ impl Stack {
 
     fn update_quick_end(&mut self) {
         let records = self.frames.capacity() * size_of::<Frame>();
-        let room =
-            (self.values.len()).min(self.max_bytes.saturating_sub(records) / size_of::<Slot>());
+        let within_bound = self.max_bytes.saturating_sub(records) / size_of::<Slot>();
+        let room = self.values.len().min(within_bound);
         // A frame may start at `room - SHORT_FRAME_SLOTS`, if there is that much room.
         self.quick_end = (room + 1).saturating_sub(SHORT_FRAME_SLOTS);
     }

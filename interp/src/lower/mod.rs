@@ -896,11 +896,7 @@ impl<'a> Translator<'a> {
             // code entered there charges it itself.
             let header = self.pc();
             if osr_entry {
-                let nested = self
-                    .controls
-                    .iter()
-                    .any(|c| matches!(c.kind, ControlKind::Loop));
-                self.emit(if nested {
+                self.emit(if self.inside_loop() {
                     Op::OsrCheckNested {}
                 } else {
                     Op::OsrCheck {}
@@ -1341,6 +1337,12 @@ impl<'a> Translator<'a> {
             .filter(|&before| self.last_label <= before)
     }
 
+    /// Whether a loop is open: the code emitted now may run again before the function
+    /// returns.
+    fn inside_loop(&self) -> bool {
+        (self.controls.iter()).any(|control| matches!(control.kind, ControlKind::Loop))
+    }
+
     /// The position of the last instruction emitted, if it has a result.
     fn last_instruction_result(&self) -> Option<usize> {
         self.last_result.filter(|&pc| pc + 1 == self.ops.len())
@@ -1666,8 +1668,7 @@ impl<'a> Translator<'a> {
                 depths.push(targets.default());
                 let count = self.label_arity(targets.default());
                 self.materialize_top(count);
-                self.looped_tables |=
-                    (self.controls.iter()).any(|control| matches!(control.kind, ControlKind::Loop));
+                self.looped_tables |= self.inside_loop();
                 self.emit(Op::BrTable {
                     index,
                     len: targets.len(),
