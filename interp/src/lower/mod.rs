@@ -1503,36 +1503,78 @@ impl<'a> Translator<'a> {
         Ok(())
     }
 
+    /// Translates `op`. Each of the driver's visits inlines this dispatch with its operator's
+    /// variant known, where it folds away: the numeric operators of the ISA table and the
+    /// most frequent others reach their translation without a second match on the operator
+    /// (a mispredicted jump, most of the time), the rest after one, in `translate_other`.
+    #[inline(always)]
     fn translate(&mut self, op: &Operator<'_>) -> Result<()> {
-        if self.is_unreachable() {
-            match *op {
-                Operator::Block { .. }
-                | Operator::Loop { .. }
-                | Operator::If { .. }
-                | Operator::TryTable { .. }
-                | Operator::Try { .. } => {
-                    self.skipped_depth += 1;
-                    return Ok(());
-                }
-                Operator::End if self.skipped_depth > 0 => {
-                    self.skipped_depth -= 1;
-                    return Ok(());
-                }
-                Operator::Else | Operator::End if self.skipped_depth == 0 => {}
-                _ => return Ok(()),
-            }
+        if self.is_unreachable() && !self.translates_unreachable(op) {
+            return Ok(());
         }
         self.charge_fuel(op);
-        // Control, variables, memory and the like first, then the table's numeric operators
-        // (`translate_operator`): each operator is found after one match or two.
+        match *op {
+            Operator::LocalGet { local_index } => {
+                let (ty, reg) = self.locals[local_index as usize];
+                self.push(Source::Local(reg), ty).map(drop)
+            }
+            Operator::LocalSet { local_index } => self.local_set(local_index, false),
+            Operator::LocalTee { local_index } => self.local_set(local_index, true),
+            Operator::I32Const { value } => self
+                .push(Source::Const(value as u32 as u64), ValType::I32)
+                .map(drop),
+            Operator::I64Const { value } => self
+                .push(Source::Const(value as u64), ValType::I64)
+                .map(drop),
+            Operator::Block { blockty } => {
+                self.push_control(ControlKind::Block, blockty);
+                Ok(())
+            }
+            Operator::Loop { blockty } => {
+                self.push_control(ControlKind::Loop, blockty);
+                Ok(())
+            }
+            Operator::End => self.end_control(),
+            Operator::BrIf { relative_depth } => {
+                let cond = self.pop();
+                self.branch_if(relative_depth, cond, true);
+                Ok(())
+            }
+            _ if is_numeric(op) => self.translate_operator(op),
+            _ => self.translate_other(op),
+        }
+    }
+
+    /// In unreachable code, which is not translated: whether `op` is translated all the same
+    /// (the `else` or `end` of the frame that became unreachable), after keeping count of
+    /// the frames that open and close within the unreachable code.
+    fn translates_unreachable(&mut self, op: &Operator<'_>) -> bool {
+        match *op {
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::TryTable { .. }
+            | Operator::Try { .. } => {
+                self.skipped_depth += 1;
+                false
+            }
+            Operator::End if self.skipped_depth > 0 => {
+                self.skipped_depth -= 1;
+                false
+            }
+            Operator::Else | Operator::End => self.skipped_depth == 0,
+            _ => false,
+        }
+    }
+
+    /// Translates the operators that [`Translator::translate`] does not reach directly.
+    fn translate_other(&mut self, op: &Operator<'_>) -> Result<()> {
         match *op {
             Operator::Nop => {}
             Operator::Unreachable => {
                 self.emit(Op::Unreachable {});
                 self.set_unreachable();
             }
-            Operator::Block { blockty } => self.push_control(ControlKind::Block, blockty),
-            Operator::Loop { blockty } => self.push_control(ControlKind::Loop, blockty),
             Operator::If { blockty } => {
                 let cond = self.pop();
                 self.push_control(ControlKind::If, blockty);
@@ -1568,17 +1610,12 @@ impl<'a> Translator<'a> {
                     self.push_temp(ty)?;
                 }
             }
-            Operator::End => self.end_control()?,
             Operator::Br { relative_depth } => {
                 let count = self.label_arity(relative_depth);
                 self.materialize_top(count);
                 self.copy_to_label(relative_depth);
                 self.emit_branch_to(relative_depth);
                 self.set_unreachable();
-            }
-            Operator::BrIf { relative_depth } => {
-                let cond = self.pop();
-                self.branch_if(relative_depth, cond, true);
             }
             Operator::BrOnNull { relative_depth } => {
                 // Branches (without the reference) when it is null; goes on with it otherwise.
@@ -1758,12 +1795,6 @@ impl<'a> Translator<'a> {
                     self.emit_result(Op::Select { dst, cond, a, b });
                 }
             }
-            Operator::LocalGet { local_index } => {
-                let (ty, reg) = self.locals[local_index as usize];
-                self.push(Source::Local(reg), ty)?;
-            }
-            Operator::LocalSet { local_index } => self.local_set(local_index, false)?,
-            Operator::LocalTee { local_index } => self.local_set(local_index, true)?,
             Operator::GlobalGet { global_index } => {
                 let ty = self.info.global_types[global_index as usize].content_type;
                 let dst = self.push_temp(ty)?;
@@ -1958,12 +1989,6 @@ impl<'a> Translator<'a> {
                     dst,
                     func: function_index,
                 });
-            }
-            Operator::I32Const { value } => {
-                self.push(Source::Const(value as u32 as u64), ValType::I32)?;
-            }
-            Operator::I64Const { value } => {
-                self.push(Source::Const(value as u64), ValType::I64)?;
             }
             Operator::F32Const { value } => {
                 self.push(Source::Const(value.bits() as u64), ValType::F32)?;
@@ -2787,6 +2812,19 @@ macro_rules! lower_numeric {
         extract_lane { $( $xname:ident = $xmn:literal : ($xin:ident) -> $xout:ident => $xfn:ident; )* }
         replace_lane { $( $rname:ident = $rmn:literal : ($rin:ident, $rx:ident) -> $rout:ident => $rfn:ident; )* }
     ) => {
+        /// Whether `op` is one of the numeric operators of the ISA table.
+        #[inline(always)]
+        fn is_numeric(op: &Operator<'_>) -> bool {
+            match op {
+                $( Operator::$uname => true, )*
+                $( Operator::$bname => true, )*
+                $( Operator::$tname => true, )*
+                $( Operator::$xname { .. } => true, )*
+                $( Operator::$rname { .. } => true, )*
+                _ => false,
+            }
+        }
+
         impl Translator<'_> {
             /// Translates the numeric operators of the ISA table; `false` for any other.
             fn translate_numeric(&mut self, op: &Operator<'_>) -> Result<bool> {
