@@ -1345,351 +1345,399 @@ macro_rules! is_f64 {
     };
 }
 
-impl Op {
-    /// The register whose new value this instruction also leaves in the accumulator for the
-    /// next one, whose handler then finds it in a machine register instead of reading it back
-    /// from the register file. Every instruction listed here ends with `next_acc!` in its
-    /// handler.
-    pub fn acc_result(&self) -> Option<Reg> {
-        match *self {
-            Op::Copy { dst, .. }
-            | Op::CopyAcc { dst }
-            | Op::Const32 { dst, .. }
-            | Op::Const64 { dst, .. }
-            | Op::Select { dst, .. }
-            | Op::SelectAcc { dst, .. }
-            | Op::SelectAndImm { dst, .. }
-            | Op::SelectI32Eq { dst, .. }
-            | Op::SelectI32Ne { dst, .. }
-            | Op::SelectI32LtS { dst, .. }
-            | Op::SelectI32LtU { dst, .. }
-            | Op::SelectI32GtS { dst, .. }
-            | Op::SelectI32GtU { dst, .. }
-            | Op::SelectI32LeS { dst, .. }
-            | Op::SelectI32LeU { dst, .. }
-            | Op::SelectI32GeS { dst, .. }
-            | Op::SelectI32GeU { dst, .. }
-            | Op::GlobalGet { dst, .. }
-            | Op::Load32 { dst, .. }
-            | Op::Load64 { dst, .. }
-            | Op::I32Load8S { dst, .. }
-            | Op::I32Load8U { dst, .. }
-            | Op::I32Load16S { dst, .. }
-            | Op::I32Load16U { dst, .. }
-            | Op::I64Load8S { dst, .. }
-            | Op::I64Load16S { dst, .. }
-            | Op::I64Load32S { dst, .. }
-            | Op::Load32Acc { dst, .. }
-            | Op::Load64Acc { dst, .. }
-            | Op::I32Load8SAcc { dst, .. }
-            | Op::I32Load8UAcc { dst, .. }
-            | Op::I32Load16SAcc { dst, .. }
-            | Op::I32Load16UAcc { dst, .. }
-            | Op::I64Load8SAcc { dst, .. }
-            | Op::I64Load16SAcc { dst, .. }
-            | Op::I64Load32SAcc { dst, .. }
-            | Op::Load32Add { dst, .. }
-            | Op::Load64Add { dst, .. }
-            | Op::Load32AddAcc { dst, .. }
-            | Op::Load64AddAcc { dst, .. }
-            | Op::Load32Scaled { dst, .. }
-            | Op::Load64Scaled { dst, .. }
-            | Op::Load32ScaledAcc { dst, .. }
-            | Op::Load64ScaledAcc { dst, .. }
-            | Op::Load32ScaledIndexAcc { dst, .. }
-            | Op::Load64ScaledIndexAcc { dst, .. }
-            | Op::I32MulAdd { dst, .. }
-            | Op::I32AddShl { dst, .. }
-            | Op::I32AddShlAcc { dst, .. }
-            | Op::I32AddShlIndexAcc { dst, .. }
-            | Op::I32AddShlImm { dst, .. }
-            | Op::I32XorRotl { dst, .. }
-            | Op::I64MulAdd { dst, .. }
-            | Op::F32MulAdd { dst, .. }
-            | Op::F64MulAdd { dst, .. }
-            | Op::I32MulAddAcc { dst, .. }
-            | Op::I64MulAddAcc { dst, .. }
-            | Op::F32MulAddAcc { dst, .. }
-            | Op::F64MulAddAcc { dst, .. }
-            | Op::F64MulAccAcc { dst }
-            | Op::F64AddAccAcc { dst } => Some(dst),
-            _ => self.table_acc_result(),
+/// The accumulator forms of [`Op`] ([`Op::acc_result`], [`Op::reading_acc`] and the float
+/// accumulator's): the instructions written out by name, then those of the table, in one
+/// `match` per question, so that asking it of an instruction costs one jump on its opcode.
+macro_rules! define_acc_forms {
+    (
+        ops { $($ops:tt)* }
+        unary {
+            $( $uname:ident $(/ $uacc:ident)? = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )*
         }
-    }
-
-    /// Whether this instruction's [`Op::acc_result`] is also in the float accumulator, as an
-    /// `f64`: for `f64` results, and for 64-bit loads, whose type the instruction does not
-    /// know. Every instruction listed here ends with `next_slot64!`, or with `next_result!`
-    /// of an `f64`, in its handler.
-    pub fn fills_float_acc(&self) -> bool {
-        match *self {
-            Op::Load64 { .. }
-            | Op::Load64Acc { .. }
-            | Op::Load64Add { .. }
-            | Op::Load64AddAcc { .. }
-            | Op::Load64Scaled { .. }
-            | Op::Load64ScaledAcc { .. }
-            | Op::Load64ScaledIndexAcc { .. }
-            | Op::F64MulAdd { .. }
-            | Op::F64MulAddAcc { .. }
-            | Op::F64MulAccAcc { .. }
-            | Op::F64AddAccAcc { .. } => true,
-            _ => self.table_fills_float_acc(),
+        binary {
+            $( $bname:ident $(/ $bacl:ident $bacr:ident)? $(# $bimm:ident $baimm:ident)? = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )*
         }
-    }
-
-    /// Whether this instruction, a [`Op::reading_acc`] form, takes its operand from the
-    /// float accumulator: an `f64` operand does.
-    pub fn reads_float_acc(&self) -> bool {
-        match *self {
-            Op::F64MulAddAcc { .. }
-            | Op::F64MulAccAcc { .. }
-            | Op::F64AddAccAcc { .. }
-            | Op::F64AddToMemAcc { .. }
-            | Op::F64MulAddToMemAcc { .. } => true,
-            _ => self.table_reads_float_acc(),
+        branch_compare {
+            $( $cname:ident $(/ $cacl:ident $cacr:ident $(/ $cstep:ident)?)? $(# $cimm:ident $caimm:ident)? = $cmn:literal : ($cty:ident) => $cfn:ident; )*
         }
-    }
-
-    /// This instruction reading register `reg` from the accumulator instead, if it has such a
-    /// form. Only valid where `reg` holds the accumulator's value: right after an instruction
-    /// whose [`Op::acc_result`] is `reg`, reached from it alone.
-    pub fn reading_acc(&self, reg: Reg) -> Option<Op> {
-        // Address sums and products commute: the accumulator takes either operand's place.
-        let other = |a: Reg, b: Reg| {
-            if a == reg {
-                Some(b)
-            } else if b == reg {
-                Some(a)
-            } else {
-                None
-            }
-        };
-        Some(match *self {
-            Op::ReturnReg { src } if src == reg => Op::ReturnRegAcc {},
-            Op::Copy { dst, src } if src == reg => Op::CopyAcc { dst },
-            Op::Select { dst, cond, a, b } if cond == reg => Op::SelectAcc { dst, a, b },
-            Op::V128Load0 { dst, addr, end } if addr == reg => Op::V128Load0Acc { dst, end },
-            Op::Load32Add {
-                dst,
-                base,
-                index,
-                end,
-            } => Op::Load32AddAcc {
-                dst,
-                index: other(base, index)?,
-                end,
-            },
-            Op::Load64Add {
-                dst,
-                base,
-                index,
-                end,
-            } => Op::Load64AddAcc {
-                dst,
-                index: other(base, index)?,
-                end,
-            },
-            Op::V128Load0Add {
-                dst,
-                base,
-                index,
-                end,
-            } => Op::V128Load0AddAcc {
-                dst,
-                index: other(base, index)?,
-                end,
-            },
-            // The stored value may be the address's other operand too: it is read from its
-            // register, which holds the same value.
-            Op::Store32Add {
-                base,
-                index,
-                src,
-                end,
-            } => Op::Store32AddAcc {
-                index: other(base, index)?,
-                src,
-                end,
-            },
-            Op::Store64Add {
-                base,
-                index,
-                src,
-                end,
-            } => Op::Store64AddAcc {
-                index: other(base, index)?,
-                src,
-                end,
-            },
-            // A scaled address takes its base from the accumulator, or (loads and sums) its
-            // index.
-            Op::Load32Scaled {
-                dst,
-                base,
-                index,
-                shift,
-                end,
-            } if base == reg => Op::Load32ScaledAcc {
-                dst,
-                index,
-                shift,
-                end,
-            },
-            Op::Load32Scaled {
-                dst,
-                base,
-                index,
-                shift,
-                end,
-            } if index == reg => Op::Load32ScaledIndexAcc {
-                dst,
-                base,
-                shift,
-                end,
-            },
-            Op::Load64Scaled {
-                dst,
-                base,
-                index,
-                shift,
-                end,
-            } if base == reg => Op::Load64ScaledAcc {
-                dst,
-                index,
-                shift,
-                end,
-            },
-            Op::Load64Scaled {
-                dst,
-                base,
-                index,
-                shift,
-                end,
-            } if index == reg => Op::Load64ScaledIndexAcc {
-                dst,
-                base,
-                shift,
-                end,
-            },
-            Op::I32AddShl {
-                dst,
-                base,
-                index,
-                shift,
-            } if base == reg => Op::I32AddShlAcc { dst, index, shift },
-            Op::I32AddShl {
-                dst,
-                base,
-                index,
-                shift,
-            } if index == reg => Op::I32AddShlIndexAcc { dst, base, shift },
-            Op::BrTable { index, len } if index == reg => Op::BrTableAcc { len },
-            // Both operands are the accumulator's value.
-            Op::F64Mul { dst, lhs, rhs } if lhs == reg && rhs == reg => Op::F64MulAccAcc { dst },
-            Op::F64Add { dst, lhs, rhs } if lhs == reg && rhs == reg => Op::F64AddAccAcc { dst },
-            Op::V128Load0Scaled {
-                dst,
-                base,
-                index,
-                shift,
-                end,
-            } if base == reg => Op::V128Load0ScaledAcc {
-                dst,
-                index,
-                shift,
-                end,
-            },
-            Op::Store32Scaled {
-                base,
-                index,
-                src,
-                shift,
-                end,
-            } if base == reg => Op::Store32ScaledAcc {
-                index,
-                src,
-                shift,
-                end,
-            },
-            Op::Store64Scaled {
-                base,
-                index,
-                src,
-                shift,
-                end,
-            } if base == reg => Op::Store64ScaledAcc {
-                index,
-                src,
-                shift,
-                end,
-            },
-            Op::I32MulAdd { dst, a, b, c } => Op::I32MulAddAcc {
-                dst,
-                b: other(a, b)?,
-                c,
-            },
-            Op::I64MulAdd { dst, a, b, c } => Op::I64MulAddAcc {
-                dst,
-                b: other(a, b)?,
-                c,
-            },
-            Op::F32MulAdd { dst, a, b, c } => Op::F32MulAddAcc {
-                dst,
-                b: other(a, b)?,
-                c,
-            },
-            Op::F64MulAdd { dst, a, b, c } => Op::F64MulAddAcc {
-                dst,
-                b: other(a, b)?,
-                c,
-            },
-            Op::BrIfNez { cond, offset } if cond == reg => Op::BrIfNezAcc { offset },
-            Op::BrIfEqz { cond, offset } if cond == reg => Op::BrIfEqzAcc { offset },
-            Op::Load32 { dst, addr, end } if addr == reg => Op::Load32Acc { dst, end },
-            Op::Load64 { dst, addr, end } if addr == reg => Op::Load64Acc { dst, end },
-            Op::I32Load8S { dst, addr, end } if addr == reg => Op::I32Load8SAcc { dst, end },
-            Op::I32Load8U { dst, addr, end } if addr == reg => Op::I32Load8UAcc { dst, end },
-            Op::I32Load16S { dst, addr, end } if addr == reg => Op::I32Load16SAcc { dst, end },
-            Op::I32Load16U { dst, addr, end } if addr == reg => Op::I32Load16UAcc { dst, end },
-            Op::I64Load8S { dst, addr, end } if addr == reg => Op::I64Load8SAcc { dst, end },
-            Op::I64Load16S { dst, addr, end } if addr == reg => Op::I64Load16SAcc { dst, end },
-            Op::I64Load32S { dst, addr, end } if addr == reg => Op::I64Load32SAcc { dst, end },
-            Op::Store8 { addr, src, end } if src == reg => Op::Store8Acc { addr, end },
-            Op::Store16 { addr, src, end } if src == reg => Op::Store16Acc { addr, end },
-            Op::Store32 { addr, src, end } if src == reg => Op::Store32Acc { addr, end },
-            Op::Store64 { addr, src, end } if src == reg => Op::Store64Acc { addr, end },
-            _ => {
-                return self
-                    .add_to_mem_reading_acc(reg)
-                    .or_else(|| self.table_reading_acc(reg));
-            }
-        })
-    }
-
-    /// This addition to memory adding the accumulator instead of register `reg`, if it adds
-    /// `reg`; not if the load it stands for overwrites `reg` first.
-    fn add_to_mem_reading_acc(&self, reg: Reg) -> Option<Op> {
-        macro_rules! forms {
-            ($($plain:ident => $acc:ident,)*) => {
+        ternary { $($ternary:tt)* }
+        extract_lane {
+            $( $xname:ident = $xmn:literal : ($xin:ident) -> $xout:ident => $xfn:ident; )*
+        }
+        replace_lane { $($replace:tt)* }
+    ) => {
+        impl Op {
+            /// The register whose new value this instruction also leaves in the accumulator for the
+            /// next one, whose handler then finds it in a machine register instead of reading it
+            /// back from the register file. Every instruction listed here ends with `next_acc!` in
+            /// its handler.
+            pub fn acc_result(&self) -> Option<Reg> {
                 match *self {
+                    Op::Copy { dst, .. }
+                    | Op::CopyAcc { dst }
+                    | Op::Const32 { dst, .. }
+                    | Op::Const64 { dst, .. }
+                    | Op::Select { dst, .. }
+                    | Op::SelectAcc { dst, .. }
+                    | Op::SelectAndImm { dst, .. }
+                    | Op::SelectI32Eq { dst, .. }
+                    | Op::SelectI32Ne { dst, .. }
+                    | Op::SelectI32LtS { dst, .. }
+                    | Op::SelectI32LtU { dst, .. }
+                    | Op::SelectI32GtS { dst, .. }
+                    | Op::SelectI32GtU { dst, .. }
+                    | Op::SelectI32LeS { dst, .. }
+                    | Op::SelectI32LeU { dst, .. }
+                    | Op::SelectI32GeS { dst, .. }
+                    | Op::SelectI32GeU { dst, .. }
+                    | Op::GlobalGet { dst, .. }
+                    | Op::Load32 { dst, .. }
+                    | Op::Load64 { dst, .. }
+                    | Op::I32Load8S { dst, .. }
+                    | Op::I32Load8U { dst, .. }
+                    | Op::I32Load16S { dst, .. }
+                    | Op::I32Load16U { dst, .. }
+                    | Op::I64Load8S { dst, .. }
+                    | Op::I64Load16S { dst, .. }
+                    | Op::I64Load32S { dst, .. }
+                    | Op::Load32Acc { dst, .. }
+                    | Op::Load64Acc { dst, .. }
+                    | Op::I32Load8SAcc { dst, .. }
+                    | Op::I32Load8UAcc { dst, .. }
+                    | Op::I32Load16SAcc { dst, .. }
+                    | Op::I32Load16UAcc { dst, .. }
+                    | Op::I64Load8SAcc { dst, .. }
+                    | Op::I64Load16SAcc { dst, .. }
+                    | Op::I64Load32SAcc { dst, .. }
+                    | Op::Load32Add { dst, .. }
+                    | Op::Load64Add { dst, .. }
+                    | Op::Load32AddAcc { dst, .. }
+                    | Op::Load64AddAcc { dst, .. }
+                    | Op::Load32Scaled { dst, .. }
+                    | Op::Load64Scaled { dst, .. }
+                    | Op::Load32ScaledAcc { dst, .. }
+                    | Op::Load64ScaledAcc { dst, .. }
+                    | Op::Load32ScaledIndexAcc { dst, .. }
+                    | Op::Load64ScaledIndexAcc { dst, .. }
+                    | Op::I32MulAdd { dst, .. }
+                    | Op::I32AddShl { dst, .. }
+                    | Op::I32AddShlAcc { dst, .. }
+                    | Op::I32AddShlIndexAcc { dst, .. }
+                    | Op::I32AddShlImm { dst, .. }
+                    | Op::I32XorRotl { dst, .. }
+                    | Op::I64MulAdd { dst, .. }
+                    | Op::F32MulAdd { dst, .. }
+                    | Op::F64MulAdd { dst, .. }
+                    | Op::I32MulAddAcc { dst, .. }
+                    | Op::I64MulAddAcc { dst, .. }
+                    | Op::F32MulAddAcc { dst, .. }
+                    | Op::F64MulAddAcc { dst, .. }
+                    | Op::F64MulAccAcc { dst }
+                    | Op::F64AddAccAcc { dst } => Some(dst),
                     $(
-                        Op::$plain { addr, src, loaded, dst, end } if src == reg && loaded != reg => {
-                            Some(Op::$acc { addr, loaded, dst, end })
-                        }
+                        Op::$uname { dst, .. } $(| Op::$uacc { dst })? if is_scalar!($uout) => Some(dst),
                     )*
+                    $(
+                        Op::$bname { dst, .. } $(| Op::$bacl { dst, .. } | Op::$bacr { dst, .. })?
+                            $(| Op::$bimm { dst, .. } | Op::$baimm { dst, .. })?
+                            if is_scalar!($bout) => Some(dst),
+                    )*
+                    $( Op::$xname { dst, .. } if is_scalar!($xout) => Some(dst), )*
                     _ => None,
                 }
-            };
+            }
+
+            /// Whether this instruction's [`Op::acc_result`] is also in the float accumulator, as
+            /// an `f64`: for `f64` results, and for 64-bit loads, whose type the instruction does
+            /// not know. Every instruction listed here ends with `next_slot64!`, or with
+            /// `next_result!` of an `f64`, in its handler.
+            pub fn fills_float_acc(&self) -> bool {
+                match *self {
+                    Op::Load64 { .. }
+                    | Op::Load64Acc { .. }
+                    | Op::Load64Add { .. }
+                    | Op::Load64AddAcc { .. }
+                    | Op::Load64Scaled { .. }
+                    | Op::Load64ScaledAcc { .. }
+                    | Op::Load64ScaledIndexAcc { .. }
+                    | Op::F64MulAdd { .. }
+                    | Op::F64MulAddAcc { .. }
+                    | Op::F64MulAccAcc { .. }
+                    | Op::F64AddAccAcc { .. } => true,
+                    $( Op::$uname { .. } $(| Op::$uacc { .. })? => is_f64!($uout), )*
+                    $(
+                        Op::$bname { .. } $(| Op::$bacl { .. } | Op::$bacr { .. })?
+                            $(| Op::$bimm { .. } | Op::$baimm { .. })? => is_f64!($bout),
+                    )*
+                    $( Op::$xname { .. } => is_f64!($xout), )*
+                    _ => false,
+                }
+            }
+
+            /// Whether this instruction, a [`Op::reading_acc`] form, takes its operand from the
+            /// float accumulator: an `f64` operand does.
+            pub fn reads_float_acc(&self) -> bool {
+                match *self {
+                    Op::F64MulAddAcc { .. }
+                    | Op::F64MulAccAcc { .. }
+                    | Op::F64AddAccAcc { .. }
+                    | Op::F64AddToMemAcc { .. }
+                    | Op::F64MulAddToMemAcc { .. } => true,
+                    $( $( Op::$uacc { .. } => is_f64!($uin), )? )*
+                    $(
+                        $( Op::$bacl { .. } => is_f64!($bl), Op::$bacr { .. } => is_f64!($br), )?
+                        $( Op::$baimm { .. } => is_f64!($bl), )?
+                    )*
+                    $( $( Op::$cacl { .. } | Op::$cacr { .. } => is_f64!($cty), )? )*
+                    _ => false,
+                }
+            }
+
+            /// This instruction reading register `reg` from the accumulator instead, if it has such
+            /// a form. Only valid where `reg` holds the accumulator's value: right after an
+            /// instruction whose [`Op::acc_result`] is `reg`, reached from it alone.
+            pub fn reading_acc(&self, reg: Reg) -> Option<Op> {
+                // Address sums and products commute: the accumulator takes either operand's place.
+                let other = |a: Reg, b: Reg| {
+                    if a == reg {
+                        Some(b)
+                    } else if b == reg {
+                        Some(a)
+                    } else {
+                        None
+                    }
+                };
+                Some(match *self {
+                    Op::ReturnReg { src } if src == reg => Op::ReturnRegAcc {},
+                    Op::Copy { dst, src } if src == reg => Op::CopyAcc { dst },
+                    Op::Select { dst, cond, a, b } if cond == reg => Op::SelectAcc { dst, a, b },
+                    Op::V128Load0 { dst, addr, end } if addr == reg => Op::V128Load0Acc { dst, end },
+                    Op::Load32Add {
+                        dst,
+                        base,
+                        index,
+                        end,
+                    } => Op::Load32AddAcc {
+                        dst,
+                        index: other(base, index)?,
+                        end,
+                    },
+                    Op::Load64Add {
+                        dst,
+                        base,
+                        index,
+                        end,
+                    } => Op::Load64AddAcc {
+                        dst,
+                        index: other(base, index)?,
+                        end,
+                    },
+                    Op::V128Load0Add {
+                        dst,
+                        base,
+                        index,
+                        end,
+                    } => Op::V128Load0AddAcc {
+                        dst,
+                        index: other(base, index)?,
+                        end,
+                    },
+                    // The stored value may be the address's other operand too: it is read from its
+                    // register, which holds the same value.
+                    Op::Store32Add {
+                        base,
+                        index,
+                        src,
+                        end,
+                    } => Op::Store32AddAcc {
+                        index: other(base, index)?,
+                        src,
+                        end,
+                    },
+                    Op::Store64Add {
+                        base,
+                        index,
+                        src,
+                        end,
+                    } => Op::Store64AddAcc {
+                        index: other(base, index)?,
+                        src,
+                        end,
+                    },
+                    // A scaled address takes its base from the accumulator, or (loads and sums) its
+                    // index.
+                    Op::Load32Scaled {
+                        dst,
+                        base,
+                        index,
+                        shift,
+                        end,
+                    } if base == reg => Op::Load32ScaledAcc {
+                        dst,
+                        index,
+                        shift,
+                        end,
+                    },
+                    Op::Load32Scaled {
+                        dst,
+                        base,
+                        index,
+                        shift,
+                        end,
+                    } if index == reg => Op::Load32ScaledIndexAcc {
+                        dst,
+                        base,
+                        shift,
+                        end,
+                    },
+                    Op::Load64Scaled {
+                        dst,
+                        base,
+                        index,
+                        shift,
+                        end,
+                    } if base == reg => Op::Load64ScaledAcc {
+                        dst,
+                        index,
+                        shift,
+                        end,
+                    },
+                    Op::Load64Scaled {
+                        dst,
+                        base,
+                        index,
+                        shift,
+                        end,
+                    } if index == reg => Op::Load64ScaledIndexAcc {
+                        dst,
+                        base,
+                        shift,
+                        end,
+                    },
+                    Op::I32AddShl {
+                        dst,
+                        base,
+                        index,
+                        shift,
+                    } if base == reg => Op::I32AddShlAcc { dst, index, shift },
+                    Op::I32AddShl {
+                        dst,
+                        base,
+                        index,
+                        shift,
+                    } if index == reg => Op::I32AddShlIndexAcc { dst, base, shift },
+                    Op::BrTable { index, len } if index == reg => Op::BrTableAcc { len },
+                    // Both operands are the accumulator's value.
+                    Op::F64Mul { dst, lhs, rhs } if lhs == reg && rhs == reg => Op::F64MulAccAcc { dst },
+                    Op::F64Add { dst, lhs, rhs } if lhs == reg && rhs == reg => Op::F64AddAccAcc { dst },
+                    Op::V128Load0Scaled {
+                        dst,
+                        base,
+                        index,
+                        shift,
+                        end,
+                    } if base == reg => Op::V128Load0ScaledAcc {
+                        dst,
+                        index,
+                        shift,
+                        end,
+                    },
+                    Op::Store32Scaled {
+                        base,
+                        index,
+                        src,
+                        shift,
+                        end,
+                    } if base == reg => Op::Store32ScaledAcc {
+                        index,
+                        src,
+                        shift,
+                        end,
+                    },
+                    Op::Store64Scaled {
+                        base,
+                        index,
+                        src,
+                        shift,
+                        end,
+                    } if base == reg => Op::Store64ScaledAcc {
+                        index,
+                        src,
+                        shift,
+                        end,
+                    },
+                    Op::I32MulAdd { dst, a, b, c } => Op::I32MulAddAcc {
+                        dst,
+                        b: other(a, b)?,
+                        c,
+                    },
+                    Op::I64MulAdd { dst, a, b, c } => Op::I64MulAddAcc {
+                        dst,
+                        b: other(a, b)?,
+                        c,
+                    },
+                    Op::F32MulAdd { dst, a, b, c } => Op::F32MulAddAcc {
+                        dst,
+                        b: other(a, b)?,
+                        c,
+                    },
+                    Op::F64MulAdd { dst, a, b, c } => Op::F64MulAddAcc {
+                        dst,
+                        b: other(a, b)?,
+                        c,
+                    },
+                    Op::BrIfNez { cond, offset } if cond == reg => Op::BrIfNezAcc { offset },
+                    Op::BrIfEqz { cond, offset } if cond == reg => Op::BrIfEqzAcc { offset },
+                    Op::Load32 { dst, addr, end } if addr == reg => Op::Load32Acc { dst, end },
+                    Op::Load64 { dst, addr, end } if addr == reg => Op::Load64Acc { dst, end },
+                    Op::I32Load8S { dst, addr, end } if addr == reg => Op::I32Load8SAcc { dst, end },
+                    Op::I32Load8U { dst, addr, end } if addr == reg => Op::I32Load8UAcc { dst, end },
+                    Op::I32Load16S { dst, addr, end } if addr == reg => Op::I32Load16SAcc { dst, end },
+                    Op::I32Load16U { dst, addr, end } if addr == reg => Op::I32Load16UAcc { dst, end },
+                    Op::I64Load8S { dst, addr, end } if addr == reg => Op::I64Load8SAcc { dst, end },
+                    Op::I64Load16S { dst, addr, end } if addr == reg => Op::I64Load16SAcc { dst, end },
+                    Op::I64Load32S { dst, addr, end } if addr == reg => Op::I64Load32SAcc { dst, end },
+                    Op::Store8 { addr, src, end } if src == reg => Op::Store8Acc { addr, end },
+                    Op::Store16 { addr, src, end } if src == reg => Op::Store16Acc { addr, end },
+                    Op::Store32 { addr, src, end } if src == reg => Op::Store32Acc { addr, end },
+                    Op::Store64 { addr, src, end } if src == reg => Op::Store64Acc { addr, end },
+                    // An addition to memory adds the accumulator instead of register `reg` if it
+                    // adds `reg`, but not if the load it stands for overwrites `reg` first.
+                    Op::I32AddToMem { addr, src, loaded, dst, end } if src == reg && loaded != reg => {
+                        Op::I32AddToMemAcc { addr, loaded, dst, end }
+                    }
+                    Op::I64AddToMem { addr, src, loaded, dst, end } if src == reg && loaded != reg => {
+                        Op::I64AddToMemAcc { addr, loaded, dst, end }
+                    }
+                    Op::F32AddToMem { addr, src, loaded, dst, end } if src == reg && loaded != reg => {
+                        Op::F32AddToMemAcc { addr, loaded, dst, end }
+                    }
+                    Op::F64AddToMem { addr, src, loaded, dst, end } if src == reg && loaded != reg => {
+                        Op::F64AddToMemAcc { addr, loaded, dst, end }
+                    }
+                    $( $( Op::$uname { dst, src } if src == reg => Op::$uacc { dst }, )? )*
+                    $(
+                        $(
+                            Op::$bname { dst, lhs, rhs } if lhs == reg => Op::$bacl { dst, rhs },
+                            Op::$bname { dst, lhs, rhs } if rhs == reg => Op::$bacr { dst, lhs },
+                        )?
+                        $( Op::$bimm { dst, lhs, imm } if lhs == reg => Op::$baimm { dst, imm }, )?
+                    )*
+                    $(
+                        $(
+                            Op::$cname { lhs, rhs, offset } if lhs == reg => Op::$cacl { rhs, offset },
+                            Op::$cname { lhs, rhs, offset } if rhs == reg => Op::$cacr { lhs, offset },
+                        )?
+                        $( Op::$cimm { lhs, imm, offset } if lhs == reg => Op::$caimm { imm, offset }, )?
+                    )*
+                    _ => return None,
+                })
+            }
         }
-        forms! {
-            I32AddToMem => I32AddToMemAcc,
-            I64AddToMem => I64AddToMemAcc,
-            F32AddToMem => F32AddToMemAcc,
-            F64AddToMem => F64AddToMemAcc,
-        }
-    }
+    };
 }
+
+for_each_op!(define_acc_forms);
 
 macro_rules! define_ops {
     (
@@ -1988,66 +2036,6 @@ macro_rules! define_ops {
                     $( Op::$xname { dst, .. } => Some(dst), )*
                     $( Op::$rname { dst, .. } => Some(dst), )*
                     #[allow(unreachable_patterns)]
-                    _ => None,
-                }
-            }
-
-            /// For the table's operators: the register whose value the handler also leaves in
-            /// the accumulator, if its result is a scalar.
-            fn table_acc_result(&self) -> Option<Reg> {
-                match *self {
-                    $(
-                        Op::$uname { dst, .. } $(| Op::$uacc { dst })? if is_scalar!($uout) => Some(dst),
-                    )*
-                    $(
-                        Op::$bname { dst, .. } $(| Op::$bacl { dst, .. } | Op::$bacr { dst, .. })?
-                            $(| Op::$bimm { dst, .. } | Op::$baimm { dst, .. })?
-                            if is_scalar!($bout) => Some(dst),
-                    )*
-                    $( Op::$xname { dst, .. } if is_scalar!($xout) => Some(dst), )*
-                    _ => None,
-                }
-            }
-
-            /// For the table's operators: whether the result is also in the float accumulator.
-            fn table_fills_float_acc(&self) -> bool {
-                match *self {
-                    $( Op::$uname { .. } $(| Op::$uacc { .. })? => is_f64!($uout), )*
-                    $( Op::$bname { .. } $(| Op::$bacl { .. } | Op::$bacr { .. })? $(| Op::$bimm { .. } | Op::$baimm { .. })? => is_f64!($bout), )*
-                    $( Op::$xname { .. } => is_f64!($xout), )*
-                    _ => false,
-                }
-            }
-
-            /// For the table's operators: whether an accumulator form reads the float
-            /// accumulator.
-            fn table_reads_float_acc(&self) -> bool {
-                match *self {
-                    $( $( Op::$uacc { .. } => is_f64!($uin), )? )*
-                    $( $( Op::$bacl { .. } => is_f64!($bl), Op::$bacr { .. } => is_f64!($br), )? $( Op::$baimm { .. } => is_f64!($bl), )? )*
-                    $( $( Op::$cacl { .. } | Op::$cacr { .. } => is_f64!($cty), )? )*
-                    _ => false,
-                }
-            }
-
-            /// For the table's operators: the form reading `reg` from the accumulator.
-            fn table_reading_acc(&self, reg: Reg) -> Option<Op> {
-                match *self {
-                    $( $( Op::$uname { dst, src } if src == reg => Some(Op::$uacc { dst }), )? )*
-                    $(
-                        $(
-                            Op::$bname { dst, lhs, rhs } if lhs == reg => Some(Op::$bacl { dst, rhs }),
-                            Op::$bname { dst, lhs, rhs } if rhs == reg => Some(Op::$bacr { dst, lhs }),
-                        )?
-                        $( Op::$bimm { dst, lhs, imm } if lhs == reg => Some(Op::$baimm { dst, imm }), )?
-                    )*
-                    $(
-                        $(
-                            Op::$cname { lhs, rhs, offset } if lhs == reg => Some(Op::$cacl { rhs, offset }),
-                            Op::$cname { lhs, rhs, offset } if rhs == reg => Some(Op::$cacr { lhs, offset }),
-                        )?
-                        $( Op::$cimm { lhs, imm, offset } if lhs == reg => Some(Op::$caimm { imm, offset }), )?
-                    )*
                     _ => None,
                 }
             }
