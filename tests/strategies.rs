@@ -680,3 +680,40 @@ fn exceptions_charge_the_same_fuel_in_every_strategy() {
         assert_eq!(outcome.result, Err(Some(TrapCode::OutOfFuel)), "{fuel}");
     }
 }
+
+#[test]
+fn loops_tested_at_the_top_run_out_of_fuel_at_the_same_point() {
+    // With fuel, the interpreter moves each loop's exit test to the bottom, charges the
+    // header there and moves that charge above the step before it; the store to the global
+    // stays after its charge.
+    let wasm = wat::parse_str(
+        r#"(module
+          (global $sum (mut i32) (i32.const 0))
+          (func (export "run") (param $n i32) (result i32)
+            (local $i i32) (local $j i32)
+            (block $done
+              (loop $outer
+                (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+                (local.set $j (i32.and (local.get $i) (i32.const 3)))
+                (block $inner_done
+                  (loop $inner
+                    (br_if $inner_done (i32.eqz (local.get $j)))
+                    (global.set $sum (i32.add (global.get $sum) (local.get $j)))
+                    (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+                    (br $inner)))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $outer)))
+            (i32.add (global.get $sum) (local.get $i))))"#,
+    )
+    .unwrap();
+    let args = [Val::I32(4)];
+    let budget = 10_000;
+    let outcome = agree(&wasm, "run", &args, Some(budget));
+    // j runs 0, 1, 2, 3 down to 1: 0 + 1 + 3 + 6 added, plus i = 4.
+    assert_eq!(outcome.result, Ok(vec![14]));
+    let used = budget - outcome.fuel_left.unwrap();
+    for fuel in 0..used {
+        let outcome = agree(&wasm, "run", &args, Some(fuel));
+        assert_eq!(outcome.result, Err(Some(TrapCode::OutOfFuel)), "{fuel}");
+    }
+}

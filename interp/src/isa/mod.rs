@@ -1739,6 +1739,47 @@ macro_rules! define_acc_forms {
 
 for_each_op!(define_acc_forms);
 
+/// Whether a numeric operator of the table, of kind `total` or `trapping`, cannot trap.
+macro_rules! is_total {
+    (total) => {
+        true
+    };
+    (trapping) => {
+        false
+    };
+}
+
+/// [`Op::only_writes_result`], from the table.
+macro_rules! define_pure_ops {
+    (
+        ops { $($ops:tt)* }
+        unary {
+            $( $uname:ident $(/ $uacc:ident)? = $umn:literal : ($uin:ident) -> $uout:ident => $ukind:ident $ufn:ident; )*
+        }
+        binary {
+            $( $bname:ident $(/ $bacl:ident $bacr:ident)? $(# $bimm:ident $baimm:ident)? = $bmn:literal : ($bl:ident, $br:ident) -> $bout:ident => $bkind:ident $bfn:ident; )*
+        }
+        $($rest:tt)*
+    ) => {
+        impl Op {
+            /// Whether all this instruction does is compute its result into its register from
+            /// registers and constants: it cannot trap, branch, read the accumulator or touch
+            /// anything but that register. A fuel charge just after it may move just before
+            /// it: whether the charge traps or not, nothing else can tell the difference.
+            pub fn only_writes_result(&self) -> bool {
+                match *self {
+                    Op::Copy { .. } | Op::Const32 { .. } | Op::Const64 { .. } => true,
+                    $( Op::$uname { .. } => is_total!($ukind), )*
+                    $( Op::$bname { .. } $(| Op::$bimm { .. })? => is_total!($bkind), )*
+                    _ => false,
+                }
+            }
+        }
+    };
+}
+
+for_each_op!(define_pure_ops);
+
 macro_rules! define_ops {
     (
         ops {

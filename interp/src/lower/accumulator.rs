@@ -17,7 +17,9 @@
 //! in both places. It only needs the consumer to be reached from the producer alone, so it
 //! is not done where a branch, a `br_table` entry or a catch clause can also enter. Calls
 //! never produce, so an instruction entered by a return is never rewritten either. Like jump
-//! threading, the rewrite replaces instructions in place, so nothing moves.
+//! threading, the rewrite replaces instructions in place. The one move, with fuel metering,
+//! is of a charge that trades places with the instruction before it, which no branch or
+//! exception range can tell apart (see [`forward_results`]).
 
 use crate::isa::Op;
 
@@ -25,8 +27,15 @@ use crate::isa::Op;
 /// and that only that instruction reaches, to read it from the accumulator. `entries` are
 /// the further instructions execution can enter other than by falling through or branching:
 /// the targets of catch clauses. `entered` is a buffer for the pass to use.
+///
+/// A fuel charge between an instruction and the next, which reads its result, moves above
+/// the first if that only computes its result ([`Op::only_writes_result`]) and falling
+/// through is the only way into the charge: the charge is then paid just before instead of
+/// just after an instruction whose effect no trap can reveal, and the result passes through
+/// the accumulator. `offsets` (the instructions' wasm offsets) move with them.
 pub(super) fn forward_results(
     ops: &mut [Op],
+    offsets: &mut [u32],
     entries: impl IntoIterator<Item = u32>,
     entered: &mut Vec<bool>,
 ) {
@@ -54,6 +63,19 @@ pub(super) fn forward_results(
     }
     for target in entries {
         enter(target as isize);
+    }
+    for at in 1..ops.len().saturating_sub(1) {
+        if let Op::ConsumeFuel { .. } = ops[at]
+            && !entered[at]
+            && !entered[at + 1]
+            && ops[at - 1].only_writes_result()
+            && forwarded(ops, at - 1, entered).is_none()
+            && (ops[at - 1].acc_result()).is_some_and(|reg| ops[at + 1].reading_acc(reg).is_some())
+        {
+            // The slot the charge takes keeps its entries; the instruction's new one has none.
+            ops.swap(at - 1, at);
+            offsets.swap(at - 1, at);
+        }
     }
     for at in 1..ops.len() {
         if let Some(op) = forwarded(ops, at, entered) {
@@ -97,7 +119,7 @@ mod tests {
                 offset: -2,
             },
         ];
-        forward_results(&mut ops, [], &mut Vec::new());
+        forward_results(&mut ops, &mut [0; 3], [], &mut Vec::new());
         // The branch enters the `i32.shl`, which reads no result anyway.
         assert_eq!(
             ops[1],
@@ -128,9 +150,51 @@ mod tests {
                 rhs: Reg(3),
             },
         ];
-        forward_results(&mut ops, [], &mut Vec::new());
+        forward_results(&mut ops, &mut [0; 3], [], &mut Vec::new());
         assert_eq!(ops[1], Op::F64MulAccAcc { dst: Reg(3) });
         assert_eq!(ops[2], Op::F64AddAccAcc { dst: Reg(4) });
+    }
+
+    #[test]
+    fn a_fuel_charge_moves_above_a_result_that_the_next_instruction_reads() {
+        let step = Op::I32Add {
+            dst: Reg(2),
+            lhs: Reg(2),
+            rhs: Reg(1),
+        };
+        let test = Op::BrIfNez {
+            cond: Reg(2),
+            offset: -3,
+        };
+        let charge = Op::ConsumeFuel { amount: 4 };
+        let mut ops = [
+            Op::Const32 {
+                dst: Reg(3),
+                value: 1,
+            },
+            step,
+            charge,
+            test,
+        ];
+        let mut offsets = [10, 11, 12, 13];
+        forward_results(&mut ops, &mut offsets, [], &mut Vec::new());
+        assert_eq!(ops[1], charge);
+        assert_eq!(ops[2], step);
+        assert_eq!(ops[3], Op::BrIfNezAcc { offset: -3 });
+        assert_eq!(offsets, [10, 12, 11, 13]);
+
+        // Not above a load, which may trap; not when a branch enters the charge.
+        let load = Op::Load32 {
+            dst: Reg(2),
+            addr: Reg(1),
+            end: 4,
+        };
+        let mut ops = [load, charge, test];
+        forward_results(&mut ops, &mut [0; 3], [], &mut Vec::new());
+        assert_eq!(ops, [load, charge, test]);
+        let mut ops = [step, charge, test];
+        forward_results(&mut ops, &mut [0; 3], [1], &mut Vec::new());
+        assert_eq!(ops, [step, charge, test]);
     }
 
     #[test]
@@ -162,7 +226,7 @@ mod tests {
         ];
         let before = ops;
         // The branch enters the `i32.add`; a catch clause enters the load.
-        forward_results(&mut ops, [4], &mut Vec::new());
+        forward_results(&mut ops, &mut [0; 5], [4], &mut Vec::new());
         assert_eq!(ops[2], before[2]);
         assert_eq!(
             ops[3],

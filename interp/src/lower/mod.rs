@@ -227,6 +227,7 @@ fn translate_body(
     }
     accumulator::forward_results(
         &mut t.ops,
+        &mut t.offsets,
         t.handlers
             .iter()
             .flat_map(|handler| handler.catches.iter().map(|clause| clause.target)),
@@ -1614,6 +1615,13 @@ impl<'a> Translator<'a> {
                 let count = self.label_arity(relative_depth);
                 self.materialize_top(count);
                 self.copy_to_label(relative_depth);
+                let target = &self.controls[self.controls.len() - 1 - relative_depth as usize];
+                if self.options.fuel && target.header.is_some() {
+                    // A jump back to a loop's header comes after an empty charge: the slot
+                    // where jump threading puts the header's charge when it moves the loop's
+                    // exit test to the bottom (see `peephole`).
+                    self.emit(Op::ConsumeFuel { amount: 0 });
+                }
                 self.emit_branch_to(relative_depth);
                 self.set_unreachable();
             }

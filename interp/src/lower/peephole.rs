@@ -8,7 +8,9 @@
 //! loop entries) stay valid, and other branches to the rewritten targets are unaffected.
 //! Fuel charges stay where they were: a block that charges fuel starts with `consume_fuel`,
 //! which no rewrite looks through, except that a `br` to it may charge it itself
-//! (`br_fuel`) and jump past it.
+//! (`br_fuel`) and jump past it, and that a `br` back to a loop whose header is its charge
+//! and its exit test becomes that test, with the empty charge the translator left before
+//! the `br` taking the header's.
 
 use super::compare_branches;
 use crate::isa::Op;
@@ -18,6 +20,23 @@ const MAX_HOPS: usize = 4;
 
 /// Applies every rewrite to `ops`.
 pub(super) fn thread_jumps(ops: &mut [Op]) {
+    for at in 1..ops.len() {
+        // With fuel, a `br` back to a loop's header comes after an empty charge. If the header
+        // is its charge and then an exit test that leaves the loop to just past the `br`, the
+        // pair becomes that charge and the inverted test, as `loop_test_here` does without
+        // fuel: one dispatch less on every iteration, and the test may fuse with the step
+        // before it once the charge moves above the step (`accumulator`).
+        if ops[at - 1] == (Op::ConsumeFuel { amount: 0 })
+            && let Op::Br { offset } = ops[at]
+            && let Some(header) = usize::try_from(at as isize + offset as isize).ok()
+            && let Some(&Op::ConsumeFuel { amount }) = ops.get(header)
+            && let Some(&test) = ops.get(header + 1)
+            && let Some(test) = loop_test_here(test, header + 1, at)
+        {
+            ops[at - 1] = Op::ConsumeFuel { amount };
+            ops[at] = test;
+        }
+    }
     for at in 0..ops.len().saturating_sub(1) {
         // A block that charges no fuel (one of `end`s and `else`s only) has nothing to
         // check: fuel is never negative. Its `consume_fuel` can take the place of the
@@ -230,6 +249,54 @@ mod tests {
             Op::BrFuel {
                 amount: 1,
                 offset: 0
+            }
+        );
+    }
+
+    #[test]
+    fn a_metered_loop_charges_its_header_and_tests_its_exit_at_the_bottom() {
+        // 0: the loop header's charge, 1: exit test (taken to 5), 2: body, 3: the empty
+        // charge before the back edge, 4: back edge.
+        let mut ops = [
+            Op::ConsumeFuel { amount: 3 },
+            Op::BrIfEqz {
+                cond: Reg(1),
+                offset: 4,
+            },
+            Op::Copy {
+                dst: Reg(1),
+                src: Reg(0),
+            },
+            Op::ConsumeFuel { amount: 0 },
+            Op::Br { offset: -4 },
+            Op::Return {},
+        ];
+        thread_jumps(&mut ops);
+        assert_eq!(ops[3], Op::ConsumeFuel { amount: 3 });
+        assert_eq!(
+            ops[4],
+            Op::BrIfNez {
+                cond: Reg(1),
+                offset: -2
+            }
+        );
+        // A header that does not start with an exit test: the back edge charges it and
+        // jumps past its charge, and the empty charge before it is never reached.
+        let mut ops = [
+            Op::ConsumeFuel { amount: 2 },
+            Op::Copy {
+                dst: Reg(1),
+                src: Reg(0),
+            },
+            Op::ConsumeFuel { amount: 0 },
+            Op::Br { offset: -3 },
+        ];
+        thread_jumps(&mut ops);
+        assert_eq!(
+            ops[2],
+            Op::BrFuel {
+                amount: 2,
+                offset: -1
             }
         );
     }
