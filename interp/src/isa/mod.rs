@@ -459,7 +459,9 @@ macro_rules! for_each_op {
           ops {
             /// Traps with `unreachable`.
             Unreachable {} = "unreachable";
-            /// Charges `amount` fuel for the block that starts here.
+            /// Charges `amount` fuel for a block: the one that starts here (or just after an
+            /// instruction that only computes), or the loop header that the back edge just
+            /// after is about to enter.
             ConsumeFuel { amount: u32 } = "consume_fuel";
             /// Replaces NaNs in register `reg` (lanes of the given shape) with the canonical NaN.
             CanonicalizeNan { reg: Reg, lanes: NanLanes } = "canonicalize_nan";
@@ -1750,7 +1752,7 @@ macro_rules! is_total {
 }
 
 /// [`Op::only_writes_result`], from the table.
-macro_rules! define_pure_ops {
+macro_rules! define_only_writes_result {
     (
         ops { $($ops:tt)* }
         unary {
@@ -1778,7 +1780,7 @@ macro_rules! define_pure_ops {
     };
 }
 
-for_each_op!(define_pure_ops);
+for_each_op!(define_only_writes_result);
 
 macro_rules! define_ops {
     (

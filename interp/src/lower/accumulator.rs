@@ -70,7 +70,7 @@ pub(super) fn forward_results(
             && !entered[at + 1]
             && ops[at - 1].only_writes_result()
             && forwarded(ops, at - 1, entered).is_none()
-            && (ops[at - 1].acc_result()).is_some_and(|reg| ops[at + 1].reading_acc(reg).is_some())
+            && reading_result_of(&ops[at - 1], &ops[at + 1]).is_some()
         {
             // The slot the charge takes keeps its entries; the instruction's new one has none.
             ops.swap(at - 1, at);
@@ -91,8 +91,13 @@ pub(super) fn forwarded(ops: &[Op], at: usize, entered: &[bool]) -> Option<Op> {
     if at == 0 || entered.get(at).copied().unwrap_or(true) {
         return None;
     }
-    let before = &ops[at - 1];
-    let op = ops[at].reading_acc(before.acc_result()?)?;
+    reading_result_of(&ops[at - 1], &ops[at])
+}
+
+/// `op` reading the result of `before` from the accumulator instead, if it reads that result
+/// and has such a form.
+fn reading_result_of(before: &Op, op: &Op) -> Option<Op> {
+    let op = op.reading_acc(before.acc_result()?)?;
     (!op.reads_float_acc() || before.fills_float_acc()).then_some(op)
 }
 

@@ -142,9 +142,9 @@ fn branch_target_at(mut op: Op, at: usize) -> Option<usize> {
 }
 
 /// Whether `op` only computes a result (or checks the epoch) and falls through: it does not
-/// branch, call or throw, and reads nothing after itself. A fuel charge is not copied: the
-/// bytecode keeps one `consume_fuel` per block, where the Cranelift tier's plan has its
-/// charge (a metered back edge jumps past it anyway, charging it itself).
+/// branch, call or throw, and reads nothing after itself. A fuel charge is not copied, and
+/// ends a head: a metered branch back to the loop charges the header itself (`br_fuel`)
+/// and jumps to what follows the charge.
 fn only_computes(op: &Op) -> bool {
     op.acc_result().is_some()
         || matches!(

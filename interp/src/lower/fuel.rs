@@ -30,7 +30,11 @@
 //!
 //! The interpreter's translator emits its `consume_fuel` instructions at these points (debug
 //! builds check that it does); [`plan`] computes the charges for a tier that needs them before
-//! translating the body, such as the Cranelift tier.
+//! translating the body, such as the Cranelift tier. The interpreter's later passes may move
+//! a charge above an instruction that only computes a register, or copy a loop header's
+//! charge to a back edge together with the header's exit test. Neither changes the fuel
+//! left or the point where the program runs out of it: only the registers of the call that
+//! the trap ends could tell the difference.
 
 use wasmparser::{BinaryReaderError, FunctionBody, Operator};
 

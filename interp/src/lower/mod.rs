@@ -926,7 +926,7 @@ impl<'a> Translator<'a> {
     /// Copies the top `count` operands (already materialized) to the canonical registers of
     /// `target` control's values, if they are not there already.
     fn copy_to_label(&mut self, depth: u32) {
-        let target = &self.controls[self.controls.len() - 1 - depth as usize];
+        let target = self.label(depth);
         let dst = target.start_slot;
         let types = target.branch_types().to_vec();
         let count = types.len();
@@ -945,7 +945,7 @@ impl<'a> Translator<'a> {
     }
 
     fn branch_needs_copy(&self, depth: u32) -> bool {
-        let target = &self.controls[self.controls.len() - 1 - depth as usize];
+        let target = self.label(depth);
         let count = target.branch_types().len();
         count != 0 && self.stack[self.stack.len() - count].slot != target.start_slot
     }
@@ -1615,11 +1615,14 @@ impl<'a> Translator<'a> {
                 let count = self.label_arity(relative_depth);
                 self.materialize_top(count);
                 self.copy_to_label(relative_depth);
-                let target = &self.controls[self.controls.len() - 1 - relative_depth as usize];
-                if self.options.fuel && target.header.is_some() {
-                    // A jump back to a loop's header comes after an empty charge: the slot
-                    // where jump threading puts the header's charge when it moves the loop's
-                    // exit test to the bottom (see `peephole`).
+                if self.options.fuel
+                    && let Some(header) = self.label(relative_depth).header
+                    && let [Op::ConsumeFuel { .. }, test, ..] = self.ops[header..]
+                    && peephole::tests_exit(&test)
+                {
+                    // A jump back to a loop whose header is its charge and then a test comes
+                    // after an empty charge: the slot where jump threading puts the header's
+                    // charge if it moves the test to the bottom (see `peephole`).
                     self.emit(Op::ConsumeFuel { amount: 0 });
                 }
                 self.emit_branch_to(relative_depth);
@@ -1653,8 +1656,7 @@ impl<'a> Translator<'a> {
                         wasmparser::Catch::AllRef { label } => (CatchKind::AllRef, 0, label),
                     };
                     let target = self.pc() as u32;
-                    let dst =
-                        Reg(self.controls[self.controls.len() - 1 - label as usize].start_slot);
+                    let dst = Reg(self.label(label).start_slot);
                     self.emit_branch_to(label);
                     catches.push(CatchClause {
                         kind,
@@ -2181,9 +2183,12 @@ impl<'a> Translator<'a> {
     }
 
     fn label_arity(&self, depth: u32) -> usize {
-        self.controls[self.controls.len() - 1 - depth as usize]
-            .branch_types()
-            .len()
+        self.label(depth).branch_types().len()
+    }
+
+    /// The frame that label `depth` (counted from the innermost frame out) belongs to.
+    fn label(&self, depth: u32) -> &Control {
+        &self.controls[self.controls.len() - 1 - depth as usize]
     }
 
     /// A call that replaces the current frame: the callee's frame starts where this one does,

@@ -3,8 +3,8 @@
 //! Structured control flow leaves branches whose only job is to reach another branch or a
 //! return: the `br` closing an `if` arm that jumps to the function's `return`, the `br` at
 //! the bottom of a loop that jumps back to the loop's exit test. Each rewrite below replaces
-//! one instruction with another that has exactly the same effect when executed at the same
-//! place, so no instruction moves, offsets into the code (wasm offsets, exception ranges,
+//! an instruction (or, for a metered loop's back edge, two) with others that have exactly
+//! the same effect when executed at the same place, so no instruction moves, offsets into the code (wasm offsets, exception ranges,
 //! loop entries) stay valid, and other branches to the rewritten targets are unaffected.
 //! Fuel charges stay where they were: a block that charges fuel starts with `consume_fuel`,
 //! which no rewrite looks through, except that a `br` to it may charge it itself
@@ -26,8 +26,11 @@ pub(super) fn thread_jumps(ops: &mut [Op]) {
         // pair becomes that charge and the inverted test, as `loop_test_here` does without
         // fuel: one dispatch less on every iteration, and the test may fuse with the step
         // before it once the charge moves above the step (`accumulator`).
+        // Nothing branches to the `br` itself: the translator emits the pair together, and
+        // a label bound just before them is the charge's.
         if ops[at - 1] == (Op::ConsumeFuel { amount: 0 })
             && let Op::Br { offset } = ops[at]
+            && offset < 0
             && let Some(header) = usize::try_from(at as isize + offset as isize).ok()
             && let Some(&Op::ConsumeFuel { amount }) = ops.get(header)
             && let Some(&test) = ops.get(header + 1)
@@ -137,6 +140,12 @@ fn loop_test_here(test: Op, target: usize, at: usize) -> Option<Op> {
     }
     *inverted.branch_offset_mut()? = i32::try_from(target as isize + 1 - at as isize).ok()?;
     Some(inverted)
+}
+
+/// Whether `op` is a conditional branch that jump threading can invert, to move a loop's
+/// exit test to the loop's bottom.
+pub(super) fn tests_exit(op: &Op) -> bool {
+    invert(*op).is_some()
 }
 
 /// The conditional branch taken exactly when `op` is not (offset left as in `op`).
@@ -280,8 +289,9 @@ mod tests {
                 offset: -2
             }
         );
-        // A header that does not start with an exit test: the back edge charges it and
-        // jumps past its charge, and the empty charge before it is never reached.
+        // A header that does not start with an exit test: the empty charge takes the place
+        // of the branch after it, charging the header and jumping past its charge, and that
+        // branch is never reached.
         let mut ops = [
             Op::ConsumeFuel { amount: 2 },
             Op::Copy {

@@ -1,9 +1,9 @@
 //! The checks that bound execution: the native stack limit at function entry, fuel at the
 //! start of every fuel block, and the epoch deadline at function entries and loop headers.
 //!
-//! Fuel and epoch checks sit exactly where the interpreter's `consume_fuel` and `check_epoch`
-//! instructions do (see [`tandem_interp::lower::fuel`]), and charge the same amounts, so both
-//! tiers leave the same fuel behind and stop at the same point.
+//! Fuel and epoch checks sit where the shared rule of [`tandem_interp::lower::fuel`] puts the
+//! interpreter's `consume_fuel` and `check_epoch` instructions, and charge the same amounts,
+//! so both tiers leave the same fuel behind and stop at the same point.
 
 use std::mem::offset_of;
 
