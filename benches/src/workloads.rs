@@ -61,7 +61,7 @@ pub const ALL: &[Workload] = &[
         name: "nbody",
         stresses: "f64 arithmetic, sqrt",
         source: wasm!("nbody"),
-        arg: 700_000,
+        arg: 900_000,
     },
     Workload {
         name: "mandelbrot",
@@ -73,7 +73,7 @@ pub const ALL: &[Workload] = &[
         name: "matmul",
         stresses: "f64 loads/stores, nested loops",
         source: wasm!("matmul"),
-        arg: 430,
+        arg: 445,
     },
     Workload {
         name: "sort",
@@ -85,7 +85,7 @@ pub const ALL: &[Workload] = &[
         name: "hash",
         stresses: "sha256 + fnv1a, bit ops",
         source: wasm!("hash"),
-        arg: 2000,
+        arg: 2600,
     },
     Workload {
         name: "dispatch",
@@ -97,25 +97,25 @@ pub const ALL: &[Workload] = &[
         name: "vm",
         stresses: "switch dispatch loop (br_table)",
         source: wasm!("vm"),
-        arg: 100_000,
+        arg: 120_000,
     },
     Workload {
         name: "bulk",
         stresses: "memory.copy / memory.fill",
         source: wat!("bulk"),
-        arg: 3000,
+        arg: 4500,
     },
     Workload {
         name: "coremark",
         stresses: "list, matrix, state machine, crc",
         source: wasm!("coremark"),
-        arg: 2400,
+        arg: 3600,
     },
     Workload {
         name: "simd_matmul",
         stresses: "f32x4 mul/add/div/max, shuffles",
         source: wasm!("simd_matmul"),
-        arg: 2600,
+        arg: 3200,
     },
     Workload {
         name: "simd_blur",
