@@ -223,7 +223,12 @@ fn translate_body(
     let result_slots = results.iter().map(|&ty| slot_count(ty)).sum();
     peephole::thread_jumps(&mut t.ops);
     if t.looped_tables {
-        dispatch::replicate_dispatch(&mut t.ops, &mut t.offsets, &mut t.scratch.dispatch);
+        dispatch::replicate_dispatch(
+            &mut t.ops,
+            &mut t.offsets,
+            &mut t.handlers,
+            &mut t.scratch.dispatch,
+        );
     }
     accumulator::forward_results(
         &mut t.ops,
