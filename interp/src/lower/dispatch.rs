@@ -45,7 +45,7 @@ pub(super) struct Scratch {
     copies: Vec<(Range<usize>, Option<usize>)>,
     /// The new layout: old positions in their new order.
     layout: Vec<usize>,
-    /// Each old position's new one.
+    /// Each old position's new one; a `br` that a copy replaced has the copy's.
     moved_to: Vec<usize>,
 }
 
@@ -160,6 +160,9 @@ fn move_copies_in(
         .filter_map(|(copy, moves_in)| Some(((*moves_in)?, copy.clone())))
         .collect();
     moving.sort_unstable_by_key(|&(at, _)| at);
+    // One copy per branch: each table's head and entries lie apart from every other's, so
+    // no branch is counted twice. The walk below would lose a second copy at the same place.
+    debug_assert!(moving.windows(2).all(|pair| pair[0].0 < pair[1].0));
     layout.clear();
     let mut next = moving.iter().peekable();
     for old in 0..original_len {
@@ -365,20 +368,36 @@ mod tests {
             dst: Reg(0),
             target: 8,
         };
-        let mut handlers = [Handler {
-            start: 5,
-            end: 8,
-            catches: Box::new([clause]),
-        }];
+        // Another around the `br` alone, caught at the `br` (a landing pad's branch back).
+        let back = CatchClause {
+            target: 7,
+            ..clause
+        };
+        let mut handlers = [
+            Handler {
+                start: 5,
+                end: 8,
+                catches: Box::new([clause]),
+            },
+            Handler {
+                start: 7,
+                end: 8,
+                catches: Box::new([back]),
+            },
+        ];
         replicate_dispatch(
             &mut ops,
             &mut offsets,
             &mut handlers,
             &mut Scratch::default(),
         );
-        // The range now holds the copy that replaced the `br`; the return moved to 11.
+        // The ranges now hold the copy that replaced the `br`, at 7 to 10, and the catches go
+        // to it; the return moved to 11.
         assert_eq!((handlers[0].start, handlers[0].end), (5, 11));
         assert_eq!(handlers[0].catches[0].target, 11);
+        assert_eq!((handlers[1].start, handlers[1].end), (7, 11));
+        assert_eq!(handlers[1].catches[0].target, 7);
+        assert_eq!(ops[7..9], head(2, 4)[..2]);
         assert_eq!(ops[11], Op::Return {});
     }
 
