@@ -1622,8 +1622,7 @@ impl<'a> Translator<'a> {
                 self.copy_to_label(relative_depth);
                 if self.options.fuel
                     && let Some(header) = self.label(relative_depth).header
-                    && let [Op::ConsumeFuel { .. }, test, ..] = self.ops[header..]
-                    && peephole::tests_exit(&test)
+                    && peephole::charged_exit_test(&self.ops[header..]).is_some()
                 {
                     // A jump back to a loop whose header is its charge and then a test comes
                     // after an empty charge: the slot where jump threading puts the header's

@@ -32,8 +32,7 @@ pub(super) fn thread_jumps(ops: &mut [Op]) {
             && let Op::Br { offset } = ops[at]
             && offset < 0
             && let Some(header) = usize::try_from(at as isize + offset as isize).ok()
-            && let Some(&Op::ConsumeFuel { amount }) = ops.get(header)
-            && let Some(&test) = ops.get(header + 1)
+            && let Some((amount, test)) = ops.get(header..).and_then(charged_exit_test)
             && let Some(test) = loop_test_here(test, header + 1, at)
         {
             ops[at - 1] = Op::ConsumeFuel { amount };
@@ -142,10 +141,14 @@ fn loop_test_here(test: Op, target: usize, at: usize) -> Option<Op> {
     Some(inverted)
 }
 
-/// Whether `op` is a conditional branch that jump threading can invert, to move a loop's
-/// exit test to the loop's bottom.
-pub(super) fn tests_exit(op: &Op) -> bool {
-    invert(*op).is_some()
+/// For a loop header that is a fuel charge and then a conditional branch, which jump
+/// threading can invert to test the loop's exit at its bottom: the charge's amount and the
+/// branch.
+pub(super) fn charged_exit_test(header: &[Op]) -> Option<(u32, Op)> {
+    match *header {
+        [Op::ConsumeFuel { amount }, test, ..] if invert(test).is_some() => Some((amount, test)),
+        _ => None,
+    }
 }
 
 /// The conditional branch taken exactly when `op` is not (offset left as in `op`).
